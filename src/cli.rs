@@ -1,0 +1,186 @@
+//! Command-line interface: clap derive only, no logic.
+//!
+//! Option groups are shared between commands with `#[command(flatten)]`, so
+//! `call` and `count` see reads through exactly the same filters.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// ctdna: find circulating-tumor-DNA mutations in deep targeted sequencing.
+#[derive(Debug, Parser)]
+#[command(name = "ctdna", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Only print errors.
+    #[arg(long, global = true)]
+    pub quiet: bool,
+    /// Log level: error, warn, info, debug, trace.
+    #[arg(long, global = true, default_value = "info")]
+    pub log_level: String,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Call low-VAF SNVs and indels over a panel; writes a bgzipped, indexed VCF.
+    ///
+    /// Reads are filtered, overlapping mates merged into one observation per
+    /// fragment, alleles counted per target position, and each candidate
+    /// tested against the sample's own background error rate (per
+    /// trinucleotide context and substitution; indels per homopolymer length).
+    Call(CallArgs),
+    /// Per-position allele counts (fragment level) at targets or known loci, TSV.
+    ///
+    /// The same evidence engine as `call`: same filters, same mate-overlap
+    /// handling. Use it to inspect a site or to cross-check against samtools.
+    Count(CountArgs),
+    /// Write a synthetic reference, panel, truth VCF and BAM(s) with known
+    /// low-VAF variants, UMIs, PCR families and sequencing errors.
+    Simulate(SimulateArgs),
+}
+
+/// Inputs shared by every command that reads BAMs.
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// Coordinate-sorted, indexed BAM or CRAM; repeat for several samples
+    /// (one VCF sample column each, named from @RG SM, else the file stem).
+    #[arg(long = "bam", required = true, value_name = "BAM")]
+    pub bams: Vec<PathBuf>,
+    /// Indexed reference FASTA (`.fai` is built beside it if missing).
+    #[arg(long, short = 'r')]
+    pub reference: PathBuf,
+    /// Panel BED (0-based half-open; header/track/comment lines allowed).
+    #[arg(long, short = 't')]
+    pub targets: Option<PathBuf>,
+    /// Known loci (VCF, plain or bgzipped): hotspots reported even without alt reads.
+    #[arg(long)]
+    pub known: Option<PathBuf>,
+    /// Worker threads (default: all cores). Output is identical for any value.
+    #[arg(long, short = '@')]
+    pub threads: Option<usize>,
+}
+
+/// How the two mates of one fragment are counted where they overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OverlapPolicy {
+    /// One observation per fragment: agreeing bases once (qualities summed,
+    /// capped), disagreeing bases dropped.
+    Merge,
+    /// Each mate counted on its own (what `samtools mpileup -x` does).
+    Independent,
+}
+
+/// Read and base filters (SPEC section 2.1). Every dropped read is counted
+/// by reason in the metrics.
+#[derive(Debug, Args, Clone)]
+pub struct FilterArgs {
+    /// Drop reads with mapping quality below this.
+    #[arg(long, default_value_t = 20)]
+    pub min_mapq: u8,
+    /// Ignore bases with base quality below this.
+    #[arg(long, default_value_t = 20)]
+    pub min_bq: u8,
+    /// Count reads flagged as PCR/optical duplicates (dropped by default).
+    #[arg(long)]
+    pub keep_duplicates: bool,
+    /// Count supplementary alignments (dropped by default).
+    #[arg(long)]
+    pub keep_supplementary: bool,
+    /// Drop paired reads that are not in a proper pair (kept and counted by default).
+    #[arg(long)]
+    pub drop_improper: bool,
+    /// Drop reads with more than this many mismatches+indel bases per 100
+    /// aligned bases (from the NM tag; reads without NM are kept).
+    #[arg(long, default_value_t = 8.0)]
+    pub max_mismatch_per_100: f64,
+    /// Ignore bases closer than this to a read end or a soft clip.
+    #[arg(long, default_value_t = 3)]
+    pub min_dist_end: u32,
+    /// Mate overlap handling.
+    #[arg(long, value_enum, default_value_t = OverlapPolicy::Merge)]
+    pub overlap: OverlapPolicy,
+}
+
+/// `ctdna call` options.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub calling: CallingArgs,
+    /// Output VCF: `.vcf.gz` is bgzipped with a `.tbi` index; `.vcf` or `-` is plain text.
+    #[arg(long, short = 'o')]
+    pub output: PathBuf,
+    /// Write run metrics (JSON) here.
+    #[arg(long)]
+    pub metrics: Option<PathBuf>,
+}
+
+/// Statistical test and FILTER thresholds (SPEC sections 3-4).
+#[derive(Debug, Args, Clone)]
+pub struct CallingArgs {
+    /// Expected false-positive PASS calls per panel for de novo sites: a site
+    /// passes when p <= this / (number of tests) (Bonferroni over positions x alleles).
+    #[arg(long, default_value_t = 0.05)]
+    pub fp_per_panel: f64,
+    /// The same, for `--known` loci (a separate, smaller family of tests).
+    #[arg(long, default_value_t = 0.05)]
+    pub known_fp: f64,
+    /// LowAltCount: fewer alt molecules than this.
+    #[arg(long, default_value_t = 3)]
+    pub min_alt: u32,
+    /// LowAltCount at known loci.
+    #[arg(long, default_value_t = 2)]
+    pub min_alt_known: u32,
+    /// StrandBias: Fisher strand test, phred, at or above this.
+    #[arg(long, default_value_t = 20.0)]
+    pub max_strand_bias: f64,
+    /// OrientationBias: Fisher F1R2/F2R1 test, phred, at or above this.
+    #[arg(long, default_value_t = 20.0)]
+    pub max_orientation_bias: f64,
+    /// ReadEndBias: alt mean distance to read end below this while ref's is not.
+    #[arg(long, default_value_t = 10.0)]
+    pub min_alt_dist_end: f64,
+    /// LowMapQ: alt mean mapping quality below this.
+    #[arg(long, default_value_t = 40.0)]
+    pub min_alt_mapq: f64,
+    /// Germline: allele fraction at or above this (or consistent with 50%).
+    #[arg(long, default_value_t = 0.3)]
+    pub germline_vaf: f64,
+    /// Homopolymer: indels in runs at least this long ...
+    #[arg(long, default_value_t = 6)]
+    pub homopolymer_len: u32,
+    /// ... need at least this many alt molecules.
+    #[arg(long, default_value_t = 6)]
+    pub homopolymer_min_alt: u32,
+}
+
+/// `ctdna count` options.
+#[derive(Debug, Args)]
+pub struct CountArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Output TSV (`-` for stdout).
+    #[arg(long, short = 'o', default_value = "-")]
+    pub output: PathBuf,
+    /// Write run metrics (JSON) here.
+    #[arg(long)]
+    pub metrics: Option<PathBuf>,
+}
+
+/// `ctdna simulate` options.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Output folder (created if missing).
+    #[arg(long)]
+    pub out_dir: PathBuf,
+    /// Random seed: the same seed gives the same files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}

@@ -1,0 +1,28 @@
+//! ctdna: a streaming low-VAF variant caller for circulating-tumor-DNA panels.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! regions   BED / known loci      -> merged targets -> shards
+//! evidence  BAM records            -> filtered reads -> fragment observations -> allele counts
+//! model     allele counts          -> background error rates (context x substitution)
+//! calling   counts + rates         -> tested candidates -> filtered calls (+ LOD)
+//! output    calls / counts         -> VCF (bgzip + tbi), TSV, metrics JSON
+//! commands  one file per subcommand wiring the stages together
+//! ```
+//!
+//! The binary is a thin shell over [`commands::run`].
+
+pub mod calling;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod evidence;
+pub mod model;
+pub mod output;
+pub mod reference;
+pub mod regions;
+pub mod simulate;
+
+pub use error::{Error, Result};
