@@ -1,1 +1,5 @@
-//! stage output
+//! Output: VCF, count tables and metrics, each written atomically.
+
+pub mod atomic;
+pub mod counts_tsv;
+pub mod metrics;
