@@ -1,0 +1,206 @@
+//! `ctdna count` against other tools' test fixtures with known answers.
+//!
+//! Sources, licences and every adaptation are listed in
+//! `test-data/fixtures/README.md`. Expected numbers come from the fixtures'
+//! own expected outputs (samtools 1.16.1 / bcftools 1.16), never from ctdna.
+//!
+//! What is comparable with samtools mpileup:
+//! - per-base forward/reverse counts of A/C/G/T: exactly, with ctdna's
+//!   filters set to samtools' (see [`samtools_opts`]);
+//! - depth: ctdna's depth is the number of molecules with a usable A/C/G/T
+//!   base. samtools' depth column also counts `*` deletion placeholders,
+//!   `>` reference skips and N bases, so ctdna's depth is compared with the
+//!   number of A/C/G/T bases samtools shows, not with its depth column;
+//! - indels: ctdna reports them left-aligned with the anchor base, samtools
+//!   at the CIGAR position; the fixtures compared here are already
+//!   left-aligned, and pads (`*`) inside samtools' insertions are removed.
+
+mod fixture_support;
+
+use fixture_support::*;
+use std::collections::BTreeMap;
+
+/// ctdna options equivalent to `samtools mpileup` with `-Q min_bq`, `-q 0`,
+/// no overlap detection (`-x`) and its default of skipping anomalous pairs
+/// (undone with `-A` by dropping `--drop-improper`). samtools has no
+/// read-end, mismatch or supplementary filters, so those are switched off.
+fn samtools_opts(min_bq: u8) -> Vec<String> {
+    [
+        "--min-mapq",
+        "0",
+        "--min-bq",
+        &min_bq.to_string(),
+        "--min-dist-end",
+        "0",
+        "--max-mismatch-per-100",
+        "1000",
+        "--keep-supplementary",
+        "--overlap",
+        "independent",
+        "--drop-improper",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn with<'a>(base: &'a [String], extra: &[&'a str], drop: &[&str]) -> Vec<&'a str> {
+    let mut v: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < base.len() {
+        let a = base[i].as_str();
+        if drop.contains(&a) {
+            // Drop the option and, when it takes one, its value.
+            i += if base.get(i + 1).is_some_and(|n| !n.starts_with("--")) {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        v.push(a);
+        i += 1;
+    }
+    v.extend_from_slice(extra);
+    v
+}
+
+fn st(rel: &str) -> String {
+    format!("samtools-1.16.1/{rel}")
+}
+
+fn at<'a>(s: &'a BTreeMap<(String, u64), Site>, chrom: &str, pos: u64) -> Site {
+    s.get(&(chrom.to_string(), pos)).cloned().unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- overlap50
+
+/// samtools 23.out (overlap detection on) vs ctdna's fragment merging.
+///
+/// The two mates of `foo2` overlap over 17:528-577. samtools' overlap
+/// detection keeps both reads in the pileup but zeroes one mate's quality
+/// (the depth column stays 2 inside, bases shown once); ctdna merges the
+/// pair into one molecule. Both give one observation per position there.
+#[test]
+fn overlap50_merged_mates_count_once() {
+    let case = case_from_sam(
+        &st("overlap50.sam"),
+        &st("mpileup.ref.fa"),
+        HeaderFix::default(),
+    );
+    let bed = "17\t470\t630\n";
+    let opts = samtools_opts(13);
+    let rows = run_count(&case, bed, &with(&opts, &["--overlap", "merge"], &["--overlap"]));
+    let ours = sites(&rows);
+    let exp = read_pileup_counts(&st("counts/23.counts.tsv"));
+    for (key, e) in &exp {
+        let o = at(&ours, &key.0, key.1);
+        let pos = key.1;
+        // samtools: 1 shown base everywhere; ctdna: one molecule everywhere.
+        assert_eq!(o.depth, e.bases(), "17:{pos} depth");
+        let total = |c: [u32; 4], d: [u32; 4]| -> [u32; 4] {
+            [c[0] + d[0], c[1] + d[1], c[2] + d[2], c[3] + d[3]]
+        };
+        assert_eq!(total(o.fwd, o.rev), total(e.fwd, e.rev), "17:{pos} bases");
+        if pos == 567 {
+            // By design: ctdna drops the forward mate's Q7 base before
+            // merging, so the molecule is the reverse mate's base alone;
+            // samtools first sums the two qualities (7+36) and shows the
+            // forward mate's base. Same base, same depth, other strand.
+            assert_eq!((o.fwd, o.rev), ([0, 0, 0, 0], [0, 1, 0, 0]));
+            assert_eq!((e.fwd, e.rev), ([0, 1, 0, 0], [0, 0, 0, 0]));
+        } else {
+            // A merged molecule takes read 1's strand (forward here), as
+            // samtools keeps read 1's base.
+            assert_eq!((o.fwd, o.rev), (e.fwd, e.rev), "17:{pos} strands");
+        }
+    }
+    assert_eq!(exp.len(), 150);
+    // The overlap itself: one molecule, not two.
+    assert_eq!(at(&ours, "17", 550).depth, 1);
+    // 17:617 is the reverse mate's Q7 base: nobody counts it.
+    assert_eq!(at(&ours, "17", 617).depth, 0);
+}
+
+/// samtools 24.out (`-x`): both mates counted, depth 2 over the overlap.
+#[test]
+fn overlap50_independent_mates_match_samtools_x() {
+    let case = case_from_sam(
+        &st("overlap50.sam"),
+        &st("mpileup.ref.fa"),
+        HeaderFix::default(),
+    );
+    let rows = run_count(&case, "17\t470\t630\n", &with(&samtools_opts(13), &[], &[]));
+    let ours = sites(&rows);
+    let exp = read_pileup_counts(&st("counts/24.counts.tsv"));
+    assert_eq!(assert_bases_match("24.out", &ours, &exp), 150);
+    assert_eq!(at(&ours, "17", 550).depth, 2);
+    assert_eq!(at(&ours, "17", 567).depth, 1);
+}
+
+// ---------------------------------------------------------------- anomalous
+
+/// 26.out: samtools skips the improper pair `foo2` by default (depth 2);
+/// 27.out: `-A` keeps it (depth 4). `--drop-improper` is ctdna's switch.
+#[test]
+fn anomalous_pairs_follow_drop_improper() {
+    let case = case_from_sam(
+        &st("anomalous.sam"),
+        &st("mpileup.ref.fa"),
+        HeaderFix::default(),
+    );
+    let bed = "17\t470\t630\n";
+    let opts = samtools_opts(0);
+    let dropped = sites(&run_count(&case, bed, &with(&opts, &[], &[])));
+    let e26 = read_pileup_counts(&st("counts/26.counts.tsv"));
+    assert_eq!(assert_bases_match("26.out", &dropped, &e26), 100);
+    assert_eq!(at(&dropped, "17", 500).depth, 2);
+
+    let kept = sites(&run_count(&case, bed, &with(&opts, &[], &["--drop-improper"])));
+    let e27 = read_pileup_counts(&st("counts/27.counts.tsv"));
+    assert_eq!(assert_bases_match("27.out", &kept, &e27), 100);
+    assert_eq!(at(&kept, "17", 500).depth, 4);
+
+    // ctdna's default mode merges each fully overlapping pair into one
+    // molecule (samtools has no fragment-level equivalent): 2 fragments.
+    let merged = sites(&run_count(
+        &case,
+        bed,
+        &with(&opts, &["--overlap", "merge"], &["--drop-improper", "--overlap"]),
+    ));
+    assert_eq!(at(&merged, "17", 500).depth, 2);
+}
+
+// ---------------------------------------------------------------- 1read
+
+/// 29/30.out: `-q 61` drops the MAPQ-60 read, `-q 60` keeps it (>=).
+/// 31/32.out: its Q7 base at 17:567 is kept with `-Q 7`, dropped with `-Q 8`.
+#[test]
+fn one_read_mapq_and_base_quality_thresholds() {
+    let case = case_from_sam(
+        &st("1read.sam"),
+        &st("mpileup.ref.fa"),
+        HeaderFix::default(),
+    );
+    let bed = "17\t470\t630\n";
+    let opts = samtools_opts(13);
+
+    let q61 = sites(&run_count(&case, bed, &with(&opts, &["--min-mapq", "61"], &["--min-mapq"])));
+    assert!(read_pileup_counts(&st("counts/29.counts.tsv")).is_empty());
+    assert!(q61.values().all(|s| s.depth == 0), "MAPQ 60 < 61 is dropped");
+
+    let q60 = sites(&run_count(&case, bed, &with(&opts, &["--min-mapq", "60"], &["--min-mapq"])));
+    let e30 = read_pileup_counts(&st("counts/30.counts.tsv"));
+    assert_eq!(assert_bases_match("30.out", &q60, &e30), 100);
+    assert_eq!(at(&q60, "17", 500).depth, 1);
+
+    let bq7 = sites(&run_count(&case, bed, &with(&opts, &["--min-bq", "7"], &["--min-bq"])));
+    let e31 = read_pileup_counts(&st("counts/31.counts.tsv"));
+    assert_eq!(assert_bases_match("31.out", &bq7, &e31), 100);
+    assert_eq!(at(&bq7, "17", 567).depth, 1, "BQ 7 is kept at --min-bq 7");
+
+    let bq8 = sites(&run_count(&case, bed, &with(&opts, &["--min-bq", "8"], &["--min-bq"])));
+    let e32 = read_pileup_counts(&st("counts/32.counts.tsv"));
+    assert_eq!(assert_bases_match("32.out", &bq8, &e32), 100);
+    assert_eq!(at(&bq8, "17", 567).depth, 0, "BQ 7 is dropped at --min-bq 8");
+}
