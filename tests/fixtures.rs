@@ -70,7 +70,9 @@ fn st(rel: &str) -> String {
 }
 
 fn at<'a>(s: &'a BTreeMap<(String, u64), Site>, chrom: &str, pos: u64) -> Site {
-    s.get(&(chrom.to_string(), pos)).cloned().unwrap_or_default()
+    s.get(&(chrom.to_string(), pos))
+        .cloned()
+        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------- overlap50
@@ -90,7 +92,11 @@ fn overlap50_merged_mates_count_once() {
     );
     let bed = "17\t470\t630\n";
     let opts = samtools_opts(13);
-    let rows = run_count(&case, bed, &with(&opts, &["--overlap", "merge"], &["--overlap"]));
+    let rows = run_count(
+        &case,
+        bed,
+        &with(&opts, &["--overlap", "merge"], &["--overlap"]),
+    );
     let ours = sites(&rows);
     let exp = read_pileup_counts(&st("counts/23.counts.tsv"));
     for (key, e) in &exp {
@@ -156,7 +162,11 @@ fn anomalous_pairs_follow_drop_improper() {
     assert_eq!(assert_bases_match("26.out", &dropped, &e26), 100);
     assert_eq!(at(&dropped, "17", 500).depth, 2);
 
-    let kept = sites(&run_count(&case, bed, &with(&opts, &[], &["--drop-improper"])));
+    let kept = sites(&run_count(
+        &case,
+        bed,
+        &with(&opts, &[], &["--drop-improper"]),
+    ));
     let e27 = read_pileup_counts(&st("counts/27.counts.tsv"));
     assert_eq!(assert_bases_match("27.out", &kept, &e27), 100);
     assert_eq!(at(&kept, "17", 500).depth, 4);
@@ -166,7 +176,11 @@ fn anomalous_pairs_follow_drop_improper() {
     let merged = sites(&run_count(
         &case,
         bed,
-        &with(&opts, &["--overlap", "merge"], &["--drop-improper", "--overlap"]),
+        &with(
+            &opts,
+            &["--overlap", "merge"],
+            &["--drop-improper", "--overlap"],
+        ),
     ));
     assert_eq!(at(&merged, "17", 500).depth, 2);
 }
@@ -185,22 +199,198 @@ fn one_read_mapq_and_base_quality_thresholds() {
     let bed = "17\t470\t630\n";
     let opts = samtools_opts(13);
 
-    let q61 = sites(&run_count(&case, bed, &with(&opts, &["--min-mapq", "61"], &["--min-mapq"])));
+    let q61 = sites(&run_count(
+        &case,
+        bed,
+        &with(&opts, &["--min-mapq", "61"], &["--min-mapq"]),
+    ));
     assert!(read_pileup_counts(&st("counts/29.counts.tsv")).is_empty());
-    assert!(q61.values().all(|s| s.depth == 0), "MAPQ 60 < 61 is dropped");
+    assert!(
+        q61.values().all(|s| s.depth == 0),
+        "MAPQ 60 < 61 is dropped"
+    );
 
-    let q60 = sites(&run_count(&case, bed, &with(&opts, &["--min-mapq", "60"], &["--min-mapq"])));
+    let q60 = sites(&run_count(
+        &case,
+        bed,
+        &with(&opts, &["--min-mapq", "60"], &["--min-mapq"]),
+    ));
     let e30 = read_pileup_counts(&st("counts/30.counts.tsv"));
     assert_eq!(assert_bases_match("30.out", &q60, &e30), 100);
     assert_eq!(at(&q60, "17", 500).depth, 1);
 
-    let bq7 = sites(&run_count(&case, bed, &with(&opts, &["--min-bq", "7"], &["--min-bq"])));
+    let bq7 = sites(&run_count(
+        &case,
+        bed,
+        &with(&opts, &["--min-bq", "7"], &["--min-bq"]),
+    ));
     let e31 = read_pileup_counts(&st("counts/31.counts.tsv"));
     assert_eq!(assert_bases_match("31.out", &bq7, &e31), 100);
     assert_eq!(at(&bq7, "17", 567).depth, 1, "BQ 7 is kept at --min-bq 7");
 
-    let bq8 = sites(&run_count(&case, bed, &with(&opts, &["--min-bq", "8"], &["--min-bq"])));
+    let bq8 = sites(&run_count(
+        &case,
+        bed,
+        &with(&opts, &["--min-bq", "8"], &["--min-bq"]),
+    ));
     let e32 = read_pileup_counts(&st("counts/32.counts.tsv"));
     assert_eq!(assert_bases_match("32.out", &bq8, &e32), 100);
-    assert_eq!(at(&bq8, "17", 567).depth, 0, "BQ 7 is dropped at --min-bq 8");
+    assert_eq!(
+        at(&bq8, "17", 567).depth,
+        0,
+        "BQ 7 is dropped at --min-bq 8"
+    );
+}
+
+// ---------------------------------------------------------------- unmapped
+
+/// 2/3.out are empty: files of unmapped reads give no pileup. 4.out: the
+/// mapped reads of `ce#unmap2` counted, its unmapped reads never.
+#[test]
+fn unmapped_reads_are_never_counted() {
+    let fa = st("ce.CHROMOSOME_I_1-300.fa");
+    let bed = "CHROMOSOME_I\t0\t300\n";
+    let opts = samtools_opts(0);
+    // ce#unmap has no @SQ at all (ctdna warns and reports zero depth);
+    // ce#unmap1 has @SQ lines but only unmapped reads.
+    for (sam, expected) in [
+        ("ce#unmap.sam", "counts/2.counts.tsv"),
+        ("ce#unmap1.sam", "counts/3.counts.tsv"),
+    ] {
+        let case = case_from_sam(
+            &st(sam),
+            &fa,
+            HeaderFix {
+                declare_sorted: true,
+            },
+        );
+        let ours = sites(&run_count(&case, bed, &with(&opts, &[], &[])));
+        let exp = read_pileup_counts(&st(expected));
+        assert!(exp.is_empty());
+        assert_eq!(ours.len(), 300, "{sam}: a REF row per target position");
+        assert_eq!(assert_bases_match(sam, &ours, &exp), 0);
+    }
+    let case = case_from_sam(
+        &st("ce#unmap2.sam"),
+        &fa,
+        HeaderFix {
+            declare_sorted: true,
+        },
+    );
+    let ours = sites(&run_count(&case, bed, &with(&opts, &[], &[])));
+    let exp = read_pileup_counts(&st("counts/4.counts.tsv"));
+    assert_eq!(assert_bases_match("4.out", &ours, &exp), 101);
+    assert_eq!(at(&ours, "CHROMOSOME_I", 3).depth, 10);
+    // The 1 bp deletion of the first read (27M1D73M from position 2).
+    assert_eq!(at(&ours, "CHROMOSOME_I", 28).del.get("A"), Some(&1));
+}
+
+// ---------------------------------------------------------------- clips, pads, ref skips
+
+/// Indel events must agree too, after left-aligning samtools' events and
+/// removing its pads. `not_counted` lists insertions (chrom, pos, seq) that
+/// samtools shows once but ctdna does not count by design (explained at
+/// each call). Reports every mismatch at once.
+fn assert_indels_match(
+    label: &str,
+    ours: &BTreeMap<(String, u64), Site>,
+    expected: &BTreeMap<(String, u64), Pileup>,
+    fasta: &str,
+    not_counted: &[(&str, u64, &str)],
+) {
+    let mut aligned = left_align_events(expected, &fasta_seqs(&fixture(fasta)));
+    for (chrom, pos, seq) in not_counted {
+        let e = aligned
+            .get_mut(&(chrom.to_string(), *pos))
+            .expect("listed event exists");
+        let n = e.ins.get_mut(*seq).expect("listed insertion exists");
+        *n -= 1;
+        if *n == 0 {
+            e.ins.remove(*seq);
+        }
+    }
+    let mut bad = Vec::new();
+    let keys: std::collections::BTreeSet<_> = aligned.keys().chain(ours.keys()).cloned().collect();
+    for key in keys {
+        let o = at(ours, &key.0, key.1);
+        let e = aligned.get(&key).cloned().unwrap_or_default();
+        if o.ins != e.ins || o.del != e.del {
+            bad.push(format!(
+                "{}:{} ctdna ins {:?} del {:?} / samtools ins {:?} del {:?}",
+                key.0, key.1, o.ins, o.del, e.ins, e.del
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "{label} indels differ:\n{}", bad.join("\n"));
+}
+
+/// 5.out: soft clips, hard clips and a ref skip (`c1#clip`).
+#[test]
+fn clips_and_ref_skip_match_samtools() {
+    let case = case_from_sam(&st("c1#clip.sam"), &st("c1.fa"), HeaderFix::default());
+    let bed = whole_reference_bed(&case);
+    let ours = sites(&run_count(&case, &bed, &with(&samtools_opts(0), &[], &[])));
+    let exp = read_pileup_counts(&st("counts/5.counts.tsv"));
+    assert_eq!(assert_bases_match("5.out", &ours, &exp), 10);
+    // c1:4-7: samtools' depth 7 includes the 3M4N3M read's `>` skip; ctdna's
+    // depth counts bases only.
+    assert_eq!(
+        (at(&ours, "c1", 5).depth, exp[&("c1".to_string(), 5)].depth),
+        (6, 7)
+    );
+    // c1:5 `+2NN`: an insertion of N bases is not an allele for ctdna.
+    assert!(at(&ours, "c1", 5).ins.is_empty());
+    assert_indels_match("5.out", &ours, &exp, &st("c1.fa"), &[]);
+}
+
+/// 6/7/8.out: padded alignments (`P` operations) of `c1#pad1-3`.
+#[test]
+fn padded_alignments_match_samtools() {
+    for (sam, counts) in [
+        ("c1#pad1.sam", "counts/6.counts.tsv"),
+        ("c1#pad2.sam", "counts/7.counts.tsv"),
+        ("c1#pad3.sam", "counts/8.counts.tsv"),
+    ] {
+        let case = case_from_sam(&st(sam), &st("c1.fa"), HeaderFix::default());
+        let bed = whole_reference_bed(&case);
+        let ours = sites(&run_count(&case, &bed, &with(&samtools_opts(0), &[], &[])));
+        let exp = read_pileup_counts(&st(counts));
+        assert!(assert_bases_match(sam, &ours, &exp) > 0);
+        // c1#pad2 read s8 (`5D2P2I2P5D`) has no aligned base at all: samtools
+        // shows its `TA` insertion at c1:5, ctdna does not count an indel
+        // that no aligned base of its read anchors.
+        let unanchored: &[(&str, u64, &str)] = if sam == "c1#pad2.sam" {
+            &[("c1", 5, "TA")]
+        } else {
+            &[]
+        };
+        assert_indels_match(sam, &ours, &exp, &st("c1.fa"), unanchored);
+    }
+}
+
+/// htslib's pileup cases (`mp_*.sam` + `mp.fa`, expected from samtools).
+#[test]
+fn mp_cigar_cases_match_samtools() {
+    for name in ["mp_D", "mp_DI", "mp_I", "mp_ID", "mp_N", "mp_N2", "mp_P"] {
+        let case = case_from_sam(
+            &st(&format!("{name}.sam")),
+            &st("mp.fa"),
+            HeaderFix::default(),
+        );
+        let bed = whole_reference_bed(&case);
+        let ours = sites(&run_count(&case, &bed, &with(&samtools_opts(0), &[], &[])));
+        let exp = read_pileup_counts(&st(&format!("counts/{name}.counts.tsv")));
+        assert!(assert_bases_match(name, &ours, &exp) > 0);
+        // mp_DI reads s3 (`2D2I9M`) and s5 (`2D1P1I9M`) start with a
+        // deletion: samtools anchors their insertions on a deletion
+        // placeholder at z:3; ctdna counts no indel before a read's first
+        // aligned base (as for leading insertions, which samtools cannot
+        // show either).
+        let unanchored: &[(&str, u64, &str)] = if name == "mp_DI" {
+            &[("z", 3, "A"), ("z", 3, "AA")]
+        } else {
+            &[]
+        };
+        assert_indels_match(name, &ours, &exp, &st("mp.fa"), unanchored);
+    }
 }

@@ -192,7 +192,13 @@ pub fn run_count(case: &Case, bed: &str, opts: &[&str]) -> Vec<Row> {
     run_count_on(&case.bam, &case.reference, case.dir.path(), bed, opts)
 }
 
-pub fn run_count_on(bam: &Path, reference: &Path, dir: &Path, bed: &str, opts: &[&str]) -> Vec<Row> {
+pub fn run_count_on(
+    bam: &Path,
+    reference: &Path,
+    dir: &Path,
+    bed: &str,
+    opts: &[&str],
+) -> Vec<Row> {
     let bed_path = dir.join("targets.bed");
     std::fs::write(&bed_path, bed).unwrap();
     let out = dir.join("counts.tsv");
@@ -221,8 +227,13 @@ pub fn parse_rows(text: &str) -> Vec<Row> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
-    let (c_chrom, c_pos, c_ref, c_alt, c_type) =
-        (col("chrom"), col("pos"), col("ref"), col("alt"), col("type"));
+    let (c_chrom, c_pos, c_ref, c_alt, c_type) = (
+        col("chrom"),
+        col("pos"),
+        col("ref"),
+        col("alt"),
+        col("type"),
+    );
     let (c_depth, c_count, c_fwd, c_rev, c_del) = (
         col("depth"),
         col("count"),
@@ -348,7 +359,10 @@ pub fn read_pileup_counts(rel: &str) -> BTreeMap<(String, u64), Pileup> {
             ins: events(f[col("ins_events")]),
             del: events(f[col("del_events")]),
         };
-        out.insert((f[col("chrom")].to_string(), f[col("pos")].parse().unwrap()), p);
+        out.insert(
+            (f[col("chrom")].to_string(), f[col("pos")].parse().unwrap()),
+            p,
+        );
     }
     out
 }
@@ -466,4 +480,57 @@ pub fn comparable_insertions(e: &Pileup) -> BTreeMap<String, u32> {
         }
     }
     m
+}
+
+/// Reference sequences of a FASTA, upper-cased, by contig name.
+pub fn fasta_seqs(path: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut cur = String::new();
+    for line in read_text(path).lines() {
+        if let Some(h) = line.strip_prefix('>') {
+            cur = h.split_whitespace().next().unwrap_or_default().to_string();
+            out.insert(cur.clone(), Vec::new());
+        } else if let Some(s) = out.get_mut(&cur) {
+            s.extend(line.trim_end().bytes().map(|b| b.to_ascii_uppercase()));
+        }
+    }
+    out
+}
+
+/// Move samtools' indel events (reported where the CIGAR put them) to their
+/// left-aligned VCF anchor, the representation ctdna reports. `seq` is the
+/// contig, positions are 1-based.
+pub fn left_align_events(
+    expected: &BTreeMap<(String, u64), Pileup>,
+    seqs: &BTreeMap<String, Vec<u8>>,
+) -> BTreeMap<(String, u64), Pileup> {
+    let mut out = expected.clone();
+    for p in out.values_mut() {
+        p.ins.clear();
+        p.del.clear();
+    }
+    for ((chrom, pos), p) in expected {
+        let r = &seqs[chrom];
+        let base = |p1: u64| r.get(p1 as usize - 1).copied().unwrap_or(b'N');
+        for (seq, n) in comparable_insertions(p) {
+            let (mut at, mut s) = (*pos, seq.into_bytes());
+            while at > 1 && base(at) == s[s.len() - 1] {
+                s.rotate_right(1);
+                at -= 1;
+            }
+            let e = out.entry((chrom.clone(), at)).or_default();
+            *e.ins.entry(String::from_utf8(s).unwrap()).or_insert(0) += n;
+        }
+        for (seq, n) in &p.del {
+            let len = seq.len() as u64;
+            let mut at = *pos;
+            while at > 1 && base(at) == base(at + len) {
+                at -= 1;
+            }
+            let moved: String = (at + 1..=at + len).map(|i| base(i) as char).collect();
+            let e = out.entry((chrom.clone(), at)).or_default();
+            *e.del.entry(moved).or_insert(0) += n;
+        }
+    }
+    out
 }
