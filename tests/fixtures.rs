@@ -394,3 +394,144 @@ fn mp_cigar_cases_match_samtools() {
         assert_indels_match(name, &ours, &exp, &st("mp.fa"), unanchored);
     }
 }
+
+// ---------------------------------------------------------------- bcftools indel AD
+
+fn bc(rel: &str) -> String {
+    format!("bcftools-1.16/{rel}")
+}
+
+/// ctdna options equivalent to bcftools mpileup's read filters (MAPQ 0,
+/// anomalous pairs skipped, supplementary kept) with each read counted.
+fn bcftools_opts(min_bq: u8) -> Vec<String> {
+    samtools_opts(min_bq)
+}
+
+/// ctdna's count of the indel a bcftools record describes, after both are
+/// normalised (ctdna already reports left-aligned VCF alleles).
+fn indel_count(rows: &[Row], rec: &VcfRecord, alt: &str, seq: &[u8]) -> (u32, u32) {
+    let (pos, r, a) = normalise(rec.pos, &rec.ref_allele, alt, seq);
+    let row = rows
+        .iter()
+        .find(|x| x.chrom == rec.chrom && x.pos == pos && x.ref_allele == r && x.alt == a);
+    row.map_or((0, 0), |x| (x.count, x.depth + x.del_span))
+}
+
+/// bcftools `indel-AD.1`/`indel-AD.2` (`-a AD`, default filters).
+///
+/// What is comparable:
+/// - `DP` of the non-indel records is the raw depth (no base-quality
+///   filter): ctdna's depth with `--min-bq 0`, position by position;
+/// - `IDV` is the number of reads whose CIGAR carries the indel (again no
+///   base-quality filter): ctdna's indel count with `--min-bq 0`;
+/// - `AD` of an indel comes from bcftools' local realignment of every read
+///   (soft-clipped reads can support it, reads ambiguous within a repeat
+///   support neither allele), while ctdna counts CIGAR events. Where the
+///   reads are unambiguous the two agree (000000F:655, 11:75 alt AD 6); the
+///   others are checked to be within the realignment's reach. The ref AD
+///   (e.g. 14 at 11:75) counts reads spanning the whole repeat and has no
+///   ctdna counterpart: ctdna's REF row counts the anchor base.
+#[test]
+fn bcftools_indel_ad_depths_and_raw_indel_reads() {
+    for (n, contig) in [(1, "000000F"), (2, "11")] {
+        let fa = bc(&format!("indel-AD.{n}.fa"));
+        let case = case_from_sam(&bc(&format!("indel-AD.{n}.sam")), &fa, HeaderFix::default());
+        let seq = fasta_seqs(&fixture(&fa)).remove(contig).unwrap();
+        let bed = whole_reference_bed(&case);
+        let raw = run_count(&case, &bed, &with(&bcftools_opts(0), &[], &[]));
+        let raw_sites = sites(&raw);
+        let q13 = run_count(&case, &bed, &with(&bcftools_opts(13), &[], &[]));
+        let recs = read_vcf(&fixture(&bc(&format!("indel-AD.{n}.out"))));
+        let (mut depths, mut past_end) = (0, 0);
+        let mut indels = Vec::new();
+        for rec in &recs {
+            if rec.pos as usize > seq.len() {
+                // A read overhangs the contig end; bcftools reports its
+                // bases there (REF N), ctdna's targets stop at the contig end.
+                past_end += 1;
+            } else if rec.is_indel() {
+                let (count, _) = indel_count(&raw, rec, &rec.alts[0], &seq);
+                assert_eq!(count, rec.info_u32("IDV"), "{}:{} IDV", rec.chrom, rec.pos);
+                let (count13, _) = indel_count(&q13, rec, &rec.alts[0], &seq);
+                indels.push((rec.pos, rec.ad[1], count13));
+            } else {
+                let s = at(&raw_sites, &rec.chrom, rec.pos);
+                assert_eq!(s.depth, rec.info_u32("DP"), "{}:{} DP", rec.chrom, rec.pos);
+                depths += 1;
+            }
+        }
+        if n == 1 {
+            assert_eq!((depths, past_end), (295, 2));
+            // (pos, bcftools alt AD, ctdna count at BQ 13)
+            assert_eq!(
+                indels,
+                [(537, 57, 56), (538, 61, 54), (655, 6, 6), (658, 3, 2)]
+            );
+        } else {
+            assert_eq!((depths, past_end), (1, 0));
+            assert_eq!(indels, [(75, 6, 6)]);
+            let ins = q13.iter().find(|r| r.pos == 75 && r.kind == "INS").unwrap();
+            assert_eq!((ins.ref_allele.as_str(), ins.alt.as_str()), ("G", "GTAAAA"));
+            assert_eq!(ins.depth, 68, "DP=68");
+        }
+    }
+}
+
+// ---------------------------------------------------------------- CRAM
+
+/// bcftools' `indel-AD.2.cram` (the CRAM twin of `indel-AD.2.sam`, decoded
+/// with the external reference `indel-AD.2.fa`): same counts as the BAM,
+/// and the expected 11:75 insertion (alt AD 6 of DP 68).
+#[test]
+fn cram_with_external_reference_counts_like_its_bam() {
+    let fa = bc("indel-AD.2.fa");
+    let case = case_from_sam(&bc("indel-AD.2.sam"), &fa, HeaderFix::default());
+    let cram = copy_in(&fixture(&bc("indel-AD.2.cram")), case.dir.path());
+    let bed = whole_reference_bed(&case);
+    let opts = bcftools_opts(13);
+    let from_bam = run_count(&case, &bed, &with(&opts, &[], &[]));
+    let from_cram = run_count_on(
+        &cram,
+        &case.reference,
+        case.dir.path(),
+        &bed,
+        &with(&opts, &[], &[]),
+    );
+    assert_eq!(from_bam.len(), from_cram.len());
+    assert_eq!(sites(&from_bam), sites(&from_cram));
+    let ins = from_cram
+        .iter()
+        .find(|r| r.pos == 75 && r.kind == "INS")
+        .unwrap();
+    assert_eq!((ins.alt.as_str(), ins.count, ins.depth), ("GTAAAA", 6, 68));
+}
+
+// ---------------------------------------------------------------- depth cap
+
+/// samtools 47.out: `-d 8500` caps the 9,000 reads of `deep.sam` at 8,500.
+/// ctdna has no depth cap: all 9,000 are counted.
+#[test]
+fn no_depth_cap_on_deep_pileup() {
+    let case = case_from_sam(
+        &st("deep.sam.gz"),
+        &st("mpileup.ref.fa"),
+        HeaderFix::default(),
+    );
+    let capped: u32 = std::fs::read_to_string(fixture(&st("expected/47.out")))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(capped, 8500);
+    // QUAL is `*` (no qualities); all reads share one name and have no mate
+    // coordinates, so no mate merging applies.
+    let rows = run_count(
+        &case,
+        "17\t800\t820\n",
+        &with(&samtools_opts(0), &["--overlap", "merge"], &["--overlap"]),
+    );
+    let s = at(&sites(&rows), "17", 810);
+    assert_eq!(s.depth, 9000);
+    assert!(s.depth > capped);
+    assert_eq!(s.fwd[2], 9000, "all G, forward");
+}

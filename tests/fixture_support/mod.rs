@@ -534,3 +534,93 @@ pub fn left_align_events(
     }
     out
 }
+
+/// One record of a bcftools mpileup VCF (single sample).
+#[derive(Debug, Clone)]
+pub struct VcfRecord {
+    pub chrom: String,
+    pub pos: u64,
+    pub ref_allele: String,
+    pub alts: Vec<String>,
+    pub info: BTreeMap<String, String>,
+    /// FORMAT/AD of the sample, when present.
+    pub ad: Vec<u32>,
+}
+
+impl VcfRecord {
+    pub fn is_indel(&self) -> bool {
+        self.info.contains_key("INDEL")
+    }
+    pub fn info_u32(&self, key: &str) -> u32 {
+        self.info[key].parse().unwrap()
+    }
+}
+
+/// Records of a (plain or bgzipped) VCF.
+pub fn read_vcf(path: &Path) -> Vec<VcfRecord> {
+    read_text(path)
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let info = f[7]
+                .split(';')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, v)) => (k.to_string(), v.to_string()),
+                    None => (kv.to_string(), String::new()),
+                })
+                .collect();
+            let ad = match (f.get(8), f.get(9)) {
+                (Some(fmt), Some(sample)) => fmt
+                    .split(':')
+                    .zip(sample.split(':'))
+                    .find(|(k, _)| *k == "AD")
+                    .map(|(_, v)| v.split(',').map(|n| n.parse().unwrap()).collect())
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            VcfRecord {
+                chrom: f[0].to_string(),
+                pos: f[1].parse().unwrap(),
+                ref_allele: f[3].to_ascii_uppercase(),
+                alts: f[4].split(',').map(|a| a.to_ascii_uppercase()).collect(),
+                info,
+                ad,
+            }
+        })
+        .collect()
+}
+
+/// VCF normalisation of one REF/ALT pair against the contig `seq`: trim the
+/// common suffix, then the common prefix down to one anchor base, then shift
+/// left while the allele is in a repeat. Returns (pos, ref, alt), 1-based.
+pub fn normalise(pos: u64, r: &str, a: &str, seq: &[u8]) -> (u64, String, String) {
+    let (mut r, mut a, mut pos) = (r.as_bytes().to_vec(), a.as_bytes().to_vec(), pos);
+    while r.len() > 1 && a.len() > 1 && r.last() == a.last() {
+        r.pop();
+        a.pop();
+    }
+    while r.len() > 1 && a.len() > 1 && r[0] == a[0] {
+        r.remove(0);
+        a.remove(0);
+        pos += 1;
+    }
+    // An indel `x S` can move one base left when the last base of S is x.
+    while pos > 1 && r.len() != a.len() && r.len().min(a.len()) == 1 {
+        let long = if r.len() > a.len() { &mut r } else { &mut a };
+        if long.last() != long.first() {
+            break;
+        }
+        let before = seq[pos as usize - 2];
+        long.pop();
+        long.insert(0, before);
+        let short = if r.len() > a.len() { &mut a } else { &mut r };
+        short[0] = before;
+        pos -= 1;
+    }
+    (
+        pos,
+        String::from_utf8(r).unwrap(),
+        String::from_utf8(a).unwrap(),
+    )
+}
