@@ -545,6 +545,8 @@ pub struct VcfRecord {
     pub info: BTreeMap<String, String>,
     /// FORMAT/AD of the sample, when present.
     pub ad: Vec<u32>,
+    /// FORMAT/GT of the sample, when present.
+    pub gt: String,
 }
 
 impl VcfRecord {
@@ -553,6 +555,11 @@ impl VcfRecord {
     }
     pub fn info_u32(&self, key: &str) -> u32 {
         self.info[key].parse().unwrap()
+    }
+    /// Two different alleles in GT.
+    pub fn is_het(&self) -> bool {
+        let a: Vec<&str> = self.gt.split(['/', '|']).collect();
+        a.len() == 2 && a[0] != a[1]
     }
 }
 
@@ -570,15 +577,17 @@ pub fn read_vcf(path: &Path) -> Vec<VcfRecord> {
                     None => (kv.to_string(), String::new()),
                 })
                 .collect();
-            let ad = match (f.get(8), f.get(9)) {
-                (Some(fmt), Some(sample)) => fmt
-                    .split(':')
+            let format_field = |key: &str| -> Option<String> {
+                let (fmt, sample) = (f.get(8)?, f.get(9)?);
+                fmt.split(':')
                     .zip(sample.split(':'))
-                    .find(|(k, _)| *k == "AD")
-                    .map(|(_, v)| v.split(',').map(|n| n.parse().unwrap()).collect())
-                    .unwrap_or_default(),
-                _ => Vec::new(),
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.to_string())
             };
+            let ad = format_field("AD")
+                .map(|v| v.split(',').map(|n| n.parse().unwrap()).collect())
+                .unwrap_or_default();
+            let gt = format_field("GT").unwrap_or_default();
             VcfRecord {
                 chrom: f[0].to_string(),
                 pos: f[1].parse().unwrap(),
@@ -586,6 +595,7 @@ pub fn read_vcf(path: &Path) -> Vec<VcfRecord> {
                 alts: f[4].split(',').map(|a| a.to_ascii_uppercase()).collect(),
                 info,
                 ad,
+                gt,
             }
         })
         .collect()
@@ -593,8 +603,9 @@ pub fn read_vcf(path: &Path) -> Vec<VcfRecord> {
 
 /// VCF normalisation of one REF/ALT pair against the contig `seq`: trim the
 /// common suffix, then the common prefix down to one anchor base, then shift
-/// left while the allele is in a repeat. Returns (pos, ref, alt), 1-based.
-pub fn normalise(pos: u64, r: &str, a: &str, seq: &[u8]) -> (u64, String, String) {
+/// left while the allele is in a repeat. `base(p)` is the reference base at
+/// 1-based `p`. Returns (pos, ref, alt), 1-based.
+pub fn normalise(pos: u64, r: &str, a: &str, base: &dyn Fn(u64) -> u8) -> (u64, String, String) {
     let (mut r, mut a, mut pos) = (r.as_bytes().to_vec(), a.as_bytes().to_vec(), pos);
     while r.len() > 1 && a.len() > 1 && r.last() == a.last() {
         r.pop();
@@ -611,7 +622,7 @@ pub fn normalise(pos: u64, r: &str, a: &str, seq: &[u8]) -> (u64, String, String
         if long.last() != long.first() {
             break;
         }
-        let before = seq[pos as usize - 2];
+        let before = base(pos - 1);
         long.pop();
         long.insert(0, before);
         let short = if r.len() > a.len() { &mut a } else { &mut r };
@@ -623,4 +634,13 @@ pub fn normalise(pos: u64, r: &str, a: &str, seq: &[u8]) -> (u64, String, String
         String::from_utf8(r).unwrap(),
         String::from_utf8(a).unwrap(),
     )
+}
+
+/// Reference bases `[start0, end0)` of `chrom` from an indexed FASTA (plain
+/// or bgzipped), upper-cased.
+pub fn fetch_ref(fasta: &Path, chrom: &str, start0: usize, end0: usize) -> Vec<u8> {
+    let r = rust_htslib::faidx::Reader::from_path(fasta).unwrap();
+    r.fetch_seq(chrom, start0, end0 - 1)
+        .unwrap()
+        .to_ascii_uppercase()
 }
