@@ -298,7 +298,9 @@ fn assert_indels_match(
     fasta: &str,
     not_counted: &[(&str, u64, &str)],
 ) {
-    let mut aligned = left_align_events(expected, &fasta_seqs(&fixture(fasta)));
+    let seqs = fasta_seqs(&fixture(fasta));
+    let base = |c: &str, p: u64| seqs[c].get(p as usize - 1).copied().unwrap_or(b'N');
+    let mut aligned = left_align_events(expected, &base);
     for (chrom, pos, seq) in not_counted {
         let e = aligned
             .get_mut(&(chrom.to_string(), *pos))
@@ -602,4 +604,153 @@ fn giab_truth_variants_seen_at_their_observed_vaf() {
         .find(|x| x.kind == "INS" && x.pos == 10_001_436)
         .unwrap();
     assert_eq!((ins.ref_allele.as_str(), ins.alt.as_str()), ("A", "AAGGCT"));
+}
+
+// ---------------------------------------------------------------- live samtools
+
+/// `samtools --version` works.
+fn samtools_available() -> bool {
+    std::process::Command::new("samtools")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Run `samtools mpileup -B -x -Q min_bq -q 0` (no BAQ, no overlap
+/// detection, default flag filters and anomalous-pair skipping) on `bam`.
+fn live_mpileup(
+    bam: &std::path::Path,
+    reference: &std::path::Path,
+    region: &str,
+    min_bq: u8,
+) -> String {
+    let out = std::process::Command::new("samtools")
+        .args([
+            "mpileup",
+            "-B",
+            "-x",
+            "-q",
+            "0",
+            "-Q",
+            &min_bq.to_string(),
+            "-r",
+            region,
+            "-f",
+        ])
+        .arg(reference)
+        .arg(bam)
+        .output()
+        .expect("run samtools");
+    assert!(
+        out.status.success(),
+        "samtools mpileup: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// When samtools is on PATH: live `samtools mpileup` against
+/// `ctdna count --overlap independent` with matching filters, on the
+/// overlapping pair of `overlap50`, bcftools' `indel-AD.1` (pairs, indels,
+/// duplicates, low base qualities) and the GIAB NA12878 slice. Per position:
+/// forward/reverse A/C/G/T, depth (ctdna's vs samtools' A/C/G/T bases), and
+/// indels after left-alignment.
+#[test]
+fn live_samtools_mpileup_agrees_with_independent_counts() {
+    if !samtools_available() {
+        eprintln!(
+            "SKIPPED live_samtools_mpileup_agrees_with_independent_counts: samtools is not on PATH"
+        );
+        return;
+    }
+    // (sam or bam, fasta, region, BED, min BQ)
+    let overlap = case_from_sam(
+        &st("overlap50.sam"),
+        &st("mpileup.ref.fa"),
+        HeaderFix::default(),
+    );
+    let indel = case_from_sam(
+        &bc("indel-AD.1.sam"),
+        &bc("indel-AD.1.fa"),
+        HeaderFix::default(),
+    );
+    let giab_dir = tempfile::tempdir().unwrap();
+    let giab_ref = copy_in(&fixture(&giab(GIAB_FASTA)), giab_dir.path());
+    let giab_bam = copy_in(&fixture(&giab("NA12878_small.bam")), giab_dir.path());
+    let runs: [(
+        &std::path::Path,
+        &std::path::Path,
+        &std::path::Path,
+        &str,
+        &str,
+    ); 3] = [
+        (
+            &overlap.bam,
+            &overlap.reference,
+            overlap.dir.path(),
+            "17:1-4200",
+            "17\t0\t4200\n",
+        ),
+        (
+            &indel.bam,
+            &indel.reference,
+            indel.dir.path(),
+            "000000F:1-686",
+            "000000F\t0\t686\n",
+        ),
+        (
+            &giab_bam,
+            &giab_ref,
+            giab_dir.path(),
+            "chr20:9999900-10002100",
+            "chr20\t9999899\t10002100\n",
+        ),
+    ];
+    for (bam, reference, dir, region, bed) in runs {
+        for min_bq in [0u8, 13, 20] {
+            let label = format!("{region} -Q {min_bq}");
+            let exp = parse_mpileup(&live_mpileup(bam, reference, region, min_bq));
+            assert!(!exp.is_empty(), "{label}: samtools printed nothing");
+            let ours = sites(&run_count_on(
+                bam,
+                reference,
+                dir,
+                bed,
+                &with(&samtools_opts(min_bq), &[], &[]),
+            ));
+            let n = assert_bases_match(&label, &ours, &exp);
+            assert!(n > 50, "{label}: only {n} positions compared");
+            if min_bq > 0 {
+                // Indel qualities differ by design: samtools filters an indel
+                // by its anchor base's quality; ctdna by the weaker base
+                // flanking a deletion, the mean quality of inserted bases.
+                continue;
+            }
+            let (chrom, start) = region.split_once(':').unwrap();
+            let start: usize = start.split('-').next().unwrap().parse().unwrap();
+            let window = fetch_ref(
+                reference,
+                chrom,
+                start - 1,
+                start - 1 + 4200.min(bed_len(bed)),
+            );
+            let base = |_: &str, p: u64| window.get(p as usize - start).copied().unwrap_or(b'N');
+            let aligned = left_align_events(&exp, &base);
+            for (key, e) in &aligned {
+                let o = at(&ours, &key.0, key.1);
+                assert_eq!(
+                    (&o.ins, &o.del),
+                    (&e.ins, &e.del),
+                    "{label} {}:{} indels",
+                    key.0,
+                    key.1
+                );
+            }
+        }
+    }
+}
+
+fn bed_len(bed: &str) -> usize {
+    let f: Vec<&str> = bed.trim().split('\t').collect();
+    f[2].parse::<usize>().unwrap() - f[1].parse::<usize>().unwrap()
 }

@@ -498,11 +498,11 @@ pub fn fasta_seqs(path: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Move samtools' indel events (reported where the CIGAR put them) to their
-/// left-aligned VCF anchor, the representation ctdna reports. `seq` is the
-/// contig, positions are 1-based.
+/// left-aligned VCF anchor, the representation ctdna reports. `base(chrom,
+/// p)` is the reference base at 1-based `p`.
 pub fn left_align_events(
     expected: &BTreeMap<(String, u64), Pileup>,
-    seqs: &BTreeMap<String, Vec<u8>>,
+    base: &dyn Fn(&str, u64) -> u8,
 ) -> BTreeMap<(String, u64), Pileup> {
     let mut out = expected.clone();
     for p in out.values_mut() {
@@ -510,8 +510,7 @@ pub fn left_align_events(
         p.del.clear();
     }
     for ((chrom, pos), p) in expected {
-        let r = &seqs[chrom];
-        let base = |p1: u64| r.get(p1 as usize - 1).copied().unwrap_or(b'N');
+        let base = |p1: u64| base(chrom, p1);
         for (seq, n) in comparable_insertions(p) {
             let (mut at, mut s) = (*pos, seq.into_bytes());
             while at > 1 && base(at) == s[s.len() - 1] {
