@@ -144,6 +144,54 @@ fn overlap50_independent_mates_match_samtools_x() {
     assert_eq!(at(&ours, "17", 567).depth, 1);
 }
 
+/// samtools `test/dat/mpileup.out.5` on `overlap.bam`: a pair whose mates
+/// overlap, MAPQ 255, no base qualities (QUAL `*`), one mate spliced
+/// (`92M59125N9M`). samtools' overlap detection shows one base, `g` from
+/// read 1 (reverse). ctdna merges the pair: one molecule, read 1's strand.
+/// Adapted (see the README): coordinates shifted by -128,800,000 onto a
+/// 200 kb all-N `chr3` written here, as the fixture has no reference.
+#[test]
+fn spliced_overlapping_pair_without_qualities_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = dir.path().join("chr3_N.fa");
+    let mut fa = String::from(">chr3\n");
+    for _ in 0..(200_000 / 80) {
+        fa.push_str(&"N".repeat(80));
+        fa.push('\n');
+    }
+    std::fs::write(&reference, fa).unwrap();
+    let bam = bam_from_sam(
+        &fixture(&st("overlap.shifted.sam")),
+        &reference,
+        dir.path(),
+        "input",
+        HeaderFix::default(),
+    );
+    let expected = std::fs::read_to_string(fixture(&st("expected/mpileup.out.5"))).unwrap();
+    let f: Vec<&str> = expected.trim().split('\t').collect();
+    assert_eq!(f[..5], ["chr3", "128814202", "N", "1", "g"]);
+    let pos = 128_814_202 - 128_800_000;
+    let bed = format!("chr3\t{}\t{}\n", pos - 1, pos);
+    // ctdna's defaults: MAPQ 255 passes --min-mapq 20, missing qualities
+    // count as Q30 and pass --min-bq 20.
+    let merged = sites(&run_count_on(&bam, &reference, dir.path(), &bed, &[]));
+    let s = at(&merged, "chr3", pos);
+    assert_eq!(
+        (s.depth, s.fwd, s.rev),
+        (1, [0; 4], [0, 0, 1, 0]),
+        "one reverse G"
+    );
+    let both = sites(&run_count_on(
+        &bam,
+        &reference,
+        dir.path(),
+        &bed,
+        &["--overlap", "independent"],
+    ));
+    let s = at(&both, "chr3", pos);
+    assert_eq!((s.depth, s.fwd, s.rev), (2, [0, 0, 1, 0], [0, 0, 1, 0]));
+}
+
 // ---------------------------------------------------------------- anomalous
 
 /// 26.out: samtools skips the improper pair `foo2` by default (depth 2);
