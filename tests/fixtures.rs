@@ -587,6 +587,39 @@ fn no_depth_cap_on_deep_pileup() {
     assert_eq!(s.fwd[2], 9000, "all G, forward");
 }
 
+// ---------------------------------------------------------------- non-ACGT reference
+
+/// lofreq3 `bugs/bug18-ignore-nonACGT-in-ref`: a reference `ACGTRYSWN-`
+/// (IUPAC codes, N and a dash) under one read of ten Ts. The fixture's
+/// expectation is only that nothing breaks on such bases: ctdna counts the
+/// read's base at every position (depth 1), and since no non-ACGT reference
+/// base can match a read base, their REF rows count 0.
+#[test]
+fn non_acgt_reference_bases_do_not_break_counting() {
+    let case = case_from_sam(
+        "lofreq3/bug18.alignments.sam",
+        "lofreq3/bug18.ref.fa",
+        HeaderFix::default(),
+    );
+    let rows = run_count(&case, "ref\t0\t10\n", &["--min-dist-end", "0"]);
+    let ours = sites(&rows);
+    assert_eq!(ours.len(), 10);
+    for (i, b) in "ACGTRYSWN-".bytes().enumerate() {
+        let s = at(&ours, "ref", i as u64 + 1);
+        assert_eq!(
+            s.ref_base.as_bytes(),
+            [b],
+            "REF column keeps the FASTA base"
+        );
+        assert_eq!((s.depth, s.fwd), (1, [0, 0, 0, 1]), "ref:{}", i + 1);
+        let ref_row = rows
+            .iter()
+            .find(|r| r.pos == i as u64 + 1 && r.kind == "REF")
+            .unwrap();
+        assert_eq!(ref_row.count, u32::from(b == b'T'));
+    }
+}
+
 // ---------------------------------------------------------------- GIAB
 
 fn giab(rel: &str) -> String {
