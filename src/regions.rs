@@ -328,7 +328,83 @@ pub fn read_known(path: &Path, reference: &Reference) -> Result<Vec<KnownLocus>>
     Ok(out)
 }
 
-/// The reference span a known locus needs counted (its anchor and REF bases).
+/// Normalise known loci like the evidence engine does (trim shared bases,
+/// left-align indels) so that they meet the counted alleles at one anchor.
+/// REF must match the reference. MNVs and complex alleles are not supported
+/// yet: they are skipped with a warning.
+pub fn normalize_known(known: Vec<KnownLocus>, reference: &Reference) -> Result<Vec<KnownLocus>> {
+    use crate::evidence::observe::{left_align_deletion, left_align_insertion};
+    use crate::reference::RefWindow;
+    let fasta = reference.reader()?;
+    let mut out = Vec::with_capacity(known.len());
+    for k in known {
+        let contig = &reference.contigs[k.rid];
+        let pad = 300;
+        let w = RefWindow::fetch(
+            &fasta,
+            contig,
+            k.pos0.saturating_sub(pad),
+            k.pos0 + k.ref_allele.len() as u64 + pad,
+        )?;
+        let here: Vec<u8> = (0..k.ref_allele.len())
+            .map(|i| w.base((k.pos0 + i as u64) as i64))
+            .collect();
+        if here != k.ref_allele {
+            return Err(Error::bad_input(
+                "--known",
+                format!(
+                    "REF {} at {}:{} does not match the reference ({})",
+                    String::from_utf8_lossy(&k.ref_allele),
+                    contig.name,
+                    k.pos0 + 1,
+                    String::from_utf8_lossy(&here)
+                ),
+                "use known loci made for this reference build",
+            ));
+        }
+        let (mut r, mut a, mut pos0) = (k.ref_allele.clone(), k.alt_allele.clone(), k.pos0);
+        while r.len() > 1 && a.len() > 1 && r.last() == a.last() {
+            r.pop();
+            a.pop();
+        }
+        while r.len() > 1 && a.len() > 1 && r[0] == a[0] {
+            r.remove(0);
+            a.remove(0);
+            pos0 += 1;
+        }
+        let norm = if r.len() == 1 && a.len() == 1 {
+            Some((pos0, r, a))
+        } else if r.len() == 1 && a[0] == r[0] {
+            let mut seq = a[1..].to_vec();
+            let anchor = left_align_insertion(&w, pos0 as i64, &mut seq) as u64;
+            let base = w.base(anchor as i64);
+            Some((anchor, vec![base], [vec![base], seq].concat()))
+        } else if a.len() == 1 && r[0] == a[0] {
+            let anchor = left_align_deletion(&w, pos0 as i64, r.len() as i64 - 1) as u64;
+            let del: Vec<u8> = (0..r.len())
+                .map(|i| w.base((anchor + i as u64) as i64))
+                .collect();
+            Some((anchor, del, vec![w.base(anchor as i64)]))
+        } else {
+            None
+        };
+        match norm {
+            Some((pos0, ref_allele, alt_allele)) => out.push(KnownLocus { rid: k.rid, pos0, ref_allele, alt_allele }),
+            None => log::warn!(
+                "known locus {}:{} {}>{} is an MNV or complex allele, which ctdna does not test yet; skipped",
+                contig.name,
+                k.pos0 + 1,
+                String::from_utf8_lossy(&k.ref_allele),
+                String::from_utf8_lossy(&k.alt_allele)
+            ),
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The reference span a known locus needs counted: its (normalised) anchor.
 pub fn known_targets(known: &[KnownLocus], reference: &Reference) -> Vec<Target> {
     known
         .iter()
@@ -336,7 +412,7 @@ pub fn known_targets(known: &[KnownLocus], reference: &Reference) -> Vec<Target>
             rid: k.rid,
             contig: reference.contigs[k.rid].name.clone(),
             start: k.pos0,
-            end: k.pos0 + k.ref_allele.len() as u64,
+            end: k.pos0 + 1,
         })
         .collect()
 }

@@ -28,7 +28,7 @@ pub fn prepare(args: &InputArgs) -> Result<Prepared> {
         raw.extend(regions::read_bed(bed, &reference)?);
     }
     let known = match &args.known {
-        Some(vcf) => regions::read_known(vcf, &reference)?,
+        Some(vcf) => regions::normalize_known(regions::read_known(vcf, &reference)?, &reference)?,
         None => Vec::new(),
     };
     raw.extend(regions::known_targets(&known, &reference));

@@ -151,7 +151,7 @@ fn flush_waiting(
 ) {
     // Counting is a sum, so the map's iteration order cannot reach the output.
     waiting.retain(|_, w| {
-        let stale = before.map_or(true, |p| w.read.mate_pos < p);
+        let stale = before.is_none_or(|p| w.read.mate_pos < p);
         if stale {
             add_single(counts, &w.read);
             spare.push(std::mem::take(&mut w.read));
