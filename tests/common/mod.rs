@@ -73,7 +73,7 @@ pub fn sam_text(
             let mut bases: Vec<u8> = seq.as_bytes()[start - 1..start - 1 + 150].to_vec();
             if contig == "chr1" {
                 for sp in spikes {
-                    if sp.pos1 >= start && sp.pos1 < start + 150 && frag % sp.every == 0 {
+                    if sp.pos1 >= start && sp.pos1 < start + 150 && frag.is_multiple_of(sp.every) {
                         bases[sp.pos1 - start] = sp.alt as u8;
                     }
                 }
