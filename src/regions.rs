@@ -145,6 +145,42 @@ pub fn shards(targets: &[Target], max_len: u64) -> Vec<Shard> {
     out
 }
 
+/// Parse `I/N` (1-based chunk I of N).
+pub fn parse_chunk(spec: &str) -> Result<(usize, usize)> {
+    let bad = || {
+        Error::Usage(format!(
+            "--shard '{spec}' must be I/N with 1 <= I <= N, e.g. 3/8"
+        ))
+    };
+    let (i, n) = spec.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// Chunk `i` of `n` (1-based) of merged targets: whole targets, in order, a
+/// target going to the chunk its first base falls in when the panel's bases
+/// are cut into `n` equal parts. Depends only on the targets, so every
+/// chunk of a scatter agrees on the cut.
+pub fn chunk(targets: &[Target], i: usize, n: usize) -> Vec<Target> {
+    let total: u64 = targets.iter().map(Target::len).sum::<u64>().max(1);
+    let mut before = 0u64;
+    let mut out = Vec::new();
+    for t in targets {
+        let c = (u128::from(before) * n as u128 / u128::from(total)) as usize + 1;
+        if c == i {
+            out.push(t.clone());
+        }
+        before += t.len();
+    }
+    out
+}
+
 /// Shard size that gives every worker several shards but keeps reader
 /// re-seeks rare: about 8 shards per thread, between 2 kb and 100 kb.
 pub fn shard_size(targets: &[Target], threads: usize) -> u64 {
@@ -216,6 +252,26 @@ mod tests {
     fn empty_bed_is_an_error() {
         let (_d, p) = bed("# only a comment\n");
         assert_eq!(read_bed(&p, &reference()).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn chunks_partition_the_targets_in_order() {
+        let targets: Vec<Target> = (0..10)
+            .map(|i| Target {
+                rid: 0,
+                contig: "chr1".into(),
+                start: i * 100,
+                end: i * 100 + 10 + i * 7,
+            })
+            .collect();
+        for n in 1..=12 {
+            let all: Vec<Target> = (1..=n).flat_map(|i| chunk(&targets, i, n)).collect();
+            assert_eq!(all, targets, "n = {n}");
+        }
+        assert_eq!(parse_chunk("2/8").unwrap(), (2, 8));
+        for bad in ["0/3", "4/3", "x/2", "3", "1/0"] {
+            assert!(parse_chunk(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -328,7 +384,83 @@ pub fn read_known(path: &Path, reference: &Reference) -> Result<Vec<KnownLocus>>
     Ok(out)
 }
 
-/// The reference span a known locus needs counted (its anchor and REF bases).
+/// Normalise known loci like the evidence engine does (trim shared bases,
+/// left-align indels) so that they meet the counted alleles at one anchor.
+/// REF must match the reference. MNVs and complex alleles are not supported
+/// yet: they are skipped with a warning.
+pub fn normalize_known(known: Vec<KnownLocus>, reference: &Reference) -> Result<Vec<KnownLocus>> {
+    use crate::evidence::observe::{left_align_deletion, left_align_insertion};
+    use crate::reference::RefWindow;
+    let fasta = reference.reader()?;
+    let mut out = Vec::with_capacity(known.len());
+    for k in known {
+        let contig = &reference.contigs[k.rid];
+        let pad = 300;
+        let w = RefWindow::fetch(
+            &fasta,
+            contig,
+            k.pos0.saturating_sub(pad),
+            k.pos0 + k.ref_allele.len() as u64 + pad,
+        )?;
+        let here: Vec<u8> = (0..k.ref_allele.len())
+            .map(|i| w.base((k.pos0 + i as u64) as i64))
+            .collect();
+        if here != k.ref_allele {
+            return Err(Error::bad_input(
+                "--known",
+                format!(
+                    "REF {} at {}:{} does not match the reference ({})",
+                    String::from_utf8_lossy(&k.ref_allele),
+                    contig.name,
+                    k.pos0 + 1,
+                    String::from_utf8_lossy(&here)
+                ),
+                "use known loci made for this reference build",
+            ));
+        }
+        let (mut r, mut a, mut pos0) = (k.ref_allele.clone(), k.alt_allele.clone(), k.pos0);
+        while r.len() > 1 && a.len() > 1 && r.last() == a.last() {
+            r.pop();
+            a.pop();
+        }
+        while r.len() > 1 && a.len() > 1 && r[0] == a[0] {
+            r.remove(0);
+            a.remove(0);
+            pos0 += 1;
+        }
+        let norm = if r.len() == 1 && a.len() == 1 {
+            Some((pos0, r, a))
+        } else if r.len() == 1 && a[0] == r[0] {
+            let mut seq = a[1..].to_vec();
+            let anchor = left_align_insertion(&w, pos0 as i64, &mut seq) as u64;
+            let base = w.base(anchor as i64);
+            Some((anchor, vec![base], [vec![base], seq].concat()))
+        } else if a.len() == 1 && r[0] == a[0] {
+            let anchor = left_align_deletion(&w, pos0 as i64, r.len() as i64 - 1) as u64;
+            let del: Vec<u8> = (0..r.len())
+                .map(|i| w.base((anchor + i as u64) as i64))
+                .collect();
+            Some((anchor, del, vec![w.base(anchor as i64)]))
+        } else {
+            None
+        };
+        match norm {
+            Some((pos0, ref_allele, alt_allele)) => out.push(KnownLocus { rid: k.rid, pos0, ref_allele, alt_allele }),
+            None => log::warn!(
+                "known locus {}:{} {}>{} is an MNV or complex allele, which ctdna does not test yet; skipped",
+                contig.name,
+                k.pos0 + 1,
+                String::from_utf8_lossy(&k.ref_allele),
+                String::from_utf8_lossy(&k.alt_allele)
+            ),
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The reference span a known locus needs counted: its (normalised) anchor.
 pub fn known_targets(known: &[KnownLocus], reference: &Reference) -> Vec<Target> {
     known
         .iter()
@@ -336,7 +468,7 @@ pub fn known_targets(known: &[KnownLocus], reference: &Reference) -> Vec<Target>
             rid: k.rid,
             contig: reference.contigs[k.rid].name.clone(),
             start: k.pos0,
-            end: k.pos0 + k.ref_allele.len() as u64,
+            end: k.pos0 + 1,
         })
         .collect()
 }

@@ -27,7 +27,7 @@ pub struct ReadFilter {
 
 impl ReadFilter {
     pub fn from_args(a: &FilterArgs) -> crate::Result<Self> {
-        if !(a.max_mismatch_per_100 >= 0.0) {
+        if a.max_mismatch_per_100.is_nan() || a.max_mismatch_per_100 < 0.0 {
             return Err(crate::Error::Usage(
                 "--max-mismatch-per-100 must be >= 0".into(),
             ));

@@ -38,6 +38,15 @@ impl Pending {
         })
     }
 
+    /// Take charge of a temporary file that something else creates at `tmp`.
+    pub fn adopt(tmp: &Path, path: &Path) -> Self {
+        Pending {
+            tmp: tmp.to_path_buf(),
+            path: path.to_path_buf(),
+            committed: false,
+        }
+    }
+
     /// Move the finished file into place.
     pub fn commit(mut self) -> Result<()> {
         std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
