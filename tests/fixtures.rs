@@ -69,7 +69,7 @@ fn st(rel: &str) -> String {
     format!("samtools-1.16.1/{rel}")
 }
 
-fn at<'a>(s: &'a BTreeMap<(String, u64), Site>, chrom: &str, pos: u64) -> Site {
+fn at(s: &BTreeMap<(String, u64), Site>, chrom: &str, pos: u64) -> Site {
     s.get(&(chrom.to_string(), pos))
         .cloned()
         .unwrap_or_default()

@@ -124,7 +124,7 @@ pub fn bam_from_sam(sam: &Path, fasta: &Path, dir: &Path, name: &str, fix: Heade
             if let Some(prev) = &last {
                 // Unmapped reads ('*') sort last; mapped ones by position.
                 assert!(
-                    key.0 == "*" || (prev.0 == key.0 && prev.1 <= key.1) || prev.0 != key.0,
+                    key.0 == "*" || prev.0 != key.0 || prev.1 <= key.1,
                     "{}: records are not in coordinate order; SO cannot be fixed",
                     sam.display()
                 );
