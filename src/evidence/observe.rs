@@ -92,6 +92,14 @@ impl ReadObs {
 
         let cigar = rec.raw_cigar();
         let seq = rec.seq();
+        if seq.len() == 0 {
+            // SEQ `*`: an alignment without bases (valid SAM, e.g. samtools'
+            // `xx#minimal` fixture). It shows no allele (samtools prints its
+            // bases as `N`), and the CIGAR walk below would index past the
+            // empty sequence and quality arrays.
+            self.end = self.start + reference_span(cigar);
+            return;
+        }
         let quals = rec.qual();
         let no_quals = quals.first() == Some(&0xff);
         let qual_at = |q: usize| if no_quals { MISSING_QUAL } else { quals[q] };
@@ -267,6 +275,15 @@ fn event_key<'a>(o: &Obs, ins: &'a [u8]) -> (u8, u32, &'a [u8]) {
     }
 }
 
+/// Reference bases covered by a CIGAR (M, D, N, =, X).
+fn reference_span(cigar: &[u32]) -> i64 {
+    cigar
+        .iter()
+        .filter(|&&c| matches!(c & 0xf, 0 | 2 | 3 | 7 | 8))
+        .map(|&c| i64::from(c >> 4))
+        .sum()
+}
+
 /// Query positions of the first and last aligned (non-soft-clipped) base.
 fn aligned_query_range(cigar: &[u32], seq_len: usize) -> (usize, usize) {
     let lead: usize = cigar
@@ -355,6 +372,39 @@ mod tests {
         // Cannot shift past the window start.
         let mut s = b"G".to_vec();
         assert_eq!(left_align_insertion(&w, 0, &mut s), 0);
+    }
+
+    #[test]
+    fn read_without_sequence_shows_nothing() {
+        use crate::cli::OverlapPolicy;
+        use rust_htslib::bam::record::{Cigar, CigarString};
+        // samtools' xx#minimal record a2: `5H0I10M0D5H`, SEQ and QUAL `*`.
+        let cigar = CigarString(vec![
+            Cigar::HardClip(5),
+            Cigar::Ins(0),
+            Cigar::Match(10),
+            Cigar::Del(0),
+            Cigar::HardClip(5),
+        ]);
+        let mut rec = Record::new();
+        rec.set(b"a2", Some(&cigar), b"", b"");
+        rec.set_tid(0);
+        rec.set_pos(3);
+        rec.set_flags(16);
+        let f = ReadFilter {
+            min_mapq: 0,
+            min_bq: 0,
+            keep_duplicates: false,
+            keep_supplementary: false,
+            drop_improper: false,
+            max_mismatch_per_100: 8.0,
+            min_dist_end: 0,
+            overlap: OverlapPolicy::Merge,
+        };
+        let mut r = ReadObs::default();
+        r.walk(&rec, &window("AAAAAAAAAATTTTTTTTTTCCCCC", 0), 0, 25, &f);
+        assert!(r.obs.is_empty());
+        assert_eq!((r.start, r.end, r.aligned), (3, 13, 0));
     }
 
     #[test]
