@@ -391,6 +391,39 @@ fn unmapped_reads_are_never_counted() {
     assert_eq!(at(&ours, "CHROMOSOME_I", 28).del.get("A"), Some(&1));
 }
 
+// ---------------------------------------------------------------- minimal records
+
+/// samtools 9.out: `xx#minimal` holds records with SEQ `*` (one with
+/// `5H0I10M0D5H`: ten aligned bases and no sequence) and zero-length CIGAR
+/// operations. samtools shows the ten positions as `n`; ctdna must not fail
+/// (it used to index the empty sequence and panic) and counts no allele.
+#[test]
+fn records_without_sequence_count_nothing() {
+    let case = case_from_sam(&st("xx#minimal.sam"), &st("xx.fa"), HeaderFix::default());
+    let bed = whole_reference_bed(&case);
+    let ours = sites(&run_count(&case, &bed, &with(&samtools_opts(0), &[], &[])));
+    let exp = read_pileup_counts(&st("counts/9.counts.tsv"));
+    assert_eq!(
+        exp.values().map(|e| e.depth).sum::<u32>(),
+        10,
+        "samtools: ten `n`"
+    );
+    assert_eq!(assert_bases_match("9.out", &ours, &exp), 10);
+    assert!(ours.values().all(|s| s.depth == 0 && s.del_span == 0));
+}
+
+/// samtools 10.out (`-Q0 -x`): `xx#triplet`, three segments of one template
+/// named `a1` on `xx` (flags 67, 35, 147) and two on `yy`; counted per read.
+#[test]
+fn three_segment_template_counted_per_read_matches_samtools_x() {
+    let case = case_from_sam(&st("xx#triplet.sam"), &st("xx.fa"), HeaderFix::default());
+    let bed = whole_reference_bed(&case);
+    let ours = sites(&run_count(&case, &bed, &with(&samtools_opts(0), &[], &[])));
+    let exp = read_pileup_counts(&st("counts/10.counts.tsv"));
+    assert_eq!(assert_bases_match("10.out", &ours, &exp), 40);
+    assert_eq!(at(&ours, "xx", 15).depth, 3);
+}
+
 // ---------------------------------------------------------------- clips, pads, ref skips
 
 /// Indel events must agree too, after left-aligning samtools' events and
