@@ -619,6 +619,37 @@ fn bcftools_indel_ad_depths_and_raw_indel_reads() {
     }
 }
 
+/// bcftools `mpileup-SCR` (`-a INFO/SCR,FMT/SCR`): soft-clipped reads, a
+/// duplicate, a mate with PNEXT far outside the contig. Its `DP` (raw depth,
+/// no base-quality filter, duplicates and anomalous pairs skipped, clipped
+/// bases not counted) equals ctdna's depth at `--min-bq 0` everywhere.
+/// (`SCR`, the number of soft-clipped reads, has no ctdna counterpart.)
+#[test]
+fn bcftools_soft_clipped_reads_depth() {
+    // Used as a BAM: htslib's SAM parser rejects that PNEXT in text form.
+    let dir = tempfile::tempdir().unwrap();
+    let reference = copy_in(&fixture(&bc("mpileup-SCR.fa")), dir.path());
+    let bam = copy_in(&fixture(&bc("mpileup-SCR.bam")), dir.path());
+    let bed = "1\t0\t150\n";
+    let opts = bcftools_opts(0);
+    let ours = sites(&run_count_on(
+        &bam,
+        &reference,
+        dir.path(),
+        bed,
+        &with(&opts, &[], &[]),
+    ));
+    let recs: Vec<VcfRecord> = read_vcf(&fixture(&bc("mpileup-SCR.out")))
+        .into_iter()
+        .filter(|r| !r.is_indel())
+        .collect();
+    assert_eq!(recs.len(), 86);
+    for rec in &recs {
+        let s = at(&ours, &rec.chrom, rec.pos);
+        assert_eq!(s.depth, rec.info_u32("DP"), "{}:{} DP", rec.chrom, rec.pos);
+    }
+}
+
 // ---------------------------------------------------------------- CRAM
 
 /// bcftools' `indel-AD.2.cram` (the CRAM twin of `indel-AD.2.sam`, decoded
