@@ -153,13 +153,7 @@ fn overlap50_independent_mates_match_samtools_x() {
 #[test]
 fn spliced_overlapping_pair_without_qualities_counts_once() {
     let dir = tempfile::tempdir().unwrap();
-    let reference = dir.path().join("chr3_N.fa");
-    let mut fa = String::from(">chr3\n");
-    for _ in 0..(200_000 / 80) {
-        fa.push_str(&"N".repeat(80));
-        fa.push('\n');
-    }
-    std::fs::write(&reference, fa).unwrap();
+    let reference = all_n_reference(dir.path(), "chr3", 200_000);
     let bam = bam_from_sam(
         &fixture(&st("overlap.shifted.sam")),
         &reference,
@@ -707,6 +701,99 @@ fn no_depth_cap_on_deep_pileup() {
     assert_eq!(s.depth, 9000);
     assert!(s.depth > capped);
     assert_eq!(s.fwd[2], 9000, "all G, forward");
+}
+
+// ---------------------------------------------------------------- bam-readcount
+
+/// An all-N FASTA with one contig, written into `dir` (for fixtures that
+/// come without their reference).
+fn all_n_reference(dir: &std::path::Path, contig: &str, len: usize) -> std::path::PathBuf {
+    let path = dir.join(format!("{contig}_N.fa"));
+    let mut fa = format!(">{contig}\n");
+    for start in (0..len).step_by(80) {
+        fa.push_str(&"N".repeat(80.min(len - start)));
+        fa.push('\n');
+    }
+    std::fs::write(&path, fa).unwrap();
+    path
+}
+
+/// bam-readcount `test-data` (`expected_all_lib`, default options: MAPQ 0,
+/// BQ 0, every read counted): per-base counts, strands, mean base and
+/// mapping quality, and the `+A` insertion at two sites of real chr21 reads.
+/// Adapted (see the README): its b37 chr21 reference is not distributed,
+/// so coordinates are shifted by -10,400,000 onto an all-N contig `21` of
+/// 10 kb written here. With an N reference every base is an "SNV" row and
+/// the insertion's anchor is `N`; the counts are what is compared.
+#[test]
+fn bam_readcount_per_base_counts_and_means() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = all_n_reference(dir.path(), "21", 10_000);
+    let bam = bam_from_sam(
+        &fixture("bam-readcount/test.shifted.sam.gz"),
+        &reference,
+        dir.path(),
+        "input",
+        HeaderFix::default(),
+    );
+    let expected = std::fs::read_to_string(fixture("bam-readcount/expected_all_lib")).unwrap();
+    const SHIFT: u64 = 10_400_000;
+    let bed: String = expected
+        .lines()
+        .map(|l| {
+            let pos: u64 = l.split('\t').nth(1).unwrap().parse().unwrap();
+            format!("21\t{}\t{}\n", pos - SHIFT - 1, pos - SHIFT)
+        })
+        .collect();
+    let base_opts = samtools_opts(0);
+    // bam-readcount has no pair filter: improper pairs are counted.
+    let opts = with(&base_opts, &["--keep-duplicates"], &["--drop-improper"]);
+    let rows = run_count_on(&bam, &reference, dir.path(), &bed, &opts);
+    let mut checked = 0;
+    for line in expected.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let pos = f[1].parse::<u64>().unwrap() - SHIFT;
+        let depth: u32 = f[3].parse().unwrap();
+        for entry in &f[4..] {
+            let v: Vec<&str> = entry.split(':').collect();
+            let (allele, count): (&str, u32) = (v[0], v[1].parse().unwrap());
+            let (mapq, bq, plus, minus) = (
+                v[2],
+                v[3],
+                v[5].parse::<u32>().unwrap(),
+                v[6].parse::<u32>().unwrap(),
+            );
+            let row = rows.iter().find(|r| {
+                r.pos == pos
+                    && match allele.strip_prefix('+') {
+                        Some(ins) => r.kind == "INS" && r.alt[1..] == *ins,
+                        None => r.kind == "SNV" && r.alt == allele,
+                    }
+            });
+            let Some(row) = row else {
+                // '=' and N (and unseen bases) have no row; bam-readcount says 0.
+                assert_eq!(count, 0, "{pos} {allele}");
+                continue;
+            };
+            assert_eq!(
+                (row.count, row.fwd, row.rev),
+                (count, plus, minus),
+                "{pos} {allele}"
+            );
+            assert_eq!(row.depth, depth, "{pos} depth");
+            assert_eq!(
+                format!("{:.2}", row.mean_mq),
+                mapq,
+                "{pos} {allele} mean MAPQ"
+            );
+            if row.kind == "SNV" {
+                // bam-readcount gives no base quality for indels (0.00).
+                assert_eq!(format!("{:.2}", row.mean_bq), bq, "{pos} {allele} mean BQ");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 5, "A, G, +A at the first site; C, T at the second");
 }
 
 // ---------------------------------------------------------------- non-ACGT reference

@@ -183,6 +183,8 @@ pub struct Row {
     pub count: u32,
     pub fwd: u32,
     pub rev: u32,
+    pub mean_bq: f64,
+    pub mean_mq: f64,
     pub del_span: u32,
 }
 
@@ -234,6 +236,7 @@ pub fn parse_rows(text: &str) -> Vec<Row> {
         col("alt"),
         col("type"),
     );
+    let (c_bq, c_mq) = (col("mean_bq"), col("mean_mq"));
     let (c_depth, c_count, c_fwd, c_rev, c_del) = (
         col("depth"),
         col("count"),
@@ -255,6 +258,8 @@ pub fn parse_rows(text: &str) -> Vec<Row> {
                 count: n(c_count),
                 fwd: n(c_fwd),
                 rev: n(c_rev),
+                mean_bq: f[c_bq].parse().unwrap(),
+                mean_mq: f[c_mq].parse().unwrap(),
                 del_span: n(c_del),
             }
         })
