@@ -92,7 +92,7 @@ impl ReadObs {
 
         let cigar = rec.raw_cigar();
         let seq = rec.seq();
-        if seq.len() == 0 {
+        if seq.is_empty() {
             // SEQ `*`: an alignment without bases (valid SAM, e.g. samtools'
             // `xx#minimal` fixture). It shows no allele (samtools prints its
             // bases as `N`), and the CIGAR walk below would index past the
