@@ -10,10 +10,12 @@
 //! - depth: ctdna's depth is the number of molecules with a usable A/C/G/T
 //!   base. samtools' depth column also counts `*` deletion placeholders,
 //!   `>` reference skips and N bases, so ctdna's depth is compared with the
-//!   number of A/C/G/T bases samtools shows, not with its depth column;
+//!   number of A/C/G/T bases samtools shows, not with its depth column. (In
+//!   these expected outputs a base dropped by `-Q` is not in samtools'
+//!   depth column either, e.g. 32.out at 17:567.)
 //! - indels: ctdna reports them left-aligned with the anchor base, samtools
-//!   at the CIGAR position; the fixtures compared here are already
-//!   left-aligned, and pads (`*`) inside samtools' insertions are removed.
+//!   where the CIGAR put them; the tests left-align samtools' events
+//!   ([`left_align_events`]) and remove pads (`*`) from its insertions.
 
 mod fixture_support;
 
@@ -80,9 +82,9 @@ fn at(s: &BTreeMap<(String, u64), Site>, chrom: &str, pos: u64) -> Site {
 /// samtools 23.out (overlap detection on) vs ctdna's fragment merging.
 ///
 /// The two mates of `foo2` overlap over 17:528-577. samtools' overlap
-/// detection keeps both reads in the pileup but zeroes one mate's quality
-/// (the depth column stays 2 inside, bases shown once); ctdna merges the
-/// pair into one molecule. Both give one observation per position there.
+/// detection gives one mate the summed quality and zeroes the other's, which
+/// `-Q 13` then drops (depth 1 there); ctdna merges the pair into one
+/// molecule. Both give one observation per position there.
 #[test]
 fn overlap50_merged_mates_count_once() {
     let case = case_from_sam(
@@ -186,7 +188,7 @@ fn spliced_overlapping_pair_without_qualities_counts_once() {
     assert_eq!((s.depth, s.fwd, s.rev), (2, [0, 0, 1, 0], [0, 0, 1, 0]));
 }
 
-/// samtools `mp1_ends.out`: `mpileup.1.bam` (569 real read pairs over
+/// samtools `mp1_ends.out`: `mpileup.1.bam` (569 real paired reads over
 /// 17:1-4200) with samtools' defaults: overlap detection on, `-Q 13`,
 /// anomalous pairs skipped. samtools keeps one mate's base where two agree
 /// (its quality raised, the other's zeroed); ctdna merges the fragment. So
