@@ -138,3 +138,6 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     genome::write_file(&path("manifest.json"), format!("{json}\n").as_bytes())?;
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests;

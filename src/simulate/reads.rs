@@ -102,10 +102,27 @@ pub fn take_back(cols: &[Col], n: usize) -> &[Col] {
     cols
 }
 
-/// Alignment of a column slice: (pos, end, cigar, bases, nm). Insertions
+/// A column slice placed on the reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aligned {
+    /// 0-based leftmost aligned position.
+    pub pos: i64,
+    /// 0-based end (exclusive).
+    pub end: i64,
+    /// CIGAR (M/I/D, S at the ends).
+    pub cigar: Vec<Cigar>,
+    /// Read bases, reference-forward.
+    pub bases: Vec<u8>,
+    /// Mismatches + inserted + deleted bases.
+    pub nm: u32,
+    /// Base qualities (empty until sequenced).
+    pub qual: Vec<u8>,
+}
+
+/// Alignment of a column slice. Insertions
 /// before the first / after the last aligned base become soft clips and
 /// deletions there are dropped. None if no base is aligned.
-pub fn align(cols: &[Col], reference: &[u8]) -> Option<(i64, i64, Vec<Cigar>, Vec<u8>, u32)> {
+pub fn align(cols: &[Col], reference: &[u8]) -> Option<Aligned> {
     let first = cols.iter().position(|c| matches!(c, Col::M { .. }))?;
     let last = cols.iter().rposition(|c| matches!(c, Col::M { .. }))?;
     let bases: Vec<u8> = cols.iter().filter_map(|c| c.base()).collect();
@@ -166,7 +183,14 @@ pub fn align(cols: &[Col], reference: &[u8]) -> Option<(i64, i64, Vec<Cigar>, Ve
     if trail > 0 {
         push(Cigar::SoftClip(trail));
     }
-    Some((pos, end, cigar, bases, nm))
+    Some(Aligned {
+        pos,
+        end,
+        cigar,
+        bases,
+        nm,
+        qual: Vec::new(),
+    })
 }
 
 /// Per-pair inputs that do not come from the copy itself.
@@ -198,31 +222,10 @@ pub fn read_pair(rng: &mut Rng, copy: &Copy, info: &PairInfo) -> Option<[SimRead
     let front = align(take_front(&front_cols, info.read_len), info.reference)?;
     let back = align(take_back(&back_cols, info.read_len), info.reference)?;
     // The front read is sequenced forward, the back read reverse.
-    let mk = |rng: &mut Rng, a: (i64, i64, Vec<Cigar>, Vec<u8>, u32), reverse: bool| {
-        let (pos, end, cigar, bases, mut nm) = a;
-        let n = bases.len();
-        let mut seq = Vec::with_capacity(n);
-        let mut qual = Vec::with_capacity(n);
-        for (j, &b) in bases.iter().enumerate() {
-            let cycle = if reverse { n - 1 - j } else { j };
-            let (s, q) = sequence_base(rng, b, cycle, n);
-            seq.push(s);
-            qual.push(q);
-        }
-        // NM counts only aligned bases; recount mismatches after errors.
-        nm -= count_mismatches(&bases, &cigar, pos, info.reference);
-        nm += count_mismatches(&seq, &cigar, pos, info.reference);
-        (pos, end, cigar, seq, qual, nm)
-    };
-    let f = mk(rng, front, false);
-    let b = mk(rng, back, true);
-    let start = f.0.min(b.0);
-    let stop = f.1.max(b.1);
-    let tlen = stop - start;
-    let read = |x: &(i64, i64, Vec<Cigar>, Vec<u8>, Vec<u8>, u32),
-                mate: &(i64, i64, Vec<Cigar>, Vec<u8>, Vec<u8>, u32),
-                reverse: bool,
-                first: bool| {
+    let f = sequence(rng, front, false, info.reference);
+    let b = sequence(rng, back, true, info.reference);
+    let tlen = f.end.max(b.end) - f.pos.min(b.pos);
+    let read = |x: &Aligned, mate: &Aligned, reverse: bool, first: bool| {
         let mut flags: u16 = 0x1 | 0x2;
         flags |= if reverse { 0x10 } else { 0x20 };
         flags |= if first { 0x40 } else { 0x80 };
@@ -233,22 +236,43 @@ pub fn read_pair(rng: &mut Rng, copy: &Copy, info: &PairInfo) -> Option<[SimRead
             qname: info.qname.clone(),
             flags,
             tid: info.tid,
-            pos: x.0,
+            pos: x.pos,
             mapq: 60,
-            cigar: x.2.clone(),
+            cigar: x.cigar.clone(),
             mtid: info.tid,
-            mpos: mate.0,
+            mpos: mate.pos,
             tlen: if reverse { -tlen } else { tlen },
-            seq: x.3.clone(),
-            qual: x.4.clone(),
-            nm: x.5,
+            seq: x.bases.clone(),
+            qual: x.qual.clone(),
+            nm: x.nm,
             umi: info.umi.clone(),
-            end: x.1,
+            end: x.end,
         }
     };
     let fr = read(&f, &b, false, copy.top);
     let br = read(&b, &f, true, !copy.top);
     Some(if copy.top { [fr, br] } else { [br, fr] })
+}
+
+/// Sequence an aligned read: qualities per cycle (cycle 0 is the 5' end:
+/// the left end of a forward read, the right end of a reverse one) and the
+/// substitution errors they state; NM is updated for the new mismatches.
+fn sequence(rng: &mut Rng, mut a: Aligned, reverse: bool, reference: &[u8]) -> Aligned {
+    let n = a.bases.len();
+    let before = count_mismatches(&a.bases, &a.cigar, a.pos, reference);
+    let mut seq = Vec::with_capacity(n);
+    let mut qual = Vec::with_capacity(n);
+    for (j, &b) in a.bases.iter().enumerate() {
+        let cycle = if reverse { n - 1 - j } else { j };
+        let (s, q) = sequence_base(rng, b, cycle, n);
+        seq.push(s);
+        qual.push(q);
+    }
+    let after = count_mismatches(&seq, &a.cigar, a.pos, reference);
+    a.nm = a.nm - before + after;
+    a.bases = seq;
+    a.qual = qual;
+    a
 }
 
 /// Mismatching aligned bases of `seq` under `cigar` at `pos`.
@@ -321,7 +345,14 @@ mod tests {
             Col::M { r: 5, b: b'C' },
             Col::I { b: b'A' },
         ];
-        let (pos, end, cigar, bases, nm) = align(&cols, reference).unwrap();
+        let Aligned {
+            pos,
+            end,
+            cigar,
+            bases,
+            nm,
+            ..
+        } = align(&cols, reference).unwrap();
         assert_eq!((pos, end), (2, 6));
         assert_eq!(
             cigar,

@@ -46,7 +46,7 @@ pub fn simulate_sample(
         SampleKind::Tumor => "sample".to_string(),
         SampleKind::Normal(k) => format!("normal{k}"),
     };
-    let parts: Vec<(Vec<SimRead>, u64, u64, Vec<(u32, u32)>)> = targets
+    let parts: Vec<TargetOut> = targets
         .par_iter()
         .enumerate()
         .map(|(ti, t)| simulate_target(p, g, ti, t, variants, kind, &label))

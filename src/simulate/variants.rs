@@ -206,7 +206,7 @@ pub fn generate(p: &SimParams, g: &Genome, targets: &[Target]) -> Result<Vec<Var
             )));
         }
     }
-    out.sort_by(|a, b| (a.tid, a.pos0).cmp(&(b.tid, b.pos0)));
+    out.sort_by_key(|v| (v.tid, v.pos0));
     Ok(out)
 }
 
@@ -240,7 +240,7 @@ fn draw_event(
             let k = rng.range(1, u64::from(n.min(6) - 2).max(1)) as usize;
             let anchor = seq[start as usize - 1];
             let mut long = vec![anchor];
-            long.extend(std::iter::repeat(b).take(k));
+            long.extend(std::iter::repeat_n(b, k));
             if rng.bernoulli(0.5) {
                 Some((start - 1, long, vec![anchor]))
             } else {
