@@ -225,6 +225,7 @@ pub struct SimulateArgs {
     #[arg(
         long,
         value_delimiter = ',',
+        allow_negative_numbers = true,
         default_value = "0.001,0.002,0.005,0.01,0.02,0.05",
         help_heading = "Variants"
     )]
