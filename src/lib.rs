@@ -13,6 +13,8 @@
 //!
 //! The binary is a thin shell over [`commands::run`].
 
+#![deny(unsafe_code)]
+
 pub mod calling;
 pub mod cli;
 pub mod commands;

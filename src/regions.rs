@@ -1,1 +1,418 @@
-//! regions
+//! Panel BED and known loci → merged targets → shards (the units of parallel work).
+//!
+//! Coordinates here are 0-based half-open, like BED and BAM fetch.
+
+use crate::reference::Reference;
+use crate::{Error, Result};
+use std::io::BufRead;
+use std::path::Path;
+
+/// A merged target interval on one reference contig.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Target {
+    /// Index of the contig in the reference `.fai`.
+    pub rid: usize,
+    pub contig: String,
+    pub start: u64,
+    pub end: u64,
+}
+
+impl Target {
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// A unit of work: a piece of one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shard {
+    /// Index into the target list this shard belongs to.
+    pub target: usize,
+    pub rid: usize,
+    pub start: u64,
+    pub end: u64,
+}
+
+/// Read BED intervals (BED3+). Header, `track`, `browser` and `#` lines are
+/// skipped; anything else that is not `contig<TAB>start<TAB>end` with
+/// `start < end` is an error naming the line. Contigs missing from the
+/// reference are an error: the panel was made for another genome.
+pub fn read_bed(path: &Path, reference: &Reference) -> Result<Vec<Target>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut out = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        let bad = |msg: String| Error::BadLine {
+            path: path.to_path_buf(),
+            line: i + 1,
+            msg,
+        };
+        let trimmed = line.trim_end();
+        if trimmed.is_empty()
+            || trimmed.starts_with('#')
+            || trimmed.starts_with("track")
+            || trimmed.starts_with("browser")
+        {
+            continue;
+        }
+        let fields: Vec<&str> = trimmed.split('\t').collect();
+        if fields.len() < 3 {
+            return Err(bad(format!(
+                "expected at least 3 tab-separated fields (contig, start, end), found {}",
+                fields.len()
+            )));
+        }
+        let start: u64 = fields[1].parse().map_err(|_| {
+            bad(format!(
+                "start '{}' is not a non-negative integer",
+                fields[1]
+            ))
+        })?;
+        let end: u64 = fields[2]
+            .parse()
+            .map_err(|_| bad(format!("end '{}' is not a non-negative integer", fields[2])))?;
+        if end <= start {
+            return Err(bad(format!(
+                "end {end} is not after start {start} (BED is 0-based half-open)"
+            )));
+        }
+        let rid = reference.contig_index(fields[0]).ok_or_else(|| {
+            bad(format!(
+                "contig '{}' is not in the reference {} (was the panel made for another genome build?)",
+                fields[0],
+                reference.path.display()
+            ))
+        })?;
+        let clen = reference.contigs[rid].len;
+        if end > clen {
+            return Err(bad(format!(
+                "end {end} is past the end of contig '{}' (length {clen})",
+                fields[0]
+            )));
+        }
+        out.push(Target {
+            rid,
+            contig: fields[0].to_string(),
+            start,
+            end,
+        });
+    }
+    if out.is_empty() {
+        return Err(Error::bad_input(
+            path,
+            "the BED holds no intervals",
+            "give a panel BED with at least one contig<TAB>start<TAB>end line",
+        ));
+    }
+    Ok(out)
+}
+
+/// Sort by reference order and merge overlapping or adjacent intervals.
+pub fn merge(mut targets: Vec<Target>) -> Vec<Target> {
+    targets.sort_by_key(|t| (t.rid, t.start, t.end));
+    let mut out: Vec<Target> = Vec::with_capacity(targets.len());
+    for t in targets {
+        match out.last_mut() {
+            Some(last) if last.rid == t.rid && t.start <= last.end => {
+                last.end = last.end.max(t.end);
+            }
+            _ => out.push(t),
+        }
+    }
+    out
+}
+
+/// Cut merged targets into shards of at most `max_len` bases, in order.
+pub fn shards(targets: &[Target], max_len: u64) -> Vec<Shard> {
+    let max_len = max_len.max(1);
+    let mut out = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        let mut start = t.start;
+        while start < t.end {
+            let end = (start + max_len).min(t.end);
+            out.push(Shard {
+                target: i,
+                rid: t.rid,
+                start,
+                end,
+            });
+            start = end;
+        }
+    }
+    out
+}
+
+/// Shard size that gives every worker several shards but keeps reader
+/// re-seeks rare: about 8 shards per thread, between 2 kb and 100 kb.
+pub fn shard_size(targets: &[Target], threads: usize) -> u64 {
+    let total: u64 = targets.iter().map(Target::len).sum();
+    (total / (threads as u64 * 8).max(1)).clamp(2_000, 100_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::Contig;
+    use std::io::Write;
+
+    fn reference() -> Reference {
+        Reference {
+            path: "ref.fa".into(),
+            contigs: vec![
+                Contig {
+                    name: "chr1".into(),
+                    len: 1000,
+                },
+                Contig {
+                    name: "chr2".into(),
+                    len: 500,
+                },
+            ],
+        }
+    }
+
+    fn bed(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.bed");
+        std::fs::File::create(&p)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        (dir, p)
+    }
+
+    #[test]
+    fn merges_overlapping_and_adjacent_in_reference_order() {
+        let (_d, p) = bed("track name=x\n# c\nchr2\t10\t20\nchr1\t50\t60\tname\nchr1\t0\t50\nchr1\t55\t70\nchr1\t80\t90\n");
+        let t = merge(read_bed(&p, &reference()).unwrap());
+        let got: Vec<_> = t
+            .iter()
+            .map(|t| (t.contig.as_str(), t.start, t.end))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("chr1", 0, 70), ("chr1", 80, 90), ("chr2", 10, 20)]
+        );
+    }
+
+    #[test]
+    fn bad_lines_name_the_line() {
+        let (_d, p) = bed("chr1\t0\t10\nchr1\tx\t10\n");
+        let e = read_bed(&p, &reference()).unwrap_err().to_string();
+        assert!(e.contains(":2:") && e.contains("'x'"), "{e}");
+        let (_d, p) = bed("chr1\t10\t10\n");
+        assert!(read_bed(&p, &reference()).is_err());
+        let (_d, p) = bed("chrX\t1\t10\n");
+        let e = read_bed(&p, &reference()).unwrap_err().to_string();
+        assert!(e.contains("chrX"), "{e}");
+        let (_d, p) = bed("chr2\t1\t600\n");
+        assert!(read_bed(&p, &reference()).is_err());
+    }
+
+    #[test]
+    fn empty_bed_is_an_error() {
+        let (_d, p) = bed("# only a comment\n");
+        assert_eq!(read_bed(&p, &reference()).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn shards_cover_every_target_base_exactly_once() {
+        let targets = vec![
+            Target {
+                rid: 0,
+                contig: "chr1".into(),
+                start: 3,
+                end: 1000,
+            },
+            Target {
+                rid: 1,
+                contig: "chr2".into(),
+                start: 0,
+                end: 7,
+            },
+        ];
+        for size in [1, 2, 7, 100, 997, 5000] {
+            let s = shards(&targets, size);
+            let mut covered = 0;
+            for (i, t) in targets.iter().enumerate() {
+                let mut next = t.start;
+                for sh in s.iter().filter(|s| s.target == i) {
+                    assert_eq!(sh.start, next);
+                    assert!(sh.end - sh.start <= size);
+                    next = sh.end;
+                    covered += sh.end - sh.start;
+                }
+                assert_eq!(next, t.end);
+            }
+            assert_eq!(covered, 997 + 7);
+        }
+    }
+}
+
+/// A known locus (hotspot, tumor-informed site): one REF/ALT pair from a VCF.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct KnownLocus {
+    pub rid: usize,
+    /// 0-based position of the first REF base.
+    pub pos0: u64,
+    pub ref_allele: Vec<u8>,
+    pub alt_allele: Vec<u8>,
+}
+
+/// Read known loci from a VCF (plain or bgzipped). Multi-allelic records give
+/// one locus per ALT; symbolic ALTs are refused with the line named.
+pub fn read_known(path: &Path, reference: &Reference) -> Result<Vec<KnownLocus>> {
+    let reader = rust_htslib::bgzf::Reader::from_path(path).map_err(|e| {
+        Error::bad_input(
+            path,
+            format!("cannot open ({e})"),
+            "give a VCF or bgzipped VCF with --known",
+        )
+    })?;
+    let mut out = Vec::new();
+    for (i, line) in std::io::BufReader::new(reader).lines().enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let bad = |msg: String| Error::BadLine {
+            path: path.to_path_buf(),
+            line: i + 1,
+            msg,
+        };
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() < 5 {
+            return Err(bad(
+                "a VCF record needs at least CHROM POS ID REF ALT".into()
+            ));
+        }
+        let rid = reference
+            .contig_index(f[0])
+            .ok_or_else(|| bad(format!("contig '{}' is not in the reference", f[0])))?;
+        let pos: u64 = f[1]
+            .parse()
+            .ok()
+            .filter(|&p| p >= 1)
+            .ok_or_else(|| bad(format!("POS '{}' is not a 1-based position", f[1])))?;
+        let ref_allele = f[3].to_ascii_uppercase().into_bytes();
+        if ref_allele.is_empty() || !ref_allele.iter().all(|b| b"ACGTN".contains(b)) {
+            return Err(bad(format!("REF '{}' is not a base sequence", f[3])));
+        }
+        if pos - 1 + ref_allele.len() as u64 > reference.contigs[rid].len {
+            return Err(bad(format!(
+                "{}:{} is past the end of the contig",
+                f[0], pos
+            )));
+        }
+        for alt in f[4].split(',') {
+            let alt = alt.to_ascii_uppercase().into_bytes();
+            if alt.is_empty() || !alt.iter().all(|b| b"ACGT".contains(b)) {
+                return Err(bad(format!(
+                    "ALT '{}' is not a base sequence (symbolic and '*' alleles are not supported)",
+                    String::from_utf8_lossy(&alt)
+                )));
+            }
+            out.push(KnownLocus {
+                rid,
+                pos0: pos - 1,
+                ref_allele: ref_allele.clone(),
+                alt_allele: alt,
+            });
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Normalise known loci like the evidence engine does (trim shared bases,
+/// left-align indels) so that they meet the counted alleles at one anchor.
+/// REF must match the reference. MNVs and complex alleles are not supported
+/// yet: they are skipped with a warning.
+pub fn normalize_known(known: Vec<KnownLocus>, reference: &Reference) -> Result<Vec<KnownLocus>> {
+    use crate::evidence::observe::{left_align_deletion, left_align_insertion};
+    use crate::reference::RefWindow;
+    let fasta = reference.reader()?;
+    let mut out = Vec::with_capacity(known.len());
+    for k in known {
+        let contig = &reference.contigs[k.rid];
+        let pad = 300;
+        let w = RefWindow::fetch(
+            &fasta,
+            contig,
+            k.pos0.saturating_sub(pad),
+            k.pos0 + k.ref_allele.len() as u64 + pad,
+        )?;
+        let here: Vec<u8> = (0..k.ref_allele.len())
+            .map(|i| w.base((k.pos0 + i as u64) as i64))
+            .collect();
+        if here != k.ref_allele {
+            return Err(Error::bad_input(
+                "--known",
+                format!(
+                    "REF {} at {}:{} does not match the reference ({})",
+                    String::from_utf8_lossy(&k.ref_allele),
+                    contig.name,
+                    k.pos0 + 1,
+                    String::from_utf8_lossy(&here)
+                ),
+                "use known loci made for this reference build",
+            ));
+        }
+        let (mut r, mut a, mut pos0) = (k.ref_allele.clone(), k.alt_allele.clone(), k.pos0);
+        while r.len() > 1 && a.len() > 1 && r.last() == a.last() {
+            r.pop();
+            a.pop();
+        }
+        while r.len() > 1 && a.len() > 1 && r[0] == a[0] {
+            r.remove(0);
+            a.remove(0);
+            pos0 += 1;
+        }
+        let norm = if r.len() == 1 && a.len() == 1 {
+            Some((pos0, r, a))
+        } else if r.len() == 1 && a[0] == r[0] {
+            let mut seq = a[1..].to_vec();
+            let anchor = left_align_insertion(&w, pos0 as i64, &mut seq) as u64;
+            let base = w.base(anchor as i64);
+            Some((anchor, vec![base], [vec![base], seq].concat()))
+        } else if a.len() == 1 && r[0] == a[0] {
+            let anchor = left_align_deletion(&w, pos0 as i64, r.len() as i64 - 1) as u64;
+            let del: Vec<u8> = (0..r.len())
+                .map(|i| w.base((anchor + i as u64) as i64))
+                .collect();
+            Some((anchor, del, vec![w.base(anchor as i64)]))
+        } else {
+            None
+        };
+        match norm {
+            Some((pos0, ref_allele, alt_allele)) => out.push(KnownLocus { rid: k.rid, pos0, ref_allele, alt_allele }),
+            None => log::warn!(
+                "known locus {}:{} {}>{} is an MNV or complex allele, which ctdna does not test yet; skipped",
+                contig.name,
+                k.pos0 + 1,
+                String::from_utf8_lossy(&k.ref_allele),
+                String::from_utf8_lossy(&k.alt_allele)
+            ),
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The reference span a known locus needs counted: its (normalised) anchor.
+pub fn known_targets(known: &[KnownLocus], reference: &Reference) -> Vec<Target> {
+    known
+        .iter()
+        .map(|k| Target {
+            rid: k.rid,
+            contig: reference.contigs[k.rid].name.clone(),
+            start: k.pos0,
+            end: k.pos0 + 1,
+        })
+        .collect()
+}

@@ -1,1 +1,339 @@
-//! stage calling
+//! Calling: candidate alleles → tested, filtered calls (SPEC sections 3-4).
+//!
+//! For every target position and every alt allele seen there (or requested
+//! as a known locus), each sample's molecules are tested against the null
+//! error rate from a [`Background`] model; filters are applied per sample,
+//! and a record is PASS when it passes in at least one sample.
+
+pub mod filters;
+pub mod lod;
+
+use crate::evidence::alleles::{base_index, AlleleStats, Indel, PositionCounts, BASES};
+use crate::evidence::engine::ShardEvidence;
+use crate::model::context::{homopolymer_after, trinucleotide};
+use crate::model::stats::ln_binom_sf;
+use crate::model::{AltRef, Background, RateQuery};
+use crate::output::counts_tsv::indel_alleles;
+use filters::{evaluate, orientation_bias_phred, strand_bias_phred, Filter, SiteInfo, Thresholds};
+
+/// De novo alleles are written to the VCF (filtered or not) when some sample
+/// has at least this many alt molecules and a nominal p-value at most
+/// [`EMIT_P`]; below that they are background noise and not written.
+pub const EMIT_MIN_ALT: u32 = 2;
+/// See [`EMIT_MIN_ALT`].
+pub const EMIT_P: f64 = 1e-3;
+
+/// One sample's evidence and test for one allele.
+#[derive(Debug, Clone)]
+pub struct SampleCall {
+    /// Molecule depth at the position.
+    pub depth: u32,
+    /// Molecules not showing the alt (the reference base for SNVs).
+    pub reference: AlleleStats,
+    pub alt: AlleleStats,
+    /// Null error rate used.
+    pub err: f64,
+    /// ln P(K >= k) under the null.
+    pub ln_p: f64,
+    pub lod: f64,
+    pub sb_phred: f64,
+    pub ob_phred: f64,
+    /// Filters that apply in this sample (sorted; empty = PASS).
+    pub filters: Vec<Filter>,
+}
+
+impl SampleCall {
+    pub fn af(&self) -> f64 {
+        if self.depth == 0 {
+            0.0
+        } else {
+            f64::from(self.alt.n) / f64::from(self.depth)
+        }
+    }
+    pub fn passes(&self) -> bool {
+        self.filters.is_empty()
+    }
+}
+
+/// A tested allele at one site, across samples.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub rid: usize,
+    /// 0-based VCF position (the anchor base for indels).
+    pub pos0: u64,
+    pub ref_allele: Vec<u8>,
+    pub alt_allele: Vec<u8>,
+    pub context: [u8; 3],
+    pub homopolymer: usize,
+    pub is_indel: bool,
+    pub known: bool,
+    pub samples: Vec<SampleCall>,
+}
+
+impl Call {
+    /// Index of the sample with the strongest evidence (smallest p).
+    pub fn best(&self) -> usize {
+        let mut best = 0;
+        for (i, s) in self.samples.iter().enumerate() {
+            if s.ln_p < self.samples[best].ln_p {
+                best = i;
+            }
+        }
+        best
+    }
+
+    /// Site FILTER: empty (PASS) when any sample passes, else the best
+    /// sample's filters.
+    pub fn site_filters(&self) -> &[Filter] {
+        if self.samples.iter().any(SampleCall::passes) {
+            &[]
+        } else {
+            &self.samples[self.best()].filters
+        }
+    }
+
+    pub fn passes(&self) -> bool {
+        self.site_filters().is_empty()
+    }
+}
+
+/// The two families of tests and their thresholds.
+#[derive(Debug, Clone, Copy)]
+pub struct Alphas {
+    /// ln of the per-test threshold for de novo sites.
+    pub de_novo: f64,
+    /// ln of the per-test threshold at known loci.
+    pub known: f64,
+}
+
+impl Alphas {
+    /// METHOD: Bonferroni within each family. De novo: `fp_per_panel / (4 x
+    /// target positions)` (three SNV alts and one indel test per position),
+    /// which bounds the expected number of false PASS calls per panel by
+    /// `fp_per_panel` when the null is right. Known loci: `known_fp / (number
+    /// of known alleles)`.
+    pub fn new(t: &Thresholds, target_positions: u64, known_alleles: usize) -> Self {
+        let m = (4 * target_positions).max(1) as f64;
+        let mk = known_alleles.max(1) as f64;
+        Alphas {
+            de_novo: (t.fp_per_panel / m).ln(),
+            known: (t.known_fp / mk).ln(),
+        }
+    }
+}
+
+/// An alt allele at a position.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Alt {
+    Snv(u8),
+    Indel(Indel),
+}
+
+/// Everything `call_shard` needs besides the evidence.
+pub struct Caller<'a> {
+    /// One background model per sample.
+    pub models: &'a [&'a dyn Background],
+    pub thresholds: &'a Thresholds,
+    pub alphas: Alphas,
+    /// Known alleles by (contig index, 0-based anchor position).
+    pub known: &'a std::collections::BTreeMap<(usize, u64), Vec<Alt>>,
+}
+
+impl Caller<'_> {
+    /// Calls of one shard, in VCF order.
+    pub fn call_shard(&self, ev: &ShardEvidence) -> Vec<Call> {
+        let mut out = Vec::new();
+        let n_pos = ev.samples.first().map_or(0, |s| s.counts.positions.len());
+        for i in 0..n_pos {
+            let pos0 = ev.shard.start + i as u64;
+            let at: Vec<&PositionCounts> =
+                ev.samples.iter().map(|s| &s.counts.positions[i]).collect();
+            let first = out.len();
+            self.call_position(ev, pos0, &at, &mut out);
+            mark_multiallelic(&mut out[first..]);
+        }
+        out
+    }
+
+    fn call_position(
+        &self,
+        ev: &ShardEvidence,
+        pos0: u64,
+        at: &[&PositionCounts],
+        out: &mut Vec<Call>,
+    ) {
+        let w = &ev.window;
+        let pos = pos0 as i64;
+        let ref_base = w.base(pos);
+        let ref_idx = base_index(ref_base);
+        let known = self
+            .known
+            .get(&(ev.shard.rid, pos0))
+            .cloned()
+            .unwrap_or_default();
+        // Alleles seen in any sample, plus the known ones; sorted, unique.
+        let mut alts: Vec<Alt> = known.clone();
+        for pc in at {
+            for (b, s) in pc.bases.iter().enumerate() {
+                if Some(b) != ref_idx && s.n > 0 && ref_idx.is_some() {
+                    alts.push(Alt::Snv(b as u8));
+                }
+            }
+            alts.extend(
+                pc.indels
+                    .iter()
+                    .filter(|(_, s)| s.n > 0)
+                    .map(|(k, _)| Alt::Indel(k.clone())),
+            );
+        }
+        alts.sort();
+        alts.dedup();
+        let context = trinucleotide(w, pos);
+        let homopolymer = homopolymer_after(w, pos);
+        for alt in alts {
+            let is_known = known.contains(&alt);
+            let is_indel = matches!(alt, Alt::Indel(_));
+            let site = SiteInfo {
+                known: is_known,
+                is_indel,
+                homopolymer,
+                ln_alpha: if is_known {
+                    self.alphas.known
+                } else {
+                    self.alphas.de_novo
+                },
+            };
+            let min_alt = if is_known {
+                self.thresholds.min_alt_known
+            } else {
+                self.thresholds.min_alt
+            };
+            let mut samples: Vec<SampleCall> = at
+                .iter()
+                .zip(self.models)
+                .map(|(pc, model)| test(pc, &alt, ref_idx, context, homopolymer, *model))
+                .collect();
+            let emit = is_known
+                || samples
+                    .iter()
+                    .any(|s| s.alt.n >= EMIT_MIN_ALT && s.ln_p <= EMIT_P.ln());
+            if !emit {
+                continue;
+            }
+            // The costlier statistics only for alleles that are written.
+            for s in &mut samples {
+                s.lod = lod::limit_of_detection(s.depth, s.err, site.ln_alpha, min_alt);
+                s.sb_phred = strand_bias_phred(&s.reference, &s.alt);
+                s.ob_phred = orientation_bias_phred(&s.reference, &s.alt);
+                s.filters = evaluate(s, &site, self.thresholds);
+            }
+            let (ref_allele, alt_allele) = match &alt {
+                Alt::Snv(b) => (vec![ref_base], vec![BASES[*b as usize]]),
+                Alt::Indel(indel) => indel_alleles(w, pos, indel),
+            };
+            out.push(Call {
+                rid: ev.shard.rid,
+                pos0,
+                ref_allele,
+                alt_allele,
+                context,
+                homopolymer,
+                is_indel,
+                known: is_known,
+                samples,
+            });
+        }
+    }
+}
+
+/// The count test of one allele in one sample (statistics of written
+/// alleles are filled in by the caller).
+fn test(
+    pc: &PositionCounts,
+    alt: &Alt,
+    ref_idx: Option<usize>,
+    context: [u8; 3],
+    homopolymer: usize,
+    model: &dyn Background,
+) -> SampleCall {
+    let depth = pc.depth();
+    let mut all = AlleleStats::default();
+    for b in &pc.bases {
+        all.merge(b);
+    }
+    let (alt_stats, reference, allele) = match alt {
+        Alt::Snv(b) => (
+            pc.bases[*b as usize],
+            ref_idx.map(|r| pc.bases[r]).unwrap_or_default(),
+            AltRef::Snv(BASES[*b as usize]),
+        ),
+        Alt::Indel(indel) => {
+            let a = pc
+                .indels
+                .iter()
+                .find(|(k, _)| k == indel)
+                .map(|(_, s)| *s)
+                .unwrap_or_default();
+            (a, subtract(&all, &a), AltRef::Indel(indel))
+        }
+    };
+    let err = model.rate(&RateQuery {
+        context,
+        allele,
+        homopolymer,
+        mean_bq: all.mean_bq(),
+    });
+    SampleCall {
+        depth,
+        reference,
+        alt: alt_stats,
+        err,
+        ln_p: ln_binom_sf(u64::from(alt_stats.n), u64::from(depth), err),
+        lod: 1.0,
+        sb_phred: 0.0,
+        ob_phred: 0.0,
+        filters: Vec::new(),
+    }
+}
+
+/// Field-wise `a - b` (molecules at the anchor without the indel).
+fn subtract(a: &AlleleStats, b: &AlleleStats) -> AlleleStats {
+    AlleleStats {
+        n: a.n.saturating_sub(b.n),
+        fwd: a.fwd.saturating_sub(b.fwd),
+        rev: a.rev.saturating_sub(b.rev),
+        f1r2: a.f1r2.saturating_sub(b.f1r2),
+        f2r1: a.f2r1.saturating_sub(b.f2r1),
+        sum_bq: a.sum_bq.saturating_sub(b.sum_bq),
+        sum_mq: a.sum_mq.saturating_sub(b.sum_mq),
+        sum_dist: a.sum_dist.saturating_sub(b.sum_dist),
+    }
+}
+
+/// In each sample, when several alleles of one position pass, all but the
+/// one with the smallest p-value get MultiAllelic.
+pub fn mark_multiallelic(calls: &mut [Call]) {
+    let n_samples = calls.first().map_or(0, |c| c.samples.len());
+    for s in 0..n_samples {
+        let passing: Vec<usize> = (0..calls.len())
+            .filter(|&i| calls[i].samples[s].passes())
+            .collect();
+        if passing.len() < 2 {
+            continue;
+        }
+        let best = passing
+            .iter()
+            .copied()
+            .min_by(|&a, &b| {
+                calls[a].samples[s]
+                    .ln_p
+                    .total_cmp(&calls[b].samples[s].ln_p)
+            })
+            .unwrap_or(passing[0]);
+        for i in passing {
+            if i != best {
+                calls[i].samples[s].filters.push(Filter::MultiAllelic);
+            }
+        }
+    }
+}

@@ -1,7 +1,176 @@
-//! `ctdna call`.
-use crate::Result;
+//! `ctdna call`: count evidence, fit the background, test, filter, write VCF.
 
-/// Run the command.
-pub fn run(_args: &crate::cli::CallArgs) -> Result<()> {
-    Err(crate::Error::Runtime("not yet".into()))
+use super::common::{prepare, read_counters};
+use crate::calling::filters::Thresholds;
+use crate::calling::{Alphas, Alt, Call, Caller};
+use crate::cli::CallArgs;
+use crate::evidence::alleles::{base_index, Indel};
+use crate::evidence::ReadFilter;
+use crate::model::context::ContextRates;
+use crate::model::Background;
+use crate::output::call_metrics::{sample_metrics, CallCounts, SampleMetrics};
+use crate::output::vcf::{self, Destination, HeaderInfo, VcfWriter};
+use crate::regions::KnownLocus;
+use crate::Result;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Everything `--metrics` writes for `call`.
+#[derive(Debug, serde::Serialize)]
+struct CallMetrics {
+    command: &'static str,
+    version: &'static str,
+    inputs: serde_json::Value,
+    parameters: serde_json::Value,
+    targets: usize,
+    target_bases: u64,
+    shards: usize,
+    known_alleles: usize,
+    samples: Vec<SampleMetrics>,
+    calls: CallCounts,
+    runtime_seconds: f64,
+    peak_rss_bytes: Option<u64>,
+}
+
+fn known_alt(k: &KnownLocus) -> Option<Alt> {
+    match (k.ref_allele.len(), k.alt_allele.len()) {
+        (1, 1) => base_index(k.alt_allele[0]).map(|b| Alt::Snv(b as u8)),
+        (1, _) => Some(Alt::Indel(Indel::Ins(k.alt_allele[1..].to_vec()))),
+        (r, 1) => Some(Alt::Indel(Indel::Del(r as u32 - 1))),
+        _ => None,
+    }
+}
+
+/// The command line as written into the header, without `--threads`:
+/// output bytes must not depend on the thread count.
+fn command_line() -> String {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for a in std::env::args() {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if a == "--threads" || a == "-@" {
+            skip = true;
+            continue;
+        }
+        if a.starts_with("--threads=") {
+            continue;
+        }
+        out.push(a);
+    }
+    out.join(" ")
+}
+
+/// Run `ctdna call`.
+pub fn run(args: &CallArgs) -> Result<()> {
+    let started = Instant::now();
+    let filter = ReadFilter::from_args(&args.filters)?;
+    let thresholds = Thresholds::from_args(&args.calling)?;
+    let prepared = prepare(&args.input)?;
+    // Reserve the outputs before the work, so a bad path fails fast.
+    let mut writer = VcfWriter::create(&Destination::from_path(&args.output))?;
+    if let Some(m) = &args.metrics {
+        drop(crate::output::atomic::Pending::new(m)?);
+    }
+
+    let evidence = prepared.count(&filter)?;
+    let samples: Vec<String> = prepared.inputs.iter().map(|i| i.sample.clone()).collect();
+    let rates: Vec<ContextRates> = (0..samples.len())
+        .map(|s| ContextRates::estimate(&evidence, s))
+        .collect();
+    let models: Vec<&dyn Background> = rates.iter().map(|r| r as &dyn Background).collect();
+
+    let target_bases: u64 = prepared.targets.iter().map(|t| t.len()).sum();
+    let alphas = Alphas::new(&thresholds, target_bases, prepared.known.len());
+    let mut known: BTreeMap<(usize, u64), Vec<Alt>> = BTreeMap::new();
+    for k in &prepared.known {
+        if let Some(a) = known_alt(k) {
+            known.entry((k.rid, k.pos0)).or_default().push(a);
+        }
+    }
+    let caller = Caller {
+        models: &models,
+        thresholds: &thresholds,
+        alphas,
+        known: &known,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(prepared.threads)
+        .build()
+        .map_err(|e| crate::Error::Runtime(format!("cannot start threads: {e}")))?;
+    let calls: Vec<Call> = pool.install(|| {
+        evidence
+            .par_iter()
+            .map(|ev| caller.call_shard(ev))
+            .collect::<Vec<_>>()
+            .concat()
+    });
+
+    let options = serde_json::json!({ "filters": filter, "thresholds": thresholds });
+    let header = vcf::header(&HeaderInfo {
+        reference: &prepared.reference,
+        samples: &samples,
+        command_line: command_line(),
+        thresholds: &thresholds,
+        model: models.first().map_or("none", |m| m.name()),
+        options_json: options.to_string(),
+    });
+    writer.write(&header)?;
+    for c in &calls {
+        writer.write(&vcf::record(c, &prepared.reference))?;
+    }
+    writer.finish()?;
+    let counts = CallCounts::of(&calls);
+    log::info!(
+        "{} records, {} PASS ({} SNV, {} indel) over {} target bases",
+        counts.records,
+        counts.pass,
+        counts.pass_snv,
+        counts.pass_indel,
+        target_bases
+    );
+
+    if let Some(path) = &args.metrics {
+        let reads = read_counters(&evidence, samples.len());
+        let sample_metrics: Vec<SampleMetrics> = pool.install(|| {
+            (0..samples.len())
+                .map(|s| {
+                    sample_metrics(
+                        &evidence,
+                        &prepared.targets,
+                        s,
+                        &samples[s],
+                        reads[s].clone(),
+                        models[s],
+                        rates[s].report(),
+                        alphas.de_novo,
+                        thresholds.min_alt,
+                    )
+                })
+                .collect()
+        });
+        let metrics = CallMetrics {
+            command: "call",
+            version: env!("CARGO_PKG_VERSION"),
+            inputs: serde_json::json!({
+                "bams": args.input.bams,
+                "reference": args.input.reference,
+                "targets": args.input.targets,
+                "known": args.input.known,
+            }),
+            parameters: serde_json::json!({ "filters": filter, "thresholds": thresholds, "threads": prepared.threads }),
+            targets: prepared.targets.len(),
+            target_bases,
+            shards: prepared.shards.len(),
+            known_alleles: prepared.known.len(),
+            samples: sample_metrics,
+            calls: counts,
+            runtime_seconds: started.elapsed().as_secs_f64(),
+            peak_rss_bytes: crate::output::metrics::peak_rss_bytes(),
+        };
+        crate::output::metrics::write_json(path, &metrics)?;
+    }
+    Ok(())
 }

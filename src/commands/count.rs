@@ -1,7 +1,57 @@
-//! `ctdna count`.
-use crate::Result;
+//! `ctdna count`: the evidence engine's per-position allele counts as TSV.
 
-/// Run the command.
-pub fn run(_args: &crate::cli::CountArgs) -> Result<()> {
-    Err(crate::Error::Runtime("not yet".into()))
+use super::common::prepare;
+use crate::cli::CountArgs;
+use crate::evidence::ReadFilter;
+use crate::output::atomic::Pending;
+use crate::output::counts_tsv;
+use crate::{Error, Result};
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+/// Run `ctdna count`.
+pub fn run(args: &CountArgs) -> Result<()> {
+    let filter = ReadFilter::from_args(&args.filters)?;
+    let prepared = prepare(&args.input)?;
+    let to_stdout = args.output == Path::new("-");
+    let pending = if to_stdout {
+        None
+    } else {
+        Some(Pending::new(&args.output)?)
+    };
+    let evidence = prepared.count(&filter)?;
+    let samples: Vec<String> = prepared.inputs.iter().map(|i| i.sample.clone()).collect();
+
+    let out_path = pending
+        .as_ref()
+        .map_or(args.output.as_path(), |p| p.tmp.as_path());
+    let io = |e| Error::io(out_path, e);
+    let mut w: Box<dyn Write> = match &pending {
+        Some(p) => Box::new(BufWriter::new(std::fs::File::create(&p.tmp).map_err(io)?)),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    w.write_all(counts_tsv::HEADER.as_bytes()).map_err(io)?;
+    for ev in &evidence {
+        let chrom = &prepared.reference.contigs[ev.shard.rid].name;
+        counts_tsv::write_shard(&mut w, ev, chrom, &samples, &|_| true).map_err(io)?;
+    }
+    w.flush().map_err(io)?;
+    drop(w);
+    if let Some(p) = pending {
+        p.commit()?;
+    }
+    if let Some(m) = &args.metrics {
+        let reads = super::common::read_counters(&evidence, samples.len());
+        crate::output::metrics::write_json(
+            m,
+            &serde_json::json!({
+                "command": "count",
+                "version": env!("CARGO_PKG_VERSION"),
+                "samples": samples,
+                "reads": reads,
+                "filters": filter,
+            }),
+        )?;
+    }
+    Ok(())
 }

@@ -1,1 +1,17 @@
-//! stage evidence
+//! Evidence: from reads to molecules (SPEC section 2).
+//!
+//! `bam` opens and validates inputs; `filters` decides which reads are used;
+//! `observe` walks one read's CIGAR; `mates` merges overlapping mates into
+//! fragments; `alleles` holds the per-position counters; `shard` runs the
+//! loop over one shard; `engine` runs all shards in parallel, in order.
+
+pub mod alleles;
+pub mod bam;
+pub mod engine;
+pub mod filters;
+pub mod mates;
+pub mod observe;
+pub mod shard;
+
+pub use alleles::{AlleleStats, Indel, PositionCounts, ShardCounts};
+pub use filters::{ReadCounters, ReadFilter};

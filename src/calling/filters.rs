@@ -1,0 +1,221 @@
+//! The FILTER registry: every filter declares its own header line from the
+//! thresholds in force, so the header and the records cannot drift apart.
+
+use super::SampleCall;
+use crate::cli::CallingArgs;
+use crate::evidence::alleles::AlleleStats;
+use crate::model::stats::ln_binom_cdf;
+
+/// Validated thresholds (SPEC section 4).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Thresholds {
+    pub fp_per_panel: f64,
+    pub known_fp: f64,
+    pub min_alt: u32,
+    pub min_alt_known: u32,
+    pub max_strand_bias: f64,
+    pub max_orientation_bias: f64,
+    pub min_alt_dist_end: f64,
+    pub min_alt_mapq: f64,
+    pub germline_vaf: f64,
+    pub homopolymer_len: u32,
+    pub homopolymer_min_alt: u32,
+}
+
+impl Thresholds {
+    pub fn from_args(a: &CallingArgs) -> crate::Result<Self> {
+        let positive = |name: &str, v: f64, max: f64| {
+            if v > 0.0 && v < max {
+                Ok(())
+            } else {
+                Err(crate::Error::Usage(format!(
+                    "{name} must be in (0, {max}) (got {v})"
+                )))
+            }
+        };
+        positive("--fp-per-panel", a.fp_per_panel, f64::INFINITY)?;
+        positive("--known-fp", a.known_fp, f64::INFINITY)?;
+        positive("--germline-vaf", a.germline_vaf, 1.0)?;
+        if a.min_alt == 0 || a.min_alt_known == 0 {
+            return Err(crate::Error::Usage(
+                "--min-alt and --min-alt-known must be at least 1".into(),
+            ));
+        }
+        Ok(Thresholds {
+            fp_per_panel: a.fp_per_panel,
+            known_fp: a.known_fp,
+            min_alt: a.min_alt,
+            min_alt_known: a.min_alt_known,
+            max_strand_bias: a.max_strand_bias,
+            max_orientation_bias: a.max_orientation_bias,
+            min_alt_dist_end: a.min_alt_dist_end,
+            min_alt_mapq: a.min_alt_mapq,
+            germline_vaf: a.germline_vaf,
+            homopolymer_len: a.homopolymer_len,
+            homopolymer_min_alt: a.homopolymer_min_alt,
+        })
+    }
+}
+
+/// A reason a record is not PASS. Declaration order is output order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Filter {
+    LowAltCount,
+    LowQual,
+    StrandBias,
+    OrientationBias,
+    ReadEndBias,
+    LowMapQ,
+    Germline,
+    Homopolymer,
+    MultiAllelic,
+}
+
+impl Filter {
+    /// Every filter, in header order.
+    pub const ALL: [Filter; 9] = [
+        Filter::LowAltCount,
+        Filter::LowQual,
+        Filter::StrandBias,
+        Filter::OrientationBias,
+        Filter::ReadEndBias,
+        Filter::LowMapQ,
+        Filter::Germline,
+        Filter::Homopolymer,
+        Filter::MultiAllelic,
+    ];
+
+    /// FILTER ID.
+    pub fn id(self) -> &'static str {
+        match self {
+            Filter::LowAltCount => "LowAltCount",
+            Filter::LowQual => "LowQual",
+            Filter::StrandBias => "StrandBias",
+            Filter::OrientationBias => "OrientationBias",
+            Filter::ReadEndBias => "ReadEndBias",
+            Filter::LowMapQ => "LowMapQ",
+            Filter::Germline => "Germline",
+            Filter::Homopolymer => "Homopolymer",
+            Filter::MultiAllelic => "MultiAllelic",
+        }
+    }
+
+    /// Header description, with the thresholds in force.
+    pub fn description(self, t: &Thresholds) -> String {
+        match self {
+            Filter::LowAltCount => format!(
+                "Fewer than {} alt molecules ({} at known loci)",
+                t.min_alt, t.min_alt_known
+            ),
+            Filter::LowQual => format!(
+                "Not significant against the background: p > {} / (number of tests) for de novo sites, p > {} / (number of known alleles) at known loci",
+                t.fp_per_panel, t.known_fp
+            ),
+            Filter::StrandBias => format!(
+                "Alt and ref molecules split differently between strands: two-sided Fisher test phred >= {}",
+                t.max_strand_bias
+            ),
+            Filter::OrientationBias => format!(
+                "Alt and ref molecules split differently between F1R2 and F2R1 orientations (e.g. oxidation, FFPE artifacts): two-sided Fisher test phred >= {}",
+                t.max_orientation_bias
+            ),
+            Filter::ReadEndBias => format!(
+                "Alt bases sit near read ends: alt mean distance to read end < {} while the ref mean is not",
+                t.min_alt_dist_end
+            ),
+            Filter::LowMapQ => format!("Alt molecules' mean mapping quality < {}", t.min_alt_mapq),
+            Filter::Germline => format!(
+                "Allele fraction >= {} or consistent with a heterozygous germline variant (P(K <= k | n, 0.5) > 0.001); flagged, not somatic",
+                t.germline_vaf
+            ),
+            Filter::Homopolymer => format!(
+                "Indel in a homopolymer of >= {} bases with fewer than {} alt molecules",
+                t.homopolymer_len, t.homopolymer_min_alt
+            ),
+            Filter::MultiAllelic => {
+                "Another alt allele at this position passes with a smaller p-value".to_string()
+            }
+        }
+    }
+}
+
+/// What a filter needs to know about the site besides the sample's counts.
+#[derive(Debug, Clone, Copy)]
+pub struct SiteInfo {
+    pub known: bool,
+    pub is_indel: bool,
+    pub homopolymer: usize,
+    /// ln of the significance threshold for this site's family of tests.
+    pub ln_alpha: f64,
+}
+
+/// Phred-scaled Fisher strand test of (ref, alt) x (fwd, rev).
+pub fn strand_bias_phred(r: &AlleleStats, a: &AlleleStats) -> f64 {
+    let p = crate::model::stats::fisher_two_sided(
+        r.fwd.into(),
+        r.rev.into(),
+        a.fwd.into(),
+        a.rev.into(),
+    );
+    crate::model::stats::phred(p)
+}
+
+/// Phred-scaled Fisher test of (ref, alt) x (F1R2, F2R1).
+pub fn orientation_bias_phred(r: &AlleleStats, a: &AlleleStats) -> f64 {
+    let p = crate::model::stats::fisher_two_sided(
+        r.f1r2.into(),
+        r.f2r1.into(),
+        a.f1r2.into(),
+        a.f2r1.into(),
+    );
+    crate::model::stats::phred(p)
+}
+
+/// Is the allele fraction that of a germline variant?
+pub fn is_germline(k: u32, n: u32, t: &Thresholds) -> bool {
+    if n == 0 || k == 0 {
+        return false;
+    }
+    let af = f64::from(k) / f64::from(n);
+    af >= t.germline_vaf || ln_binom_cdf(u64::from(k), u64::from(n), 0.5) > 1e-3f64.ln()
+}
+
+/// Every filter except MultiAllelic (which needs the other alleles).
+pub fn evaluate(s: &SampleCall, site: &SiteInfo, t: &Thresholds) -> Vec<Filter> {
+    let k = s.alt.n;
+    let mut out = Vec::new();
+    let min_alt = if site.known {
+        t.min_alt_known
+    } else {
+        t.min_alt
+    };
+    if k < min_alt {
+        out.push(Filter::LowAltCount);
+    }
+    if s.ln_p > site.ln_alpha {
+        out.push(Filter::LowQual);
+    }
+    if s.sb_phred >= t.max_strand_bias {
+        out.push(Filter::StrandBias);
+    }
+    if s.ob_phred >= t.max_orientation_bias {
+        out.push(Filter::OrientationBias);
+    }
+    if k > 0
+        && s.alt.mean_dist() < t.min_alt_dist_end
+        && s.reference.mean_dist() >= t.min_alt_dist_end
+    {
+        out.push(Filter::ReadEndBias);
+    }
+    if k > 0 && s.alt.mean_mq() < t.min_alt_mapq {
+        out.push(Filter::LowMapQ);
+    }
+    if is_germline(k, s.depth, t) {
+        out.push(Filter::Germline);
+    }
+    if site.is_indel && site.homopolymer >= t.homopolymer_len as usize && k < t.homopolymer_min_alt
+    {
+        out.push(Filter::Homopolymer);
+    }
+    out
+}

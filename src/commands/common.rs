@@ -1,0 +1,101 @@
+//! Set-up shared by the commands that read alignments: validate every input
+//! before any work, then run the evidence engine with a progress bar.
+
+use crate::cli::InputArgs;
+use crate::evidence::bam::AlignmentInput;
+use crate::evidence::engine::{Engine, ShardEvidence};
+use crate::evidence::ReadFilter;
+use crate::reference::Reference;
+use crate::regions::{self, KnownLocus, Shard, Target};
+use crate::{Error, Result};
+use std::io::IsTerminal;
+
+/// Validated inputs of a counting run.
+pub struct Prepared {
+    pub reference: Reference,
+    pub targets: Vec<Target>,
+    pub known: Vec<KnownLocus>,
+    pub inputs: Vec<AlignmentInput>,
+    pub shards: Vec<Shard>,
+    pub threads: usize,
+}
+
+/// Read and check everything named on the command line.
+pub fn prepare(args: &InputArgs) -> Result<Prepared> {
+    let reference = Reference::open(&args.reference)?;
+    let mut raw = Vec::new();
+    if let Some(bed) = &args.targets {
+        raw.extend(regions::read_bed(bed, &reference)?);
+    }
+    let known = match &args.known {
+        Some(vcf) => regions::normalize_known(regions::read_known(vcf, &reference)?, &reference)?,
+        None => Vec::new(),
+    };
+    raw.extend(regions::known_targets(&known, &reference));
+    if raw.is_empty() {
+        return Err(Error::Usage(
+            "nothing to count: give --targets panel.bed and/or --known sites.vcf".into(),
+        ));
+    }
+    let targets = regions::merge(raw);
+    let inputs = args
+        .bams
+        .iter()
+        .map(|p| AlignmentInput::open(p, &reference, &targets))
+        .collect::<Result<Vec<_>>>()?;
+    let threads = match args.threads {
+        Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let shards = regions::shards(&targets, regions::shard_size(&targets, threads));
+    Ok(Prepared {
+        reference,
+        targets,
+        known,
+        inputs,
+        shards,
+        threads,
+    })
+}
+
+impl Prepared {
+    /// Count every shard; a progress bar on stderr when it is a terminal.
+    pub fn count(&self, filter: &ReadFilter) -> Result<Vec<ShardEvidence>> {
+        let engine = Engine {
+            reference: &self.reference,
+            inputs: &self.inputs,
+            targets: &self.targets,
+            filter,
+        };
+        let bar = if std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info) {
+            let b = indicatif::ProgressBar::new(self.shards.len() as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} counting [{bar:40}] {pos}/{len} shards {elapsed_precise} (eta {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        let out = engine.run(&self.shards, self.threads, &|| bar.inc(1));
+        bar.finish_and_clear();
+        out
+    }
+}
+
+/// Read counters per sample, summed over shards.
+pub fn read_counters(
+    evidence: &[ShardEvidence],
+    n_samples: usize,
+) -> Vec<crate::evidence::ReadCounters> {
+    let mut out = vec![crate::evidence::ReadCounters::default(); n_samples];
+    for ev in evidence {
+        for (acc, s) in out.iter_mut().zip(&ev.samples) {
+            acc.merge(&s.reads);
+        }
+    }
+    out
+}

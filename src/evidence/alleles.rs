@@ -1,0 +1,159 @@
+//! Alleles and their per-position evidence counters.
+
+/// The four bases in counter order.
+pub const BASES: [u8; 4] = [b'A', b'C', b'G', b'T'];
+
+/// Index of an upper-case base in [`BASES`], `None` for anything else (N never counts).
+#[inline]
+pub fn base_index(b: u8) -> Option<usize> {
+    match b {
+        b'A' => Some(0),
+        b'C' => Some(1),
+        b'G' => Some(2),
+        b'T' => Some(3),
+        _ => None,
+    }
+}
+
+/// An indel event anchored at a reference position (the base before it),
+/// left-aligned against the reference.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Indel {
+    /// Bases inserted after the anchor.
+    Ins(Vec<u8>),
+    /// Number of reference bases deleted after the anchor.
+    Del(u32),
+}
+
+/// Evidence for one allele at one position: molecule counts split by strand
+/// and read orientation, and quality sums for the means.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AlleleStats {
+    /// Molecules (fragments, or reads with `--overlap independent`).
+    pub n: u32,
+    /// On the forward / reverse strand (of read 1 for a merged fragment).
+    pub fwd: u32,
+    pub rev: u32,
+    /// F1R2: read 1 forward or read 2 reverse; F2R1 the other orientation.
+    pub f1r2: u32,
+    pub f2r1: u32,
+    pub sum_bq: u64,
+    pub sum_mq: u64,
+    pub sum_dist: u64,
+}
+
+/// One molecule's evidence for an allele, as added to [`AlleleStats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Support {
+    pub qual: u8,
+    pub mapq: u8,
+    /// Distance (bases) from the nearer aligned read end.
+    pub dist: u16,
+    pub reverse: bool,
+    pub f1r2: bool,
+}
+
+impl AlleleStats {
+    #[inline]
+    pub fn add(&mut self, s: &Support) {
+        self.n += 1;
+        if s.reverse {
+            self.rev += 1;
+        } else {
+            self.fwd += 1;
+        }
+        if s.f1r2 {
+            self.f1r2 += 1;
+        } else {
+            self.f2r1 += 1;
+        }
+        self.sum_bq += u64::from(s.qual);
+        self.sum_mq += u64::from(s.mapq);
+        self.sum_dist += u64::from(s.dist);
+    }
+
+    /// Add another counter (pooling samples or classes).
+    pub fn merge(&mut self, o: &AlleleStats) {
+        self.n += o.n;
+        self.fwd += o.fwd;
+        self.rev += o.rev;
+        self.f1r2 += o.f1r2;
+        self.f2r1 += o.f2r1;
+        self.sum_bq += o.sum_bq;
+        self.sum_mq += o.sum_mq;
+        self.sum_dist += o.sum_dist;
+    }
+
+    fn mean(sum: u64, n: u32) -> f64 {
+        if n == 0 {
+            0.0
+        } else {
+            sum as f64 / f64::from(n)
+        }
+    }
+    pub fn mean_bq(&self) -> f64 {
+        Self::mean(self.sum_bq, self.n)
+    }
+    pub fn mean_mq(&self) -> f64 {
+        Self::mean(self.sum_mq, self.n)
+    }
+    pub fn mean_dist(&self) -> f64 {
+        Self::mean(self.sum_dist, self.n)
+    }
+}
+
+/// Everything counted at one reference position.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PositionCounts {
+    /// Molecules showing A, C, G, T here.
+    pub bases: [AlleleStats; 4],
+    /// Molecules whose deletion spans this position (not part of the depth).
+    pub del_span: u32,
+    /// Indels anchored here, sorted by allele for a fixed output order.
+    pub indels: Vec<(Indel, AlleleStats)>,
+}
+
+impl PositionCounts {
+    /// Molecule depth: molecules with a usable base here.
+    pub fn depth(&self) -> u32 {
+        self.bases.iter().map(|b| b.n).sum()
+    }
+
+    /// Counter for an indel, created on first use.
+    pub fn indel_mut(&mut self, indel: &Indel) -> &mut AlleleStats {
+        let i = match self.indels.binary_search_by(|(k, _)| k.cmp(indel)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.indels
+                    .insert(i, (indel.clone(), AlleleStats::default()));
+                i
+            }
+        };
+        &mut self.indels[i].1
+    }
+}
+
+/// Counts for one sample over one shard `[start, end)` of a contig.
+#[derive(Debug, Clone, Default)]
+pub struct ShardCounts {
+    pub start: u64,
+    pub positions: Vec<PositionCounts>,
+}
+
+impl ShardCounts {
+    pub fn new(start: u64, end: u64) -> Self {
+        ShardCounts {
+            start,
+            positions: vec![PositionCounts::default(); (end - start) as usize],
+        }
+    }
+
+    /// Counter at 0-based `pos`, `None` outside the shard.
+    #[inline]
+    pub fn at_mut(&mut self, pos: i64) -> Option<&mut PositionCounts> {
+        if pos < self.start as i64 {
+            return None;
+        }
+        self.positions.get_mut((pos - self.start as i64) as usize)
+    }
+}

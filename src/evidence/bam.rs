@@ -1,0 +1,178 @@
+//! Opening and validating the alignment inputs (BAM or CRAM).
+
+use crate::reference::Reference;
+use crate::regions::Target;
+use crate::{Error, Result};
+use rust_htslib::bam::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// A validated alignment input.
+#[derive(Debug, Clone)]
+pub struct AlignmentInput {
+    pub path: PathBuf,
+    /// Sample name: first @RG SM, else the file stem.
+    pub sample: String,
+    /// For each reference contig (by `.fai` index), its tid in this file.
+    pub tids: Vec<Option<u32>>,
+    pub is_cram: bool,
+}
+
+fn index_candidates(path: &Path, is_cram: bool) -> Vec<PathBuf> {
+    let s = path.as_os_str().to_string_lossy().to_string();
+    if is_cram {
+        vec![PathBuf::from(format!("{s}.crai"))]
+    } else {
+        let mut v = vec![
+            PathBuf::from(format!("{s}.bai")),
+            PathBuf::from(format!("{s}.csi")),
+        ];
+        if let Some(stem) = s.strip_suffix(".bam") {
+            v.push(PathBuf::from(format!("{stem}.bai")));
+        }
+        v
+    }
+}
+
+fn modified(p: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+impl AlignmentInput {
+    /// Check the file, its index, its sort order and its contigs against the
+    /// reference for every targeted contig.
+    pub fn open(path: &Path, reference: &Reference, targets: &[Target]) -> Result<Self> {
+        if !path.exists() {
+            return Err(Error::bad_input(
+                path,
+                "alignment file not found",
+                "check the --bam path",
+            ));
+        }
+        let is_cram = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("cram"));
+        let index = index_candidates(path, is_cram)
+            .into_iter()
+            .find(|p| p.exists());
+        let Some(index) = index else {
+            return Err(Error::bad_input(
+                path,
+                "no index found (.bai/.csi/.crai)",
+                "run `samtools index` on it",
+            ));
+        };
+        if let (Some(data), Some(idx)) = (modified(path), modified(&index)) {
+            if idx < data {
+                return Err(Error::bad_input(
+                    path,
+                    format!("index {} is older than the file (stale)", index.display()),
+                    "re-run `samtools index` on it",
+                ));
+            }
+        }
+        let reader = open_indexed(path, reference)?;
+        let header = reader.header();
+        let text = String::from_utf8_lossy(header.as_bytes()).to_string();
+        check_sort_order(path, &text)?;
+        let sample = sample_name(&text).unwrap_or_else(|| file_stem(path));
+
+        let mut tids = vec![None; reference.contigs.len()];
+        for (tid, name) in header.target_names().iter().enumerate() {
+            let name = String::from_utf8_lossy(name);
+            if let Some(rid) = reference.contig_index(&name) {
+                tids[rid] = Some(tid as u32);
+            }
+        }
+        let mut checked = vec![false; reference.contigs.len()];
+        for t in targets {
+            if std::mem::replace(&mut checked[t.rid], true) {
+                continue;
+            }
+            let contig = &reference.contigs[t.rid];
+            match tids[t.rid] {
+                None => log::warn!(
+                    "{}: targeted contig '{}' is not in the alignment header; its targets are skipped",
+                    path.display(),
+                    contig.name
+                ),
+                Some(tid) => {
+                    let len = header.target_len(tid).unwrap_or(0);
+                    if len != contig.len {
+                        return Err(Error::bad_input(
+                            path,
+                            format!(
+                                "contig '{}' has length {len} here but {} in the reference {}",
+                                contig.name,
+                                contig.len,
+                                reference.path.display()
+                            ),
+                            "align to, and call with, the same reference build",
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(AlignmentInput {
+            path: path.to_path_buf(),
+            sample,
+            tids,
+            is_cram,
+        })
+    }
+
+    /// A fresh indexed reader (one per worker thread).
+    pub fn reader(&self, reference: &Reference) -> Result<bam::IndexedReader> {
+        open_indexed(&self.path, reference)
+    }
+}
+
+fn open_indexed(path: &Path, reference: &Reference) -> Result<bam::IndexedReader> {
+    let mut r = bam::IndexedReader::from_path(path).map_err(|e| {
+        Error::bad_input(
+            path,
+            format!("cannot open as an indexed BAM/CRAM ({e})"),
+            "check that it is a BAM or CRAM with a matching index (`samtools index`)",
+        )
+    })?;
+    r.set_reference(&reference.path)
+        .map_err(|e| Error::hts(format!("{}: setting the CRAM reference", path.display()), e))?;
+    Ok(r)
+}
+
+fn check_sort_order(path: &Path, header: &str) -> Result<()> {
+    for line in header.lines().filter(|l| l.starts_with("@HD")) {
+        for field in line.split('\t') {
+            if let Some(so) = field.strip_prefix("SO:") {
+                if so != "coordinate" {
+                    return Err(Error::bad_input(
+                        path,
+                        format!("header says SO:{so}; ctdna needs a coordinate-sorted file"),
+                        "run `samtools sort` and `samtools index`",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// First `SM:` of an `@RG` line.
+pub fn sample_name(header: &str) -> Option<String> {
+    header
+        .lines()
+        .filter(|l| l.starts_with("@RG"))
+        .flat_map(|l| l.split('\t'))
+        .find_map(|f| f.strip_prefix("SM:"))
+        .map(str::to_string)
+}
+
+fn file_stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    name.strip_suffix(".bam")
+        .or_else(|| name.strip_suffix(".cram"))
+        .unwrap_or(&name)
+        .to_string()
+}

@@ -1,0 +1,369 @@
+//! One read's CIGAR walk: the bases and indels it shows at each reference
+//! position, after base filters, with indels left-aligned.
+//!
+//! The buffers are reused from read to read, so the hot loop does not
+//! allocate.
+
+use super::alleles::{base_index, BASES};
+use super::filters::ReadFilter;
+use crate::reference::RefWindow;
+use rust_htslib::bam::Record;
+
+/// What a read shows at one position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObsKind {
+    /// A base (index into [`BASES`]).
+    Base(u8),
+    /// Inside a deletion of this read.
+    DelSpan,
+    /// An insertion after this position; `off..off+len` in [`ReadObs::ins`].
+    Ins { off: u32, len: u32 },
+    /// A deletion of this many bases after this position.
+    Del(u32),
+}
+
+impl ObsKind {
+    /// Bases and deletion spans fill a position's single "slot"; indels are
+    /// events anchored at it. Slots sort before events.
+    pub fn is_event(&self) -> bool {
+        matches!(self, ObsKind::Ins { .. } | ObsKind::Del(_))
+    }
+}
+
+/// One observation of a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Obs {
+    pub pos: i64,
+    pub kind: ObsKind,
+    pub qual: u8,
+    pub dist: u16,
+}
+
+/// A walked read: its observations inside the window of interest and what
+/// the fragment logic needs to know about it.
+#[derive(Debug, Clone, Default)]
+pub struct ReadObs {
+    pub obs: Vec<Obs>,
+    /// Inserted sequences (normalised), referenced by [`ObsKind::Ins`].
+    pub ins: Vec<u8>,
+    /// Aligned reference span `[start, end)`.
+    pub start: i64,
+    pub end: i64,
+    pub mate_pos: i64,
+    pub mapq: u8,
+    pub reverse: bool,
+    /// First read of the pair (or unpaired).
+    pub read1: bool,
+    pub f1r2: bool,
+    /// For the mismatch filter: aligned (M/=/X) bases, indel bases, indel events.
+    pub aligned: u32,
+    pub indel_bases: u32,
+    pub indel_events: u32,
+}
+
+const FLAG_REVERSE: u16 = 0x10;
+const FLAG_READ1: u16 = 0x40;
+const FLAG_READ2: u16 = 0x80;
+/// Quality used when a read has no qualities (QUAL `*`, stored as 0xff).
+const MISSING_QUAL: u8 = 30;
+
+impl ReadObs {
+    /// Inserted sequence of an insertion observation.
+    pub fn ins_seq(&self, off: u32, len: u32) -> &[u8] {
+        &self.ins[off as usize..(off + len) as usize]
+    }
+
+    /// Walk `rec` against `window`, keeping observations anchored in
+    /// `[lo, hi)`. Bases below `min_bq`, `N`s and bases within
+    /// `min_dist_end` of an aligned read end are left out.
+    pub fn walk(&mut self, rec: &Record, window: &RefWindow, lo: i64, hi: i64, f: &ReadFilter) {
+        self.obs.clear();
+        self.ins.clear();
+        let flags = rec.flags();
+        self.reverse = flags & FLAG_REVERSE != 0;
+        self.read1 = flags & FLAG_READ1 != 0 || flags & FLAG_READ2 == 0;
+        self.f1r2 = self.read1 != self.reverse;
+        self.mapq = rec.mapq();
+        self.mate_pos = rec.mpos();
+        self.start = rec.pos();
+        self.aligned = 0;
+        self.indel_bases = 0;
+        self.indel_events = 0;
+
+        let cigar = rec.raw_cigar();
+        let seq = rec.seq();
+        let quals = rec.qual();
+        let no_quals = quals.first() == Some(&0xff);
+        let qual_at = |q: usize| if no_quals { MISSING_QUAL } else { quals[q] };
+        let (first_q, last_q) = aligned_query_range(cigar, seq.len());
+        let dist_at = |q: usize| -> u16 {
+            let d = (q.saturating_sub(first_q)).min(last_q.saturating_sub(q));
+            d.min(u16::MAX as usize) as u16
+        };
+        let min_dist = f.min_dist_end as usize;
+        let usable = |q: usize| dist_at(q) as usize >= min_dist;
+
+        let mut rpos = rec.pos();
+        let mut q = 0usize;
+        for &c in cigar {
+            let op = c & 0xf;
+            let len = (c >> 4) as usize;
+            match op {
+                // M, =, X
+                0 | 7 | 8 => {
+                    self.aligned += len as u32;
+                    for i in 0..len {
+                        let p = rpos + i as i64;
+                        if p < lo || p >= hi {
+                            continue;
+                        }
+                        let qi = q + i;
+                        let Some(b) = base_index(decode(seq.encoded_base(qi))) else {
+                            continue;
+                        };
+                        let qual = qual_at(qi);
+                        if qual < f.min_bq || !usable(qi) {
+                            continue;
+                        }
+                        self.obs.push(Obs {
+                            pos: p,
+                            kind: ObsKind::Base(b as u8),
+                            qual,
+                            dist: dist_at(qi),
+                        });
+                    }
+                    rpos += len as i64;
+                    q += len;
+                }
+                // I
+                1 => {
+                    self.indel_bases += len as u32;
+                    self.indel_events += 1;
+                    // An insertion needs an aligned base before it in this read.
+                    if q > first_q && rpos > rec.pos() {
+                        self.push_insertion(
+                            rec,
+                            window,
+                            rpos - 1,
+                            q,
+                            len,
+                            lo,
+                            hi,
+                            f,
+                            &qual_at,
+                            usable(q - 1),
+                            dist_at(q - 1),
+                        );
+                    }
+                    q += len;
+                }
+                // D
+                2 => {
+                    self.indel_bases += len as u32;
+                    self.indel_events += 1;
+                    for i in 0..len {
+                        let p = rpos + i as i64;
+                        if p >= lo && p < hi {
+                            self.obs.push(Obs {
+                                pos: p,
+                                kind: ObsKind::DelSpan,
+                                qual: 0,
+                                dist: 0,
+                            });
+                        }
+                    }
+                    if q > first_q && rpos > rec.pos() {
+                        let before = qual_at(q - 1);
+                        let qual = if q < seq.len() {
+                            before.min(qual_at(q))
+                        } else {
+                            before
+                        };
+                        let anchor = left_align_deletion(window, rpos - 1, len as i64);
+                        if qual >= f.min_bq && usable(q - 1) && anchor >= lo && anchor < hi {
+                            self.obs.push(Obs {
+                                pos: anchor,
+                                kind: ObsKind::Del(len as u32),
+                                qual,
+                                dist: dist_at(q - 1),
+                            });
+                        }
+                    }
+                    rpos += len as i64;
+                }
+                // N: reference skip, nothing observed
+                3 => rpos += len as i64,
+                // S
+                4 => q += len,
+                // H, P
+                _ => {}
+            }
+        }
+        self.end = rpos;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_insertion(
+        &mut self,
+        rec: &Record,
+        window: &RefWindow,
+        anchor: i64,
+        q: usize,
+        len: usize,
+        lo: i64,
+        hi: i64,
+        f: &ReadFilter,
+        qual_at: &dyn Fn(usize) -> u8,
+        anchor_usable: bool,
+        dist: u16,
+    ) {
+        let seq = rec.seq();
+        let off = self.ins.len();
+        let mut qsum = 0u32;
+        for i in 0..len {
+            let b = decode(seq.encoded_base(q + i));
+            if base_index(b).is_none() {
+                self.ins.truncate(off);
+                return;
+            }
+            self.ins.push(b);
+            qsum += u32::from(qual_at(q + i));
+        }
+        let qual = (qsum / len.max(1) as u32) as u8;
+        let anchor = left_align_insertion(window, anchor, &mut self.ins[off..]);
+        if qual < f.min_bq || !anchor_usable || anchor < lo || anchor >= hi {
+            self.ins.truncate(off);
+            return;
+        }
+        self.obs.push(Obs {
+            pos: anchor,
+            kind: ObsKind::Ins {
+                off: off as u32,
+                len: len as u32,
+            },
+            qual,
+            dist,
+        });
+    }
+
+    /// Sort observations by position, slots before events, for mate merging.
+    pub fn sort(&mut self) {
+        let ins = &self.ins;
+        self.obs.sort_unstable_by(|a, b| {
+            (a.pos, a.kind.is_event())
+                .cmp(&(b.pos, b.kind.is_event()))
+                .then_with(|| event_key(a, ins).cmp(&event_key(b, ins)))
+        });
+    }
+}
+
+/// Total order of events at one position (used only to pair mates' events).
+fn event_key<'a>(o: &Obs, ins: &'a [u8]) -> (u8, u32, &'a [u8]) {
+    match o.kind {
+        ObsKind::Base(b) => (0, u32::from(b), &[]),
+        ObsKind::DelSpan => (1, 0, &[]),
+        ObsKind::Del(n) => (2, n, &[]),
+        ObsKind::Ins { off, len } => (3, len, &ins[off as usize..(off + len) as usize]),
+    }
+}
+
+/// Query positions of the first and last aligned (non-soft-clipped) base.
+fn aligned_query_range(cigar: &[u32], seq_len: usize) -> (usize, usize) {
+    let lead: usize = cigar
+        .iter()
+        .take_while(|&&c| matches!(c & 0xf, 4 | 5))
+        .filter(|&&c| c & 0xf == 4)
+        .map(|&c| (c >> 4) as usize)
+        .sum();
+    let trail: usize = cigar
+        .iter()
+        .rev()
+        .take_while(|&&c| matches!(c & 0xf, 4 | 5))
+        .filter(|&&c| c & 0xf == 4)
+        .map(|&c| (c >> 4) as usize)
+        .sum();
+    (lead, seq_len.saturating_sub(trail + 1))
+}
+
+/// 4-bit BAM base code to an upper-case letter (`N` for ambiguity codes).
+#[inline]
+fn decode(code: u8) -> u8 {
+    match code {
+        1 => BASES[0],
+        2 => BASES[1],
+        4 => BASES[2],
+        8 => BASES[3],
+        _ => b'N',
+    }
+}
+
+/// Shift a deletion of `len` bases after `anchor` as far left as the
+/// reference allows (VCF normalisation), staying inside the window.
+pub fn left_align_deletion(window: &RefWindow, mut anchor: i64, len: i64) -> i64 {
+    while anchor > window.start as i64 {
+        let a = window.base(anchor);
+        if a == b'N' || a != window.base(anchor + len) {
+            break;
+        }
+        anchor -= 1;
+    }
+    anchor
+}
+
+/// Shift an insertion of `seq` after `anchor` left, rotating `seq` in place.
+pub fn left_align_insertion(window: &RefWindow, mut anchor: i64, seq: &mut [u8]) -> i64 {
+    while anchor > window.start as i64 && !seq.is_empty() {
+        let a = window.base(anchor);
+        if a == b'N' || a != seq[seq.len() - 1] {
+            break;
+        }
+        seq.rotate_right(1);
+        anchor -= 1;
+    }
+    anchor
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(s: &str, start: u64) -> RefWindow {
+        RefWindow {
+            start,
+            seq: s.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn deletion_in_homopolymer_moves_to_the_base_before_the_run() {
+        //              0123456789
+        let w = window("GCAAAAATGC", 100);
+        // Deleting one A after pos 105 (last A before T) → anchor 101 (the C).
+        assert_eq!(left_align_deletion(&w, 105, 1), 101);
+        // A deletion of "AT" after 105 cannot move: base 105 (A) != base 107 (T).
+        assert_eq!(left_align_deletion(&w, 105, 2), 105);
+    }
+
+    #[test]
+    fn insertion_in_repeat_is_rotated_and_moved_left() {
+        let w = window("GCACACATGC", 0);
+        // Insert "AC" after pos 5 → leftmost equivalent is "CA" after pos 0.
+        let mut s = b"AC".to_vec();
+        let a = left_align_insertion(&w, 5, &mut s);
+        assert_eq!(a, 0);
+        assert_eq!(&s, b"CA");
+        // Cannot shift past the window start.
+        let mut s = b"G".to_vec();
+        assert_eq!(left_align_insertion(&w, 0, &mut s), 0);
+    }
+
+    #[test]
+    fn aligned_range_skips_soft_and_hard_clips() {
+        let c = |op: u32, n: u32| (n << 4) | op;
+        assert_eq!(
+            aligned_query_range(&[c(5, 3), c(4, 2), c(0, 10), c(4, 4)], 16),
+            (2, 11)
+        );
+        assert_eq!(aligned_query_range(&[c(0, 10)], 10), (0, 9));
+    }
+}

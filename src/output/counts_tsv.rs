@@ -1,0 +1,109 @@
+//! `ctdna count` table: one row per (sample, position, allele).
+//!
+//! Columns: `sample chrom pos ref alt type depth count fwd rev f1r2 f2r1
+//! mean_bq mean_mq mean_dist del_span`. `pos` is 1-based; indels are in VCF
+//! form (anchor base first). The `REF` row is always written, alt rows when
+//! the allele was seen (or is a requested known allele).
+
+use crate::evidence::alleles::{AlleleStats, Indel, PositionCounts, BASES};
+use crate::evidence::engine::ShardEvidence;
+use crate::reference::RefWindow;
+use std::io::Write;
+
+/// Column header line.
+pub const HEADER: &str = "sample\tchrom\tpos\tref\talt\ttype\tdepth\tcount\tfwd\trev\tf1r2\tf2r1\tmean_bq\tmean_mq\tmean_dist\tdel_span\n";
+
+/// VCF-style REF and ALT of an indel anchored at `pos0`.
+pub fn indel_alleles(window: &RefWindow, pos0: i64, indel: &Indel) -> (Vec<u8>, Vec<u8>) {
+    let anchor = window.base(pos0);
+    match indel {
+        Indel::Ins(seq) => {
+            let mut alt = vec![anchor];
+            alt.extend_from_slice(seq);
+            (vec![anchor], alt)
+        }
+        Indel::Del(n) => {
+            let r = (0..=i64::from(*n)).map(|i| window.base(pos0 + i)).collect();
+            (r, vec![anchor])
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    w: &mut dyn Write,
+    sample: &str,
+    chrom: &str,
+    pos1: u64,
+    r: &[u8],
+    a: &[u8],
+    kind: &str,
+    pc: &PositionCounts,
+    s: &AlleleStats,
+) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "{sample}\t{chrom}\t{pos1}\t{}\t{}\t{kind}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.2}\t{:.2}\t{:.2}\t{}",
+        String::from_utf8_lossy(r),
+        String::from_utf8_lossy(a),
+        pc.depth(),
+        s.n,
+        s.fwd,
+        s.rev,
+        s.f1r2,
+        s.f2r1,
+        s.mean_bq(),
+        s.mean_mq(),
+        s.mean_dist(),
+        pc.del_span
+    )
+}
+
+/// Write the rows of one shard. `keep(pos0)` selects positions (targets or
+/// known loci).
+pub fn write_shard(
+    w: &mut dyn Write,
+    ev: &ShardEvidence,
+    chrom: &str,
+    samples: &[String],
+    keep: &dyn Fn(u64) -> bool,
+) -> std::io::Result<()> {
+    for (sample, ss) in samples.iter().zip(&ev.samples) {
+        for (i, pc) in ss.counts.positions.iter().enumerate() {
+            let pos0 = ss.counts.start + i as u64;
+            if !keep(pos0) {
+                continue;
+            }
+            let rb = ev.window.base(pos0 as i64);
+            let ref_idx = crate::evidence::alleles::base_index(rb);
+            let empty = AlleleStats::default();
+            let ref_stats = ref_idx.map_or(&empty, |i| &pc.bases[i]);
+            row(
+                w,
+                sample,
+                chrom,
+                pos0 + 1,
+                &[rb],
+                b".",
+                "REF",
+                pc,
+                ref_stats,
+            )?;
+            for (b, s) in pc.bases.iter().enumerate() {
+                if Some(b) != ref_idx && s.n > 0 {
+                    row(w, sample, chrom, pos0 + 1, &[rb], &[BASES[b]], "SNV", pc, s)?;
+                }
+            }
+            for (indel, s) in &pc.indels {
+                let (r, a) = indel_alleles(&ev.window, pos0 as i64, indel);
+                let kind = if matches!(indel, Indel::Ins(_)) {
+                    "INS"
+                } else {
+                    "DEL"
+                };
+                row(w, sample, chrom, pos0 + 1, &r, &a, kind, pc, s)?;
+            }
+        }
+    }
+    Ok(())
+}

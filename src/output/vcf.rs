@@ -1,0 +1,341 @@
+//! VCF 4.3 output (SPEC section 5): bgzipped with a `.tbi` index, or plain
+//! text for `.vcf` / `-`. Written under a temporary name, renamed on success.
+
+use super::atomic::Pending;
+use crate::calling::filters::{Filter, Thresholds};
+use crate::calling::Call;
+use crate::reference::Reference;
+use crate::{Error, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Header facts that are not in the calls.
+pub struct HeaderInfo<'a> {
+    pub reference: &'a Reference,
+    pub samples: &'a [String],
+    pub command_line: String,
+    pub thresholds: &'a Thresholds,
+    pub model: &'a str,
+    /// Run options as JSON (one line).
+    pub options_json: String,
+}
+
+const INFO_LINES: &[&str] = &[
+    r#"##INFO=<ID=DP,Number=1,Type=Integer,Description="Molecule depth at the position in the sample with the strongest evidence (fragments: overlapping mates count once)">"#,
+    r#"##INFO=<ID=AF,Number=A,Type=Float,Description="Alt allele fraction in molecules, in the sample with the strongest evidence">"#,
+    r#"##INFO=<ID=ERR,Number=A,Type=Float,Description="Null (background) error rate used in the test for this allele">"#,
+    r#"##INFO=<ID=LOD,Number=A,Type=Float,Description="Limit of detection: smallest VAF detected with 95% probability at this depth and error rate">"#,
+    r#"##INFO=<ID=SB,Number=1,Type=Float,Description="Strand bias: phred-scaled two-sided Fisher test of ref/alt x forward/reverse molecules">"#,
+    r#"##INFO=<ID=CONTEXT,Number=1,Type=String,Description="Reference trinucleotide centred on POS">"#,
+    r#"##INFO=<ID=HP,Number=1,Type=Integer,Description="Length of the reference homopolymer run after POS (capped at 10)">"#,
+    r#"##INFO=<ID=TIER,Number=1,Type=String,Description="Evidence tier the test ran on: raw (fragments), single (single-strand consensus), duplex">"#,
+    r#"##INFO=<ID=KNOWN,Number=0,Type=Flag,Description="Allele given with --known (tested in the known-loci family)">"#,
+    r#"##INFO=<ID=GERMLINE,Number=0,Type=Flag,Description="Allele fraction consistent with a germline variant">"#,
+];
+
+const FORMAT_LINES: &[&str] = &[
+    r#"##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype: 0/1 when alt molecules were seen, else 0/0 (not a germline genotype call)">"#,
+    r#"##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Molecule depth">"#,
+    r#"##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Molecules supporting ref and alt (ref = molecules without the alt at the position)">"#,
+    r#"##FORMAT=<ID=AF,Number=A,Type=Float,Description="Alt allele fraction in molecules">"#,
+    r#"##FORMAT=<ID=ADF,Number=R,Type=Integer,Description="Ref and alt molecules on the forward strand (read 1's strand for merged fragments)">"#,
+    r#"##FORMAT=<ID=ADR,Number=R,Type=Integer,Description="Ref and alt molecules on the reverse strand">"#,
+    r#"##FORMAT=<ID=F1R2,Number=R,Type=Integer,Description="Ref and alt molecules in F1R2 orientation (read 1 forward or read 2 reverse)">"#,
+    r#"##FORMAT=<ID=F2R1,Number=R,Type=Integer,Description="Ref and alt molecules in F2R1 orientation">"#,
+    r#"##FORMAT=<ID=BQ,Number=R,Type=Float,Description="Mean base quality of ref and alt molecules (merged mates: summed, capped at 60)">"#,
+    r#"##FORMAT=<ID=MQ,Number=R,Type=Float,Description="Mean mapping quality of ref and alt molecules">"#,
+    r#"##FORMAT=<ID=PVAL,Number=A,Type=Float,Description="One-sided binomial p-value P(K >= alt | DP, ERR)">"#,
+    r#"##FORMAT=<ID=FT,Number=1,Type=String,Description="Filters in this sample (PASS when none)">"#,
+];
+
+/// The full header text.
+pub fn header(h: &HeaderInfo) -> String {
+    let mut s = String::new();
+    s.push_str("##fileformat=VCFv4.3\n");
+    s.push_str(&format!("##fileDate={}\n", file_date()));
+    s.push_str(&format!("##source=ctdna {}\n", env!("CARGO_PKG_VERSION")));
+    s.push_str(&format!(
+        "##commandLine=\"{}\"\n",
+        h.command_line.replace('"', "'")
+    ));
+    s.push_str(&format!("##reference={}\n", h.reference.path.display()));
+    for c in &h.reference.contigs {
+        s.push_str(&format!("##contig=<ID={},length={}>\n", c.name, c.len));
+    }
+    for l in INFO_LINES {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s.push_str("##FILTER=<ID=PASS,Description=\"All filters passed in at least one sample\">\n");
+    for f in Filter::ALL {
+        s.push_str(&format!(
+            "##FILTER=<ID={},Description=\"{}\">\n",
+            f.id(),
+            f.description(h.thresholds).replace('"', "'")
+        ));
+    }
+    for l in FORMAT_LINES {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s.push_str(&format!("##ctdna_background_model={}\n", h.model));
+    s.push_str(&format!("##ctdna_options={}\n", h.options_json));
+    s.push_str("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT");
+    for name in h.samples {
+        s.push('\t');
+        s.push_str(name);
+    }
+    s.push('\n');
+    s
+}
+
+/// `YYYYMMDD` in UTC, from `SOURCE_DATE_EPOCH` when set (reproducible builds).
+fn file_date() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    format!("{y:04}{m:02}{d:02}")
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Compact float: 4 significant digits in scientific form below 1e-3.
+fn float(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if x.abs() < 1e-3 {
+        format!("{x:.3e}")
+    } else {
+        let s = format!("{x:.4}");
+        let s = s.trim_end_matches('0');
+        s.trim_end_matches('.').to_string()
+    }
+}
+
+fn filter_field(filters: &[Filter]) -> String {
+    if filters.is_empty() {
+        "PASS".into()
+    } else {
+        filters.iter().map(|f| f.id()).collect::<Vec<_>>().join(";")
+    }
+}
+
+/// One record line.
+pub fn record(call: &Call, reference: &Reference) -> String {
+    let best = &call.samples[call.best()];
+    let qual = crate::model::stats::phred_ln(best.ln_p);
+    let mut info = format!(
+        "DP={};AF={};ERR={};LOD={};SB={};CONTEXT={};HP={};TIER=raw",
+        best.depth,
+        float(best.af()),
+        float(best.err),
+        float(best.lod),
+        float(best.sb_phred),
+        String::from_utf8_lossy(&call.context),
+        call.homopolymer
+    );
+    if call.known {
+        info.push_str(";KNOWN");
+    }
+    if best.filters.contains(&Filter::Germline) {
+        info.push_str(";GERMLINE");
+    }
+    let mut line = format!(
+        "{}\t{}\t.\t{}\t{}\t{:.2}\t{}\t{}\tGT:DP:AD:AF:ADF:ADR:F1R2:F2R1:BQ:MQ:PVAL:FT",
+        reference.contigs[call.rid].name,
+        call.pos0 + 1,
+        String::from_utf8_lossy(&call.ref_allele),
+        String::from_utf8_lossy(&call.alt_allele),
+        qual.max(0.0),
+        filter_field(call.site_filters()),
+        info
+    );
+    for s in &call.samples {
+        let (r, a) = (&s.reference, &s.alt);
+        line.push_str(&format!(
+            "\t{}:{}:{},{}:{}:{},{}:{},{}:{},{}:{},{}:{},{}:{},{}:{}:{}",
+            if a.n > 0 { "0/1" } else { "0/0" },
+            s.depth,
+            r.n,
+            a.n,
+            float(s.af()),
+            r.fwd,
+            a.fwd,
+            r.rev,
+            a.rev,
+            r.f1r2,
+            a.f1r2,
+            r.f2r1,
+            a.f2r1,
+            float(r.mean_bq()),
+            float(a.mean_bq()),
+            float(r.mean_mq()),
+            float(a.mean_mq()),
+            float(s.ln_p.exp()),
+            filter_field(&s.filters)
+        ));
+    }
+    line.push('\n');
+    line
+}
+
+/// How the VCF is stored, from the output path.
+pub enum Destination {
+    Stdout,
+    Plain(PathBuf),
+    Bgzip(PathBuf),
+}
+
+impl Destination {
+    pub fn from_path(p: &Path) -> Self {
+        let s = p.to_string_lossy();
+        if s == "-" {
+            Destination::Stdout
+        } else if s.ends_with(".gz") || s.ends_with(".bgz") {
+            Destination::Bgzip(p.to_path_buf())
+        } else {
+            Destination::Plain(p.to_path_buf())
+        }
+    }
+}
+
+/// A VCF being written (temporary name until [`VcfWriter::finish`]).
+pub struct VcfWriter {
+    inner: Box<dyn Write>,
+    pending: Option<Pending>,
+    index: bool,
+}
+
+impl VcfWriter {
+    /// Reserve the output now, so an unwritable path fails before work.
+    pub fn create(dest: &Destination) -> Result<Self> {
+        Ok(match dest {
+            Destination::Stdout => VcfWriter {
+                inner: Box::new(std::io::BufWriter::new(std::io::stdout())),
+                pending: None,
+                index: false,
+            },
+            Destination::Plain(p) => {
+                let pending = Pending::new(p)?;
+                let f = std::fs::File::create(&pending.tmp).map_err(|e| Error::io(p, e))?;
+                VcfWriter {
+                    inner: Box::new(std::io::BufWriter::new(f)),
+                    pending: Some(pending),
+                    index: false,
+                }
+            }
+            Destination::Bgzip(p) => {
+                let pending = Pending::new(p)?;
+                let w = rust_htslib::bgzf::Writer::from_path(&pending.tmp).map_err(|e| {
+                    Error::hts(format!("{}: opening for bgzip output", p.display()), e)
+                })?;
+                VcfWriter {
+                    inner: Box::new(std::io::BufWriter::new(w)),
+                    pending: Some(pending),
+                    index: true,
+                }
+            }
+        })
+    }
+
+    pub fn write(&mut self, text: &str) -> Result<()> {
+        let path = self
+            .pending
+            .as_ref()
+            .map_or(PathBuf::from("-"), |p| p.path.clone());
+        self.inner
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io(path, e))
+    }
+
+    /// Flush, close, index and move into place.
+    pub fn finish(mut self) -> Result<()> {
+        let path = self
+            .pending
+            .as_ref()
+            .map_or(PathBuf::from("-"), |p| p.path.clone());
+        self.inner.flush().map_err(|e| Error::io(&path, e))?;
+        // Dropping the writer closes the BGZF stream (writes the EOF block).
+        drop(std::mem::replace(
+            &mut self.inner,
+            Box::new(std::io::sink()),
+        ));
+        let Some(pending) = self.pending.take() else {
+            return Ok(());
+        };
+        if self.index {
+            let tmp_index = tbi_path(&pending.tmp);
+            let index_pending = Pending::adopt(&tmp_index, &tbi_path(&pending.path));
+            build_tabix(&pending.tmp)?;
+            pending.commit()?;
+            index_pending.commit()?;
+        } else {
+            pending.commit()?;
+        }
+        Ok(())
+    }
+}
+
+fn tbi_path(p: &Path) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(".tbi");
+    PathBuf::from(s)
+}
+
+/// Build `path.tbi` for a bgzipped VCF.
+#[allow(unsafe_code)]
+fn build_tabix(path: &Path) -> Result<()> {
+    let cpath = std::ffi::CString::new(path.as_os_str().to_string_lossy().as_bytes())
+        .map_err(|_| Error::Runtime(format!("{}: path contains a NUL byte", path.display())))?;
+    // SAFETY: `cpath` is a valid NUL-terminated string that outlives the call;
+    // `tbx_conf_vcf` is htslib's immutable static VCF configuration; htslib
+    // only reads both and writes `<path>.tbi` itself. rust-htslib 0.46 has no
+    // safe wrapper for this (bcf::index::build arrived in 0.47).
+    let rc = unsafe {
+        rust_htslib::htslib::tbx_index_build(cpath.as_ptr(), 0, &rust_htslib::htslib::tbx_conf_vcf)
+    };
+    if rc != 0 {
+        return Err(Error::Runtime(format!(
+            "{}: building the tabix index failed (htslib code {rc})",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_convert() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_786), (2026, 11, 29));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn floats_are_compact() {
+        assert_eq!(float(0.0), "0");
+        assert_eq!(float(0.05), "0.05");
+        assert_eq!(float(0.000123456), "1.235e-4");
+        assert_eq!(float(12.0), "12");
+    }
+}
