@@ -281,7 +281,7 @@ pub struct SimulateArgs {
     pub sample_name: String,
 
     /// Read length of each mate (2 x N paired-end).
-    #[arg(long, default_value_t = 150, help_heading = "Errors")]
+    #[arg(long, default_value_t = 150, help_heading = "Library")]
     pub read_len: u32,
     /// PCR substitution rate per base per copy (shared by the copy's descendants).
     #[arg(long, default_value_t = 5e-5, help_heading = "Errors")]
