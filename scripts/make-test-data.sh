@@ -18,4 +18,4 @@ fi
     --targets 12 --target-min-len 150 --target-max-len 250 --paralog-targets 1 \
     --vaf 0.02,0.05,0.1 --snvs-per-vaf 4 --indels-per-vaf 1 \
     --germline-snvs 3 --germline-indels 1 \
-    --depth 1000 --family-size 1 --mark-duplicates
+    --depth 1000 --family-size 1 --mark-duplicates --bam-compression 9

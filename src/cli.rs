@@ -276,6 +276,9 @@ pub struct SimulateArgs {
     /// Extra BAMs `normal_1.bam`... from the same genome, germline variants only.
     #[arg(long, default_value_t = 0, help_heading = "Library")]
     pub normals: usize,
+    /// BAM compression level 0-9 (9 is smallest but several times slower).
+    #[arg(long, default_value_t = 6, help_heading = "Library")]
+    pub bam_compression: u32,
     /// Read group sample name (SM) of `sample.bam`.
     #[arg(long, default_value = "sample", help_heading = "Library")]
     pub sample_name: String,

@@ -54,13 +54,20 @@ pub fn header(g: &Genome, sample: &str, command_line: &str) -> Header {
     h
 }
 
-/// Write `reads` (already coordinate-sorted) to `path` and build its `.bai`.
-pub fn write_bam(path: &Path, header: &Header, reads: &[SimRead], sample: &str) -> Result<()> {
+/// Write `reads` (already coordinate-sorted) to `path` at compression
+/// `level` (0-9) and build its `.bai`.
+pub fn write_bam(
+    path: &Path,
+    header: &Header,
+    reads: &[SimRead],
+    sample: &str,
+    level: u32,
+) -> Result<()> {
     let ctx = |what: &str| format!("{}: {what}", path.display());
     {
         let mut w = bam::Writer::from_path(path, header, bam::Format::Bam)
             .map_err(|e| Error::hts(ctx("cannot create BAM"), e))?;
-        w.set_compression_level(bam::CompressionLevel::Maximum)
+        w.set_compression_level(bam::CompressionLevel::Level(level))
             .map_err(|e| Error::hts(ctx("compression level"), e))?;
         for r in reads {
             let mut rec = bam::Record::new();

@@ -105,7 +105,13 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
 
     let cl = p.command_line();
     let h = bam_out::header(&g, &p.sample_name, &cl);
-    bam_out::write_bam(&path("sample.bam"), &h, &tumor.reads, &p.sample_name)?;
+    bam_out::write_bam(
+        &path("sample.bam"),
+        &h,
+        &tumor.reads,
+        &p.sample_name,
+        p.bam_compression,
+    )?;
     files.extend(["sample.bam".to_string(), "sample.bam.bai".to_string()]);
     let summary_counts = (tumor.molecules, tumor.pairs);
     drop(tumor);
@@ -115,7 +121,13 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
         let normal =
             sample::simulate_sample(p, &g, &targets, &variants, sample::SampleKind::Normal(k));
         let h = bam_out::header(&g, &name, &cl);
-        bam_out::write_bam(&path(&format!("{name}.bam")), &h, &normal.reads, &name)?;
+        bam_out::write_bam(
+            &path(&format!("{name}.bam")),
+            &h,
+            &normal.reads,
+            &name,
+            p.bam_compression,
+        )?;
         files.extend([format!("{name}.bam"), format!("{name}.bam.bai")]);
     }
 

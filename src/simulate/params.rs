@@ -40,6 +40,8 @@ pub struct SimParams {
     pub frag_min: u32,
     pub frag_max: u32,
     pub normals: usize,
+    #[serde(default = "default_bam_compression")]
+    pub bam_compression: u32,
     pub sample_name: String,
     pub read_len: u32,
     pub pcr_error_rate: f64,
@@ -80,6 +82,7 @@ impl Default for SimParams {
             frag_min: 60,
             frag_max: 450,
             normals: 0,
+            bam_compression: 6,
             sample_name: "sample".into(),
             read_len: 150,
             pcr_error_rate: 5e-5,
@@ -89,6 +92,10 @@ impl Default for SimParams {
             mismap_rate: 0.1,
         }
     }
+}
+
+fn default_bam_compression() -> u32 {
+    6
 }
 
 fn usage(msg: String) -> Error {
@@ -135,6 +142,7 @@ impl SimParams {
             frag_min: a.frag_min,
             frag_max: a.frag_max,
             normals: a.normals,
+            bam_compression: a.bam_compression,
             sample_name: a.sample_name.clone(),
             read_len: a.read_len,
             pcr_error_rate: a.pcr_error_rate,
@@ -260,6 +268,12 @@ impl SimParams {
             return Err(usage(
                 "--sample-name must be non-empty without spaces".into(),
             ));
+        }
+        if self.bam_compression > 9 {
+            return Err(usage(format!(
+                "--bam-compression {} is outside 0-9",
+                self.bam_compression
+            )));
         }
         check_rate("pcr-error-rate", self.pcr_error_rate, 0.1)?;
         check_rate("oxog-rate", self.oxog_rate, 0.5)?;

@@ -9,6 +9,14 @@ use rust_htslib::bam::record::Cigar;
 /// Quality values written (Illumina-style 4-bin qualities).
 pub const QUAL_BINS: [u8; 4] = [37, 23, 12, 2];
 
+/// 10^(-Q/10) for each of [`QUAL_BINS`] (a unit test checks the literals).
+const ERR_PROB: [f64; 4] = [
+    1.995_262_314_968_878_6e-4,
+    5.011_872_336_272_725e-3,
+    6.309_573_444_801_933e-2,
+    0.630_957_344_480_193_2,
+];
+
 /// Quality-bin weights at relative cycle `x` in [0, 1]: quality falls toward
 /// the 3' end, and the first two cycles are slightly worse.
 fn qual_weights(cycle: usize, len: usize) -> [f64; 4] {
@@ -29,12 +37,9 @@ fn qual_weights(cycle: usize, len: usize) -> [f64; 4] {
 /// Draw the quality of one cycle and apply a substitution error with the
 /// probability it states (10^(-Q/10)); returns (base, quality).
 pub fn sequence_base(rng: &mut Rng, b: u8, cycle: usize, len: usize) -> (u8, u8) {
-    let q = QUAL_BINS[rng.categorical(&qual_weights(cycle, len))];
-    let p_err = 10f64.powf(-f64::from(q) / 10.0);
-    // At Q2 p_err is 0.63: a uniformly random base (error 3/4) is the
-    // ceiling; clamp so the stated quality stays honest.
-    let p_err = p_err.min(0.75);
-    if rng.bernoulli(p_err) {
+    let k = rng.categorical(&qual_weights(cycle, len));
+    let q = QUAL_BINS[k];
+    if rng.bernoulli(ERR_PROB[k]) {
         (other_base(rng, b), q)
     } else {
         (b, q)
@@ -314,7 +319,8 @@ mod tests {
             by_q[k][1] += u64::from(b != b'A');
         }
         for (k, &q) in QUAL_BINS.iter().enumerate() {
-            let expect = 10f64.powf(-f64::from(q) / 10.0).min(0.75);
+            let expect = 10f64.powf(-f64::from(q) / 10.0);
+            assert!((ERR_PROB[k] - expect).abs() < 1e-15);
             let [n, e] = by_q[k];
             let sd = (expect * (1.0 - expect) / n as f64).sqrt();
             let got = e as f64 / n as f64;
