@@ -35,3 +35,31 @@ fn call_on_test_data_meets_measured_sensitivity_and_fp_bounds() {
         "germline variants should be flagged, not PASS:\n{s}"
     );
 }
+
+/// Score any simulation: `SIM_DIR=dir CALLS=calls.vcf.gz cargo test --release
+/// --test simulate_accuracy score_from_env -- --ignored --nocapture`
+/// (used for benchmark tables; `MIN_ALT` sets k, default 3).
+#[test]
+#[ignore = "a tool: needs SIM_DIR and CALLS"]
+fn score_from_env() {
+    let (Ok(dir), Ok(calls)) = (std::env::var("SIM_DIR"), std::env::var("CALLS")) else {
+        eprintln!("set SIM_DIR and CALLS");
+        return;
+    };
+    let dir = Path::new(&dir);
+    let mut opts = ScoreOptions::from_sim_dir(dir).unwrap();
+    if let Ok(k) = std::env::var("MIN_ALT") {
+        opts.min_alt = k.parse().unwrap();
+    }
+    let s = score(Path::new(&calls), &dir.join("truth.vcf.gz"), &opts).unwrap();
+    println!("{s}");
+    for k in &s.fp_sites {
+        println!(
+            "FP {}:{} {}>{}",
+            k.0,
+            k.1,
+            String::from_utf8_lossy(&k.2),
+            String::from_utf8_lossy(&k.3)
+        );
+    }
+}

@@ -319,4 +319,36 @@ mod tests {
         }
         assert!(dels > 20, "{dels}");
     }
+
+    #[test]
+    fn oxog_damage_is_strand_specific_and_shared_by_the_strand_family() {
+        let seq = b"GGGGCCCCAAAATTTTGCGCGCGCATATATGGCC";
+        let mol = build_molecule(seq, 0, seq.len() as u32, &[]);
+        let p = SimParams {
+            oxog_rate: 0.5,
+            pcr_error_rate: 0.0,
+            hp_indel_rate: 0.0,
+            family_size: 12.0,
+            ..SimParams::default()
+        };
+        let mut rng = Rng::new(9);
+        let fam = pcr_family(&mut rng, &p, &mol);
+        assert!(fam.len() > 3);
+        for strand in [true, false] {
+            let copies: Vec<&Copy> = fam.iter().filter(|c| c.top == strand).collect();
+            for c in &copies {
+                for (x, m) in c.cols.iter().zip(&mol) {
+                    let (Col::M { b: got, .. }, Col::M { b: was, .. }) = (x, m) else {
+                        panic!("no indels expected");
+                    };
+                    if got != was {
+                        let expect = if strand { (b'G', b'T') } else { (b'C', b'A') };
+                        assert_eq!((*was, *got), expect);
+                    }
+                }
+                // Every copy of a strand carries the same damage.
+                assert_eq!(c.cols, copies[0].cols);
+            }
+        }
+    }
 }
