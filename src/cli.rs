@@ -188,6 +188,9 @@ pub struct SimulateArgs {
     /// Random seed: the same seed and options give byte-identical files.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Worker threads (default: all cores). Output is identical for any value.
+    #[arg(long, short = '@')]
+    pub threads: Option<usize>,
 
     /// Number of synthetic contigs (named chr1, chr2, ...).
     #[arg(long, default_value_t = 3, help_heading = "Genome and panel")]

@@ -35,9 +35,18 @@ const SMALL: &[&str] = &[
     "1",
 ];
 
-fn simulate_into(dir: &Path, seed: &str) {
+fn simulate_into(dir: &Path, seed: &str, threads: &str) {
     let out = dir.to_str().unwrap();
-    let mut args = vec!["simulate", "--out-dir", out, "--seed", seed, "--quiet"];
+    let mut args = vec![
+        "simulate",
+        "--out-dir",
+        out,
+        "--seed",
+        seed,
+        "--quiet",
+        "--threads",
+        threads,
+    ];
     args.extend_from_slice(SMALL);
     let o = ctdna(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -46,7 +55,7 @@ fn simulate_into(dir: &Path, seed: &str) {
 #[test]
 fn writes_every_file_and_the_bam_reads_back_consistently() {
     let d = tempfile::tempdir().unwrap();
-    simulate_into(d.path(), "5");
+    simulate_into(d.path(), "5", "2");
     for f in [
         "ref.fa",
         "ref.fa.fai",
@@ -152,11 +161,11 @@ fn writes_every_file_and_the_bam_reads_back_consistently() {
 }
 
 #[test]
-fn same_seed_same_bytes_through_the_binary() {
+fn same_seed_same_bytes_through_the_binary_for_any_thread_count() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    simulate_into(a.path(), "9");
-    simulate_into(b.path(), "9");
+    simulate_into(a.path(), "9", "1");
+    simulate_into(b.path(), "9", "4");
     for f in [
         "ref.fa",
         "targets.bed",

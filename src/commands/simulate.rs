@@ -5,7 +5,19 @@ use crate::Result;
 /// Run the command.
 pub fn run(args: &crate::cli::SimulateArgs) -> Result<()> {
     let p = SimParams::from_args(args)?;
-    let s = simulate(&p, &args.out_dir)?;
+    if args.threads == Some(0) {
+        return Err(crate::Error::Usage(
+            "ctdna simulate: --threads must be at least 1".into(),
+        ));
+    }
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        pool = pool.num_threads(n);
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| crate::Error::Runtime(format!("cannot start worker threads: {e}")))?;
+    let s = pool.install(|| simulate(&p, &args.out_dir))?;
     log::info!(
         "wrote {} read pairs from {} molecules, {} somatic and {} germline truth variants to {}",
         s.pairs,

@@ -14,7 +14,10 @@
 //!
 //! The Poisson sampling limit of a bin is `P(X >= k)` with
 //! `X ~ Poisson(depth x VAF)`: the best sensitivity any caller needing `k`
-//! alt molecules can reach at that unique-molecule depth.
+//! alt molecules can reach at that unique-molecule depth. The realised
+//! limit is the fraction of the bin's truth variants that actually got
+//! `>= k` alt molecules in this sample (truth INFO/MOLALT from `ctdna
+//! simulate`): the best sensitivity on these very reads.
 
 use crate::{Error, Result};
 use rust_htslib::bcf::{self, Read};
@@ -98,6 +101,10 @@ pub struct BinRow {
     pub sensitivity: f64,
     /// P(X >= k), X ~ Poisson(depth x VAF).
     pub poisson_limit: f64,
+    /// Fraction of the bin's variants whose realised alt molecule count
+    /// (truth INFO/MOLALT) is >= k: the best sensitivity on *this* sample.
+    /// NaN when the truth has no MOLALT.
+    pub realised_limit: f64,
 }
 
 /// The whole score.
@@ -143,6 +150,7 @@ pub fn poisson_at_least(lambda: f64, k: u32) -> f64 {
 
 struct TruthRec {
     somatic: bool,
+    mol_alt: Option<i32>,
     vaf: f64,
     var_type: VarType,
 }
@@ -191,6 +199,13 @@ fn read_truth(path: &Path) -> Result<BTreeMap<Key, TruthRec>> {
                     "use a truth VCF from ctdna simulate",
                 )
             })?;
+        // Optional: absent from truth VCFs not written by ctdna simulate.
+        let mol_alt = rec
+            .info(b"MOLALT")
+            .integer()
+            .ok()
+            .flatten()
+            .and_then(|v| v.first().copied());
         let alleles: Vec<Vec<u8>> = rec.alleles().iter().map(|a| a.to_vec()).collect();
         for alt in alleles.iter().skip(1) {
             let key = normalize_key(&contig, rec.pos() + 1, &alleles[0], alt);
@@ -204,6 +219,7 @@ fn read_truth(path: &Path) -> Result<BTreeMap<Key, TruthRec>> {
                 key,
                 TruthRec {
                     somatic,
+                    mol_alt,
                     vaf: (f64::from(vaf) * 1e6).round() / 1e6,
                     var_type,
                 },
@@ -286,8 +302,16 @@ pub fn score(calls: &Path, truth: &Path, opts: &ScoreOptions) -> Result<Score> {
     let (pass, all) = read_calls(calls)?;
     let bed = opts.targets.as_deref().map(read_bed).transpose()?;
 
-    // (type, VAF in millionths) -> (truth, tp, filtered)
-    let mut bins: BTreeMap<(VarType, u64), (usize, usize, usize)> = BTreeMap::new();
+    // (type, VAF in millionths) -> counts
+    #[derive(Default)]
+    struct Acc {
+        truth: usize,
+        tp: usize,
+        filtered: usize,
+        reachable: usize,
+        with_mol_alt: usize,
+    }
+    let mut bins: BTreeMap<(VarType, u64), Acc> = BTreeMap::new();
     let (mut germline_truth, mut germline_pass) = (0, 0);
     for (key, t) in &truth_map {
         if !t.somatic {
@@ -298,17 +322,22 @@ pub fn score(calls: &Path, truth: &Path, opts: &ScoreOptions) -> Result<Score> {
         let b = bins
             .entry((t.var_type, (t.vaf * 1e6).round() as u64))
             .or_default();
-        b.0 += 1;
+        b.truth += 1;
         if pass.contains(key) {
-            b.1 += 1;
+            b.tp += 1;
         } else if all.contains(key) {
-            b.2 += 1;
+            b.filtered += 1;
+        }
+        if let Some(k) = t.mol_alt {
+            b.with_mol_alt += 1;
+            b.reachable += usize::from(k >= opts.min_alt as i32);
         }
     }
     let rows = bins
         .into_iter()
-        .map(|((var_type, v), (truth, tp, filtered))| {
+        .map(|((var_type, v), a)| {
             let vaf = v as f64 / 1e6;
+            let (truth, tp, filtered) = (a.truth, a.tp, a.filtered);
             BinRow {
                 var_type,
                 vaf,
@@ -322,6 +351,11 @@ pub fn score(calls: &Path, truth: &Path, opts: &ScoreOptions) -> Result<Score> {
                     f64::NAN
                 },
                 poisson_limit: poisson_at_least(opts.depth * vaf, opts.min_alt),
+                realised_limit: if a.with_mol_alt == truth && truth > 0 {
+                    a.reachable as f64 / truth as f64
+                } else {
+                    f64::NAN
+                },
             }
         })
         .collect();
@@ -390,7 +424,7 @@ impl fmt::Display for Score {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{:<6} {:>7} {:>6} {:>5} {:>5} {:>9} {:>12} {:>14}",
+            "{:<6} {:>7} {:>6} {:>5} {:>5} {:>9} {:>12} {:>14} {:>9}",
             "type",
             "VAF",
             "truth",
@@ -398,7 +432,8 @@ impl fmt::Display for Score {
             "FN",
             "filtered",
             "sensitivity",
-            format!("limit(k>={})", self.min_alt)
+            format!("Poisson(k>={})", self.min_alt),
+            "realised"
         )?;
         for r in &self.rows {
             let t = match r.var_type {
@@ -407,7 +442,7 @@ impl fmt::Display for Score {
             };
             writeln!(
                 f,
-                "{:<6} {:>6.2}% {:>6} {:>5} {:>5} {:>9} {:>12.3} {:>14.3}",
+                "{:<6} {:>6.2}% {:>6} {:>5} {:>5} {:>9} {:>12.3} {:>14.3} {:>9.3}",
                 t,
                 r.vaf * 100.0,
                 r.truth,
@@ -415,7 +450,8 @@ impl fmt::Display for Score {
                 r.fn_,
                 r.filtered,
                 r.sensitivity,
-                r.poisson_limit
+                r.poisson_limit,
+                r.realised_limit
             )?;
         }
         writeln!(
@@ -448,6 +484,7 @@ mod tests {
 ##FILTER=<ID=LowAltCount,Description=\"few\">\n\
 ##INFO=<ID=VAF,Number=1,Type=Float,Description=\"v\">\n\
 ##INFO=<ID=SOMATIC,Number=0,Type=Flag,Description=\"s\">\n\
+##INFO=<ID=MOLALT,Number=1,Type=Integer,Description=\"m\">\n\
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
 
     fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
@@ -486,8 +523,8 @@ mod tests {
         let truth = write(
             d.path(),
             "truth.vcf",
-            "chr1\t100\ts1\tA\tG\t.\tPASS\tVAF=0.01;SOMATIC\n\
-             chr1\t200\ts2\tC\tT\t.\tPASS\tVAF=0.01;SOMATIC\n\
+            "chr1\t100\ts1\tA\tG\t.\tPASS\tVAF=0.01;SOMATIC;MOLALT=5\n\
+             chr1\t200\ts2\tC\tT\t.\tPASS\tVAF=0.01;SOMATIC;MOLALT=2\n\
              chr1\t300\ts3\tCAA\tC\t.\tPASS\tVAF=0.01;SOMATIC\n\
              chr1\t400\ts4\tG\tA\t.\tPASS\tVAF=0.05;SOMATIC\n\
              chr1\t500\tg1\tT\tC\t.\tPASS\tVAF=0.5\n",
@@ -524,6 +561,7 @@ mod tests {
             .find(|r| r.var_type == VarType::Snv && r.vaf == 0.01)
             .unwrap();
         assert_eq!((snv1.truth, snv1.tp, snv1.fn_, snv1.filtered), (2, 1, 1, 1));
+        assert_eq!(snv1.realised_limit, 0.5);
         let indel = s
             .rows
             .iter()
