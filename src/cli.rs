@@ -118,6 +118,28 @@ pub struct CallArgs {
     /// Write run metrics (JSON) here.
     #[arg(long)]
     pub metrics: Option<PathBuf>,
+    #[command(flatten)]
+    pub scatter: ScatterArgs,
+}
+
+/// Scatter/gather: run one chunk of the panel with the whole panel's model
+/// and multiple-testing family, so that concatenating the chunks' VCFs gives
+/// exactly the records of one unscattered run.
+#[derive(Debug, Args, Clone)]
+pub struct ScatterArgs {
+    /// Call only chunk I of N (1-based, e.g. `2/8`). The panel's merged
+    /// targets are cut into N runs of whole targets with about equal bases;
+    /// tests are still counted over the whole panel. Needs `--background`
+    /// (a model fitted on the whole panel) unless N is 1.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Use this fitted background model (JSON from `--write-background`)
+    /// instead of fitting one on the reads of this run.
+    #[arg(long, value_name = "JSON")]
+    pub background: Option<PathBuf>,
+    /// Write the fitted background model (JSON) here, for `--background`.
+    #[arg(long, value_name = "JSON")]
+    pub write_background: Option<PathBuf>,
 }
 
 /// Statistical test and FILTER thresholds (SPEC sections 3-4).

@@ -18,7 +18,6 @@
 pub mod calling;
 pub mod cli;
 pub mod commands;
-pub mod config;
 pub mod error;
 pub mod evidence;
 pub mod model;
@@ -26,5 +25,7 @@ pub mod output;
 pub mod reference;
 pub mod regions;
 pub mod simulate;
+#[doc(hidden)]
+pub mod testing;
 
 pub use error::{Error, Result};

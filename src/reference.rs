@@ -6,7 +6,7 @@ use rust_htslib::faidx;
 use std::path::{Path, PathBuf};
 
 /// One reference contig, in `.fai` order.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Contig {
     pub name: String,
     pub len: u64,

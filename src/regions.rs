@@ -145,6 +145,42 @@ pub fn shards(targets: &[Target], max_len: u64) -> Vec<Shard> {
     out
 }
 
+/// Parse `I/N` (1-based chunk I of N).
+pub fn parse_chunk(spec: &str) -> Result<(usize, usize)> {
+    let bad = || {
+        Error::Usage(format!(
+            "--shard '{spec}' must be I/N with 1 <= I <= N, e.g. 3/8"
+        ))
+    };
+    let (i, n) = spec.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// Chunk `i` of `n` (1-based) of merged targets: whole targets, in order, a
+/// target going to the chunk its first base falls in when the panel's bases
+/// are cut into `n` equal parts. Depends only on the targets, so every
+/// chunk of a scatter agrees on the cut.
+pub fn chunk(targets: &[Target], i: usize, n: usize) -> Vec<Target> {
+    let total: u64 = targets.iter().map(Target::len).sum::<u64>().max(1);
+    let mut before = 0u64;
+    let mut out = Vec::new();
+    for t in targets {
+        let c = (u128::from(before) * n as u128 / u128::from(total)) as usize + 1;
+        if c == i {
+            out.push(t.clone());
+        }
+        before += t.len();
+    }
+    out
+}
+
 /// Shard size that gives every worker several shards but keeps reader
 /// re-seeks rare: about 8 shards per thread, between 2 kb and 100 kb.
 pub fn shard_size(targets: &[Target], threads: usize) -> u64 {
@@ -216,6 +252,26 @@ mod tests {
     fn empty_bed_is_an_error() {
         let (_d, p) = bed("# only a comment\n");
         assert_eq!(read_bed(&p, &reference()).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn chunks_partition_the_targets_in_order() {
+        let targets: Vec<Target> = (0..10)
+            .map(|i| Target {
+                rid: 0,
+                contig: "chr1".into(),
+                start: i * 100,
+                end: i * 100 + 10 + i * 7,
+            })
+            .collect();
+        for n in 1..=12 {
+            let all: Vec<Target> = (1..=n).flat_map(|i| chunk(&targets, i, n)).collect();
+            assert_eq!(all, targets, "n = {n}");
+        }
+        assert_eq!(parse_chunk("2/8").unwrap(), (2, 8));
+        for bad in ["0/3", "4/3", "x/2", "3", "1/0"] {
+            assert!(parse_chunk(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -219,3 +219,164 @@ pub fn evaluate(s: &SampleCall, site: &SiteInfo, t: &Thresholds) -> Vec<Filter> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calling::SampleCall;
+
+    fn t() -> Thresholds {
+        Thresholds {
+            fp_per_panel: 0.05,
+            known_fp: 0.05,
+            min_alt: 3,
+            min_alt_known: 2,
+            max_strand_bias: 20.0,
+            max_orientation_bias: 20.0,
+            min_alt_dist_end: 10.0,
+            min_alt_mapq: 40.0,
+            germline_vaf: 0.3,
+            homopolymer_len: 6,
+            homopolymer_min_alt: 6,
+        }
+    }
+
+    fn stats(n: u32, fwd: u32, f1r2: u32, dist: u64, mq: u64) -> AlleleStats {
+        AlleleStats {
+            n,
+            fwd,
+            rev: n - fwd,
+            f1r2,
+            f2r1: n - f1r2,
+            sum_bq: 35 * u64::from(n),
+            sum_mq: mq * u64::from(n),
+            sum_dist: dist * u64::from(n),
+        }
+    }
+
+    /// A clean 1% variant at 2000x: balanced strands and orientations.
+    fn clean() -> SampleCall {
+        let mut s = SampleCall {
+            depth: 2000,
+            reference: stats(1980, 990, 990, 40, 60),
+            alt: stats(20, 10, 10, 40, 60),
+            err: 1e-4,
+            ln_p: -80.0,
+            lod: 0.003,
+            sb_phred: 0.0,
+            ob_phred: 0.0,
+            filters: vec![],
+        };
+        s.sb_phred = strand_bias_phred(&s.reference, &s.alt);
+        s.ob_phred = orientation_bias_phred(&s.reference, &s.alt);
+        s
+    }
+
+    fn site() -> SiteInfo {
+        SiteInfo {
+            known: false,
+            is_indel: false,
+            homopolymer: 1,
+            ln_alpha: (1e-7f64).ln(),
+        }
+    }
+
+    fn only(s: &SampleCall, site: &SiteInfo) -> Vec<Filter> {
+        let mut s = s.clone();
+        s.sb_phred = strand_bias_phred(&s.reference, &s.alt);
+        s.ob_phred = orientation_bias_phred(&s.reference, &s.alt);
+        evaluate(&s, site, &t())
+    }
+
+    #[test]
+    fn a_clean_variant_passes() {
+        assert_eq!(only(&clean(), &site()), vec![]);
+    }
+
+    #[test]
+    fn low_alt_count_depends_on_known() {
+        let mut s = clean();
+        s.alt = stats(2, 1, 1, 40, 60);
+        assert!(only(&s, &site()).contains(&Filter::LowAltCount));
+        let known = SiteInfo {
+            known: true,
+            ..site()
+        };
+        assert!(!only(&s, &known).contains(&Filter::LowAltCount));
+    }
+
+    #[test]
+    fn low_qual_when_not_significant() {
+        let mut s = clean();
+        s.ln_p = -3.0;
+        assert_eq!(only(&s, &site()), vec![Filter::LowQual]);
+    }
+
+    #[test]
+    fn strand_bias_when_alt_is_on_one_strand() {
+        let mut s = clean();
+        s.alt = stats(20, 20, 10, 40, 60);
+        assert_eq!(only(&s, &site()), vec![Filter::StrandBias]);
+    }
+
+    #[test]
+    fn orientation_bias_when_alt_is_in_one_orientation() {
+        let mut s = clean();
+        s.alt = stats(20, 10, 0, 40, 60);
+        assert_eq!(only(&s, &site()), vec![Filter::OrientationBias]);
+    }
+
+    #[test]
+    fn read_end_bias_when_alt_hugs_read_ends() {
+        let mut s = clean();
+        s.alt = stats(20, 10, 10, 3, 60);
+        assert_eq!(only(&s, &site()), vec![Filter::ReadEndBias]);
+        // Not when every read sits near its ends here (amplicon edges).
+        s.reference = stats(1980, 990, 990, 4, 60);
+        assert_eq!(only(&s, &site()), vec![]);
+    }
+
+    #[test]
+    fn low_mapq_when_alt_reads_map_poorly() {
+        let mut s = clean();
+        s.alt = stats(20, 10, 10, 40, 25);
+        assert_eq!(only(&s, &site()), vec![Filter::LowMapQ]);
+    }
+
+    #[test]
+    fn germline_at_high_or_het_consistent_fraction() {
+        let mut s = clean();
+        s.alt = stats(900, 450, 450, 40, 60);
+        s.reference = stats(1100, 550, 550, 40, 60);
+        assert_eq!(only(&s, &site()), vec![Filter::Germline]);
+        // Low depth: 2 of 8 (25%, below --germline-vaf) is still consistent with 50%.
+        assert!(is_germline(2, 8, &t()));
+        assert!(!is_germline(20, 2000, &t()));
+    }
+
+    #[test]
+    fn homopolymer_indels_need_more_support() {
+        let mut s = clean();
+        s.alt = stats(4, 2, 2, 40, 60);
+        let hp = SiteInfo {
+            is_indel: true,
+            homopolymer: 7,
+            ..site()
+        };
+        assert!(only(&s, &hp).contains(&Filter::Homopolymer));
+        let short = SiteInfo {
+            is_indel: true,
+            homopolymer: 3,
+            ..site()
+        };
+        assert!(!only(&s, &short).contains(&Filter::Homopolymer));
+    }
+
+    #[test]
+    fn every_filter_has_a_distinct_id_and_a_description_with_its_threshold() {
+        let ids: std::collections::BTreeSet<&str> = Filter::ALL.iter().map(|f| f.id()).collect();
+        assert_eq!(ids.len(), Filter::ALL.len());
+        assert!(Filter::LowAltCount.description(&t()).contains('3'));
+        assert!(Filter::StrandBias.description(&t()).contains("20"));
+    }
+}

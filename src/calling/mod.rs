@@ -337,3 +337,62 @@ pub fn mark_multiallelic(calls: &mut [Call]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call_with(ln_ps: &[f64]) -> Vec<Call> {
+        ln_ps
+            .iter()
+            .enumerate()
+            .map(|(i, &ln_p)| Call {
+                rid: 0,
+                pos0: 10,
+                ref_allele: b"A".to_vec(),
+                alt_allele: vec![BASES[i + 1]],
+                context: *b"CAG",
+                homopolymer: 1,
+                is_indel: false,
+                known: false,
+                samples: vec![SampleCall {
+                    depth: 1000,
+                    reference: AlleleStats::default(),
+                    alt: AlleleStats::default(),
+                    err: 1e-4,
+                    ln_p,
+                    lod: 0.01,
+                    sb_phred: 0.0,
+                    ob_phred: 0.0,
+                    filters: vec![],
+                }],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn multiallelic_keeps_the_strongest_allele() {
+        let mut calls = call_with(&[-30.0, -50.0, -40.0]);
+        mark_multiallelic(&mut calls);
+        let f: Vec<bool> = calls
+            .iter()
+            .map(|c| c.samples[0].filters.contains(&Filter::MultiAllelic))
+            .collect();
+        assert_eq!(f, vec![true, false, true]);
+        let mut single = call_with(&[-30.0]);
+        mark_multiallelic(&mut single);
+        assert!(single[0].passes());
+    }
+
+    #[test]
+    fn a_site_passes_when_any_sample_passes() {
+        let mut c = call_with(&[-30.0]).remove(0);
+        let mut other = c.samples[0].clone();
+        other.filters = vec![Filter::LowQual];
+        other.ln_p = -1.0;
+        c.samples.push(other);
+        assert!(c.passes());
+        c.samples[0].filters = vec![Filter::StrandBias];
+        assert_eq!(c.site_filters(), &[Filter::StrandBias]);
+    }
+}

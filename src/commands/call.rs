@@ -7,10 +7,11 @@ use crate::cli::CallArgs;
 use crate::evidence::alleles::{base_index, Indel};
 use crate::evidence::ReadFilter;
 use crate::model::context::ContextRates;
+use crate::model::saved::{SampleBackground, SavedBackground};
 use crate::model::Background;
 use crate::output::call_metrics::{sample_metrics, CallCounts, SampleMetrics};
 use crate::output::vcf::{self, Destination, HeaderInfo, VcfWriter};
-use crate::regions::KnownLocus;
+use crate::regions::{self, KnownLocus};
 use crate::Result;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -25,6 +26,8 @@ struct CallMetrics {
     parameters: serde_json::Value,
     targets: usize,
     target_bases: u64,
+    panel_bases: u64,
+    shard: Option<String>,
     shards: usize,
     known_alleles: usize,
     samples: Vec<SampleMetrics>,
@@ -68,7 +71,18 @@ pub fn run(args: &CallArgs) -> Result<()> {
     let started = Instant::now();
     let filter = ReadFilter::from_args(&args.filters)?;
     let thresholds = Thresholds::from_args(&args.calling)?;
-    let prepared = prepare(&args.input)?;
+    let chunk = args
+        .scatter
+        .shard
+        .as_deref()
+        .map(regions::parse_chunk)
+        .transpose()?;
+    if chunk.is_some_and(|(_, n)| n > 1) && args.scatter.background.is_none() {
+        return Err(crate::Error::Usage(
+            "--shard I/N needs --background (the model fitted on the whole panel, from `ctdna call --write-background`), so that every chunk tests against the same background".into(),
+        ));
+    }
+    let prepared = prepare(&args.input, chunk)?;
     // Reserve the outputs before the work, so a bad path fails fast.
     let mut writer = VcfWriter::create(&Destination::from_path(&args.output))?;
     if let Some(m) = &args.metrics {
@@ -77,13 +91,36 @@ pub fn run(args: &CallArgs) -> Result<()> {
 
     let evidence = prepared.count(&filter)?;
     let samples: Vec<String> = prepared.inputs.iter().map(|i| i.sample.clone()).collect();
-    let rates: Vec<ContextRates> = (0..samples.len())
-        .map(|s| ContextRates::estimate(&evidence, s))
-        .collect();
+    let rates: Vec<ContextRates> = match &args.scatter.background {
+        Some(path) => SavedBackground::load(
+            path,
+            &prepared.reference,
+            &filter,
+            prepared.panel_bases,
+            &samples,
+        )?,
+        None => (0..samples.len())
+            .map(|s| ContextRates::estimate(&evidence, s))
+            .collect(),
+    };
+    if let Some(path) = &args.scatter.write_background {
+        let fitted = samples
+            .iter()
+            .zip(&rates)
+            .map(|(s, r)| SampleBackground {
+                sample: s.clone(),
+                rates: r.clone(),
+            })
+            .collect();
+        let saved =
+            SavedBackground::new(&prepared.reference, &filter, prepared.panel_bases, fitted);
+        crate::output::metrics::write_json(path, &saved)?;
+    }
     let models: Vec<&dyn Background> = rates.iter().map(|r| r as &dyn Background).collect();
 
     let target_bases: u64 = prepared.targets.iter().map(|t| t.len()).sum();
-    let alphas = Alphas::new(&thresholds, target_bases, prepared.known.len());
+    // The whole panel is one family of tests, whichever chunk runs here.
+    let alphas = Alphas::new(&thresholds, prepared.panel_bases, prepared.known.len());
     let mut known: BTreeMap<(usize, u64), Vec<Alt>> = BTreeMap::new();
     for k in &prepared.known {
         if let Some(a) = known_alt(k) {
@@ -163,6 +200,8 @@ pub fn run(args: &CallArgs) -> Result<()> {
             parameters: serde_json::json!({ "filters": filter, "thresholds": thresholds, "threads": prepared.threads }),
             targets: prepared.targets.len(),
             target_bases,
+            panel_bases: prepared.panel_bases,
+            shard: args.scatter.shard.clone(),
             shards: prepared.shards.len(),
             known_alleles: prepared.known.len(),
             samples: sample_metrics,

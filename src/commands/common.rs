@@ -13,15 +13,19 @@ use std::io::IsTerminal;
 /// Validated inputs of a counting run.
 pub struct Prepared {
     pub reference: Reference,
+    /// The targets of this run (one chunk of the panel with `--shard`).
     pub targets: Vec<Target>,
+    /// Bases of the whole merged panel (all chunks).
+    pub panel_bases: u64,
     pub known: Vec<KnownLocus>,
     pub inputs: Vec<AlignmentInput>,
     pub shards: Vec<Shard>,
     pub threads: usize,
 }
 
-/// Read and check everything named on the command line.
-pub fn prepare(args: &InputArgs) -> Result<Prepared> {
+/// Read and check everything named on the command line; with `chunk =
+/// Some((i, n))` keep only chunk `i` of `n` of the merged panel.
+pub fn prepare(args: &InputArgs, chunk: Option<(usize, usize)>) -> Result<Prepared> {
     let reference = Reference::open(&args.reference)?;
     let mut raw = Vec::new();
     if let Some(bed) = &args.targets {
@@ -37,7 +41,12 @@ pub fn prepare(args: &InputArgs) -> Result<Prepared> {
             "nothing to count: give --targets panel.bed and/or --known sites.vcf".into(),
         ));
     }
-    let targets = regions::merge(raw);
+    let panel = regions::merge(raw);
+    let panel_bases = panel.iter().map(Target::len).sum();
+    let targets = match chunk {
+        Some((i, n)) => regions::chunk(&panel, i, n),
+        None => panel,
+    };
     let inputs = args
         .bams
         .iter()
@@ -52,6 +61,7 @@ pub fn prepare(args: &InputArgs) -> Result<Prepared> {
     Ok(Prepared {
         reference,
         targets,
+        panel_bases,
         known,
         inputs,
         shards,

@@ -12,7 +12,7 @@ use std::path::Path;
 /// Run `ctdna count`.
 pub fn run(args: &CountArgs) -> Result<()> {
     let filter = ReadFilter::from_args(&args.filters)?;
-    let prepared = prepare(&args.input)?;
+    let prepared = prepare(&args.input, None)?;
     let to_stdout = args.output == Path::new("-");
     let pending = if to_stdout {
         None

@@ -75,7 +75,6 @@ fn same_allele(a: &ReadObs, x: &Obs, b: &ReadObs, y: &Obs) -> bool {
 pub fn add_pair(counts: &mut ShardCounts, a: &mut ReadObs, b: &mut ReadObs, rc: &mut ReadCounters) {
     a.sort();
     b.sort();
-    rc.overlapping_pairs += 1;
     let lo = a.start.max(b.start);
     let hi = a.end.min(b.end);
     let in_overlap = |o: &Obs| o.pos >= lo && o.pos < hi;

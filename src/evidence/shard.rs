@@ -116,6 +116,9 @@ pub fn count_shard(
             flags & PAIRED != 0 && flags & MATE_UNMAPPED == 0 && rec.mtid() == rec.tid();
         if merge && mate_mapped_here {
             if let Some(mut w) = waiting.remove(rec.qname()) {
+                if counted {
+                    rc.overlapping_pairs += 1;
+                }
                 add_pair(&mut out.counts, &mut w.read, &mut cur, rc);
                 spare.push(w.read);
                 continue;
@@ -158,4 +161,124 @@ fn flush_waiting(
         }
         !stale
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::OverlapPolicy;
+    use crate::testing::{random_sequence, sam_to_bam, write_fasta};
+
+    fn filter(overlap: OverlapPolicy) -> ReadFilter {
+        ReadFilter {
+            min_mapq: 20,
+            min_bq: 20,
+            keep_duplicates: false,
+            keep_supplementary: false,
+            drop_improper: false,
+            max_mismatch_per_100: 8.0,
+            min_dist_end: 0,
+            overlap,
+        }
+    }
+
+    /// Read `len` bases of `reference` from 1-based `pos`, with `subs`
+    /// (1-based reference position, base) applied.
+    fn bases(reference: &str, pos: usize, len: usize, subs: &[(usize, char)]) -> String {
+        let mut s: Vec<char> = reference[pos - 1..pos - 1 + len].chars().collect();
+        for &(p, b) in subs {
+            s[p - pos] = b;
+        }
+        s.into_iter().collect()
+    }
+
+    /// Two fragments whose mates overlap on 31..=60: fragment A's mates agree
+    /// on an alt T at 45; fragment B's mates disagree at 40 (alt in read 1 only).
+    fn run(overlap: OverlapPolicy) -> (ShardCounts, ReadCounters, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let reference = random_sequence(200, 7);
+        let fa = write_fasta(dir.path(), "ref.fa", &[("c1", &reference)]);
+        let alt45 = if &reference[44..45] == "T" { 'G' } else { 'T' };
+        let alt40 = if &reference[39..40] == "A" { 'C' } else { 'A' };
+        let q = "I".repeat(50);
+        let sam = format!(
+            "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:c1\tLN:200\n@RG\tID:x\tSM:s1\n\
+A\t99\tc1\t11\t60\t50M\t=\t31\t70\t{}\t{q}\n\
+B\t99\tc1\t11\t60\t50M\t=\t31\t70\t{}\t{q}\n\
+A\t147\tc1\t31\t60\t50M\t=\t11\t-70\t{}\t{q}\n\
+B\t147\tc1\t31\t60\t50M\t=\t11\t-70\t{}\t{q}\n",
+            bases(&reference, 11, 50, &[(45, alt45)]),
+            bases(&reference, 11, 50, &[(40, alt40)]),
+            bases(&reference, 31, 50, &[(45, alt45)]),
+            bases(&reference, 31, 50, &[]),
+        );
+        let bam_path = sam_to_bam(dir.path(), "pairs", &sam);
+        let fasta = rust_htslib::faidx::Reader::from_path(&fa).unwrap();
+        let contig = crate::reference::Contig {
+            name: "c1".into(),
+            len: 200,
+        };
+        let window = RefWindow::fetch(&fasta, &contig, 0, 200).unwrap();
+        let mut reader = bam::IndexedReader::from_path(&bam_path).unwrap();
+        let s = count_shard(
+            &mut reader,
+            &bam_path,
+            0,
+            0,
+            200,
+            i64::MIN,
+            &window,
+            &filter(overlap),
+        )
+        .unwrap();
+        (s.counts, s.reads, reference)
+    }
+
+    fn depth_at(c: &ShardCounts, pos1: usize) -> u32 {
+        c.positions[pos1 - 1].depth()
+    }
+
+    fn count_of(c: &ShardCounts, pos1: usize, base: char) -> u32 {
+        let i = crate::evidence::alleles::base_index(base as u8).unwrap();
+        c.positions[pos1 - 1].bases[i].n
+    }
+
+    #[test]
+    fn overlapping_mates_count_once_and_discordant_bases_are_dropped() {
+        let (c, reads, reference) = run(OverlapPolicy::Merge);
+        // Outside the overlap: each fragment once.
+        assert_eq!(depth_at(&c, 20), 2);
+        assert_eq!(depth_at(&c, 70), 2);
+        // Inside the overlap: still once per fragment.
+        assert_eq!(depth_at(&c, 35), 2);
+        // 45: both of A's mates show the alt → one alt molecule, merged quality.
+        let alt45 = if &reference[44..45] == "T" { 'G' } else { 'T' };
+        assert_eq!(count_of(&c, 45, alt45), 1);
+        assert_eq!(depth_at(&c, 45), 2);
+        let i = crate::evidence::alleles::base_index(alt45 as u8).unwrap();
+        assert_eq!(
+            c.positions[44].bases[i].sum_bq, 60,
+            "qualities 40+40 capped at 60"
+        );
+        // 40: B's mates disagree → B is dropped there; only A counts.
+        assert_eq!(depth_at(&c, 40), 1);
+        assert_eq!(reads.overlapping_pairs, 2);
+        assert_eq!(reads.discordant_overlap_bases, 1);
+        assert_eq!(reads.concordant_overlap_bases, 2 * 30 - 1);
+        // Strand/orientation of a merged fragment: read 1's (forward, F1R2).
+        let st = &c.positions[44].bases[i];
+        assert_eq!((st.fwd, st.rev, st.f1r2, st.f2r1), (1, 0, 1, 0));
+    }
+
+    #[test]
+    fn independent_policy_counts_each_mate() {
+        let (c, reads, reference) = run(OverlapPolicy::Independent);
+        assert_eq!(depth_at(&c, 20), 2);
+        assert_eq!(depth_at(&c, 35), 4);
+        assert_eq!(depth_at(&c, 40), 4);
+        let alt45 = if &reference[44..45] == "T" { 'G' } else { 'T' };
+        assert_eq!(count_of(&c, 45, alt45), 2);
+        assert_eq!(reads.overlapping_pairs, 0);
+        assert_eq!(reads.used, 4);
+    }
 }

@@ -21,7 +21,7 @@ pub const PRIOR_WEIGHT: f64 = 10_000.0;
 pub const MIN_RATE: f64 = 1e-7;
 
 /// Alt molecules and opportunities (molecule-positions) of a class.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     pub alt: u64,
     pub depth: u64,
@@ -110,7 +110,7 @@ fn looks_real(k: u32, n: u32) -> bool {
 }
 
 /// Fitted per-class background rates of one sample.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContextRates {
     pub snv: Vec<Tally>,
     pub ins: Vec<Tally>,

@@ -4,6 +4,7 @@
 //! caller asks it for the null error rate of one allele at one site.
 
 pub mod context;
+pub mod saved;
 pub mod stats;
 
 use crate::evidence::alleles::Indel;

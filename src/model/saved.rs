@@ -1,0 +1,106 @@
+//! A fitted background model saved as JSON (`call --write-background`) and
+//! loaded again (`call --background`), so that the chunks of a scattered run
+//! all test against the model of the whole panel.
+
+use super::context::ContextRates;
+use crate::evidence::ReadFilter;
+use crate::reference::{Contig, Reference};
+use crate::{Error, Result};
+use std::path::Path;
+
+const FORMAT: &str = "ctdna-background";
+const FORMAT_VERSION: u32 = 1;
+
+/// One sample's fitted rates.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SampleBackground {
+    pub sample: String,
+    pub rates: ContextRates,
+}
+
+/// The file's content.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SavedBackground {
+    pub format: String,
+    pub format_version: u32,
+    pub ctdna_version: String,
+    /// The reference's contigs: a model from another build is refused.
+    pub contigs: Vec<Contig>,
+    /// Evidence settings the rates were fitted under; must match.
+    pub filters: serde_json::Value,
+    /// Bases of the whole panel the model was fitted on.
+    pub panel_bases: u64,
+    pub samples: Vec<SampleBackground>,
+}
+
+impl SavedBackground {
+    pub fn new(
+        reference: &Reference,
+        filter: &ReadFilter,
+        panel_bases: u64,
+        samples: Vec<SampleBackground>,
+    ) -> Self {
+        SavedBackground {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            ctdna_version: env!("CARGO_PKG_VERSION").into(),
+            contigs: reference.contigs.clone(),
+            filters: serde_json::to_value(filter).unwrap_or_default(),
+            panel_bases,
+            samples,
+        }
+    }
+
+    /// Load and check against this run: same reference, same evidence
+    /// settings, same panel, the same samples in the same order.
+    pub fn load(
+        path: &Path,
+        reference: &Reference,
+        filter: &ReadFilter,
+        panel_bases: u64,
+        samples: &[String],
+    ) -> Result<Vec<ContextRates>> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let saved: SavedBackground = serde_json::from_str(&text).map_err(|e| {
+            Error::bad_input(
+                path,
+                format!("not a ctdna background model ({e})"),
+                "write one with `ctdna call --write-background`",
+            )
+        })?;
+        let refuse = |msg: String| {
+            Error::bad_input(path, msg, "fit the model with the same reference, panel, filters and BAMs (`ctdna call --write-background`)")
+        };
+        if saved.format != FORMAT || saved.format_version != FORMAT_VERSION {
+            return Err(refuse(format!(
+                "format {} v{} is not {FORMAT} v{FORMAT_VERSION}",
+                saved.format, saved.format_version
+            )));
+        }
+        if saved.contigs != reference.contigs {
+            return Err(refuse(format!(
+                "it was fitted against another reference than {}",
+                reference.path.display()
+            )));
+        }
+        if saved.filters != serde_json::to_value(filter).unwrap_or_default() {
+            return Err(refuse(format!(
+                "it was fitted with other read filters ({})",
+                saved.filters
+            )));
+        }
+        if saved.panel_bases != panel_bases {
+            return Err(refuse(format!(
+                "it was fitted on a panel of {} bases, this one has {panel_bases}",
+                saved.panel_bases
+            )));
+        }
+        let names: Vec<&str> = saved.samples.iter().map(|s| s.sample.as_str()).collect();
+        if names != samples.iter().map(String::as_str).collect::<Vec<_>>() {
+            return Err(refuse(format!(
+                "it holds samples {names:?}, this run has {samples:?}"
+            )));
+        }
+        Ok(saved.samples.into_iter().map(|s| s.rates).collect())
+    }
+}

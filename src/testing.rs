@@ -1,0 +1,56 @@
+//! Helpers for tests (unit and integration): small FASTA and BAM files made
+//! from text in a temporary folder. Not part of the stable API.
+
+use rust_htslib::bam::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// Write a FASTA with one line per contig (an `.fai` is built on first open).
+pub fn write_fasta(dir: &Path, name: &str, contigs: &[(&str, &str)]) -> PathBuf {
+    let p = dir.join(name);
+    let text: String = contigs
+        .iter()
+        .map(|(n, s)| format!(">{n}\n{s}\n"))
+        .collect();
+    std::fs::write(&p, text).expect("write fasta");
+    p
+}
+
+/// Turn SAM text into a coordinate-sorted BAM with a `.bai` (records must
+/// already be in coordinate order).
+pub fn sam_to_bam(dir: &Path, name: &str, sam: &str) -> PathBuf {
+    let sam_path = dir.join(format!("{name}.sam"));
+    std::fs::write(&sam_path, sam).expect("write sam");
+    let bam_path = dir.join(format!("{name}.bam"));
+    let mut reader = bam::Reader::from_path(&sam_path).expect("read sam");
+    let header = bam::Header::from_template(reader.header());
+    let mut writer =
+        bam::Writer::from_path(&bam_path, &header, bam::Format::Bam).expect("bam writer");
+    let mut rec = bam::Record::new();
+    while let Some(r) = reader.read(&mut rec) {
+        r.expect("sam record");
+        writer.write(&rec).expect("write record");
+    }
+    drop(writer);
+    bam::index::build(&bam_path, None, bam::index::Type::Bai, 1).expect("index");
+    bam_path
+}
+
+/// A deterministic pseudo-random ACGT sequence (no homopolymers over 3).
+pub fn random_sequence(len: usize, seed: u64) -> String {
+    let mut x = seed
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let b = b"ACGT"[(x >> 32) as usize % 4];
+        let n = out.len();
+        if n >= 3 && out[n - 1] == b && out[n - 2] == b && out[n - 3] == b {
+            continue;
+        }
+        out.push(b);
+    }
+    String::from_utf8(out).expect("ascii")
+}

@@ -1,0 +1,169 @@
+//! Bad input gives a clear error (exit 2) and leaves no output behind.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn call(d: &DataSet, bam: &Path, bed: &Path, out: &Path) -> std::process::Output {
+    ctdna(&[
+        "call",
+        "--bam",
+        s(bam),
+        "-r",
+        s(&d.reference),
+        "-t",
+        s(bed),
+        "-o",
+        s(out),
+        "--quiet",
+    ])
+}
+
+/// Run, expect exit 2 with `needle` in the message and no file in `out_dir`.
+fn refused(d: &DataSet, bam: &Path, bed: &Path, needle: &str) {
+    let out_dir = tempfile::tempdir().unwrap();
+    let o = call(d, bam, bed, &out_dir.path().join("calls.vcf.gz"));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(needle), "expected '{needle}' in: {err}");
+    assert!(
+        files_in(out_dir.path()).is_empty(),
+        "{:?}",
+        files_in(out_dir.path())
+    );
+}
+
+#[test]
+fn missing_index() {
+    let d = dataset(10);
+    std::fs::remove_file(d.bam.with_extension("bam.bai")).unwrap();
+    refused(&d, &d.bam, &d.bed, "samtools index");
+}
+
+#[test]
+fn stale_index() {
+    let d = dataset(10);
+    let f = std::fs::File::options().append(true).open(&d.bam).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    f.set_modified(later).unwrap();
+    refused(&d, &d.bam, &d.bed, "stale");
+}
+
+#[test]
+fn unsorted_bam() {
+    let d = dataset(10);
+    let chr2 = ctdna::testing::random_sequence(CHR2_LEN, 12);
+    let sam = sam_text(&d.chr1, &chr2, &[], 10, CHR1_LEN, "queryname");
+    let bam = ctdna::testing::sam_to_bam(d.dir.path(), "qsorted", &sam);
+    refused(&d, &bam, &d.bed, "coordinate-sorted");
+}
+
+#[test]
+fn contig_missing_from_reference() {
+    let d = dataset(10);
+    let bed = d.dir.path().join("bad.bed");
+    std::fs::write(&bed, "chr1\t10\t20\nchrZ\t1\t5\n").unwrap();
+    refused(&d, &d.bam, &bed, "bad.bed:2");
+}
+
+#[test]
+fn contig_of_another_length_in_the_bam() {
+    let d = dataset(10);
+    let chr2 = ctdna::testing::random_sequence(CHR2_LEN, 12);
+    let sam = sam_text(&d.chr1, &chr2, &[], 10, CHR1_LEN + 5, "coordinate");
+    let bam = ctdna::testing::sam_to_bam(d.dir.path(), "otherlen", &sam);
+    refused(&d, &bam, &d.bed, "length");
+}
+
+#[test]
+fn bed_with_a_bad_line_names_it() {
+    let d = dataset(10);
+    let bed = d.dir.path().join("bad.bed");
+    std::fs::write(&bed, "# header\nchr1\t10\t20\nchr1\t30\n").unwrap();
+    refused(&d, &d.bam, &bed, "bad.bed:3");
+    std::fs::write(&bed, "chr1\t50\t20\n").unwrap();
+    refused(&d, &d.bam, &bed, "bad.bed:1");
+}
+
+#[test]
+fn empty_bed() {
+    let d = dataset(10);
+    let bed = d.dir.path().join("empty.bed");
+    std::fs::write(&bed, "track name=x\n").unwrap();
+    refused(&d, &d.bam, &bed, "no intervals");
+}
+
+#[test]
+fn truncated_bam() {
+    let d = dataset(3);
+    let bytes = std::fs::read(&d.bam).unwrap();
+    let cut = d.dir.path().join("cut.bam");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    // Same index, newer than the cut file.
+    let idx = d.dir.path().join("cut.bam.bai");
+    std::fs::copy(d.bam.with_extension("bam.bai"), &idx).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .append(true)
+        .open(&idx)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    refused(&d, &cut, &d.bed, "truncated");
+}
+
+#[test]
+fn unwritable_output_path() {
+    let d = dataset(10);
+    let o = call(
+        &d,
+        &d.bam,
+        &d.bed,
+        Path::new("/nonexistent-folder/calls.vcf.gz"),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("writable"), "{}", stderr(&o));
+}
+
+#[test]
+fn reference_is_required_for_cram_and_bam() {
+    let d = dataset(10);
+    let o = ctdna(&["call", "--bam", s(&d.bam), "-t", s(&d.bed), "-o", "x.vcf"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--reference"), "{}", stderr(&o));
+}
+
+#[test]
+fn bed_contig_absent_from_the_bam_is_skipped_with_a_warning() {
+    let d = dataset(10);
+    // chr3 is in the reference but not in the BAM header.
+    let chr1 = d.chr1.clone();
+    let chr2 = ctdna::testing::random_sequence(CHR2_LEN, 12);
+    let chr3 = ctdna::testing::random_sequence(500, 13);
+    let reference = ctdna::testing::write_fasta(
+        d.dir.path(),
+        "ref3.fa",
+        &[("chr1", &chr1), ("chr2", &chr2), ("chr3", &chr3)],
+    );
+    let bed = d.dir.path().join("with3.bed");
+    std::fs::write(&bed, "chr1\t1000\t2000\nchr3\t10\t100\n").unwrap();
+    let out = d.dir.path().join("calls.vcf");
+    let o = ctdna(&[
+        "call",
+        "--bam",
+        s(&d.bam),
+        "-r",
+        s(&reference),
+        "-t",
+        s(&bed),
+        "-o",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("chr3") && stderr(&o).contains("skipped"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(out.exists());
+}

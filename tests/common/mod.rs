@@ -1,0 +1,160 @@
+//! Shared fixtures for the integration tests: a small synthetic data set
+//! built from text, and a runner for the binary.
+#![allow(dead_code)]
+
+use ctdna::testing::{random_sequence, sam_to_bam, write_fasta};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// A spiked variant: 1-based position on chr1 and the alt base.
+pub struct Spike {
+    pub pos1: usize,
+    pub alt: char,
+    /// Every `every`-th fragment covering it carries it.
+    pub every: usize,
+}
+
+/// Paths of a generated data set.
+pub struct DataSet {
+    pub dir: tempfile::TempDir,
+    pub reference: PathBuf,
+    pub bed: PathBuf,
+    pub bam: PathBuf,
+    pub chr1: String,
+}
+
+pub const CHR1_LEN: usize = 6000;
+pub const CHR2_LEN: usize = 1000;
+
+fn alt_for(reference: &str, pos1: usize) -> char {
+    match &reference[pos1 - 1..pos1] {
+        "A" => 'G',
+        "C" => 'T',
+        "G" => 'A',
+        _ => 'C',
+    }
+}
+
+/// Spikes at fixed positions: 10% and 5% SNVs.
+pub fn default_spikes(chr1: &str) -> Vec<Spike> {
+    vec![
+        Spike {
+            pos1: 1500,
+            alt: alt_for(chr1, 1500),
+            every: 10,
+        },
+        Spike {
+            pos1: 3200,
+            alt: alt_for(chr1, 3200),
+            every: 20,
+        },
+    ]
+}
+
+/// Fragments of 150 bp starting every `step` bases on chr1 (and chr2), read
+/// as 2x100 pairs (mates overlap by 50), qualities 37 (`F`), SM "tumour".
+pub fn sam_text(
+    chr1: &str,
+    chr2: &str,
+    spikes: &[Spike],
+    step: usize,
+    sq_chr1_len: usize,
+    so: &str,
+) -> String {
+    let mut s = format!(
+        "@HD\tVN:1.6\tSO:{so}\n@SQ\tSN:chr1\tLN:{sq_chr1_len}\n@SQ\tSN:chr2\tLN:{CHR2_LEN}\n@RG\tID:rg1\tSM:tumour\n"
+    );
+    let q = "F".repeat(100);
+    for (contig, seq) in [("chr1", chr1), ("chr2", chr2)] {
+        let mut recs: Vec<(usize, String)> = Vec::new();
+        let mut frag = 0usize;
+        let mut start = 1;
+        while start + 150 <= seq.len() {
+            let mut bases: Vec<u8> = seq.as_bytes()[start - 1..start - 1 + 150].to_vec();
+            if contig == "chr1" {
+                for sp in spikes {
+                    if sp.pos1 >= start && sp.pos1 < start + 150 && frag.is_multiple_of(sp.every) {
+                        bases[sp.pos1 - start] = sp.alt as u8;
+                    }
+                }
+            }
+            let r1 = String::from_utf8(bases[..100].to_vec()).unwrap();
+            let r2 = String::from_utf8(bases[50..].to_vec()).unwrap();
+            let name = format!("{contig}_f{frag}");
+            let m2 = start + 50;
+            recs.push((
+                start,
+                format!(
+                    "{name}\t99\t{contig}\t{start}\t60\t100M\t=\t{m2}\t150\t{r1}\t{q}\tRG:Z:rg1"
+                ),
+            ));
+            recs.push((
+                m2,
+                format!(
+                    "{name}\t147\t{contig}\t{m2}\t60\t100M\t=\t{start}\t-150\t{r2}\t{q}\tRG:Z:rg1"
+                ),
+            ));
+            frag += 1;
+            start += step;
+        }
+        recs.sort_by_key(|r| r.0);
+        for (_, r) in recs {
+            s.push_str(&r);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// Build the default data set: chr1 6 kb, chr2 1 kb, targets on both.
+pub fn dataset(step: usize) -> DataSet {
+    let dir = tempfile::tempdir().unwrap();
+    let chr1 = random_sequence(CHR1_LEN, 11);
+    let chr2 = random_sequence(CHR2_LEN, 12);
+    let reference = write_fasta(dir.path(), "ref.fa", &[("chr1", &chr1), ("chr2", &chr2)]);
+    let bed = dir.path().join("panel.bed");
+    std::fs::write(
+        &bed,
+        "track name=panel\nchr1\t1000\t2000\nchr1\t1900\t3500\nchr2\t200\t800\n",
+    )
+    .unwrap();
+    let spikes = default_spikes(&chr1);
+    let bam = sam_to_bam(
+        dir.path(),
+        "tumour",
+        &sam_text(&chr1, &chr2, &spikes, step, CHR1_LEN, "coordinate"),
+    );
+    DataSet {
+        dir,
+        reference,
+        bed,
+        bam,
+        chr1,
+    }
+}
+
+/// Run the binary with arguments.
+pub fn ctdna(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ctdna"))
+        .args(args)
+        .output()
+        .expect("run ctdna")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Files in a folder (names), sorted.
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    v.sort();
+    v
+}
