@@ -6,7 +6,7 @@ use super::reads::SimRead;
 use crate::{Error, Result};
 use rust_htslib::bam::header::HeaderRecord;
 use rust_htslib::bam::{self, record::Aux, record::CigarString, Header};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// BAI bin of a 0-based half-open span (the standard UCSC binning scheme
 /// from the SAM specification, section 5.3).
@@ -54,50 +54,67 @@ pub fn header(g: &Genome, sample: &str, command_line: &str) -> Header {
     h
 }
 
-/// Write `reads` (already coordinate-sorted) to `path` at compression
-/// `level` (0-9) and build its `.bai`.
-pub fn write_bam(
-    path: &Path,
-    header: &Header,
-    reads: &[SimRead],
-    sample: &str,
-    level: u32,
-) -> Result<()> {
-    let ctx = |what: &str| format!("{}: {what}", path.display());
-    {
-        let mut w = bam::Writer::from_path(path, header, bam::Format::Bam)
-            .map_err(|e| Error::hts(ctx("cannot create BAM"), e))?;
-        w.set_compression_level(bam::CompressionLevel::Level(level))
-            .map_err(|e| Error::hts(ctx("compression level"), e))?;
-        for r in reads {
-            let mut rec = bam::Record::new();
-            rec.set(
-                r.qname.as_bytes(),
-                Some(&CigarString(r.cigar.clone())),
-                &r.seq,
-                &r.qual,
-            );
-            rec.set_tid(r.tid);
-            rec.set_pos(r.pos);
-            rec.set_bin(reg2bin(r.pos, r.end));
-            rec.set_mapq(r.mapq);
-            rec.set_flags(r.flags);
-            rec.set_mtid(r.mtid);
-            rec.set_mpos(r.mpos);
-            rec.set_insert_size(r.tlen);
-            let aux_err = |e| Error::hts(ctx(&format!("aux tag on {}", r.qname)), e);
-            rec.push_aux(b"NM", Aux::I32(r.nm as i32))
-                .map_err(aux_err)?;
-            rec.push_aux(b"RG", Aux::String(sample)).map_err(aux_err)?;
-            if let Some(u) = &r.umi {
-                rec.push_aux(b"RX", Aux::String(u)).map_err(aux_err)?;
-            }
-            w.write(&rec)
-                .map_err(|e| Error::hts(ctx(&format!("writing {}", r.qname)), e))?;
-        }
+/// A BAM being written record by record (callers hand records in
+/// coordinate order); [`BamSink::finish`] closes it and builds the `.bai`.
+pub struct BamSink {
+    writer: bam::Writer,
+    path: PathBuf,
+    sample: String,
+}
+
+impl BamSink {
+    /// Create `path` with `header` at compression `level` (0-9).
+    pub fn create(path: &Path, header: &Header, sample: &str, level: u32) -> Result<Self> {
+        let mut writer = bam::Writer::from_path(path, header, bam::Format::Bam)
+            .map_err(|e| Error::hts(format!("{}: cannot create BAM", path.display()), e))?;
+        writer
+            .set_compression_level(bam::CompressionLevel::Level(level))
+            .map_err(|e| Error::hts(format!("{}: compression level", path.display()), e))?;
+        Ok(BamSink {
+            writer,
+            path: path.to_path_buf(),
+            sample: sample.to_string(),
+        })
     }
-    bam::index::build(path, None, bam::index::Type::Bai, 1)
-        .map_err(|e| Error::hts(ctx("building .bai"), e))
+
+    /// Append one read.
+    pub fn write(&mut self, r: &SimRead) -> Result<()> {
+        let ctx = |what: &str| format!("{}: {what} ({})", self.path.display(), r.qname);
+        let mut rec = bam::Record::new();
+        rec.set(
+            r.qname.as_bytes(),
+            Some(&CigarString(r.cigar.clone())),
+            &r.seq,
+            &r.qual,
+        );
+        rec.set_tid(r.tid);
+        rec.set_pos(r.pos);
+        rec.set_bin(reg2bin(r.pos, r.end));
+        rec.set_mapq(r.mapq);
+        rec.set_flags(r.flags);
+        rec.set_mtid(r.mtid);
+        rec.set_mpos(r.mpos);
+        rec.set_insert_size(r.tlen);
+        rec.push_aux(b"NM", Aux::I32(r.nm as i32))
+            .map_err(|e| Error::hts(ctx("NM tag"), e))?;
+        rec.push_aux(b"RG", Aux::String(&self.sample))
+            .map_err(|e| Error::hts(ctx("RG tag"), e))?;
+        if let Some(u) = &r.umi {
+            rec.push_aux(b"RX", Aux::String(u))
+                .map_err(|e| Error::hts(ctx("RX tag"), e))?;
+        }
+        self.writer
+            .write(&rec)
+            .map_err(|e| Error::hts(ctx("writing"), e))
+    }
+
+    /// Close the file and build its `.bai`.
+    pub fn finish(self) -> Result<()> {
+        let path = self.path.clone();
+        drop(self.writer);
+        bam::index::build(&path, None, bam::index::Type::Bai, 1)
+            .map_err(|e| Error::hts(format!("{}: building .bai", path.display()), e))
+    }
 }
 
 #[cfg(test)]

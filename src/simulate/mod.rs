@@ -83,7 +83,6 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     let g = genome::Genome::generate(p)?;
     let targets = panel::place_targets(p, &g)?;
     let variants = variants::generate(p, &g, &targets)?;
-    let tumor = sample::simulate_sample(p, &g, &targets, &variants, sample::SampleKind::Tumor);
 
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let mut files = Vec::new();
@@ -99,37 +98,29 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     panel::write_bed(&path("negatives.bed"), &g, &neg, false)?;
     files.extend(["targets.bed".to_string(), "negatives.bed".to_string()]);
 
+    // The BAM first: the truth VCF reports the molecule counts it realised.
+    let cl = p.command_line();
+    let write_sample =
+        |kind: sample::SampleKind, file: &str, rg: &str| -> Result<sample::SampleStats> {
+            let h = bam_out::header(&g, rg, &cl);
+            let mut sink = bam_out::BamSink::create(&path(file), &h, rg, p.bam_compression)?;
+            let stats = sample::stream_sample(p, &g, &targets, &variants, kind, |r| sink.write(r))?;
+            sink.finish()?;
+            Ok(stats)
+        };
+    let tumor = write_sample(sample::SampleKind::Tumor, "sample.bam", &p.sample_name)?;
+    files.extend(["sample.bam".to_string(), "sample.bam.bai".to_string()]);
+
     let text = vcf_out::truth_vcf_text(&g, &variants, &tumor.variant_counts);
     vcf_out::write_vcf_gz(&path("truth.vcf.gz"), &text)?;
     files.extend(["truth.vcf.gz".to_string(), "truth.vcf.gz.tbi".to_string()]);
 
-    let cl = p.command_line();
-    let h = bam_out::header(&g, &p.sample_name, &cl);
-    bam_out::write_bam(
-        &path("sample.bam"),
-        &h,
-        &tumor.reads,
-        &p.sample_name,
-        p.bam_compression,
-    )?;
-    files.extend(["sample.bam".to_string(), "sample.bam.bai".to_string()]);
-    let summary_counts = (tumor.molecules, tumor.pairs);
-    drop(tumor);
-
     for k in 1..=p.normals {
         let name = format!("normal_{k}");
-        let normal =
-            sample::simulate_sample(p, &g, &targets, &variants, sample::SampleKind::Normal(k));
-        let h = bam_out::header(&g, &name, &cl);
-        bam_out::write_bam(
-            &path(&format!("{name}.bam")),
-            &h,
-            &normal.reads,
-            &name,
-            p.bam_compression,
-        )?;
+        write_sample(sample::SampleKind::Normal(k), &format!("{name}.bam"), &name)?;
         files.extend([format!("{name}.bam"), format!("{name}.bam.bai")]);
     }
+    let summary_counts = (tumor.molecules, tumor.pairs);
 
     files.push("manifest.json".into());
     let summary = Summary {

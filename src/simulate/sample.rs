@@ -8,9 +8,22 @@ use super::params::SimParams;
 use super::reads::{read_pair, PairInfo, SimRead};
 use super::rng::Rng;
 use super::variants::{Kind, Origin, Variant};
+use crate::Result;
 use rayon::prelude::*;
 
-/// What one sample's simulation produced.
+/// Counts from one sample's simulation.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct SampleStats {
+    /// Unique molecules simulated.
+    pub molecules: u64,
+    /// Read pairs (all PCR copies).
+    pub pairs: u64,
+    /// Per truth variant (same order): unique molecules whose reads span the
+    /// variant, and how many of those carry it.
+    pub variant_counts: Vec<(u32, u32)>,
+}
+
+/// What one sample's simulation produced, reads included.
 #[derive(Debug, Default)]
 pub struct SampleReads {
     /// Every read, sorted by (tid, pos, qname, flags).
@@ -33,8 +46,87 @@ pub enum SampleKind {
     Normal(usize),
 }
 
-/// Simulate one sample. Targets run in parallel; each has its own RNG
-/// stream, so the output does not depend on the thread count.
+/// Sort key of a read: coordinate, then name and flags (unique per read).
+fn read_order(a: &SimRead, b: &SimRead) -> std::cmp::Ordering {
+    (a.tid, a.pos, &a.qname, a.flags).cmp(&(b.tid, b.pos, &b.qname, b.flags))
+}
+
+/// Targets simulated together before their reads are handed on: memory is
+/// bounded by one batch, not by the panel.
+const BATCH: usize = 4;
+
+/// Simulate one sample and hand every read to `sink` in coordinate order,
+/// holding at most [`BATCH`] targets' reads (plus those of paralog targets)
+/// in memory. Targets run in parallel, each from its own RNG stream, so the
+/// reads do not depend on the thread count or the batch size.
+///
+/// Ordering argument: reads of an ordinary target stay within `frag_max` of
+/// it, and ordinary targets are sorted and `2 x frag_max` apart, so their
+/// per-target sorted reads concatenate in order. Paralog targets also put
+/// reads on the other copy of their segment, anywhere in the genome, so they
+/// are simulated first and merged in.
+pub fn stream_sample(
+    p: &SimParams,
+    g: &Genome,
+    targets: &[Target],
+    variants: &[Variant],
+    kind: SampleKind,
+    mut sink: impl FnMut(&SimRead) -> Result<()>,
+) -> Result<SampleStats> {
+    let label = match kind {
+        SampleKind::Tumor => "sample".to_string(),
+        SampleKind::Normal(k) => format!("normal{k}"),
+    };
+    let mut stats = SampleStats {
+        variant_counts: vec![(0, 0); variants.len()],
+        ..Default::default()
+    };
+    let add = |stats: &mut SampleStats, out: &TargetOut| {
+        stats.molecules += out.1;
+        stats.pairs += out.2;
+        for (acc, c) in stats.variant_counts.iter_mut().zip(&out.3) {
+            acc.0 += c.0;
+            acc.1 += c.1;
+        }
+    };
+    let indexed = || targets.iter().enumerate();
+    let paralog: Vec<(usize, &Target)> = indexed().filter(|(_, t)| t.paralog).collect();
+    let ordinary: Vec<(usize, &Target)> = indexed().filter(|(_, t)| !t.paralog).collect();
+    let mut early: Vec<SimRead> = Vec::new();
+    let parts: Vec<TargetOut> = paralog
+        .par_iter()
+        .map(|&(ti, t)| simulate_target(p, g, ti, t, variants, kind, &label))
+        .collect();
+    for part in parts {
+        add(&mut stats, &part);
+        early.extend(part.0);
+    }
+    early.sort_by(read_order);
+    let mut early = early.into_iter().peekable();
+    for batch in ordinary.chunks(BATCH) {
+        let parts: Vec<TargetOut> = batch
+            .par_iter()
+            .map(|&(ti, t)| simulate_target(p, g, ti, t, variants, kind, &label))
+            .collect();
+        for mut part in parts {
+            add(&mut stats, &part);
+            part.0.sort_by(read_order);
+            for r in &part.0 {
+                while let Some(e) = early.next_if(|e| read_order(e, r).is_lt()) {
+                    sink(&e)?;
+                }
+                sink(r)?;
+            }
+        }
+    }
+    for e in early {
+        sink(&e)?;
+    }
+    Ok(stats)
+}
+
+/// Simulate one sample into memory (tests and small data): the reads
+/// [`stream_sample`] would hand on, in the same order.
 pub fn simulate_sample(
     p: &SimParams,
     g: &Genome,
@@ -42,31 +134,19 @@ pub fn simulate_sample(
     variants: &[Variant],
     kind: SampleKind,
 ) -> SampleReads {
-    let label = match kind {
-        SampleKind::Tumor => "sample".to_string(),
-        SampleKind::Normal(k) => format!("normal{k}"),
-    };
-    let parts: Vec<TargetOut> = targets
-        .par_iter()
-        .enumerate()
-        .map(|(ti, t)| simulate_target(p, g, ti, t, variants, kind, &label))
-        .collect();
-    let mut out = SampleReads {
-        variant_counts: vec![(0, 0); variants.len()],
-        ..Default::default()
-    };
-    for (reads, mols, pairs, counts) in parts {
-        out.reads.extend(reads);
-        out.molecules += mols;
-        out.pairs += pairs;
-        for (acc, c) in out.variant_counts.iter_mut().zip(counts) {
-            acc.0 += c.0;
-            acc.1 += c.1;
-        }
+    let mut reads = Vec::new();
+    let stats = stream_sample(p, g, targets, variants, kind, |r| {
+        reads.push(r.clone());
+        Ok(())
+    });
+    // The sink above never fails, so neither can the stream.
+    let stats = stats.unwrap_or_default();
+    SampleReads {
+        reads,
+        molecules: stats.molecules,
+        pairs: stats.pairs,
+        variant_counts: stats.variant_counts,
     }
-    out.reads
-        .sort_by(|a, b| (a.tid, a.pos, &a.qname, a.flags).cmp(&(b.tid, b.pos, &b.qname, b.flags)));
-    out
 }
 
 fn carries(rng: &mut Rng, v: &Variant, hap: u8, kind: SampleKind) -> bool {
