@@ -4,7 +4,9 @@
 //! trimmed of shared trailing and then leading bases (keeping one anchor
 //! base), the same for truth; no reference is needed because ctdna and the
 //! simulator both write left-aligned indels. Only calls whose FILTER is
-//! exactly `PASS` count (`.`, "not filtered", does not).
+//! exactly `PASS` count (`.`, "not filtered", does not, unless
+//! [`ScoreOptions::unfiltered_is_pass`] is set for a peer caller that never
+//! sets FILTER).
 //!
 //! Somatic truth is binned by (type, VAF): SNV or indel (insertion and
 //! deletion together). Germline truth is *not* in the somatic bins: it is
@@ -54,6 +56,9 @@ pub struct ScoreOptions {
     pub min_alt: u32,
     /// Panel BED: FPs are counted inside it and reported per Mb of it.
     pub targets: Option<PathBuf>,
+    /// Count FILTER `.` (no filter applied) as PASS: for callers such as
+    /// `bcftools call` that never set FILTER. Off by default.
+    pub unfiltered_is_pass: bool,
 }
 
 impl ScoreOptions {
@@ -69,6 +74,7 @@ impl ScoreOptions {
             depth: f64::from(m.params.depth),
             min_alt: 3,
             targets: Some(dir.join("targets.bed")),
+            unfiltered_is_pass: false,
         })
     }
 }
@@ -230,7 +236,7 @@ fn read_truth(path: &Path) -> Result<BTreeMap<Key, TruthRec>> {
 }
 
 /// (PASS calls, every called key) from a calls VCF.
-fn read_calls(path: &Path) -> Result<(BTreeSet<Key>, BTreeSet<Key>)> {
+fn read_calls(path: &Path, unfiltered_is_pass: bool) -> Result<(BTreeSet<Key>, BTreeSet<Key>)> {
     let mut r = open(path)?;
     let mut pass = BTreeSet::new();
     let mut all = BTreeSet::new();
@@ -238,8 +244,10 @@ fn read_calls(path: &Path) -> Result<(BTreeSet<Key>, BTreeSet<Key>)> {
         let rec =
             rec.map_err(|e| Error::hts(format!("{}: record {}", path.display(), i + 1), e))?;
         let contig = contig_name(&rec, path)?;
-        // Strict PASS: at least one filter and it is PASS ("." does not count).
-        let is_pass = rec.filters().count() > 0 && rec.has_filter("PASS".as_bytes());
+        // Strict PASS: at least one filter and it is PASS ("." does not
+        // count unless asked); htslib's has_filter(PASS) is also true for ".".
+        let unfiltered = rec.filters().count() == 0;
+        let is_pass = rec.has_filter("PASS".as_bytes()) && (!unfiltered || unfiltered_is_pass);
         let alleles: Vec<Vec<u8>> = rec.alleles().iter().map(|a| a.to_vec()).collect();
         for alt in alleles.iter().skip(1) {
             if alt.as_slice() == b"*" || alt.starts_with(b"<") {
@@ -299,7 +307,7 @@ fn read_bed(path: &Path) -> Result<BTreeMap<String, Vec<(i64, i64)>>> {
 /// Score `calls` against `truth` (both VCF or VCF.gz).
 pub fn score(calls: &Path, truth: &Path, opts: &ScoreOptions) -> Result<Score> {
     let truth_map = read_truth(truth)?;
-    let (pass, all) = read_calls(calls)?;
+    let (pass, all) = read_calls(calls, opts.unfiltered_is_pass)?;
     let bed = opts.targets.as_deref().map(read_bed).transpose()?;
 
     // (type, VAF in millionths) -> counts
@@ -545,16 +553,13 @@ mod tests {
         );
         let bed = d.path().join("t.bed");
         std::fs::write(&bed, "track name=x\nchr1\t50\t700\n").unwrap();
-        let s = score(
-            &calls,
-            &truth,
-            &ScoreOptions {
-                depth: 1000.0,
-                min_alt: 3,
-                targets: Some(bed),
-            },
-        )
-        .unwrap();
+        let mut opts = ScoreOptions {
+            depth: 1000.0,
+            min_alt: 3,
+            targets: Some(bed),
+            unfiltered_is_pass: false,
+        };
+        let s = score(&calls, &truth, &opts).unwrap();
         let snv1 = s
             .rows
             .iter()
@@ -581,5 +586,9 @@ mod tests {
             "{table}"
         );
         assert!((s.sensitivity(None, 0.0) - 0.5).abs() < 1e-12);
+        // With "." counted as PASS the unfiltered call is one more FP.
+        opts.unfiltered_is_pass = true;
+        let s = score(&calls, &truth, &opts).unwrap();
+        assert_eq!((s.fp, s.pass_calls), (2, 6));
     }
 }
