@@ -351,4 +351,41 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn pcr_errors_are_shared_by_part_of_a_family() {
+        let seq: Vec<u8> = b"ACGTTGCAAGCTTCGA"
+            .iter()
+            .cycle()
+            .take(160)
+            .copied()
+            .collect();
+        let mol = build_molecule(&seq, 0, 160, &[]);
+        let p = SimParams {
+            oxog_rate: 0.0,
+            pcr_error_rate: 0.01,
+            hp_indel_rate: 0.0,
+            family_size: 10.0,
+            ..SimParams::default()
+        };
+        let mut rng = Rng::new(4);
+        let (mut partly_shared, mut families) = (0, 0);
+        for _ in 0..50 {
+            let fam = pcr_family(&mut rng, &p, &mol);
+            if fam.len() < 4 {
+                continue;
+            }
+            families += 1;
+            // Positions where some, but not all, copies differ from the molecule.
+            let found = (0..mol.len()).any(|i| {
+                let n = fam.iter().filter(|c| c.cols[i] != mol[i]).count();
+                n >= 2 && n < fam.len()
+            });
+            partly_shared += usize::from(found);
+        }
+        assert!(
+            families > 30 && partly_shared > families / 2,
+            "{partly_shared}/{families}"
+        );
+    }
 }

@@ -158,6 +158,12 @@ fn cigars_nm_flags_and_mates_are_consistent() {
     }
     assert!(dups > 0);
     assert!(indel_ops > 0);
+    // Streamed in coordinate order (paralog-target reads merged in).
+    assert!(s
+        .reads
+        .windows(2)
+        .all(|w| (w[0].tid, w[0].pos) <= (w[1].tid, w[1].pos)));
+    assert!(s.reads.iter().any(|r| r.mapq < 60));
     for (name, pair) in by_name {
         assert_eq!(pair.len(), 2, "{name}");
         let (a, b) = (pair[0], pair[1]);
