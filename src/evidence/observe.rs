@@ -37,6 +37,12 @@ pub struct Obs {
     pub kind: ObsKind,
     pub qual: u8,
     pub dist: u16,
+    /// Passes the base filters (quality, distance to a read end). Only
+    /// indels are kept when they fail: the mate-overlap logic must tell a
+    /// mate that shows the same indel with low quality (no evidence either
+    /// way) from a mate that does not show it (disagreement). Bases that
+    /// fail are simply left out, which already means "no evidence".
+    pub usable: bool,
 }
 
 /// A walked read: its observations inside the window of interest and what
@@ -138,6 +144,7 @@ impl ReadObs {
                             kind: ObsKind::Base(b as u8),
                             qual,
                             dist: dist_at(qi),
+                            usable: true,
                         });
                     }
                     rpos += len as i64;
@@ -177,6 +184,7 @@ impl ReadObs {
                                 kind: ObsKind::DelSpan,
                                 qual: 0,
                                 dist: 0,
+                                usable: true,
                             });
                         }
                     }
@@ -188,12 +196,13 @@ impl ReadObs {
                             before
                         };
                         let anchor = left_align_deletion(window, rpos - 1, len as i64);
-                        if qual >= f.min_bq && usable(q - 1) && anchor >= lo && anchor < hi {
+                        if anchor >= lo && anchor < hi {
                             self.obs.push(Obs {
                                 pos: anchor,
                                 kind: ObsKind::Del(len as u32),
                                 qual,
                                 dist: dist_at(q - 1),
+                                usable: qual >= f.min_bq && usable(q - 1),
                             });
                         }
                     }
@@ -239,7 +248,7 @@ impl ReadObs {
         }
         let qual = (qsum / len.max(1) as u32) as u8;
         let anchor = left_align_insertion(window, anchor, &mut self.ins[off..]);
-        if qual < f.min_bq || !anchor_usable || anchor < lo || anchor >= hi {
+        if anchor < lo || anchor >= hi {
             self.ins.truncate(off);
             return;
         }
@@ -251,6 +260,7 @@ impl ReadObs {
             },
             qual,
             dist,
+            usable: qual >= f.min_bq && anchor_usable,
         });
     }
 
