@@ -215,7 +215,10 @@ mod tests {
     fn indel_absent_from_the_other_mate_is_dropped() {
         let mut counts = ShardCounts::new(0, 40);
         let mut a = with_deletion(0, 30, true, true);
-        let v = vec![obs(20, ObsKind::Base(0), true), obs(21, ObsKind::Base(3), true)];
+        let v = vec![
+            obs(20, ObsKind::Base(0), true),
+            obs(21, ObsKind::Base(3), true),
+        ];
         let mut b = read(10, 40, false, v);
         add_pair(&mut counts, &mut a, &mut b, &mut ReadCounters::default());
         assert_eq!(deletions_at_20(&counts), 0);
