@@ -80,9 +80,9 @@ impl ReadObs {
     }
 
     /// Walk `rec` against `window`, keeping observations anchored in
-    /// `[lo, hi)`. Bases below `min_bq`, `N`s and bases within
+    /// `ranges`. Bases below `min_bq`, `N`s and bases within
     /// `min_dist_end` of an aligned read end are left out.
-    pub fn walk(&mut self, rec: &Record, window: &RefWindow, lo: i64, hi: i64, f: &ReadFilter) {
+    pub fn walk(&mut self, rec: &Record, window: &RefWindow, ranges: &Ranges, f: &ReadFilter) {
         self.obs.clear();
         self.ins.clear();
         let flags = rec.flags();
@@ -126,26 +126,35 @@ impl ReadObs {
                 // M, =, X
                 0 | 7 | 8 => {
                     self.aligned += len as u32;
-                    for i in 0..len {
-                        let p = rpos + i as i64;
-                        if p < lo || p >= hi {
-                            continue;
+                    // Only the parts of the block inside the ranges.
+                    let mut r = ranges.first_ending_after(rpos);
+                    while let Some(&(rs, re)) = ranges.0.get(r) {
+                        if rs >= rpos + len as i64 {
+                            break;
                         }
-                        let qi = q + i;
-                        let Some(b) = base_index(decode(seq.encoded_base(qi))) else {
-                            continue;
-                        };
-                        let qual = qual_at(qi);
-                        if qual < f.min_bq || !usable(qi) {
-                            continue;
+                        let from = (rs - rpos).clamp(0, len as i64) as usize;
+                        let to = (re - rpos).clamp(0, len as i64) as usize;
+                        for i in from..to {
+                            let qi = q + i;
+                            let code = (seq.encoded[qi >> 1] >> ((!qi & 1) << 2)) & 0xf;
+                            let b = CODE_TO_INDEX[code as usize];
+                            if b > 3 {
+                                continue;
+                            }
+                            let qual = qual_at(qi);
+                            let dist = dist_at(qi);
+                            if qual < f.min_bq || (dist as usize) < min_dist {
+                                continue;
+                            }
+                            self.obs.push(Obs {
+                                pos: rpos + i as i64,
+                                kind: ObsKind::Base(b),
+                                qual,
+                                dist,
+                                usable: true,
+                            });
                         }
-                        self.obs.push(Obs {
-                            pos: p,
-                            kind: ObsKind::Base(b as u8),
-                            qual,
-                            dist: dist_at(qi),
-                            usable: true,
-                        });
+                        r += 1;
                     }
                     rpos += len as i64;
                     q += len;
@@ -162,8 +171,7 @@ impl ReadObs {
                             rpos - 1,
                             q,
                             len,
-                            lo,
-                            hi,
+                            ranges,
                             f,
                             &qual_at,
                             usable(q - 1),
@@ -176,18 +184,8 @@ impl ReadObs {
                 2 => {
                     self.indel_bases += len as u32;
                     self.indel_events += 1;
-                    for i in 0..len {
-                        let p = rpos + i as i64;
-                        if p >= lo && p < hi {
-                            self.obs.push(Obs {
-                                pos: p,
-                                kind: ObsKind::DelSpan,
-                                qual: 0,
-                                dist: 0,
-                                usable: true,
-                            });
-                        }
-                    }
+                    // The event (anchored before the span) first, so that
+                    // observations stay in position order.
                     if q > first_q && rpos > rec.pos() {
                         let before = qual_at(q - 1);
                         let qual = if q < seq.len() {
@@ -196,13 +194,25 @@ impl ReadObs {
                             before
                         };
                         let anchor = left_align_deletion(window, rpos - 1, len as i64);
-                        if anchor >= lo && anchor < hi {
+                        if ranges.contains(anchor) {
                             self.obs.push(Obs {
                                 pos: anchor,
                                 kind: ObsKind::Del(len as u32),
                                 qual,
                                 dist: dist_at(q - 1),
                                 usable: qual >= f.min_bq && usable(q - 1),
+                            });
+                        }
+                    }
+                    for i in 0..len {
+                        let p = rpos + i as i64;
+                        if ranges.contains(p) {
+                            self.obs.push(Obs {
+                                pos: p,
+                                kind: ObsKind::DelSpan,
+                                qual: 0,
+                                dist: 0,
+                                usable: true,
                             });
                         }
                     }
@@ -227,8 +237,7 @@ impl ReadObs {
         anchor: i64,
         q: usize,
         len: usize,
-        lo: i64,
-        hi: i64,
+        ranges: &Ranges,
         f: &ReadFilter,
         qual_at: &dyn Fn(usize) -> u8,
         anchor_usable: bool,
@@ -248,7 +257,7 @@ impl ReadObs {
         }
         let qual = (qsum / len.max(1) as u32) as u8;
         let anchor = left_align_insertion(window, anchor, &mut self.ins[off..]);
-        if anchor < lo || anchor >= hi {
+        if !ranges.contains(anchor) {
             self.ins.truncate(off);
             return;
         }
@@ -267,11 +276,48 @@ impl ReadObs {
     /// Sort observations by position, slots before events, for mate merging.
     pub fn sort(&mut self) {
         let ins = &self.ins;
+        // The walk emits position order unless an indel was left-aligned
+        // past earlier observations: skip the sort in the common case.
+        if self
+            .obs
+            .is_sorted_by(|a, b| (a.pos, a.kind.is_event()) <= (b.pos, b.kind.is_event()))
+        {
+            return;
+        }
         self.obs.sort_unstable_by(|a, b| {
             (a.pos, a.kind.is_event())
                 .cmp(&(b.pos, b.kind.is_event()))
                 .then_with(|| event_key(a, ins).cmp(&event_key(b, ins)))
         });
+    }
+}
+
+/// Sorted, disjoint half-open reference intervals where observations are
+/// kept (the shards of a batch).
+#[derive(Debug, Clone, Default)]
+pub struct Ranges(pub Vec<(i64, i64)>);
+
+impl Ranges {
+    /// Index of the first range whose end is after `pos`.
+    #[inline]
+    pub fn first_ending_after(&self, pos: i64) -> usize {
+        self.0.partition_point(|&(_, e)| e <= pos)
+    }
+
+    /// Is `pos` inside a range?
+    #[inline]
+    pub fn contains(&self, pos: i64) -> bool {
+        self.0
+            .get(self.first_ending_after(pos))
+            .is_some_and(|&(s, _)| s <= pos)
+    }
+
+    /// Does `[start, end)` overlap a range?
+    #[inline]
+    pub fn overlaps(&self, start: i64, end: i64) -> bool {
+        self.0
+            .get(self.first_ending_after(start))
+            .is_some_and(|&(s, _)| s < end)
     }
 }
 
@@ -286,7 +332,7 @@ fn event_key<'a>(o: &Obs, ins: &'a [u8]) -> (u8, u32, &'a [u8]) {
 }
 
 /// Reference bases covered by a CIGAR (M, D, N, =, X).
-fn reference_span(cigar: &[u32]) -> i64 {
+pub fn reference_span(cigar: &[u32]) -> i64 {
     cigar
         .iter()
         .filter(|&&c| matches!(c & 0xf, 0 | 2 | 3 | 7 | 8))
@@ -311,6 +357,9 @@ fn aligned_query_range(cigar: &[u32], seq_len: usize) -> (usize, usize) {
         .sum();
     (lead, seq_len.saturating_sub(trail + 1))
 }
+
+/// 4-bit BAM base code to an index into [`BASES`] (4 = not A/C/G/T).
+const CODE_TO_INDEX: [u8; 16] = [4, 0, 1, 4, 2, 4, 4, 4, 3, 4, 4, 4, 4, 4, 4, 4];
 
 /// 4-bit BAM base code to an upper-case letter (`N` for ambiguity codes).
 #[inline]
@@ -412,7 +461,12 @@ mod tests {
             overlap: OverlapPolicy::Merge,
         };
         let mut r = ReadObs::default();
-        r.walk(&rec, &window("AAAAAAAAAATTTTTTTTTTCCCCC", 0), 0, 25, &f);
+        r.walk(
+            &rec,
+            &window("AAAAAAAAAATTTTTTTTTTCCCCC", 0),
+            &Ranges(vec![(0, 25)]),
+            &f,
+        );
         assert!(r.obs.is_empty());
         assert_eq!((r.start, r.end, r.aligned), (3, 13, 0));
     }
