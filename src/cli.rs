@@ -112,6 +112,8 @@ pub struct CallArgs {
     pub filters: FilterArgs,
     #[command(flatten)]
     pub calling: CallingArgs,
+    #[command(flatten)]
+    pub umi: UmiArgs,
     /// Output VCF: `.vcf.gz` is bgzipped with a `.tbi` index; `.vcf` or `-` is plain text.
     #[arg(long, short = 'o')]
     pub output: PathBuf,
@@ -120,6 +122,37 @@ pub struct CallArgs {
     pub metrics: Option<PathBuf>,
     #[command(flatten)]
     pub scatter: ScatterArgs,
+}
+
+/// UMI families and consensus (SPEC section 2.3; docs/umi.md).
+///
+/// Templates with the same fragment coordinates (both mates' unclipped 5'
+/// ends and strands) and UMI form a family; UMIs one mismatch apart merge
+/// by directional adjacency (a UMI absorbs a neighbour with count <= 2n-1);
+/// dual UMIs `A-B` pair the two strands (`A-B` on one is `B-A` on the
+/// other). Per position a strand's consensus needs --min-agreement of its
+/// reads; disagreement gives no base. Reads already made by fgbio (tags
+/// cD, aD/bD) count as molecules of their tier without re-grouping.
+#[derive(Debug, Args, Clone)]
+pub struct UmiArgs {
+    /// Aux tag with the UMI; UMI mode is on when the first reads carry it.
+    #[arg(long, default_value = "RX", help_heading = "UMI")]
+    pub umi_tag: String,
+    /// Count fragments, ignoring UMIs.
+    #[arg(long, conflicts_with = "umi_from_name", help_heading = "UMI")]
+    pub no_umi: bool,
+    /// Take the UMI from the read name's last `:`-field (Illumina style).
+    #[arg(long, help_heading = "UMI")]
+    pub umi_from_name: bool,
+    /// Templates a strand needs for a single-strand consensus (fewer: raw tier).
+    #[arg(long, default_value_t = 2, help_heading = "UMI")]
+    pub min_family: u32,
+    /// Fraction of a strand's reads that must agree on a base.
+    #[arg(long, default_value_t = 0.9, help_heading = "UMI")]
+    pub min_agreement: f64,
+    /// Test molecules of this tier or better [default: single in UMI mode].
+    #[arg(long, value_enum, help_heading = "UMI")]
+    pub min_tier: Option<crate::evidence::umi::Tier>,
 }
 
 /// Scatter/gather: run one chunk of the panel with the whole panel's model

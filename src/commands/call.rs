@@ -89,7 +89,14 @@ pub fn run(args: &CallArgs) -> Result<()> {
         drop(crate::output::atomic::Pending::new(m)?);
     }
 
-    let evidence = prepared.count(&filter)?;
+    let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, &prepared.reference)?;
+    if let Some(u) = &umi {
+        log::info!(
+            "UMI mode: testing {} molecules and better",
+            u.min_tier.name()
+        );
+    }
+    let evidence = prepared.count_with(&filter, umi.as_ref())?;
     let samples: Vec<String> = prepared.inputs.iter().map(|i| i.sample.clone()).collect();
     let rates: Vec<ContextRates> = match &args.scatter.background {
         Some(path) => SavedBackground::load(
@@ -145,7 +152,10 @@ pub fn run(args: &CallArgs) -> Result<()> {
             .concat()
     });
 
-    let options = serde_json::json!({ "filters": filter, "thresholds": thresholds });
+    let options = match &umi {
+        None => serde_json::json!({ "filters": filter, "thresholds": thresholds }),
+        Some(u) => serde_json::json!({ "filters": filter, "thresholds": thresholds, "umi": u }),
+    };
     let header = vcf::header(&HeaderInfo {
         reference: &prepared.reference,
         samples: &samples,
@@ -154,9 +164,21 @@ pub fn run(args: &CallArgs) -> Result<()> {
         model: models.first().map_or("none", |m| m.name()),
         options_json: options.to_string(),
     });
-    writer.write(&header)?;
-    for c in &calls {
-        writer.write(&vcf::record(c, &prepared.reference))?;
+    match &umi {
+        None => {
+            writer.write(&header)?;
+            for c in &calls {
+                writer.write(&vcf::record(c, &prepared.reference))?;
+            }
+        }
+        Some(u) => {
+            use crate::output::umi_metrics::umi_record;
+            writer.write(&vcf::with_umi_format(&header))?;
+            for c in &calls {
+                let fields = umi_record(&evidence, c, u.min_tier);
+                writer.write(&vcf::record_with(c, &prepared.reference, Some(&fields)))?;
+            }
+        }
     }
     writer.finish()?;
     let counts = CallCounts::of(&calls);
@@ -171,7 +193,7 @@ pub fn run(args: &CallArgs) -> Result<()> {
 
     if let Some(path) = &args.metrics {
         let reads = read_counters(&evidence, samples.len());
-        let sample_metrics: Vec<SampleMetrics> = pool.install(|| {
+        let mut sample_metrics: Vec<SampleMetrics> = pool.install(|| {
             (0..samples.len())
                 .map(|s| {
                     sample_metrics(
@@ -188,6 +210,13 @@ pub fn run(args: &CallArgs) -> Result<()> {
                 })
                 .collect()
         });
+        if let Some(u) = &umi {
+            for (s, m) in sample_metrics.iter_mut().enumerate() {
+                m.umi = Some(crate::output::umi_metrics::umi_metrics(
+                    &evidence, s, u.min_tier,
+                ));
+            }
+        }
         let metrics = CallMetrics {
             command: "call",
             version: env!("CARGO_PKG_VERSION"),

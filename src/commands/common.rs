@@ -72,10 +72,20 @@ pub fn prepare(args: &InputArgs, chunk: Option<(usize, usize)>) -> Result<Prepar
 impl Prepared {
     /// Count every shard; a progress bar on stderr when it is a terminal.
     pub fn count(&self, filter: &ReadFilter) -> Result<Vec<ShardEvidence>> {
+        self.count_with(filter, None)
+    }
+
+    /// [`Prepared::count`], in UMI mode when `umi` is given.
+    pub fn count_with(
+        &self,
+        filter: &ReadFilter,
+        umi: Option<&crate::evidence::umi::UmiConfig>,
+    ) -> Result<Vec<ShardEvidence>> {
         let engine = Engine {
             reference: &self.reference,
             inputs: &self.inputs,
             filter,
+            umi,
         };
         let bar = if std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info) {
             let b = indicatif::ProgressBar::new(self.shards.len() as u64);

@@ -36,6 +36,8 @@ pub struct Engine<'a> {
     pub reference: &'a Reference,
     pub inputs: &'a [AlignmentInput],
     pub filter: &'a ReadFilter,
+    /// UMI mode: families and consensus instead of fragments.
+    pub umi: Option<&'a super::umi::UmiConfig>,
 }
 
 impl Engine<'_> {
@@ -104,12 +106,24 @@ impl Engine<'_> {
             Vec::with_capacity(self.inputs.len());
         for (input, reader) in self.inputs.iter().zip(w.readers.iter_mut()) {
             let counted = match input.tids[first.rid] {
-                Some(tid) => count_batch(reader, &input.path, tid, &ranges, &window, self.filter)?,
+                Some(tid) => match self.umi {
+                    None => count_batch(reader, &input.path, tid, &ranges, &window, self.filter)?,
+                    Some(u) => super::families::count_batch_umi(
+                        reader,
+                        &input.path,
+                        tid,
+                        &ranges,
+                        &window,
+                        self.filter,
+                        u,
+                    )?,
+                },
                 None => ranges
                     .iter()
                     .map(|&(s, e)| SampleShard {
                         counts: super::alleles::ShardCounts::new(s, e),
                         reads: Default::default(),
+                        umi: None,
                     })
                     .collect(),
             };

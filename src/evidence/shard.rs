@@ -27,6 +27,8 @@ pub struct SampleShard {
     /// Reads starting in this shard (the first shard of a batch also takes
     /// the reads that start before the batch).
     pub reads: ReadCounters,
+    /// Per-tier molecules and family sizes, in UMI mode only.
+    pub umi: Option<Box<super::families::UmiShard>>,
 }
 
 const PAIRED: u16 = 0x1;
@@ -43,7 +45,7 @@ const FLAG_READ1: u16 = 0x40;
 
 /// FNV-1a of a read name: cheap, and good enough as a map key because a
 /// hit is confirmed on the full name.
-fn name_hash(name: &[u8]) -> u64 {
+pub(crate) fn name_hash(name: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in name {
         h ^= u64::from(b);
@@ -54,7 +56,7 @@ fn name_hash(name: &[u8]) -> u64 {
 
 /// The key is already a hash: pass it through.
 #[derive(Default)]
-struct PassThrough(u64);
+pub(crate) struct PassThrough(u64);
 
 impl Hasher for PassThrough {
     fn finish(&self) -> u64 {
@@ -71,6 +73,8 @@ impl Hasher for PassThrough {
 }
 
 type WaitingRoom = HashMap<u64, Waiting, BuildHasherDefault<PassThrough>>;
+/// Parked records by name hash (UMI mode).
+pub(crate) type RecordRoom = HashMap<u64, Record, BuildHasherDefault<PassThrough>>;
 
 /// Count the shards `ranges` (sorted, disjoint, `[start, end)`) of BAM
 /// contig `tid` with one fetch. `window` must cover the batch.
@@ -213,7 +217,11 @@ pub fn count_batch(
         .shards
         .into_iter()
         .zip(reads)
-        .map(|(counts, reads)| SampleShard { counts, reads })
+        .map(|(counts, reads)| SampleShard {
+            counts,
+            reads,
+            umi: None,
+        })
         .collect())
 }
 

@@ -63,6 +63,9 @@ pub struct SampleMetrics {
     pub targets: Vec<TargetMetrics>,
     pub background_model: String,
     pub error_rates: RateReport,
+    /// UMI mode only: families and per-tier error rates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub umi: Option<crate::output::umi_metrics::UmiMetrics>,
 }
 
 /// Calls written and passing.
@@ -203,5 +206,6 @@ pub fn sample_metrics(
         targets: target_metrics,
         background_model: model.name().to_string(),
         error_rates: rates,
+        umi: None,
     }
 }

@@ -4,4 +4,5 @@ pub mod atomic;
 pub mod call_metrics;
 pub mod counts_tsv;
 pub mod metrics;
+pub mod umi_metrics;
 pub mod vcf;

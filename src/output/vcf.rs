@@ -137,19 +137,54 @@ fn filter_field(filters: &[Filter]) -> String {
     }
 }
 
+/// FORMAT lines added in UMI mode.
+const UMI_FORMAT_LINES: &[&str] = &[
+    r#"##FORMAT=<ID=FAM,Number=1,Type=Integer,Description="UMI families (molecules of any tier) with a base at the position">"#,
+    r#"##FORMAT=<ID=DUP,Number=A,Type=Integer,Description="Duplex molecules (both strands' consensuses agree) carrying the alt">"#,
+];
+
+/// The header with the UMI-mode FORMAT lines (after the other FORMAT lines).
+pub fn with_umi_format(header: &str) -> String {
+    let mut lines: Vec<&str> = header.lines().collect();
+    let at = lines
+        .iter()
+        .rposition(|l| l.starts_with("##FORMAT="))
+        .map_or(lines.len(), |i| i + 1);
+    for (k, l) in UMI_FORMAT_LINES.iter().enumerate() {
+        lines.insert(at + k, l);
+    }
+    let mut s = lines.join("\n");
+    s.push('\n');
+    s
+}
+
+/// What UMI mode adds to a record: the tier tested and, per sample,
+/// (families, duplex alt molecules).
+#[derive(Debug, Clone)]
+pub struct UmiRecord {
+    pub tier: &'static str,
+    pub samples: Vec<(u32, u32)>,
+}
+
 /// One record line.
 pub fn record(call: &Call, reference: &Reference) -> String {
+    record_with(call, reference, None)
+}
+
+/// One record line, with the UMI fields in UMI mode.
+pub fn record_with(call: &Call, reference: &Reference, umi: Option<&UmiRecord>) -> String {
     let best = &call.samples[call.best()];
     let qual = crate::model::stats::phred_ln(best.ln_p);
     let mut info = format!(
-        "DP={};AF={};ERR={};LOD={};SB={};CONTEXT={};HP={};TIER=raw",
+        "DP={};AF={};ERR={};LOD={};SB={};CONTEXT={};HP={};TIER={}",
         best.depth,
         float(best.af()),
         float(best.err),
         float(best.lod),
         float(best.sb_phred),
         String::from_utf8_lossy(&call.context),
-        call.homopolymer
+        call.homopolymer,
+        umi.map_or("raw", |u| u.tier)
     );
     if call.known {
         info.push_str(";KNOWN");
@@ -158,16 +193,17 @@ pub fn record(call: &Call, reference: &Reference) -> String {
         info.push_str(";GERMLINE");
     }
     let mut line = format!(
-        "{}\t{}\t.\t{}\t{}\t{:.2}\t{}\t{}\tGT:DP:AD:AF:ADF:ADR:F1R2:F2R1:BQ:MQ:PVAL:FT",
+        "{}\t{}\t.\t{}\t{}\t{:.2}\t{}\t{}\tGT:DP:AD:AF:ADF:ADR:F1R2:F2R1:BQ:MQ:PVAL:FT{}",
         reference.contigs[call.rid].name,
         call.pos0 + 1,
         String::from_utf8_lossy(&call.ref_allele),
         String::from_utf8_lossy(&call.alt_allele),
         qual.max(0.0),
         filter_field(call.site_filters()),
-        info
+        info,
+        if umi.is_some() { ":FAM:DUP" } else { "" }
     );
-    for s in &call.samples {
+    for (i, s) in call.samples.iter().enumerate() {
         let (r, a) = (&s.reference, &s.alt);
         line.push_str(&format!(
             "\t{}:{}:{},{}:{}:{},{}:{},{}:{},{}:{},{}:{},{}:{},{}:{}:{}",
@@ -191,6 +227,10 @@ pub fn record(call: &Call, reference: &Reference) -> String {
             float(s.ln_p.exp()),
             filter_field(&s.filters)
         ));
+        if let Some(u) = umi {
+            let (fam, dup) = u.samples.get(i).copied().unwrap_or_default();
+            line.push_str(&format!(":{fam}:{dup}"));
+        }
     }
     line.push('\n');
     line

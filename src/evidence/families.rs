@@ -1,0 +1,498 @@
+//! UMI mode: one batch of shards read once, mates paired, templates grouped
+//! into families in a sliding window, each family counted as molecules of
+//! its tier (SPEC 2.3).
+//!
+//! A family is buffered only while its coordinates can still gain reads:
+//! templates are keyed by their two unclipped 5' ends, and every read of a
+//! template starts at or before the larger 5' end (plus a clip's length),
+//! so once the stream is [`SLACK`] past that end, the group is complete and
+//! is flushed. Memory is bounded by the reads of a few hundred bases of
+//! coverage, not by the BAM.
+
+use super::alleles::{BatchCounts, PositionCounts, ShardCounts};
+use super::consensus::{Consensus, Member, Rules};
+use super::filters::{
+    check_flags, is_improper, nm_tag, too_many_mismatches, ReadCounters, ReadFilter, Rejection,
+};
+use super::observe::{cigar_stats, reference_span, Ranges, ReadObs};
+use super::shard::{name_hash, RecordRoom, SampleShard};
+use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
+use crate::reference::RefWindow;
+use crate::{Error, Result};
+use rust_htslib::bam::{self, Read, Record};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// How far past a group's larger 5' end the stream must be before the group
+/// is complete (covers soft clips of reads in unusual orientations).
+pub const SLACK: i64 = 300;
+/// Family sizes above this are counted in the last histogram bin.
+pub const MAX_FAMILY_BIN: usize = 100;
+
+const PAIRED: u16 = 0x1;
+const MATE_UNMAPPED: u16 = 0x8;
+const REVERSE: u16 = 0x10;
+const MATE_REVERSE: u16 = 0x20;
+const READ1: u16 = 0x40;
+const READ2: u16 = 0x80;
+
+/// Per-tier evidence of one sample over one shard (UMI mode only).
+#[derive(Debug, Clone, Default)]
+pub struct UmiShard {
+    /// Molecules whose base here has exactly this tier, by [`Tier::index`].
+    pub tiers: [ShardCounts; 3],
+    /// Families by number of templates (index = size, last bin = more).
+    pub family_sizes: Vec<u64>,
+}
+
+/// Group key: (larger 5' end, smaller 5' end, strand bits).
+type Coords = (i64, i64, u8);
+
+#[derive(Debug, Clone, Copy)]
+struct Tpl {
+    umi: Umi,
+    /// Read 1 is the read at the smaller 5' end.
+    top: bool,
+    reads: [u32; 2],
+    n: u8,
+    /// A read without a UMI, or made by an upstream consensus caller: a
+    /// family of its own (with the upstream tier).
+    solo: bool,
+    forced: Option<Tier>,
+}
+
+struct Window<'a> {
+    cfg: &'a UmiConfig,
+    groups: BTreeMap<Coords, Vec<Tpl>>,
+    arena: Vec<ReadObs>,
+    free: Vec<u32>,
+    spare_groups: Vec<Vec<Tpl>>,
+    consensus: Consensus,
+    members: Vec<Member>,
+    order: Vec<usize>,
+    distinct: Vec<(Umi, u32)>,
+    first_of: Vec<usize>,
+    sinks: [BatchCounts; 3],
+    ranges: Vec<(u64, u64)>,
+    family_sizes: Vec<Vec<u64>>,
+}
+
+/// Unclipped 5' end of a read and whether it is reverse.
+fn five_prime(rec: &Record) -> (i64, bool) {
+    let cigar = rec.raw_cigar();
+    let clip = |c: &u32| matches!(c & 0xf, 4 | 5);
+    let rev = rec.flags() & REVERSE != 0;
+    if rev {
+        let trailing: i64 = cigar
+            .iter()
+            .rev()
+            .take_while(|c| clip(c))
+            .map(|c| i64::from(c >> 4))
+            .sum();
+        (rec.pos() + reference_span(cigar) - 1 + trailing, true)
+    } else {
+        let leading: i64 = cigar
+            .iter()
+            .take_while(|c| clip(c))
+            .map(|c| i64::from(c >> 4))
+            .sum();
+        (rec.pos() - leading, false)
+    }
+}
+
+fn is_read1(flags: u16) -> bool {
+    flags & READ1 != 0 || flags & READ2 == 0
+}
+
+impl<'a> Window<'a> {
+    fn new(cfg: &'a UmiConfig, ranges: &[(u64, u64)]) -> Self {
+        let sinks = [
+            BatchCounts::new(ranges.iter().copied()),
+            BatchCounts::new(ranges.iter().copied()),
+            BatchCounts::new(ranges.iter().copied()),
+        ];
+        Window {
+            cfg,
+            groups: BTreeMap::new(),
+            arena: Vec::new(),
+            free: Vec::new(),
+            spare_groups: Vec::new(),
+            consensus: Consensus::default(),
+            members: Vec::new(),
+            order: Vec::new(),
+            distinct: Vec::new(),
+            first_of: Vec::new(),
+            sinks,
+            ranges: ranges.to_vec(),
+            family_sizes: vec![Vec::new(); ranges.len()],
+        }
+    }
+
+    fn slot(&mut self) -> u32 {
+        match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.arena.push(ReadObs::default());
+                (self.arena.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Add a template: both mates, or one read whose mate is not here.
+    fn add(
+        &mut self,
+        a: &Record,
+        b: Option<&Record>,
+        window: &RefWindow,
+        keep: &Ranges,
+        f: &ReadFilter,
+    ) {
+        let ra = self.slot();
+        self.arena[ra as usize].walk(a, window, keep, f);
+        let mut reads = [ra, ra];
+        let mut n = 1;
+        let (a5, arev) = five_prime(a);
+        let a1 = is_read1(a.flags());
+        let (b5, brev, partial) = match b {
+            Some(b) => {
+                let rb = self.slot();
+                self.arena[rb as usize].walk(b, window, keep, f);
+                reads[1] = rb;
+                n = 2;
+                let (p, r) = five_prime(b);
+                (p, r, 0u8)
+            }
+            // The mate's 5' end is not known without it: its position
+            // stands in, and the key says so.
+            None => (a.mpos(), a.flags() & MATE_REVERSE != 0, 4u8),
+        };
+        let a_first = (a5, arev) <= (b5, brev);
+        let (lo, lo_rev, hi, hi_rev) = if a_first {
+            (a5, arev, b5, brev)
+        } else {
+            (b5, brev, a5, arev)
+        };
+        // Read 1 at the smaller 5' end: the top strand.
+        let top = a_first == a1;
+        let forced = consensus_tier(a, self.cfg.min_family);
+        let umi = umi_of(a, self.cfg);
+        let solo = forced.is_some() || umi.is_none();
+        let umi = umi.map_or(Umi::default(), |u| {
+            if u.is_dual() {
+                u.canonical(top)
+            } else {
+                u
+            }
+        });
+        let key = (hi, lo, u8::from(lo_rev) | (u8::from(hi_rev) << 1) | partial);
+        let tpl = Tpl {
+            umi,
+            top,
+            reads,
+            n,
+            solo,
+            forced,
+        };
+        match self.groups.get_mut(&key) {
+            Some(g) => g.push(tpl),
+            None => {
+                let mut g = self.spare_groups.pop().unwrap_or_default();
+                g.push(tpl);
+                self.groups.insert(key, g);
+            }
+        }
+    }
+
+    /// Count every group whose larger 5' end is before `before` (all: `None`).
+    fn flush(&mut self, before: Option<i64>) {
+        while let Some(entry) = self.groups.first_entry() {
+            if before.is_some_and(|b| entry.key().0 >= b) {
+                break;
+            }
+            let (key, mut g) = entry.remove_entry();
+            self.count_group(key.1, &g);
+            for t in &g {
+                self.free.extend_from_slice(&t.reads[..usize::from(t.n)]);
+            }
+            g.clear();
+            self.spare_groups.push(g);
+        }
+    }
+
+    fn count_group(&mut self, lo5: i64, g: &[Tpl]) {
+        let rules = Rules {
+            min_family: self.cfg.min_family,
+            min_agreement: self.cfg.min_agreement,
+        };
+        let shard = self
+            .ranges
+            .partition_point(|&(s, _)| s as i64 <= lo5)
+            .saturating_sub(1);
+        // Solo templates: a family each.
+        for t in g.iter().filter(|t| t.solo) {
+            self.members.clear();
+            for &r in &t.reads[..usize::from(t.n)] {
+                self.members.push(Member {
+                    read: r,
+                    template: 0,
+                    strand: 0,
+                });
+            }
+            self.consensus.add_family(
+                &mut self.sinks,
+                &self.arena,
+                &self.members,
+                1,
+                t.forced,
+                rules,
+            );
+            bump(&mut self.family_sizes[shard], 1);
+        }
+        // The others by UMI: single UMIs per strand, dual UMIs across strands.
+        let space = |t: &Tpl| {
+            if t.umi.is_dual() {
+                2u8
+            } else {
+                u8::from(t.top)
+            }
+        };
+        self.order.clear();
+        self.order.extend((0..g.len()).filter(|&i| !g[i].solo));
+        self.order
+            .sort_unstable_by_key(|&i| (space(&g[i]), g[i].umi, !g[i].top, i));
+        let mut k = 0;
+        while k < self.order.len() {
+            let sp = space(&g[self.order[k]]);
+            let mut l = k;
+            while l < self.order.len() && space(&g[self.order[l]]) == sp {
+                l += 1;
+            }
+            // Distinct UMIs of this space with template counts.
+            self.distinct.clear();
+            self.first_of.clear();
+            for (x, &i) in self.order[k..l].iter().enumerate() {
+                match self.distinct.last_mut() {
+                    Some(d) if d.0 == g[i].umi => d.1 += 1,
+                    _ => {
+                        self.distinct.push((g[i].umi, 1));
+                        self.first_of.push(k + x);
+                    }
+                }
+            }
+            self.first_of.push(l);
+            let roots = directional_families(&self.distinct);
+            for (r, &root) in roots.iter().enumerate() {
+                if root != r {
+                    continue;
+                }
+                self.members.clear();
+                let mut templates = 0u32;
+                for (u, _) in roots.iter().enumerate().filter(|&(_, &x)| x == r) {
+                    for &i in &self.order[self.first_of[u]..self.first_of[u + 1]] {
+                        let t = &g[i];
+                        for &rd in &t.reads[..usize::from(t.n)] {
+                            self.members.push(Member {
+                                read: rd,
+                                template: templates,
+                                strand: if sp == 2 { u8::from(!t.top) } else { 0 },
+                            });
+                        }
+                        templates += 1;
+                    }
+                }
+                self.consensus.add_family(
+                    &mut self.sinks,
+                    &self.arena,
+                    &self.members,
+                    templates,
+                    None,
+                    rules,
+                );
+                bump(&mut self.family_sizes[shard], templates as usize);
+            }
+            k = l;
+        }
+    }
+}
+
+fn bump(hist: &mut Vec<u64>, size: usize) {
+    let i = size.min(MAX_FAMILY_BIN);
+    if hist.len() <= i {
+        hist.resize(i + 1, 0);
+    }
+    hist[i] += 1;
+}
+
+/// Add `src` into `dst` (pooling tiers).
+pub fn merge_position(dst: &mut PositionCounts, src: &PositionCounts) {
+    for (d, s) in dst.bases.iter_mut().zip(&src.bases) {
+        d.merge(s);
+    }
+    dst.del_span += src.del_span;
+    for (k, s) in &src.indels {
+        dst.indel_mut(k).merge(s);
+    }
+}
+
+/// Count the shards `ranges` of contig `tid` in UMI mode (see the module
+/// docs). Reads flagged as duplicates are used: they are family members.
+pub fn count_batch_umi(
+    reader: &mut bam::IndexedReader,
+    path: &Path,
+    tid: u32,
+    ranges: &[(u64, u64)],
+    window: &RefWindow,
+    f: &ReadFilter,
+    cfg: &UmiConfig,
+) -> Result<Vec<SampleShard>> {
+    let mut f = f.clone();
+    f.keep_duplicates = true;
+    let f = &f;
+    let mut reads = vec![ReadCounters::default(); ranges.len()];
+    let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
+        return Ok(Vec::new());
+    };
+    let (lo, hi) = (first.0 as i64, last.1 as i64);
+    let keep = Ranges(ranges.iter().map(|&(s, e)| (s as i64, e as i64)).collect());
+    reader.fetch((tid, lo, hi)).map_err(|e| {
+        Error::hts(
+            format!("{}: fetching tid {tid}:{lo}-{hi}", path.display()),
+            e,
+        )
+    })?;
+    let mut win = Window::new(cfg, ranges);
+    let mut rec = Record::new();
+    let mut waiting = RecordRoom::default();
+    let mut spare: Vec<Record> = Vec::new();
+    let mut stale: Vec<u64> = Vec::new();
+    let mut last_pos = i64::MIN;
+    let mut last_sweep = i64::MIN;
+    let mut shard_of_read = 0usize;
+
+    while let Some(res) = reader.read(&mut rec) {
+        res.map_err(|e| {
+            Error::bad_input(
+                path,
+                format!("cannot read a record after position {} ({e}): the file is truncated or corrupt", last_pos + 1),
+                "re-create the BAM/CRAM and its index",
+            )
+        })?;
+        let pos = rec.pos();
+        if pos < last_pos {
+            return Err(Error::bad_input(
+                path,
+                format!(
+                    "record at position {} follows one at {}: not coordinate-sorted",
+                    pos + 1,
+                    last_pos + 1
+                ),
+                "run `samtools sort` and `samtools index`",
+            ));
+        }
+        last_pos = pos;
+        let end = pos + reference_span(rec.raw_cigar());
+        if !keep.overlaps(pos, end.max(pos + 1)) {
+            continue;
+        }
+        while shard_of_read + 1 < ranges.len() && ranges[shard_of_read + 1].0 as i64 <= pos {
+            shard_of_read += 1;
+        }
+        let rc = &mut reads[shard_of_read];
+        rc.seen += 1;
+        if let Err(why) = check_flags(&rec, f) {
+            rc.reject(why);
+            continue;
+        }
+        let (aligned, indel_bases, indel_events) = cigar_stats(rec.raw_cigar());
+        if too_many_mismatches(nm_tag(&rec), aligned, indel_bases, indel_events, f) {
+            rc.reject(Rejection::TooManyMismatches);
+            continue;
+        }
+        rc.used += 1;
+        let flags = rec.flags();
+        rc.improper_pair_kept += u64::from(is_improper(flags));
+
+        if pos > last_sweep + 256 {
+            last_sweep = pos;
+            // Parked reads whose mate should have come by now come alone.
+            stale.clear();
+            stale.extend(
+                waiting
+                    .iter()
+                    .filter(|(_, w)| w.mpos() < pos)
+                    .map(|(k, _)| *k),
+            );
+            stale.sort_unstable();
+            for k in &stale {
+                if let Some(w) = waiting.remove(k) {
+                    win.add(&w, None, window, &keep, f);
+                    spare.push(w);
+                }
+            }
+            win.flush(Some(pos - SLACK));
+        }
+
+        let mate_here =
+            flags & PAIRED != 0 && flags & MATE_UNMAPPED == 0 && rec.mtid() == rec.tid();
+        if mate_here {
+            let key = name_hash(rec.qname());
+            let matched = waiting.get(&key).is_some_and(|w| {
+                w.qname() == rec.qname()
+                    && (w.flags() & READ1) != (flags & READ1)
+                    && w.mpos() == pos
+            });
+            if matched {
+                if let Some(w) = waiting.remove(&key) {
+                    win.add(&w, Some(&rec), window, &keep, f);
+                    spare.push(w);
+                }
+                continue;
+            }
+            if rec.mpos() >= pos && !waiting.contains_key(&key) {
+                let mut parked = spare.pop().unwrap_or_default();
+                std::mem::swap(&mut parked, &mut rec);
+                waiting.insert(key, parked);
+                continue;
+            }
+        }
+        win.add(&rec, None, window, &keep, f);
+    }
+    let mut rest: Vec<u64> = waiting.keys().copied().collect();
+    rest.sort_unstable();
+    for k in rest {
+        if let Some(w) = waiting.remove(&k) {
+            win.add(&w, None, window, &keep, f);
+        }
+    }
+    win.flush(None);
+
+    let [raw, single, duplex] = win.sinks;
+    let mut out = Vec::with_capacity(ranges.len());
+    for (i, ((((r, s), d), rc), fams)) in raw
+        .shards
+        .into_iter()
+        .zip(single.shards)
+        .zip(duplex.shards)
+        .zip(reads)
+        .zip(win.family_sizes)
+        .enumerate()
+    {
+        let tiers = [r, s, d];
+        let (start, end) = ranges[i];
+        let mut counts = ShardCounts::new(start, end);
+        for t in Tier::ALL.iter().filter(|t| **t >= cfg.min_tier) {
+            for (dst, src) in counts.positions.iter_mut().zip(&tiers[t.index()].positions) {
+                merge_position(dst, src);
+            }
+        }
+        out.push(SampleShard {
+            counts,
+            reads: rc,
+            umi: Some(Box::new(UmiShard {
+                tiers,
+                family_sizes: fams,
+            })),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,355 @@
+//! UMIs: where a read's UMI comes from, the evidence tiers, and the
+//! grouping of UMIs into families by directional adjacency (SPEC 2.3).
+//!
+//! METHOD: within one set of fragment coordinates, UMIs are counted (one
+//! count per template) and visited from the most to the least frequent
+//! (ties by sequence, so the result does not depend on input order). An
+//! unvisited UMI becomes a family root; a UMI `v` one mismatch away from a
+//! member `u` joins `u`'s family when `count(v) <= 2 * count(u) - 1` (the
+//! directional method of UMI-tools, Smith et al. 2017): a sequencing error
+//! in a UMI makes a rare neighbour of a common UMI, while two real
+//! molecules that happen to differ by one base have similar counts.
+
+use rust_htslib::bam::record::{Aux, Record};
+
+/// How much error correction a molecule's base has had.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, serde::Serialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    /// One read (or the two overlapping mates of one template): a family of
+    /// fewer than `--min-family` templates, or a fragment without a UMI.
+    Raw,
+    /// Single-strand consensus of `>= --min-family` templates of one strand.
+    Single,
+    /// Both strands' consensuses agree (dual UMIs).
+    Duplex,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 3] = [Tier::Raw, Tier::Single, Tier::Duplex];
+
+    /// Index into per-tier arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The name written to INFO/TIER and the metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Raw => "raw",
+            Tier::Single => "single",
+            Tier::Duplex => "duplex",
+        }
+    }
+}
+
+/// Validated UMI settings (present only in UMI mode).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UmiConfig {
+    /// Aux tag holding the UMI (`RX`).
+    #[serde(serialize_with = "tag_str")]
+    pub tag: [u8; 2],
+    /// Take the UMI from the read name's last `:`-field instead.
+    pub from_name: bool,
+    /// Templates a strand needs for a single-strand consensus.
+    pub min_family: u32,
+    /// Fraction of a strand's reads that must agree at a position.
+    pub min_agreement: f64,
+    /// Molecules of this tier or better are tested.
+    pub min_tier: Tier,
+}
+
+fn tag_str<S: serde::Serializer>(t: &[u8; 2], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(t))
+}
+
+/// Longest UMI kept (longer ones are cut; dual UMIs of 2x16 fit).
+pub const MAX_UMI: usize = 40;
+
+/// A UMI stored inline (no heap allocation per read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Umi {
+    len: u8,
+    b: [u8; MAX_UMI],
+}
+
+impl Default for Umi {
+    fn default() -> Self {
+        Umi {
+            len: 0,
+            b: [0; MAX_UMI],
+        }
+    }
+}
+
+impl Umi {
+    /// From bytes, upper-cased, cut at [`MAX_UMI`].
+    pub fn new(s: &[u8]) -> Umi {
+        let mut u = Umi::default();
+        let n = s.len().min(MAX_UMI);
+        for (d, &c) in u.b.iter_mut().zip(&s[..n]) {
+            *d = c.to_ascii_uppercase();
+        }
+        u.len = n as u8;
+        u
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.b[..usize::from(self.len)]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// A dual UMI `A-B` (one `-`).
+    pub fn is_dual(&self) -> bool {
+        self.as_bytes().contains(&b'-')
+    }
+
+    /// `A-B` → `B-A`; a single UMI is returned as it is.
+    pub fn swapped(&self) -> Umi {
+        let s = self.as_bytes();
+        match s.iter().position(|&c| c == b'-') {
+            Some(i) => {
+                let mut v = [0u8; MAX_UMI];
+                let (a, b) = (&s[..i], &s[i + 1..]);
+                v[..b.len()].copy_from_slice(b);
+                v[b.len()] = b'-';
+                v[b.len() + 1..s.len()].copy_from_slice(a);
+                Umi::new(&v[..s.len()])
+            }
+            None => *self,
+        }
+    }
+
+    /// The UMI as read on the top strand: a dual UMI `A-B` from a template
+    /// whose read 1 is on the bottom strand is `B-A` (read 1 reads the other
+    /// end of the molecule first), so both strands of one molecule get the
+    /// same canonical UMI.
+    pub fn canonical(&self, top: bool) -> Umi {
+        if top {
+            *self
+        } else {
+            self.swapped()
+        }
+    }
+}
+
+/// The read's UMI, if it has one.
+pub fn umi_of(rec: &Record, cfg: &UmiConfig) -> Option<Umi> {
+    if cfg.from_name {
+        let name = rec.qname();
+        let i = name.iter().rposition(|&c| c == b':')?;
+        let u = &name[i + 1..];
+        return (!u.is_empty()).then(|| Umi::new(u));
+    }
+    match rec.aux(&cfg.tag) {
+        Ok(Aux::String(s)) if !s.is_empty() => Some(Umi::new(s.as_bytes())),
+        _ => None,
+    }
+}
+
+fn int_tag(rec: &Record, tag: &[u8]) -> Option<i64> {
+    match rec.aux(tag).ok()? {
+        Aux::U8(v) => Some(i64::from(v)),
+        Aux::U16(v) => Some(i64::from(v)),
+        Aux::U32(v) => Some(i64::from(v)),
+        Aux::I8(v) => Some(i64::from(v)),
+        Aux::I16(v) => Some(i64::from(v)),
+        Aux::I32(v) => Some(i64::from(v)),
+        _ => None,
+    }
+}
+
+/// A read already made by a consensus caller (fgbio's `cD` depth tag, with
+/// `aD`/`bD` per-strand depths for duplex consensus reads): its tier, or
+/// `None` for an ordinary read.
+///
+/// METHOD: a duplex consensus read with both strands present (`aD` and
+/// `bD` >= 1) is [`Tier::Duplex`]; otherwise a consensus of
+/// `>= min_family` reads (`cD`) is [`Tier::Single`], fewer is
+/// [`Tier::Raw`]. `cM`/`cE` (minimum depth, error rate) are not needed.
+pub fn consensus_tier(rec: &Record, min_family: u32) -> Option<Tier> {
+    let depth = int_tag(rec, b"cD")?;
+    let a = int_tag(rec, b"aD").unwrap_or(0);
+    let b = int_tag(rec, b"bD").unwrap_or(0);
+    Some(if a >= 1 && b >= 1 {
+        Tier::Duplex
+    } else if depth >= i64::from(min_family) {
+        Tier::Single
+    } else {
+        Tier::Raw
+    })
+}
+
+/// Reads looked at to detect UMIs.
+const DETECT_READS: usize = 1000;
+
+/// Does the input carry UMIs (the tag, or fgbio consensus tags) on its
+/// first reads?
+fn has_umis(
+    input: &super::bam::AlignmentInput,
+    reference: &crate::reference::Reference,
+    tag: &[u8; 2],
+) -> crate::Result<bool> {
+    use rust_htslib::bam::Read;
+    let mut r = input.reader(reference)?;
+    r.fetch(rust_htslib::bam::FetchDefinition::All)
+        .map_err(|e| crate::Error::hts(format!("{}: reading", input.path.display()), e))?;
+    let mut rec = Record::new();
+    let mut n = 0;
+    while let Some(Ok(())) = r.read(&mut rec) {
+        if rec.aux(tag).is_ok() || rec.aux(b"cD").is_ok() {
+            return Ok(true);
+        }
+        n += 1;
+        if n >= DETECT_READS {
+            break;
+        }
+    }
+    Ok(false)
+}
+
+/// UMI mode from the command line and the inputs: `None` for fragment mode
+/// (`--no-umi`, or no input has UMIs on its first reads).
+pub fn resolve(
+    a: &crate::cli::UmiArgs,
+    inputs: &[super::bam::AlignmentInput],
+    reference: &crate::reference::Reference,
+) -> crate::Result<Option<UmiConfig>> {
+    let usage = |m: String| crate::Error::Usage(m);
+    let tag: [u8; 2] = a
+        .umi_tag
+        .as_bytes()
+        .try_into()
+        .map_err(|_| usage(format!("--umi-tag {:?} must be two characters", a.umi_tag)))?;
+    if !(a.min_agreement > 0.5 && a.min_agreement <= 1.0) {
+        return Err(usage("--min-agreement must be in (0.5, 1]".into()));
+    }
+    if a.min_family == 0 {
+        return Err(usage("--min-family must be at least 1".into()));
+    }
+    if a.no_umi {
+        return Ok(None);
+    }
+    let mut found = a.umi_from_name;
+    for i in inputs {
+        if found {
+            break;
+        }
+        found = has_umis(i, reference, &tag)?;
+    }
+    if !found {
+        if a.min_tier.is_some_and(|t| t > Tier::Raw) {
+            return Err(usage(format!(
+                "--min-tier needs UMIs, and the first reads carry no {} tag",
+                a.umi_tag
+            )));
+        }
+        return Ok(None);
+    }
+    Ok(Some(UmiConfig {
+        tag,
+        from_name: a.umi_from_name,
+        min_family: a.min_family,
+        min_agreement: a.min_agreement,
+        min_tier: a.min_tier.unwrap_or(Tier::Single),
+    }))
+}
+
+fn one_mismatch(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).filter(|(x, y)| x != y).count() == 1
+}
+
+/// Directional adjacency: `umis` are distinct UMIs with their template
+/// counts. Returns, for each input, the index of its family's root
+/// (itself for a root). Deterministic for any input order.
+pub fn directional_families(umis: &[(Umi, u32)]) -> Vec<usize> {
+    let n = umis.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&i, &j| {
+        umis[j]
+            .1
+            .cmp(&umis[i].1)
+            .then_with(|| umis[i].0.cmp(&umis[j].0))
+    });
+    let mut root = vec![usize::MAX; n];
+    let mut stack = Vec::new();
+    for &r in &order {
+        if root[r] != usize::MAX {
+            continue;
+        }
+        root[r] = r;
+        stack.push(r);
+        while let Some(u) = stack.pop() {
+            let limit = 2 * u64::from(umis[u].1) - 1;
+            for &v in &order {
+                if root[v] == usize::MAX
+                    && u64::from(umis[v].1) <= limit
+                    && one_mismatch(umis[u].0.as_bytes(), umis[v].0.as_bytes())
+                {
+                    root[v] = r;
+                    stack.push(v);
+                }
+            }
+        }
+    }
+    root
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Umi {
+        Umi::new(s.as_bytes())
+    }
+
+    #[test]
+    fn directional_adjacency_absorbs_rare_neighbours_only() {
+        // AAAA (100) absorbs AAAT (3) and, through it, AATT (1).
+        let umis = [
+            (u("AAAT"), 3),
+            (u("AAAA"), 100),
+            (u("AATT"), 1),
+            (u("CCCC"), 5),
+            (u("CCCG"), 11),
+        ];
+        let r = directional_families(&umis);
+        assert_eq!(r[0], 1);
+        assert_eq!(r[1], 1);
+        assert_eq!(r[2], 1, "chained through AAAT");
+        // CCCG (11) is more than 2*5-1 = 9: CCCC cannot absorb it, but
+        // CCCG, visited first, absorbs CCCC (5 <= 21).
+        assert_eq!(r[4], 4);
+        assert_eq!(r[3], 4);
+        // Two equally common neighbours: 10 <= 2*10-1, so they merge.
+        let r = directional_families(&[(u("GGGG"), 10), (u("GGGA"), 10)]);
+        assert_eq!(r[0], r[1]);
+        // The chain stops at a neighbour with more than 2n-1: AAAT (3),
+        // absorbed by AAAA, cannot absorb AATT (6 > 5).
+        let r = directional_families(&[(u("AAAA"), 10), (u("AAAT"), 3), (u("AATT"), 6)]);
+        assert_eq!(r, vec![0, 0, 2]);
+        // Input order does not matter.
+        let a = directional_families(&[(u("ACGT"), 5), (u("ACGA"), 1)]);
+        let b = directional_families(&[(u("ACGA"), 1), (u("ACGT"), 5)]);
+        assert_eq!(a, vec![0, 0]);
+        assert_eq!(b, vec![1, 1]);
+    }
+
+    #[test]
+    fn dual_umis_pair_the_two_strands() {
+        let top = u("ACGT-TTGA");
+        let bottom = u("TTGA-ACGT");
+        assert_eq!(top.canonical(true), bottom.canonical(false));
+        assert_eq!(bottom.canonical(false).as_bytes(), b"ACGT-TTGA");
+        assert!(top.is_dual());
+        // Uneven halves and single UMIs.
+        assert_eq!(u("AC-GTA").swapped().as_bytes(), b"GTA-AC");
+        assert_eq!(u("ACGT").canonical(false), u("ACGT"));
+        assert_eq!(u("acgt").as_bytes(), b"ACGT");
+    }
+}
