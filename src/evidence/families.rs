@@ -24,8 +24,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// How far past a group's larger 5' end the stream must be before the group
-/// is complete (covers soft clips of reads in unusual orientations).
-pub const SLACK: i64 = 300;
+/// is complete. The read at that end is normally reverse, starting before
+/// it; the slack covers a short 5' soft clip on a forward read there (a
+/// longer one splits the family in two: fewer templates, never a wrong base).
+/// Kept small: the buffered reads are the memory of UMI mode.
+pub const SLACK: i64 = 24;
 /// Family sizes above this are counted in the last histogram bin.
 pub const MAX_FAMILY_BIN: usize = 100;
 
@@ -495,4 +498,194 @@ pub fn count_batch_umi(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::OverlapPolicy;
+    use crate::testing::{random_sequence, sam_to_bam, write_fasta};
+
+    fn filter() -> ReadFilter {
+        ReadFilter {
+            min_mapq: 20,
+            min_bq: 20,
+            keep_duplicates: false,
+            keep_supplementary: false,
+            drop_improper: false,
+            max_mismatch_per_100: 8.0,
+            min_dist_end: 0,
+            overlap: OverlapPolicy::Merge,
+        }
+    }
+
+    fn cfg() -> UmiConfig {
+        UmiConfig {
+            tag: *b"RX",
+            from_name: false,
+            min_family: 2,
+            min_agreement: 0.9,
+            min_tier: Tier::Single,
+        }
+    }
+
+    fn sub(reference: &str, pos1: usize, len: usize, alt: Option<(usize, char)>) -> String {
+        let mut s: Vec<char> = reference[pos1 - 1..pos1 - 1 + len].chars().collect();
+        if let Some((p, b)) = alt.filter(|&(p, _)| p >= pos1 && p < pos1 + len) {
+            s[p - pos1] = b;
+        }
+        s.into_iter().collect()
+    }
+
+    /// One template as two SAM lines: fragment 11..=90 read as 2x50 (mates
+    /// overlap on 41..=60); `top`: read 1 forward at 11, else read 1 reverse.
+    fn template(
+        name: &str,
+        reference: &str,
+        umi: &str,
+        top: bool,
+        alt: Option<(usize, char)>,
+        tags: &str,
+    ) -> [(usize, String); 2] {
+        let q = "I".repeat(50);
+        let (f1, f2) = if top { (99, 147) } else { (163, 83) };
+        [
+            (
+                11,
+                format!(
+                    "{name}\t{f1}\tc1\t11\t60\t50M\t=\t41\t80\t{}\t{q}\tRX:Z:{umi}{tags}",
+                    sub(reference, 11, 50, alt)
+                ),
+            ),
+            (
+                41,
+                format!(
+                    "{name}\t{f2}\tc1\t41\t60\t50M\t=\t11\t-80\t{}\t{q}\tRX:Z:{umi}{tags}",
+                    sub(reference, 41, 50, alt)
+                ),
+            ),
+        ]
+    }
+
+    fn run(lines: Vec<[(usize, String); 2]>, reference: &str, cfg: &UmiConfig) -> SampleShard {
+        let dir = tempfile::tempdir().unwrap();
+        let fa = write_fasta(dir.path(), "ref.fa", &[("c1", reference)]);
+        let mut recs: Vec<(usize, String)> = lines.into_iter().flatten().collect();
+        recs.sort_by_key(|r| r.0);
+        let mut sam = String::from("@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:c1\tLN:200\n");
+        for (_, l) in recs {
+            sam.push_str(&l);
+            sam.push('\n');
+        }
+        let bam_path = sam_to_bam(dir.path(), "umi", &sam);
+        let fasta = rust_htslib::faidx::Reader::from_path(&fa).unwrap();
+        let contig = crate::reference::Contig {
+            name: "c1".into(),
+            len: 200,
+        };
+        let window = RefWindow::fetch(&fasta, &contig, 0, 200).unwrap();
+        let mut reader = bam::IndexedReader::from_path(&bam_path).unwrap();
+        count_batch_umi(
+            &mut reader,
+            &bam_path,
+            0,
+            &[(0, 200)],
+            &window,
+            &filter(),
+            cfg,
+        )
+        .unwrap()
+        .remove(0)
+    }
+
+    fn alt_of(reference: &str, pos1: usize) -> char {
+        if &reference[pos1 - 1..pos1] == "T" {
+            'G'
+        } else {
+            'T'
+        }
+    }
+
+    #[test]
+    fn families_tiers_and_duplex_alt_counts() {
+        let reference = random_sequence(200, 3);
+        let a = alt_of(&reference, 30);
+        let alt = Some((30, a));
+        let mut t = Vec::new();
+        // Molecule 1: duplex, carries the alt; 2 top + 1 bottom templates,
+        // one top UMI with a sequencing error (merged by adjacency).
+        t.push(template("m1a", &reference, "AAAA-CCCC", true, alt, ""));
+        t.push(template("m1b", &reference, "AAAT-CCCC", true, alt, ""));
+        t.push(template("m1c", &reference, "CCCC-AAAA", false, alt, ""));
+        // Molecule 2: top strand only, 3 templates, alt: single tier.
+        for n in ["m2a", "m2b", "m2c"] {
+            t.push(template(n, &reference, "GGGG-TTTT", true, alt, ""));
+        }
+        // Molecule 3: duplex, reference.
+        t.push(template("m3a", &reference, "ACAC-GTGT", true, None, ""));
+        t.push(template("m3b", &reference, "GTGT-ACAC", false, None, ""));
+        // Molecule 4: one template: raw.
+        t.push(template("m4a", &reference, "TTTT-GGGA", true, None, ""));
+        // Molecule 5: strands disagree: no base at 30.
+        t.push(template("m5a", &reference, "CATG-CATG", true, alt, ""));
+        t.push(template("m5b", &reference, "CATG-CATG", false, None, ""));
+        let s = run(t, &reference, &cfg());
+        let u = s.umi.as_ref().unwrap();
+        let i = alt_index(a);
+        let at = |tier: Tier| &u.tiers[tier.index()].positions[29];
+        assert_eq!(at(Tier::Duplex).bases[i].n, 1, "molecule 1");
+        assert_eq!(at(Tier::Duplex).depth(), 2, "molecules 1 and 3");
+        assert_eq!(at(Tier::Single).bases[i].n, 1, "molecule 2");
+        assert_eq!(at(Tier::Single).depth(), 1);
+        assert_eq!(at(Tier::Raw).depth(), 1, "molecule 4");
+        // Tested counts (single and better): molecules 1-3.
+        assert_eq!(s.counts.positions[29].depth(), 3);
+        assert_eq!(s.counts.positions[29].bases[i].n, 2);
+        // Elsewhere molecule 5 is a duplex too: 5 molecules, 5 families.
+        assert_eq!(
+            Tier::ALL
+                .iter()
+                .map(|t| u.tiers[t.index()].positions[19].depth())
+                .sum::<u32>(),
+            5
+        );
+        // Sizes: m4 (1); m3, m5 (2); m1, m2 (3).
+        assert_eq!(u.family_sizes, vec![0, 1, 2, 2]);
+    }
+
+    fn alt_index(b: char) -> usize {
+        crate::evidence::alleles::base_index(b as u8).unwrap()
+    }
+
+    #[test]
+    fn fgbio_consensus_reads_count_at_their_tier() {
+        let reference = random_sequence(200, 5);
+        let a = alt_of(&reference, 30);
+        let t = vec![
+            template(
+                "d",
+                &reference,
+                "AAAA-CCCC",
+                true,
+                Some((30, a)),
+                "\tcD:i:6\taD:i:4\tbD:i:2",
+            ),
+            template(
+                "s",
+                &reference,
+                "ACGT-ACGT",
+                true,
+                None,
+                "\tcD:i:3\tcM:i:3\tcE:f:0.01",
+            ),
+            template("r", &reference, "ACGT-ACGT", true, None, "\tcD:i:1"),
+        ];
+        let s = run(t, &reference, &cfg());
+        let u = s.umi.as_ref().unwrap();
+        let at = |tier: Tier| &u.tiers[tier.index()].positions[29];
+        assert_eq!(at(Tier::Duplex).bases[alt_index(a)].n, 1);
+        // Same UMI and coordinates, but consensus reads are never re-grouped.
+        assert_eq!(at(Tier::Single).depth(), 1);
+        assert_eq!(at(Tier::Raw).depth(), 1);
+    }
 }
