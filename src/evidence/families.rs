@@ -66,8 +66,15 @@ struct Tpl {
 
 struct Window<'a> {
     cfg: &'a UmiConfig,
+    window: &'a RefWindow,
+    keep: &'a Ranges,
+    f: &'a ReadFilter,
     groups: BTreeMap<Coords, Vec<Tpl>>,
-    arena: Vec<ReadObs>,
+    /// Buffered records (a few hundred bytes each; walked only when their
+    /// family is complete, so the window holds no per-base observations).
+    arena: Vec<Record>,
+    /// One family's walked reads, reused.
+    walked: Vec<ReadObs>,
     free: Vec<u32>,
     spare_groups: Vec<Vec<Tpl>>,
     consensus: Consensus,
@@ -108,7 +115,13 @@ fn is_read1(flags: u16) -> bool {
 }
 
 impl<'a> Window<'a> {
-    fn new(cfg: &'a UmiConfig, ranges: &[(u64, u64)]) -> Self {
+    fn new(
+        cfg: &'a UmiConfig,
+        ranges: &[(u64, u64)],
+        window: &'a RefWindow,
+        keep: &'a Ranges,
+        f: &'a ReadFilter,
+    ) -> Self {
         let sinks = [
             BatchCounts::new(ranges.iter().copied()),
             BatchCounts::new(ranges.iter().copied()),
@@ -116,8 +129,12 @@ impl<'a> Window<'a> {
         ];
         Window {
             cfg,
+            window,
+            keep,
+            f,
             groups: BTreeMap::new(),
             arena: Vec::new(),
+            walked: Vec::new(),
             free: Vec::new(),
             spare_groups: Vec::new(),
             consensus: Consensus::default(),
@@ -135,39 +152,37 @@ impl<'a> Window<'a> {
         match self.free.pop() {
             Some(i) => i,
             None => {
-                self.arena.push(ReadObs::default());
+                self.arena.push(Record::new());
                 (self.arena.len() - 1) as u32
             }
         }
     }
 
-    /// Add a template: both mates, or one read whose mate is not here.
-    fn add(
-        &mut self,
-        a: &Record,
-        b: Option<&Record>,
-        window: &RefWindow,
-        keep: &Ranges,
-        f: &ReadFilter,
-    ) {
-        let ra = self.slot();
-        self.arena[ra as usize].walk(a, window, keep, f);
-        let mut reads = [ra, ra];
-        let mut n = 1;
+    /// Add a template: both mates, or one read whose mate is not here. The
+    /// records are swapped into the window (the caller gets spent records
+    /// back to refill).
+    fn add(&mut self, a: &mut Record, b: Option<&mut Record>) {
         let (a5, arev) = five_prime(a);
         let a1 = is_read1(a.flags());
+        let forced = consensus_tier(a, self.cfg.min_family);
+        let umi = umi_of(a, self.cfg);
+        let (mpos, mrev) = (a.mpos(), a.flags() & MATE_REVERSE != 0);
+        let ra = self.slot();
+        std::mem::swap(&mut self.arena[ra as usize], a);
+        let mut reads = [ra, ra];
+        let mut n = 1;
         let (b5, brev, partial) = match b {
             Some(b) => {
+                let (p, r) = five_prime(b);
                 let rb = self.slot();
-                self.arena[rb as usize].walk(b, window, keep, f);
+                std::mem::swap(&mut self.arena[rb as usize], b);
                 reads[1] = rb;
                 n = 2;
-                let (p, r) = five_prime(b);
                 (p, r, 0u8)
             }
             // The mate's 5' end is not known without it: its position
             // stands in, and the key says so.
-            None => (a.mpos(), a.flags() & MATE_REVERSE != 0, 4u8),
+            None => (mpos, mrev, 4u8),
         };
         let a_first = (a5, arev) <= (b5, brev);
         let (lo, lo_rev, hi, hi_rev) = if a_first {
@@ -177,8 +192,6 @@ impl<'a> Window<'a> {
         };
         // Read 1 at the smaller 5' end: the top strand.
         let top = a_first == a1;
-        let forced = consensus_tier(a, self.cfg.min_family);
-        let umi = umi_of(a, self.cfg);
         let solo = forced.is_some() || umi.is_none();
         let umi = umi.map_or(Umi::default(), |u| {
             if u.is_dual() {
@@ -222,6 +235,19 @@ impl<'a> Window<'a> {
         }
     }
 
+    /// Walk a family's records (`members[..].read` index the arena) into
+    /// `walked`, re-pointing the members at their walked reads.
+    fn walk_members(&mut self) {
+        if self.walked.len() < self.members.len() {
+            self.walked
+                .resize_with(self.members.len(), ReadObs::default);
+        }
+        for (i, m) in self.members.iter_mut().enumerate() {
+            self.walked[i].walk(&self.arena[m.read as usize], self.window, self.keep, self.f);
+            m.read = i as u32;
+        }
+    }
+
     fn count_group(&mut self, lo5: i64, g: &[Tpl]) {
         let rules = Rules {
             min_family: self.cfg.min_family,
@@ -241,9 +267,10 @@ impl<'a> Window<'a> {
                     strand: 0,
                 });
             }
+            self.walk_members();
             self.consensus.add_family(
                 &mut self.sinks,
-                &self.arena,
+                &self.walked,
                 &self.members,
                 1,
                 t.forced,
@@ -303,9 +330,10 @@ impl<'a> Window<'a> {
                         templates += 1;
                     }
                 }
+                self.walk_members();
                 self.consensus.add_family(
                     &mut self.sinks,
-                    &self.arena,
+                    &self.walked,
                     &self.members,
                     templates,
                     None,
@@ -363,7 +391,7 @@ pub fn count_batch_umi(
             e,
         )
     })?;
-    let mut win = Window::new(cfg, ranges);
+    let mut win = Window::new(cfg, ranges, window, &keep, f);
     let mut rec = Record::new();
     let mut waiting = RecordRoom::default();
     let mut spare: Vec<Record> = Vec::new();
@@ -427,13 +455,14 @@ pub fn count_batch_umi(
             );
             stale.sort_unstable();
             for k in &stale {
-                if let Some(w) = waiting.remove(k) {
-                    win.add(&w, None, window, &keep, f);
+                if let Some(mut w) = waiting.remove(k) {
+                    win.add(&mut w, None);
                     spare.push(w);
                 }
             }
-            win.flush(Some(pos - SLACK));
         }
+        // Cheap when nothing is complete (one look at the first group).
+        win.flush(Some(pos - SLACK));
 
         let mate_here =
             flags & PAIRED != 0 && flags & MATE_UNMAPPED == 0 && rec.mtid() == rec.tid();
@@ -445,8 +474,8 @@ pub fn count_batch_umi(
                     && w.mpos() == pos
             });
             if matched {
-                if let Some(w) = waiting.remove(&key) {
-                    win.add(&w, Some(&rec), window, &keep, f);
+                if let Some(mut w) = waiting.remove(&key) {
+                    win.add(&mut w, Some(&mut rec));
                     spare.push(w);
                 }
                 continue;
@@ -458,13 +487,13 @@ pub fn count_batch_umi(
                 continue;
             }
         }
-        win.add(&rec, None, window, &keep, f);
+        win.add(&mut rec, None);
     }
     let mut rest: Vec<u64> = waiting.keys().copied().collect();
     rest.sort_unstable();
     for k in rest {
-        if let Some(w) = waiting.remove(&k) {
-            win.add(&w, None, window, &keep, f);
+        if let Some(mut w) = waiting.remove(&k) {
+            win.add(&mut w, None);
         }
     }
     win.flush(None);
