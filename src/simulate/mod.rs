@@ -111,7 +111,12 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     let tumor = write_sample(sample::SampleKind::Tumor, "sample.bam", &p.sample_name)?;
     files.extend(["sample.bam".to_string(), "sample.bam.bai".to_string()]);
 
-    let text = vcf_out::truth_vcf_text(&g, &variants, &tumor.variant_counts);
+    let text = vcf_out::truth_vcf_text(
+        &g,
+        &variants,
+        &tumor.variant_counts,
+        p.duplex.then_some(tumor.variant_duplex_alt.as_slice()),
+    );
     vcf_out::write_vcf_gz(&path("truth.vcf.gz"), &text)?;
     files.extend(["truth.vcf.gz".to_string(), "truth.vcf.gz.tbi".to_string()]);
 

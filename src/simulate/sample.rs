@@ -21,6 +21,9 @@ pub struct SampleStats {
     /// Per truth variant (same order): unique molecules whose reads span the
     /// variant, and how many of those carry it.
     pub variant_counts: Vec<(u32, u32)>,
+    /// Per truth variant: molecules carrying it whose reads span it on both
+    /// strands (a top- and a bottom-strand PCR copy): the duplex molecules.
+    pub variant_duplex_alt: Vec<u32>,
 }
 
 /// What one sample's simulation produced, reads included.
@@ -35,6 +38,9 @@ pub struct SampleReads {
     /// Per truth variant (same order): unique molecules whose reads span the
     /// variant, and how many of those carry it.
     pub variant_counts: Vec<(u32, u32)>,
+    /// Per truth variant: molecules carrying it whose reads span it on both
+    /// strands (a top- and a bottom-strand PCR copy): the duplex molecules.
+    pub variant_duplex_alt: Vec<u32>,
 }
 
 /// Which variants a sample can carry.
@@ -79,6 +85,7 @@ pub fn stream_sample(
     };
     let mut stats = SampleStats {
         variant_counts: vec![(0, 0); variants.len()],
+        variant_duplex_alt: vec![0; variants.len()],
         ..Default::default()
     };
     let add = |stats: &mut SampleStats, out: &TargetOut| {
@@ -87,6 +94,9 @@ pub fn stream_sample(
         for (acc, c) in stats.variant_counts.iter_mut().zip(&out.3) {
             acc.0 += c.0;
             acc.1 += c.1;
+        }
+        for (acc, c) in stats.variant_duplex_alt.iter_mut().zip(&out.4) {
+            *acc += c;
         }
     };
     let indexed = || targets.iter().enumerate();
@@ -146,6 +156,7 @@ pub fn simulate_sample(
         molecules: stats.molecules,
         pairs: stats.pairs,
         variant_counts: stats.variant_counts,
+        variant_duplex_alt: stats.variant_duplex_alt,
     }
 }
 
@@ -210,7 +221,7 @@ fn mapq(g: &Genome, tid: usize, pos: u64, end: u64) -> u8 {
     (10 * g.paralog_differences(dup, copy, pos, end)).min(60) as u8
 }
 
-type TargetOut = (Vec<SimRead>, u64, u64, Vec<(u32, u32)>);
+type TargetOut = (Vec<SimRead>, u64, u64, Vec<(u32, u32)>, Vec<u32>);
 
 fn simulate_target(
     p: &SimParams,
@@ -226,6 +237,7 @@ fn simulate_target(
     let mut reads = Vec::new();
     let mut pairs = 0u64;
     let mut counts = vec![(0u32, 0u32); variants.len()];
+    let mut duplex_alt = vec![0u32; variants.len()];
     for m in 0..n_mol {
         let len = fragment_length(&mut rng, p);
         let lo = (t.start + 1).saturating_sub(u64::from(len));
@@ -279,6 +291,8 @@ fn simulate_target(
             (String::new(), String::new())
         };
         let copies = pcr_family(&mut rng, p, &cols);
+        // Which strands' copies span each carried variant.
+        let mut strands = vec![[false; 2]; present.len()];
         for (k, copy) in copies.iter().enumerate() {
             let umi = if p.umi_len == 0 {
                 None
@@ -312,11 +326,21 @@ fn simulate_target(
             if k == 0 && place_tid == tid {
                 count_variants(&pair, variants, tid, &present, &mut counts);
             }
+            for (j, (_, v)) in present.iter().enumerate() {
+                if spans(&pair, v) {
+                    strands[j][usize::from(!copy.top)] = true;
+                }
+            }
             pairs += 1;
             reads.extend(pair);
         }
+        if place_tid == tid {
+            for (j, (vi, _)) in present.iter().enumerate() {
+                duplex_alt[*vi] += u32::from(strands[j] == [true, true]);
+            }
+        }
     }
-    (reads, n_mol, pairs, counts)
+    (reads, n_mol, pairs, counts, duplex_alt)
 }
 
 /// Unique-molecule depth and alt count at each truth variant spanned by a read.
@@ -331,20 +355,24 @@ fn count_variants(
         if v.tid != tid {
             continue;
         }
-        let (s, e) = match v.kind() {
-            Kind::Snv => (v.pos0, v.end()),
-            // Indels: the anchor and the base after the event must be read.
-            _ => (v.pos0, v.end() + 1),
-        };
-        let spanned = pair.iter().any(|r| {
-            let (a, b) = (r.pos as u64, r.end as u64);
-            a <= s && b >= e
-        });
-        if spanned {
+        if spans(pair, v) {
             counts[vi].0 += 1;
             if present.iter().any(|x| x.0 == vi) {
                 counts[vi].1 += 1;
             }
         }
     }
+}
+
+/// Does a read of the pair span the variant (anchor and next base for indels)?
+fn spans(pair: &[SimRead; 2], v: &Variant) -> bool {
+    let (s, e) = match v.kind() {
+        Kind::Snv => (v.pos0, v.end()),
+        // Indels: the anchor and the base after the event must be read.
+        _ => (v.pos0, v.end() + 1),
+    };
+    pair.iter().any(|r| {
+        let (a, b) = (r.pos as u64, r.end as u64);
+        a <= s && b >= e
+    })
 }

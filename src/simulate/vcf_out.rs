@@ -8,8 +8,14 @@ use std::io::Write;
 use std::path::Path;
 
 /// The truth VCF text (header and sorted records). `counts` are the
-/// realised (spanning, alt) unique-molecule counts in `sample.bam`.
-pub fn truth_vcf_text(g: &Genome, variants: &[Variant], counts: &[(u32, u32)]) -> String {
+/// realised (spanning, alt) unique-molecule counts in `sample.bam`;
+/// `duplex_alt`, with `--duplex` only, the duplex molecules carrying each.
+pub fn truth_vcf_text(
+    g: &Genome,
+    variants: &[Variant],
+    counts: &[(u32, u32)],
+    duplex_alt: Option<&[u32]>,
+) -> String {
     let mut s = String::new();
     s.push_str("##fileformat=VCFv4.3\n");
     s.push_str(&format!(
@@ -37,6 +43,10 @@ pub fn truth_vcf_text(g: &Genome, variants: &[Variant], counts: &[(u32, u32)]) -
         s.push_str(line);
         s.push('\n');
     }
+    if duplex_alt.is_some() {
+        s.push_str(r#"##INFO=<ID=DUPALT,Number=1,Type=Integer,Description="Molecules carrying the alt whose reads span it on both strands (a top- and a bottom-strand PCR copy): duplex molecules">"#);
+        s.push('\n');
+    }
     s.push_str("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
     for (i, v) in variants.iter().enumerate() {
         let (origin, extra) = match v.origin {
@@ -55,6 +65,9 @@ pub fn truth_vcf_text(g: &Genome, variants: &[Variant], counts: &[(u32, u32)]) -
             info.push_str(&format!(";HPLEN={}", v.hp_len));
         }
         info.push_str(&format!(";MOLDP={dp};MOLALT={alt}"));
+        if let Some(d) = duplex_alt {
+            info.push_str(&format!(";DUPALT={}", d.get(i).copied().unwrap_or(0)));
+        }
         s.push_str(&format!(
             "{}\t{}\tsim{}\t{}\t{}\t.\tPASS\t{}\n",
             g.contigs[v.tid].name,
