@@ -1,0 +1,68 @@
+// Call every sample over the panel, scattered into `num_chunks` chunks of
+// targets when num_chunks > 1 (sarek style: the chunk count travels in
+// meta.num_intervals, and groupKey tells groupTuple how many chunks to wait
+// for, so a sample's gather starts as soon as its own chunks are done).
+//
+// Scattering never changes a record: each sample's background model is
+// fitted once on the whole panel (CTDNA_BACKGROUND) and every chunk tests
+// against it with the whole panel's multiple-testing family (--shard I/N).
+
+include { CTDNA_BACKGROUND } from '../../../modules/local/ctdna/background/main'
+include { CTDNA_CALL       } from '../../../modules/local/ctdna/call/main'
+include { BCFTOOLS_CONCAT  } from '../../../modules/local/bcftools/concat/main'
+
+workflow CTDNA_SCATTER_CALL {
+    take:
+    ch_bams      // channel: [ val(meta), path(bam), path(bai) ]
+    ch_fasta     // value:   [ val(meta), path(fasta) ]
+    ch_fai       // value:   [ val(meta), path(fai) ]
+    ch_targets   // value:   [ val(meta), path(bed) ]
+    num_chunks   // integer: 1 = no scatter
+
+    main:
+    if (num_chunks > 1) {
+        CTDNA_BACKGROUND(ch_bams, ch_fasta, ch_fai, ch_targets)
+
+        ch_chunks = ch_bams
+            .join(CTDNA_BACKGROUND.out.background, failOnMismatch: true)
+            .combine(channel.of(1..num_chunks))
+            .map { meta, bam, bai, background, i ->
+                [meta + [interval: i, num_intervals: num_chunks], bam, bai, background]
+            }
+        CTDNA_CALL(ch_chunks, ch_fasta, ch_fai, ch_targets)
+
+        ch_gather = CTDNA_CALL.out.vcf
+            .join(CTDNA_CALL.out.tbi, failOnMismatch: true)
+            .map { meta, vcf, tbi ->
+                def sample = meta - meta.subMap(['interval'])
+                [groupKey(sample, meta.num_intervals), [meta.interval, vcf, tbi]]
+            }
+            .groupTuple()
+            .map { key, chunks ->
+                // bcftools concat needs chunks in panel order, 1..N
+                def ordered = chunks.sort { chunk -> chunk[0] }
+                [key.getGroupTarget(), ordered.collect { chunk -> chunk[1] }, ordered.collect { chunk -> chunk[2] }]
+            }
+        BCFTOOLS_CONCAT(ch_gather)
+
+        ch_vcf = BCFTOOLS_CONCAT.out.vcf
+        ch_tbi = BCFTOOLS_CONCAT.out.tbi
+        ch_metrics = CTDNA_BACKGROUND.out.metrics
+    }
+    else {
+        CTDNA_CALL(
+            ch_bams.map { meta, bam, bai -> [meta + [num_intervals: 1], bam, bai, []] },
+            ch_fasta,
+            ch_fai,
+            ch_targets,
+        )
+        ch_vcf = CTDNA_CALL.out.vcf
+        ch_tbi = CTDNA_CALL.out.tbi
+        ch_metrics = CTDNA_CALL.out.metrics
+    }
+
+    emit:
+    vcf     = ch_vcf       // channel: [ val(meta), path(vcf.gz) ]
+    tbi     = ch_tbi       // channel: [ val(meta), path(vcf.gz.tbi) ]
+    metrics = ch_metrics   // channel: [ val(meta), path(metrics.json) ], whole panel per sample
+}
