@@ -17,7 +17,7 @@ include { CTDNA_SCATTER_CALL } from './subworkflows/local/ctdna_scatter_call/mai
 
 workflow {
     main:
-    validateParams()
+    validateParams(params)
 
     def fasta = file(params.fasta, checkIfExists: true)
     def fai = file(params.fasta_fai ?: "${params.fasta}.fai", checkIfExists: true)
@@ -65,15 +65,15 @@ workflow {
         .collectFile(name: 'software_versions.yml', newLine: true, sort: true, storeDir: "${params.outdir}/pipeline_info")
 }
 
-def validateParams() {
-    def missing = ['input', 'fasta', 'targets'].findAll { name -> !params[name] }
+def validateParams(opts) {
+    def missing = ['input', 'fasta', 'targets'].findAll { name -> !opts[name] }
     if (missing) {
         error("ctdna: missing --${missing.join(', --')} (see workflows/nextflow/README.md, or run with -profile test)")
     }
-    if (!(params.scatter_count instanceof Integer) || params.scatter_count < 1) {
-        error("ctdna: --scatter_count must be a whole number >= 1, got '${params.scatter_count}'")
+    if (!(opts.scatter_count instanceof Integer) || opts.scatter_count < 1) {
+        error("ctdna: --scatter_count must be a whole number >= 1, got '${opts.scatter_count}'")
     }
-    if (params.build_pon) {
+    if (opts.build_pon) {
         error("ctdna: --build_pon needs `ctdna pon`, which ctdna does not have yet; run without it")
     }
 }

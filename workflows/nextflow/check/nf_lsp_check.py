@@ -34,6 +34,8 @@ import threading
 import time
 
 SKIP_DIRS = {".git", ".nextflow", "work", ".nf-test", "results"}
+# nf-test's own settings file is Groovy for nf-test, not a Nextflow config.
+SKIP_NAMES = {"nf-test.config"}
 SEVERITY = {1: "error", 2: "warning", 3: "info", 4: "hint"}
 
 
@@ -126,7 +128,8 @@ def nextflow_files(paths):
             continue
         for candidate in sorted(path.rglob("*")):
             parts = candidate.relative_to(path).parts
-            if candidate.suffix in (".nf", ".config") and not SKIP_DIRS.intersection(parts):
+            if (candidate.suffix in (".nf", ".config") and candidate.name not in SKIP_NAMES
+                    and not SKIP_DIRS.intersection(parts)):
                 found.append(candidate)
     return found
 
@@ -168,7 +171,8 @@ def collect(server, files, root, timeout, quiet_period):
     server.notify("initialized", {})
     server.notify(
         "workspace/didChangeConfiguration",
-        {"settings": {"nextflow": {"errorReportingMode": "warnings",
+        {"settings": {"nextflow": {"errorReportingMode": os.environ.get("NF_LSP_MODE", "paranoid"),
+                                   "typeChecking": os.environ.get("NF_LSP_TYPECHECK") == "1",
                                    "files": {"exclude": sorted(SKIP_DIRS)}}}},
     )
     for f in files:

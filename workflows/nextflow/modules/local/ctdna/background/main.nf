@@ -22,9 +22,6 @@ process CTDNA_BACKGROUND {
     tuple val(meta), path("*.metrics.json"), emit: metrics
     tuple val("${task.process}"), val('ctdna'), eval("ctdna --version | sed 's/^ctdna //'"), topic: versions, emit: versions_ctdna
 
-    when:
-    task.ext.when == null || task.ext.when
-
     script:
     def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: "${meta.id}"
