@@ -1,7 +1,30 @@
-//! `ctdna simulate`.
+//! `ctdna simulate`: validate the options, then write the synthetic data set.
+use crate::simulate::{params::SimParams, simulate};
 use crate::Result;
 
 /// Run the command.
-pub fn run(_args: &crate::cli::SimulateArgs) -> Result<()> {
-    Err(crate::Error::Runtime("not yet".into()))
+pub fn run(args: &crate::cli::SimulateArgs) -> Result<()> {
+    let p = SimParams::from_args(args)?;
+    if args.threads == Some(0) {
+        return Err(crate::Error::Usage(
+            "ctdna simulate: --threads must be at least 1".into(),
+        ));
+    }
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        pool = pool.num_threads(n);
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| crate::Error::Runtime(format!("cannot start worker threads: {e}")))?;
+    let s = pool.install(|| simulate(&p, &args.out_dir))?;
+    log::info!(
+        "wrote {} read pairs from {} molecules, {} somatic and {} germline truth variants to {}",
+        s.pairs,
+        s.molecules,
+        s.somatic_variants,
+        s.germline_variants,
+        args.out_dir.display()
+    );
+    Ok(())
 }

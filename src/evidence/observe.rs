@@ -37,6 +37,12 @@ pub struct Obs {
     pub kind: ObsKind,
     pub qual: u8,
     pub dist: u16,
+    /// Passes the base filters (quality, distance to a read end). Only
+    /// indels are kept when they fail: the mate-overlap logic must tell a
+    /// mate that shows the same indel with low quality (no evidence either
+    /// way) from a mate that does not show it (disagreement). Bases that
+    /// fail are simply left out, which already means "no evidence".
+    pub usable: bool,
 }
 
 /// A walked read: its observations inside the window of interest and what
@@ -92,6 +98,14 @@ impl ReadObs {
 
         let cigar = rec.raw_cigar();
         let seq = rec.seq();
+        if seq.is_empty() {
+            // SEQ `*`: an alignment without bases (valid SAM, e.g. samtools'
+            // `xx#minimal` fixture). It shows no allele (samtools prints its
+            // bases as `N`), and the CIGAR walk below would index past the
+            // empty sequence and quality arrays.
+            self.end = self.start + reference_span(cigar);
+            return;
+        }
         let quals = rec.qual();
         let no_quals = quals.first() == Some(&0xff);
         let qual_at = |q: usize| if no_quals { MISSING_QUAL } else { quals[q] };
@@ -130,6 +144,7 @@ impl ReadObs {
                             kind: ObsKind::Base(b as u8),
                             qual,
                             dist: dist_at(qi),
+                            usable: true,
                         });
                     }
                     rpos += len as i64;
@@ -169,6 +184,7 @@ impl ReadObs {
                                 kind: ObsKind::DelSpan,
                                 qual: 0,
                                 dist: 0,
+                                usable: true,
                             });
                         }
                     }
@@ -180,12 +196,13 @@ impl ReadObs {
                             before
                         };
                         let anchor = left_align_deletion(window, rpos - 1, len as i64);
-                        if qual >= f.min_bq && usable(q - 1) && anchor >= lo && anchor < hi {
+                        if anchor >= lo && anchor < hi {
                             self.obs.push(Obs {
                                 pos: anchor,
                                 kind: ObsKind::Del(len as u32),
                                 qual,
                                 dist: dist_at(q - 1),
+                                usable: qual >= f.min_bq && usable(q - 1),
                             });
                         }
                     }
@@ -231,7 +248,7 @@ impl ReadObs {
         }
         let qual = (qsum / len.max(1) as u32) as u8;
         let anchor = left_align_insertion(window, anchor, &mut self.ins[off..]);
-        if qual < f.min_bq || !anchor_usable || anchor < lo || anchor >= hi {
+        if anchor < lo || anchor >= hi {
             self.ins.truncate(off);
             return;
         }
@@ -243,6 +260,7 @@ impl ReadObs {
             },
             qual,
             dist,
+            usable: qual >= f.min_bq && anchor_usable,
         });
     }
 
@@ -265,6 +283,15 @@ fn event_key<'a>(o: &Obs, ins: &'a [u8]) -> (u8, u32, &'a [u8]) {
         ObsKind::Del(n) => (2, n, &[]),
         ObsKind::Ins { off, len } => (3, len, &ins[off as usize..(off + len) as usize]),
     }
+}
+
+/// Reference bases covered by a CIGAR (M, D, N, =, X).
+fn reference_span(cigar: &[u32]) -> i64 {
+    cigar
+        .iter()
+        .filter(|&&c| matches!(c & 0xf, 0 | 2 | 3 | 7 | 8))
+        .map(|&c| i64::from(c >> 4))
+        .sum()
 }
 
 /// Query positions of the first and last aligned (non-soft-clipped) base.
@@ -355,6 +382,39 @@ mod tests {
         // Cannot shift past the window start.
         let mut s = b"G".to_vec();
         assert_eq!(left_align_insertion(&w, 0, &mut s), 0);
+    }
+
+    #[test]
+    fn read_without_sequence_shows_nothing() {
+        use crate::cli::OverlapPolicy;
+        use rust_htslib::bam::record::{Cigar, CigarString};
+        // samtools' xx#minimal record a2: `5H0I10M0D5H`, SEQ and QUAL `*`.
+        let cigar = CigarString(vec![
+            Cigar::HardClip(5),
+            Cigar::Ins(0),
+            Cigar::Match(10),
+            Cigar::Del(0),
+            Cigar::HardClip(5),
+        ]);
+        let mut rec = Record::new();
+        rec.set(b"a2", Some(&cigar), b"", b"");
+        rec.set_tid(0);
+        rec.set_pos(3);
+        rec.set_flags(16);
+        let f = ReadFilter {
+            min_mapq: 0,
+            min_bq: 0,
+            keep_duplicates: false,
+            keep_supplementary: false,
+            drop_improper: false,
+            max_mismatch_per_100: 8.0,
+            min_dist_end: 0,
+            overlap: OverlapPolicy::Merge,
+        };
+        let mut r = ReadObs::default();
+        r.walk(&rec, &window("AAAAAAAAAATTTTTTTTTTCCCCC", 0), 0, 25, &f);
+        assert!(r.obs.is_empty());
+        assert_eq!((r.start, r.end, r.aligned), (3, 13, 0));
     }
 
     #[test]

@@ -281,4 +281,56 @@ B\t147\tc1\t31\t60\t50M\t=\t11\t-70\t{}\t{q}\n",
         assert_eq!(reads.overlapping_pairs, 0);
         assert_eq!(reads.used, 4);
     }
+
+    /// Both mates carry a 1 bp deletion; read 2's base after it is Q10,
+    /// below --min-bq 20. The fragment still counts once (bcftools'
+    /// indel-AD.1 fixture has four such fragments at 000000F:537).
+    #[test]
+    fn deletion_with_one_low_quality_mate_copy_still_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let reference = random_sequence(200, 11);
+        let fa = write_fasta(dir.path(), "ref.fa", &[("c1", &reference)]);
+        // Read 1: 11..=39, deletes 40, 41..=61. Read 2: 31..=39, deletes 40, 41..=81.
+        let r1 = format!("{}{}", &reference[10..39], &reference[40..61]);
+        let r2 = format!("{}{}", &reference[30..39], &reference[40..81]);
+        let q1 = "I".repeat(50);
+        let q2 = format!("{}+{}", "I".repeat(9), "I".repeat(40));
+        let sam = format!(
+            "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:c1\tLN:200\n\
+A\t99\tc1\t11\t60\t29M1D21M\t=\t31\t71\t{r1}\t{q1}\n\
+A\t147\tc1\t31\t60\t9M1D41M\t=\t11\t-71\t{r2}\t{q2}\n"
+        );
+        let bam_path = sam_to_bam(dir.path(), "pair", &sam);
+        let fasta = rust_htslib::faidx::Reader::from_path(&fa).unwrap();
+        let contig = crate::reference::Contig {
+            name: "c1".into(),
+            len: 200,
+        };
+        let window = RefWindow::fetch(&fasta, &contig, 0, 200).unwrap();
+        let deletions = |overlap| {
+            let mut reader = bam::IndexedReader::from_path(&bam_path).unwrap();
+            let s = count_shard(
+                &mut reader,
+                &bam_path,
+                0,
+                0,
+                200,
+                i64::MIN,
+                &window,
+                &filter(overlap),
+            )
+            .unwrap();
+            let n: u32 = s
+                .counts
+                .positions
+                .iter()
+                .flat_map(|p| p.indels.iter())
+                .map(|(_, st)| st.n)
+                .sum();
+            n
+        };
+        assert_eq!(deletions(OverlapPolicy::Merge), 1);
+        // Counted per read, only read 1's copy passes.
+        assert_eq!(deletions(OverlapPolicy::Independent), 1);
+    }
 }

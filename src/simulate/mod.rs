@@ -1,1 +1,146 @@
-//! Synthetic data.
+//! Synthetic data with known truth: `ctdna simulate`, and the scorer that
+//! measures calls against it.
+//!
+//! The simulation is a chain of small stages, each seeded from the run seed
+//! and its own label ([`rng::Rng::stream`]), so the same parameters always
+//! give the same bytes:
+//!
+//! ```text
+//! params     validated SimParams (refused before anything is written)
+//! genome     contigs: GC, homopolymers, STRs, near-duplicate segments
+//! panel      targets.bed, negatives.bed
+//! variants   somatic SNVs/indels at the chosen VAFs, germline het/hom
+//! fragments  cfDNA lengths, molecule columns, oxoG damage, PCR genealogy
+//! reads      read pairs: qualities, errors, CIGAR, NM, flags
+//! sample     all molecules of one sample over every target (rayon)
+//! bam_out / vcf_out   sample.bam(.bai), truth.vcf.gz(.tbi)
+//! score      calls VCF vs truth: per VAF bin and type, FP per Mb
+//! ```
+//!
+//! ```no_run
+//! use ctdna::simulate::{params::SimParams, simulate};
+//! let mut p = SimParams::default();
+//! p.seed = 7;
+//! let summary = simulate(&p, std::path::Path::new("sim-out")).unwrap();
+//! println!("{} read pairs", summary.pairs);
+//! ```
+
+pub mod bam_out;
+pub mod fragments;
+pub mod genome;
+pub mod panel;
+pub mod params;
+pub mod reads;
+pub mod rng;
+pub mod sample;
+pub mod score;
+pub mod variants;
+pub mod vcf_out;
+
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Counts of what was written, also stored in `manifest.json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Unique molecules in `sample.bam`.
+    pub molecules: u64,
+    /// Read pairs in `sample.bam` (all PCR copies).
+    pub pairs: u64,
+    /// Somatic truth variants.
+    pub somatic_variants: usize,
+    /// Germline truth variants.
+    pub germline_variants: usize,
+    /// Total target length (bp).
+    pub target_bp: u64,
+    /// Files written, relative to the output folder.
+    pub files: Vec<String>,
+}
+
+/// Everything `manifest.json` holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Program and version that wrote the data.
+    pub program: String,
+    /// Every parameter.
+    pub params: params::SimParams,
+    /// What was produced.
+    pub summary: Summary,
+}
+
+/// Run a whole simulation into `out_dir`. All generation that can fail on
+/// parameters happens before the folder is created or any file is written.
+pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
+    p.validate()?;
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(Error::bad_input(
+            out_dir,
+            "exists and is not a folder",
+            "choose another --out-dir",
+        ));
+    }
+    let g = genome::Genome::generate(p)?;
+    let targets = panel::place_targets(p, &g)?;
+    let variants = variants::generate(p, &g, &targets)?;
+
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    let mut files = Vec::new();
+    let path = |name: &str| out_dir.join(name);
+
+    g.write_fasta(&path("ref.fa"))?;
+    files.extend(["ref.fa".to_string(), "ref.fa.fai".to_string()]);
+
+    let tivs: Vec<(usize, u64, u64)> = targets.iter().map(|t| (t.tid, t.start, t.end)).collect();
+    panel::write_bed(&path("targets.bed"), &g, &tivs, true)?;
+    let spans: Vec<(usize, u64, u64)> = variants.iter().map(|v| (v.tid, v.pos0, v.end())).collect();
+    let neg = panel::negatives(&targets, &spans, 1);
+    panel::write_bed(&path("negatives.bed"), &g, &neg, false)?;
+    files.extend(["targets.bed".to_string(), "negatives.bed".to_string()]);
+
+    // The BAM first: the truth VCF reports the molecule counts it realised.
+    let cl = p.command_line();
+    let write_sample =
+        |kind: sample::SampleKind, file: &str, rg: &str| -> Result<sample::SampleStats> {
+            let h = bam_out::header(&g, rg, &cl);
+            let mut sink = bam_out::BamSink::create(&path(file), &h, rg, p.bam_compression)?;
+            let stats = sample::stream_sample(p, &g, &targets, &variants, kind, |r| sink.write(r))?;
+            sink.finish()?;
+            Ok(stats)
+        };
+    let tumor = write_sample(sample::SampleKind::Tumor, "sample.bam", &p.sample_name)?;
+    files.extend(["sample.bam".to_string(), "sample.bam.bai".to_string()]);
+
+    let text = vcf_out::truth_vcf_text(&g, &variants, &tumor.variant_counts);
+    vcf_out::write_vcf_gz(&path("truth.vcf.gz"), &text)?;
+    files.extend(["truth.vcf.gz".to_string(), "truth.vcf.gz.tbi".to_string()]);
+
+    for k in 1..=p.normals {
+        let name = format!("normal_{k}");
+        write_sample(sample::SampleKind::Normal(k), &format!("{name}.bam"), &name)?;
+        files.extend([format!("{name}.bam"), format!("{name}.bam.bai")]);
+    }
+    let summary_counts = (tumor.molecules, tumor.pairs);
+
+    files.push("manifest.json".into());
+    let summary = Summary {
+        molecules: summary_counts.0,
+        pairs: summary_counts.1,
+        somatic_variants: variants.iter().filter(|v| v.is_somatic()).count(),
+        germline_variants: variants.iter().filter(|v| !v.is_somatic()).count(),
+        target_bp: targets.iter().map(|t| t.len()).sum(),
+        files,
+    };
+    let manifest = Manifest {
+        program: format!("ctdna {}", env!("CARGO_PKG_VERSION")),
+        params: p.clone(),
+        summary: summary.clone(),
+    };
+    let json = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| Error::Runtime(format!("manifest.json: {e}")))?;
+    genome::write_file(&path("manifest.json"), format!("{json}\n").as_bytes())?;
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests;

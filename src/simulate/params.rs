@@ -1,0 +1,405 @@
+//! Validated simulation parameters (everything `manifest.json` records).
+
+use crate::cli::SimulateArgs;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Margin kept free at each contig end (beyond the longest fragment), bp.
+pub const EDGE_PAD: u64 = 100;
+
+/// Every knob of one simulation; built from [`SimulateArgs`] by
+/// [`SimParams::from_args`] and checked by [`SimParams::validate`].
+/// Field meanings are the CLI help texts (`ctdna simulate --help`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct SimParams {
+    pub seed: u64,
+    pub contigs: usize,
+    pub contig_len: u64,
+    pub gc: f64,
+    pub dup_segments: usize,
+    pub dup_len: u64,
+    pub dup_divergence: f64,
+    pub targets: usize,
+    pub target_min_len: u64,
+    pub target_max_len: u64,
+    pub paralog_targets: usize,
+    pub vafs: Vec<f64>,
+    pub snvs_per_vaf: usize,
+    pub indels_per_vaf: usize,
+    pub germline_snvs: usize,
+    pub germline_indels: usize,
+    pub depth: u32,
+    pub family_size: f64,
+    pub umi_len: usize,
+    pub duplex: bool,
+    pub mark_duplicates: bool,
+    pub frag_mode: u32,
+    pub frag_sd: f64,
+    pub dinucleosome_fraction: f64,
+    pub frag_min: u32,
+    pub frag_max: u32,
+    pub normals: usize,
+    #[serde(default = "default_bam_compression")]
+    pub bam_compression: u32,
+    pub sample_name: String,
+    pub read_len: u32,
+    pub pcr_error_rate: f64,
+    pub oxog_rate: f64,
+    pub hp_indel_rate: f64,
+    pub umi_error_rate: f64,
+    pub mismap_rate: f64,
+}
+
+impl Default for SimParams {
+    /// The CLI defaults (a unit test keeps the two in step).
+    fn default() -> Self {
+        SimParams {
+            seed: 1,
+            contigs: 3,
+            contig_len: 100_000,
+            gc: 0.41,
+            dup_segments: 3,
+            dup_len: 2000,
+            dup_divergence: 0.015,
+            targets: 20,
+            target_min_len: 150,
+            target_max_len: 250,
+            paralog_targets: 1,
+            vafs: vec![0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+            snvs_per_vaf: 4,
+            indels_per_vaf: 2,
+            germline_snvs: 4,
+            germline_indels: 1,
+            depth: 200,
+            family_size: 2.0,
+            umi_len: 8,
+            duplex: false,
+            mark_duplicates: false,
+            frag_mode: 167,
+            frag_sd: 15.0,
+            dinucleosome_fraction: 0.1,
+            frag_min: 60,
+            frag_max: 450,
+            normals: 0,
+            bam_compression: 6,
+            sample_name: "sample".into(),
+            read_len: 150,
+            pcr_error_rate: 5e-5,
+            oxog_rate: 5e-4,
+            hp_indel_rate: 5e-4,
+            umi_error_rate: 0.005,
+            mismap_rate: 0.1,
+        }
+    }
+}
+
+fn default_bam_compression() -> u32 {
+    6
+}
+
+fn usage(msg: String) -> Error {
+    Error::Usage(format!("ctdna simulate: {msg}"))
+}
+
+fn check_rate(name: &str, v: f64, max_inclusive: f64) -> Result<()> {
+    if !(0.0..=max_inclusive).contains(&v) || v.is_nan() {
+        return Err(usage(format!(
+            "--{name} {v} is outside [0, {max_inclusive}]"
+        )));
+    }
+    Ok(())
+}
+
+impl SimParams {
+    /// Copy the CLI values and validate them.
+    pub fn from_args(a: &SimulateArgs) -> Result<Self> {
+        let p = SimParams {
+            seed: a.seed,
+            contigs: a.contigs,
+            contig_len: a.contig_len,
+            gc: a.gc,
+            dup_segments: a.dup_segments,
+            dup_len: a.dup_len,
+            dup_divergence: a.dup_divergence,
+            targets: a.targets,
+            target_min_len: a.target_min_len,
+            target_max_len: a.target_max_len,
+            paralog_targets: a.paralog_targets,
+            vafs: a.vaf.clone(),
+            snvs_per_vaf: a.snvs_per_vaf,
+            indels_per_vaf: a.indels_per_vaf,
+            germline_snvs: a.germline_snvs,
+            germline_indels: a.germline_indels,
+            depth: a.depth,
+            family_size: a.family_size,
+            umi_len: a.umi_len,
+            duplex: a.duplex,
+            mark_duplicates: a.mark_duplicates,
+            frag_mode: a.frag_mode,
+            frag_sd: a.frag_sd,
+            dinucleosome_fraction: a.dinucleosome_fraction,
+            frag_min: a.frag_min,
+            frag_max: a.frag_max,
+            normals: a.normals,
+            bam_compression: a.bam_compression,
+            sample_name: a.sample_name.clone(),
+            read_len: a.read_len,
+            pcr_error_rate: a.pcr_error_rate,
+            oxog_rate: a.oxog_rate,
+            hp_indel_rate: a.hp_indel_rate,
+            umi_error_rate: a.umi_error_rate,
+            mismap_rate: a.mismap_rate,
+        };
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// Distance kept between a target and a contig end.
+    pub fn edge_margin(&self) -> u64 {
+        u64::from(self.frag_max) + EDGE_PAD
+    }
+
+    /// Refuse impossible or meaningless parameter sets, naming the option.
+    pub fn validate(&self) -> Result<()> {
+        for &v in &self.vafs {
+            if !(v > 0.0 && v < 1.0) {
+                return Err(usage(format!(
+                    "--vaf {v} is outside (0, 1); give allele fractions such as 0.005 for 0.5%"
+                )));
+            }
+        }
+        if self.vafs.is_empty() && self.snvs_per_vaf + self.indels_per_vaf > 0 {
+            return Err(usage("--vaf needs at least one value".into()));
+        }
+        if self.depth == 0 {
+            return Err(usage("--depth must be at least 1 molecule".into()));
+        }
+        if self.depth > 1_000_000 {
+            return Err(usage(format!("--depth {} is above 1,000,000", self.depth)));
+        }
+        if self.contigs == 0 || self.contigs > 1000 {
+            return Err(usage("--contigs must be between 1 and 1000".into()));
+        }
+        if self.targets == 0 {
+            return Err(usage("--targets must be at least 1".into()));
+        }
+        if self.target_min_len < 20 || self.target_min_len > self.target_max_len {
+            return Err(usage(format!(
+                "--target-min-len {} must be >= 20 and <= --target-max-len {}",
+                self.target_min_len, self.target_max_len
+            )));
+        }
+        let need = self.target_max_len + 2 * self.edge_margin();
+        if need > self.contig_len {
+            return Err(usage(format!(
+                "targets up to {} bp plus {} bp margins at each end do not fit in \
+                 --contig-len {}; use longer contigs or shorter targets",
+                self.target_max_len,
+                self.edge_margin(),
+                self.contig_len
+            )));
+        }
+        if !(self.gc > 0.0 && self.gc < 1.0) {
+            return Err(usage(format!("--gc {} is outside (0, 1)", self.gc)));
+        }
+        check_rate("dup-divergence", self.dup_divergence, 0.5)?;
+        if self.dup_segments > 0 && (self.dup_len < 200 || 4 * self.dup_len > self.contig_len) {
+            return Err(usage(format!(
+                "--dup-len {} must be >= 200 and at most a quarter of --contig-len",
+                self.dup_len
+            )));
+        }
+        if self.paralog_targets > self.dup_segments || self.paralog_targets > self.targets {
+            return Err(usage(format!(
+                "--paralog-targets {} exceeds --dup-segments or --targets",
+                self.paralog_targets
+            )));
+        }
+        if self.paralog_targets > 0 && self.target_max_len > self.dup_len {
+            return Err(usage(
+                "--paralog-targets needs --dup-len >= --target-max-len".into(),
+            ));
+        }
+        if !(self.family_size >= 1.0 && self.family_size <= 1000.0) {
+            return Err(usage(format!(
+                "--family-size {} must be between 1 and 1000",
+                self.family_size
+            )));
+        }
+        if self.umi_len > 32 {
+            return Err(usage("--umi-len must be <= 32".into()));
+        }
+        if self.duplex && self.umi_len == 0 {
+            return Err(usage("--duplex needs --umi-len > 0".into()));
+        }
+        if self.frag_min < 20 || self.frag_min >= self.frag_max {
+            return Err(usage(format!(
+                "--frag-min {} must be >= 20 and below --frag-max {}",
+                self.frag_min, self.frag_max
+            )));
+        }
+        if self.frag_mode < self.frag_min || self.frag_mode > self.frag_max {
+            return Err(usage(format!(
+                "--frag-mode {} is outside [--frag-min, --frag-max]",
+                self.frag_mode
+            )));
+        }
+        if !(self.frag_sd > 0.0 && self.frag_sd.is_finite()) {
+            return Err(usage("--frag-sd must be > 0".into()));
+        }
+        check_rate("dinucleosome-fraction", self.dinucleosome_fraction, 1.0)?;
+        if self.read_len < 20 {
+            return Err(usage("--read-len must be at least 20".into()));
+        }
+        if self.read_len > self.frag_max {
+            return Err(usage(format!(
+                "--read-len {} is longer than the longest fragment (--frag-max {}); \
+                 raise --frag-max or shorten the reads",
+                self.read_len, self.frag_max
+            )));
+        }
+        if self.sample_name.is_empty()
+            || self
+                .sample_name
+                .chars()
+                .any(|c| c.is_whitespace() || c == '\t')
+        {
+            return Err(usage(
+                "--sample-name must be non-empty without spaces".into(),
+            ));
+        }
+        if self.bam_compression > 9 {
+            return Err(usage(format!(
+                "--bam-compression {} is outside 0-9",
+                self.bam_compression
+            )));
+        }
+        check_rate("pcr-error-rate", self.pcr_error_rate, 0.1)?;
+        check_rate("oxog-rate", self.oxog_rate, 0.5)?;
+        check_rate("hp-indel-rate", self.hp_indel_rate, 0.1)?;
+        check_rate("umi-error-rate", self.umi_error_rate, 1.0)?;
+        check_rate("mismap-rate", self.mismap_rate, 1.0)?;
+        Ok(())
+    }
+
+    /// The equivalent command line (without `--out-dir`), for the BAM `@PG`
+    /// header: output-folder independent, so regenerated files are identical.
+    pub fn command_line(&self) -> String {
+        let d = SimParams::default();
+        let mut s = format!("ctdna simulate --seed {}", self.seed);
+        let vafs: Vec<String> = self.vafs.iter().map(|v| v.to_string()).collect();
+        let pairs: [(&str, String, String); 12] = [
+            ("contigs", self.contigs.to_string(), d.contigs.to_string()),
+            (
+                "contig-len",
+                self.contig_len.to_string(),
+                d.contig_len.to_string(),
+            ),
+            ("targets", self.targets.to_string(), d.targets.to_string()),
+            (
+                "target-min-len",
+                self.target_min_len.to_string(),
+                d.target_min_len.to_string(),
+            ),
+            (
+                "target-max-len",
+                self.target_max_len.to_string(),
+                d.target_max_len.to_string(),
+            ),
+            (
+                "vaf",
+                vafs.join(","),
+                "0.001,0.002,0.005,0.01,0.02,0.05".into(),
+            ),
+            (
+                "snvs-per-vaf",
+                self.snvs_per_vaf.to_string(),
+                d.snvs_per_vaf.to_string(),
+            ),
+            (
+                "indels-per-vaf",
+                self.indels_per_vaf.to_string(),
+                d.indels_per_vaf.to_string(),
+            ),
+            ("depth", self.depth.to_string(), d.depth.to_string()),
+            (
+                "family-size",
+                self.family_size.to_string(),
+                d.family_size.to_string(),
+            ),
+            ("umi-len", self.umi_len.to_string(), d.umi_len.to_string()),
+            (
+                "read-len",
+                self.read_len.to_string(),
+                d.read_len.to_string(),
+            ),
+        ];
+        for (name, v, def) in pairs {
+            if v != def {
+                s.push_str(&format!(" --{name} {v}"));
+            }
+        }
+        if self.duplex {
+            s.push_str(" --duplex");
+        }
+        if self.mark_duplicates {
+            s.push_str(" --mark-duplicates");
+        }
+        s.push_str(" (all parameters: manifest.json)");
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn parse(extra: &[&str]) -> Result<SimParams> {
+        let mut argv = vec!["ctdna", "simulate", "--out-dir", "x"];
+        argv.extend_from_slice(extra);
+        let cli = Cli::try_parse_from(argv).map_err(|e| Error::Usage(e.to_string()))?;
+        match cli.command {
+            Command::Simulate(a) => SimParams::from_args(&a),
+            _ => Err(Error::Usage("wrong command".into())),
+        }
+    }
+
+    #[test]
+    fn cli_defaults_match_default() {
+        assert_eq!(parse(&[]).unwrap(), SimParams::default());
+    }
+
+    #[test]
+    fn bad_parameters_are_refused_with_the_option_named() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["--vaf", "0.01,1.5"], "--vaf 1.5"),
+            (&["--vaf", "0"], "--vaf 0"),
+            (&["--depth", "0"], "--depth"),
+            (&["--contig-len", "1000"], "--contig-len"),
+            (
+                &[
+                    "--target-max-len",
+                    "5000",
+                    "--dup-segments",
+                    "0",
+                    "--paralog-targets",
+                    "0",
+                    "--contig-len",
+                    "5000",
+                ],
+                "do not fit",
+            ),
+            (&["--read-len", "500"], "--read-len 500"),
+            (&["--family-size", "0.5"], "--family-size"),
+            (&["--duplex", "--umi-len", "0"], "--duplex"),
+        ];
+        for (args, needle) in cases {
+            let e = parse(args).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert!(e.to_string().contains(needle), "{args:?}: {e}");
+        }
+    }
+}

@@ -1,0 +1,379 @@
+//! From a sequenced copy to a read pair: read extraction (adapter trimmed),
+//! base qualities, sequencing errors that match them, CIGAR, NM and flags.
+
+use super::fragments::{slip, Col, Copy};
+use super::genome::other_base;
+use super::rng::Rng;
+use rust_htslib::bam::record::Cigar;
+
+/// Quality values written (Illumina-style 4-bin qualities).
+pub const QUAL_BINS: [u8; 4] = [37, 23, 12, 2];
+
+/// 10^(-Q/10) for each of [`QUAL_BINS`] (a unit test checks the literals).
+const ERR_PROB: [f64; 4] = [
+    1.995_262_314_968_878_6e-4,
+    5.011_872_336_272_725e-3,
+    6.309_573_444_801_933e-2,
+    0.630_957_344_480_193_2,
+];
+
+/// Quality-bin weights at relative cycle `x` in [0, 1]: quality falls toward
+/// the 3' end, and the first two cycles are slightly worse.
+fn qual_weights(cycle: usize, len: usize) -> [f64; 4] {
+    let x = if len > 1 {
+        cycle as f64 / (len - 1) as f64
+    } else {
+        0.0
+    };
+    let start = if cycle < 2 { 1.0 } else { 0.0 };
+    [
+        0.92 - 0.25 * x * x,
+        0.05 + 0.12 * x * x + 0.03 * start,
+        0.025 + 0.08 * x * x * x + 0.03 * start,
+        0.005 + 0.05 * x.powi(6) + 0.01 * start,
+    ]
+}
+
+/// Draw the quality of one cycle and apply a substitution error with the
+/// probability it states (10^(-Q/10)); returns (base, quality).
+pub fn sequence_base(rng: &mut Rng, b: u8, cycle: usize, len: usize) -> (u8, u8) {
+    let k = rng.categorical(&qual_weights(cycle, len));
+    let q = QUAL_BINS[k];
+    if rng.bernoulli(ERR_PROB[k]) {
+        (other_base(rng, b), q)
+    } else {
+        (b, q)
+    }
+}
+
+/// One aligned read, as plain owned data (no htslib types with headers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimRead {
+    /// Query name.
+    pub qname: String,
+    /// SAM flags.
+    pub flags: u16,
+    /// Contig index.
+    pub tid: i32,
+    /// 0-based leftmost aligned position.
+    pub pos: i64,
+    /// Mapping quality.
+    pub mapq: u8,
+    /// CIGAR.
+    pub cigar: Vec<Cigar>,
+    /// Mate contig / position and template length.
+    pub mtid: i32,
+    /// Mate position.
+    pub mpos: i64,
+    /// Signed template length.
+    pub tlen: i64,
+    /// Bases, reference-forward orientation.
+    pub seq: Vec<u8>,
+    /// Base qualities (phred, not +33).
+    pub qual: Vec<u8>,
+    /// Mismatches + inserted + deleted bases vs the reference.
+    pub nm: u32,
+    /// UMI (RX), if any.
+    pub umi: Option<String>,
+    /// 0-based end (exclusive) of the aligned span.
+    pub end: i64,
+}
+
+/// The first `n` bases of `cols` (plus columns between them).
+pub fn take_front(cols: &[Col], n: usize) -> &[Col] {
+    let mut seen = 0;
+    for (i, c) in cols.iter().enumerate() {
+        if c.base().is_some() {
+            seen += 1;
+            if seen == n {
+                return &cols[..=i];
+            }
+        }
+    }
+    cols
+}
+
+/// The last `n` bases of `cols`.
+pub fn take_back(cols: &[Col], n: usize) -> &[Col] {
+    let mut seen = 0;
+    for (i, c) in cols.iter().enumerate().rev() {
+        if c.base().is_some() {
+            seen += 1;
+            if seen == n {
+                return &cols[i..];
+            }
+        }
+    }
+    cols
+}
+
+/// A column slice placed on the reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aligned {
+    /// 0-based leftmost aligned position.
+    pub pos: i64,
+    /// 0-based end (exclusive).
+    pub end: i64,
+    /// CIGAR (M/I/D, S at the ends).
+    pub cigar: Vec<Cigar>,
+    /// Read bases, reference-forward.
+    pub bases: Vec<u8>,
+    /// Mismatches + inserted + deleted bases.
+    pub nm: u32,
+    /// Base qualities (empty until sequenced).
+    pub qual: Vec<u8>,
+}
+
+/// Alignment of a column slice. Insertions
+/// before the first / after the last aligned base become soft clips and
+/// deletions there are dropped. None if no base is aligned.
+pub fn align(cols: &[Col], reference: &[u8]) -> Option<Aligned> {
+    let first = cols.iter().position(|c| matches!(c, Col::M { .. }))?;
+    let last = cols.iter().rposition(|c| matches!(c, Col::M { .. }))?;
+    let bases: Vec<u8> = cols.iter().filter_map(|c| c.base()).collect();
+    let lead = cols[..first].iter().filter(|c| c.base().is_some()).count() as u32;
+    let trail = cols[last + 1..]
+        .iter()
+        .filter(|c| c.base().is_some())
+        .count() as u32;
+    let mut cigar: Vec<Cigar> = Vec::new();
+    let mut push = |op: Cigar| {
+        let merged = match (cigar.last_mut(), op) {
+            (Some(Cigar::Match(n)), Cigar::Match(m)) => {
+                *n += m;
+                true
+            }
+            (Some(Cigar::Ins(n)), Cigar::Ins(m)) => {
+                *n += m;
+                true
+            }
+            (Some(Cigar::Del(n)), Cigar::Del(m)) => {
+                *n += m;
+                true
+            }
+            _ => false,
+        };
+        if !merged {
+            cigar.push(op);
+        }
+    };
+    if lead > 0 {
+        push(Cigar::SoftClip(lead));
+    }
+    let mut nm = 0;
+    let mut pos = 0i64;
+    let mut end = 0i64;
+    for (k, c) in cols[first..=last].iter().enumerate() {
+        match *c {
+            Col::M { r, b } => {
+                if k == 0 {
+                    pos = i64::from(r);
+                }
+                end = i64::from(r) + 1;
+                if reference.get(r as usize) != Some(&b) {
+                    nm += 1;
+                }
+                push(Cigar::Match(1));
+            }
+            Col::I { .. } => {
+                nm += 1;
+                push(Cigar::Ins(1));
+            }
+            Col::D { .. } => {
+                nm += 1;
+                push(Cigar::Del(1));
+            }
+        }
+    }
+    if trail > 0 {
+        push(Cigar::SoftClip(trail));
+    }
+    Some(Aligned {
+        pos,
+        end,
+        cigar,
+        bases,
+        nm,
+        qual: Vec::new(),
+    })
+}
+
+/// Per-pair inputs that do not come from the copy itself.
+pub struct PairInfo<'a> {
+    /// Query name.
+    pub qname: String,
+    /// Contig index the copy is placed on.
+    pub tid: i32,
+    /// Reference sequence of that contig.
+    pub reference: &'a [u8],
+    /// Read length.
+    pub read_len: usize,
+    /// Sequencing homopolymer slippage rate.
+    pub hp_rate: f64,
+    /// RX value.
+    pub umi: Option<String>,
+    /// Set the duplicate flag.
+    pub duplicate: bool,
+}
+
+/// Sequence one copy as a read pair (read 1, read 2). Fragments shorter than
+/// the read length give reads of the fragment length (adapter trimmed).
+/// MAPQ is left at 60 for the caller to adjust.
+pub fn read_pair(rng: &mut Rng, copy: &Copy, info: &PairInfo) -> Option<[SimRead; 2]> {
+    let mut front_cols = copy.cols.clone();
+    slip(rng, &mut front_cols, info.hp_rate);
+    let mut back_cols = copy.cols.clone();
+    slip(rng, &mut back_cols, info.hp_rate);
+    let front = align(take_front(&front_cols, info.read_len), info.reference)?;
+    let back = align(take_back(&back_cols, info.read_len), info.reference)?;
+    // The front read is sequenced forward, the back read reverse.
+    let f = sequence(rng, front, false, info.reference);
+    let b = sequence(rng, back, true, info.reference);
+    let tlen = f.end.max(b.end) - f.pos.min(b.pos);
+    let read = |x: &Aligned, mate: &Aligned, reverse: bool, first: bool| {
+        let mut flags: u16 = 0x1 | 0x2;
+        flags |= if reverse { 0x10 } else { 0x20 };
+        flags |= if first { 0x40 } else { 0x80 };
+        if info.duplicate {
+            flags |= 0x400;
+        }
+        SimRead {
+            qname: info.qname.clone(),
+            flags,
+            tid: info.tid,
+            pos: x.pos,
+            mapq: 60,
+            cigar: x.cigar.clone(),
+            mtid: info.tid,
+            mpos: mate.pos,
+            tlen: if reverse { -tlen } else { tlen },
+            seq: x.bases.clone(),
+            qual: x.qual.clone(),
+            nm: x.nm,
+            umi: info.umi.clone(),
+            end: x.end,
+        }
+    };
+    let fr = read(&f, &b, false, copy.top);
+    let br = read(&b, &f, true, !copy.top);
+    Some(if copy.top { [fr, br] } else { [br, fr] })
+}
+
+/// Sequence an aligned read: qualities per cycle (cycle 0 is the 5' end:
+/// the left end of a forward read, the right end of a reverse one) and the
+/// substitution errors they state; NM is updated for the new mismatches.
+fn sequence(rng: &mut Rng, mut a: Aligned, reverse: bool, reference: &[u8]) -> Aligned {
+    let n = a.bases.len();
+    let before = count_mismatches(&a.bases, &a.cigar, a.pos, reference);
+    let mut seq = Vec::with_capacity(n);
+    let mut qual = Vec::with_capacity(n);
+    for (j, &b) in a.bases.iter().enumerate() {
+        let cycle = if reverse { n - 1 - j } else { j };
+        let (s, q) = sequence_base(rng, b, cycle, n);
+        seq.push(s);
+        qual.push(q);
+    }
+    let after = count_mismatches(&seq, &a.cigar, a.pos, reference);
+    a.nm = a.nm - before + after;
+    a.bases = seq;
+    a.qual = qual;
+    a
+}
+
+/// Mismatching aligned bases of `seq` under `cigar` at `pos`.
+pub fn count_mismatches(seq: &[u8], cigar: &[Cigar], pos: i64, reference: &[u8]) -> u32 {
+    let mut qi = 0usize;
+    let mut r = pos as usize;
+    let mut n = 0;
+    for op in cigar {
+        match *op {
+            Cigar::Match(l) | Cigar::Equal(l) | Cigar::Diff(l) => {
+                for _ in 0..l {
+                    if reference.get(r) != seq.get(qi) {
+                        n += 1;
+                    }
+                    qi += 1;
+                    r += 1;
+                }
+            }
+            Cigar::Ins(l) | Cigar::SoftClip(l) => qi += l as usize,
+            Cigar::Del(l) | Cigar::RefSkip(l) => r += l as usize,
+            Cigar::HardClip(_) | Cigar::Pad(_) => {}
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualities_mean_what_they_say() {
+        let mut rng = Rng::new(11);
+        let mut by_q = [[0u64; 2]; 4];
+        for i in 0..400_000 {
+            let (b, q) = sequence_base(&mut rng, b'A', i % 150, 150);
+            let k = QUAL_BINS.iter().position(|&x| x == q).unwrap();
+            by_q[k][0] += 1;
+            by_q[k][1] += u64::from(b != b'A');
+        }
+        for (k, &q) in QUAL_BINS.iter().enumerate() {
+            let expect = 10f64.powf(-f64::from(q) / 10.0);
+            assert!((ERR_PROB[k] - expect).abs() < 1e-15);
+            let [n, e] = by_q[k];
+            let sd = (expect * (1.0 - expect) / n as f64).sqrt();
+            let got = e as f64 / n as f64;
+            assert!(
+                (got - expect).abs() < 4.0 * sd + 1e-5,
+                "Q{q}: {got} vs {expect} (n={n})"
+            );
+        }
+    }
+
+    #[test]
+    fn low_quality_is_commoner_at_read_ends() {
+        let w_mid = qual_weights(75, 150);
+        let w_end = qual_weights(149, 150);
+        let low = |w: [f64; 4]| (w[2] + w[3]) / w.iter().sum::<f64>();
+        assert!(low(w_end) > 2.0 * low(w_mid));
+    }
+
+    #[test]
+    fn align_soft_clips_edge_insertions() {
+        let reference = b"ACGTACGT";
+        let cols = [
+            Col::I { b: b'T' },
+            Col::M { r: 2, b: b'G' },
+            Col::D { r: 3 },
+            Col::M { r: 4, b: b'C' },
+            Col::I { b: b'G' },
+            Col::M { r: 5, b: b'C' },
+            Col::I { b: b'A' },
+        ];
+        let Aligned {
+            pos,
+            end,
+            cigar,
+            bases,
+            nm,
+            ..
+        } = align(&cols, reference).unwrap();
+        assert_eq!((pos, end), (2, 6));
+        assert_eq!(
+            cigar,
+            vec![
+                Cigar::SoftClip(1),
+                Cigar::Match(1),
+                Cigar::Del(1),
+                Cigar::Match(1),
+                Cigar::Ins(1),
+                Cigar::Match(1),
+                Cigar::SoftClip(1)
+            ]
+        );
+        assert_eq!(bases, b"TGCGCA".to_vec());
+        // 1 del + 1 ins + mismatches: ref[4]='A' vs C, ref[5]='C' ok.
+        assert_eq!(nm, 3);
+    }
+}

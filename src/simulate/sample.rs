@@ -1,0 +1,350 @@
+//! One simulated sample: molecules over every target, their PCR families and
+//! read pairs, plus the realised molecule counts at each truth variant.
+
+use super::fragments::{build_molecule, coverage_fraction, fragment_length, pcr_family, Col};
+use super::genome::Genome;
+use super::panel::Target;
+use super::params::SimParams;
+use super::reads::{read_pair, PairInfo, SimRead};
+use super::rng::Rng;
+use super::variants::{Kind, Origin, Variant};
+use crate::Result;
+use rayon::prelude::*;
+
+/// Counts from one sample's simulation.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct SampleStats {
+    /// Unique molecules simulated.
+    pub molecules: u64,
+    /// Read pairs (all PCR copies).
+    pub pairs: u64,
+    /// Per truth variant (same order): unique molecules whose reads span the
+    /// variant, and how many of those carry it.
+    pub variant_counts: Vec<(u32, u32)>,
+}
+
+/// What one sample's simulation produced, reads included.
+#[derive(Debug, Default)]
+pub struct SampleReads {
+    /// Every read, sorted by (tid, pos, qname, flags).
+    pub reads: Vec<SimRead>,
+    /// Unique molecules simulated.
+    pub molecules: u64,
+    /// Read pairs (all PCR copies).
+    pub pairs: u64,
+    /// Per truth variant (same order): unique molecules whose reads span the
+    /// variant, and how many of those carry it.
+    pub variant_counts: Vec<(u32, u32)>,
+}
+
+/// Which variants a sample can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleKind {
+    /// Somatic and germline variants.
+    Tumor,
+    /// Germline only (the `k`-th normal, 1-based).
+    Normal(usize),
+}
+
+/// Sort key of a read: coordinate, then name and flags (unique per read).
+fn read_order(a: &SimRead, b: &SimRead) -> std::cmp::Ordering {
+    (a.tid, a.pos, &a.qname, a.flags).cmp(&(b.tid, b.pos, &b.qname, b.flags))
+}
+
+/// Targets simulated together before their reads are handed on: memory is
+/// bounded by one batch, not by the panel.
+const BATCH: usize = 4;
+
+/// Simulate one sample and hand every read to `sink` in coordinate order,
+/// holding at most [`BATCH`] targets' reads (plus those of paralog targets)
+/// in memory. Targets run in parallel, each from its own RNG stream, so the
+/// reads do not depend on the thread count or the batch size.
+///
+/// Ordering argument: reads of an ordinary target stay within `frag_max` of
+/// it, and ordinary targets are sorted and `2 x frag_max` apart, so their
+/// per-target sorted reads concatenate in order. Paralog targets also put
+/// reads on the other copy of their segment, anywhere in the genome, so they
+/// are simulated first and merged in.
+pub fn stream_sample(
+    p: &SimParams,
+    g: &Genome,
+    targets: &[Target],
+    variants: &[Variant],
+    kind: SampleKind,
+    mut sink: impl FnMut(&SimRead) -> Result<()>,
+) -> Result<SampleStats> {
+    let label = match kind {
+        SampleKind::Tumor => "sample".to_string(),
+        SampleKind::Normal(k) => format!("normal{k}"),
+    };
+    let mut stats = SampleStats {
+        variant_counts: vec![(0, 0); variants.len()],
+        ..Default::default()
+    };
+    let add = |stats: &mut SampleStats, out: &TargetOut| {
+        stats.molecules += out.1;
+        stats.pairs += out.2;
+        for (acc, c) in stats.variant_counts.iter_mut().zip(&out.3) {
+            acc.0 += c.0;
+            acc.1 += c.1;
+        }
+    };
+    let indexed = || targets.iter().enumerate();
+    let paralog: Vec<(usize, &Target)> = indexed().filter(|(_, t)| t.paralog).collect();
+    let ordinary: Vec<(usize, &Target)> = indexed().filter(|(_, t)| !t.paralog).collect();
+    let mut early: Vec<SimRead> = Vec::new();
+    let parts: Vec<TargetOut> = paralog
+        .par_iter()
+        .map(|&(ti, t)| simulate_target(p, g, ti, t, variants, kind, &label))
+        .collect();
+    for part in parts {
+        add(&mut stats, &part);
+        early.extend(part.0);
+    }
+    early.sort_by(read_order);
+    let mut early = early.into_iter().peekable();
+    for batch in ordinary.chunks(BATCH) {
+        let parts: Vec<TargetOut> = batch
+            .par_iter()
+            .map(|&(ti, t)| simulate_target(p, g, ti, t, variants, kind, &label))
+            .collect();
+        for mut part in parts {
+            add(&mut stats, &part);
+            part.0.sort_by(read_order);
+            for r in &part.0 {
+                while let Some(e) = early.next_if(|e| read_order(e, r).is_lt()) {
+                    sink(&e)?;
+                }
+                sink(r)?;
+            }
+        }
+    }
+    for e in early {
+        sink(&e)?;
+    }
+    Ok(stats)
+}
+
+/// Simulate one sample into memory (tests and small data): the reads
+/// [`stream_sample`] would hand on, in the same order.
+pub fn simulate_sample(
+    p: &SimParams,
+    g: &Genome,
+    targets: &[Target],
+    variants: &[Variant],
+    kind: SampleKind,
+) -> SampleReads {
+    let mut reads = Vec::new();
+    let stats = stream_sample(p, g, targets, variants, kind, |r| {
+        reads.push(r.clone());
+        Ok(())
+    });
+    // The sink above never fails, so neither can the stream.
+    let stats = stats.unwrap_or_default();
+    SampleReads {
+        reads,
+        molecules: stats.molecules,
+        pairs: stats.pairs,
+        variant_counts: stats.variant_counts,
+    }
+}
+
+fn carries(rng: &mut Rng, v: &Variant, hap: u8, kind: SampleKind) -> bool {
+    match v.origin {
+        Origin::Somatic => kind == SampleKind::Tumor && rng.bernoulli(v.vaf),
+        Origin::GermlineHet { hap: h } => h == hap,
+        Origin::GermlineHom => true,
+    }
+}
+
+fn random_umi(rng: &mut Rng, n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(b"ACGT"[rng.below(4) as usize]))
+        .collect()
+}
+
+/// Change one UMI base (never the `-` separator).
+fn umi_error(rng: &mut Rng, umi: &str) -> String {
+    let mut b = umi.as_bytes().to_vec();
+    let idx: Vec<usize> = (0..b.len()).filter(|&i| b[i] != b'-').collect();
+    if let Some(&i) = rng.choose(&idx) {
+        b[i] = super::genome::other_base(rng, b[i]);
+    }
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+/// Move a molecule from one copy of a duplicated segment to the other.
+fn shift_cols(cols: &mut [Col], from: u64, to: u64) {
+    for c in cols.iter_mut() {
+        match c {
+            Col::M { r, .. } | Col::D { r } => *r = (u64::from(*r) - from + to) as u32,
+            Col::I { .. } => {}
+        }
+    }
+}
+
+fn ref_span(cols: &[Col]) -> Option<(u64, u64)> {
+    let first = cols.iter().find_map(|c| match c {
+        Col::M { r, .. } | Col::D { r } => Some(u64::from(*r)),
+        Col::I { .. } => None,
+    })?;
+    let last = cols.iter().rev().find_map(|c| match c {
+        Col::M { r, .. } | Col::D { r } => Some(u64::from(*r)),
+        Col::I { .. } => None,
+    })?;
+    Some((first, last + 1))
+}
+
+/// MAPQ rule: 60 unless the read lies (almost) wholly inside a duplicated
+/// segment; then 10 per position telling the two copies apart, capped at 60.
+fn mapq(g: &Genome, tid: usize, pos: u64, end: u64) -> u8 {
+    let Some((dup, copy)) = g.dup_overlapping(tid, pos, end) else {
+        return 60;
+    };
+    let (_, s) = g.dups[dup].copies[copy];
+    let e = s + g.dups[dup].len;
+    let outside = s.saturating_sub(pos) + end.saturating_sub(e);
+    if outside >= 20 {
+        return 60;
+    }
+    (10 * g.paralog_differences(dup, copy, pos, end)).min(60) as u8
+}
+
+type TargetOut = (Vec<SimRead>, u64, u64, Vec<(u32, u32)>);
+
+fn simulate_target(
+    p: &SimParams,
+    g: &Genome,
+    ti: usize,
+    t: &Target,
+    variants: &[Variant],
+    kind: SampleKind,
+    label: &str,
+) -> TargetOut {
+    let mut rng = Rng::stream(p.seed, label, ti as u64);
+    let n_mol = (f64::from(p.depth) / coverage_fraction(p, t.len())).round() as u64;
+    let mut reads = Vec::new();
+    let mut pairs = 0u64;
+    let mut counts = vec![(0u32, 0u32); variants.len()];
+    for m in 0..n_mol {
+        let len = fragment_length(&mut rng, p);
+        let lo = (t.start + 1).saturating_sub(u64::from(len));
+        let mut tid = t.tid;
+        let mut start = rng.range(lo, t.end - 1);
+        // Paralog targets: half the molecules come from the other copy.
+        if t.paralog && rng.bernoulli(0.5) {
+            if let Some((dup, c)) = g.dup_overlapping(t.tid, t.start, t.end) {
+                let (_, s) = g.dups[dup].copies[c];
+                let (otid, os) = g.dups[dup].copies[1 - c];
+                if start >= s {
+                    tid = otid;
+                    start = start - s + os;
+                }
+            }
+        }
+        let hap = rng.below(2) as u8;
+        let window_end = start + u64::from(len) + 12;
+        let mut present: Vec<(usize, &Variant)> = Vec::new();
+        for (vi, v) in variants.iter().enumerate() {
+            if v.tid == tid
+                && v.end() > start
+                && v.pos0 < window_end
+                && carries(&mut rng, v, hap, kind)
+            {
+                present.push((vi, v));
+            }
+        }
+        let refs: Vec<&Variant> = present.iter().map(|x| x.1).collect();
+        let seq = &g.contigs[tid].seq;
+        let mut cols = build_molecule(seq, start, len, &refs);
+        let Some((fs, fe)) = ref_span(&cols) else {
+            continue;
+        };
+        // Mismapping: a fragment wholly inside one copy may be placed on the other.
+        let mut place_tid = tid;
+        if let Some((dup, c)) = g.dup_overlapping(tid, fs, fe) {
+            if g.dups[dup].copy_containing(tid, fs, fe).is_some() && rng.bernoulli(p.mismap_rate) {
+                let (_, s) = g.dups[dup].copies[c];
+                let (otid, os) = g.dups[dup].copies[1 - c];
+                shift_cols(&mut cols, s, os);
+                place_tid = otid;
+            }
+        }
+        let (umi_a, umi_b) = if p.umi_len > 0 {
+            (
+                random_umi(&mut rng, p.umi_len),
+                random_umi(&mut rng, p.umi_len),
+            )
+        } else {
+            (String::new(), String::new())
+        };
+        let copies = pcr_family(&mut rng, p, &cols);
+        for (k, copy) in copies.iter().enumerate() {
+            let umi = if p.umi_len == 0 {
+                None
+            } else {
+                let u = match (p.duplex, copy.top) {
+                    (false, _) => umi_a.clone(),
+                    (true, true) => format!("{umi_a}-{umi_b}"),
+                    (true, false) => format!("{umi_b}-{umi_a}"),
+                };
+                Some(if rng.bernoulli(p.umi_error_rate) {
+                    umi_error(&mut rng, &u)
+                } else {
+                    u
+                })
+            };
+            let info = PairInfo {
+                qname: format!("t{ti}m{m}c{k}"),
+                tid: place_tid as i32,
+                reference: &g.contigs[place_tid].seq,
+                read_len: p.read_len as usize,
+                hp_rate: p.hp_indel_rate,
+                umi,
+                duplicate: p.mark_duplicates && k > 0,
+            };
+            let Some(mut pair) = read_pair(&mut rng, copy, &info) else {
+                continue;
+            };
+            for r in pair.iter_mut() {
+                r.mapq = mapq(g, place_tid, r.pos as u64, r.end as u64);
+            }
+            if k == 0 && place_tid == tid {
+                count_variants(&pair, variants, tid, &present, &mut counts);
+            }
+            pairs += 1;
+            reads.extend(pair);
+        }
+    }
+    (reads, n_mol, pairs, counts)
+}
+
+/// Unique-molecule depth and alt count at each truth variant spanned by a read.
+fn count_variants(
+    pair: &[SimRead; 2],
+    variants: &[Variant],
+    tid: usize,
+    present: &[(usize, &Variant)],
+    counts: &mut [(u32, u32)],
+) {
+    for (vi, v) in variants.iter().enumerate() {
+        if v.tid != tid {
+            continue;
+        }
+        let (s, e) = match v.kind() {
+            Kind::Snv => (v.pos0, v.end()),
+            // Indels: the anchor and the base after the event must be read.
+            _ => (v.pos0, v.end() + 1),
+        };
+        let spanned = pair.iter().any(|r| {
+            let (a, b) = (r.pos as u64, r.end as u64);
+            a <= s && b >= e
+        });
+        if spanned {
+            counts[vi].0 += 1;
+            if present.iter().any(|x| x.0 == vi) {
+                counts[vi].1 += 1;
+            }
+        }
+    }
+}

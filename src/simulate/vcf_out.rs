@@ -1,0 +1,106 @@
+//! Truth VCF: text VCF 4.3 written through BGZF, then a tabix index.
+
+use super::genome::Genome;
+use super::variants::{Kind, Origin, Variant};
+use crate::{Error, Result};
+use rust_htslib::bgzf;
+use std::io::Write;
+use std::path::Path;
+
+/// The truth VCF text (header and sorted records). `counts` are the
+/// realised (spanning, alt) unique-molecule counts in `sample.bam`.
+pub fn truth_vcf_text(g: &Genome, variants: &[Variant], counts: &[(u32, u32)]) -> String {
+    let mut s = String::new();
+    s.push_str("##fileformat=VCFv4.3\n");
+    s.push_str(&format!(
+        "##source=ctdna simulate {}\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    s.push_str("##reference=ref.fa\n");
+    for c in &g.contigs {
+        s.push_str(&format!(
+            "##contig=<ID={},length={}>\n",
+            c.name,
+            c.seq.len()
+        ));
+    }
+    for line in [
+        r#"##INFO=<ID=VAF,Number=1,Type=Float,Description="Simulated allele fraction: somatic, the probability that a molecule carries the allele; germline, 0.5 (het) or 1 (hom)">"#,
+        r#"##INFO=<ID=ORIGIN,Number=1,Type=String,Description="somatic or germline">"#,
+        r#"##INFO=<ID=SOMATIC,Number=0,Type=Flag,Description="Somatic (tumor-derived) variant">"#,
+        r#"##INFO=<ID=ZYGOSITY,Number=1,Type=String,Description="Germline only: het or hom">"#,
+        r#"##INFO=<ID=TYPE,Number=1,Type=String,Description="SNV, INS or DEL">"#,
+        r#"##INFO=<ID=HPLEN,Number=1,Type=Integer,Description="Indels: length of the homopolymer run after the anchor base">"#,
+        r#"##INFO=<ID=MOLDP,Number=1,Type=Integer,Description="Unique molecules in sample.bam whose reads span the variant (anchor and next base for indels)">"#,
+        r#"##INFO=<ID=MOLALT,Number=1,Type=Integer,Description="Of MOLDP, molecules carrying the alt allele">"#,
+    ] {
+        s.push_str(line);
+        s.push('\n');
+    }
+    s.push_str("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    for (i, v) in variants.iter().enumerate() {
+        let (origin, extra) = match v.origin {
+            Origin::Somatic => ("somatic", ";SOMATIC".to_string()),
+            Origin::GermlineHet { .. } => ("germline", ";ZYGOSITY=het".to_string()),
+            Origin::GermlineHom => ("germline", ";ZYGOSITY=hom".to_string()),
+        };
+        let kind = match v.kind() {
+            Kind::Snv => "SNV",
+            Kind::Ins => "INS",
+            Kind::Del => "DEL",
+        };
+        let (dp, alt) = counts.get(i).copied().unwrap_or((0, 0));
+        let mut info = format!("VAF={};ORIGIN={origin}{extra};TYPE={kind}", v.vaf);
+        if v.kind() != Kind::Snv {
+            info.push_str(&format!(";HPLEN={}", v.hp_len));
+        }
+        info.push_str(&format!(";MOLDP={dp};MOLALT={alt}"));
+        s.push_str(&format!(
+            "{}\t{}\tsim{}\t{}\t{}\t.\tPASS\t{}\n",
+            g.contigs[v.tid].name,
+            v.pos0 + 1,
+            i + 1,
+            String::from_utf8_lossy(&v.ref_allele),
+            String::from_utf8_lossy(&v.alt),
+            info
+        ));
+    }
+    s
+}
+
+/// Write `text` bgzipped to `path` (which should end in `.vcf.gz`) and index it.
+pub fn write_vcf_gz(path: &Path, text: &str) -> Result<()> {
+    {
+        let mut w = bgzf::Writer::from_path_with_level(path, bgzf::CompressionLevel::Maximum)
+            .map_err(|e| {
+                Error::Runtime(format!("{}: cannot create BGZF file: {e}", path.display()))
+            })?;
+        w.write_all(text.as_bytes())
+            .map_err(|e| Error::io(path, e))?;
+        w.flush().map_err(|e| Error::io(path, e))?;
+    }
+    tabix_index(path)
+}
+
+/// Build `<path>.tbi` for a bgzipped, sorted VCF (rust-htslib 0.46 has no
+/// safe wrapper; see SPEC section 9).
+#[allow(unsafe_code)]
+fn tabix_index(path: &Path) -> Result<()> {
+    let cpath =
+        std::ffi::CString::new(path.as_os_str().as_encoded_bytes().to_vec()).map_err(|_| {
+            Error::bad_input(path, "path contains a NUL byte", "choose another --out-dir")
+        })?;
+    // SAFETY: `cpath` is a valid NUL-terminated string that outlives the call;
+    // `tbx_conf_vcf` is a static, immutable configuration exported by htslib;
+    // the function only reads both and writes the index file next to `path`.
+    let rc = unsafe {
+        rust_htslib::htslib::tbx_index_build(cpath.as_ptr(), 0, &rust_htslib::htslib::tbx_conf_vcf)
+    };
+    if rc != 0 {
+        return Err(Error::Runtime(format!(
+            "{}: tabix index build failed (htslib code {rc})",
+            path.display()
+        )));
+    }
+    Ok(())
+}
