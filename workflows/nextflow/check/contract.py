@@ -12,6 +12,8 @@ For every modules/**/main.nf:
      checked the same way against bcftools' usage text.
   3. Flags written in conf/modules.config `ext.args` literals are checked
      against the command of the process they configure.
+  4. Every image tag `ctdna:X.Y.Z` named in the pipeline and in
+     workflows/Dockerfile is the version that `ctdna --version` prints.
 
 Usage: contract.py --ctdna PATH/TO/ctdna [--bcftools bcftools] [PIPELINE_DIR]
 Needs PyYAML. Exit 1 with one line per broken contract.
@@ -175,6 +177,10 @@ class Helps:
             self.cache[key] = r.stdout + r.stderr
         return self.cache[key]
 
+    def version(self):
+        r = subprocess.run([self.exe["ctdna"], "--version"], capture_output=True, text=True)
+        return r.stdout.split()[-1] if r.stdout.strip() else "unknown"
+
     def has_command(self, tool, sub):
         if tool == "ctdna":
             return re.search(r"^\s+%s\s" % re.escape(sub), self.text(tool), re.M) is not None
@@ -241,6 +247,15 @@ def main():
             continue
         tool, sub, _ = commands[0]
         check_flags(f"conf/modules.config {process}", [(tool, sub, flags)], helps, problems)
+
+    version = helps.version()
+    for path in sorted(pipeline.rglob("*.nf")) + sorted(pipeline.rglob("*.config")) + [pipeline.parent / "Dockerfile"]:
+        if not path.is_file():
+            continue
+        for tag in re.findall(r"\bctdna:(\d+\.\d+\.\d+)\b", path.read_text()):
+            if tag != version:
+                problems.append(f"{path.relative_to(pipeline.parent)}: image tag ctdna:{tag}, "
+                                f"but `ctdna --version` says {version}")
 
     for problem in problems:
         print("FAIL " + problem)
