@@ -60,7 +60,7 @@ workflow {
 
     channel.topic('versions')
         .unique()
-        .map { process, tool, version -> "${process.tokenize(':').last()}:\n  ${tool}: ${version}" }
+        .map { process, tool, version -> "${process.tokenize(':').last()}:\n  ${tool}: ${version}".toString() }
         .unique()
         .collectFile(name: 'software_versions.yml', newLine: true, sort: true, storeDir: "${params.outdir}/pipeline_info")
 }
@@ -128,7 +128,7 @@ def metricsHeader() {
 
 // One TSV line per sample in a ctdna metrics JSON (one line per --bam).
 def metricsRows(meta, json) {
-    def m = new groovy.json.JsonSlurper().parse(json.toFile())
+    def m = new groovy.json.JsonSlurper().parseText(json.text)
     def calls = m.calls ?: [:]
     def samples = m.samples ?: [[name: meta.id]]
     return samples.collect { s ->

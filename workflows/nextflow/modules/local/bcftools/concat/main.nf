@@ -1,5 +1,6 @@
 // Gather: concatenate one sample's chunk VCFs in the order given (chunks
-// 1..N; the caller sorts them) and index the result.
+// 1..N; the caller sorts them) and index the result. The chunks' names
+// must differ from <prefix>.vcf.gz (CTDNA_CALL names them <id>.chunkIofN).
 process BCFTOOLS_CONCAT {
     tag "${meta.id}"
     label 'process_low'
@@ -18,17 +19,13 @@ process BCFTOOLS_CONCAT {
     script:
     def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: "${meta.id}"
-    def inputs = vcfs instanceof List ? vcfs.join(' ') : "${vcfs}"
-    if (inputs.tokenize(' ').contains("${prefix}.vcf.gz".toString())) {
-        error("BCFTOOLS_CONCAT ${meta.id}: output ${prefix}.vcf.gz would overwrite an input; set ext.prefix")
-    }
     """
     bcftools concat \\
         ${args} \\
         --threads ${task.cpus} \\
         --output-type z \\
         --output ${prefix}.vcf.gz \\
-        ${inputs}
+        ${vcfs}
     bcftools index --tbi ${prefix}.vcf.gz
     """
 

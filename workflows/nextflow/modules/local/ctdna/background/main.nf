@@ -1,9 +1,10 @@
 // Fit one sample's background error model on the whole panel, for the
 // scattered CTDNA_CALL chunks (`ctdna call --write-background`).
 //
-// ctdna call always writes a VCF; this job throws it away (the gathered
-// chunks reproduce its records exactly) and keeps the model and the
-// whole-panel metrics, which are the sample's metrics in the final table.
+// ctdna call always writes a VCF; this job sends it to stdout and drops it
+// (the gathered chunks reproduce its records exactly), keeping the model and
+// the whole-panel metrics, which are the sample's metrics in the final table.
+// Not `--output /dev/null`: ctdna writes beside the target and renames.
 process CTDNA_BACKGROUND {
     tag "${meta.id}"
     label 'process_medium'
@@ -32,10 +33,9 @@ process CTDNA_BACKGROUND {
         --targets ${targets} \\
         --threads ${task.cpus} \\
         ${args} \\
-        --output ${prefix}.whole-panel.vcf \\
         --metrics ${prefix}.metrics.json \\
-        --write-background ${prefix}.background.json
-    rm ${prefix}.whole-panel.vcf
+        --write-background ${prefix}.background.json \\
+        --output - > /dev/null
     """
 
     stub:
