@@ -51,7 +51,9 @@ printf 'healthy1,%s,%s,normal\n' "$data/sample.bam" "$data/sample.bam.bai" >> "$
 
 echo "== snakemake --lint"
 for n in 3 1000; do  # the two layouts define different rules
-  if ! lint=$(cd "$here" && "$snakemake" --lint --config scatter_count=$n 2>&1); then
+  if ! lint=$("$snakemake" --lint --snakefile "$here/Snakefile" --directory "$work/lint-$n" \
+      --config samplesheet="$work/samples.csv" fasta="$data/ref.fa" targets="$data/targets.bed" \
+      scatter_count=$n 2>&1); then
     echo "$lint"; echo "snakemake --lint failed (scatter_count=$n)"; exit 1
   fi
   echo "   scatter_count=$n: $(echo "$lint" | tail -n 1)"
