@@ -48,21 +48,19 @@ workflow {
         num_chunks,
     )
 
+    // One file, rows sorted by sample: the same bytes for the same inputs.
     CTDNA_SCATTER_CALL.out.metrics
         .map { meta, json -> metricsRows(meta, json) }
-        .collectFile(
-            name: 'ctdna_metrics_mqc.tsv',
-            seed: metricsHeader(),
-            newLine: true,
-            sort: true,
-            storeDir: "${params.outdir}/multiqc",
-        )
+        .toSortedList()
+        .map { rows -> ([metricsHeader()] + rows).join('\n') + '\n' }
+        .collectFile(name: 'ctdna_metrics_mqc.tsv', storeDir: "${params.outdir}/multiqc")
 
     channel.topic('versions')
-        .unique()
         .map { process, tool, version -> "${process.tokenize(':').last()}:\n  ${tool}: ${version}".toString() }
         .unique()
-        .collectFile(name: 'software_versions.yml', newLine: true, sort: true, storeDir: "${params.outdir}/pipeline_info")
+        .toSortedList()
+        .map { entries -> entries.join('\n') + '\n' }
+        .collectFile(name: 'software_versions.yml', storeDir: "${params.outdir}/pipeline_info")
 }
 
 def validateParams(opts) {
