@@ -96,8 +96,8 @@ def declarations(lines):
     # Nextflow allows a declaration to continue on the next line after a comma.
     joined, buffer = [], ""
     for line in lines:
-        line = line.split("//", 1)[0].rstrip() if "//" in line and '"' not in line else line.rstrip()
-        if not line.strip():
+        line = line.rstrip()
+        if not line.strip() or line.lstrip().startswith("//"):
             continue
         buffer = f"{buffer} {line.strip()}" if buffer else line.strip()
         if not buffer.endswith(","):
