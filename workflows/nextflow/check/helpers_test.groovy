@@ -116,5 +116,12 @@ check('metricsRows: one row per sample of a ctdna metrics JSON, NA for absent fi
     assert stub[0] == 'X' && stub.drop(1).every { v -> v == 'NA' }
 }
 
+check('the metrics table has the same columns as the Snakemake twin') {
+    def twin = new File(args[0]).canonicalFile.parentFile.toPath()
+        .resolve('../snakemake/scripts/metrics_table.py').normalize()
+    def columns = ['Sample'] + (twin.text =~ /\("(\w+)", lambda/).collect { m -> m[1] }
+    assert script.metricsHeader().readLines().last().split('\t').toList() == columns
+}
+
 println "groovy helpers: ${passed} passed, ${failed} failed"
 System.exit(failed ? 1 : 0)
