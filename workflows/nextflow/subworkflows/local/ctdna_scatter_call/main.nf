@@ -6,6 +6,9 @@
 // Scattering never changes a record: each sample's background model is
 // fitted once on the whole panel (CTDNA_BACKGROUND) and every chunk tests
 // against it with the whole panel's multiple-testing family (--shard I/N).
+//
+// One dataflow for both cases: with num_chunks == 1 the scatter channels are
+// empty and CTDNA_BACKGROUND / BCFTOOLS_CONCAT never run.
 
 include { CTDNA_BACKGROUND } from '../../../modules/local/ctdna/background/main'
 include { CTDNA_CALL       } from '../../../modules/local/ctdna/call/main'
@@ -20,49 +23,49 @@ workflow CTDNA_SCATTER_CALL {
     num_chunks   // integer: 1 = no scatter
 
     main:
-    if (num_chunks > 1) {
-        CTDNA_BACKGROUND(ch_bams, ch_fasta, ch_fai, ch_targets)
+    ch_to_scatter = num_chunks > 1 ? ch_bams : channel.empty()
+    ch_to_call_whole = num_chunks > 1 ? channel.empty() : ch_bams
 
-        ch_chunks = ch_bams
-            .join(CTDNA_BACKGROUND.out.background, failOnMismatch: true)
-            .combine(channel.of(1..num_chunks))
-            .map { meta, bam, bai, background, i ->
-                [meta + [interval: i, num_intervals: num_chunks], bam, bai, background]
-            }
-        CTDNA_CALL(ch_chunks, ch_fasta, ch_fai, ch_targets)
+    CTDNA_BACKGROUND(ch_to_scatter, ch_fasta, ch_fai, ch_targets)
 
-        ch_gather = CTDNA_CALL.out.vcf
-            .join(CTDNA_CALL.out.tbi, failOnMismatch: true)
-            .map { meta, vcf, tbi ->
-                def sample = meta - meta.subMap(['interval'])
-                [groupKey(sample, meta.num_intervals), [meta.interval, vcf, tbi]]
-            }
-            .groupTuple()
-            .map { key, chunks ->
-                // bcftools concat needs chunks in panel order, 1..N
-                def ordered = chunks.sort { chunk -> chunk[0] }
-                [key.getGroupTarget(), ordered.collect { chunk -> chunk[1] }, ordered.collect { chunk -> chunk[2] }]
-            }
-        BCFTOOLS_CONCAT(ch_gather)
+    ch_chunks = ch_to_scatter
+        .join(CTDNA_BACKGROUND.out.background, failOnMismatch: true)
+        .combine(channel.of(1..num_chunks))
+        .map { meta, bam, bai, background, i ->
+            [meta + [interval: i, num_intervals: num_chunks], bam, bai, background]
+        }
+    ch_whole = ch_to_call_whole
+        .map { meta, bam, bai -> [meta + [num_intervals: 1], bam, bai, []] }
 
-        ch_vcf = BCFTOOLS_CONCAT.out.vcf
-        ch_tbi = BCFTOOLS_CONCAT.out.tbi
-        ch_metrics = CTDNA_BACKGROUND.out.metrics
-    }
-    else {
-        CTDNA_CALL(
-            ch_bams.map { meta, bam, bai -> [meta + [num_intervals: 1], bam, bai, []] },
-            ch_fasta,
-            ch_fai,
-            ch_targets,
-        )
-        ch_vcf = CTDNA_CALL.out.vcf
-        ch_tbi = CTDNA_CALL.out.tbi
-        ch_metrics = CTDNA_CALL.out.metrics
-    }
+    CTDNA_CALL(ch_whole.mix(ch_chunks), ch_fasta, ch_fai, ch_targets)
+
+    ch_calls = CTDNA_CALL.out.vcf
+        .join(CTDNA_CALL.out.tbi, failOnMismatch: true)
+        .branch { meta, _vcf, _tbi ->
+            chunk: meta.num_intervals > 1
+            whole: true
+        }
+
+    ch_gather = ch_calls.chunk
+        .map { meta, vcf, tbi ->
+            def sample = meta - meta.subMap(['interval'])
+            [groupKey(sample, meta.num_intervals), [meta.interval, vcf, tbi]]
+        }
+        .groupTuple()
+        .map { key, chunks ->
+            // bcftools concat needs chunks in panel order, 1..N
+            def ordered = chunks.sort { chunk -> chunk[0] }
+            [key.getGroupTarget(), ordered.collect { chunk -> chunk[1] }, ordered.collect { chunk -> chunk[2] }]
+        }
+    BCFTOOLS_CONCAT(ch_gather)
 
     emit:
-    vcf     = ch_vcf       // channel: [ val(meta), path(vcf.gz) ]
-    tbi     = ch_tbi       // channel: [ val(meta), path(vcf.gz.tbi) ]
-    metrics = ch_metrics   // channel: [ val(meta), path(metrics.json) ], whole panel per sample
+    // channel: [ val(meta), path(vcf.gz) ], one per sample
+    vcf     = ch_calls.whole.map { meta, vcf, _tbi -> [meta, vcf] }.mix(BCFTOOLS_CONCAT.out.vcf)
+    // channel: [ val(meta), path(vcf.gz.tbi) ], one per sample
+    tbi     = ch_calls.whole.map { meta, _vcf, tbi -> [meta, tbi] }.mix(BCFTOOLS_CONCAT.out.tbi)
+    // channel: [ val(meta), path(metrics.json) ], whole panel, one per sample
+    metrics = CTDNA_CALL.out.metrics
+        .filter { meta, _json -> meta.num_intervals == 1 }
+        .mix(CTDNA_BACKGROUND.out.metrics)
 }
