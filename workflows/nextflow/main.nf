@@ -124,13 +124,15 @@ def metricsHeader() {
     ].join('\n')
 }
 
-// One TSV line per sample in a ctdna metrics JSON (one line per --bam).
+// One TSV line per sample in a ctdna metrics JSON. Rows are named by the
+// samplesheet (meta.id), not by the BAM's read-group SM that ctdna reports:
+// two samplesheet rows may share an SM, and MultiQC merges equal names.
 def metricsRows(meta, json) {
     def m = new groovy.json.JsonSlurper().parseText(json.text)
     def calls = m.calls ?: [:]
     def samples = m.samples ?: [[name: meta.id]]
     return samples.collect { s ->
-        [s.name, s.reads?.seen, s.reads?.used, s.overlap_fraction, s.depth?.mean, s.depth?.min,
+        [samples.size() == 1 ? meta.id : "${meta.id}_${s.name}", s.reads?.seen, s.reads?.used, s.overlap_fraction, s.depth?.mean, s.depth?.min,
          s.depth?.pct_ge_500, s.depth?.pct_ge_1000, s.lod_median, s.lod_p90,
          calls.records, calls.pass, calls.pass_snv, calls.pass_indel].collect { v -> v == null ? 'NA' : v }.join('\t')
     }.join('\n')

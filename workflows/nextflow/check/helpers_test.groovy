@@ -103,9 +103,9 @@ check('readSamplesheet refuses bad rows with the row number') {
     }
 }
 
-check('metricsRows: one row per sample of a ctdna metrics JSON, NA for absent fields') {
+check('metricsRows: one row per sample, named by the samplesheet, NA for absent fields') {
     def json = sheet('m.json', '''{"calls": {"records": 21, "pass": 15, "pass_snv": 12, "pass_indel": 3},
-        "samples": [{"name": "S1", "reads": {"seen": 10, "used": 9}, "overlap_fraction": 0.5,
+        "samples": [{"name": "SM_FROM_BAM", "reads": {"seen": 10, "used": 9}, "overlap_fraction": 0.5,
                      "depth": {"mean": 800.5, "min": 0, "pct_ge_500": 93.2, "pct_ge_1000": 0.0},
                      "lod_median": 0.008, "lod_p90": 0.0099}]}''')
     def header = script.metricsHeader().readLines().last().split('\t')
