@@ -12,7 +12,7 @@
 //! 1's strand and orientation, the larger distance to a read end, and the
 //! mean mapping quality.
 
-use super::alleles::{Indel, ShardCounts, Support};
+use super::alleles::{Indel, PositionSink, Support};
 use super::filters::ReadCounters;
 use super::observe::{Obs, ObsKind, ReadObs};
 use std::cmp::Ordering;
@@ -31,7 +31,7 @@ fn support(r: &ReadObs, o: &Obs) -> Support {
 }
 
 /// Add one observation to the shard counters (unusable ones are skipped).
-pub fn add(counts: &mut ShardCounts, r: &ReadObs, o: &Obs, s: &Support) {
+pub fn add(counts: &mut impl PositionSink, r: &ReadObs, o: &Obs, s: &Support) {
     if !o.usable {
         return;
     }
@@ -59,7 +59,7 @@ fn add_insertion(pc: &mut super::alleles::PositionCounts, seq: &[u8], s: &Suppor
 }
 
 /// Count a read whose mate does not overlap it (or is not used).
-pub fn add_single(counts: &mut ShardCounts, r: &ReadObs) {
+pub fn add_single(counts: &mut impl PositionSink, r: &ReadObs) {
     for o in &r.obs {
         add(counts, r, o, &support(r, o));
     }
@@ -78,7 +78,12 @@ fn same_allele(a: &ReadObs, x: &Obs, b: &ReadObs, y: &Obs) -> bool {
 }
 
 /// Count two overlapping mates as one fragment. Both are sorted here.
-pub fn add_pair(counts: &mut ShardCounts, a: &mut ReadObs, b: &mut ReadObs, rc: &mut ReadCounters) {
+pub fn add_pair(
+    counts: &mut impl PositionSink,
+    a: &mut ReadObs,
+    b: &mut ReadObs,
+    rc: &mut ReadCounters,
+) {
     a.sort();
     b.sort();
     let lo = a.start.max(b.start);
@@ -148,6 +153,7 @@ pub fn add_pair(counts: &mut ShardCounts, a: &mut ReadObs, b: &mut ReadObs, rc: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::alleles::ShardCounts;
 
     fn read(start: i64, end: i64, read1: bool, obs: Vec<Obs>) -> ReadObs {
         ReadObs {
