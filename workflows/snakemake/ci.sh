@@ -15,36 +15,23 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 SNAKEMAKE=9.27.1
-cache=${CTDNA_CI_CACHE:-${HOME:-/tmp}/.cache/ctdna-ci}
-venv=$cache/snakemake-$SNAKEMAKE
-
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=../ci-lib.sh
+. "$here/../ci-lib.sh"
+venv=$ci_cache/snakemake-$SNAKEMAKE
 
 if ! command -v bcftools >/dev/null 2>&1; then
   echo "installing bcftools (Debian)"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bcftools tabix >/dev/null
+  apt_install bcftools tabix
 fi
 if [ ! -f "$venv/.ready" ]; then
   echo "creating $venv (snakemake==$SNAKEMAKE)"
-  rm -rf "$venv"
-  if ! python3 -m venv "$venv" >/dev/null 2>&1; then  # Debian splits venv/ensurepip out
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-  fi
+  make_venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "snakemake==$SNAKEMAKE"
   touch "$venv/.ready"
 fi
 snakemake=$venv/bin/snakemake
 
-ctdna=${CTDNA_BIN:-${CARGO_TARGET_DIR:-$repo/target}/release/ctdna}
-if [ ! -x "$ctdna" ]; then
-  echo "no ctdna binary at $ctdna (run cargo build --release, or set CTDNA_BIN)" >&2
-  exit 2
-fi
-ctdna=$(cd "$(dirname "$ctdna")" && pwd)/$(basename "$ctdna")
+ctdna=$(ctdna_binary "$repo")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

