@@ -43,14 +43,20 @@ fn call(name: &str, extra: &[&str]) -> (PathBuf, PathBuf) {
     let d = sim();
     let vcf = d.join(format!("{name}.vcf.gz"));
     let metrics = d.join(format!("{name}.json"));
+    let threads: &[&str] = if extra.contains(&"--threads") {
+        &[]
+    } else {
+        &["--threads", "2"]
+    };
     let o = bin()
-        .args(["call", "--quiet", "--threads", "2", "--bam"])
+        .args(["call", "--quiet", "--bam"])
         .arg(d.join("sample.bam"))
         .arg("-r")
         .arg(d.join("ref.fa"))
         .arg("-t")
         .arg(d.join("targets.bed"))
         .args(extra)
+        .args(threads)
         .arg("-o")
         .arg(&vcf)
         .arg("--metrics")
@@ -98,6 +104,26 @@ fn consensus_cuts_false_positives_tenfold_without_losing_sensitivity() {
     eprintln!("duplex:\n{dup}");
     // Measured: duplex tier 0 FP, SNV sensitivity at 0.5% VAF 1.0.
     assert!(dup.fp * 10 <= frag.fp, "{dup}");
+}
+
+#[test]
+fn umi_mode_output_is_the_same_for_any_thread_count() {
+    let (one, _) = call("threads1", &["--threads", "1", "--min-tier", "raw"]);
+    let (three, _) = call("threads3", &["--threads", "3", "--min-tier", "raw"]);
+    let text = |p: &Path| {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "gzip -dc '{}' | grep -v '^##commandLine'",
+                p.display()
+            ))
+            .output()
+            .unwrap();
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let (a, b) = (text(&one), text(&three));
+    assert!(a.contains("FAM:DUP"));
+    assert_eq!(a, b);
 }
 
 fn json(path: &Path) -> serde_json::Value {

@@ -97,6 +97,9 @@ pub fn run(args: &CallArgs) -> Result<()> {
         );
     }
     let evidence = prepared.count_with(&filter, umi.as_ref())?;
+    if let Some(u) = &umi {
+        crate::output::umi_metrics::warn_if_thin(&evidence, u.min_tier);
+    }
     let samples: Vec<String> = prepared.inputs.iter().map(|i| i.sample.clone()).collect();
     let rates: Vec<ContextRates> = match &args.scatter.background {
         Some(path) => SavedBackground::load(

@@ -153,3 +153,31 @@ pub fn umi_metrics(evidence: &[ShardEvidence], sample: usize, tested: Tier) -> U
             .collect(),
     }
 }
+
+/// Warn when the tested tier holds few of the molecules (families of one
+/// read, or single UMIs with `--min-tier duplex`): the test then has little
+/// depth, and `--min-tier` is probably wrong for this library.
+pub fn warn_if_thin(evidence: &[ShardEvidence], tested: Tier) {
+    let (mut all, mut kept) = (0u64, 0u64);
+    for s in evidence.iter().flat_map(|e| &e.samples) {
+        let Some(u) = &s.umi else { continue };
+        for t in Tier::ALL {
+            let d: u64 = u.tiers[t.index()]
+                .positions
+                .iter()
+                .map(|p| u64::from(p.depth()))
+                .sum();
+            all += d;
+            if t >= tested {
+                kept += d;
+            }
+        }
+    }
+    if all > 0 && (kept as f64) < 0.2 * all as f64 {
+        log::warn!(
+            "only {:.1}% of molecule-bases are {} tier or better: the test has little depth (use --min-tier raw for libraries without PCR duplicates)",
+            100.0 * kept as f64 / all as f64,
+            tested.name()
+        );
+    }
+}
