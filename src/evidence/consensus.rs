@@ -62,6 +62,20 @@ enum StrandCall {
     },
 }
 
+/// Key of an indel that fails the base filters (sorts after every allele).
+const ABSTAIN: u64 = u64::MAX;
+
+/// The strands contradict each other or themselves.
+fn conflict(c: [StrandCall; 2]) -> bool {
+    use StrandCall::*;
+    match c {
+        [Split, _] | [_, Split] => true,
+        [Agree { key: a, .. }, Agree { key: b, .. }] => a != b,
+        [Agree { .. }, NoEvent] | [NoEvent, Agree { .. }] => true,
+        _ => false,
+    }
+}
+
 fn fnv(seq: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in seq {
@@ -115,14 +129,17 @@ impl Consensus {
         for m in members {
             let r = &reads[m.read as usize];
             for (i, o) in r.obs.iter().enumerate() {
-                if !o.usable {
+                // An indel that fails the base filters abstains (the read
+                // neither shows nor denies it); other unusable
+                // observations are not kept by the walk.
+                if !o.usable && !o.kind.is_event() {
                     continue;
                 }
                 self.entries.push(Entry {
                     pos: o.pos,
                     event: o.kind.is_event(),
                     strand: m.strand,
-                    key: key_of(r, o.kind),
+                    key: if o.usable { key_of(r, o.kind) } else { ABSTAIN },
                     template: m.template,
                     read: m.read,
                     obs: i as u32,
@@ -135,39 +152,42 @@ impl Consensus {
         if self.seen.len() < n_templates as usize {
             self.seen.resize(n_templates as usize, 0);
         }
+        let n = self.entries.len();
         let mut i = 0;
-        // Slot voters per strand at the current position.
-        let mut slot_voters = [0u32; 2];
-        let mut slot_pos = i64::MIN;
-        while i < self.entries.len() {
-            let (pos, event) = (self.entries[i].pos, self.entries[i].event);
+        while i < n {
+            let pos = self.entries[i].pos;
             let mut j = i;
-            while j < self.entries.len()
-                && self.entries[j].pos == pos
-                && self.entries[j].event == event
-            {
+            while j < n && self.entries[j].pos == pos && !self.entries[j].event {
                 j += 1;
             }
-            if !event {
-                slot_pos = pos;
-                slot_voters = [0, 0];
-                for e in &self.entries[i..j] {
-                    slot_voters[usize::from(e.strand)] += 1;
-                }
+            let mut k = j;
+            while k < n && self.entries[k].pos == pos {
+                k += 1;
             }
-            let voters = |s: usize| {
-                if event && slot_pos == pos {
-                    Some(slot_voters[s])
-                } else {
-                    None
-                }
-            };
-            let calls = [
-                self.strand_call(i, j, 0, voters(0), rules),
-                self.strand_call(i, j, 1, voters(1), rules),
+            let mut slot_voters = [0u32; 2];
+            for e in &self.entries[i..j] {
+                slot_voters[usize::from(e.strand)] += 1;
+            }
+            let slot = [
+                self.strand_call(i, j, 0, None, rules),
+                self.strand_call(i, j, 1, None, rules),
             ];
-            self.emit(sinks, reads, calls, forced, rules);
-            i = j;
+            let event = (k > j).then(|| {
+                [
+                    self.strand_call(j, k, 0, Some(slot_voters[0]), rules),
+                    self.strand_call(j, k, 1, Some(slot_voters[1]), rules),
+                ]
+            });
+            // A molecule whose reads disagree on an indel here gives no base
+            // here either: counting its base would make it a reference
+            // molecule and pull the indel's allele fraction down.
+            if !event.is_some_and(conflict) {
+                self.emit(sinks, reads, slot, forced, rules);
+            }
+            if let Some(ev) = event {
+                self.emit(sinks, reads, ev, forced, rules);
+            }
+            i = k;
         }
     }
 
@@ -226,9 +246,12 @@ impl Consensus {
         let group = &self.entries[i..j];
         let lo = group.partition_point(|e| e.strand < strand);
         let hi = group.partition_point(|e| e.strand <= strand);
-        let mine = &group[lo..hi];
+        let all = &group[lo..hi];
+        // Abstaining reads (key ABSTAIN, sorted last) vote neither way.
+        let n_abstain = all.iter().rev().take_while(|e| e.key == ABSTAIN).count();
+        let mine = &all[..all.len() - n_abstain];
         let n_event = mine.len() as u32;
-        let total = voters.map_or(n_event, |v| v.max(n_event));
+        let total = voters.map_or(n_event, |v| v.saturating_sub(n_abstain as u32).max(n_event));
         if total == 0 {
             return StrandCall::Absent;
         }
@@ -313,7 +336,22 @@ impl Consensus {
                 if k0 != k1 {
                     return;
                 }
-                let best = if t1 > t0 { b1 } else { b0 };
+                // A duplex molecule is on both strands; which one it is
+                // counted on must not lean either way (strand and
+                // orientation bias tests): the strand with more templates,
+                // on a tie one picked by the family's position.
+                let best = match t1.cmp(&t0) {
+                    std::cmp::Ordering::Greater => b1,
+                    std::cmp::Ordering::Less => b0,
+                    std::cmp::Ordering::Equal => {
+                        let r = &reads[self.entries[b0].read as usize];
+                        if (r.start ^ self.entries[b0].pos) & 1 == 0 {
+                            b0
+                        } else {
+                            b1
+                        }
+                    }
+                };
                 (Tier::Duplex, best, q0 + q1, d0.max(d1))
             }
             [Agree {
@@ -473,14 +511,21 @@ mod tests {
         // All three top reads carry it: single-strand indel.
         let t = run(&[with(), with(), with()], &[0, 0, 0], RULES);
         assert_eq!(dels(&t[Tier::Single.index()]), 1);
-        // One of three: split on the event → no indel; the base still counts.
+        // One of three: split on the event → no indel, and no base at the
+        // anchor either (the molecule is neither ref nor alt there).
         let t = run(&[with(), without(), without()], &[0, 0, 0], RULES);
         assert_eq!(t.iter().map(dels).sum::<u32>(), 0);
-        assert_eq!(t[Tier::Single.index()].positions[3].depth(), 1);
+        assert_eq!(t[Tier::Single.index()].positions[3].depth(), 0);
         // Both strands carry it: duplex. One strand says "no indel": none.
         let t = run(&[with(), with()], &[0, 1], RULES);
         assert_eq!(dels(&t[Tier::Duplex.index()]), 1);
         let t = run(&[with(), without(), without()], &[0, 1, 1], RULES);
         assert_eq!(t.iter().map(dels).sum::<u32>(), 0);
+        // A copy of the indel that fails the base filters abstains: the
+        // other two reads carry it alone.
+        let mut weak = with();
+        weak.obs[1].usable = false;
+        let t = run(&[with(), with(), weak], &[0, 0, 0], RULES);
+        assert_eq!(dels(&t[Tier::Single.index()]), 1);
     }
 }
