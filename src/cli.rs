@@ -393,4 +393,9 @@ pub struct SimulateArgs {
     /// Probability that a fragment inside a duplicated segment is placed on its paralog.
     #[arg(long, default_value_t = 0.1, help_heading = "Errors")]
     pub mismap_rate: f64,
+    /// Recurrent artifact sites: target positions where every sample (tumour
+    /// and normals) shows one wrong base in 0.2-1% of molecules (listed in
+    /// artifacts.bed); what a panel of normals exists to remove.
+    #[arg(long, default_value_t = 4, help_heading = "Errors")]
+    pub artifact_sites: usize,
 }
