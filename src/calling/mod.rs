@@ -17,7 +17,10 @@ use filters::{evaluate, orientation_bias_phred, strand_bias_phred, Filter, SiteI
 
 /// De novo alleles are written to the VCF (filtered or not) when some sample
 /// has at least this many alt molecules and a nominal p-value at most
-/// [`EMIT_P`]; below that they are background noise and not written.
+/// [`EMIT_P`]; below that they are background noise and not written. With a
+/// panel of normals, alleles the panel calls noisy at the site are written
+/// too (FILTER NoisySite) when some sample has [`EMIT_MIN_ALT`] alt
+/// molecules, so the user sees what the panel removed.
 pub const EMIT_MIN_ALT: u32 = 2;
 /// See [`EMIT_MIN_ALT`].
 pub const EMIT_P: f64 = 1e-3;
@@ -220,7 +223,7 @@ impl Caller<'_> {
             let emit = is_known
                 || samples
                     .iter()
-                    .any(|s| s.alt.n >= EMIT_MIN_ALT && s.ln_p <= EMIT_P.ln());
+                    .any(|s| s.alt.n >= EMIT_MIN_ALT && (s.ln_p <= EMIT_P.ln() || s.null.noisy));
             if !emit {
                 continue;
             }

@@ -14,9 +14,11 @@
 //! beta-binomial of mean `e` and concentration `min(N + M, (1 - rho) / rho)`.
 
 use super::context::{ContextRates, MIN_RATE};
+use super::stats::ln_betabinom_pmf;
 use super::{bq_floor, AltRef, Background, Null, RateQuery};
 use crate::evidence::alleles::{base_index, Indel, PositionCounts};
 use crate::evidence::engine::ShardEvidence;
+use statrs::distribution::{ChiSquared, ContinuousCDF};
 use std::collections::HashMap;
 
 /// Alt slots per position: A, C, G, T (the reference base's slot is not
@@ -68,9 +70,16 @@ pub struct NormalObs {
 /// variance `n mu (1 - mu) (1 + (n - 1) rho)`) comes from the depth-weighted
 /// spread of the normals' fractions, `S = sum n_i (k_i/n_i - mu)^2`, whose
 /// expectation is `mu (1 - mu) [(m - 1) + rho (N - sum n_i^2 / N - (m - 1))]`
-/// for `m` normals. Then `alpha + beta = (1 - rho) / rho`. With `rho = 0`
-/// (no spread beyond binomial, fewer than two normals, or no alt at all)
-/// alpha and beta are infinite: the binomial.
+/// for `m` normals. Then `alpha + beta = (1 - rho) / rho`.
+///
+/// A handful of alt molecules cannot show overdispersion reliably (one
+/// normal with 3 of 4 alt molecules looks "spread" by chance, and a spurious
+/// rho would make the test needlessly weak), so rho is kept only when the
+/// normals hold at least [`MIN_ALT_FOR_RHO`] alt molecules and the
+/// dispersion statistic `X = S / (mu (1 - mu))` exceeds the binomial
+/// expectation significantly (`P(chi2(m - 1) >= X) < ` [`DISPERSION_P`]).
+/// Otherwise (and with fewer than two normals or no alt at all) alpha and
+/// beta are infinite: the binomial.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fit {
     /// Pooled alt molecules (`K`) and depth (`N`).
@@ -90,6 +99,15 @@ impl Default for Fit {
         }
     }
 }
+
+/// Prior probability that a site is an artifact site (its rate unrelated to
+/// the context rate); see [`PonModel::shrink`].
+pub const ARTIFACT_PRIOR: f64 = 0.01;
+
+/// Fewest pooled alt molecules from which overdispersion is estimated.
+pub const MIN_ALT_FOR_RHO: u64 = 10;
+/// Significance the normals' spread must reach before rho is used.
+pub const DISPERSION_P: f64 = 1e-3;
 
 /// Largest overdispersion kept (a site where every molecule of a normal is
 /// all-or-nothing is not an error process any more).
@@ -111,7 +129,7 @@ impl Fit {
             depth: n,
             ..Fit::default()
         };
-        if m < 2 || k == 0 || k == n {
+        if m < 2 || k < MIN_ALT_FOR_RHO || k == n {
             return fit;
         }
         let mu = k as f64 / n as f64;
@@ -123,8 +141,10 @@ impl Fit {
         if denom <= 0.0 {
             return fit;
         }
-        let rho = ((s / (mu * (1.0 - mu)) - (m - 1) as f64) / denom).min(MAX_RHO);
-        if rho > 0.0 {
+        let x = s / (mu * (1.0 - mu));
+        let rho = ((x - (m - 1) as f64) / denom).min(MAX_RHO);
+        let significant = ChiSquared::new((m - 1) as f64).is_ok_and(|c| c.sf(x) < DISPERSION_P);
+        if rho > 0.0 && significant {
             let c = (1.0 - rho) / rho;
             fit.alpha = mu * c;
             fit.beta = (1.0 - mu) * c;
@@ -320,25 +340,37 @@ pub struct PonModel<'a> {
 }
 
 impl PonModel<'_> {
-    /// METHOD: empirical Bayes. The context rate is a Beta prior of weight
-    /// `M` molecules; the normals' pooled `K` of `N` update it to the
-    /// posterior mean `e = (K + M e_ctx) / (N + M)` (deep normals: `e -> K/N`;
-    /// thin or absent normals: `e -> e_ctx`). A sample's count is then
-    /// beta-binomial with mean `e` and concentration `N + M` (the posterior's
-    /// own uncertainty), or less when the normals spread more than that
-    /// (`(1 - rho) / rho` from the fit). SNV rates keep the base-quality floor.
+    /// METHOD: empirical Bayes with a two-component prior. An ordinary site
+    /// has a rate drawn from Beta(M e_ctx, M (1 - e_ctx)) around the context
+    /// rate (`M` = prior weight in molecules); an artifact site (prior
+    /// probability [`ARTIFACT_PRIOR`]) from the vague Beta(1/2, 1/2). The
+    /// normals' pooled `K` of `N` weigh the two by their beta-binomial
+    /// marginal likelihoods; the likelier component gives the rate:
+    /// ordinary `e = (K + M e_ctx) / (N + M)` (deep normals: `e -> K/N`;
+    /// thin or absent normals: `e -> e_ctx`), artifact `e = (K + 1/2) / (N + 1)`
+    /// (the normals' own rate: a conjugate prior of weight `M` would dilute a
+    /// 5% artifact seen in 4,000 molecules to 2%). A sample's count is then
+    /// binomial with rate `e`, or beta-binomial with mean `e` and
+    /// concentration `(1 - rho) / rho` where the normals are significantly
+    /// overdispersed (the fit's rho > 0). SNV rates keep the base-quality
+    /// floor.
     pub fn shrink(&self, s: &AlleleSummary, prior: f64, floor: f64) -> Null {
         let m = self.params.prior_weight;
-        let (k, n) = (s.fit.alt as f64, s.fit.depth as f64);
-        let rate = ((k + m * prior) / (n + m)).max(floor).clamp(MIN_RATE, 0.5);
-        let mut c = n + m;
+        let (k, n) = (s.fit.alt, s.fit.depth);
+        let (a0, b0) = (m * prior, m * (1.0 - prior));
+        let ordinary = (1.0 - ARTIFACT_PRIOR).ln() + ln_betabinom_pmf(k, n, a0, b0);
+        let artifact = ARTIFACT_PRIOR.ln() + ln_betabinom_pmf(k, n, 0.5, 0.5);
+        let (k, n) = (k as f64, n as f64);
+        let e = if n > 0.0 && artifact > ordinary {
+            (k + 0.5) / (n + 1.0)
+        } else {
+            (k + a0) / (n + m)
+        };
+        let rate = e.max(floor).clamp(MIN_RATE, 0.5);
         let rho = s.fit.rho();
-        if rho > 0.0 {
-            c = c.min((1.0 - rho) / rho);
-        }
         Null {
             rate,
-            concentration: Some(c),
+            concentration: (rho > 0.0).then(|| (1.0 - rho) / rho),
             noisy: s.carriers >= self.params.noisy_min_normals
                 && s.fit.mean() >= self.params.noisy_rate,
         }
@@ -396,6 +428,9 @@ mod tests {
 
     #[test]
     fn method_of_moments_recovers_the_overdispersion() {
+        // A few alt molecules: too few to estimate a spread.
+        let few = Fit::of([c(0, 2000), c(3, 2000), c(0, 2000), c(1, 2000)].into_iter());
+        assert_eq!(few.rho(), 0.0);
         // Fractions 0.1% .. 1.9% at 2000x: far more spread than binomial.
         let counts: Vec<Count> = (0..10).map(|i| c(2 + 4 * i, 2000)).collect();
         let f = Fit::of(counts.iter().copied());
@@ -408,7 +443,11 @@ mod tests {
             .sum::<f64>()
             / 9.0;
         let rho_direct = (var * 2000.0 / (mu * (1.0 - mu)) - 1.0) / 1999.0;
-        assert!((f.rho() - rho_direct).abs() / rho_direct < 1e-9, "{} {rho_direct}", f.rho());
+        assert!(
+            (f.rho() - rho_direct).abs() / rho_direct < 1e-9,
+            "{} {rho_direct}",
+            f.rho()
+        );
         assert!((f.alpha / (f.alpha + f.beta) - mu).abs() < 1e-12);
     }
 
@@ -458,13 +497,26 @@ mod tests {
         let ctx = ContextRates::estimate(&[], 0);
         let m = model_with(&pon, &ctx);
         let prior = 1e-4;
-        // Deep normals with a 0.5% artifact: the site rate dominates.
+        // Deep normals with a 0.5% artifact: an artifact site, the normals' rate.
         let deep = Fit::of((0..10).map(|_| c(100, 20_000)));
         let n = m.shrink(&summary(deep, 10), prior, 0.0);
-        let want = (1000.0 + 10_000.0 * prior) / (200_000.0 + 10_000.0);
-        assert!((n.rate - want).abs() < 1e-15 && n.rate > 4e-3);
-        assert_eq!(n.concentration, Some(210_000.0));
+        assert!((n.rate - 1000.5 / 200_001.0).abs() < 1e-15, "{}", n.rate);
+        assert_eq!(n.concentration, None);
         assert!(n.noisy);
+        // A 10% paralog difference in only 4,000 molecules stays 10%.
+        let para = Fit::of((0..6).map(|_| c(65, 690)));
+        let n = m.shrink(&summary(para, 6), prior, 0.0);
+        assert!((n.rate - 0.094).abs() < 1e-3, "{}", n.rate);
+        // Ordinary site, deep normals: mostly the normals' rate.
+        let clean = Fit::of((0..10).map(|_| c(1, 20_000)));
+        let n = m.shrink(&summary(clean, 0), prior, 0.0);
+        let want = (10.0 + 10_000.0 * prior) / (200_000.0 + 10_000.0);
+        assert!((n.rate - want).abs() < 1e-15, "{}", n.rate);
+        // A small excess (3x context) is still an ordinary site.
+        let excess = Fit::of((0..10).map(|_| c(6, 20_000)));
+        let n = m.shrink(&summary(excess, 10), prior, 0.0);
+        let want = (60.0 + 10_000.0 * prior) / (200_000.0 + 10_000.0);
+        assert!((n.rate - want).abs() < 1e-15, "{}", n.rate);
         // Thin normals (one molecule each): the context rate.
         let thin = Fit::of((0..10).map(|_| c(0, 1)));
         let n = m.shrink(&summary(thin, 0), prior, 0.0);

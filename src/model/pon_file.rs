@@ -264,17 +264,26 @@ pub fn read(path: &Path, keep_per_normal: bool) -> Result<(PonHeader, Pon)> {
         }
         let f: Vec<&str> = l.split('\t').collect();
         if f.len() != 20 {
-            return Err(bad(path, line_no, format!("{} columns, expected 20", f.len())));
+            return Err(bad(
+                path,
+                line_no,
+                format!("{} columns, expected 20", f.len()),
+            ));
         }
-        let rid = *contig_index
-            .get(f[0])
-            .ok_or_else(|| bad(path, line_no, format!("contig {} is not in the header", f[0])))?;
+        let rid = *contig_index.get(f[0]).ok_or_else(|| {
+            bad(
+                path,
+                line_no,
+                format!("contig {} is not in the header", f[0]),
+            )
+        })?;
         let pos1: u64 = f[1]
             .parse()
             .ok()
             .filter(|&p| p > 0)
             .ok_or_else(|| bad(path, line_no, format!("bad position '{}'", f[1])))?;
-        let slot = slot_of(f[3]).ok_or_else(|| bad(path, line_no, format!("bad alt '{}'", f[3])))?;
+        let slot =
+            slot_of(f[3]).ok_or_else(|| bad(path, line_no, format!("bad alt '{}'", f[3])))?;
         let small = |s: &str| {
             s.parse::<u32>()
                 .map_err(|_| bad(path, line_no, format!("'{s}' is not a count")))
@@ -450,7 +459,10 @@ mod tests {
         std::fs::write(&p, "chr1\t1\n").unwrap();
         let e = read(&p, false).unwrap_err();
         assert_eq!(e.exit_code(), 2);
-        assert!(e.to_string().contains("not a ctdna panel of normals"), "{e}");
+        assert!(
+            e.to_string().contains("not a ctdna panel of normals"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -229,7 +229,8 @@ mod tests {
     fn bb_direct_sf(k: u64, n: u64, a: f64, b: f64) -> f64 {
         use statrs::function::gamma::gamma;
         let beta = |x: f64, y: f64| gamma(x) * gamma(y) / gamma(x + y);
-        let choose = |n: u64, k: u64| -> f64 { (0..k).map(|i| (n - i) as f64 / (i + 1) as f64).product() };
+        let choose =
+            |n: u64, k: u64| -> f64 { (0..k).map(|i| (n - i) as f64 / (i + 1) as f64).product() };
         (k..=n)
             .map(|i| choose(n, i) * beta(i as f64 + a, (n - i) as f64 + b) / beta(a, b))
             .sum()
@@ -237,17 +238,29 @@ mod tests {
 
     #[test]
     fn betabinomial_tail_matches_direct_sums() {
-        for &(n, a, b) in &[(10u64, 0.5, 20.0), (30, 2.0, 3.0), (40, 0.05, 50.0), (25, 1.0, 1.0)] {
+        for &(n, a, b) in &[
+            (10u64, 0.5, 20.0),
+            (30, 2.0, 3.0),
+            (40, 0.05, 50.0),
+            (25, 1.0, 1.0),
+        ] {
             let total: f64 = (0..=n).map(|i| ln_betabinom_pmf(i, n, a, b).exp()).sum();
             assert!((total - 1.0).abs() < 1e-10, "{n} {a} {b}: {total}");
             for k in 0..=n {
                 let want = bb_direct_sf(k, n, a, b);
                 let got = ln_betabinom_sf(k, n, a, b).exp();
-                assert!(close(got, want, 1e-8) || (want < 1e-300 && got < 1e-290), "{k}/{n} {a} {b}: {got} vs {want}");
+                assert!(
+                    close(got, want, 1e-8) || (want < 1e-300 && got < 1e-290),
+                    "{k}/{n} {a} {b}: {got} vs {want}"
+                );
             }
         }
         // Uniform rate (alpha = beta = 1): every count has probability 1/(n+1).
-        assert!(close(ln_betabinom_sf(7, 9, 1.0, 1.0).exp(), 3.0 / 10.0, 1e-12));
+        assert!(close(
+            ln_betabinom_sf(7, 9, 1.0, 1.0).exp(),
+            3.0 / 10.0,
+            1e-12
+        ));
     }
 
     #[test]

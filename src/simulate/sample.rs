@@ -1,13 +1,13 @@
 //! One simulated sample: molecules over every target, their PCR families and
 //! read pairs, plus the realised molecule counts at each truth variant.
 
+use super::artifacts::Artifact;
 use super::fragments::{build_molecule, coverage_fraction, fragment_length, pcr_family, Col};
 use super::genome::Genome;
 use super::panel::Target;
 use super::params::SimParams;
 use super::reads::{read_pair, PairInfo, SimRead};
 use super::rng::Rng;
-use super::artifacts::Artifact;
 use super::variants::{Kind, Origin, Variant};
 use crate::Result;
 use rayon::prelude::*;
