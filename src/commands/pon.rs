@@ -64,7 +64,6 @@ pub fn run(args: &PonArgs) -> Result<()> {
     let engine = Engine {
         reference: &reference,
         inputs: &inputs,
-        targets: &panel,
         filter: &filter,
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -73,7 +72,7 @@ pub fn run(args: &PonArgs) -> Result<()> {
         .map_err(|e| Error::Runtime(format!("cannot start {threads} threads: {e}")))?;
     let mut n_rows = 0usize;
     for batch in shards.chunks(threads * SHARDS_PER_THREAD) {
-        let evidence = engine.run(batch, threads, &|| {})?;
+        let evidence = engine.run(batch, threads, &|_| {})?;
         let rows: Vec<Vec<PonRow>> = pool.install(|| {
             evidence
                 .par_iter()
