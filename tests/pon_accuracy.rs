@@ -364,6 +364,23 @@ fn pon_is_deterministic_and_round_trips() {
     let o = ctdna(&refs);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(std::fs::read(&one).unwrap() == std::fs::read(&sim.pon).unwrap());
+    // call --pon writes the same VCF bytes for 1 and 2 threads.
+    let vcf = out.path().join("calls.vcf");
+    let mut bytes = Vec::new();
+    for threads in ["1", "2"] {
+        let o = call(
+            sim,
+            "sample.bam",
+            &vcf,
+            &["--pon", s(&sim.pon), "--threads", threads],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        bytes.push(std::fs::read(&vcf).unwrap());
+    }
+    assert!(
+        bytes[0] == bytes[1],
+        "call --pon output depends on --threads"
+    );
     // Read back and write again: the same text.
     let (header, pon) = pon_file::read(&sim.pon, true).unwrap();
     assert_eq!(header.normals.len(), NORMALS - 1);
