@@ -243,9 +243,13 @@ pub struct CallingArgs {
     /// is at least this ...
     #[arg(long, default_value_t = 1e-3)]
     pub noisy_rate: f64,
-    /// ... and at least this many normals carry the allele (>= 2 alt molecules each).
+    /// ... and at least this many normals carry the allele (>= 2 alt molecules each) ...
     #[arg(long, default_value_t = 2)]
     pub noisy_normals: u32,
+    /// ... and the sample's allele fraction is below this many times the
+    /// normals' (a variant far above the noise is left to the test).
+    #[arg(long, default_value_t = 5.0)]
+    pub noisy_fold: f64,
 }
 
 /// `ctdna count` options.

@@ -97,7 +97,7 @@ mod tests {
             Null {
                 rate: 3e-3,
                 concentration: Some(500.0),
-                noisy: false,
+                noisy: None,
             },
         ] {
             let k = critical_alt_count(2000, &null, a, 3).unwrap();
@@ -109,7 +109,7 @@ mod tests {
         let over = Null {
             rate: 3e-3,
             concentration: Some(500.0),
-            noisy: false,
+            noisy: None,
         };
         assert!(limit_of_detection(2000, &over, a, 3) > bin);
     }

@@ -221,9 +221,9 @@ impl Caller<'_> {
                 })
                 .collect();
             let emit = is_known
-                || samples
-                    .iter()
-                    .any(|s| s.alt.n >= EMIT_MIN_ALT && (s.ln_p <= EMIT_P.ln() || s.null.noisy));
+                || samples.iter().any(|s| {
+                    s.alt.n >= EMIT_MIN_ALT && (s.ln_p <= EMIT_P.ln() || s.null.noisy.is_some())
+                });
             if !emit {
                 continue;
             }

@@ -45,8 +45,9 @@ pub struct Null {
     pub rate: f64,
     /// alpha + beta of the per-sample rate; `None`: the rate is fixed (binomial).
     pub concentration: Option<f64>,
-    /// The panel of normals says this allele is noisy here (FILTER NoisySite).
-    pub noisy: bool,
+    /// The panel of normals says this allele is noisy here: the normals'
+    /// pooled alt fraction (FILTER NoisySite when the sample is not well above it).
+    pub noisy: Option<f64>,
 }
 
 impl Null {
@@ -55,7 +56,7 @@ impl Null {
         Null {
             rate,
             concentration: None,
-            noisy: false,
+            noisy: None,
         }
     }
 

@@ -371,8 +371,9 @@ impl PonModel<'_> {
         Null {
             rate,
             concentration: (rho > 0.0).then(|| (1.0 - rho) / rho),
-            noisy: s.carriers >= self.params.noisy_min_normals
-                && s.fit.mean() >= self.params.noisy_rate,
+            noisy: (s.carriers >= self.params.noisy_min_normals
+                && s.fit.mean() >= self.params.noisy_rate)
+                .then(|| s.fit.mean()),
         }
     }
 }
@@ -502,7 +503,7 @@ mod tests {
         let n = m.shrink(&summary(deep, 10), prior, 0.0);
         assert!((n.rate - 1000.5 / 200_001.0).abs() < 1e-15, "{}", n.rate);
         assert_eq!(n.concentration, None);
-        assert!(n.noisy);
+        assert_eq!(n.noisy, Some(1000.0 / 200_000.0));
         // A 10% paralog difference in only 4,000 molecules stays 10%.
         let para = Fit::of((0..6).map(|_| c(65, 690)));
         let n = m.shrink(&summary(para, 6), prior, 0.0);
@@ -521,7 +522,7 @@ mod tests {
         let thin = Fit::of((0..10).map(|_| c(0, 1)));
         let n = m.shrink(&summary(thin, 0), prior, 0.0);
         assert!((n.rate - prior).abs() / prior < 2e-3, "{}", n.rate);
-        assert!(!n.noisy);
+        assert_eq!(n.noisy, None);
         // Overdispersed normals cap the concentration.
         let spread = Fit::of((0..10).map(|i| c(2 + 20 * i, 20_000)));
         let n = m.shrink(&summary(spread, 10), prior, 0.0);

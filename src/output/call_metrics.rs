@@ -137,7 +137,7 @@ pub fn position_lods(
             let null = Null {
                 rate: if k == 0 { 1.0 } else { sum / f64::from(k) },
                 concentration,
-                noisy: false,
+                noisy: None,
             };
             (
                 n,
