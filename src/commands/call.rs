@@ -96,7 +96,7 @@ fn load_pon(
         "panel of normals {}: {} normals, {} rows",
         path.display(),
         header.normals.len(),
-        pon.rows.len()
+        pon.len()
     );
     let params = UseParams {
         prior_weight: w,

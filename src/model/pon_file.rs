@@ -8,6 +8,8 @@
 //! chr1     1001 A    C    10       0         0         1        20113      inf    inf   ...       0/2011,1/1990,...
 //! ```
 
+#[cfg(test)]
+use super::pon::SiteFit;
 use super::pon::{slot_name, slot_of, AlleleSummary, BuildParams, Count, Fit, Pon, PonRow};
 use crate::evidence::ReadFilter;
 use crate::output::atomic::Pending;
@@ -215,9 +217,27 @@ fn parse_fit(f: &[&str], path: &Path, line: usize) -> Result<Fit> {
     })
 }
 
-/// Read a PoN file: its header and rows (`per_normal` kept only when asked:
-/// `call` does not need it).
-pub fn read(path: &Path, keep_per_normal: bool) -> Result<(PonHeader, Pon)> {
+/// Read a PoN file: its header and every row, per-normal counts included.
+pub fn read(path: &Path) -> Result<(PonHeader, Vec<PonRow>)> {
+    let mut rows = Vec::new();
+    let header = for_each_row(path, true, |r| rows.push(r))?;
+    Ok((header, rows))
+}
+
+/// Read a PoN file into the compact table `call` uses, one row at a time.
+pub fn read_table(path: &Path) -> Result<(PonHeader, Pon)> {
+    let mut pon = Pon::default();
+    let header = for_each_row(path, false, |r| pon.push(&r))?;
+    Ok((header, pon.finish()))
+}
+
+/// Parse the header, then hand every row to `f` (`per_normal` parsed only
+/// when asked).
+fn for_each_row(
+    path: &Path,
+    keep_per_normal: bool,
+    mut emit: impl FnMut(PonRow),
+) -> Result<PonHeader> {
     let not_pon = |why: String| {
         Error::bad_input(
             path,
@@ -255,7 +275,6 @@ pub fn read(path: &Path, keep_per_normal: bool) -> Result<(PonHeader, Pon)> {
         .enumerate()
         .map(|(i, c)| (c.name.as_str(), i))
         .collect();
-    let mut rows = Vec::new();
     for (i, l) in lines.enumerate() {
         let line_no = i + 2;
         let l = l.map_err(|e| Error::io(path, e))?;
@@ -305,7 +324,7 @@ pub fn read(path: &Path, keep_per_normal: bool) -> Result<(PonHeader, Pon)> {
         } else {
             Vec::new()
         };
-        rows.push(PonRow {
+        emit(PonRow {
             rid,
             pos0: pos1 - 1,
             ref_base: f[2].as_bytes().first().copied().unwrap_or(b'N'),
@@ -321,7 +340,7 @@ pub fn read(path: &Path, keep_per_normal: bool) -> Result<(PonHeader, Pon)> {
             },
         });
     }
-    Ok((header, Pon::new(rows)))
+    Ok(header)
 }
 
 /// Load a PoN for `call` and check it was built for this run: same
@@ -332,7 +351,7 @@ pub fn load_checked(
     filter: &ReadFilter,
     panel: &[Target],
 ) -> Result<(PonHeader, Pon)> {
-    let (header, pon) = read(path, false)?;
+    let (header, pon) = read_table(path)?;
     let refuse = |msg: String| {
         Error::bad_input(
             path,
@@ -438,18 +457,28 @@ mod tests {
         let mut w = PonWriter::create(&path, &header).unwrap();
         w.rows(&rows).unwrap();
         w.finish().unwrap();
-        let (h2, pon) = read(&path, true).unwrap();
+        let (h2, back) = read(&path).unwrap();
         assert_eq!(h2, header);
-        for (a, b) in rows.iter().zip(&pon.rows) {
+        assert_eq!(back.len(), 3);
+        for (a, b) in rows.iter().zip(&back) {
             assert_eq!(row_line(a, &contigs), row_line(b, &contigs));
             assert_eq!(a.summary.per_normal, b.summary.per_normal);
         }
-        assert_eq!(pon.rows.len(), 3);
-        assert_eq!(pon.get(1, 11, 3).unwrap().germline, 1);
-        assert!(pon.get(1, 11, 2).is_none());
-        // Without per-normal counts (what `call` loads) the fits are the same.
-        let (_, lean) = read(&path, false).unwrap();
-        assert_eq!(lean.rows[1].summary.fit, pon.rows[1].summary.fit);
+        // The compact table `call` loads holds the same fits (as written:
+        // 7 digits, so compared with the rows read back).
+        let (_, table) = read_table(&path).unwrap();
+        assert_eq!(table.len(), 3);
+        for r in &back {
+            assert_eq!(
+                table.get(r.rid, r.pos0, r.slot),
+                Some(&SiteFit::of(&r.summary))
+            );
+        }
+        assert!(table.get(1, 11, 2).is_none());
+        assert!(table.get(0, 10, 0).is_none());
+        // Rows out of order are sorted.
+        let shuffled = Pon::from_rows(&[back[2].clone(), back[0].clone(), back[1].clone()]);
+        assert_eq!(shuffled.get(1, 10, DEL), table.get(1, 10, DEL));
     }
 
     #[test]
@@ -457,7 +486,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.pon");
         std::fs::write(&p, "chr1\t1\n").unwrap();
-        let e = read(&p, false).unwrap_err();
+        let e = read(&p).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(
             e.to_string().contains("not a ctdna panel of normals"),
