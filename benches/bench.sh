@@ -42,10 +42,16 @@ PERBASE=""
 if [ "$PEERS" = 1 ]; then
   if [ -x "$CACHE/perbase/bin/perbase" ]; then
     PERBASE=$CACHE/perbase/bin/perbase
-  elif cargo install perbase --locked --root "$CACHE/perbase" >"$CACHE/perbase-install.log" 2>&1; then
-    PERBASE=$CACHE/perbase/bin/perbase
   else
-    echo "perbase could not be installed (see $CACHE/perbase-install.log); its row is skipped" >&2
+    # perbase's own build needs cmake and libclang (ctdna's does not).
+    if ! command -v cmake >/dev/null || [ -z "$(ls /usr/lib/llvm-*/lib/libclang.so* 2>/dev/null)" ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake libclang-dev >/dev/null 2>&1 || true
+    fi
+    if cargo install perbase --locked --root "$CACHE/perbase" >"$CACHE/perbase-install.log" 2>&1; then
+      PERBASE=$CACHE/perbase/bin/perbase
+    else
+      echo "perbase could not be installed (see $CACHE/perbase-install.log); its row is skipped" >&2
+    fi
   fi
 fi
 
