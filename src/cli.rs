@@ -28,7 +28,8 @@ pub enum Command {
     /// Reads are filtered, overlapping mates merged into one observation per
     /// fragment, alleles counted per target position, and each candidate
     /// tested against the sample's own background error rate (per
-    /// trinucleotide context and substitution; indels per homopolymer length).
+    /// trinucleotide context and substitution; indels per homopolymer length)
+    /// or, with `--pon`, the per-site rates of a panel of normals.
     Call(CallArgs),
     /// Per-position allele counts (fragment level) at targets or known loci, TSV.
     ///
