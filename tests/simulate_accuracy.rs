@@ -12,7 +12,7 @@ fn call_on_test_data_meets_measured_sensitivity_and_fp_bounds() {
     let out = tempfile::tempdir().unwrap();
     let calls = out.path().join("calls.vcf.gz");
     let o = Command::new(env!("CARGO_BIN_EXE_ctdna"))
-        .args(["call", "--quiet", "--no-umi", "--threads", "2", "--bam"])
+        .args(["call", "--quiet", "--threads", "2", "--bam"])
         .arg(data.join("sample.bam"))
         .arg("--reference")
         .arg(data.join("ref.fa"))

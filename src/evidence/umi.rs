@@ -185,36 +185,62 @@ pub fn consensus_tier(rec: &Record, min_family: u32) -> Option<Tier> {
     })
 }
 
-/// Reads looked at to detect UMIs.
-const DETECT_READS: usize = 1000;
+/// Reads looked at to detect UMIs and families.
+const DETECT_READS: usize = 2000;
 
-/// Does the input carry UMIs (the tag, or fgbio consensus tags) on its
-/// first reads?
-fn has_umis(
+/// What the first reads of an input show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Presence {
+    None,
+    /// UMIs, but no two reads of one family: a library without PCR
+    /// duplicates, where consensus has nothing to correct.
+    UmisOnly,
+    /// Reads sharing position, mate position, orientation and UMI (or
+    /// consensus reads from fgbio).
+    Families,
+}
+
+fn detect(
     input: &super::bam::AlignmentInput,
     reference: &crate::reference::Reference,
-    tag: &[u8; 2],
-) -> crate::Result<bool> {
+    cfg: &UmiConfig,
+) -> crate::Result<Presence> {
     use rust_htslib::bam::Read;
     let mut r = input.reader(reference)?;
     r.fetch(rust_htslib::bam::FetchDefinition::All)
         .map_err(|e| crate::Error::hts(format!("{}: reading", input.path.display()), e))?;
     let mut rec = Record::new();
+    let mut keys: Vec<(i64, i64, u16, Umi)> = Vec::new();
     let mut n = 0;
     while let Some(Ok(())) = r.read(&mut rec) {
-        if rec.aux(tag).is_ok() || rec.aux(b"cD").is_ok() {
-            return Ok(true);
+        if rec.aux(b"cD").is_ok() {
+            return Ok(Presence::Families);
+        }
+        if let Some(u) = umi_of(&rec, cfg) {
+            keys.push((rec.pos(), rec.mpos(), rec.flags() & 0xf0, u));
         }
         n += 1;
         if n >= DETECT_READS {
             break;
         }
     }
-    Ok(false)
+    if keys.is_empty() {
+        return Ok(Presence::None);
+    }
+    keys.sort_unstable();
+    let repeats = keys.windows(2).filter(|w| w[0] == w[1]).count();
+    // METHOD: 1% of reads repeating a (position, mate, orientation, UMI)
+    // key: with 8-base UMIs chance collisions are far rarer.
+    Ok(if repeats * 100 >= keys.len() {
+        Presence::Families
+    } else {
+        Presence::UmisOnly
+    })
 }
 
 /// UMI mode from the command line and the inputs: `None` for fragment mode
-/// (`--no-umi`, or no input has UMIs on its first reads).
+/// (`--no-umi`; no input has UMIs on its first reads; or, unless
+/// `--min-tier` asks for UMI mode, UMIs without any read families).
 pub fn resolve(
     a: &crate::cli::UmiArgs,
     inputs: &[super::bam::AlignmentInput],
@@ -235,29 +261,36 @@ pub fn resolve(
     if a.no_umi {
         return Ok(None);
     }
-    let mut found = a.umi_from_name;
-    for i in inputs {
-        if found {
-            break;
-        }
-        found = has_umis(i, reference, &tag)?;
-    }
-    if !found {
-        if a.min_tier.is_some_and(|t| t > Tier::Raw) {
-            return Err(usage(format!(
-                "--min-tier needs UMIs, and the first reads carry no {} tag",
-                a.umi_tag
-            )));
-        }
-        return Ok(None);
-    }
-    Ok(Some(UmiConfig {
+    let cfg = UmiConfig {
         tag,
         from_name: a.umi_from_name,
         min_family: a.min_family,
         min_agreement: a.min_agreement,
         min_tier: a.min_tier.unwrap_or(Tier::Single),
-    }))
+    };
+    let mut best = Presence::None;
+    for i in inputs {
+        best = best.max(detect(i, reference, &cfg)?);
+        if best == Presence::Families {
+            break;
+        }
+    }
+    match (best, a.min_tier) {
+        (Presence::Families, _) | (Presence::UmisOnly, Some(_)) => Ok(Some(cfg)),
+        (_, _) if a.umi_from_name => Ok(Some(cfg)),
+        (Presence::UmisOnly, None) => {
+            log::info!(
+                "reads carry UMIs but no read families among the first {DETECT_READS}: counting fragments (--min-tier forces UMI mode)"
+            );
+            Ok(None)
+        }
+        (Presence::None, Some(t)) if t > Tier::Raw => Err(usage(format!(
+            "--min-tier {} needs UMIs, and the first reads carry no {} tag",
+            t.name(),
+            a.umi_tag
+        ))),
+        (Presence::None, _) => Ok(None),
+    }
 }
 
 fn one_mismatch(a: &[u8], b: &[u8]) -> bool {
