@@ -144,7 +144,18 @@ pub fn umi_of(rec: &Record, cfg: &UmiConfig) -> Option<Umi> {
         let name = rec.qname();
         let i = name.iter().rposition(|&c| c == b':')?;
         let u = &name[i + 1..];
-        return (!u.is_empty()).then(|| Umi::new(u));
+        if u.is_empty() {
+            return None;
+        }
+        // Illumina joins dual UMIs with `+` in read names; fgbio's tags use `-`.
+        let mut umi = Umi::new(u);
+        let n = usize::from(umi.len);
+        for c in &mut umi.b[..n] {
+            if *c == b'+' {
+                *c = b'-';
+            }
+        }
+        return Some(umi);
     }
     match rec.aux(&cfg.tag) {
         Ok(Aux::String(s)) if !s.is_empty() => Some(Umi::new(s.as_bytes())),
@@ -371,6 +382,27 @@ mod tests {
         let b = directional_families(&[(u("ACGA"), 1), (u("ACGT"), 5)]);
         assert_eq!(a, vec![0, 0]);
         assert_eq!(b, vec![1, 1]);
+    }
+
+    #[test]
+    fn umi_from_the_tag_or_the_read_name() {
+        let mut r = Record::new();
+        r.set(b"M1:7:FC:1:1101:10:20:ACGT+TTGA", None, b"A", &[30]);
+        let mut cfg = UmiConfig {
+            tag: *b"RX",
+            from_name: true,
+            min_family: 2,
+            min_agreement: 0.9,
+            min_tier: Tier::Single,
+        };
+        assert_eq!(umi_of(&r, &cfg).unwrap().as_bytes(), b"ACGT-TTGA");
+        cfg.from_name = false;
+        assert!(umi_of(&r, &cfg).is_none());
+        r.push_aux(b"RX", Aux::String("gatt-ccaa")).unwrap();
+        assert_eq!(umi_of(&r, &cfg).unwrap().as_bytes(), b"GATT-CCAA");
+        assert_eq!(consensus_tier(&r, 2), None);
+        r.push_aux(b"cD", Aux::I32(1)).unwrap();
+        assert_eq!(consensus_tier(&r, 2), Some(Tier::Raw));
     }
 
     #[test]
