@@ -3,6 +3,7 @@
 pub mod call;
 pub mod common;
 pub mod count;
+pub mod mrd;
 pub mod simulate;
 
 use crate::cli::Command;
@@ -14,5 +15,6 @@ pub fn run(command: Command) -> Result<()> {
         Command::Call(args) => call::run(&args),
         Command::Count(args) => count::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Mrd(args) => mrd::run(&args),
     }
 }
