@@ -325,6 +325,13 @@ pub struct SimulateArgs {
         help_heading = "Variants"
     )]
     pub vaf: Vec<f64>,
+    /// Tumor fraction of the plasma: every somatic variant is present at
+    /// VAF = TF x 0.5 (clonal heterozygous), replacing --vaf; 0 gives a
+    /// tumor-free plasma with the same loci. Also writes `tumor.vcf.gz`
+    /// (the somatic variants, as from tumor tissue) for `ctdna mrd`; use
+    /// --snvs-per-vaf for the number of loci (50-2,000).
+    #[arg(long, value_name = "TF", help_heading = "Variants")]
+    pub tumor_fraction: Option<f64>,
     /// Somatic SNVs per VAF.
     #[arg(long, default_value_t = 4, help_heading = "Variants")]
     pub snvs_per_vaf: usize,

@@ -252,3 +252,6 @@ pub fn analyse(
         per_locus,
     }
 }
+
+#[cfg(test)]
+mod tests;

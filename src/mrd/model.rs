@@ -298,7 +298,7 @@ pub const LOD_POWER: f64 = 0.95;
 /// One binomial draw by inversion of `u` (monotone in `u` and `p`, so
 /// common random numbers give a detection rate monotone in TF). Exact
 /// inversion below a mean of 50, normal approximation above.
-fn binom_inv(u: f64, n: u64, p: f64) -> u64 {
+pub(crate) fn binom_inv(u: f64, n: u64, p: f64) -> u64 {
     let mean = n as f64 * p;
     if mean > 50.0 {
         let z = statrs::distribution::ContinuousCDF::inverse_cdf(
