@@ -79,7 +79,7 @@ pub fn stream_sample(
             .all(|w| (w[0].tid, w[0].pos0) <= (w[1].tid, w[1].pos0))
             && variants
                 .iter()
-                .all(|v| v.ref_allele.len() as u64 + 1 <= MAX_VARIANT_SPAN),
+                .all(|v| (v.ref_allele.len() as u64) < MAX_VARIANT_SPAN),
         "variants must be sorted and short (see first_near)"
     );
     let label = match kind {
