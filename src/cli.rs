@@ -42,11 +42,11 @@ pub enum Command {
     /// and at what tumor fraction? Writes a JSON verdict.
     ///
     /// Evidence at all of the patient's tumor mutations is pooled in one
-    /// binomial model (alt_i ~ Binomial(n_i, TF w_i + e_i)): maximum-
-    /// likelihood tumor fraction, 95% profile-likelihood interval,
-    /// likelihood-ratio test of TF = 0, limit of detection; loci far above
-    /// the rest (germline, CHIP) are excluded and the call must survive
-    /// leaving out any one locus. Same reads and filters as `call`.
+    /// binomial model (alt_i ~ Binomial(n_i, TF w_i + e_i)): the maximum
+    /// likelihood tumor fraction, its 95% profile-likelihood interval, a
+    /// likelihood-ratio test of TF = 0 and the limit of detection; loci far
+    /// above the rest (germline, CHIP) are excluded, and the call must
+    /// survive leaving out any one locus. Same reads and filters as `call`.
     Mrd(MrdArgs),
 }
 

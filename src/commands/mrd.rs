@@ -161,6 +161,16 @@ pub fn run(args: &MrdArgs) -> Result<()> {
     let plasma = &results[0];
     let baseline = results.get(1);
     for r in &results {
+        if r.loci.used == 0 {
+            log::warn!(
+                "{}: none of the {} loci is usable ({} below --min-depth {}, {} germline/CHIP-like): the result is NOT_DETECTED by default, not evidence of absence",
+                r.sample,
+                r.loci.total,
+                r.loci.low_depth,
+                settings.min_depth,
+                r.loci.germline_or_chip
+            );
+        }
         log::info!(
             "{}: {:?}, TF {:.3e} (95% CI {:.3e}-{:.3e}), p = {:.3e}, LoD {:.3e}; {} of {} loci used, {} alt of {} molecules ({:.1} expected from errors)",
             r.sample,
