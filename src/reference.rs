@@ -138,6 +138,16 @@ impl RefWindow {
             .unwrap_or(b'N')
     }
 
+    /// The part of this window over `[start, end)` (clamped to the window).
+    pub fn slice(&self, start: u64, end: u64) -> RefWindow {
+        let from = start.clamp(self.start, self.end());
+        let to = end.clamp(from, self.end());
+        RefWindow {
+            start: from,
+            seq: self.seq[(from - self.start) as usize..(to - self.start) as usize].to_vec(),
+        }
+    }
+
     /// 0-based end (exclusive) of the window.
     pub fn end(&self) -> u64 {
         self.start + self.seq.len() as u64

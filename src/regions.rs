@@ -181,6 +181,40 @@ pub fn chunk(targets: &[Target], i: usize, n: usize) -> Vec<Target> {
     out
 }
 
+/// Gap (bases) below which neighbouring shards are read with one fetch: the
+/// BAM index's linear bins are 16 kb, so closer targets share BGZF blocks.
+pub const BATCH_GAP: u64 = 16_384;
+
+/// Group consecutive shards into batches read with one fetch each: same
+/// contig, gaps of at most [`BATCH_GAP`], and at most a quarter-per-thread
+/// of the panel's bases so every worker still gets several batches.
+/// Returns index ranges into `shards`, in order.
+pub fn batches(shards: &[Shard], threads: usize) -> Vec<std::ops::Range<usize>> {
+    let total: u64 = shards.iter().map(|s| s.end - s.start).sum();
+    let max_bases = (total / (threads.max(1) as u64 * 4)).max(1);
+    let mut out = Vec::new();
+    let mut begin = 0;
+    let mut bases = 0u64;
+    for (i, s) in shards.iter().enumerate() {
+        if i > begin {
+            let prev = &shards[i - 1];
+            if prev.rid != s.rid
+                || s.start - prev.end > BATCH_GAP
+                || bases + (s.end - s.start) > max_bases
+            {
+                out.push(begin..i);
+                begin = i;
+                bases = 0;
+            }
+        }
+        bases += s.end - s.start;
+    }
+    if begin < shards.len() {
+        out.push(begin..shards.len());
+    }
+    out
+}
+
 /// Shard size that gives every worker several shards but keeps reader
 /// re-seeks rare: about 8 shards per thread, between 2 kb and 100 kb.
 pub fn shard_size(targets: &[Target], threads: usize) -> u64 {
@@ -272,6 +306,32 @@ mod tests {
         for bad in ["0/3", "4/3", "x/2", "3", "1/0"] {
             assert!(parse_chunk(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn batches_group_near_shards_of_one_contig_in_order() {
+        let sh = |rid, start, end| Shard {
+            target: 0,
+            rid,
+            start,
+            end,
+        };
+        let shards = vec![
+            sh(0, 0, 10),
+            sh(0, 20, 30),
+            sh(0, 50_000, 50_010),
+            sh(1, 0, 10),
+            sh(1, 10, 20),
+            sh(2, 0, 1000),
+        ];
+        // One thread: at most 1050 / 4 bases per batch; split at the gap and
+        // at contig changes.
+        assert_eq!(batches(&shards, 1), vec![0..2, 2..3, 3..5, 5..6]);
+        // Many threads: batches small enough to share out, still in order.
+        let b = batches(&shards, 8);
+        assert_eq!(b.iter().map(|r| r.len()).sum::<usize>(), shards.len());
+        assert!(b.windows(2).all(|w| w[0].end == w[1].start));
+        assert!(b.len() >= 4);
     }
 
     #[test]

@@ -85,7 +85,6 @@ impl Prepared {
         let engine = Engine {
             reference: &self.reference,
             inputs: &self.inputs,
-            targets: &self.targets,
             filter,
         };
         let bar = if std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info) {
@@ -100,7 +99,7 @@ impl Prepared {
         } else {
             indicatif::ProgressBar::hidden()
         };
-        let out = engine.run(&self.shards, self.threads, &|| bar.inc(1));
+        let out = engine.run(&self.shards, self.threads, &|n| bar.inc(n));
         bar.finish_and_clear();
         out
     }

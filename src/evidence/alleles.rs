@@ -134,10 +134,63 @@ impl PositionCounts {
 }
 
 /// Counts for one sample over one shard `[start, end)` of a contig.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShardCounts {
     pub start: u64,
     pub positions: Vec<PositionCounts>,
+}
+
+/// Where observations are counted: one shard, or the shards of a batch.
+pub trait PositionSink {
+    /// Counter at 0-based `pos`, `None` where nothing is counted.
+    fn at_mut(&mut self, pos: i64) -> Option<&mut PositionCounts>;
+}
+
+impl PositionSink for ShardCounts {
+    #[inline]
+    fn at_mut(&mut self, pos: i64) -> Option<&mut PositionCounts> {
+        ShardCounts::at_mut(self, pos)
+    }
+}
+
+/// The shards of one batch (sorted, disjoint), found by position with a
+/// cursor: a read's observations come in position order, so the search is
+/// nearly always a hit on the current or the next shard.
+#[derive(Debug, Clone, Default)]
+pub struct BatchCounts {
+    pub shards: Vec<ShardCounts>,
+    cursor: usize,
+}
+
+impl BatchCounts {
+    pub fn new(ranges: impl IntoIterator<Item = (u64, u64)>) -> Self {
+        BatchCounts {
+            shards: ranges
+                .into_iter()
+                .map(|(s, e)| ShardCounts::new(s, e))
+                .collect(),
+            cursor: 0,
+        }
+    }
+}
+
+impl PositionSink for BatchCounts {
+    #[inline]
+    fn at_mut(&mut self, pos: i64) -> Option<&mut PositionCounts> {
+        let n = self.shards.len();
+        let contains = |c: &ShardCounts| {
+            pos >= c.start as i64 && pos < (c.start as usize + c.positions.len()) as i64
+        };
+        if self.cursor >= n || !contains(&self.shards[self.cursor]) {
+            // Index of the last shard starting at or before pos.
+            let i = self.shards.partition_point(|c| c.start as i64 <= pos);
+            if i == 0 || !contains(&self.shards[i - 1]) {
+                return None;
+            }
+            self.cursor = i - 1;
+        }
+        self.shards[self.cursor].at_mut(pos)
+    }
 }
 
 impl ShardCounts {
@@ -155,5 +208,36 @@ impl ShardCounts {
             return None;
         }
         self.positions.get_mut((pos - self.start as i64) as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_counts_find_the_shard_of_a_position() {
+        let mut b = BatchCounts::new([(10, 20), (20, 25), (100, 110)]);
+        for (pos, hit) in [
+            (9, None),
+            (10, Some(0)),
+            (19, Some(0)),
+            (20, Some(1)),
+            (24, Some(1)),
+            (25, None),
+            (99, None),
+            (105, Some(2)),
+            (110, None),
+            (12, Some(0)),
+        ] {
+            let found = b.at_mut(pos).is_some();
+            assert_eq!(found, hit.is_some(), "{pos}");
+            if let Some(pc) = b.at_mut(pos) {
+                pc.del_span += 1;
+                let i: usize = hit.unwrap();
+                let off = (pos - b.shards[i].start as i64) as usize;
+                assert_eq!(b.shards[i].positions[off].del_span, 1, "{pos}");
+            }
+        }
     }
 }

@@ -6,9 +6,9 @@
 
 use super::bam::AlignmentInput;
 use super::filters::ReadFilter;
-use super::shard::{count_shard, SampleShard};
+use super::shard::{count_batch, SampleShard};
 use crate::reference::{RefWindow, Reference};
-use crate::regions::{Shard, Target};
+use crate::regions::Shard;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use rust_htslib::{bam, faidx};
@@ -35,41 +35,43 @@ struct Worker {
 pub struct Engine<'a> {
     pub reference: &'a Reference,
     pub inputs: &'a [AlignmentInput],
-    pub targets: &'a [Target],
     pub filter: &'a ReadFilter,
 }
 
 impl Engine<'_> {
-    /// Count every shard with `threads` workers; `on_done` is called after
-    /// each shard (progress bars).
+    /// Count every shard with `threads` workers, reading nearby shards in
+    /// batches (one fetch each); `on_done(n)` is called as shards finish
+    /// (progress bars).
     pub fn run(
         &self,
         shards: &[Shard],
         threads: usize,
-        on_done: &(dyn Fn() + Sync),
+        on_done: &(dyn Fn(u64) + Sync),
     ) -> Result<Vec<ShardEvidence>> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build()
             .map_err(|e| Error::Runtime(format!("cannot start {threads} threads: {e}")))?;
-        pool.install(|| {
-            shards
+        let batches = crate::regions::batches(shards, threads);
+        let per_batch: Vec<Vec<ShardEvidence>> = pool.install(|| {
+            batches
                 .par_iter()
                 .map_init(
                     || None,
-                    |worker: &mut Option<Worker>, shard| {
+                    |worker: &mut Option<Worker>, range| {
                         if worker.is_none() {
                             *worker = Some(self.open_worker()?);
                         }
                         // Invariant: set just above.
                         let w = worker.as_mut().expect("worker opened");
-                        let r = self.count(w, shard);
-                        on_done();
+                        let r = self.count(w, &shards[range.clone()]);
+                        on_done(range.len() as u64);
                         r
                     },
                 )
-                .collect()
-        })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        Ok(per_batch.concat())
     }
 
     fn open_worker(&self) -> Result<Worker> {
@@ -84,45 +86,49 @@ impl Engine<'_> {
         })
     }
 
-    fn count(&self, w: &mut Worker, shard: &Shard) -> Result<ShardEvidence> {
-        let contig = &self.reference.contigs[shard.rid];
+    /// One batch: consecutive shards of one contig.
+    fn count(&self, w: &mut Worker, batch: &[Shard]) -> Result<Vec<ShardEvidence>> {
+        let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+            return Ok(Vec::new());
+        };
+        let contig = &self.reference.contigs[first.rid];
         let window = RefWindow::fetch(
             &w.fasta,
             contig,
-            shard.start.saturating_sub(WINDOW_PAD),
-            shard.end + WINDOW_PAD,
+            first.start.saturating_sub(WINDOW_PAD),
+            last.end + WINDOW_PAD,
         )?;
-        let target = &self.targets[shard.target];
-        // Reads are counted in the first shard of their target that they reach.
-        let count_reads_from = if shard.start == target.start {
-            i64::MIN
-        } else {
-            shard.start as i64
-        };
-        let mut samples = Vec::with_capacity(self.inputs.len());
+        let ranges: Vec<(u64, u64)> = batch.iter().map(|s| (s.start, s.end)).collect();
+        // Per input, per shard.
+        let mut per_input: Vec<std::vec::IntoIter<SampleShard>> =
+            Vec::with_capacity(self.inputs.len());
         for (input, reader) in self.inputs.iter().zip(w.readers.iter_mut()) {
-            let s = match input.tids[shard.rid] {
-                Some(tid) => count_shard(
-                    reader,
-                    &input.path,
-                    tid,
-                    shard.start,
-                    shard.end,
-                    count_reads_from,
-                    &window,
-                    self.filter,
-                )?,
-                None => SampleShard {
-                    counts: super::alleles::ShardCounts::new(shard.start, shard.end),
-                    reads: Default::default(),
-                },
+            let counted = match input.tids[first.rid] {
+                Some(tid) => count_batch(reader, &input.path, tid, &ranges, &window, self.filter)?,
+                None => ranges
+                    .iter()
+                    .map(|&(s, e)| SampleShard {
+                        counts: super::alleles::ShardCounts::new(s, e),
+                        reads: Default::default(),
+                    })
+                    .collect(),
             };
-            samples.push(s);
+            per_input.push(counted.into_iter());
         }
-        Ok(ShardEvidence {
-            shard: shard.clone(),
-            window,
-            samples,
-        })
+        Ok(batch
+            .iter()
+            .map(|shard| ShardEvidence {
+                shard: shard.clone(),
+                window: window.slice(
+                    shard.start.saturating_sub(WINDOW_PAD),
+                    shard.end + WINDOW_PAD,
+                ),
+                // Invariant: count_batch returns one SampleShard per range.
+                samples: per_input
+                    .iter_mut()
+                    .map(|it| it.next().expect("one per shard"))
+                    .collect(),
+            })
+            .collect())
     }
 }

@@ -5,11 +5,14 @@
 //! disagreeing bases are dropped (no quality-based tie-break: a discordant
 //! overlap is evidence of an error in one of the two reads, and we cannot
 //! tell which). Indels inside the overlap must be seen by both mates; an
-//! indel seen by one mate only is dropped. A merged observation takes read
+//! indel seen by one mate only is dropped. A mate that shows the same indel
+//! but fails the base filters there (low quality, too near its end) does
+//! not disagree: the other mate's copy counts alone, as for a base whose
+//! mate's copy is below the quality threshold. A merged observation takes read
 //! 1's strand and orientation, the larger distance to a read end, and the
 //! mean mapping quality.
 
-use super::alleles::{Indel, ShardCounts, Support};
+use super::alleles::{Indel, PositionSink, Support};
 use super::filters::ReadCounters;
 use super::observe::{Obs, ObsKind, ReadObs};
 use std::cmp::Ordering;
@@ -27,8 +30,11 @@ fn support(r: &ReadObs, o: &Obs) -> Support {
     }
 }
 
-/// Add one observation to the shard counters.
-pub fn add(counts: &mut ShardCounts, r: &ReadObs, o: &Obs, s: &Support) {
+/// Add one observation to the shard counters (unusable ones are skipped).
+pub fn add(counts: &mut impl PositionSink, r: &ReadObs, o: &Obs, s: &Support) {
+    if !o.usable {
+        return;
+    }
     let Some(pc) = counts.at_mut(o.pos) else {
         return;
     };
@@ -53,7 +59,7 @@ fn add_insertion(pc: &mut super::alleles::PositionCounts, seq: &[u8], s: &Suppor
 }
 
 /// Count a read whose mate does not overlap it (or is not used).
-pub fn add_single(counts: &mut ShardCounts, r: &ReadObs) {
+pub fn add_single(counts: &mut impl PositionSink, r: &ReadObs) {
     for o in &r.obs {
         add(counts, r, o, &support(r, o));
     }
@@ -72,7 +78,12 @@ fn same_allele(a: &ReadObs, x: &Obs, b: &ReadObs, y: &Obs) -> bool {
 }
 
 /// Count two overlapping mates as one fragment. Both are sorted here.
-pub fn add_pair(counts: &mut ShardCounts, a: &mut ReadObs, b: &mut ReadObs, rc: &mut ReadCounters) {
+pub fn add_pair(
+    counts: &mut impl PositionSink,
+    a: &mut ReadObs,
+    b: &mut ReadObs,
+    rc: &mut ReadCounters,
+) {
     a.sort();
     b.sort();
     let lo = a.start.max(b.start);
@@ -112,7 +123,15 @@ pub fn add_pair(counts: &mut ShardCounts, a: &mut ReadObs, b: &mut ReadObs, rc: 
                 let (x, y) = (a.obs[i], b.obs[j]);
                 i += 1;
                 j += 1;
-                if same_allele(a, &x, b, &y) {
+                if same_allele(a, &x, b, &y) && x.usable != y.usable {
+                    // Both mates show this indel but one copy failed the base
+                    // filters: no disagreement, the usable copy counts alone.
+                    if x.usable {
+                        add(counts, a, &x, &support(a, &x));
+                    } else {
+                        add(counts, b, &y, &support(b, &y));
+                    }
+                } else if same_allele(a, &x, b, &y) {
                     rc.concordant_overlap_bases += u64::from(!x.kind.is_event());
                     let s = Support {
                         qual: (u16::from(x.qual) + u16::from(y.qual))
@@ -127,6 +146,96 @@ pub fn add_pair(counts: &mut ShardCounts, a: &mut ReadObs, b: &mut ReadObs, rc: 
                     rc.discordant_overlap_bases += u64::from(!x.kind.is_event());
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::alleles::ShardCounts;
+
+    fn read(start: i64, end: i64, read1: bool, obs: Vec<Obs>) -> ReadObs {
+        ReadObs {
+            obs,
+            start,
+            end,
+            mapq: 60,
+            reverse: !read1,
+            read1,
+            f1r2: true,
+            ..Default::default()
+        }
+    }
+
+    fn obs(pos: i64, kind: ObsKind, usable: bool) -> Obs {
+        Obs {
+            pos,
+            kind,
+            qual: if usable { 30 } else { 5 },
+            dist: 10,
+            usable,
+        }
+    }
+
+    /// A read carrying a 1 bp deletion after 20 (its copy usable or not).
+    fn with_deletion(start: i64, end: i64, read1: bool, usable: bool) -> ReadObs {
+        let v = vec![
+            obs(20, ObsKind::Base(0), true),
+            obs(20, ObsKind::Del(1), usable),
+            obs(21, ObsKind::DelSpan, true),
+            obs(22, ObsKind::Base(1), true),
+        ];
+        read(start, end, read1, v)
+    }
+
+    fn deletions_at_20(c: &ShardCounts) -> u32 {
+        c.positions[20]
+            .indels
+            .iter()
+            .find(|(k, _)| *k == Indel::Del(1))
+            .map_or(0, |(_, s)| s.n)
+    }
+
+    #[test]
+    fn indel_in_both_mates_counts_once_even_when_one_copy_fails_the_filters() {
+        // Mates overlap on [10, 30) and both carry the deletion. A copy that
+        // fails the base filters is no disagreement: the other still counts.
+        for (ua, ub, want) in [
+            (true, true, 1),
+            (true, false, 1),
+            (false, true, 1),
+            (false, false, 0),
+        ] {
+            let mut counts = ShardCounts::new(0, 40);
+            let mut a = with_deletion(0, 30, true, ua);
+            let mut b = with_deletion(10, 40, false, ub);
+            add_pair(&mut counts, &mut a, &mut b, &mut ReadCounters::default());
+            assert_eq!(deletions_at_20(&counts), want, "usable {ua}/{ub}");
+            // The bases around it are unaffected: one molecule each.
+            assert_eq!(counts.positions[22].depth(), 1);
+        }
+    }
+
+    #[test]
+    fn indel_absent_from_the_other_mate_is_dropped() {
+        let mut counts = ShardCounts::new(0, 40);
+        let mut a = with_deletion(0, 30, true, true);
+        let v = vec![
+            obs(20, ObsKind::Base(0), true),
+            obs(21, ObsKind::Base(3), true),
+        ];
+        let mut b = read(10, 40, false, v);
+        add_pair(&mut counts, &mut a, &mut b, &mut ReadCounters::default());
+        assert_eq!(deletions_at_20(&counts), 0);
+    }
+
+    #[test]
+    fn a_single_read_counts_only_usable_indels() {
+        for (usable, want) in [(true, 1), (false, 0)] {
+            let mut counts = ShardCounts::new(0, 40);
+            add_single(&mut counts, &with_deletion(0, 30, true, usable));
+            assert_eq!(deletions_at_20(&counts), want);
         }
     }
 }

@@ -37,6 +37,12 @@ pub struct Obs {
     pub kind: ObsKind,
     pub qual: u8,
     pub dist: u16,
+    /// Passes the base filters (quality, distance to a read end). Only
+    /// indels are kept when they fail: the mate-overlap logic must tell a
+    /// mate that shows the same indel with low quality (no evidence either
+    /// way) from a mate that does not show it (disagreement). Bases that
+    /// fail are simply left out, which already means "no evidence".
+    pub usable: bool,
 }
 
 /// A walked read: its observations inside the window of interest and what
@@ -74,9 +80,9 @@ impl ReadObs {
     }
 
     /// Walk `rec` against `window`, keeping observations anchored in
-    /// `[lo, hi)`. Bases below `min_bq`, `N`s and bases within
+    /// `ranges`. Bases below `min_bq`, `N`s and bases within
     /// `min_dist_end` of an aligned read end are left out.
-    pub fn walk(&mut self, rec: &Record, window: &RefWindow, lo: i64, hi: i64, f: &ReadFilter) {
+    pub fn walk(&mut self, rec: &Record, window: &RefWindow, ranges: &Ranges, f: &ReadFilter) {
         self.obs.clear();
         self.ins.clear();
         let flags = rec.flags();
@@ -92,6 +98,14 @@ impl ReadObs {
 
         let cigar = rec.raw_cigar();
         let seq = rec.seq();
+        if seq.is_empty() {
+            // SEQ `*`: an alignment without bases (valid SAM, e.g. samtools'
+            // `xx#minimal` fixture). It shows no allele (samtools prints its
+            // bases as `N`), and the CIGAR walk below would index past the
+            // empty sequence and quality arrays.
+            self.end = self.start + reference_span(cigar);
+            return;
+        }
         let quals = rec.qual();
         let no_quals = quals.first() == Some(&0xff);
         let qual_at = |q: usize| if no_quals { MISSING_QUAL } else { quals[q] };
@@ -112,25 +126,35 @@ impl ReadObs {
                 // M, =, X
                 0 | 7 | 8 => {
                     self.aligned += len as u32;
-                    for i in 0..len {
-                        let p = rpos + i as i64;
-                        if p < lo || p >= hi {
-                            continue;
+                    // Only the parts of the block inside the ranges.
+                    let mut r = ranges.first_ending_after(rpos);
+                    while let Some(&(rs, re)) = ranges.0.get(r) {
+                        if rs >= rpos + len as i64 {
+                            break;
                         }
-                        let qi = q + i;
-                        let Some(b) = base_index(decode(seq.encoded_base(qi))) else {
-                            continue;
-                        };
-                        let qual = qual_at(qi);
-                        if qual < f.min_bq || !usable(qi) {
-                            continue;
+                        let from = (rs - rpos).clamp(0, len as i64) as usize;
+                        let to = (re - rpos).clamp(0, len as i64) as usize;
+                        for i in from..to {
+                            let qi = q + i;
+                            let code = (seq.encoded[qi >> 1] >> ((!qi & 1) << 2)) & 0xf;
+                            let b = CODE_TO_INDEX[code as usize];
+                            if b > 3 {
+                                continue;
+                            }
+                            let qual = qual_at(qi);
+                            let dist = dist_at(qi);
+                            if qual < f.min_bq || (dist as usize) < min_dist {
+                                continue;
+                            }
+                            self.obs.push(Obs {
+                                pos: rpos + i as i64,
+                                kind: ObsKind::Base(b),
+                                qual,
+                                dist,
+                                usable: true,
+                            });
                         }
-                        self.obs.push(Obs {
-                            pos: p,
-                            kind: ObsKind::Base(b as u8),
-                            qual,
-                            dist: dist_at(qi),
-                        });
+                        r += 1;
                     }
                     rpos += len as i64;
                     q += len;
@@ -147,8 +171,7 @@ impl ReadObs {
                             rpos - 1,
                             q,
                             len,
-                            lo,
-                            hi,
+                            ranges,
                             f,
                             &qual_at,
                             usable(q - 1),
@@ -161,17 +184,8 @@ impl ReadObs {
                 2 => {
                     self.indel_bases += len as u32;
                     self.indel_events += 1;
-                    for i in 0..len {
-                        let p = rpos + i as i64;
-                        if p >= lo && p < hi {
-                            self.obs.push(Obs {
-                                pos: p,
-                                kind: ObsKind::DelSpan,
-                                qual: 0,
-                                dist: 0,
-                            });
-                        }
-                    }
+                    // The event (anchored before the span) first, so that
+                    // observations stay in position order.
                     if q > first_q && rpos > rec.pos() {
                         let before = qual_at(q - 1);
                         let qual = if q < seq.len() {
@@ -180,12 +194,25 @@ impl ReadObs {
                             before
                         };
                         let anchor = left_align_deletion(window, rpos - 1, len as i64);
-                        if qual >= f.min_bq && usable(q - 1) && anchor >= lo && anchor < hi {
+                        if ranges.contains(anchor) {
                             self.obs.push(Obs {
                                 pos: anchor,
                                 kind: ObsKind::Del(len as u32),
                                 qual,
                                 dist: dist_at(q - 1),
+                                usable: qual >= f.min_bq && usable(q - 1),
+                            });
+                        }
+                    }
+                    for i in 0..len {
+                        let p = rpos + i as i64;
+                        if ranges.contains(p) {
+                            self.obs.push(Obs {
+                                pos: p,
+                                kind: ObsKind::DelSpan,
+                                qual: 0,
+                                dist: 0,
+                                usable: true,
                             });
                         }
                     }
@@ -210,8 +237,7 @@ impl ReadObs {
         anchor: i64,
         q: usize,
         len: usize,
-        lo: i64,
-        hi: i64,
+        ranges: &Ranges,
         f: &ReadFilter,
         qual_at: &dyn Fn(usize) -> u8,
         anchor_usable: bool,
@@ -231,7 +257,7 @@ impl ReadObs {
         }
         let qual = (qsum / len.max(1) as u32) as u8;
         let anchor = left_align_insertion(window, anchor, &mut self.ins[off..]);
-        if qual < f.min_bq || !anchor_usable || anchor < lo || anchor >= hi {
+        if !ranges.contains(anchor) {
             self.ins.truncate(off);
             return;
         }
@@ -243,17 +269,55 @@ impl ReadObs {
             },
             qual,
             dist,
+            usable: qual >= f.min_bq && anchor_usable,
         });
     }
 
     /// Sort observations by position, slots before events, for mate merging.
     pub fn sort(&mut self) {
         let ins = &self.ins;
+        // The walk emits position order unless an indel was left-aligned
+        // past earlier observations: skip the sort in the common case.
+        if self
+            .obs
+            .is_sorted_by(|a, b| (a.pos, a.kind.is_event()) <= (b.pos, b.kind.is_event()))
+        {
+            return;
+        }
         self.obs.sort_unstable_by(|a, b| {
             (a.pos, a.kind.is_event())
                 .cmp(&(b.pos, b.kind.is_event()))
                 .then_with(|| event_key(a, ins).cmp(&event_key(b, ins)))
         });
+    }
+}
+
+/// Sorted, disjoint half-open reference intervals where observations are
+/// kept (the shards of a batch).
+#[derive(Debug, Clone, Default)]
+pub struct Ranges(pub Vec<(i64, i64)>);
+
+impl Ranges {
+    /// Index of the first range whose end is after `pos`.
+    #[inline]
+    pub fn first_ending_after(&self, pos: i64) -> usize {
+        self.0.partition_point(|&(_, e)| e <= pos)
+    }
+
+    /// Is `pos` inside a range?
+    #[inline]
+    pub fn contains(&self, pos: i64) -> bool {
+        self.0
+            .get(self.first_ending_after(pos))
+            .is_some_and(|&(s, _)| s <= pos)
+    }
+
+    /// Does `[start, end)` overlap a range?
+    #[inline]
+    pub fn overlaps(&self, start: i64, end: i64) -> bool {
+        self.0
+            .get(self.first_ending_after(start))
+            .is_some_and(|&(s, _)| s < end)
     }
 }
 
@@ -265,6 +329,15 @@ fn event_key<'a>(o: &Obs, ins: &'a [u8]) -> (u8, u32, &'a [u8]) {
         ObsKind::Del(n) => (2, n, &[]),
         ObsKind::Ins { off, len } => (3, len, &ins[off as usize..(off + len) as usize]),
     }
+}
+
+/// Reference bases covered by a CIGAR (M, D, N, =, X).
+pub fn reference_span(cigar: &[u32]) -> i64 {
+    cigar
+        .iter()
+        .filter(|&&c| matches!(c & 0xf, 0 | 2 | 3 | 7 | 8))
+        .map(|&c| i64::from(c >> 4))
+        .sum()
 }
 
 /// Query positions of the first and last aligned (non-soft-clipped) base.
@@ -284,6 +357,9 @@ fn aligned_query_range(cigar: &[u32], seq_len: usize) -> (usize, usize) {
         .sum();
     (lead, seq_len.saturating_sub(trail + 1))
 }
+
+/// 4-bit BAM base code to an index into [`BASES`] (4 = not A/C/G/T).
+const CODE_TO_INDEX: [u8; 16] = [4, 0, 1, 4, 2, 4, 4, 4, 3, 4, 4, 4, 4, 4, 4, 4];
 
 /// 4-bit BAM base code to an upper-case letter (`N` for ambiguity codes).
 #[inline]
@@ -355,6 +431,44 @@ mod tests {
         // Cannot shift past the window start.
         let mut s = b"G".to_vec();
         assert_eq!(left_align_insertion(&w, 0, &mut s), 0);
+    }
+
+    #[test]
+    fn read_without_sequence_shows_nothing() {
+        use crate::cli::OverlapPolicy;
+        use rust_htslib::bam::record::{Cigar, CigarString};
+        // samtools' xx#minimal record a2: `5H0I10M0D5H`, SEQ and QUAL `*`.
+        let cigar = CigarString(vec![
+            Cigar::HardClip(5),
+            Cigar::Ins(0),
+            Cigar::Match(10),
+            Cigar::Del(0),
+            Cigar::HardClip(5),
+        ]);
+        let mut rec = Record::new();
+        rec.set(b"a2", Some(&cigar), b"", b"");
+        rec.set_tid(0);
+        rec.set_pos(3);
+        rec.set_flags(16);
+        let f = ReadFilter {
+            min_mapq: 0,
+            min_bq: 0,
+            keep_duplicates: false,
+            keep_supplementary: false,
+            drop_improper: false,
+            max_mismatch_per_100: 8.0,
+            min_dist_end: 0,
+            overlap: OverlapPolicy::Merge,
+        };
+        let mut r = ReadObs::default();
+        r.walk(
+            &rec,
+            &window("AAAAAAAAAATTTTTTTTTTCCCCC", 0),
+            &Ranges(vec![(0, 25)]),
+            &f,
+        );
+        assert!(r.obs.is_empty());
+        assert_eq!((r.start, r.end, r.aligned), (3, 13, 0));
     }
 
     #[test]

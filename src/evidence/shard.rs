@@ -1,64 +1,105 @@
-//! Counting one shard of one sample: fetch, filter, walk, pair mates, count.
+//! Counting one batch of shards of one sample: one fetch over the batch,
+//! then filter, walk, pair mates, count.
+//!
+//! A batch is a run of nearby shards on one contig (see
+//! [`crate::regions::batches`]): reading them with one fetch decompresses
+//! each BGZF block once, where a fetch per shard would re-read the blocks
+//! between close targets (the BAM index has a 16 kb granularity).
 
-use super::alleles::ShardCounts;
+use super::alleles::{BatchCounts, PositionSink, ShardCounts};
 use super::filters::{
-    check_flags, is_improper, nm_tag, too_many_mismatches, ReadCounters, ReadFilter,
+    check_flags, is_improper, nm_tag, too_many_mismatches, ReadCounters, ReadFilter, Rejection,
 };
 use super::mates::{add_pair, add_single};
-use super::observe::ReadObs;
+use super::observe::{reference_span, Ranges, ReadObs};
 use crate::cli::OverlapPolicy;
 use crate::reference::RefWindow;
 use crate::{Error, Result};
 use rust_htslib::bam::{self, Read, Record};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 /// What one sample's reads say about one shard.
 #[derive(Debug, Clone, Default)]
 pub struct SampleShard {
     pub counts: ShardCounts,
+    /// Reads starting in this shard (the first shard of a batch also takes
+    /// the reads that start before the batch).
     pub reads: ReadCounters,
 }
 
 const PAIRED: u16 = 0x1;
 const MATE_UNMAPPED: u16 = 0x8;
 
-/// A read waiting for its overlapping mate.
+/// A read waiting for its overlapping mate, with its name to confirm the
+/// match (the map is keyed by a 64-bit hash of the name).
 struct Waiting {
+    name: Vec<u8>,
     read: ReadObs,
 }
 
-/// Count `[start, end)` of BAM contig `tid`. `count_reads_from` is the first
-/// read start position whose read is added to the read counters (so a read
-/// spanning two shards of a target is counted once).
-#[allow(clippy::too_many_arguments)]
-pub fn count_shard(
+/// FNV-1a of a read name: cheap, and good enough as a map key because a
+/// hit is confirmed on the full name.
+fn name_hash(name: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in name {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The key is already a hash: pass it through.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type WaitingRoom = HashMap<u64, Waiting, BuildHasherDefault<PassThrough>>;
+
+/// Count the shards `ranges` (sorted, disjoint, `[start, end)`) of BAM
+/// contig `tid` with one fetch. `window` must cover the batch.
+pub fn count_batch(
     reader: &mut bam::IndexedReader,
     path: &Path,
     tid: u32,
-    start: u64,
-    end: u64,
-    count_reads_from: i64,
+    ranges: &[(u64, u64)],
     window: &RefWindow,
     f: &ReadFilter,
-) -> Result<SampleShard> {
-    let mut out = SampleShard {
-        counts: ShardCounts::new(start, end),
-        reads: ReadCounters::default(),
+) -> Result<Vec<SampleShard>> {
+    let mut counts = BatchCounts::new(ranges.iter().copied());
+    let mut reads = vec![ReadCounters::default(); ranges.len()];
+    let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
+        return Ok(Vec::new());
     };
-    reader.fetch((tid, start as i64, end as i64)).map_err(|e| {
+    let (lo, hi) = (first.0 as i64, last.1 as i64);
+    let keep = Ranges(ranges.iter().map(|&(s, e)| (s as i64, e as i64)).collect());
+    reader.fetch((tid, lo, hi)).map_err(|e| {
         Error::hts(
-            format!("{}: fetching tid {tid}:{start}-{end}", path.display()),
+            format!("{}: fetching tid {tid}:{lo}-{hi}", path.display()),
             e,
         )
     })?;
-    let (lo, hi) = (start as i64, end as i64);
     let mut rec = Record::new();
     let mut cur = ReadObs::default();
-    let mut waiting: HashMap<Vec<u8>, Waiting> = HashMap::new();
-    let mut spare: Vec<ReadObs> = Vec::new();
+    let mut waiting = WaitingRoom::default();
+    let mut spare: Vec<Waiting> = Vec::new();
     let mut last_pos = i64::MIN;
     let mut last_sweep = i64::MIN;
+    let mut shard_of_read = 0usize;
     let merge = f.overlap == OverlapPolicy::Merge;
 
     while let Some(res) = reader.read(&mut rec) {
@@ -82,18 +123,20 @@ pub fn count_shard(
             ));
         }
         last_pos = pos;
-        let counted = pos >= count_reads_from;
-        let rc = &mut out.reads;
-        if counted {
-            rc.seen += 1;
-        }
-        if let Err(why) = check_flags(&rec, f) {
-            if counted {
-                rc.reject(why);
-            }
+        // Reads in the gaps between the batch's shards are not ours.
+        if !keep.overlaps(pos, pos + reference_span(rec.raw_cigar()).max(1)) {
             continue;
         }
-        cur.walk(&rec, window, lo, hi, f);
+        while shard_of_read + 1 < ranges.len() && ranges[shard_of_read + 1].0 as i64 <= pos {
+            shard_of_read += 1;
+        }
+        let rc = &mut reads[shard_of_read];
+        rc.seen += 1;
+        if let Err(why) = check_flags(&rec, f) {
+            rc.reject(why);
+            continue;
+        }
+        cur.walk(&rec, window, &keep, f);
         if too_many_mismatches(
             nm_tag(&rec),
             cur.aligned,
@@ -101,66 +144,82 @@ pub fn count_shard(
             cur.indel_events,
             f,
         ) {
-            if counted {
-                rc.reject(super::filters::Rejection::TooManyMismatches);
-            }
+            rc.reject(Rejection::TooManyMismatches);
             continue;
         }
-        if counted {
-            rc.used += 1;
-            rc.improper_pair_kept += u64::from(is_improper(rec.flags()));
-        }
-
+        rc.used += 1;
         let flags = rec.flags();
+        rc.improper_pair_kept += u64::from(is_improper(flags));
+
         let mate_mapped_here =
             flags & PAIRED != 0 && flags & MATE_UNMAPPED == 0 && rec.mtid() == rec.tid();
         if merge && mate_mapped_here {
-            if let Some(mut w) = waiting.remove(rec.qname()) {
-                if counted {
+            let key = name_hash(rec.qname());
+            if let Some(w) = waiting.get(&key) {
+                // The other segment of this template, at the position it
+                // gave for its mate: merge. (A same-name read that is not
+                // the mate — a supplementary, a third segment — is counted
+                // on its own.)
+                if w.name == rec.qname() && w.read.read1 != cur.read1 && w.read.mate_pos == pos {
+                    let mut w = waiting.remove(&key).expect("present: looked up above");
                     rc.overlapping_pairs += 1;
+                    add_pair(&mut counts, &mut w.read, &mut cur, rc);
+                    spare.push(w);
+                    continue;
                 }
-                add_pair(&mut out.counts, &mut w.read, &mut cur, rc);
-                spare.push(w.read);
-                continue;
-            }
-            let mpos = rec.mpos();
-            if mpos >= pos && mpos < cur.end {
-                let mut read = spare.pop().unwrap_or_default();
-                std::mem::swap(&mut read, &mut cur);
-                waiting.insert(rec.qname().to_vec(), Waiting { read });
-                continue;
+            } else {
+                let mpos = rec.mpos();
+                if mpos >= pos && mpos < cur.end {
+                    let mut w = spare.pop().unwrap_or_else(|| Waiting {
+                        name: Vec::new(),
+                        read: ReadObs::default(),
+                    });
+                    w.name.clear();
+                    w.name.extend_from_slice(rec.qname());
+                    std::mem::swap(&mut w.read, &mut cur);
+                    waiting.insert(key, w);
+                    continue;
+                }
             }
         }
-        add_single(&mut out.counts, &cur);
+        add_single(&mut counts, &cur);
 
         // Reads whose mate should have arrived by now never will (filtered,
         // or outside the fetch): count them alone. Sweep when the stream has
         // moved on, so the waiting room stays as small as the overlap window.
         if pos > last_sweep + 256 && !waiting.is_empty() {
             last_sweep = pos;
-            flush_waiting(&mut waiting, &mut out.counts, &mut spare, Some(pos));
+            flush_waiting(&mut waiting, &mut counts, &mut spare, Some(pos));
         }
     }
-    flush_waiting(&mut waiting, &mut out.counts, &mut spare, None);
-    Ok(out)
+    flush_waiting(&mut waiting, &mut counts, &mut spare, None);
+    Ok(counts
+        .shards
+        .into_iter()
+        .zip(reads)
+        .map(|(counts, reads)| SampleShard { counts, reads })
+        .collect())
 }
 
 /// Count waiting reads alone: those whose mate starts before `before`, or all.
 fn flush_waiting(
-    waiting: &mut HashMap<Vec<u8>, Waiting>,
-    counts: &mut ShardCounts,
-    spare: &mut Vec<ReadObs>,
+    waiting: &mut WaitingRoom,
+    counts: &mut impl PositionSink,
+    spare: &mut Vec<Waiting>,
     before: Option<i64>,
 ) {
     // Counting is a sum, so the map's iteration order cannot reach the output.
-    waiting.retain(|_, w| {
-        let stale = before.is_none_or(|p| w.read.mate_pos < p);
-        if stale {
+    let stale: Vec<u64> = waiting
+        .iter()
+        .filter(|(_, w)| before.is_none_or(|p| w.read.mate_pos < p))
+        .map(|(k, _)| *k)
+        .collect();
+    for k in stale {
+        if let Some(w) = waiting.remove(&k) {
             add_single(counts, &w.read);
-            spare.push(std::mem::take(&mut w.read));
+            spare.push(w);
         }
-        !stale
-    });
+    }
 }
 
 #[cfg(test)]
@@ -220,17 +279,16 @@ B\t147\tc1\t31\t60\t50M\t=\t11\t-70\t{}\t{q}\n",
         };
         let window = RefWindow::fetch(&fasta, &contig, 0, 200).unwrap();
         let mut reader = bam::IndexedReader::from_path(&bam_path).unwrap();
-        let s = count_shard(
+        let s = count_batch(
             &mut reader,
             &bam_path,
             0,
-            0,
-            200,
-            i64::MIN,
+            &[(0, 200)],
             &window,
             &filter(overlap),
         )
-        .unwrap();
+        .unwrap()
+        .remove(0);
         (s.counts, s.reads, reference)
     }
 
@@ -280,5 +338,56 @@ B\t147\tc1\t31\t60\t50M\t=\t11\t-70\t{}\t{q}\n",
         assert_eq!(count_of(&c, 45, alt45), 2);
         assert_eq!(reads.overlapping_pairs, 0);
         assert_eq!(reads.used, 4);
+    }
+
+    /// Both mates carry a 1 bp deletion; read 2's base after it is Q10,
+    /// below --min-bq 20. The fragment still counts once (bcftools'
+    /// indel-AD.1 fixture has four such fragments at 000000F:537).
+    #[test]
+    fn deletion_with_one_low_quality_mate_copy_still_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let reference = random_sequence(200, 11);
+        let fa = write_fasta(dir.path(), "ref.fa", &[("c1", &reference)]);
+        // Read 1: 11..=39, deletes 40, 41..=61. Read 2: 31..=39, deletes 40, 41..=81.
+        let r1 = format!("{}{}", &reference[10..39], &reference[40..61]);
+        let r2 = format!("{}{}", &reference[30..39], &reference[40..81]);
+        let q1 = "I".repeat(50);
+        let q2 = format!("{}+{}", "I".repeat(9), "I".repeat(40));
+        let sam = format!(
+            "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:c1\tLN:200\n\
+A\t99\tc1\t11\t60\t29M1D21M\t=\t31\t71\t{r1}\t{q1}\n\
+A\t147\tc1\t31\t60\t9M1D41M\t=\t11\t-71\t{r2}\t{q2}\n"
+        );
+        let bam_path = sam_to_bam(dir.path(), "pair", &sam);
+        let fasta = rust_htslib::faidx::Reader::from_path(&fa).unwrap();
+        let contig = crate::reference::Contig {
+            name: "c1".into(),
+            len: 200,
+        };
+        let window = RefWindow::fetch(&fasta, &contig, 0, 200).unwrap();
+        let deletions = |overlap| {
+            let mut reader = bam::IndexedReader::from_path(&bam_path).unwrap();
+            let s = count_batch(
+                &mut reader,
+                &bam_path,
+                0,
+                &[(0, 200)],
+                &window,
+                &filter(overlap),
+            )
+            .unwrap()
+            .remove(0);
+            let n: u32 = s
+                .counts
+                .positions
+                .iter()
+                .flat_map(|p| p.indels.iter())
+                .map(|(_, st)| st.n)
+                .sum();
+            n
+        };
+        assert_eq!(deletions(OverlapPolicy::Merge), 1);
+        // Counted per read, only read 1's copy passes.
+        assert_eq!(deletions(OverlapPolicy::Independent), 1);
     }
 }
