@@ -169,3 +169,68 @@ pub fn mask_loci(evidence: &mut [ShardEvidence], loci: &[KnownLocus]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::alleles::ShardCounts;
+    use crate::evidence::shard::SampleShard;
+    use crate::reference::RefWindow;
+    use crate::regions::Shard;
+
+    fn shard(rid: usize, start: u64, end: u64) -> ShardEvidence {
+        let mut counts = ShardCounts::new(start, end);
+        for (i, pc) in counts.positions.iter_mut().enumerate() {
+            pc.bases[1].n = 100; // C
+            pc.bases[3].n = (start as u32 + i as u32) % 3; // a little T
+        }
+        ShardEvidence {
+            shard: Shard {
+                target: 0,
+                rid,
+                start,
+                end,
+            },
+            window: RefWindow {
+                start: 0,
+                seq: vec![b'C'; 1000],
+            },
+            samples: vec![SampleShard {
+                counts,
+                reads: Default::default(),
+            }],
+        }
+    }
+
+    fn locus(rid: usize, pos0: u64) -> KnownLocus {
+        KnownLocus {
+            rid,
+            pos0,
+            ref_allele: b"C".to_vec(),
+            alt_allele: b"T".to_vec(),
+        }
+    }
+
+    #[test]
+    fn loci_are_found_at_shard_edges_and_masked_only_there() {
+        let mut ev = vec![shard(0, 10, 20), shard(0, 20, 30), shard(1, 10, 20)];
+        let alt = Alt::Snv(3);
+        for (rid, pos0) in [(0, 10), (0, 19), (0, 20), (0, 29), (1, 15)] {
+            let s = site_evidence(&ev, 0, &locus(rid, pos0), &alt);
+            assert_eq!(s.depth, 100 + (pos0 as u32 % 3), "{rid}:{pos0}");
+            assert_eq!(s.alt.n, pos0 as u32 % 3);
+            assert_eq!(s.reference.n, 100);
+            assert_eq!(s.context, *b"CCC");
+        }
+        // Outside every shard: nothing.
+        assert_eq!(site_evidence(&ev, 0, &locus(0, 30), &alt).depth, 0);
+        assert_eq!(site_evidence(&ev, 0, &locus(1, 9), &alt).depth, 0);
+        mask_loci(&mut ev, &[locus(0, 20), locus(1, 19)]);
+        let depth =
+            |ev: &[ShardEvidence], rid, pos0| site_evidence(ev, 0, &locus(rid, pos0), &alt).depth;
+        assert_eq!(depth(&ev, 0, 20), 0);
+        assert_eq!(depth(&ev, 1, 19), 0);
+        assert_eq!(depth(&ev, 0, 19), 101);
+        assert_eq!(depth(&ev, 0, 21), 100);
+    }
+}
