@@ -55,16 +55,11 @@ pub struct ReadObs {
     /// Aligned reference span `[start, end)`.
     pub start: i64,
     pub end: i64,
-    pub mate_pos: i64,
     pub mapq: u8,
     pub reverse: bool,
     /// First read of the pair (or unpaired).
     pub read1: bool,
     pub f1r2: bool,
-    /// For the mismatch filter: aligned (M/=/X) bases, indel bases, indel events.
-    pub aligned: u32,
-    pub indel_bases: u32,
-    pub indel_events: u32,
 }
 
 const FLAG_REVERSE: u16 = 0x10;
@@ -90,11 +85,7 @@ impl ReadObs {
         self.read1 = flags & FLAG_READ1 != 0 || flags & FLAG_READ2 == 0;
         self.f1r2 = self.read1 != self.reverse;
         self.mapq = rec.mapq();
-        self.mate_pos = rec.mpos();
         self.start = rec.pos();
-        self.aligned = 0;
-        self.indel_bases = 0;
-        self.indel_events = 0;
 
         let cigar = rec.raw_cigar();
         let seq = rec.seq();
@@ -125,7 +116,6 @@ impl ReadObs {
             match op {
                 // M, =, X
                 0 | 7 | 8 => {
-                    self.aligned += len as u32;
                     // Only the parts of the block inside the ranges.
                     let mut r = ranges.first_ending_after(rpos);
                     while let Some(&(rs, re)) = ranges.0.get(r) {
@@ -161,8 +151,6 @@ impl ReadObs {
                 }
                 // I
                 1 => {
-                    self.indel_bases += len as u32;
-                    self.indel_events += 1;
                     // An insertion needs an aligned base before it in this read.
                     if q > first_q && rpos > rec.pos() {
                         self.push_insertion(
@@ -182,8 +170,6 @@ impl ReadObs {
                 }
                 // D
                 2 => {
-                    self.indel_bases += len as u32;
-                    self.indel_events += 1;
                     // The event (anchored before the span) first, so that
                     // observations stay in position order.
                     if q > first_q && rpos > rec.pos() {
@@ -331,6 +317,24 @@ fn event_key<'a>(o: &Obs, ins: &'a [u8]) -> (u8, u32, &'a [u8]) {
     }
 }
 
+/// What the mismatch filter needs from a CIGAR: aligned (M/=/X) bases,
+/// indel bases and indel events.
+pub fn cigar_stats(cigar: &[u32]) -> (u32, u32, u32) {
+    let (mut aligned, mut indel_bases, mut indel_events) = (0, 0, 0);
+    for &c in cigar {
+        let len = c >> 4;
+        match c & 0xf {
+            0 | 7 | 8 => aligned += len,
+            1 | 2 => {
+                indel_bases += len;
+                indel_events += 1;
+            }
+            _ => {}
+        }
+    }
+    (aligned, indel_bases, indel_events)
+}
+
 /// Reference bases covered by a CIGAR (M, D, N, =, X).
 pub fn reference_span(cigar: &[u32]) -> i64 {
     cigar
@@ -468,7 +472,7 @@ mod tests {
             &f,
         );
         assert!(r.obs.is_empty());
-        assert_eq!((r.start, r.end, r.aligned), (3, 13, 0));
+        assert_eq!((r.start, r.end), (3, 13));
     }
 
     #[test]

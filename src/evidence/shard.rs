@@ -11,7 +11,7 @@ use super::filters::{
     check_flags, is_improper, nm_tag, too_many_mismatches, ReadCounters, ReadFilter, Rejection,
 };
 use super::mates::{add_pair, add_single};
-use super::observe::{reference_span, Ranges, ReadObs};
+use super::observe::{cigar_stats, reference_span, Ranges, ReadObs};
 use crate::cli::OverlapPolicy;
 use crate::reference::RefWindow;
 use crate::{Error, Result};
@@ -32,12 +32,14 @@ pub struct SampleShard {
 const PAIRED: u16 = 0x1;
 const MATE_UNMAPPED: u16 = 0x8;
 
-/// A read waiting for its overlapping mate, with its name to confirm the
-/// match (the map is keyed by a 64-bit hash of the name).
+/// A read waiting for its overlapping mate: the record itself (a few
+/// hundred bytes), walked only when the mate arrives. Records never leave
+/// the reader's thread.
 struct Waiting {
-    name: Vec<u8>,
-    read: ReadObs,
+    rec: Record,
 }
+
+const FLAG_READ1: u16 = 0x40;
 
 /// FNV-1a of a read name: cheap, and good enough as a map key because a
 /// hit is confirmed on the full name.
@@ -95,8 +97,9 @@ pub fn count_batch(
     })?;
     let mut rec = Record::new();
     let mut cur = ReadObs::default();
+    let mut mate = ReadObs::default();
     let mut waiting = WaitingRoom::default();
-    let mut spare: Vec<Waiting> = Vec::new();
+    let mut spare: Vec<Record> = Vec::new();
     let mut last_pos = i64::MIN;
     let mut last_sweep = i64::MIN;
     let mut shard_of_read = 0usize;
@@ -123,8 +126,9 @@ pub fn count_batch(
             ));
         }
         last_pos = pos;
+        let end = pos + reference_span(rec.raw_cigar());
         // Reads in the gaps between the batch's shards are not ours.
-        if !keep.overlaps(pos, pos + reference_span(rec.raw_cigar()).max(1)) {
+        if !keep.overlaps(pos, end.max(pos + 1)) {
             continue;
         }
         while shard_of_read + 1 < ranges.len() && ranges[shard_of_read + 1].0 as i64 <= pos {
@@ -136,14 +140,8 @@ pub fn count_batch(
             rc.reject(why);
             continue;
         }
-        cur.walk(&rec, window, &keep, f);
-        if too_many_mismatches(
-            nm_tag(&rec),
-            cur.aligned,
-            cur.indel_bases,
-            cur.indel_events,
-            f,
-        ) {
+        let (aligned, indel_bases, indel_events) = cigar_stats(rec.raw_cigar());
+        if too_many_mismatches(nm_tag(&rec), aligned, indel_bases, indel_events, f) {
             rc.reject(Rejection::TooManyMismatches);
             continue;
         }
@@ -160,28 +158,28 @@ pub fn count_batch(
                 // gave for its mate: merge. (A same-name read that is not
                 // the mate — a supplementary, a third segment — is counted
                 // on its own.)
-                if w.name == rec.qname() && w.read.read1 != cur.read1 && w.read.mate_pos == pos {
-                    let mut w = waiting.remove(&key).expect("present: looked up above");
+                let other_segment = (w.rec.flags() & FLAG_READ1) != (flags & FLAG_READ1);
+                if w.rec.qname() == rec.qname() && other_segment && w.rec.mpos() == pos {
+                    let w = waiting.remove(&key).expect("present: looked up above");
                     rc.overlapping_pairs += 1;
-                    add_pair(&mut counts, &mut w.read, &mut cur, rc);
-                    spare.push(w);
+                    mate.walk(&w.rec, window, &keep, f);
+                    cur.walk(&rec, window, &keep, f);
+                    add_pair(&mut counts, &mut mate, &mut cur, rc);
+                    spare.push(w.rec);
                     continue;
                 }
             } else {
                 let mpos = rec.mpos();
-                if mpos >= pos && mpos < cur.end {
-                    let mut w = spare.pop().unwrap_or_else(|| Waiting {
-                        name: Vec::new(),
-                        read: ReadObs::default(),
-                    });
-                    w.name.clear();
-                    w.name.extend_from_slice(rec.qname());
-                    std::mem::swap(&mut w.read, &mut cur);
-                    waiting.insert(key, w);
+                if mpos >= pos && mpos < end {
+                    // Park this record; the reader gets a spare to fill.
+                    let mut parked = spare.pop().unwrap_or_default();
+                    std::mem::swap(&mut parked, &mut rec);
+                    waiting.insert(key, Waiting { rec: parked });
                     continue;
                 }
             }
         }
+        cur.walk(&rec, window, &keep, f);
         add_single(&mut counts, &cur);
 
         // Reads whose mate should have arrived by now never will (filtered,
@@ -189,10 +187,28 @@ pub fn count_batch(
         // moved on, so the waiting room stays as small as the overlap window.
         if pos > last_sweep + 256 && !waiting.is_empty() {
             last_sweep = pos;
-            flush_waiting(&mut waiting, &mut counts, &mut spare, Some(pos));
+            flush_waiting(
+                &mut waiting,
+                &mut counts,
+                &mut spare,
+                &mut mate,
+                window,
+                &keep,
+                f,
+                Some(pos),
+            );
         }
     }
-    flush_waiting(&mut waiting, &mut counts, &mut spare, None);
+    flush_waiting(
+        &mut waiting,
+        &mut counts,
+        &mut spare,
+        &mut mate,
+        window,
+        &keep,
+        f,
+        None,
+    );
     Ok(counts
         .shards
         .into_iter()
@@ -202,22 +218,28 @@ pub fn count_batch(
 }
 
 /// Count waiting reads alone: those whose mate starts before `before`, or all.
+#[allow(clippy::too_many_arguments)]
 fn flush_waiting(
     waiting: &mut WaitingRoom,
     counts: &mut impl PositionSink,
-    spare: &mut Vec<Waiting>,
+    spare: &mut Vec<Record>,
+    buf: &mut ReadObs,
+    window: &RefWindow,
+    keep: &Ranges,
+    f: &ReadFilter,
     before: Option<i64>,
 ) {
     // Counting is a sum, so the map's iteration order cannot reach the output.
     let stale: Vec<u64> = waiting
         .iter()
-        .filter(|(_, w)| before.is_none_or(|p| w.read.mate_pos < p))
+        .filter(|(_, w)| before.is_none_or(|p| w.rec.mpos() < p))
         .map(|(k, _)| *k)
         .collect();
     for k in stale {
         if let Some(w) = waiting.remove(&k) {
-            add_single(counts, &w.read);
-            spare.push(w);
+            buf.walk(&w.rec, window, keep, f);
+            add_single(counts, buf);
+            spare.push(w.rec);
         }
     }
 }

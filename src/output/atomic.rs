@@ -15,8 +15,17 @@ pub struct Pending {
 
 impl Pending {
     /// Reserve `path`: create the temporary file now, so an unwritable
-    /// destination fails before any work is done.
+    /// destination fails before any work is done. An existing path that is
+    /// not a regular file (`/dev/null`, a named pipe) is written in place:
+    /// renaming over it would replace the device with a file.
     pub fn new(path: &Path) -> Result<Self> {
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            return Ok(Pending {
+                tmp: path.to_path_buf(),
+                path: path.to_path_buf(),
+                committed: true,
+            });
+        }
         let name = path.file_name().ok_or_else(|| {
             Error::bad_input(path, "not a file path", "give a file name for the output")
         })?;
@@ -49,6 +58,9 @@ impl Pending {
 
     /// Move the finished file into place.
     pub fn commit(mut self) -> Result<()> {
+        if self.tmp == self.path {
+            return Ok(());
+        }
         std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
         self.committed = true;
         Ok(())
@@ -81,6 +93,16 @@ mod tests {
         w.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "done");
         assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn special_files_are_written_in_place_not_replaced() {
+        let w = Pending::new(Path::new("/dev/null")).unwrap();
+        assert_eq!(w.tmp, Path::new("/dev/null"));
+        std::fs::write(&w.tmp, "x").unwrap();
+        w.commit().unwrap();
+        let m = std::fs::metadata("/dev/null").unwrap();
+        assert!(!m.is_file(), "/dev/null must stay a device");
     }
 
     #[test]

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Throughput and memory of ctdna against the BAM-decoding floor and peers,
+# on one simulated panel, same threads and targets for everyone.
+#
+#   benches/bench.sh            # full: 100 kb of targets at ~20,000x raw
+#   BENCH_SCALE=quick benches/bench.sh   # small panel, a few minutes
+#
+# Data sets are generated once with `ctdna simulate` into bench-cache/
+# (git-ignored, never committed) and reused. Each command runs BENCH_REPS
+# times (default 3); the table gives the median wall time, its CPU time
+# (user+sys) and peak RSS from /usr/bin/time, and the ratio of the wall
+# time to the decode floor (`samtools view -c`). See docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCALE=${BENCH_SCALE:-full}
+THREADS=${BENCH_THREADS:-2}
+REPS=${BENCH_REPS:-3}
+CACHE=${BENCH_CACHE:-bench-cache}
+PEERS=${BENCH_PEERS:-1}        # 0: skip samtools mpileup / bcftools / perbase
+mkdir -p "$CACHE"
+
+case "$SCALE" in
+  full)  TARGETS=500; CONTIGS=4; CONTIG_LEN=1000000; DEPTH=5000 ;;
+  quick) TARGETS=40;  CONTIGS=2; CONTIG_LEN=200000;  DEPTH=2500 ;;
+  *) echo "BENCH_SCALE must be full or quick" >&2; exit 2 ;;
+esac
+FAMILY=4   # raw depth = molecules x family size
+
+for tool in samtools bcftools /usr/bin/time; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "installing samtools/bcftools/time (apt)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq samtools bcftools tabix time >/dev/null
+    break
+  fi
+done
+
+cargo build --release --quiet
+CTDNA=$PWD/target/release/ctdna
+
+PERBASE=""
+if [ "$PEERS" = 1 ]; then
+  if [ -x "$CACHE/perbase/bin/perbase" ]; then
+    PERBASE=$CACHE/perbase/bin/perbase
+  else
+    # perbase's own build needs cmake and libclang (ctdna's does not).
+    if ! command -v cmake >/dev/null || [ -z "$(ls /usr/lib/llvm-*/lib/libclang.so* 2>/dev/null)" ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake libclang-dev >/dev/null 2>&1 || true
+    fi
+    if cargo install perbase --locked --root "$CACHE/perbase" >"$CACHE/perbase-install.log" 2>&1; then
+      PERBASE=$CACHE/perbase/bin/perbase
+    else
+      echo "perbase could not be installed (see $CACHE/perbase-install.log); its row is skipped" >&2
+    fi
+  fi
+fi
+
+simulate() { # dir depth
+  local dir=$1 depth=$2
+  if [ ! -s "$dir/sample.bam.bai" ]; then
+    echo "simulating $dir (once; cached)" >&2
+    "$CTDNA" simulate --out-dir "$dir" --seed 11 --contigs "$CONTIGS" --contig-len "$CONTIG_LEN" \
+      --targets "$TARGETS" --target-min-len 200 --target-max-len 200 \
+      --depth "$depth" --family-size "$FAMILY" --threads "$THREADS" --bam-compression 6 --quiet
+  fi
+}
+
+# Median over REPS runs of: wall user sys maxrss_kb
+measure() { # label command...
+  local label=$1; shift
+  local rows=() tf
+  tf=$(mktemp)
+  for _ in $(seq "$REPS"); do
+    /usr/bin/time -o "$tf" -f "%e %U %S %M" "$@" >/dev/null 2>&1
+    rows+=("$(tail -n 1 "$tf")")
+  done
+  rm -f "$tf"
+  printf '%s\n' "${rows[@]}" | sort -n | awk -v label="$label" -v n="$REPS" \
+    'NR == int((n + 1) / 2) { printf "%s\t%s\t%.2f\t%.0f\n", label, $1, $2 + $3, $4 / 1024 }'
+}
+
+table() { # floor_wall rows...
+  local floor=$1; shift
+  printf '%-44s %9s %9s %9s %9s\n' tool wall_s cpu_s rss_MB x_floor
+  printf '%s\n' "$@" | awk -F'\t' -v f="$floor" '{ printf "%-44s %9.2f %9.2f %9.0f %9.2f\n", $1, $2, $3, $4, $2 / f }'
+}
+
+run_panel() { # dir
+  local d=$1 out rows=()
+  out=$(mktemp -d)
+  local bam=$d/sample.bam ref=$d/ref.fa bed=$d/targets.bed
+  local floor
+  floor=$(measure "samtools view -c -@$THREADS -L (decode floor)" samtools view -c -@ "$THREADS" -L "$bed" "$bam")
+  rows+=("$floor")
+  rows+=("$(measure "ctdna call (fragments) --threads $THREADS" "$CTDNA" call --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.vcf.gz" --threads "$THREADS" --quiet)")
+  rows+=("$(measure "ctdna call (fragments) --threads 1" "$CTDNA" call --bam "$bam" -r "$ref" -t "$bed" -o "$out/c1.vcf.gz" --threads 1 --quiet)")
+  rows+=("$(measure "ctdna count --threads $THREADS" "$CTDNA" count --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.tsv" --threads "$THREADS" --quiet)")
+  if [ "$PEERS" = 1 ]; then
+    rows+=("$(measure "samtools mpileup -B -d 0 -Q 20 -q 20" samtools mpileup -B -d 0 -Q 20 -q 20 -l "$bed" -f "$ref" -o "$out/s.txt" "$bam")")
+    if [ -n "$PERBASE" ]; then
+      rows+=("$(measure "perbase base-depth --mate-fix -t $THREADS" "$PERBASE" base-depth --mate-fix -t "$THREADS" -b "$bed" -r "$ref" -Q 20 -q 20 -o "$out/p.tsv" "$bam")")
+    fi
+    rows+=("$(measure "bcftools mpileup -a AD -d 1000000 | call -mv" bash -c "bcftools mpileup --threads $THREADS -a AD -d 1000000 -R '$bed' -f '$ref' '$bam' 2>/dev/null | bcftools call -mv -Oz -o '$out/b.vcf.gz'")")
+  fi
+  table "$(cut -f2 <<<"$floor")" "${rows[@]}"
+  rm -rf "$out"
+}
+
+echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+echo "# scale=$SCALE targets=$TARGETS x 200 bp, molecules=$DEPTH x family $FAMILY (~$((DEPTH * FAMILY))x raw), threads=$THREADS, reps=$REPS (median)"
+MAIN=$CACHE/panel-$SCALE-d$DEPTH
+simulate "$MAIN" "$DEPTH"
+echo "## panel ($(du -h "$MAIN/sample.bam" | cut -f1) BAM)"
+run_panel "$MAIN"
+
+if [ "${BENCH_LINEAR:-1}" = 1 ]; then
+  DOUBLE=$CACHE/panel-$SCALE-d$((DEPTH * 2))
+  simulate "$DOUBLE" $((DEPTH * 2))
+  echo "## doubled depth ($(du -h "$DOUBLE/sample.bam" | cut -f1) BAM): time and memory should scale <= 2x and stay flat"
+  PEERS=0 run_panel "$DOUBLE"
+fi
+
+if [ "${BENCH_HOTSPOT:-1}" = 1 ]; then
+  HOT=$CACHE/hotspot
+  if [ ! -s "$HOT/pile.bam.bai" ]; then
+    echo "writing the hotspot BAMs (once; cached)" >&2
+    mkdir -p "$HOT"
+    python3 benches/hotspot.py "$HOT" 250000
+    for b in pile spread; do
+      samtools sort -@ "$THREADS" -o "$HOT/$b.bam" "$HOT/$b.sam" && samtools index "$HOT/$b.bam" && rm "$HOT/$b.sam"
+    done
+  fi
+  echo "## hotspot: 500,000 reads over one position vs the same reads spread evenly"
+  out=$(mktemp -d)
+  rows=()
+  rows+=("$(measure "ctdna call, reads spread over 20 kb" "$CTDNA" call --bam "$HOT/spread.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/s.vcf.gz" --threads "$THREADS" --quiet)")
+  rows+=("$(measure "ctdna call, all reads over one position" "$CTDNA" call --bam "$HOT/pile.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/p.vcf.gz" --threads "$THREADS" --quiet)")
+  table "$(cut -f2 <<<"${rows[0]}")" "${rows[@]}"
+  rm -rf "$out"
+fi

@@ -1,0 +1,127 @@
+// Unit tests for the Groovy helper functions at the end of main.nf
+// (samplesheet parsing, target counting, the metrics table), run with the
+// plain Groovy runtime that ships inside the language-server jar:
+//
+//     java -cp language-server-all.jar groovy.ui.GroovyMain check/helpers_test.groovy main.nf test-data/
+//
+// Nextflow's runtime is not there, so the few Nextflow functions the helpers
+// call (file, error, Path.splitCsv/readLines/text/name) are stood in for by
+// small shims below that behave like Nextflow's for these inputs. The
+// helpers themselves are taken verbatim from main.nf.
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.Paths
+
+ExpandoMetaClass.enableGlobally()
+Path.metaClass.getName = { -> delegate.fileName.toString() }
+Path.metaClass.getText = { -> new String(Files.readAllBytes(delegate), 'UTF-8') }
+Path.metaClass.readLines = { -> Files.readAllLines(delegate) }
+Path.metaClass.splitCsv = { Map opts ->
+    def lines = Files.readAllLines(delegate).findAll { line -> line.trim() }
+    def header = lines[0].split(',', -1)*.trim()
+    lines.drop(1).collect { line ->
+        def values = line.split(',', -1)*.trim()
+        [header, values].transpose().collectEntries()
+    }
+}
+
+def mainNf = new File(args[0]).text
+def testData = new File(args[1]).canonicalPath
+def helpers = mainNf.substring(mainNf.indexOf('\ndef ') + 1)
+def shims = '''
+def file(Map opts = [:], String path) {
+    def p = java.nio.file.Paths.get(path).normalize()
+    if (opts.checkIfExists && !java.nio.file.Files.exists(p)) {
+        throw new IllegalArgumentException("file not found: ${path}")
+    }
+    return p
+}
+def error(String message) { throw new IllegalStateException(message) }
+'''
+def script = new GroovyShell().parse(shims + helpers)
+
+int passed = 0
+int failed = 0
+def check = { String name, Closure body ->
+    try {
+        body()
+        println "ok   ${name}"
+        passed++
+    } catch (Throwable e) {
+        println "FAIL ${name}: ${e.class.simpleName}: ${e.message}"
+        failed++
+    }
+}
+def refuses = { Closure body, String expected ->
+    try {
+        body()
+    } catch (IllegalStateException e) {
+        assert e.message.contains(expected), "message '${e.message}' lacks '${expected}'"
+        return
+    }
+    assert false, "no error (wanted one containing '${expected}')"
+}
+def tmp = Files.createTempDirectory('nf-helpers')
+def sheet = { String name, String text ->
+    def p = tmp.resolve(name)
+    Files.write(p, text.getBytes('UTF-8'))
+    return p
+}
+
+check('countTargets skips header, track, browser and comment lines') {
+    def bed = sheet('panel.bed', 'track name=x\nbrowser position chr1\n#c\nchr1\t0\t10\n\nchr1\t20\t30\tt2\n')
+    assert script.countTargets(bed) == 2
+    assert script.countTargets(Paths.get(testData, 'targets.bed')) == 12
+}
+
+check('readSamplesheet: relative paths from the sheet folder, type defaults to tumor') {
+    def bams = tmp.resolve('bams')
+    Files.createDirectories(bams)
+    ['a.bam', 'a.bam.bai', 'n.bam', 'n.bam.bai'].each { f -> Files.write(bams.resolve(f), [] as byte[]) }
+    def rows = script.readSamplesheet(sheet('s.csv', 'sample,bam,bai,type\nA,bams/a.bam,bams/a.bam.bai,\nN,bams/n.bam,bams/n.bam.bai,normal\n'))
+    assert rows.size() == 2
+    assert rows[0][0] == [id: 'A', type: 'tumor']
+    assert rows[0][1] == bams.resolve('a.bam').normalize()
+    assert rows[1][0] == [id: 'N', type: 'normal']
+}
+
+check('readSamplesheet: absolute paths and no type column (test-data)') {
+    def rows = script.readSamplesheet(sheet('abs.csv', "sample,bam,bai\nS,${testData}/sample.bam,${testData}/sample.bam.bai\n"))
+    assert rows == [[[id: 'S', type: 'tumor'], Paths.get(testData, 'sample.bam'), Paths.get(testData, 'sample.bam.bai')]]
+}
+
+check('readSamplesheet refuses bad rows with the row number') {
+    def bam = "${testData}/sample.bam"
+    refuses({ script.readSamplesheet(sheet('m.csv', "sample,bam,bai\nS,${bam},\n")) }, "row 2: empty or missing column 'bai'")
+    refuses({ script.readSamplesheet(sheet('t.csv', "sample,bam,bai,type\nS,${bam},${bam}.bai,germline\n")) }, "type must be 'tumor' or 'normal'")
+    refuses({ script.readSamplesheet(sheet('d.csv', "sample,bam,bai\nS,${bam},${bam}.bai\nS,${bam},${bam}.bai\n")) }, "row 3: sample 'S' appears twice")
+    try {
+        script.readSamplesheet(sheet('x.csv', "sample,bam,bai\nS,missing.bam,missing.bam.bai\n"))
+        assert false, 'a missing BAM was accepted'
+    } catch (IllegalArgumentException e) {
+        assert e.message.contains('missing.bam')
+    }
+}
+
+check('metricsRows: one row per sample, named by the samplesheet, NA for absent fields') {
+    def json = sheet('m.json', '''{"calls": {"records": 21, "pass": 15, "pass_snv": 12, "pass_indel": 3},
+        "samples": [{"name": "SM_FROM_BAM", "reads": {"seen": 10, "used": 9}, "overlap_fraction": 0.5,
+                     "depth": {"mean": 800.5, "min": 0, "pct_ge_500": 93.2, "pct_ge_1000": 0.0},
+                     "lod_median": 0.008, "lod_p90": 0.0099}]}''')
+    def header = script.metricsHeader().readLines().last().split('\t')
+    def row = script.metricsRows([id: 'S1'], json).split('\t')
+    assert header.size() == row.size()
+    assert row[0] == 'S1' && row[1] == '10' && row[header.findIndexOf { c -> c == 'pass' }] == '15'
+    def stub = script.metricsRows([id: 'X'], sheet('stub.json', '{}')).split('\t')
+    assert stub[0] == 'X' && stub.drop(1).every { v -> v == 'NA' }
+}
+
+check('the metrics table has the same columns as the Snakemake twin') {
+    def twin = new File(args[0]).canonicalFile.parentFile.toPath()
+        .resolve('../snakemake/scripts/metrics_table.py').normalize()
+    def columns = ['Sample'] + (twin.text =~ /\("(\w+)", lambda/).collect { m -> m[1] }
+    assert script.metricsHeader().readLines().last().split('\t').toList() == columns
+}
+
+println "groovy helpers: ${passed} passed, ${failed} failed"
+System.exit(failed ? 1 : 0)

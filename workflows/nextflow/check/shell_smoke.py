@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Run the modules' shell scripts without Nextflow, on test-data/.
+
+Nextflow is not available in CI, so this renders each module's `script:`
+(and `stub:`) template the way Nextflow would for one task -- `${...}`
+replaced by the task's values, `\\\\` and `\\$` unescaped -- and runs it with
+bash in a fresh folder holding the staged inputs, as a task work dir would.
+It then checks that every declared output glob of the module matches a file,
+and that the scatter path (CTDNA_BACKGROUND -> 3 x CTDNA_CALL chunks ->
+BCFTOOLS_CONCAT) gives exactly the records of one unscattered CTDNA_CALL.
+
+The values of the scripts' Groovy `def`s (prefix, shard, model, args) are
+written below by hand, mirroring the modules; the flags themselves are
+checked by contract.py. What this cannot check: channel wiring, the
+workflow's Groovy code, publishDir and config -- that needs a Nextflow run.
+
+Usage: shell_smoke.py --ctdna PATH [--test-data DIR] [PIPELINE_DIR]
+"""
+import argparse
+import glob
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from contract import declarations, sections
+
+
+def template(module, section):
+    lines = sections((module / "main.nf").read_text()).get(section, [])
+    text = "\n".join(lines)
+    start, end = text.index('"""'), text.rindex('"""')
+    return text[start + 3:end]
+
+
+def render(text, values):
+    def value(m):
+        key = m.group(1)
+        if key not in values:
+            raise KeyError(f"no value for ${{{key}}}")
+        return str(values[key])
+    text = re.sub(r"\$\{([^}]+)\}", value, text)
+    return text.replace("\\\\", "\\").replace("\\$", "$")
+
+
+class Runner:
+    def __init__(self, pipeline, ctdna, root):
+        self.pipeline = pipeline
+        self.root = root
+        self.env = dict(os.environ, PATH=f"{pathlib.Path(ctdna).parent}:{os.environ['PATH']}")
+        self.failures = 0
+        self.count = 0
+
+    def task(self, name, module, section, staged, values):
+        """Run one task; return its work dir."""
+        work = pathlib.Path(tempfile.mkdtemp(prefix=re.sub(r"\W+", "_", name) + ".", dir=self.root))
+        for path in staged:
+            (work / pathlib.Path(path).name).symlink_to(pathlib.Path(path).resolve())
+        self.count += 1
+        try:
+            script = render(template(self.pipeline / module, section), values)
+        except KeyError as e:
+            self.fail(f"{name} ({section}): {e.args[0]} (add it to shell_smoke.py if the module needs it)")
+            return work
+        (work / ".command.sh").write_text(script)
+        r = subprocess.run(["bash", "-euo", "pipefail", ".command.sh"], cwd=work, env=self.env,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            self.fail(f"{name} ({section}) exited {r.returncode}:\n{script}\n{r.stderr}")
+            return work
+        for elements, options in declarations(sections((self.pipeline / module / "main.nf").read_text())["output"]):
+            if "topic" in options:
+                continue
+            for pattern in elements[1:]:
+                if not glob.glob(str(work / pattern)):
+                    self.fail(f"{name} ({section}): declared output {pattern!r} (emit {options['emit']}) was not written")
+        print(f"ok   {name} ({section})")
+        return work
+
+    def fail(self, message):
+        print("FAIL " + message)
+        self.failures += 1
+
+
+def records(vcf):
+    out = subprocess.run(["bcftools", "view", "-H", str(vcf)], capture_output=True, text=True, check=True)
+    return out.stdout.splitlines()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ctdna", required=True)
+    parser.add_argument("--test-data")
+    parser.add_argument("pipeline", nargs="?", default=pathlib.Path(__file__).resolve().parent.parent)
+    args = parser.parse_args()
+    pipeline = pathlib.Path(args.pipeline).resolve()
+    data = pathlib.Path(args.test_data or pipeline.parent.parent / "test-data").resolve()
+    bam, bai = data / "sample.bam", data / "sample.bam.bai"
+    fasta, fai, bed = data / "ref.fa", data / "ref.fa.fai", data / "targets.bed"
+    root = tempfile.mkdtemp(prefix="nf-shell-smoke.")
+    run = Runner(pipeline, args.ctdna, root)
+    call, background, concat = "modules/local/ctdna/call", "modules/local/ctdna/background", "modules/local/bcftools/concat"
+    common = {"bam": bam.name, "bai": bai.name, "fasta": fasta.name, "targets": bed.name,
+              "task.cpus": 2, "args": ""}
+    inputs = [bam, bai, fasta, fai, bed]
+    try:
+        whole = run.task("CTDNA_CALL whole", call, "script", inputs,
+                         dict(common, prefix="sample", shard="", model=""))
+        bg = run.task("CTDNA_BACKGROUND", background, "script", inputs, dict(common, prefix="sample"))
+        chunks = []
+        for i in (1, 2, 3):
+            work = run.task(f"CTDNA_CALL chunk {i}/3", call, "script", inputs + [bg / "sample.background.json"],
+                            dict(common, prefix=f"sample.chunk{i}of3", shard=f"--shard {i}/3",
+                                 model="--background sample.background.json"))
+            chunks.append(work / f"sample.chunk{i}of3.vcf.gz")
+        staged = chunks + [pathlib.Path(f"{c}.tbi") for c in chunks]
+        gathered = run.task("BCFTOOLS_CONCAT", concat, "script", staged,
+                            {"args": "", "task.cpus": 1, "prefix": "sample",
+                             "vcfs": " ".join(c.name for c in chunks)})
+        if run.failures == 0:
+            run.count += 1
+            a, b = records(gathered / "sample.vcf.gz"), records(whole / "sample.vcf.gz")
+            if a == b and a:
+                print(f"ok   gathered chunks = unscattered call ({len(a)} records)")
+            else:
+                run.fail(f"gathered chunks ({len(a)} records) differ from the unscattered call ({len(b)})")
+        run.task("CTDNA_CALL", call, "stub", [], {"prefix": "sample"})
+        run.task("CTDNA_BACKGROUND", background, "stub", [], {"prefix": "sample"})
+        run.task("BCFTOOLS_CONCAT", concat, "stub", [], {"prefix": "sample"})
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"module scripts: {run.count - run.failures} passed, {run.failures} failed")
+    return 1 if run.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

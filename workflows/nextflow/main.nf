@@ -1,0 +1,139 @@
+#!/usr/bin/env nextflow
+/*
+ * ctdna: low-VAF circulating-tumor-DNA calling, scaled out with Nextflow.
+ *
+ * samplesheet (sample,bam,bai[,type])
+ *   -> [optional panel of normals over type=normal rows: waits for `ctdna pon`]
+ *   -> ctdna call per sample, scattered into --scatter_count chunks of targets
+ *      when the panel has more targets than that, gathered with bcftools concat
+ *   -> ctdna_metrics_mqc.tsv (one row per sample, MultiQC custom content)
+ *   -> software_versions.yml (from the `versions` topic)
+ *
+ * Nextflow is the distributed engine; ctdna stays a single-node binary.
+ * See README.md next to this file.
+ */
+
+include { CTDNA_SCATTER_CALL } from './subworkflows/local/ctdna_scatter_call/main'
+
+workflow {
+    main:
+    validateParams(params)
+
+    def fasta = file(params.fasta, checkIfExists: true)
+    def fai = file(params.fasta_fai ?: "${params.fasta}.fai", checkIfExists: true)
+    def targets = file(params.targets, checkIfExists: true)
+    def num_targets = countTargets(targets)
+    def num_chunks = num_targets > params.scatter_count ? params.scatter_count : 1
+    log.info("ctdna: ${num_targets} targets in ${targets.name}; ${num_chunks == 1 ? 'no scatter' : "scatter into ${num_chunks} chunks per sample"}")
+
+    ch_rows = channel.fromPath(params.input, checkIfExists: true)
+        .flatMap { sheet -> readSamplesheet(sheet) }
+        .branch { meta, _bam, _bai ->
+            normal: meta.type == 'normal'
+            sample: true
+        }
+
+    // Panel of normals: a hook, off until `ctdna pon` exists (validateParams
+    // refuses --build_pon). Until then normal rows are reported and skipped.
+    ch_rows.normal
+        .count()
+        .filter { n -> n > 0 }
+        .subscribe { n -> log.warn("ctdna: ${n} normal row(s) in the samplesheet are not called; they will feed the panel of normals once `ctdna pon` exists") }
+
+    CTDNA_SCATTER_CALL(
+        ch_rows.sample,
+        channel.value([[id: fasta.baseName], fasta]),
+        channel.value([[id: fasta.baseName], fai]),
+        channel.value([[id: targets.baseName], targets]),
+        num_chunks,
+    )
+
+    // One file, rows sorted by sample: the same bytes for the same inputs.
+    CTDNA_SCATTER_CALL.out.metrics
+        .map { meta, json -> metricsRows(meta, json) }
+        .toSortedList()
+        .map { rows -> ([metricsHeader()] + rows).join('\n') + '\n' }
+        .collectFile(name: 'ctdna_metrics_mqc.tsv', storeDir: "${params.outdir}/multiqc")
+
+    channel.topic('versions')
+        .map { process, tool, version -> "${process.tokenize(':').last()}:\n  ${tool}: ${version}".toString() }
+        .unique()
+        .toSortedList()
+        .map { entries -> entries.join('\n') + '\n' }
+        .collectFile(name: 'software_versions.yml', storeDir: "${params.outdir}/pipeline_info")
+}
+
+def validateParams(opts) {
+    def missing = ['input', 'fasta', 'targets'].findAll { name -> !opts[name] }
+    if (missing) {
+        error("ctdna: missing --${missing.join(', --')} (see workflows/nextflow/README.md, or run with -profile test)")
+    }
+    if (!(opts.scatter_count instanceof Integer) || opts.scatter_count < 1) {
+        error("ctdna: --scatter_count must be a whole number >= 1, got '${opts.scatter_count}'")
+    }
+    if (opts.build_pon) {
+        error("ctdna: --build_pon needs `ctdna pon`, which ctdna does not have yet; run without it")
+    }
+}
+
+// Targets as ctdna counts BED lines: header, track, browser and comment lines skipped.
+def countTargets(bed) {
+    return bed.readLines().count { line ->
+        def t = line.trim()
+        t && !t.startsWith('#') && !t.startsWith('track') && !t.startsWith('browser')
+    }
+}
+
+// One samplesheet row -> [meta, bam, bai]. Relative paths are taken from the
+// samplesheet's folder, so a sheet can sit beside its data.
+def readSamplesheet(sheet) {
+    def rows = sheet.splitCsv(header: true, strip: true)
+    def seen = [] as Set
+    return rows.withIndex().collect { row, i ->
+        def where = "${sheet.name} row ${i + 2}"
+        ['sample', 'bam', 'bai'].each { column ->
+            if (!row[column]) {
+                error("ctdna: ${where}: empty or missing column '${column}' (header must be sample,bam,bai[,type])")
+            }
+        }
+        def type = row.type ?: 'tumor'
+        if (!(type in ['tumor', 'normal'])) {
+            error("ctdna: ${where}: type must be 'tumor' or 'normal', got '${type}'")
+        }
+        if (!seen.add(row.sample)) {
+            error("ctdna: ${where}: sample '${row.sample}' appears twice; one BAM per sample")
+        }
+        [[id: row.sample, type: type], sheetPath(sheet, row.bam), sheetPath(sheet, row.bai)]
+    }
+}
+
+def sheetPath(sheet, String p) {
+    def absolute = p.startsWith('/') || p.contains('://')
+    return file(absolute ? p : sheet.parent.resolve(p).toString(), checkIfExists: true)
+}
+
+def metricsHeader() {
+    return [
+        "# id: 'ctdna'",
+        "# section_name: 'ctdna call'",
+        "# description: 'Per-sample metrics of ctdna call over the whole panel (from --metrics JSON).'",
+        "# plot_type: 'table'",
+        ['Sample', 'reads_seen', 'reads_used', 'overlap_fraction', 'depth_mean', 'depth_min',
+         'pct_depth_ge_500', 'pct_depth_ge_1000', 'lod_median', 'lod_p90',
+         'records', 'pass', 'pass_snv', 'pass_indel'].join('\t'),
+    ].join('\n')
+}
+
+// One TSV line per sample in a ctdna metrics JSON. Rows are named by the
+// samplesheet (meta.id), not by the BAM's read-group SM that ctdna reports:
+// two samplesheet rows may share an SM, and MultiQC merges equal names.
+def metricsRows(meta, json) {
+    def m = new groovy.json.JsonSlurper().parseText(json.text)
+    def calls = m.calls ?: [:]
+    def samples = m.samples ?: [[name: meta.id]]
+    return samples.collect { s ->
+        [samples.size() == 1 ? meta.id : "${meta.id}_${s.name}", s.reads?.seen, s.reads?.used, s.overlap_fraction, s.depth?.mean, s.depth?.min,
+         s.depth?.pct_ge_500, s.depth?.pct_ge_1000, s.lod_median, s.lod_p90,
+         calls.records, calls.pass, calls.pass_snv, calls.pass_indel].collect { v -> v == null ? 'NA' : v }.join('\t')
+    }.join('\n')
+}

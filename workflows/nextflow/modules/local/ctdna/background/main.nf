@@ -1,0 +1,47 @@
+// Fit one sample's background error model on the whole panel, for the
+// scattered CTDNA_CALL chunks (`ctdna call --write-background`).
+//
+// ctdna call always writes a VCF; this job sends it to stdout and drops it
+// (the gathered chunks reproduce its records exactly), keeping the model and
+// the whole-panel metrics, which are the sample's metrics in the final table.
+// Not `--output /dev/null`: ctdna writes beside the target and renames.
+process CTDNA_BACKGROUND {
+    tag "${meta.id}"
+    label 'process_medium'
+
+    conda "${moduleDir}/environment.yml"
+    container 'ctdna:0.1.0'
+
+    input:
+    tuple val(meta), path(bam), path(bai)
+    tuple val(meta2), path(fasta)
+    tuple val(meta3), path(fai)
+    tuple val(meta4), path(targets)
+
+    output:
+    tuple val(meta), path("*.background.json"), emit: background
+    tuple val(meta), path("*.metrics.json"), emit: metrics
+    tuple val("${task.process}"), val('ctdna'), eval("ctdna --version | sed 's/^ctdna //'"), topic: versions, emit: versions_ctdna
+
+    script:
+    def args = task.ext.args ?: ''
+    def prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    ctdna call \\
+        --bam ${bam} \\
+        --reference ${fasta} \\
+        --targets ${targets} \\
+        --threads ${task.cpus} \\
+        ${args} \\
+        --metrics ${prefix}.metrics.json \\
+        --write-background ${prefix}.background.json \\
+        --output - > /dev/null
+    """
+
+    stub:
+    def prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    echo '{}' > ${prefix}.background.json
+    echo '{}' > ${prefix}.metrics.json
+    """
+}

@@ -1,0 +1,59 @@
+// ctdna call on one sample: the whole panel, or one chunk of it.
+//
+// Unscattered:  meta.num_intervals is 1 (or absent) and `background` is []:
+//               ctdna fits the sample's background model itself.
+// One chunk:    meta.interval = I and meta.num_intervals = N (I in 1..N) and
+//               `background` is the whole-panel model from CTDNA_BACKGROUND;
+//               `--shard I/N` keeps the whole panel's multiple-testing family,
+//               so concatenating chunks 1..N gives the unscattered records.
+process CTDNA_CALL {
+    tag "${meta.id}${(meta.num_intervals ?: 1) > 1 ? " ${meta.interval}/${meta.num_intervals}" : ''}"
+    label 'process_medium'
+
+    conda "${moduleDir}/environment.yml"
+    container 'ctdna:0.1.0'
+
+    input:
+    tuple val(meta), path(bam), path(bai), path(background)
+    tuple val(meta2), path(fasta)
+    tuple val(meta3), path(fai)
+    tuple val(meta4), path(targets)
+
+    output:
+    tuple val(meta), path("*.vcf.gz"), emit: vcf
+    tuple val(meta), path("*.vcf.gz.tbi"), emit: tbi
+    tuple val(meta), path("*.metrics.json"), emit: metrics
+    tuple val("${task.process}"), val('ctdna'), eval("ctdna --version | sed 's/^ctdna //'"), topic: versions, emit: versions_ctdna
+
+    script:
+    def args = task.ext.args ?: ''
+    def shards = meta.num_intervals ?: 1
+    // chunks of one sample need distinct names to be staged together for the gather
+    def prefix = task.ext.prefix ?: (shards > 1 ? "${meta.id}.chunk${meta.interval}of${shards}" : "${meta.id}")
+    def shard = shards > 1 ? "--shard ${meta.interval}/${shards}" : ''
+    def model = background ? "--background ${background}" : ''
+    if (shards > 1 && !background) {
+        error("CTDNA_CALL ${meta.id}: chunk ${meta.interval}/${shards} needs the whole panel's background model")
+    }
+    """
+    ctdna call \\
+        --bam ${bam} \\
+        --reference ${fasta} \\
+        --targets ${targets} \\
+        --threads ${task.cpus} \\
+        ${shard} \\
+        ${model} \\
+        ${args} \\
+        --output ${prefix}.vcf.gz \\
+        --metrics ${prefix}.metrics.json
+    """
+
+    stub:
+    def shards = meta.num_intervals ?: 1
+    def prefix = task.ext.prefix ?: (shards > 1 ? "${meta.id}.chunk${meta.interval}of${shards}" : "${meta.id}")
+    """
+    printf '##fileformat=VCFv4.3\\n#CHROM\\tPOS\\tID\\tREF\\tALT\\tQUAL\\tFILTER\\tINFO\\n' | gzip -c > ${prefix}.vcf.gz
+    touch ${prefix}.vcf.gz.tbi
+    echo '{}' > ${prefix}.metrics.json
+    """
+}
