@@ -18,6 +18,7 @@ THREADS=${BENCH_THREADS:-2}
 REPS=${BENCH_REPS:-3}
 CACHE=${BENCH_CACHE:-bench-cache}
 PEERS=${BENCH_PEERS:-1}        # 0: skip samtools mpileup / bcftools / perbase
+PEER_REPS=${BENCH_PEER_REPS:-$REPS}  # peers can be slow at 20,000x: fewer runs
 mkdir -p "$CACHE"
 
 case "$SCALE" in
@@ -96,6 +97,7 @@ run_panel() { # dir
   rows+=("$(measure "ctdna call (fragments) --threads 1" "$CTDNA" call --bam "$bam" -r "$ref" -t "$bed" -o "$out/c1.vcf.gz" --threads 1 --quiet)")
   rows+=("$(measure "ctdna count --threads $THREADS" "$CTDNA" count --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.tsv" --threads "$THREADS" --quiet)")
   if [ "$PEERS" = 1 ]; then
+    local REPS=$PEER_REPS
     rows+=("$(measure "samtools mpileup -B -d 0 -Q 20 -q 20" samtools mpileup -B -d 0 -Q 20 -q 20 -l "$bed" -f "$ref" -o "$out/s.txt" "$bam")")
     if [ -n "$PERBASE" ]; then
       rows+=("$(measure "perbase base-depth --mate-fix -t $THREADS" "$PERBASE" base-depth --mate-fix -t "$THREADS" -b "$bed" -r "$ref" -Q 20 -q 20 -o "$out/p.tsv" "$bam")")

@@ -6,7 +6,8 @@
 # near-duplicate segment, no variants there), 15 somatic variants (4 SNVs +
 # 1 indel at each of 2%, 5%, 10% VAF), 4 germline variants, ~1000 unique
 # molecules per target base, one read pair per molecule (family size 1;
-# --mark-duplicates kept so raising --family-size stays fragment-countable).
+# --mark-duplicates kept so raising --family-size stays fragment-countable;
+# no recurrent artifact sites: the data set predates them and stays as it was).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CTDNA="${CTDNA:-${CARGO_TARGET_DIR:-target}/release/ctdna}"
@@ -18,4 +19,5 @@ fi
     --targets 12 --target-min-len 150 --target-max-len 250 --paralog-targets 1 \
     --vaf 0.02,0.05,0.1 --snvs-per-vaf 4 --indels-per-vaf 1 \
     --germline-snvs 3 --germline-indels 1 \
-    --depth 1000 --family-size 1 --mark-duplicates --bam-compression 9
+    --depth 1000 --family-size 1 --mark-duplicates --bam-compression 9 \
+    --artifact-sites 0

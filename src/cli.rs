@@ -28,13 +28,23 @@ pub enum Command {
     /// Reads are filtered, overlapping mates merged into one observation per
     /// fragment, alleles counted per target position, and each candidate
     /// tested against the sample's own background error rate (per
-    /// trinucleotide context and substitution; indels per homopolymer length).
+    /// trinucleotide context and substitution; indels per homopolymer length)
+    /// or, with `--pon`, the per-site rates of a panel of normals.
     Call(CallArgs),
     /// Per-position allele counts (fragment level) at targets or known loci, TSV.
     ///
     /// The same evidence engine as `call`: same filters, same mate-overlap
     /// handling. Use it to inspect a site or to cross-check against samtools.
     Count(CountArgs),
+    /// Build a panel of normals: per-site background error fits from normal BAMs.
+    ///
+    /// Every normal is counted with the same evidence engine and read filters
+    /// as `call`; for every target position and alt allele (three SNV alts,
+    /// any insertion, any deletion) the file holds per-normal alt/depth, a
+    /// beta-binomial fit overall and per orientation (F1R2/F2R1), and how many
+    /// normals carry it. Normals that look germline at a site are left out of
+    /// its fit. Use the file with `ctdna call --pon`.
+    Pon(PonArgs),
     /// Write a synthetic reference, panel, truth VCF and BAM(s) with known
     /// low-VAF variants, UMIs, PCR families and sequencing errors.
     Simulate(SimulateArgs),
@@ -130,6 +140,57 @@ pub struct CallArgs {
     pub metrics: Option<PathBuf>,
     #[command(flatten)]
     pub scatter: ScatterArgs,
+    #[command(flatten)]
+    pub pon: PonUseArgs,
+    /// Write the per-position SNV limit of detection of the first sample as a
+    /// bedGraph (0-based half-open runs of equal LOD) here.
+    #[arg(long, value_name = "PATH")]
+    pub lod_bedgraph: Option<PathBuf>,
+}
+
+/// Panel-of-normals options of `ctdna call`.
+#[derive(Debug, Args, Clone)]
+pub struct PonUseArgs {
+    /// Panel of normals from `ctdna pon` (same reference, panel and read
+    /// filters, else refused). Without it the sample's own context rates are
+    /// the background.
+    #[arg(long, value_name = "PON")]
+    pub pon: Option<PathBuf>,
+    /// Weight, in molecules, of the context rate in the per-site estimate
+    /// (K + M e_ctx) / (N + M): sites where the normals have N >> M molecules
+    /// use the normals' rate, thin sites the context rate.
+    #[arg(long, default_value_t = 10_000.0, value_name = "M")]
+    pub pon_prior_weight: f64,
+}
+
+/// `ctdna pon` options.
+#[derive(Debug, Args)]
+pub struct PonArgs {
+    /// Normal BAM/CRAM (same assay, no tumour); repeat for each normal.
+    #[arg(long = "bam", required = true, value_name = "BAM")]
+    pub bams: Vec<PathBuf>,
+    /// Indexed reference FASTA (`.fai` is built beside it if missing).
+    #[arg(long, short = 'r')]
+    pub reference: PathBuf,
+    /// Panel BED: the same file `call` will use with `--targets`.
+    #[arg(long, short = 't')]
+    pub targets: PathBuf,
+    /// Worker threads (default: all cores). Output is identical for any value.
+    #[arg(long, short = '@')]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// A normal whose allele fraction at a site is at least this (with >= 2
+    /// alt molecules) carries a germline variant there: it is left out of
+    /// that allele's fit.
+    #[arg(long, default_value_t = 0.25)]
+    pub germline_vaf: f64,
+    /// A normal with at least this many alt molecules counts as a carrier.
+    #[arg(long, default_value_t = 2)]
+    pub carrier_min_alt: u32,
+    /// Output file (bgzipped TSV; see docs/pon.md).
+    #[arg(long, short = 'o')]
+    pub output: PathBuf,
 }
 
 /// Scatter/gather: run one chunk of the panel with the whole panel's model
@@ -189,6 +250,17 @@ pub struct CallingArgs {
     /// ... need at least this many alt molecules.
     #[arg(long, default_value_t = 6)]
     pub homopolymer_min_alt: u32,
+    /// NoisySite (with --pon): the normals' pooled alt fraction at the site
+    /// is at least this ...
+    #[arg(long, default_value_t = 1e-3)]
+    pub noisy_rate: f64,
+    /// ... and at least this many normals carry the allele (>= 2 alt molecules each) ...
+    #[arg(long, default_value_t = 2)]
+    pub noisy_normals: u32,
+    /// ... and the sample's allele fraction is below this many times the
+    /// normals' (a variant far above the noise is left to the test).
+    #[arg(long, default_value_t = 5.0)]
+    pub noisy_fold: f64,
 }
 
 /// `ctdna mrd` options.
@@ -403,4 +475,9 @@ pub struct SimulateArgs {
     /// Probability that a fragment inside a duplicated segment is placed on its paralog.
     #[arg(long, default_value_t = 0.1, help_heading = "Errors")]
     pub mismap_rate: f64,
+    /// Recurrent artifact sites: target positions where every sample (tumour
+    /// and normals) shows one wrong base in 0.2-1% of molecules (listed in
+    /// artifacts.bed); what a panel of normals exists to remove.
+    #[arg(long, default_value_t = 4, help_heading = "Errors")]
+    pub artifact_sites: usize,
 }

@@ -20,6 +20,9 @@ pub struct Thresholds {
     pub germline_vaf: f64,
     pub homopolymer_len: u32,
     pub homopolymer_min_alt: u32,
+    pub noisy_rate: f64,
+    pub noisy_normals: u32,
+    pub noisy_fold: f64,
 }
 
 impl Thresholds {
@@ -36,6 +39,8 @@ impl Thresholds {
         positive("--fp-per-panel", a.fp_per_panel, f64::INFINITY)?;
         positive("--known-fp", a.known_fp, f64::INFINITY)?;
         positive("--germline-vaf", a.germline_vaf, 1.0)?;
+        positive("--noisy-rate", a.noisy_rate, 1.0)?;
+        positive("--noisy-fold", a.noisy_fold, f64::INFINITY)?;
         if a.min_alt == 0 || a.min_alt_known == 0 {
             return Err(crate::Error::Usage(
                 "--min-alt and --min-alt-known must be at least 1".into(),
@@ -53,6 +58,9 @@ impl Thresholds {
             germline_vaf: a.germline_vaf,
             homopolymer_len: a.homopolymer_len,
             homopolymer_min_alt: a.homopolymer_min_alt,
+            noisy_rate: a.noisy_rate,
+            noisy_normals: a.noisy_normals,
+            noisy_fold: a.noisy_fold,
         })
     }
 }
@@ -62,10 +70,12 @@ impl Thresholds {
 pub enum Filter {
     LowAltCount,
     LowQual,
+    NotDetected,
     StrandBias,
     OrientationBias,
     ReadEndBias,
     LowMapQ,
+    NoisySite,
     Germline,
     Homopolymer,
     MultiAllelic,
@@ -73,13 +83,15 @@ pub enum Filter {
 
 impl Filter {
     /// Every filter, in header order.
-    pub const ALL: [Filter; 9] = [
+    pub const ALL: [Filter; 11] = [
         Filter::LowAltCount,
         Filter::LowQual,
+        Filter::NotDetected,
         Filter::StrandBias,
         Filter::OrientationBias,
         Filter::ReadEndBias,
         Filter::LowMapQ,
+        Filter::NoisySite,
         Filter::Germline,
         Filter::Homopolymer,
         Filter::MultiAllelic,
@@ -90,6 +102,8 @@ impl Filter {
         match self {
             Filter::LowAltCount => "LowAltCount",
             Filter::LowQual => "LowQual",
+            Filter::NotDetected => "NotDetected",
+            Filter::NoisySite => "NoisySite",
             Filter::StrandBias => "StrandBias",
             Filter::OrientationBias => "OrientationBias",
             Filter::ReadEndBias => "ReadEndBias",
@@ -110,6 +124,14 @@ impl Filter {
             Filter::LowQual => format!(
                 "Not significant against the background: p > {} / (number of tests) for de novo sites, p > {} / (number of known alleles) at known loci",
                 t.fp_per_panel, t.known_fp
+            ),
+            Filter::NotDetected => format!(
+                "Known locus (--known) not detected: fewer than {} alt molecules or p > {} / (number of known alleles); INFO/LOD is the VAF that would have been detected with 95% probability (report as absent at LOD)",
+                t.min_alt_known, t.known_fp
+            ),
+            Filter::NoisySite => format!(
+                "Panel of normals (--pon): the normals themselves show this allele here (pooled alt fraction >= {} with >= {} normals carrying >= 2 alt molecules) and this sample's allele fraction is below {} times theirs",
+                t.noisy_rate, t.noisy_normals, t.noisy_fold
             ),
             Filter::StrandBias => format!(
                 "Alt and ref molecules split differently between strands: two-sided Fisher test phred >= {}",
@@ -189,11 +211,18 @@ pub fn evaluate(s: &SampleCall, site: &SiteInfo, t: &Thresholds) -> Vec<Filter> 
     } else {
         t.min_alt
     };
-    if k < min_alt {
-        out.push(Filter::LowAltCount);
-    }
-    if s.ln_p > site.ln_alpha {
-        out.push(Filter::LowQual);
+    let too_few = k < min_alt;
+    let not_significant = s.ln_p > site.ln_alpha;
+    if site.known && (too_few || not_significant) {
+        // At a known locus both mean the same thing: not detected, at LOD.
+        out.push(Filter::NotDetected);
+    } else {
+        if too_few {
+            out.push(Filter::LowAltCount);
+        }
+        if not_significant {
+            out.push(Filter::LowQual);
+        }
     }
     if s.sb_phred >= t.max_strand_bias {
         out.push(Filter::StrandBias);
@@ -209,6 +238,11 @@ pub fn evaluate(s: &SampleCall, site: &SiteInfo, t: &Thresholds) -> Vec<Filter> 
     }
     if k > 0 && s.alt.mean_mq() < t.min_alt_mapq {
         out.push(Filter::LowMapQ);
+    }
+    // METHOD: a sample well above the normals' own level at a noisy site
+    // (a 5% insertion where normals slip at 0.1%) is left to the test.
+    if s.null.noisy.is_some_and(|r| s.af() < t.noisy_fold * r) {
+        out.push(Filter::NoisySite);
     }
     if is_germline(k, s.depth, t) {
         out.push(Filter::Germline);
@@ -238,6 +272,9 @@ mod tests {
             germline_vaf: 0.3,
             homopolymer_len: 6,
             homopolymer_min_alt: 6,
+            noisy_rate: 1e-3,
+            noisy_normals: 2,
+            noisy_fold: 5.0,
         }
     }
 
@@ -261,6 +298,7 @@ mod tests {
             reference: stats(1980, 990, 990, 40, 60),
             alt: stats(20, 10, 10, 40, 60),
             err: 1e-4,
+            null: crate::model::Null::binomial(1e-4),
             ln_p: -80.0,
             lod: 0.003,
             sb_phred: 0.0,
@@ -303,6 +341,26 @@ mod tests {
             ..site()
         };
         assert!(!only(&s, &known).contains(&Filter::LowAltCount));
+        // A known locus without enough evidence is "not detected", not LowAltCount/LowQual.
+        s.alt = stats(0, 0, 0, 0, 0);
+        s.ln_p = 0.0;
+        assert_eq!(only(&s, &known), vec![Filter::NotDetected]);
+        assert_eq!(
+            only(&s, &site()),
+            vec![Filter::LowAltCount, Filter::LowQual]
+        );
+    }
+
+    #[test]
+    fn noisy_site_comes_from_the_null() {
+        // The clean call is at 1%: flagged where the normals show 0.5%,
+        // not where they show 0.1% (10x below it).
+        let mut s = clean();
+        s.null.noisy = Some(5e-3);
+        assert_eq!(only(&s, &site()), vec![Filter::NoisySite]);
+        s.null.noisy = Some(1e-3);
+        assert_eq!(only(&s, &site()), vec![]);
+        assert!(Filter::NoisySite.description(&t()).contains("0.001"));
     }
 
     #[test]

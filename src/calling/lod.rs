@@ -2,30 +2,45 @@
 //! need to pass the test with 95% probability (SPEC section 3).
 //!
 //! METHOD: first the critical alt count `k*`, the smallest `k >= min_alt`
-//! with `P(K >= k | n, e) <= alpha`; then the smallest VAF `f` with
-//! `P(K >= k* | n, f + (1 - f) e) >= 0.95`, by bisection. Strand and other
+//! with `P(K >= k | n, null) <= alpha` (binomial, or beta-binomial with a
+//! panel of normals), found by bisection since the tail falls with `k`; then
+//! the smallest VAF `f` with `P(K >= k* | n, f + (1 - f) e) >= 0.95` under
+//! the binomial (a true variant's count), by bisection. Strand and other
 //! filters are not part of it.
 
 use crate::model::stats::ln_binom_sf;
+use crate::model::Null;
 
 /// Detection probability the LOD is defined at.
 pub const POWER: f64 = 0.95;
 
 /// Smallest alt count that passes, or `None` if none can at this depth.
-pub fn critical_alt_count(n: u32, e: f64, ln_alpha: f64, min_alt: u32) -> Option<u32> {
-    let mut k = min_alt.max(1);
-    while k <= n {
-        if ln_binom_sf(u64::from(k), u64::from(n), e) <= ln_alpha {
-            return Some(k);
-        }
-        k += 1;
+pub fn critical_alt_count(n: u32, null: &Null, ln_alpha: f64, min_alt: u32) -> Option<u32> {
+    let passes = |k: u32| null.ln_sf(k, n) <= ln_alpha;
+    let lo = min_alt.max(1);
+    if lo > n || !passes(n) {
+        return None;
     }
-    None
+    if passes(lo) {
+        return Some(lo);
+    }
+    // passes(lo) is false and passes(hi) true: bisect.
+    let (mut lo, mut hi) = (lo, n);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if passes(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
 }
 
 /// Limit of detection (VAF in (0, 1]); 1.0 when no VAF can be detected.
-pub fn limit_of_detection(n: u32, e: f64, ln_alpha: f64, min_alt: u32) -> f64 {
-    let Some(k) = critical_alt_count(n, e, ln_alpha, min_alt) else {
+pub fn limit_of_detection(n: u32, null: &Null, ln_alpha: f64, min_alt: u32) -> f64 {
+    let e = null.rate;
+    let Some(k) = critical_alt_count(n, null, ln_alpha, min_alt) else {
         return 1.0;
     };
     let detect = |f: f64| ln_binom_sf(u64::from(k), u64::from(n), f + (1.0 - f) * e).exp();
@@ -51,9 +66,10 @@ mod tests {
     #[test]
     fn lod_falls_with_depth_and_rises_with_error() {
         let a = (1e-6f64).ln();
-        let l1 = limit_of_detection(1000, 1e-4, a, 3);
-        let l2 = limit_of_detection(10_000, 1e-4, a, 3);
-        let l3 = limit_of_detection(10_000, 1e-3, a, 3);
+        let b = Null::binomial;
+        let l1 = limit_of_detection(1000, &b(1e-4), a, 3);
+        let l2 = limit_of_detection(10_000, &b(1e-4), a, 3);
+        let l3 = limit_of_detection(10_000, &b(1e-3), a, 3);
         assert!(l1 > l2 && l3 > l2, "{l1} {l2} {l3}");
         // At 10,000x and e = 1e-4 the LOD is a few in 10,000.
         assert!(l2 > 3e-4 && l2 < 2e-3, "{l2}");
@@ -63,12 +79,38 @@ mod tests {
     fn lod_is_consistent_with_the_critical_count() {
         let a = (1e-5f64).ln();
         let (n, e) = (2000, 2e-4);
-        let k = critical_alt_count(n, e, a, 3).unwrap();
+        let null = Null::binomial(e);
+        let k = critical_alt_count(n, &null, a, 3).unwrap();
         assert!(ln_binom_sf(u64::from(k), 2000, e) <= a);
         assert!(ln_binom_sf(u64::from(k - 1), 2000, e) > a || k == 3);
-        let f = limit_of_detection(n, e, a, 3);
+        let f = limit_of_detection(n, &null, a, 3);
         let p = ln_binom_sf(u64::from(k), 2000, f + (1.0 - f) * e).exp();
         assert!((p - POWER).abs() < 1e-3, "{p}");
-        assert_eq!(limit_of_detection(2, e, a, 3), 1.0);
+        assert_eq!(limit_of_detection(2, &null, a, 3), 1.0);
+    }
+
+    #[test]
+    fn bisection_finds_the_same_count_as_a_linear_scan() {
+        let a = (1e-6f64).ln();
+        for null in [
+            Null::binomial(3e-3),
+            Null {
+                rate: 3e-3,
+                concentration: Some(500.0),
+                noisy: None,
+            },
+        ] {
+            let k = critical_alt_count(2000, &null, a, 3).unwrap();
+            let linear = (3..=2000).find(|&k| null.ln_sf(k, 2000) <= a).unwrap();
+            assert_eq!(k, linear);
+        }
+        // Overdispersion raises the critical count and so the LOD.
+        let bin = limit_of_detection(2000, &Null::binomial(3e-3), a, 3);
+        let over = Null {
+            rate: 3e-3,
+            concentration: Some(500.0),
+            noisy: None,
+        };
+        assert!(limit_of_detection(2000, &over, a, 3) > bin);
     }
 }

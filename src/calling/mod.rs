@@ -11,14 +11,16 @@ pub mod lod;
 use crate::evidence::alleles::{base_index, AlleleStats, Indel, PositionCounts, BASES};
 use crate::evidence::engine::ShardEvidence;
 use crate::model::context::{homopolymer_after, trinucleotide};
-use crate::model::stats::ln_binom_sf;
-use crate::model::{AltRef, Background, RateQuery};
+use crate::model::{AltRef, Background, Null, RateQuery};
 use crate::output::counts_tsv::indel_alleles;
 use filters::{evaluate, orientation_bias_phred, strand_bias_phred, Filter, SiteInfo, Thresholds};
 
 /// De novo alleles are written to the VCF (filtered or not) when some sample
 /// has at least this many alt molecules and a nominal p-value at most
-/// [`EMIT_P`]; below that they are background noise and not written.
+/// [`EMIT_P`]; below that they are background noise and not written. With a
+/// panel of normals, alleles the panel calls noisy at the site are written
+/// too (FILTER NoisySite) when some sample has [`EMIT_MIN_ALT`] alt
+/// molecules, so the user sees what the panel removed.
 pub const EMIT_MIN_ALT: u32 = 2;
 /// See [`EMIT_MIN_ALT`].
 pub const EMIT_P: f64 = 1e-3;
@@ -33,6 +35,8 @@ pub struct SampleCall {
     pub alt: AlleleStats,
     /// Null error rate used.
     pub err: f64,
+    /// The null distribution the test used (rate, overdispersion, NoisySite).
+    pub null: Null,
     /// ln P(K >= k) under the null.
     pub ln_p: f64,
     pub lod: f64,
@@ -211,18 +215,21 @@ impl Caller<'_> {
             let mut samples: Vec<SampleCall> = at
                 .iter()
                 .zip(self.models)
-                .map(|(pc, model)| test(pc, &alt, ref_idx, context, homopolymer, *model))
+                .map(|(pc, model)| {
+                    let site = (ev.shard.rid, pos0);
+                    test(pc, &alt, ref_idx, context, homopolymer, site, *model)
+                })
                 .collect();
             let emit = is_known
-                || samples
-                    .iter()
-                    .any(|s| s.alt.n >= EMIT_MIN_ALT && s.ln_p <= EMIT_P.ln());
+                || samples.iter().any(|s| {
+                    s.alt.n >= EMIT_MIN_ALT && (s.ln_p <= EMIT_P.ln() || s.null.noisy.is_some())
+                });
             if !emit {
                 continue;
             }
             // The costlier statistics only for alleles that are written.
             for s in &mut samples {
-                s.lod = lod::limit_of_detection(s.depth, s.err, site.ln_alpha, min_alt);
+                s.lod = lod::limit_of_detection(s.depth, &s.null, site.ln_alpha, min_alt);
                 s.sb_phred = strand_bias_phred(&s.reference, &s.alt);
                 s.ob_phred = orientation_bias_phred(&s.reference, &s.alt);
                 s.filters = evaluate(s, &site, self.thresholds);
@@ -254,6 +261,7 @@ fn test(
     ref_idx: Option<usize>,
     context: [u8; 3],
     homopolymer: usize,
+    site: (usize, u64),
     model: &dyn Background,
 ) -> SampleCall {
     let depth = pc.depth();
@@ -277,18 +285,20 @@ fn test(
             (a, subtract(&all, &a), AltRef::Indel(indel))
         }
     };
-    let err = model.rate(&RateQuery {
+    let null = model.null(&RateQuery {
         context,
         allele,
         homopolymer,
         mean_bq: all.mean_bq(),
+        site,
     });
     SampleCall {
         depth,
         reference,
         alt: alt_stats,
-        err,
-        ln_p: ln_binom_sf(u64::from(alt_stats.n), u64::from(depth), err),
+        err: null.rate,
+        null,
+        ln_p: null.ln_sf(alt_stats.n, depth),
         lod: 1.0,
         sb_phred: 0.0,
         ob_phred: 0.0,
@@ -360,6 +370,7 @@ mod tests {
                     reference: AlleleStats::default(),
                     alt: AlleleStats::default(),
                     err: 1e-4,
+                    null: Null::binomial(1e-4),
                     ln_p,
                     lod: 0.01,
                     sb_phred: 0.0,

@@ -7,9 +7,11 @@ use crate::cli::CallArgs;
 use crate::evidence::alleles::{base_index, Indel};
 use crate::evidence::ReadFilter;
 use crate::model::context::ContextRates;
+use crate::model::pon::{Pon, PonModel, UseParams};
 use crate::model::saved::{SampleBackground, SavedBackground};
 use crate::model::Background;
-use crate::output::call_metrics::{sample_metrics, CallCounts, SampleMetrics};
+use crate::output::bedgraph::LodTrack;
+use crate::output::call_metrics::{position_lods, sample_metrics, CallCounts, SampleMetrics};
 use crate::output::vcf::{self, Destination, HeaderInfo, VcfWriter};
 use crate::regions::{self, KnownLocus};
 use crate::Result;
@@ -66,6 +68,44 @@ fn command_line() -> String {
     out.join(" ")
 }
 
+/// With `--pon`: the panel, checked against this run's reference, read
+/// filters and panel BED (the whole BED, whichever `--shard` runs here).
+fn load_pon(
+    args: &CallArgs,
+    reference: &crate::reference::Reference,
+    filter: &ReadFilter,
+    thresholds: &Thresholds,
+) -> Result<Option<(Pon, usize, UseParams)>> {
+    let Some(path) = &args.pon.pon else {
+        return Ok(None);
+    };
+    let Some(bed) = &args.input.targets else {
+        return Err(crate::Error::Usage(
+            "--pon needs --targets: the panel BED the PoN was built for".into(),
+        ));
+    };
+    let w = args.pon.pon_prior_weight;
+    if !(w.is_finite() && w > 0.0) {
+        return Err(crate::Error::Usage(format!(
+            "--pon-prior-weight must be a positive number of molecules (got {w})"
+        )));
+    }
+    let panel = regions::merge(regions::read_bed(bed, reference)?);
+    let (header, pon) = crate::model::pon_file::load_checked(path, reference, filter, &panel)?;
+    log::info!(
+        "panel of normals {}: {} normals, {} rows",
+        path.display(),
+        header.normals.len(),
+        pon.len()
+    );
+    let params = UseParams {
+        prior_weight: w,
+        noisy_rate: thresholds.noisy_rate,
+        noisy_min_normals: thresholds.noisy_normals,
+    };
+    Ok(Some((pon, header.normals.len(), params)))
+}
+
 /// Run `ctdna call`.
 pub fn run(args: &CallArgs) -> Result<()> {
     let started = Instant::now();
@@ -83,10 +123,12 @@ pub fn run(args: &CallArgs) -> Result<()> {
         ));
     }
     let prepared = prepare(&args.input, chunk)?;
+    // The PoN is checked before any counting: a wrong one fails fast.
+    let pon = load_pon(args, &prepared.reference, &filter, &thresholds)?;
     // Reserve the outputs before the work, so a bad path fails fast.
     let mut writer = VcfWriter::create(&Destination::from_path(&args.output))?;
-    if let Some(m) = &args.metrics {
-        drop(crate::output::atomic::Pending::new(m)?);
+    for p in args.metrics.iter().chain(&args.lod_bedgraph) {
+        drop(crate::output::atomic::Pending::new(p)?);
     }
 
     let evidence = prepared.count(&filter)?;
@@ -116,7 +158,23 @@ pub fn run(args: &CallArgs) -> Result<()> {
             SavedBackground::new(&prepared.reference, &filter, prepared.panel_bases, fitted);
         crate::output::metrics::write_json(path, &saved)?;
     }
-    let models: Vec<&dyn Background> = rates.iter().map(|r| r as &dyn Background).collect();
+    let pon_models: Vec<PonModel> = match &pon {
+        Some((pon, n_normals, params)) => rates
+            .iter()
+            .map(|r| PonModel {
+                pon,
+                fallback: r,
+                params: *params,
+                n_normals: *n_normals,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let models: Vec<&dyn Background> = if pon.is_some() {
+        pon_models.iter().map(|m| m as &dyn Background).collect()
+    } else {
+        rates.iter().map(|r| r as &dyn Background).collect()
+    };
 
     let target_bases: u64 = prepared.targets.iter().map(|t| t.len()).sum();
     // The whole panel is one family of tests, whichever chunk runs here.
@@ -145,13 +203,18 @@ pub fn run(args: &CallArgs) -> Result<()> {
             .concat()
     });
 
-    let options = serde_json::json!({ "filters": filter, "thresholds": thresholds });
+    let options = serde_json::json!({
+        "filters": filter,
+        "thresholds": thresholds,
+        "pon": args.pon.pon,
+        "pon_prior_weight": args.pon.pon.as_ref().map(|_| args.pon.pon_prior_weight),
+    });
     let header = vcf::header(&HeaderInfo {
         reference: &prepared.reference,
         samples: &samples,
         command_line: command_line(),
         thresholds: &thresholds,
-        model: models.first().map_or("none", |m| m.name()),
+        model: models.first().map_or("none".into(), |m| m.describe()),
         options_json: options.to_string(),
     });
     writer.write(&header)?;
@@ -168,6 +231,23 @@ pub fn run(args: &CallArgs) -> Result<()> {
         counts.pass_indel,
         target_bases
     );
+
+    if let (Some(path), Some(model)) = (&args.lod_bedgraph, models.first()) {
+        let tracks: Vec<LodTrack> = pool.install(|| {
+            evidence
+                .par_iter()
+                .map(|ev| LodTrack {
+                    rid: ev.shard.rid,
+                    start: ev.shard.start,
+                    lods: position_lods(ev, 0, *model, alphas.de_novo, thresholds.min_alt)
+                        .into_iter()
+                        .map(|(_, lod)| lod)
+                        .collect(),
+                })
+                .collect()
+        });
+        crate::output::bedgraph::write(path, &tracks, &prepared.reference.contigs, &samples[0])?;
+    }
 
     if let Some(path) = &args.metrics {
         let reads = read_counters(&evidence, samples.len());
@@ -197,7 +277,13 @@ pub fn run(args: &CallArgs) -> Result<()> {
                 "targets": args.input.targets,
                 "known": args.input.known,
             }),
-            parameters: serde_json::json!({ "filters": filter, "thresholds": thresholds, "threads": prepared.threads }),
+            parameters: serde_json::json!({
+                "filters": filter,
+                "thresholds": thresholds,
+                "threads": prepared.threads,
+                "pon": args.pon.pon,
+                "pon_prior_weight": args.pon.pon.as_ref().map(|_| args.pon.pon_prior_weight),
+            }),
             targets: prepared.targets.len(),
             target_bases,
             panel_bases: prepared.panel_bases,

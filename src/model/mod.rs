@@ -1,9 +1,14 @@
 //! Background error model and statistics (SPEC section 3).
 //!
-//! [`Background`] is the seam where a panel of normals plugs in later: the
-//! caller asks it for the null error rate of one allele at one site.
+//! [`Background`] is the seam between the caller and the error model: the
+//! caller asks it for the null distribution of one allele at one site. Two
+//! models exist: the sample's own context rates ([`context`]) and the panel
+//! of normals ([`pon`]), which falls back on the context rates where the
+//! normals are thin.
 
 pub mod context;
+pub mod pon;
+pub mod pon_file;
 pub mod saved;
 pub mod stats;
 
@@ -20,6 +25,8 @@ pub struct RateQuery<'a> {
     pub homopolymer: usize,
     /// Mean base quality of all molecules at the site.
     pub mean_bq: f64,
+    /// The site: (contig index, 0-based position; the anchor for indels).
+    pub site: (usize, u64),
 }
 
 /// An alt allele as the model sees it.
@@ -29,12 +36,59 @@ pub enum AltRef<'a> {
     Indel(&'a Indel),
 }
 
+/// The null distribution of the alt count at one site: binomial with the
+/// rate, or beta-binomial when the model knows the rate varies between
+/// samples (`concentration` = alpha + beta of the rate's Beta distribution).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Null {
+    /// Expected fraction of molecules showing the allele by error.
+    pub rate: f64,
+    /// alpha + beta of the per-sample rate; `None`: the rate is fixed (binomial).
+    pub concentration: Option<f64>,
+    /// The panel of normals says this allele is noisy here: the normals'
+    /// pooled alt fraction (FILTER NoisySite when the sample is not well above it).
+    pub noisy: Option<f64>,
+}
+
+impl Null {
+    /// A fixed rate (binomial test).
+    pub fn binomial(rate: f64) -> Self {
+        Null {
+            rate,
+            concentration: None,
+            noisy: None,
+        }
+    }
+
+    /// ln P(K >= k) for `k` alt molecules out of `n` under this null.
+    pub fn ln_sf(&self, k: u32, n: u32) -> f64 {
+        let (k, n) = (u64::from(k), u64::from(n));
+        match self.concentration {
+            Some(c) => stats::ln_betabinom_sf(k, n, self.rate * c, (1.0 - self.rate) * c),
+            None => stats::ln_binom_sf(k, n, self.rate),
+        }
+    }
+}
+
 /// A source of null error rates.
 pub trait Background: Sync {
     /// Probability that a molecule shows this alt allele by error.
     fn rate(&self, q: &RateQuery) -> f64;
+    /// The null distribution of the alt count (binomial with [`Background::rate`] unless overridden).
+    fn null(&self, q: &RateQuery) -> Null {
+        Null::binomial(self.rate(q))
+    }
     /// Short name written into the VCF header and metrics.
     fn name(&self) -> &'static str;
+    /// One-line description for the VCF header (`##ctdna_background_model`).
+    fn describe(&self) -> String {
+        self.name().to_string()
+    }
+}
+
+/// Base-quality floor of an SNV rate: 10^(-Q/10)/3.
+pub fn bq_floor(mean_bq: f64) -> f64 {
+    10f64.powf(-mean_bq / 10.0) / 3.0
 }
 
 /// The sample's own context rates, floored by the base-quality-implied rate.
@@ -47,7 +101,7 @@ impl Background for context::ContextRates {
     fn rate(&self, q: &RateQuery) -> f64 {
         match q.allele {
             AltRef::Snv(alt) => {
-                let floor = 10f64.powf(-q.mean_bq / 10.0) / 3.0;
+                let floor = bq_floor(q.mean_bq);
                 let class = context::snv_class(q.context, alt);
                 class.map_or(floor, |c| self.snv_rate(c).max(floor))
             }

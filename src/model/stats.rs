@@ -85,6 +85,73 @@ pub fn ln_binom_cdf(k: u64, n: u64, p: f64) -> f64 {
     ln_binom_sf(n - k, n, 1.0 - p)
 }
 
+fn ln_beta(a: f64, b: f64) -> f64 {
+    ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
+}
+
+/// ln P(K = k) for K ~ BetaBinomial(n, alpha, beta): the count of `n`
+/// molecules when the per-sample rate itself is Beta(alpha, beta).
+pub fn ln_betabinom_pmf(k: u64, n: u64, alpha: f64, beta: f64) -> f64 {
+    if k > n {
+        return f64::NEG_INFINITY;
+    }
+    if alpha <= 0.0 {
+        return if k == 0 { 0.0 } else { f64::NEG_INFINITY };
+    }
+    if beta <= 0.0 {
+        return if k == n { 0.0 } else { f64::NEG_INFINITY };
+    }
+    ln_choose(n, k) + ln_beta(k as f64 + alpha, (n - k) as f64 + beta) - ln_beta(alpha, beta)
+}
+
+/// ln P(K >= k) for K ~ BetaBinomial(n, alpha, beta).
+///
+/// METHOD: as [`ln_binom_sf`]: one pmf from log-gamma functions, then the
+/// ratio recurrence pmf(i+1)/pmf(i) = (n-i)/(i+1) x (i+alpha)/(n-i-1+beta).
+/// Above the mean the upper tail is summed from k until a term is e^-40 of
+/// the total (terms past the mode only fall); at or below the mean the
+/// complement of the lower tail is used.
+pub fn ln_betabinom_sf(k: u64, n: u64, alpha: f64, beta: f64) -> f64 {
+    if k == 0 {
+        return 0.0;
+    }
+    if k > n || alpha <= 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if beta <= 0.0 {
+        return 0.0;
+    }
+    let ratio = |i: u64| {
+        ((n - i) as f64).ln() - ((i + 1) as f64).ln() + (i as f64 + alpha).ln()
+            - ((n - i - 1) as f64 + beta).ln()
+    };
+    let mean = n as f64 * alpha / (alpha + beta);
+    if (k as f64) > mean {
+        let mut t = ln_betabinom_pmf(k, n, alpha, beta);
+        let mut total = t;
+        let mut prev = t;
+        for i in k..n {
+            t += ratio(i);
+            total = ln_add(total, t);
+            // Stop only on the falling side of the mode.
+            if t < prev && t < total - 40.0 {
+                break;
+            }
+            prev = t;
+        }
+        total.min(0.0)
+    } else {
+        let mut t = ln_betabinom_pmf(0, n, alpha, beta);
+        let mut lower = t;
+        for i in 0..k - 1 {
+            t += ratio(i);
+            lower = ln_add(lower, t);
+        }
+        let lower = lower.exp().min(1.0);
+        (1.0 - lower).max(f64::MIN_POSITIVE).ln()
+    }
+}
+
 /// Two-sided Fisher exact test on the 2x2 table `[[a, b], [c, d]]`, as a
 /// p-value. Rows are alleles (ref, alt), columns the two strands (or
 /// orientations). Sums only over the alt row's possible splits, so the cost
@@ -155,6 +222,61 @@ mod tests {
             let s = ln_binom_sf(k + 1, 50, 0.2).exp() + ln_binom_cdf(k, 50, 0.2).exp();
             assert!((s - 1.0).abs() < 1e-10, "{k} {s}");
         }
+    }
+
+    /// Direct sum of beta-binomial pmfs, each from the closed form with
+    /// gamma functions in plain floating point (small n only).
+    fn bb_direct_sf(k: u64, n: u64, a: f64, b: f64) -> f64 {
+        use statrs::function::gamma::gamma;
+        let beta = |x: f64, y: f64| gamma(x) * gamma(y) / gamma(x + y);
+        let choose =
+            |n: u64, k: u64| -> f64 { (0..k).map(|i| (n - i) as f64 / (i + 1) as f64).product() };
+        (k..=n)
+            .map(|i| choose(n, i) * beta(i as f64 + a, (n - i) as f64 + b) / beta(a, b))
+            .sum()
+    }
+
+    #[test]
+    fn betabinomial_tail_matches_direct_sums() {
+        for &(n, a, b) in &[
+            (10u64, 0.5, 20.0),
+            (30, 2.0, 3.0),
+            (40, 0.05, 50.0),
+            (25, 1.0, 1.0),
+        ] {
+            let total: f64 = (0..=n).map(|i| ln_betabinom_pmf(i, n, a, b).exp()).sum();
+            assert!((total - 1.0).abs() < 1e-10, "{n} {a} {b}: {total}");
+            for k in 0..=n {
+                let want = bb_direct_sf(k, n, a, b);
+                let got = ln_betabinom_sf(k, n, a, b).exp();
+                assert!(
+                    close(got, want, 1e-8) || (want < 1e-300 && got < 1e-290),
+                    "{k}/{n} {a} {b}: {got} vs {want}"
+                );
+            }
+        }
+        // Uniform rate (alpha = beta = 1): every count has probability 1/(n+1).
+        assert!(close(
+            ln_betabinom_sf(7, 9, 1.0, 1.0).exp(),
+            3.0 / 10.0,
+            1e-12
+        ));
+    }
+
+    #[test]
+    fn betabinomial_approaches_the_binomial_and_is_heavier_tailed() {
+        // Huge concentration: the rate barely varies, so the binomial tail.
+        let (n, k, p) = (2000u64, 6u64, 1e-3);
+        let c = 1e10;
+        let bb = ln_betabinom_sf(k, n, p * c, (1.0 - p) * c);
+        let bin = ln_binom_sf(k, n, p);
+        assert!((bb - bin).abs() < 1e-4, "{bb} {bin}");
+        // Overdispersion makes large counts likelier.
+        let over = ln_betabinom_sf(20, n, p * 100.0, (1.0 - p) * 100.0);
+        assert!(over > ln_binom_sf(20, n, p) + 10.0);
+        // Deep and extreme: finite, no underflow.
+        let l = ln_betabinom_sf(500, 100_000, 1e-4 * 1e5, (1.0 - 1e-4) * 1e5);
+        assert!(l.is_finite() && l < -300.0, "{l}");
     }
 
     #[test]

@@ -53,7 +53,9 @@ pub trait SiteErrorModel: Sync {
     fn name(&self) -> String;
 }
 
-/// The sample's context background (any [`Background`]) as a site model.
+/// Any [`Background`] as a site model: the sample's context rates today; a
+/// panel of normals ([`crate::model::pon`], which answers per site through
+/// `RateQuery::site`) can be passed the same way.
 pub struct ContextSiteModel<'a> {
     pub background: &'a dyn Background,
     /// Padding the background was fitted over (reported in the name).
@@ -61,7 +63,7 @@ pub struct ContextSiteModel<'a> {
 }
 
 impl SiteErrorModel for ContextSiteModel<'_> {
-    fn rate(&self, _locus: &KnownLocus, alt: &Alt, ev: &SiteEvidence) -> f64 {
+    fn rate(&self, locus: &KnownLocus, alt: &Alt, ev: &SiteEvidence) -> f64 {
         let allele = match alt {
             Alt::Snv(b) => AltRef::Snv(crate::evidence::alleles::BASES[*b as usize]),
             Alt::Indel(i) => AltRef::Indel(i),
@@ -71,6 +73,7 @@ impl SiteErrorModel for ContextSiteModel<'_> {
             allele,
             homopolymer: ev.homopolymer,
             mean_bq: ev.mean_bq,
+            site: (locus.rid, locus.pos0),
         })
     }
     fn name(&self) -> String {

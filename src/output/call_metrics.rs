@@ -7,7 +7,7 @@ use crate::evidence::alleles::{base_index, BASES};
 use crate::evidence::engine::ShardEvidence;
 use crate::evidence::ReadCounters;
 use crate::model::context::{trinucleotide, RateReport};
-use crate::model::{AltRef, Background, RateQuery};
+use crate::model::{AltRef, Background, Null, RateQuery};
 use crate::regions::Target;
 use rayon::prelude::*;
 
@@ -95,8 +95,9 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// Per-position (depth, SNV LOD) of one sample in one shard. The LOD uses
-/// the mean of the three SNV null rates at the position.
-fn position_lods(
+/// the mean of the three SNV null rates at the position (and, with a panel
+/// of normals, the smallest of their concentrations: the most overdispersed).
+pub fn position_lods(
     ev: &ShardEvidence,
     sample: usize,
     model: &dyn Background,
@@ -118,22 +119,32 @@ fn position_lods(
                 .iter()
                 .filter(|&&b| Some(b) != Some(ctx[1]) && base_index(ctx[1]).is_some());
             let (mut sum, mut k) = (0.0, 0);
+            let mut concentration: Option<f64> = None;
             for &alt in alts {
-                sum += model.rate(&RateQuery {
+                let null = model.null(&RateQuery {
                     context: ctx,
                     allele: AltRef::Snv(alt),
                     homopolymer: 1,
                     mean_bq: bq.mean_bq(),
+                    site: (ev.shard.rid, pos as u64),
                 });
+                sum += null.rate;
+                if let Some(c) = null.concentration {
+                    concentration = Some(concentration.map_or(c, |x: f64| x.min(c)));
+                }
                 k += 1;
             }
-            let e = if k == 0 { 1.0 } else { sum / f64::from(k) };
+            let null = Null {
+                rate: if k == 0 { 1.0 } else { sum / f64::from(k) },
+                concentration,
+                noisy: None,
+            };
             (
                 n,
-                if n == 0 {
+                if n == 0 || k == 0 {
                     1.0
                 } else {
-                    limit_of_detection(n, e, ln_alpha, min_alt)
+                    limit_of_detection(n, &null, ln_alpha, min_alt)
                 },
             )
         })

@@ -15,7 +15,7 @@ pub struct HeaderInfo<'a> {
     pub samples: &'a [String],
     pub command_line: String,
     pub thresholds: &'a Thresholds,
-    pub model: &'a str,
+    pub model: String,
     /// Run options as JSON (one line).
     pub options_json: String,
 }
@@ -44,7 +44,7 @@ pub(crate) const FORMAT_LINES: &[&str] = &[
     r#"##FORMAT=<ID=F2R1,Number=R,Type=Integer,Description="Ref and alt molecules in F2R1 orientation">"#,
     r#"##FORMAT=<ID=BQ,Number=R,Type=Float,Description="Mean base quality of ref and alt molecules (merged mates: summed, capped at 60)">"#,
     r#"##FORMAT=<ID=MQ,Number=R,Type=Float,Description="Mean mapping quality of ref and alt molecules">"#,
-    r#"##FORMAT=<ID=PVAL,Number=A,Type=Float,Description="One-sided binomial p-value P(K >= alt | DP, ERR)">"#,
+    r#"##FORMAT=<ID=PVAL,Number=A,Type=Float,Description="One-sided p-value P(K >= alt | DP) under the background: binomial with rate ERR, or beta-binomial of mean ERR with a panel of normals (see ##ctdna_background_model)">"#,
     r#"##FORMAT=<ID=FT,Number=1,Type=String,Description="Filters in this sample (PASS when none)">"#,
 ];
 

@@ -10,6 +10,7 @@
 //! genome     contigs: GC, homopolymers, STRs, near-duplicate segments
 //! panel      targets.bed, negatives.bed
 //! variants   somatic SNVs/indels at the chosen VAFs, germline het/hom
+//! artifacts  recurrent site-specific errors shown by every sample
 //! fragments  cfDNA lengths, molecule columns, oxoG damage, PCR genealogy
 //! reads      read pairs: qualities, errors, CIGAR, NM, flags
 //! sample     all molecules of one sample over every target (rayon)
@@ -25,6 +26,7 @@
 //! println!("{} read pairs", summary.pairs);
 //! ```
 
+pub mod artifacts;
 pub mod bam_out;
 pub mod fragments;
 pub mod genome;
@@ -83,6 +85,7 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     let g = genome::Genome::generate(p)?;
     let targets = panel::place_targets(p, &g)?;
     let variants = variants::generate(p, &g, &targets)?;
+    let artifact_sites = artifacts::generate(p, &g, &targets, &variants)?;
 
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let mut files = Vec::new();
@@ -97,6 +100,10 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     let neg = panel::negatives(&targets, &spans, 1);
     panel::write_bed(&path("negatives.bed"), &g, &neg, false)?;
     files.extend(["targets.bed".to_string(), "negatives.bed".to_string()]);
+    if !artifact_sites.is_empty() {
+        artifacts::write_bed(&path("artifacts.bed"), &g, &artifact_sites)?;
+        files.push("artifacts.bed".to_string());
+    }
 
     // The BAM first: the truth VCF reports the molecule counts it realised.
     let cl = p.command_line();

@@ -53,6 +53,14 @@ pub struct SimParams {
     pub hp_indel_rate: f64,
     pub umi_error_rate: f64,
     pub mismap_rate: f64,
+    /// Absent from manifests written before it existed (read as 0) and not
+    /// written when 0, so those data sets regenerate byte for byte.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub artifact_sites: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Default for SimParams {
@@ -95,6 +103,7 @@ impl Default for SimParams {
             hp_indel_rate: 5e-4,
             umi_error_rate: 0.005,
             mismap_rate: 0.1,
+            artifact_sites: 4,
         }
     }
 }
@@ -156,6 +165,7 @@ impl SimParams {
             hp_indel_rate: a.hp_indel_rate,
             umi_error_rate: a.umi_error_rate,
             mismap_rate: a.mismap_rate,
+            artifact_sites: a.artifact_sites,
         };
         p.validate()?;
         Ok(p)

@@ -1,6 +1,7 @@
 //! One simulated sample: molecules over every target, their PCR families and
 //! read pairs, plus the realised molecule counts at each truth variant.
 
+use super::artifacts::Artifact;
 use super::fragments::{build_molecule, coverage_fraction, fragment_length, pcr_family, Col};
 use super::genome::Genome;
 use super::panel::Target;
@@ -86,6 +87,12 @@ pub fn stream_sample(
         SampleKind::Tumor => "sample".to_string(),
         SampleKind::Normal(k) => format!("normal{k}"),
     };
+    let sites = super::artifacts::generate(p, g, targets, variants)?;
+    let rates = super::artifacts::sample_rates(p, &sites, &label);
+    let art = Artifacts {
+        sites: &sites,
+        rates: &rates,
+    };
     let mut stats = SampleStats {
         variant_counts: vec![(0, 0); variants.len()],
         ..Default::default()
@@ -104,7 +111,7 @@ pub fn stream_sample(
     let mut early: Vec<SimRead> = Vec::new();
     let parts: Vec<TargetOut> = paralog
         .par_iter()
-        .map(|&(ti, t)| simulate_target(p, g, ti, t, variants, kind, &label))
+        .map(|&(ti, t)| simulate_target(p, g, ti, t, variants, &art, kind, &label))
         .collect();
     for part in parts {
         add(&mut stats, &part);
@@ -115,7 +122,7 @@ pub fn stream_sample(
     for batch in ordinary.chunks(BATCH) {
         let parts: Vec<TargetOut> = batch
             .par_iter()
-            .map(|&(ti, t)| simulate_target(p, g, ti, t, variants, kind, &label))
+            .map(|&(ti, t)| simulate_target(p, g, ti, t, variants, &art, kind, &label))
             .collect();
         for mut part in parts {
             add(&mut stats, &part);
@@ -221,16 +228,45 @@ fn mapq(g: &Genome, tid: usize, pos: u64, end: u64) -> u8 {
 
 type TargetOut = (Vec<SimRead>, u64, u64, Vec<(u32, u32)>);
 
+/// Artifact sites and this sample's rate at each.
+struct Artifacts<'a> {
+    sites: &'a [Artifact],
+    rates: &'a [f64],
+}
+
+impl Artifacts<'_> {
+    /// Put the artifact bases on a molecule (its own random stream, so the
+    /// draws of everything else do not move).
+    fn apply(&self, rng: &mut Rng, tid: usize, seq: &[u8], cols: &mut [Col]) {
+        for (a, &rate) in self.sites.iter().zip(self.rates) {
+            if a.tid != tid {
+                continue;
+            }
+            for c in cols.iter_mut() {
+                if let Col::M { r, b } = c {
+                    if u64::from(*r) == a.pos0 && *b == seq[a.pos0 as usize] && rng.bernoulli(rate)
+                    {
+                        *b = a.alt;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn simulate_target(
     p: &SimParams,
     g: &Genome,
     ti: usize,
     t: &Target,
     variants: &[Variant],
+    art: &Artifacts,
     kind: SampleKind,
     label: &str,
 ) -> TargetOut {
     let mut rng = Rng::stream(p.seed, label, ti as u64);
+    let mut art_rng = Rng::stream(p.seed, &format!("{label}-artifacts"), ti as u64);
     let n_mol = (f64::from(p.depth) / coverage_fraction(p, t.len())).round() as u64;
     let mut reads = Vec::new();
     let mut pairs = 0u64;
@@ -268,6 +304,7 @@ fn simulate_target(
         let refs: Vec<&Variant> = present.iter().map(|x| x.1).collect();
         let seq = &g.contigs[tid].seq;
         let mut cols = build_molecule(seq, start, len, &refs);
+        art.apply(&mut art_rng, tid, seq, &mut cols);
         let Some((fs, fe)) = ref_span(&cols) else {
             continue;
         };

@@ -227,3 +227,81 @@ fn short_fragments_give_trimmed_reads() {
         assert_eq!(r.pos, r.mpos, "{}", r.qname);
     }
 }
+
+/// The read base aligned to 0-based reference `pos`, if any.
+fn base_at(r: &super::reads::SimRead, pos: u64) -> Option<u8> {
+    let (mut rp, mut qp) = (r.pos as u64, 0usize);
+    for c in &r.cigar {
+        match *c {
+            Cigar::Match(n) | Cigar::Equal(n) | Cigar::Diff(n) => {
+                if pos >= rp && pos < rp + u64::from(n) {
+                    return Some(r.seq[qp + (pos - rp) as usize]);
+                }
+                rp += u64::from(n);
+                qp += n as usize;
+            }
+            Cigar::Ins(n) | Cigar::SoftClip(n) => qp += n as usize,
+            Cigar::Del(n) | Cigar::RefSkip(n) => rp += u64::from(n),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[test]
+fn artifact_sites_show_in_every_sample_at_their_rate() {
+    let p = SimParams {
+        depth: 3000,
+        family_size: 1.0,
+        artifact_sites: 3,
+        ..small()
+    };
+    let g = Genome::generate(&p).unwrap();
+    let t = place_targets(&p, &g).unwrap();
+    let v = variants::generate(&p, &g, &t).unwrap();
+    let sites = super::artifacts::generate(&p, &g, &t, &v).unwrap();
+    assert_eq!(sites.len(), 3);
+    for a in &sites {
+        assert!(v
+            .iter()
+            .all(|x| x.tid != a.tid || a.pos0 + 15 <= x.pos0 || a.pos0 >= x.end() + 15));
+        assert!(a.rate >= 0.002 && a.rate <= 0.01);
+    }
+    let tumour_rates = super::artifacts::sample_rates(&p, &sites, "sample");
+    let normal_rates = super::artifacts::sample_rates(&p, &sites, "normal1");
+    assert_ne!(tumour_rates, normal_rates);
+    for kind in [SampleKind::Tumor, SampleKind::Normal(1)] {
+        let rates = if kind == SampleKind::Tumor {
+            &tumour_rates
+        } else {
+            &normal_rates
+        };
+        let s = simulate_sample(&p, &g, &t, &v, kind);
+        for (a, &rate) in sites.iter().zip(rates) {
+            assert!(rate >= 0.5 * a.rate && rate <= 1.5 * a.rate);
+            // Read 1 of every pair (one pair per molecule here) covering the site.
+            let (mut n, mut k) = (0u32, 0u32);
+            for r in s
+                .reads
+                .iter()
+                .filter(|r| r.tid as usize == a.tid && r.flags & 0x40 != 0)
+            {
+                if let Some(b) = base_at(r, a.pos0) {
+                    n += 1;
+                    k += u32::from(b == a.alt);
+                }
+            }
+            // Expected alt reads plus sequencing errors to that base (< 1%/3).
+            let expect = f64::from(n) * rate;
+            let sd = expect.sqrt().max(1.0);
+            assert!(n > 1000, "{n}");
+            assert!(
+                f64::from(k) > expect - 4.0 * sd
+                    && f64::from(k) < expect + 4.0 * sd + 0.004 * f64::from(n),
+                "{kind:?} site {}:{} rate {rate}: {k} of {n}",
+                a.tid,
+                a.pos0
+            );
+        }
+    }
+}

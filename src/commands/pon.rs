@@ -1,0 +1,96 @@
+//! `ctdna pon`: count every normal with the evidence engine, fit each site
+//! and allele, write the panel-of-normals file.
+//!
+//! Streaming: shards are counted a batch at a time (all normals of a shard
+//! in one worker), each batch is reduced to file rows in parallel and
+//! written, and its evidence dropped, so memory is bounded by one batch and
+//! not by the panel.
+
+use crate::cli::PonArgs;
+use crate::evidence::bam::AlignmentInput;
+use crate::evidence::engine::Engine;
+use crate::evidence::ReadFilter;
+use crate::model::pon::{summarize_shard, BuildParams, PonRow};
+use crate::model::pon_file::{PonHeader, PonWriter};
+use crate::reference::Reference;
+use crate::regions;
+use crate::{Error, Result};
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Shards per batch and thread: large enough to keep every worker busy,
+/// small enough that a batch's evidence stays small.
+const SHARDS_PER_THREAD: usize = 16;
+
+/// Run `ctdna pon`.
+pub fn run(args: &PonArgs) -> Result<()> {
+    let started = Instant::now();
+    let filter = ReadFilter::from_args(&args.filters)?;
+    if !(args.germline_vaf > 0.0 && args.germline_vaf <= 1.0) {
+        return Err(Error::Usage(format!(
+            "--germline-vaf must be in (0, 1] (got {})",
+            args.germline_vaf
+        )));
+    }
+    if args.carrier_min_alt == 0 {
+        return Err(Error::Usage("--carrier-min-alt must be at least 1".into()));
+    }
+    let build = BuildParams {
+        germline_vaf: args.germline_vaf,
+        carrier_min_alt: args.carrier_min_alt,
+    };
+    let reference = Reference::open(&args.reference)?;
+    let panel = regions::merge(regions::read_bed(&args.targets, &reference)?);
+    let inputs = args
+        .bams
+        .iter()
+        .map(|p| AlignmentInput::open(p, &reference, &panel))
+        .collect::<Result<Vec<_>>>()?;
+    let names: Vec<String> = inputs.iter().map(|i| i.sample.clone()).collect();
+    for (i, a) in names.iter().enumerate() {
+        if names[..i].contains(a) {
+            log::warn!("two normals are named {a}: their columns are told apart by order only");
+        }
+    }
+    let threads = match args.threads {
+        Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let shards = regions::shards(&panel, regions::shard_size(&panel, threads));
+    let header = PonHeader::new(&reference, &filter, &panel, names, build);
+    let mut writer = PonWriter::create(&args.output, &header)?;
+
+    let engine = Engine {
+        reference: &reference,
+        inputs: &inputs,
+        filter: &filter,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot start {threads} threads: {e}")))?;
+    let mut n_rows = 0usize;
+    for batch in shards.chunks(threads * SHARDS_PER_THREAD) {
+        let evidence = engine.run(batch, threads, &|_| {})?;
+        let rows: Vec<Vec<PonRow>> = pool.install(|| {
+            evidence
+                .par_iter()
+                .map(|ev| summarize_shard(ev, &build))
+                .collect()
+        });
+        for r in &rows {
+            writer.rows(r)?;
+            n_rows += r.len();
+        }
+    }
+    writer.finish()?;
+    log::info!(
+        "panel of normals: {} normals, {} rows over {} target bases, {:.1} s",
+        inputs.len(),
+        n_rows,
+        panel.iter().map(|t| t.len()).sum::<u64>(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,508 @@
+//! The panel-of-normals file (`ctdna pon -o normals.pon`): a bgzipped,
+//! tab-separated text file with a JSON header line. `docs/pon.md` documents
+//! every column and says why this format.
+//!
+//! ```text
+//! ##ctdna-pon={"format":"ctdna-pon","format_version":1,...}
+//! #contig  pos  ref  alt  normals  carriers  germline  alt_sum  depth_sum  alpha  beta  f1r2_alt  f1r2_depth  f1r2_alpha  f1r2_beta  f2r1_alt  f2r1_depth  f2r1_alpha  f2r1_beta  per_normal
+//! chr1     1001 A    C    10       0         0         1        20113      inf    inf   ...       0/2011,1/1990,...
+//! ```
+
+#[cfg(test)]
+use super::pon::SiteFit;
+use super::pon::{slot_name, slot_of, AlleleSummary, BuildParams, Count, Fit, Pon, PonRow};
+use crate::evidence::ReadFilter;
+use crate::output::atomic::Pending;
+use crate::reference::{Contig, Reference};
+use crate::regions::Target;
+use crate::{Error, Result};
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+/// Value of the header's `format` field.
+pub const FORMAT: &str = "ctdna-pon";
+/// Bumped whenever a column or a header field changes meaning.
+pub const FORMAT_VERSION: u32 = 1;
+
+const HEADER_PREFIX: &str = "##ctdna-pon=";
+const COLUMNS: &str = "#contig\tpos\tref\talt\tnormals\tcarriers\tgermline\talt_sum\tdepth_sum\talpha\tbeta\tf1r2_alt\tf1r2_depth\tf1r2_alpha\tf1r2_beta\tf2r1_alt\tf2r1_depth\tf2r1_alpha\tf2r1_beta\tper_normal";
+
+/// Identity of a panel: its merged targets, as a count, a length and an
+/// FNV-1a 64-bit hash of `contig<TAB>start<TAB>end<LF>` lines.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PanelId {
+    pub targets: usize,
+    pub bases: u64,
+    pub fnv1a64: String,
+}
+
+impl PanelId {
+    pub fn of(targets: &[Target]) -> Self {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for t in targets {
+            for b in format!("{}\t{}\t{}\n", t.contig, t.start, t.end).bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        PanelId {
+            targets: targets.len(),
+            bases: targets.iter().map(Target::len).sum(),
+            fnv1a64: format!("{h:016x}"),
+        }
+    }
+}
+
+/// The header line's content.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PonHeader {
+    pub format: String,
+    pub format_version: u32,
+    pub ctdna_version: String,
+    /// Read and base filters the counts were made with (must match `call`'s).
+    pub filters: serde_json::Value,
+    /// The reference's contigs (a PoN from another build is refused).
+    pub contigs: Vec<Contig>,
+    /// The merged panel BED (a PoN for another panel is refused).
+    pub panel: PanelId,
+    /// Normal sample names, in `per_normal` order.
+    pub normals: Vec<String>,
+    pub build: BuildParams,
+    /// How (alpha, beta) were fitted.
+    pub fit: String,
+}
+
+impl PonHeader {
+    pub fn new(
+        reference: &Reference,
+        filter: &ReadFilter,
+        panel: &[Target],
+        normals: Vec<String>,
+        build: BuildParams,
+    ) -> Self {
+        PonHeader {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            ctdna_version: env!("CARGO_PKG_VERSION").into(),
+            filters: serde_json::to_value(filter).unwrap_or_default(),
+            contigs: reference.contigs.clone(),
+            panel: PanelId::of(panel),
+            normals,
+            build,
+            fit: "method-of-moments over non-germline normals (docs/model.md)".into(),
+        }
+    }
+}
+
+/// `inf` or 6 significant digits: parses back to a value that prints the same.
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.6e}")
+    } else {
+        "inf".into()
+    }
+}
+
+fn fit_cols(f: &Fit, with_counts: bool, out: &mut String) {
+    if with_counts {
+        out.push_str(&format!("\t{}\t{}", f.alt, f.depth));
+    }
+    out.push_str(&format!("\t{}\t{}", num(f.alpha), num(f.beta)));
+}
+
+/// One data line (with its newline).
+pub fn row_line(r: &PonRow, contigs: &[Contig]) -> String {
+    let s = &r.summary;
+    let mut out = format!(
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        contigs[r.rid].name,
+        r.pos0 + 1,
+        r.ref_base as char,
+        slot_name(r.slot),
+        s.normals,
+        s.carriers,
+        s.germline
+    );
+    fit_cols(&s.fit, true, &mut out);
+    fit_cols(&s.f1r2, true, &mut out);
+    fit_cols(&s.f2r1, true, &mut out);
+    out.push('\t');
+    let per: Vec<String> = s
+        .per_normal
+        .iter()
+        .map(|c| format!("{}/{}", c.alt, c.depth))
+        .collect();
+    out.push_str(&per.join(","));
+    out.push('\n');
+    out
+}
+
+/// Writes a PoN file under a temporary name; [`PonWriter::finish`] moves it
+/// into place.
+pub struct PonWriter {
+    inner: std::io::BufWriter<rust_htslib::bgzf::Writer>,
+    pending: Pending,
+    contigs: Vec<Contig>,
+}
+
+impl PonWriter {
+    /// Reserve `path` and write the header.
+    pub fn create(path: &Path, header: &PonHeader) -> Result<Self> {
+        let pending = Pending::new(path)?;
+        let w = rust_htslib::bgzf::Writer::from_path(&pending.tmp)
+            .map_err(|e| Error::hts(format!("{}: opening for bgzip output", path.display()), e))?;
+        let mut pw = PonWriter {
+            inner: std::io::BufWriter::new(w),
+            pending,
+            contigs: header.contigs.clone(),
+        };
+        let json = serde_json::to_string(header)
+            .map_err(|e| Error::Runtime(format!("serialising the PoN header: {e}")))?;
+        pw.write(&format!("{HEADER_PREFIX}{json}\n{COLUMNS}\n"))?;
+        Ok(pw)
+    }
+
+    fn write(&mut self, text: &str) -> Result<()> {
+        self.inner
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io(&self.pending.path, e))
+    }
+
+    /// Append rows (in panel order).
+    pub fn rows(&mut self, rows: &[PonRow]) -> Result<()> {
+        let mut buf = String::new();
+        for r in rows {
+            buf.push_str(&row_line(r, &self.contigs));
+        }
+        self.write(&buf)
+    }
+
+    /// Flush, close the BGZF stream and move the file into place.
+    pub fn finish(self) -> Result<()> {
+        let path = self.pending.path.clone();
+        let w = self
+            .inner
+            .into_inner()
+            .map_err(|e| Error::io(&path, e.into_error()))?;
+        // Dropping the writer writes the BGZF EOF block.
+        drop(w);
+        self.pending.commit()
+    }
+}
+
+fn bad(path: &Path, line: usize, msg: impl Into<String>) -> Error {
+    Error::BadLine {
+        path: path.to_path_buf(),
+        line,
+        msg: msg.into(),
+    }
+}
+
+fn parse_fit(f: &[&str], path: &Path, line: usize) -> Result<Fit> {
+    let int = |s: &str| {
+        s.parse::<u64>()
+            .map_err(|_| bad(path, line, format!("'{s}' is not a count")))
+    };
+    let float = |s: &str| {
+        s.parse::<f64>()
+            .ok()
+            .filter(|x| *x > 0.0)
+            .ok_or_else(|| bad(path, line, format!("'{s}' is not a positive number or inf")))
+    };
+    Ok(Fit {
+        alt: int(f[0])?,
+        depth: int(f[1])?,
+        alpha: float(f[2])?,
+        beta: float(f[3])?,
+    })
+}
+
+/// Read a PoN file: its header and every row, per-normal counts included.
+pub fn read(path: &Path) -> Result<(PonHeader, Vec<PonRow>)> {
+    let mut rows = Vec::new();
+    let header = for_each_row(path, true, |r| rows.push(r))?;
+    Ok((header, rows))
+}
+
+/// Read a PoN file into the compact table `call` uses, one row at a time.
+pub fn read_table(path: &Path) -> Result<(PonHeader, Pon)> {
+    let mut pon = Pon::default();
+    let header = for_each_row(path, false, |r| pon.push(&r))?;
+    Ok((header, pon.finish()))
+}
+
+/// Parse the header, then hand every row to `f` (`per_normal` parsed only
+/// when asked).
+fn for_each_row(
+    path: &Path,
+    keep_per_normal: bool,
+    mut emit: impl FnMut(PonRow),
+) -> Result<PonHeader> {
+    let not_pon = |why: String| {
+        Error::bad_input(
+            path,
+            format!("not a ctdna panel of normals ({why})"),
+            "build one with `ctdna pon --bam normal1.bam --bam normal2.bam ... -r ref.fa -t panel.bed -o normals.pon`",
+        )
+    };
+    if !path.exists() {
+        return Err(Error::bad_input(
+            path,
+            "panel of normals not found",
+            "give the file written by `ctdna pon`",
+        ));
+    }
+    let r = rust_htslib::bgzf::Reader::from_path(path).map_err(|e| not_pon(e.to_string()))?;
+    let mut lines = std::io::BufReader::new(r).lines();
+    let first = match lines.next() {
+        Some(Ok(l)) => l,
+        Some(Err(e)) => return Err(not_pon(e.to_string())),
+        None => return Err(not_pon("empty file".into())),
+    };
+    let json = first
+        .strip_prefix(HEADER_PREFIX)
+        .ok_or_else(|| not_pon(format!("first line does not start with {HEADER_PREFIX}")))?;
+    let header: PonHeader = serde_json::from_str(json).map_err(|e| not_pon(e.to_string()))?;
+    if header.format != FORMAT || header.format_version != FORMAT_VERSION {
+        return Err(not_pon(format!(
+            "format {} v{}, this ctdna reads {FORMAT} v{FORMAT_VERSION}",
+            header.format, header.format_version
+        )));
+    }
+    let contig_index: std::collections::HashMap<&str, usize> = header
+        .contigs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
+    for (i, l) in lines.enumerate() {
+        let line_no = i + 2;
+        let l = l.map_err(|e| Error::io(path, e))?;
+        if l.starts_with('#') || l.is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = l.split('\t').collect();
+        if f.len() != 20 {
+            return Err(bad(
+                path,
+                line_no,
+                format!("{} columns, expected 20", f.len()),
+            ));
+        }
+        let rid = *contig_index.get(f[0]).ok_or_else(|| {
+            bad(
+                path,
+                line_no,
+                format!("contig {} is not in the header", f[0]),
+            )
+        })?;
+        let pos1: u64 = f[1]
+            .parse()
+            .ok()
+            .filter(|&p| p > 0)
+            .ok_or_else(|| bad(path, line_no, format!("bad position '{}'", f[1])))?;
+        let slot =
+            slot_of(f[3]).ok_or_else(|| bad(path, line_no, format!("bad alt '{}'", f[3])))?;
+        let small = |s: &str| {
+            s.parse::<u32>()
+                .map_err(|_| bad(path, line_no, format!("'{s}' is not a count")))
+        };
+        let per_normal = if keep_per_normal {
+            f[19]
+                .split(',')
+                .filter(|x| !x.is_empty())
+                .map(|x| {
+                    let (a, d) = x
+                        .split_once('/')
+                        .ok_or_else(|| bad(path, line_no, format!("bad per-normal count '{x}'")))?;
+                    Ok(Count {
+                        alt: small(a)?,
+                        depth: small(d)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
+        emit(PonRow {
+            rid,
+            pos0: pos1 - 1,
+            ref_base: f[2].as_bytes().first().copied().unwrap_or(b'N'),
+            slot,
+            summary: AlleleSummary {
+                normals: small(f[4])?,
+                carriers: small(f[5])?,
+                germline: small(f[6])?,
+                fit: parse_fit(&f[7..11], path, line_no)?,
+                f1r2: parse_fit(&f[11..15], path, line_no)?,
+                f2r1: parse_fit(&f[15..19], path, line_no)?,
+                per_normal,
+            },
+        });
+    }
+    Ok(header)
+}
+
+/// Load a PoN for `call` and check it was built for this run: same
+/// reference contigs, same read filters, same panel. Exit code 2 otherwise.
+pub fn load_checked(
+    path: &Path,
+    reference: &Reference,
+    filter: &ReadFilter,
+    panel: &[Target],
+) -> Result<(PonHeader, Pon)> {
+    let (header, pon) = read_table(path)?;
+    let refuse = |msg: String| {
+        Error::bad_input(
+            path,
+            format!("this panel of normals does not fit the run: {msg}"),
+            "build the PoN with the same reference, panel BED and read-filter options as `call` (`ctdna pon`)",
+        )
+    };
+    if header.contigs != reference.contigs {
+        return Err(refuse(format!(
+            "it was built against another reference than {}",
+            reference.path.display()
+        )));
+    }
+    let ours = serde_json::to_value(filter).unwrap_or_default();
+    if header.filters != ours {
+        return Err(refuse(format!(
+            "it was built with other read filters ({} here: {ours})",
+            header.filters
+        )));
+    }
+    let id = PanelId::of(panel);
+    if header.panel != id {
+        return Err(refuse(format!(
+            "it was built for another panel ({} targets, {} bp; this --targets has {} targets, {} bp)",
+            header.panel.targets, header.panel.bases, id.targets, id.bases
+        )));
+    }
+    if header.ctdna_version != env!("CARGO_PKG_VERSION") {
+        log::warn!(
+            "{}: built by ctdna {}, this is {}",
+            path.display(),
+            header.ctdna_version,
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    Ok((header, pon))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::pon::{summarize, NormalObs, DEL};
+
+    fn row(pos0: u64, slot: usize, counts: &[(u32, u32)]) -> PonRow {
+        let obs: Vec<NormalObs> = counts
+            .iter()
+            .map(|&(a, d)| NormalObs {
+                all: Count { alt: a, depth: d },
+                f1r2: Count {
+                    alt: a / 2,
+                    depth: d / 2,
+                },
+                f2r1: Count {
+                    alt: a - a / 2,
+                    depth: d - d / 2,
+                },
+            })
+            .collect();
+        PonRow {
+            rid: 1,
+            pos0,
+            ref_base: b'C',
+            slot,
+            summary: summarize(&obs, &BuildParams::default()),
+        }
+    }
+
+    #[test]
+    fn rows_and_header_round_trip_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let contigs = vec![
+            Contig {
+                name: "chr1".into(),
+                len: 1000,
+            },
+            Contig {
+                name: "chr2".into(),
+                len: 500,
+            },
+        ];
+        let header = PonHeader {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            ctdna_version: "x".into(),
+            filters: serde_json::json!({"min_mapq": 20}),
+            contigs: contigs.clone(),
+            panel: PanelId {
+                targets: 1,
+                bases: 100,
+                fnv1a64: "0".into(),
+            },
+            normals: vec!["a".into(), "b".into(), "c".into()],
+            build: BuildParams::default(),
+            fit: "mom".into(),
+        };
+        let rows = vec![
+            row(10, 0, &[(0, 900), (1, 1000), (0, 0)]),
+            row(10, DEL, &[(3, 900), (30, 1000), (9, 950)]),
+            row(11, 3, &[(500, 1000), (2, 1000), (4, 998)]),
+        ];
+        assert!(rows[1].summary.fit.rho() > 0.0);
+        let path = dir.path().join("n.pon");
+        let mut w = PonWriter::create(&path, &header).unwrap();
+        w.rows(&rows).unwrap();
+        w.finish().unwrap();
+        let (h2, back) = read(&path).unwrap();
+        assert_eq!(h2, header);
+        assert_eq!(back.len(), 3);
+        for (a, b) in rows.iter().zip(&back) {
+            assert_eq!(row_line(a, &contigs), row_line(b, &contigs));
+            assert_eq!(a.summary.per_normal, b.summary.per_normal);
+        }
+        // The compact table `call` loads holds the same fits (as written:
+        // 7 digits, so compared with the rows read back).
+        let (_, table) = read_table(&path).unwrap();
+        assert_eq!(table.len(), 3);
+        for r in &back {
+            assert_eq!(
+                table.get(r.rid, r.pos0, r.slot),
+                Some(&SiteFit::of(&r.summary))
+            );
+        }
+        assert!(table.get(1, 11, 2).is_none());
+        assert!(table.get(0, 10, 0).is_none());
+        // Rows out of order are sorted.
+        let shuffled = Pon::from_rows(&[back[2].clone(), back[0].clone(), back[1].clone()]);
+        assert_eq!(shuffled.get(1, 10, DEL), table.get(1, 10, DEL));
+    }
+
+    #[test]
+    fn other_files_are_refused_with_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.pon");
+        std::fs::write(&p, "chr1\t1\n").unwrap();
+        let e = read(&p).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().contains("not a ctdna panel of normals"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn panel_id_depends_on_every_interval() {
+        let t = |s| Target {
+            rid: 0,
+            contig: "chr1".into(),
+            start: s,
+            end: 200,
+        };
+        assert_ne!(PanelId::of(&[t(100)]), PanelId::of(&[t(101)]));
+        assert_eq!(PanelId::of(&[t(100)]), PanelId::of(&[t(100)]));
+    }
+}
