@@ -19,6 +19,7 @@ REPS=${BENCH_REPS:-3}
 CACHE=${BENCH_CACHE:-bench-cache}
 PEERS=${BENCH_PEERS:-1}        # 0: skip samtools mpileup / bcftools / perbase
 PEER_REPS=${BENCH_PEER_REPS:-$REPS}  # peers can be slow at 20,000x: fewer runs
+LIMIT=${BENCH_TIMEOUT:-1800}   # seconds; a run past this is reported as '>' the limit
 mkdir -p "$CACHE"
 
 case "$SCALE" in
@@ -66,13 +67,20 @@ simulate() { # dir depth
   fi
 }
 
-# Median over REPS runs of: wall user sys maxrss_kb
+# Median over REPS runs of: wall user sys maxrss_kb, as a tab-separated row.
+# A run that exceeds LIMIT seconds is stopped and reported as ">LIMIT".
 measure() { # label command...
   local label=$1; shift
   local rows=() tf
   tf=$(mktemp)
   for _ in $(seq "$REPS"); do
-    /usr/bin/time -o "$tf" -f "%e %U %S %M" "$@" >/dev/null 2>&1
+    if ! timeout "$LIMIT" /usr/bin/time -o "$tf" -f "%e %U %S %M" "$@" >/dev/null 2>&1; then
+      if [ "$(tail -n 1 "$tf" 2>/dev/null | wc -w)" != 4 ] || grep -q "signal" "$tf"; then
+        rm -f "$tf"
+        printf '%s\t>%s\t-\t-\n' "$label" "$LIMIT"
+        return
+      fi
+    fi
     rows+=("$(tail -n 1 "$tf")")
   done
   rm -f "$tf"
@@ -80,31 +88,34 @@ measure() { # label command...
     'NR == int((n + 1) / 2) { printf "%s\t%s\t%.2f\t%.0f\n", label, $1, $2 + $3, $4 / 1024 }'
 }
 
-table() { # floor_wall rows...
-  local floor=$1; shift
-  printf '%-44s %9s %9s %9s %9s\n' tool wall_s cpu_s rss_MB x_floor
-  printf '%s\n' "$@" | awk -F'\t' -v f="$floor" '{ printf "%-44s %9.2f %9.2f %9.0f %9.2f\n", $1, $2, $3, $4, $2 / f }'
+# Print one table row (the floor's wall time gives the ratio) as it comes.
+row() { # floor_wall row
+  awk -F'\t' -v f="$1" '{ if ($2 ~ /^>/) printf "%-44s %9s %9s %9s %9s\n", $1, $2, "-", "-", "-";
+    else printf "%-44s %9.2f %9.2f %9.0f %9.2f\n", $1, $2, $3, $4, $2 / f }' <<<"$2"
 }
 
+header() { printf '%-44s %9s %9s %9s %9s\n' tool wall_s cpu_s rss_MB x_floor; }
+
 run_panel() { # dir
-  local d=$1 out rows=()
+  local d=$1 out
   out=$(mktemp -d)
   local bam=$d/sample.bam ref=$d/ref.fa bed=$d/targets.bed
-  local floor
+  local floor f
+  header
   floor=$(measure "samtools view -c -@$THREADS -L (decode floor)" samtools view -c -@ "$THREADS" -L "$bed" "$bam")
-  rows+=("$floor")
-  rows+=("$(measure "ctdna call (fragments) --threads $THREADS" "$CTDNA" call --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.vcf.gz" --threads "$THREADS" --quiet)")
-  rows+=("$(measure "ctdna call (fragments) --threads 1" "$CTDNA" call --bam "$bam" -r "$ref" -t "$bed" -o "$out/c1.vcf.gz" --threads 1 --quiet)")
-  rows+=("$(measure "ctdna count --threads $THREADS" "$CTDNA" count --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.tsv" --threads "$THREADS" --quiet)")
+  f=$(cut -f2 <<<"$floor")
+  row "$f" "$floor"
+  row "$f" "$(measure "ctdna call (fragments) --threads $THREADS" "$CTDNA" call --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.vcf.gz" --threads "$THREADS" --quiet)"
+  row "$f" "$(measure "ctdna call (fragments) --threads 1" "$CTDNA" call --bam "$bam" -r "$ref" -t "$bed" -o "$out/c1.vcf.gz" --threads 1 --quiet)"
+  row "$f" "$(measure "ctdna count --threads $THREADS" "$CTDNA" count --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.tsv" --threads "$THREADS" --quiet)"
   if [ "$PEERS" = 1 ]; then
     local REPS=$PEER_REPS
-    rows+=("$(measure "samtools mpileup -B -d 0 -Q 20 -q 20" samtools mpileup -B -d 0 -Q 20 -q 20 -l "$bed" -f "$ref" -o "$out/s.txt" "$bam")")
     if [ -n "$PERBASE" ]; then
-      rows+=("$(measure "perbase base-depth --mate-fix -t $THREADS" "$PERBASE" base-depth --mate-fix -t "$THREADS" -b "$bed" -r "$ref" -Q 20 -q 20 -o "$out/p.tsv" "$bam")")
+      row "$f" "$(measure "perbase base-depth --mate-fix -t $THREADS" "$PERBASE" base-depth --mate-fix -t "$THREADS" -b "$bed" -r "$ref" -Q 20 -q 20 -o "$out/p.tsv" "$bam")"
     fi
-    rows+=("$(measure "bcftools mpileup -a AD -d 1000000 | call -mv" bash -c "bcftools mpileup --threads $THREADS -a AD -d 1000000 -R '$bed' -f '$ref' '$bam' 2>/dev/null | bcftools call -mv -Oz -o '$out/b.vcf.gz'")")
+    row "$f" "$(measure "samtools mpileup -B -d 0 -Q 20 -q 20" samtools mpileup -B -d 0 -Q 20 -q 20 -l "$bed" -f "$ref" -o "$out/s.txt" "$bam")"
+    row "$f" "$(measure "bcftools mpileup -a AD -d 1000000 | call -mv" bash -c "bcftools mpileup --threads $THREADS -a AD -d 1000000 -R '$bed' -f '$ref' '$bam' 2>/dev/null | bcftools call -mv -Oz -o '$out/b.vcf.gz'")"
   fi
-  table "$(cut -f2 <<<"$floor")" "${rows[@]}"
   rm -rf "$out"
 }
 
@@ -118,7 +129,7 @@ run_panel "$MAIN"
 if [ "${BENCH_LINEAR:-1}" = 1 ]; then
   DOUBLE=$CACHE/panel-$SCALE-d$((DEPTH * 2))
   simulate "$DOUBLE" $((DEPTH * 2))
-  echo "## doubled depth ($(du -h "$DOUBLE/sample.bam" | cut -f1) BAM): time and memory should scale <= 2x and stay flat"
+  echo "## doubled depth ($(du -h "$DOUBLE/sample.bam" | cut -f1) BAM): time should grow <= 2x, memory stay flat"
   PEERS=0 run_panel "$DOUBLE"
 fi
 
@@ -134,9 +145,9 @@ if [ "${BENCH_HOTSPOT:-1}" = 1 ]; then
   fi
   echo "## hotspot: 500,000 reads over one position vs the same reads spread evenly"
   out=$(mktemp -d)
-  rows=()
-  rows+=("$(measure "ctdna call, reads spread over 20 kb" "$CTDNA" call --bam "$HOT/spread.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/s.vcf.gz" --threads "$THREADS" --quiet)")
-  rows+=("$(measure "ctdna call, all reads over one position" "$CTDNA" call --bam "$HOT/pile.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/p.vcf.gz" --threads "$THREADS" --quiet)")
-  table "$(cut -f2 <<<"${rows[0]}")" "${rows[@]}"
+  header
+  spread=$(measure "ctdna call, reads spread over 20 kb" "$CTDNA" call --bam "$HOT/spread.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/s.vcf.gz" --threads "$THREADS" --quiet)
+  row "$(cut -f2 <<<"$spread")" "$spread"
+  row "$(cut -f2 <<<"$spread")" "$(measure "ctdna call, all reads over one position" "$CTDNA" call --bam "$HOT/pile.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/p.vcf.gz" --threads "$THREADS" --quiet)"
   rm -rf "$out"
 fi

@@ -48,6 +48,16 @@ pub enum Command {
     /// Write a synthetic reference, panel, truth VCF and BAM(s) with known
     /// low-VAF variants, UMIs, PCR families and sequencing errors.
     Simulate(SimulateArgs),
+    /// Tumor-informed minimal residual disease: is tumor DNA in this plasma,
+    /// and at what tumor fraction? Writes a JSON verdict.
+    ///
+    /// Evidence at all of the patient's tumor mutations is pooled in one
+    /// binomial model (alt_i ~ Binomial(n_i, TF w_i + e_i)): the maximum
+    /// likelihood tumor fraction, its 95% profile-likelihood interval, a
+    /// likelihood-ratio test of TF = 0 and the limit of detection; loci far
+    /// above the rest (germline, CHIP) are excluded, and the call must
+    /// survive leaving out any one locus. Same reads and filters as `call`.
+    Mrd(MrdArgs),
 }
 
 /// Inputs shared by every command that reads BAMs.
@@ -286,6 +296,66 @@ pub struct CallingArgs {
     pub noisy_fold: f64,
 }
 
+/// `ctdna mrd` options.
+#[derive(Debug, Args)]
+pub struct MrdArgs {
+    /// Plasma BAM/CRAM (coordinate-sorted, indexed).
+    #[arg(long, value_name = "BAM")]
+    pub bam: PathBuf,
+    /// Indexed reference FASTA (`.fai` is built beside it if missing).
+    #[arg(long, short = 'r')]
+    pub reference: PathBuf,
+    /// The patient's tumor SNVs/indels (VCF, plain or bgzipped). Optional
+    /// INFO `CCF` (cancer cell fraction) or `TVAF` (tissue allele fraction)
+    /// set each locus's weight; default 0.5 (clonal heterozygous).
+    #[arg(long, value_name = "VCF")]
+    pub tumor_variants: PathBuf,
+    /// Plasma taken before treatment: fitted the same way and reported beside.
+    #[arg(long, value_name = "BAM")]
+    pub baseline: Option<PathBuf>,
+    /// Output JSON (sample-level result, parameters, versions).
+    #[arg(long, short = 'o')]
+    pub output: PathBuf,
+    /// Per-locus table (TSV).
+    #[arg(long, value_name = "TSV")]
+    pub tsv: Option<PathBuf>,
+    /// The loci with their evidence as VCF (`.vcf.gz`: bgzipped + `.tbi`).
+    #[arg(long, value_name = "VCF")]
+    pub vcf: Option<PathBuf>,
+    /// Worker threads (default: all cores). Output is identical for any value.
+    #[arg(long, short = '@')]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub model: MrdModelArgs,
+}
+
+/// `ctdna mrd` model options.
+#[derive(Debug, Args, Clone)]
+pub struct MrdModelArgs {
+    /// Significance level of the test of TF = 0: DETECTED when p <= this
+    /// (and with any single locus left out).
+    #[arg(long, default_value_t = 0.01)]
+    pub alpha: f64,
+    /// Loci with fewer molecules than this are flagged LowDepth and not used.
+    #[arg(long, default_value_t = 100)]
+    pub min_depth: u32,
+    /// Bases counted on each side of every locus to fit the sample's
+    /// background error rates (the loci themselves are left out).
+    #[arg(long, default_value_t = 50)]
+    pub background_pad: u64,
+    /// Family-wise level of the germline/CHIP outlier exclusion.
+    #[arg(long, default_value_t = 0.01)]
+    pub outlier_alpha: f64,
+    /// Tumor purity of the tissue sample, to turn INFO TVAF into a weight.
+    #[arg(long, default_value_t = 1.0)]
+    pub tumor_purity: f64,
+    /// Monte Carlo replicates for the limit of detection.
+    #[arg(long, default_value_t = 200)]
+    pub lod_replicates: usize,
+}
+
 /// `ctdna count` options.
 #[derive(Debug, Args)]
 pub struct CountArgs {
@@ -360,6 +430,13 @@ pub struct SimulateArgs {
         help_heading = "Variants"
     )]
     pub vaf: Vec<f64>,
+    /// Tumor fraction of the plasma: every somatic variant is present at
+    /// VAF = TF x 0.5 (clonal heterozygous), replacing --vaf; 0 gives a
+    /// tumor-free plasma with the same loci. Also writes `tumor.vcf.gz`
+    /// (the somatic variants, as from tumor tissue) for `ctdna mrd`; use
+    /// --snvs-per-vaf for the number of loci (50-2,000).
+    #[arg(long, value_name = "TF", help_heading = "Variants")]
+    pub tumor_fraction: Option<f64>,
     /// Somatic SNVs per VAF.
     #[arg(long, default_value_t = 4, help_heading = "Variants")]
     pub snvs_per_vaf: usize,

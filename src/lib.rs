@@ -8,6 +8,7 @@
 //! model     allele counts          -> background error rates (context x substitution)
 //! calling   counts + rates         -> tested candidates -> filtered calls (+ LOD)
 //! output    calls / counts         -> VCF (bgzip + tbi), TSV, metrics JSON
+//! mrd       counts at tumor loci   -> tumor fraction, test, DETECTED / NOT_DETECTED
 //! commands  one file per subcommand wiring the stages together
 //! ```
 //!
@@ -21,6 +22,7 @@ pub mod commands;
 pub mod error;
 pub mod evidence;
 pub mod model;
+pub mod mrd;
 pub mod output;
 pub mod reference;
 pub mod regions;

@@ -522,13 +522,19 @@ pub fn normalize_known(known: Vec<KnownLocus>, reference: &Reference) -> Result<
 
 /// The reference span a known locus needs counted: its (normalised) anchor.
 pub fn known_targets(known: &[KnownLocus], reference: &Reference) -> Vec<Target> {
+    known_targets_padded(known, reference, 0)
+}
+
+/// The anchor of each known locus widened by `pad` bases on each side
+/// (clipped to the contig).
+pub fn known_targets_padded(known: &[KnownLocus], reference: &Reference, pad: u64) -> Vec<Target> {
     known
         .iter()
         .map(|k| Target {
             rid: k.rid,
             contig: reference.contigs[k.rid].name.clone(),
-            start: k.pos0,
-            end: k.pos0 + 1,
+            start: k.pos0.saturating_sub(pad),
+            end: (k.pos0 + 1 + pad).min(reference.contigs[k.rid].len.max(k.pos0 + 1)),
         })
         .collect()
 }

@@ -26,6 +26,16 @@ pub struct Prepared {
 /// Read and check everything named on the command line; with `chunk =
 /// Some((i, n))` keep only chunk `i` of `n` of the merged panel.
 pub fn prepare(args: &InputArgs, chunk: Option<(usize, usize)>) -> Result<Prepared> {
+    prepare_padded(args, chunk, 0)
+}
+
+/// [`prepare`], counting `known_pad` bases on each side of every known
+/// locus as well (`mrd` fits its background on the loci's neighbourhoods).
+pub fn prepare_padded(
+    args: &InputArgs,
+    chunk: Option<(usize, usize)>,
+    known_pad: u64,
+) -> Result<Prepared> {
     let reference = Reference::open(&args.reference)?;
     let mut raw = Vec::new();
     if let Some(bed) = &args.targets {
@@ -35,7 +45,7 @@ pub fn prepare(args: &InputArgs, chunk: Option<(usize, usize)>) -> Result<Prepar
         Some(vcf) => regions::normalize_known(regions::read_known(vcf, &reference)?, &reference)?,
         None => Vec::new(),
     };
-    raw.extend(regions::known_targets(&known, &reference));
+    raw.extend(regions::known_targets_padded(&known, &reference, known_pad));
     if raw.is_empty() {
         return Err(Error::Usage(
             "nothing to count: give --targets panel.bed and/or --known sites.vcf".into(),

@@ -3,6 +3,7 @@
 pub mod call;
 pub mod common;
 pub mod count;
+pub mod mrd;
 pub mod pon;
 pub mod simulate;
 
@@ -16,5 +17,6 @@ pub fn run(command: Command) -> Result<()> {
         Command::Count(args) => count::run(&args),
         Command::Pon(args) => pon::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Mrd(args) => mrd::run(&args),
     }
 }

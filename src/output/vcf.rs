@@ -20,7 +20,7 @@ pub struct HeaderInfo<'a> {
     pub options_json: String,
 }
 
-const INFO_LINES: &[&str] = &[
+pub(crate) const INFO_LINES: &[&str] = &[
     r#"##INFO=<ID=DP,Number=1,Type=Integer,Description="Molecule depth at the position in the sample with the strongest evidence (fragments: overlapping mates count once)">"#,
     r#"##INFO=<ID=AF,Number=A,Type=Float,Description="Alt allele fraction in molecules, in the sample with the strongest evidence">"#,
     r#"##INFO=<ID=ERR,Number=A,Type=Float,Description="Null (background) error rate used in the test for this allele">"#,
@@ -33,7 +33,7 @@ const INFO_LINES: &[&str] = &[
     r#"##INFO=<ID=GERMLINE,Number=0,Type=Flag,Description="Allele fraction consistent with a germline variant">"#,
 ];
 
-const FORMAT_LINES: &[&str] = &[
+pub(crate) const FORMAT_LINES: &[&str] = &[
     r#"##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype: 0/1 when alt molecules were seen, else 0/0 (not a germline genotype call)">"#,
     r#"##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Molecule depth">"#,
     r#"##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Molecules supporting ref and alt (ref = molecules without the alt at the position)">"#,
@@ -90,7 +90,7 @@ pub fn header(h: &HeaderInfo) -> String {
 }
 
 /// `YYYYMMDD` in UTC, from `SOURCE_DATE_EPOCH` when set (reproducible builds).
-fn file_date() -> String {
+pub fn file_date() -> String {
     let secs = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|v| v.parse::<i64>().ok())
@@ -117,7 +117,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// Compact float: 4 significant digits in scientific form below 1e-3.
-fn float(x: f64) -> String {
+pub fn float(x: f64) -> String {
     if x == 0.0 {
         "0".into()
     } else if x.abs() < 1e-3 {

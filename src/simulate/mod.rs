@@ -126,6 +126,13 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     );
     vcf_out::write_vcf_gz(&path("truth.vcf.gz"), &text)?;
     files.extend(["truth.vcf.gz".to_string(), "truth.vcf.gz.tbi".to_string()]);
+    if p.tumor_fraction.is_some() {
+        vcf_out::write_vcf_gz(
+            &path("tumor.vcf.gz"),
+            &vcf_out::tumor_vcf_text(&g, &variants),
+        )?;
+        files.extend(["tumor.vcf.gz".to_string(), "tumor.vcf.gz.tbi".to_string()]);
+    }
 
     for k in 1..=p.normals {
         let name = format!("normal_{k}");

@@ -25,6 +25,10 @@ pub struct SimParams {
     pub target_max_len: u64,
     pub paralog_targets: usize,
     pub vafs: Vec<f64>,
+    /// `--tumor-fraction`: somatic VAFs are all TF x 0.5 (absent from older
+    /// manifests, and not written when unset, so they read back unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tumor_fraction: Option<f64>,
     pub snvs_per_vaf: usize,
     pub indels_per_vaf: usize,
     pub germline_snvs: usize,
@@ -75,6 +79,7 @@ impl Default for SimParams {
             target_max_len: 250,
             paralog_targets: 1,
             vafs: vec![0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+            tumor_fraction: None,
             snvs_per_vaf: 4,
             indels_per_vaf: 2,
             germline_snvs: 4,
@@ -136,6 +141,7 @@ impl SimParams {
             target_max_len: a.target_max_len,
             paralog_targets: a.paralog_targets,
             vafs: a.vaf.clone(),
+            tumor_fraction: a.tumor_fraction,
             snvs_per_vaf: a.snvs_per_vaf,
             indels_per_vaf: a.indels_per_vaf,
             germline_snvs: a.germline_snvs,
@@ -165,6 +171,15 @@ impl SimParams {
         Ok(p)
     }
 
+    /// The somatic VAFs to simulate: `TF x 0.5` with `--tumor-fraction`,
+    /// else `--vaf`.
+    pub fn somatic_vafs(&self) -> Vec<f64> {
+        match self.tumor_fraction {
+            Some(tf) => vec![tf * 0.5],
+            None => self.vafs.clone(),
+        }
+    }
+
     /// Distance kept between a target and a contig end.
     pub fn edge_margin(&self) -> u64 {
         u64::from(self.frag_max) + EDGE_PAD
@@ -176,6 +191,13 @@ impl SimParams {
             if !(v > 0.0 && v < 1.0) {
                 return Err(usage(format!(
                     "--vaf {v} is outside (0, 1); give allele fractions such as 0.005 for 0.5%"
+                )));
+            }
+        }
+        if let Some(tf) = self.tumor_fraction {
+            if !(0.0..=1.0).contains(&tf) {
+                return Err(usage(format!(
+                    "--tumor-fraction {tf} is outside [0, 1]; give e.g. 0.001 for 0.1% tumor DNA"
                 )));
             }
         }
@@ -349,6 +371,9 @@ impl SimParams {
             if v != def {
                 s.push_str(&format!(" --{name} {v}"));
             }
+        }
+        if let Some(tf) = self.tumor_fraction {
+            s.push_str(&format!(" --tumor-fraction {tf}"));
         }
         if self.duplex {
             s.push_str(" --duplex");

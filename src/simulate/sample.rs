@@ -80,6 +80,15 @@ pub fn stream_sample(
     kind: SampleKind,
     mut sink: impl FnMut(&SimRead) -> Result<()>,
 ) -> Result<SampleStats> {
+    debug_assert!(
+        variants
+            .windows(2)
+            .all(|w| (w[0].tid, w[0].pos0) <= (w[1].tid, w[1].pos0))
+            && variants
+                .iter()
+                .all(|v| (v.ref_allele.len() as u64) < MAX_VARIANT_SPAN),
+        "variants must be sorted and short (see first_near)"
+    );
     let label = match kind {
         SampleKind::Tumor => "sample".to_string(),
         SampleKind::Normal(k) => format!("normal{k}"),
@@ -293,12 +302,14 @@ fn simulate_target(
         let hap = rng.below(2) as u8;
         let window_end = start + u64::from(len) + 12;
         let mut present: Vec<(usize, &Variant)> = Vec::new();
-        for (vi, v) in variants.iter().enumerate() {
-            if v.tid == tid
-                && v.end() > start
-                && v.pos0 < window_end
-                && carries(&mut rng, v, hap, kind)
-            {
+        // Only the variants near the molecule (sorted input): the same ones,
+        // in the same order, as a scan of all of them, so the same draws.
+        let first = first_near(variants, tid, start);
+        for (vi, v) in variants.iter().enumerate().skip(first) {
+            if v.tid != tid || v.pos0 >= window_end {
+                break;
+            }
+            if v.end() > start && carries(&mut rng, v, hap, kind) {
                 present.push((vi, v));
             }
         }
@@ -380,6 +391,17 @@ fn simulate_target(
     (reads, n_mol, pairs, counts, duplex_alt)
 }
 
+/// Longest reference span of a simulated variant (indels are at most 10 bp;
+/// the extra base is the one after an indel that must be read).
+const MAX_VARIANT_SPAN: u64 = 16;
+
+/// Index of the first variant (sorted by contig and position, as
+/// [`super::variants::generate`] returns them) that can reach `start` or
+/// beyond on contig `tid`: earlier ones end before `start`.
+fn first_near(variants: &[Variant], tid: usize, start: u64) -> usize {
+    variants.partition_point(|v| (v.tid, v.pos0 + MAX_VARIANT_SPAN) < (tid, start))
+}
+
 /// Unique-molecule depth and alt count at each truth variant spanned by a read.
 fn count_variants(
     pair: &[SimRead; 2],
@@ -388,9 +410,15 @@ fn count_variants(
     present: &[(usize, &Variant)],
     counts: &mut [(u32, u32)],
 ) {
-    for (vi, v) in variants.iter().enumerate() {
-        if v.tid != tid {
-            continue;
+    let lo = pair.iter().map(|r| r.pos as u64).min().unwrap_or(0);
+    let hi = pair.iter().map(|r| r.end as u64).max().unwrap_or(0);
+    for (vi, v) in variants
+        .iter()
+        .enumerate()
+        .skip(first_near(variants, tid, lo))
+    {
+        if v.tid != tid || v.pos0 >= hi {
+            break;
         }
         if spans(pair, v) {
             counts[vi].0 += 1;

@@ -131,7 +131,7 @@ pub fn generate(p: &SimParams, g: &Genome, targets: &[Target]) -> Result<Vec<Var
     let mut rng = Rng::stream(p.seed, "variants", 0);
     let usable: Vec<Target> = targets.iter().copied().filter(|t| !t.paralog).collect();
     let mut plan: Vec<(Want, f64, Origin)> = Vec::new();
-    for &vaf in &p.vafs {
+    for vaf in p.somatic_vafs() {
         for _ in 0..p.snvs_per_vaf {
             plan.push((Want::Snv, vaf, Origin::Somatic));
         }
@@ -292,7 +292,7 @@ mod tests {
         let g = Genome::generate(&p).unwrap();
         let t = place_targets(&p, &g).unwrap();
         let v = generate(&p, &g, &t).unwrap();
-        let n_som = p.vafs.len() * (p.snvs_per_vaf + p.indels_per_vaf);
+        let n_som = p.somatic_vafs().len() * (p.snvs_per_vaf + p.indels_per_vaf);
         assert_eq!(v.iter().filter(|x| x.is_somatic()).count(), n_som);
         assert_eq!(v.len(), n_som + p.germline_snvs + p.germline_indels);
         assert!(v.iter().any(|x| x.kind() != Kind::Snv && x.hp_len >= 4));

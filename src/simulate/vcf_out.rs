@@ -81,6 +81,47 @@ pub fn truth_vcf_text(
     s
 }
 
+/// The tumor-tissue VCF of a `--tumor-fraction` simulation: the somatic
+/// truth variants only, as a tumor-normal tissue caller would report them
+/// for `ctdna mrd --tumor-variants` (no INFO weight: clonal heterozygous).
+pub fn tumor_vcf_text(g: &Genome, variants: &[Variant]) -> String {
+    let mut s = String::new();
+    s.push_str("##fileformat=VCFv4.3\n");
+    s.push_str(&format!(
+        "##source=ctdna simulate {}\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    s.push_str("##reference=ref.fa\n");
+    for c in &g.contigs {
+        s.push_str(&format!(
+            "##contig=<ID={},length={}>\n",
+            c.name,
+            c.seq.len()
+        ));
+    }
+    s.push_str(r#"##INFO=<ID=TYPE,Number=1,Type=String,Description="SNV, INS or DEL">"#);
+    s.push_str("\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    for (i, v) in variants.iter().enumerate() {
+        if !v.is_somatic() {
+            continue;
+        }
+        let kind = match v.kind() {
+            Kind::Snv => "SNV",
+            Kind::Ins => "INS",
+            Kind::Del => "DEL",
+        };
+        s.push_str(&format!(
+            "{}\t{}\tsim{}\t{}\t{}\t.\tPASS\tTYPE={kind}\n",
+            g.contigs[v.tid].name,
+            v.pos0 + 1,
+            i + 1,
+            String::from_utf8_lossy(&v.ref_allele),
+            String::from_utf8_lossy(&v.alt),
+        ));
+    }
+    s
+}
+
 /// Write `text` bgzipped to `path` (which should end in `.vcf.gz`) and index it.
 pub fn write_vcf_gz(path: &Path, text: &str) -> Result<()> {
     {

@@ -1,0 +1,244 @@
+//! `ctdna mrd`: count the plasma (and baseline) at the tumor loci and their
+//! neighbourhoods, fit each sample's background on the neighbourhoods, then
+//! test for tumor DNA; write the JSON verdict, the TSV and the loci VCF.
+
+use super::common::prepare_padded;
+use crate::cli::{InputArgs, MrdArgs};
+use crate::evidence::ReadFilter;
+use crate::model::context::ContextRates;
+use crate::mrd::loci::read_tumor_variants;
+use crate::mrd::sites::{locus_alt, mask_loci, site_evidence, ContextSiteModel, SiteErrorModel};
+use crate::mrd::{analyse, report, SampleResult, Settings};
+use crate::output::atomic::Pending;
+use crate::output::vcf::{Destination, VcfWriter};
+use crate::reference::Reference;
+use crate::{Error, Result};
+use std::time::Instant;
+
+/// Seed of the limit-of-detection Monte Carlo (fixed: same input, same output).
+const LOD_SEED: u64 = 20_260_401;
+
+/// What `mrd.json` holds.
+#[derive(Debug, serde::Serialize)]
+struct MrdReport<'a> {
+    /// The plasma sample's result; its `call` is the top-level verdict.
+    #[serde(flatten)]
+    plasma: &'a SampleResult,
+    baseline: Option<&'a SampleResult>,
+    /// Baseline-normalised fraction: plasma TF / baseline TF (when both > 0).
+    tf_ratio_to_baseline: Option<f64>,
+    null_model: String,
+    program: &'static str,
+    version: &'static str,
+    command: &'static str,
+    inputs: serde_json::Value,
+    parameters: serde_json::Value,
+}
+
+fn check_settings(args: &MrdArgs) -> Result<Settings> {
+    let m = &args.model;
+    let unit = |name: &str, v: f64| {
+        if v > 0.0 && v < 1.0 {
+            Ok(())
+        } else {
+            Err(Error::Usage(format!("--{name} {v} must be in (0, 1)")))
+        }
+    };
+    unit("alpha", m.alpha)?;
+    unit("outlier-alpha", m.outlier_alpha)?;
+    if !(m.tumor_purity > 0.0 && m.tumor_purity <= 1.0) {
+        return Err(Error::Usage(format!(
+            "--tumor-purity {} must be in (0, 1]",
+            m.tumor_purity
+        )));
+    }
+    if m.lod_replicates == 0 || m.lod_replicates > 100_000 {
+        return Err(Error::Usage(
+            "--lod-replicates must be between 1 and 100000".into(),
+        ));
+    }
+    if m.background_pad > 10_000 {
+        return Err(Error::Usage("--background-pad must be <= 10000".into()));
+    }
+    Ok(Settings {
+        alpha: m.alpha,
+        min_depth: m.min_depth,
+        outlier_alpha: m.outlier_alpha,
+        outlier_min_alt: 3,
+        lod_replicates: m.lod_replicates,
+        seed: LOD_SEED,
+    })
+}
+
+/// The command line without `--threads` (outputs must not depend on it).
+fn command_line() -> String {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for a in std::env::args() {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if a == "--threads" || a == "-@" {
+            skip = true;
+            continue;
+        }
+        if !a.starts_with("--threads=") {
+            out.push(a);
+        }
+    }
+    out.join(" ")
+}
+
+/// Run `ctdna mrd`.
+pub fn run(args: &MrdArgs) -> Result<()> {
+    let started = Instant::now();
+    let settings = check_settings(args)?;
+    let filter = ReadFilter::from_args(&args.filters)?;
+    // Inputs first, outputs after: bad input leaves nothing behind.
+    let reference = Reference::open(&args.reference)?;
+    let loci = read_tumor_variants(&args.tumor_variants, &reference, args.model.tumor_purity)?;
+    let mut bams = vec![args.bam.clone()];
+    bams.extend(args.baseline.iter().cloned());
+    let input = InputArgs {
+        bams,
+        reference: args.reference.clone(),
+        targets: None,
+        known: Some(args.tumor_variants.clone()),
+        threads: args.threads,
+    };
+    let prepared = prepare_padded(&input, None, args.model.background_pad)?;
+    let json_out = Pending::new(&args.output)?;
+    let tsv_out = args.tsv.as_deref().map(Pending::new).transpose()?;
+    let mut vcf_out = args
+        .vcf
+        .as_deref()
+        .map(|p| VcfWriter::create(&Destination::from_path(p)))
+        .transpose()?;
+
+    let mut evidence = prepared.count(&filter)?;
+    let alts: Vec<_> = loci
+        .iter()
+        .map(|l| {
+            locus_alt(&l.locus).ok_or_else(|| {
+                Error::Runtime(format!(
+                    "internal: locus {} has no testable allele after normalisation",
+                    crate::mrd::locus_name(&l.locus, &reference)
+                ))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let n_samples = prepared.inputs.len();
+    let site_ev: Vec<Vec<_>> = (0..n_samples)
+        .map(|s| {
+            loci.iter()
+                .zip(&alts)
+                .map(|(l, a)| site_evidence(&evidence, s, &l.locus, a))
+                .collect()
+        })
+        .collect();
+    let known: Vec<_> = loci.iter().map(|l| l.locus.clone()).collect();
+    mask_loci(&mut evidence, &known);
+
+    let mut results: Vec<SampleResult> = Vec::with_capacity(n_samples);
+    let mut null_model = String::new();
+    for (s, ev) in site_ev.into_iter().enumerate() {
+        let rates = ContextRates::estimate(&evidence, s);
+        // METHOD seam: a panel of normals replaces this model (see mrd::sites).
+        let model = ContextSiteModel {
+            background: &rates,
+            pad: args.model.background_pad,
+        };
+        null_model = model.name();
+        let errs: Vec<f64> = loci
+            .iter()
+            .zip(&alts)
+            .zip(&ev)
+            .map(|((l, a), e)| model.rate(&l.locus, a, e))
+            .collect();
+        let sample = &prepared.inputs[s].sample;
+        results.push(analyse(sample, &loci, ev, &errs, &settings, &reference));
+    }
+    let plasma = &results[0];
+    let baseline = results.get(1);
+    for r in &results {
+        if r.loci.used == 0 {
+            log::warn!(
+                "{}: none of the {} loci is usable ({} below --min-depth {}, {} germline/CHIP-like): the result is NOT_DETECTED by default, not evidence of absence",
+                r.sample,
+                r.loci.total,
+                r.loci.low_depth,
+                settings.min_depth,
+                r.loci.germline_or_chip
+            );
+        }
+        log::info!(
+            "{}: {:?}, TF {:.3e} (95% CI {:.3e}-{:.3e}), p = {:.3e}, LoD {:.3e}; {} of {} loci used, {} alt of {} molecules ({:.1} expected from errors)",
+            r.sample,
+            r.call,
+            r.tumor_fraction,
+            r.ci95[0],
+            r.ci95[1],
+            r.p_value,
+            r.limit_of_detection,
+            r.loci.used,
+            r.loci.total,
+            r.alt_molecules,
+            r.molecules,
+            r.expected_error_molecules
+        );
+    }
+
+    let report = MrdReport {
+        plasma,
+        baseline,
+        tf_ratio_to_baseline: baseline
+            .filter(|b| b.tumor_fraction > 0.0)
+            .map(|b| plasma.tumor_fraction / b.tumor_fraction),
+        null_model: null_model.clone(),
+        program: "ctdna",
+        version: env!("CARGO_PKG_VERSION"),
+        command: "mrd",
+        inputs: serde_json::json!({
+            "bam": args.bam,
+            "baseline": args.baseline,
+            "reference": args.reference,
+            "tumor_variants": args.tumor_variants,
+        }),
+        parameters: serde_json::json!({
+            "model": settings,
+            "background_pad": args.model.background_pad,
+            "tumor_purity": args.model.tumor_purity,
+            "filters": filter,
+        }),
+    };
+    let text = serde_json::to_string_pretty(&report)
+        .map_err(|e| Error::Runtime(format!("serialising {}: {e}", args.output.display())))?;
+    std::fs::write(&json_out.tmp, text + "\n").map_err(|e| Error::io(&args.output, e))?;
+
+    if let (Some(p), Some(path)) = (&tsv_out, &args.tsv) {
+        let text = report::tsv_header(baseline.is_some())
+            + &report::tsv_rows(&loci, plasma, baseline, &reference);
+        std::fs::write(&p.tmp, text).map_err(|e| Error::io(path, e))?;
+    }
+    if let Some(w) = vcf_out.as_mut() {
+        let samples: Vec<&SampleResult> = results.iter().collect();
+        w.write(&report::vcf_header(
+            &reference,
+            &samples,
+            &settings,
+            &command_line(),
+            &null_model,
+        ))?;
+        w.write(&report::vcf_records(&loci, &samples, &reference))?;
+    }
+    // Everything is written: move it all into place.
+    if let Some(w) = vcf_out {
+        w.finish()?;
+    }
+    if let Some(p) = tsv_out {
+        p.commit()?;
+    }
+    json_out.commit()?;
+    log::info!("done in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}

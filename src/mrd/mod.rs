@@ -1,0 +1,257 @@
+//! Tumor-informed detection of minimal residual disease (`ctdna mrd`).
+//!
+//! Given a patient's tumor mutations, the evidence at all of them is summed
+//! into one question: is tumor DNA present in this plasma, and at what
+//! tumor fraction (TF)?
+//!
+//! ```text
+//! loci      tumor VCF            -> normalised loci with weights
+//! (engine)  plasma BAM           -> counts over the loci +/- pad (same filters as `call`)
+//! sites     counts               -> per-locus evidence; loci masked; null rate per locus
+//! model     n, k, e, w per locus -> outliers, TF^, 95% CI, LR test, leave-one-out, LoD
+//! ```
+//!
+//! The maths is in [`model`] and docs/mrd.md.
+
+pub mod loci;
+pub mod model;
+pub mod report;
+pub mod sites;
+
+use loci::TumorLocus;
+use model::LocusObs;
+use sites::SiteEvidence;
+
+/// The sample-level verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MrdCall {
+    Detected,
+    NotDetected,
+}
+
+/// Why a locus is left out of the fit (or `Pass` when it is used).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum LocusFlag {
+    /// Used in the fit.
+    Pass,
+    /// Fewer molecules than `--min-depth`.
+    LowDepth,
+    /// Alt fraction far above what the other loci explain: likely germline
+    /// or clonal hematopoiesis (or an artefact).
+    GermlineOrCHIP,
+}
+
+impl LocusFlag {
+    /// FILTER / TSV spelling.
+    pub fn id(&self) -> &'static str {
+        match self {
+            LocusFlag::Pass => "PASS",
+            LocusFlag::LowDepth => "LowDepth",
+            LocusFlag::GermlineOrCHIP => "GermlineOrCHIP",
+        }
+    }
+}
+
+/// Model settings (validated by the command).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Settings {
+    /// Significance level of the TF = 0 test.
+    pub alpha: f64,
+    /// Loci with fewer molecules are not used.
+    pub min_depth: u32,
+    /// Family-wise level of the outlier (germline/CHIP) exclusion.
+    pub outlier_alpha: f64,
+    /// Only loci with at least this many alt molecules can be outliers.
+    pub outlier_min_alt: u64,
+    /// Monte Carlo replicates for the limit of detection.
+    pub lod_replicates: usize,
+    /// Seed of the limit-of-detection Monte Carlo.
+    pub seed: u64,
+}
+
+/// One locus's result in one sample.
+#[derive(Debug, Clone)]
+pub struct LocusResult {
+    pub evidence: SiteEvidence,
+    /// Null error rate used.
+    pub err: f64,
+    /// ln P(K >= k | n, e): how surprising the alt count is without tumor.
+    pub ln_p_null: f64,
+    pub flag: LocusFlag,
+}
+
+/// Leave-one-out summary.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LeaveOneOut {
+    /// Largest p-value with one locus left out (1 when no locus has alt molecules).
+    pub max_p_value: f64,
+    /// That locus (`chrom:pos ref>alt`).
+    pub locus: Option<String>,
+    /// The call survives leaving out any single locus.
+    pub robust: bool,
+}
+
+/// Locus counts by flag.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct LociSummary {
+    pub total: usize,
+    pub used: usize,
+    pub low_depth: usize,
+    pub germline_or_chip: usize,
+    /// Used loci with at least one alt molecule.
+    pub with_alt: usize,
+}
+
+/// Everything the model says about one sample.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SampleResult {
+    pub call: MrdCall,
+    pub sample: String,
+    /// Maximum-likelihood tumor fraction.
+    pub tumor_fraction: f64,
+    /// 95% profile-likelihood confidence interval.
+    pub ci95: [f64; 2],
+    pub lr_statistic: f64,
+    pub p_value: f64,
+    /// log10 of the p-value (finite when the p-value underflows).
+    pub log10_p_value: f64,
+    pub significance_level: f64,
+    /// TF detected with 95% probability at these depths and error rates.
+    pub limit_of_detection: f64,
+    pub leave_one_out: LeaveOneOut,
+    pub loci: LociSummary,
+    /// Molecules over the used loci.
+    pub molecules: u64,
+    pub alt_molecules: u64,
+    /// Alt molecules expected from errors alone over the used loci.
+    pub expected_error_molecules: f64,
+    /// 3 / molecules: the TF at which 3 alt molecules are expected if every
+    /// molecule carried the allele at TF (the issue's reference line; with
+    /// w = 0.5 and no errors the Poisson limit is 6 / molecules).
+    pub theoretical_limit: f64,
+    #[serde(skip)]
+    pub per_locus: Vec<LocusResult>,
+}
+
+/// `chrom:pos ref>alt` (1-based) for messages and outputs.
+pub fn locus_name(
+    l: &crate::regions::KnownLocus,
+    reference: &crate::reference::Reference,
+) -> String {
+    format!(
+        "{}:{} {}>{}",
+        reference.contigs[l.rid].name,
+        l.pos0 + 1,
+        String::from_utf8_lossy(&l.ref_allele),
+        String::from_utf8_lossy(&l.alt_allele)
+    )
+}
+
+/// Fit one sample: flag loci, fit TF, test, leave-one-out, limit of detection.
+pub fn analyse(
+    sample: &str,
+    loci: &[TumorLocus],
+    evidence: Vec<SiteEvidence>,
+    errs: &[f64],
+    settings: &Settings,
+    reference: &crate::reference::Reference,
+) -> SampleResult {
+    let obs: Vec<LocusObs> = loci
+        .iter()
+        .zip(&evidence)
+        .zip(errs)
+        .map(|((l, ev), &e)| LocusObs {
+            n: u64::from(ev.depth),
+            k: u64::from(ev.alt.n),
+            e,
+            w: l.weight,
+        })
+        .collect();
+    let mut flags: Vec<LocusFlag> = obs
+        .iter()
+        .map(|o| {
+            if o.n < u64::from(settings.min_depth) {
+                LocusFlag::LowDepth
+            } else {
+                LocusFlag::Pass
+            }
+        })
+        .collect();
+    let deep: Vec<usize> = (0..obs.len())
+        .filter(|&i| flags[i] == LocusFlag::Pass)
+        .collect();
+    let deep_obs: Vec<LocusObs> = deep.iter().map(|&i| obs[i]).collect();
+    for j in model::outliers(&deep_obs, settings.outlier_alpha, settings.outlier_min_alt) {
+        flags[deep[j]] = LocusFlag::GermlineOrCHIP;
+    }
+    let used: Vec<usize> = (0..obs.len())
+        .filter(|&i| flags[i] == LocusFlag::Pass)
+        .collect();
+    let used_obs: Vec<LocusObs> = used.iter().map(|&i| obs[i]).collect();
+
+    let fit = model::fit(&used_obs);
+    let significant = fit.ln_p_value <= settings.alpha.ln();
+    let loo = model::leave_one_out(&used_obs);
+    let loo_ln_p = loo.map_or(0.0, |(p, _)| p);
+    let robust = loo_ln_p <= settings.alpha.ln();
+    let call = if significant && robust {
+        MrdCall::Detected
+    } else {
+        MrdCall::NotDetected
+    };
+    let lod = model::limit_of_detection(
+        &used_obs,
+        settings.alpha,
+        settings.lod_replicates,
+        settings.seed,
+    );
+    let molecules: u64 = used_obs.iter().map(|o| o.n).sum();
+    let count = |f: LocusFlag| flags.iter().filter(|&&x| x == f).count();
+    let per_locus: Vec<LocusResult> = evidence
+        .into_iter()
+        .zip(&obs)
+        .zip(&flags)
+        .map(|((ev, o), &flag)| LocusResult {
+            evidence: ev,
+            err: o.e,
+            ln_p_null: o.ln_tail(0.0),
+            flag,
+        })
+        .collect();
+    SampleResult {
+        call,
+        sample: sample.to_string(),
+        tumor_fraction: fit.tumor_fraction,
+        ci95: [fit.ci95.0, fit.ci95.1],
+        lr_statistic: fit.lr_statistic,
+        p_value: fit.p_value,
+        log10_p_value: fit.ln_p_value / std::f64::consts::LN_10,
+        significance_level: settings.alpha,
+        limit_of_detection: lod,
+        leave_one_out: LeaveOneOut {
+            max_p_value: loo_ln_p.exp(),
+            locus: loo.map(|(_, j)| locus_name(&loci[used[j]].locus, reference)),
+            robust,
+        },
+        loci: LociSummary {
+            total: obs.len(),
+            used: used.len(),
+            low_depth: count(LocusFlag::LowDepth),
+            germline_or_chip: count(LocusFlag::GermlineOrCHIP),
+            with_alt: used_obs.iter().filter(|o| o.k > 0).count(),
+        },
+        molecules,
+        alt_molecules: used_obs.iter().map(|o| o.k).sum(),
+        expected_error_molecules: used_obs.iter().map(|o| o.n as f64 * o.p(0.0)).sum(),
+        theoretical_limit: if molecules > 0 {
+            3.0 / molecules as f64
+        } else {
+            1.0
+        },
+        per_locus,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,302 @@
+//! `ctdna mrd` end to end: bad input, outputs, and accuracy against
+//! simulated truth (`ctdna simulate --tumor-fraction`). The many-sample
+//! calibration runs at the locus-count level in src/mrd/tests.rs; the
+//! detection-rate table is scripts/mrd-benchmark.sh.
+
+mod common;
+
+use common::{ctdna, dataset, files_in, s, stderr};
+use ctdna::simulate::{params::SimParams, simulate};
+use std::path::{Path, PathBuf};
+
+/// A plasma simulation: `loci` somatic SNVs at tumor fraction `tf`, about
+/// 2,000 molecules per position, two germline SNVs (not in tumor.vcf.gz).
+fn sim(dir: &Path, seed: u64, tf: f64, loci: usize, name: &str) -> PathBuf {
+    let p = SimParams {
+        seed,
+        tumor_fraction: Some(tf),
+        snvs_per_vaf: loci,
+        indels_per_vaf: 0,
+        germline_snvs: 2,
+        germline_indels: 0,
+        contigs: 1,
+        contig_len: 100_000,
+        dup_segments: 0,
+        paralog_targets: 0,
+        targets: (loci / 25).max(2),
+        target_min_len: 800,
+        target_max_len: 1000,
+        depth: 2000,
+        family_size: 1.0,
+        umi_len: 0,
+        bam_compression: 1,
+        sample_name: name.into(),
+        ..SimParams::default()
+    };
+    let out = dir.join(format!("{name}{seed}"));
+    simulate(&p, &out).unwrap();
+    out
+}
+
+fn mrd(sim: &Path, extra: &[&str]) -> serde_json::Value {
+    mrd_with(sim, &sim.join("tumor.vcf.gz"), extra)
+}
+
+fn mrd_with(sim: &Path, tumor: &Path, extra: &[&str]) -> serde_json::Value {
+    let json = sim.join("mrd.json");
+    let (bam, fa) = (sim.join("sample.bam"), sim.join("ref.fa"));
+    let mut args = vec![
+        "mrd",
+        "--quiet",
+        "--bam",
+        s(&bam),
+        "-r",
+        s(&fa),
+        "--tumor-variants",
+        s(tumor),
+        "-o",
+        s(&json),
+        "--lod-replicates",
+        "50",
+    ];
+    args.extend_from_slice(extra);
+    let o = ctdna(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
+}
+
+fn f(v: &serde_json::Value, key: &str) -> f64 {
+    v[key].as_f64().unwrap()
+}
+
+#[test]
+fn tf_1e3_over_200_loci_is_detected_and_the_ci_covers_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = 1e-3;
+    let mut covered = 0;
+    let seeds = 1..=4u64;
+    for seed in seeds.clone() {
+        let d = sim(dir.path(), seed, tf, 200, "sample");
+        let j = mrd(&d, &[]);
+        let ci = [
+            j["ci95"][0].as_f64().unwrap(),
+            j["ci95"][1].as_f64().unwrap(),
+        ];
+        eprintln!(
+            "seed {seed}: {} TF {:.3e} CI [{:.3e}, {:.3e}] LoD {:.2e}",
+            j["call"],
+            f(&j, "tumor_fraction"),
+            ci[0],
+            ci[1],
+            f(&j, "limit_of_detection")
+        );
+        assert_eq!(j["call"], "DETECTED", "seed {seed}: {j}");
+        // A true locus can be a binomial outlier now and then (1% family-wise).
+        assert!(j["loci"]["used"].as_u64().unwrap() >= 198, "{j}");
+        covered += usize::from(ci[0] <= tf && tf <= ci[1]);
+        let lod = f(&j, "limit_of_detection");
+        assert!(lod > 1e-5 && lod < 5e-4, "{lod}");
+    }
+    assert!(
+        covered >= 3,
+        "the 95% CI covered the truth in {covered} of 4 seeds"
+    );
+}
+
+#[test]
+fn outputs_are_complete_and_do_not_depend_on_threads_and_baseline_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = sim(dir.path(), 9, 1e-3, 100, "sample");
+    // Same seed, same genome and loci: a pre-treatment plasma at TF 1%.
+    let pre = sim(dir.path(), 9, 1e-2, 100, "pre");
+    let out = |t: &str| {
+        let o = dir.path().join(format!("t{t}"));
+        std::fs::create_dir_all(&o).unwrap();
+        let j = mrd(
+            &d,
+            &[
+                "--threads",
+                t,
+                "--tsv",
+                s(&o.join("loci.tsv")),
+                "--vcf",
+                s(&o.join("loci.vcf.gz")),
+                "--baseline",
+                s(&pre.join("sample.bam")),
+            ],
+        );
+        std::fs::copy(d.join("mrd.json"), o.join("mrd.json")).unwrap();
+        (j, o)
+    };
+    let (j1, o1) = out("1");
+    let (_, o2) = out("2");
+    for f in ["mrd.json", "loci.tsv"] {
+        assert_eq!(
+            std::fs::read(o1.join(f)).unwrap(),
+            std::fs::read(o2.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert_eq!(j1["call"], "DETECTED");
+    assert_eq!(j1["baseline"]["call"], "DETECTED");
+    assert_eq!(j1["baseline"]["sample"], "pre");
+    let ratio = f(&j1, "tf_ratio_to_baseline");
+    assert!(ratio > 0.05 && ratio < 0.2, "{ratio}");
+    for key in [
+        "p_value",
+        "lr_statistic",
+        "limit_of_detection",
+        "theoretical_limit",
+    ] {
+        assert!(j1[key].is_number(), "{key}");
+    }
+    assert_eq!(j1["version"], env!("CARGO_PKG_VERSION"));
+    // TSV: header + one row per locus, baseline columns present.
+    let tsv = std::fs::read_to_string(o1.join("loci.tsv")).unwrap();
+    let lines: Vec<&str> = tsv.lines().collect();
+    assert_eq!(lines.len(), 101);
+    assert!(lines[0].starts_with("chrom\tpos\tref\talt\tweight"));
+    assert!(lines[0].ends_with("baseline_flag"));
+    // VCF: readable by htslib, one record per locus, two sample columns.
+    use rust_htslib::bcf::Read as _;
+    let mut r = rust_htslib::bcf::Reader::from_path(o1.join("loci.vcf.gz")).unwrap();
+    assert_eq!(r.header().sample_count(), 2);
+    let mut n = 0;
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        assert_eq!(rec.alleles().len(), 2);
+        n += 1;
+    }
+    assert_eq!(n, 100);
+    assert!(o1.join("loci.vcf.gz.tbi").exists());
+}
+
+#[test]
+fn tumor_free_plasma_is_not_detected_and_germline_loci_are_excluded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut detected = 0;
+    for seed in 1..=8u64 {
+        let d = sim(dir.path(), 100 + seed, 0.0, 100, "sample");
+        let j = mrd(&d, &[]);
+        eprintln!(
+            "seed {seed}: {} TF {:.2e} p {:.3} alt {} expected {:.1}",
+            j["call"],
+            f(&j, "tumor_fraction"),
+            f(&j, "p_value"),
+            j["alt_molecules"],
+            f(&j, "expected_error_molecules")
+        );
+        detected += usize::from(j["call"] == "DETECTED");
+        if seed == 1 {
+            // The truth VCF also lists the two germline SNVs (50%/100% in
+            // plasma): they must be excluded, not called.
+            let tsv = d.join("loci.tsv");
+            let j = mrd_with(&d, &d.join("truth.vcf.gz"), &["--tsv", s(&tsv)]);
+            assert_eq!(j["call"], "NOT_DETECTED", "{j}");
+            assert_eq!(j["loci"]["germline_or_chip"], 2, "{j}");
+            let flagged = std::fs::read_to_string(tsv)
+                .unwrap()
+                .lines()
+                .filter(|l| l.ends_with("GermlineOrCHIP"))
+                .count();
+            assert_eq!(flagged, 2);
+        }
+    }
+    // alpha = 0.01: more than one false detection in 8 would be P < 0.003.
+    assert!(detected <= 1, "{detected} of 8 tumor-free samples DETECTED");
+}
+
+#[test]
+fn bad_tumor_variants_exit_2_with_a_clear_message_and_no_output() {
+    let ds = dataset(10);
+    let out = ds.dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let base = ds.chr1.as_bytes()[1499] as char;
+    let header = "##fileformat=VCFv4.3\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+    let cases = [
+        (header.to_string(), "no usable tumor variants"),
+        (format!("{header}chrZ\t100\t.\tA\tC\t.\tPASS\t.\n"), "chrZ"),
+        (
+            format!(
+                "{header}chr1\t1500\t.\t{}\t{base}\t.\tPASS\t.\n",
+                if base == 'A' { 'G' } else { 'A' }
+            ),
+            "does not match the reference",
+        ),
+    ];
+    for (text, needle) in cases {
+        let vcf = ds.dir.path().join("tumor.vcf");
+        std::fs::write(&vcf, text).unwrap();
+        let o = ctdna(&[
+            "mrd",
+            "--bam",
+            s(&ds.bam),
+            "-r",
+            s(&ds.reference),
+            "--tumor-variants",
+            s(&vcf),
+            "-o",
+            s(&out.join("mrd.json")),
+            "--tsv",
+            s(&out.join("loci.tsv")),
+            "--vcf",
+            s(&out.join("loci.vcf.gz")),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{needle}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{needle}: {}", stderr(&o));
+        assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
+    }
+}
+
+#[test]
+fn a_single_spiked_locus_is_excluded_not_called() {
+    // Clean reads (no errors) and one 10% variant among 11 loci: the one
+    // locus is far above the rest, so it is excluded as germline/CHIP-like
+    // and cannot make the call on its own.
+    let ds = dataset(2);
+    let mut text =
+        String::from("##fileformat=VCFv4.3\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    for pos in [
+        1200usize, 1300, 1400, 1500, 1600, 1700, 2200, 2400, 2600, 2800, 3000,
+    ] {
+        let r = ds.chr1.as_bytes()[pos - 1] as char;
+        let a = if pos == 1500 {
+            common::default_spikes(&ds.chr1)[0].alt
+        } else if r == 'A' {
+            'C'
+        } else {
+            'A'
+        };
+        text.push_str(&format!("chr1\t{pos}\t.\t{r}\t{a}\t.\tPASS\t.\n"));
+    }
+    let vcf = ds.dir.path().join("tumor.vcf");
+    std::fs::write(&vcf, text).unwrap();
+    let json = ds.dir.path().join("mrd.json");
+    let tsv = ds.dir.path().join("loci.tsv");
+    let o = ctdna(&[
+        "mrd",
+        "--bam",
+        s(&ds.bam),
+        "-r",
+        s(&ds.reference),
+        "--tumor-variants",
+        s(&vcf),
+        "-o",
+        s(&json),
+        "--tsv",
+        s(&tsv),
+        "--min-depth",
+        "5",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(j["call"], "NOT_DETECTED", "{j}");
+    let row = std::fs::read_to_string(&tsv)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("chr1\t1500\t"))
+        .unwrap()
+        .to_string();
+    assert!(row.ends_with("GermlineOrCHIP"), "{row}");
+}
