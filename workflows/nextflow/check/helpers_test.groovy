@@ -82,12 +82,23 @@ check('readSamplesheet: relative paths from the sheet folder, type defaults to t
     assert rows.size() == 2
     assert rows[0][0] == [id: 'A', type: 'tumor']
     assert rows[0][1] == bams.resolve('a.bam').normalize()
+    assert rows[0][3] == []
     assert rows[1][0] == [id: 'N', type: 'normal']
+}
+
+check('readSamplesheet: optional tumor_variants column for ctdna mrd') {
+    def bams = tmp.resolve('mrd')
+    Files.createDirectories(bams)
+    ['p.bam', 'p.bam.bai', 'p.tumor.vcf.gz'].each { f -> Files.write(bams.resolve(f), [] as byte[]) }
+    def rows = script.readSamplesheet(sheet('v.csv', 'sample,bam,bai,type,tumor_variants\nP,mrd/p.bam,mrd/p.bam.bai,tumor,mrd/p.tumor.vcf.gz\nQ,mrd/p.bam,mrd/p.bam.bai,,\n'))
+    assert rows[0][3] == bams.resolve('p.tumor.vcf.gz').normalize()
+    assert rows[1][3] == []
+    refuses({ script.readSamplesheet(sheet('vn.csv', 'sample,bam,bai,type,tumor_variants\nN,mrd/p.bam,mrd/p.bam.bai,normal,mrd/p.tumor.vcf.gz\n')) }, 'a normal row has no tumor variants')
 }
 
 check('readSamplesheet: absolute paths and no type column (test-data)') {
     def rows = script.readSamplesheet(sheet('abs.csv', "sample,bam,bai\nS,${testData}/sample.bam,${testData}/sample.bam.bai\n"))
-    assert rows == [[[id: 'S', type: 'tumor'], Paths.get(testData, 'sample.bam'), Paths.get(testData, 'sample.bam.bai')]]
+    assert rows == [[[id: 'S', type: 'tumor'], Paths.get(testData, 'sample.bam'), Paths.get(testData, 'sample.bam.bai'), []]]
 }
 
 check('readSamplesheet refuses bad rows with the row number') {
