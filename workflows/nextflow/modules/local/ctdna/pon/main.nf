@@ -10,7 +10,7 @@
 // refuses a PoN built with other filters.
 process CTDNA_PON {
     tag "${meta.id}"
-    label 'process_medium'
+    label 'process_high'
 
     conda "${moduleDir}/environment.yml"
     container 'ctdna:0.1.0'
