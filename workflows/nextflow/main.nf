@@ -43,17 +43,20 @@ workflow {
         }
 
     // Panel of normals: all normals in one `ctdna pon` job, in sample order
-    // (the file lists the normals in input order).
-    ch_normals = ch_rows.normal
-        .map { meta, bam, bai, _variants -> [meta.id, bam, bai] }
-        .toSortedList { a, b -> a[0] <=> b[0] }
-        .map { rows ->
-            if (!rows) {
-                error("ctdna: --build_pon needs type=normal rows in the samplesheet; there are none")
+    // (the file lists the normals in input order). Only built (and its
+    // operators only created) with --build_pon.
+    ch_normals = params.build_pon
+        ? ch_rows.normal
+            .map { meta, bam, bai, _variants -> [meta.id, bam, bai] }
+            .toSortedList { a, b -> a[0] <=> b[0] }
+            .map { rows ->
+                if (!rows) {
+                    error("ctdna: --build_pon needs type=normal rows in the samplesheet; there are none")
+                }
+                [[id: 'normals'], rows.collect { row -> row[1] }, rows.collect { row -> row[2] }]
             }
-            [[id: 'normals'], rows.collect { row -> row[1] }, rows.collect { row -> row[2] }]
-        }
-    CTDNA_PON(params.build_pon ? ch_normals : channel.empty(), ch_fasta, ch_fai, ch_targets)
+        : channel.empty()
+    CTDNA_PON(ch_normals, ch_fasta, ch_fai, ch_targets)
     ch_pon = params.build_pon
         ? CTDNA_PON.out.pon.first()
         : params.pon
