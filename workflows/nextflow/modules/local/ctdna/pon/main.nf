@@ -4,8 +4,8 @@
 //
 // Normals are staged as normal1/<bam>, normal2/<bam>, ... with each index in
 // the same folder as its BAM, so two normals may share a file name. `bams`
-// and `bais` must be lists in the same order (the pipeline builds them from
-// the samplesheet's type=normal rows).
+// and `bais` are lists (arity 1..*, at least one normal) in the same order;
+// the pipeline builds them from the samplesheet's type=normal rows.
 // Read filters in ext.args must equal the ones the calls use: `ctdna call`
 // refuses a PoN built with other filters.
 process CTDNA_PON {
@@ -16,7 +16,7 @@ process CTDNA_PON {
     container 'ctdna:0.1.0'
 
     input:
-    tuple val(meta), path(bams, stageAs: 'normal?/*'), path(bais, stageAs: 'normal?/*')
+    tuple val(meta), path(bams, arity: '1..*', stageAs: 'normal?/*'), path(bais, arity: '1..*', stageAs: 'normal?/*')
     tuple val(meta2), path(fasta)
     tuple val(meta3), path(fai)
     tuple val(meta4), path(targets)
@@ -28,7 +28,8 @@ process CTDNA_PON {
     script:
     def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: "${meta.id}"
-    def normals = (bams instanceof List ? bams : [bams]).collect { bam -> "--bam ${bam}" }.join(' ')
+    // arity '1..*': bams is a list even for one normal
+    def normals = bams.collect { bam -> "--bam ${bam}" }.join(' ')
     """
     ctdna pon \\
         ${normals} \\
