@@ -9,7 +9,8 @@
  *      --scatter_count chunks of targets when the panel has more targets
  *      than that, gathered with bcftools concat
  *   -> optional `ctdna mrd` per sample with a tumor_variants VCF
- *   -> ctdna_metrics_mqc.tsv (one row per sample, MultiQC custom content)
+ *   -> ctdna_metrics_mqc.tsv (one row per sample, MultiQC custom content),
+ *      ctdna_mrd_mqc.tsv (one row per MRD sample)
  *   -> software_versions.yml (from the `versions` topic)
  *
  * Nextflow is the distributed engine; ctdna stays a single-node binary.
@@ -92,6 +93,14 @@ workflow {
         .toSortedList()
         .map { rows -> ([metricsHeader()] + rows).join('\n') + '\n' }
         .collectFile(name: 'ctdna_metrics_mqc.tsv', storeDir: "${params.outdir}/multiqc")
+
+    // The MRD verdicts, one row per sample with tumor_variants (no file without any).
+    CTDNA_MRD.out.json
+        .map { meta, json -> mrdRow(meta, json) }
+        .toSortedList()
+        .filter { rows -> rows.size() > 0 }
+        .map { rows -> ([mrdHeader()] + rows).join('\n') + '\n' }
+        .collectFile(name: 'ctdna_mrd_mqc.tsv', storeDir: "${params.outdir}/multiqc")
 
     channel.topic('versions')
         .map { process, tool, version -> "${process.tokenize(':').last()}:\n  ${tool}: ${version}".toString() }
@@ -179,4 +188,23 @@ def metricsRows(meta, json) {
          s.depth?.pct_ge_500, s.depth?.pct_ge_1000, s.lod_median, s.lod_p90,
          calls.records, calls.pass, calls.pass_snv, calls.pass_indel].collect { v -> v == null ? 'NA' : v }.join('\t')
     }.join('\n')
+}
+
+def mrdHeader() {
+    return [
+        "# id: 'ctdna_mrd'",
+        "# section_name: 'ctdna mrd'",
+        "# description: 'Tumor-informed MRD per sample (ctdna mrd JSON): verdict, tumor fraction with its 95% interval, limit of detection.'",
+        "# plot_type: 'table'",
+        ['Sample', 'call', 'tumor_fraction', 'ci95_low', 'ci95_high', 'p_value', 'limit_of_detection',
+         'loci_total', 'loci_used', 'molecules', 'alt_molecules'].join('\t'),
+    ].join('\n')
+}
+
+// One TSV line for a sample's ctdna mrd JSON, named by the samplesheet.
+def mrdRow(meta, json) {
+    def m = new groovy.json.JsonSlurper().parseText(json.text)
+    def ci = m.ci95 ?: [null, null]
+    return [meta.id, m.call, m.tumor_fraction, ci[0], ci[1], m.p_value, m.limit_of_detection,
+            m.loci?.total, m.loci?.used, m.molecules, m.alt_molecules].collect { v -> v == null ? 'NA' : v }.join('\t')
 }

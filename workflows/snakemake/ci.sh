@@ -13,7 +13,8 @@
 #      chunks; its PoN must equal one built by hand with `ctdna pon`, and the
 #      gathered records must equal one unscattered `ctdna call --pon`. The
 #      sample's row names the simulation's truth VCF as tumor_variants, so
-#      rule mrd runs too; its verdict must equal a direct `ctdna mrd`.
+#      rule mrd runs too; its verdict must equal a direct `ctdna mrd`, and
+#      the MRD table must hold one DETECTED row.
 #
 # Snakemake comes from PyPI, pinned, in a cached venv; bcftools from Debian.
 # Env: CTDNA_CI_CACHE (default ~/.cache/ctdna-ci), CTDNA_BIN (default:
@@ -164,6 +165,12 @@ print(f"   plasma1 mrd: {a['call']}, tumor fraction {a['tumor_fraction']:.4f}"
 sys.exit(1 if diff or a["call"] != "DETECTED" else 0)
 PY
 then passes=$((passes + 1)); else echo "FAIL plasma1 mrd"; fails=$((fails + 1)); fi
+mrd_rows=$(grep -v '^#' "$out/results/ctdna_mrd_mqc.tsv" | cut -f 1,2 | tr '\t\n' ': ')
+if [ "$mrd_rows" != "Sample:call plasma1:DETECTED " ]; then
+  echo "FAIL MRD table rows are '$mrd_rows', want 'Sample:call plasma1:DETECTED '"; fails=$((fails + 1))
+else
+  passes=$((passes + 1))
+fi
 
 echo "snakemake: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -134,5 +134,25 @@ check('the metrics table has the same columns as the Snakemake twin') {
     assert script.metricsHeader().readLines().last().split('\t').toList() == columns
 }
 
+check('mrdRow: the verdict, tumor fraction and interval; NA for a stub') {
+    def json = sheet('mrd.json', '''{"call": "DETECTED", "tumor_fraction": 0.03, "ci95": [0.02, 0.04],
+        "p_value": 1e-9, "limit_of_detection": 0.003, "loci": {"total": 19, "used": 4},
+        "molecules": 3781, "alt_molecules": 120}''')
+    def header = script.mrdHeader().readLines().last().split('\t')
+    def row = script.mrdRow([id: 'P1'], json).split('\t')
+    assert header.size() == row.size()
+    assert row[0] == 'P1' && row[1] == 'DETECTED' && row[3] == '0.02' && row[4] == '0.04'
+    assert row[header.findIndexOf { c -> c == 'loci_used' }] == '4'
+    def stub = script.mrdRow([id: 'X'], sheet('mrdstub.json', '{}')).split('\t')
+    assert stub[0] == 'X' && stub.drop(1).every { v -> v == 'NA' }
+}
+
+check('the MRD table has the same columns as the Snakemake twin') {
+    def twin = new File(args[0]).canonicalFile.parentFile.toPath()
+        .resolve('../snakemake/scripts/mrd_table.py').normalize()
+    def columns = ['Sample'] + (twin.text =~ /\("(\w+)", lambda/).collect { m -> m[1] }
+    assert script.mrdHeader().readLines().last().split('\t').toList() == columns
+}
+
 println "groovy helpers: ${passed} passed, ${failed} failed"
 System.exit(failed ? 1 : 0)
