@@ -2,17 +2,23 @@
 /*
  * ctdna: low-VAF circulating-tumor-DNA calling, scaled out with Nextflow.
  *
- * samplesheet (sample,bam,bai[,type])
- *   -> [optional panel of normals over type=normal rows: waits for `ctdna pon`]
- *   -> ctdna call per sample, scattered into --scatter_count chunks of targets
- *      when the panel has more targets than that, gathered with bcftools concat
- *   -> ctdna_metrics_mqc.tsv (one row per sample, MultiQC custom content)
+ * samplesheet (sample,bam,bai[,type][,tumor_variants])
+ *   -> optional panel of normals: `ctdna pon` over all type=normal rows at
+ *      once (--build_pon), or a ready-made one (--pon)
+ *   -> ctdna call per sample (with --pon when there is one), scattered into
+ *      --scatter_count chunks of targets when the panel has more targets
+ *      than that, gathered with bcftools concat
+ *   -> optional `ctdna mrd` per sample with a tumor_variants VCF
+ *   -> ctdna_metrics_mqc.tsv (one row per sample, MultiQC custom content),
+ *      ctdna_mrd_mqc.tsv (one row per MRD sample)
  *   -> software_versions.yml (from the `versions` topic)
  *
  * Nextflow is the distributed engine; ctdna stays a single-node binary.
  * See README.md next to this file.
  */
 
+include { CTDNA_PON          } from './modules/local/ctdna/pon/main'
+include { CTDNA_MRD          } from './modules/local/ctdna/mrd/main'
 include { CTDNA_SCATTER_CALL } from './subworkflows/local/ctdna_scatter_call/main'
 
 workflow {
@@ -26,26 +32,59 @@ workflow {
     def num_chunks = num_targets > params.scatter_count ? params.scatter_count : 1
     log.info("ctdna: ${num_targets} targets in ${targets.name}; ${num_chunks == 1 ? 'no scatter' : "scatter into ${num_chunks} chunks per sample"}")
 
+    def ch_fasta = channel.value([[id: fasta.baseName], fasta])
+    def ch_fai = channel.value([[id: fasta.baseName], fai])
+    def ch_targets = channel.value([[id: targets.baseName], targets])
+
     ch_rows = channel.fromPath(params.input, checkIfExists: true)
         .flatMap { sheet -> readSamplesheet(sheet) }
-        .branch { meta, _bam, _bai ->
+        .branch { meta, _bam, _bai, _variants ->
             normal: meta.type == 'normal'
             sample: true
         }
 
-    // Panel of normals: a hook, off until `ctdna pon` exists (validateParams
-    // refuses --build_pon). Until then normal rows are reported and skipped.
-    ch_rows.normal
-        .count()
-        .filter { n -> n > 0 }
-        .subscribe { n -> log.warn("ctdna: ${n} normal row(s) in the samplesheet are not called; they will feed the panel of normals once `ctdna pon` exists") }
+    // Panel of normals: all normals in one `ctdna pon` job, in sample order
+    // (the file lists the normals in input order). Only built (and its
+    // operators only created) with --build_pon.
+    ch_normals = params.build_pon
+        ? ch_rows.normal
+            .map { meta, bam, bai, _variants -> [meta.id, bam, bai] }
+            .toSortedList { a, b -> a[0] <=> b[0] }
+            .map { rows ->
+                if (!rows) {
+                    error("ctdna: --build_pon needs type=normal rows in the samplesheet; there are none")
+                }
+                [[id: 'normals'], rows.collect { row -> row[1] }, rows.collect { row -> row[2] }]
+            }
+        : channel.empty()
+    CTDNA_PON(ch_normals, ch_fasta, ch_fai, ch_targets)
+    ch_pon = params.build_pon
+        ? CTDNA_PON.out.pon.first()
+        : params.pon
+            ? channel.value([[id: file(params.pon).baseName], file(params.pon, checkIfExists: true)])
+            : channel.value([[:], []])
+
+    if (!params.build_pon) {
+        ch_rows.normal
+            .count()
+            .filter { n -> n > 0 }
+            .subscribe { n -> log.warn("ctdna: ${n} normal row(s) in the samplesheet are not used: add --build_pon to build a panel of normals from them") }
+    }
 
     CTDNA_SCATTER_CALL(
-        ch_rows.sample,
-        channel.value([[id: fasta.baseName], fasta]),
-        channel.value([[id: fasta.baseName], fai]),
-        channel.value([[id: targets.baseName], targets]),
+        ch_rows.sample.map { meta, bam, bai, _variants -> [meta, bam, bai] },
+        ch_fasta,
+        ch_fai,
+        ch_targets,
+        ch_pon,
         num_chunks,
+    )
+
+    // Tumor-informed MRD for the samples that name their tumor's variants.
+    CTDNA_MRD(
+        ch_rows.sample.filter { _meta, _bam, _bai, variants -> variants != [] },
+        ch_fasta,
+        ch_fai,
     )
 
     // One file, rows sorted by sample: the same bytes for the same inputs.
@@ -54,6 +93,14 @@ workflow {
         .toSortedList()
         .map { rows -> ([metricsHeader()] + rows).join('\n') + '\n' }
         .collectFile(name: 'ctdna_metrics_mqc.tsv', storeDir: "${params.outdir}/multiqc")
+
+    // The MRD verdicts, one row per sample with tumor_variants (no file without any).
+    CTDNA_MRD.out.json
+        .map { meta, json -> mrdRow(meta, json) }
+        .toSortedList()
+        .filter { rows -> rows.size() > 0 }
+        .map { rows -> ([mrdHeader()] + rows).join('\n') + '\n' }
+        .collectFile(name: 'ctdna_mrd_mqc.tsv', storeDir: "${params.outdir}/multiqc")
 
     channel.topic('versions')
         .map { process, tool, version -> "${process.tokenize(':').last()}:\n  ${tool}: ${version}".toString() }
@@ -71,8 +118,8 @@ def validateParams(opts) {
     if (!(opts.scatter_count instanceof Integer) || opts.scatter_count < 1) {
         error("ctdna: --scatter_count must be a whole number >= 1, got '${opts.scatter_count}'")
     }
-    if (opts.build_pon) {
-        error("ctdna: --build_pon needs `ctdna pon`, which ctdna does not have yet; run without it")
+    if (opts.build_pon && opts.pon) {
+        error("ctdna: give --build_pon (build a panel of normals from the samplesheet's normal rows) or --pon FILE (use a ready-made one), not both")
     }
 }
 
@@ -84,8 +131,9 @@ def countTargets(bed) {
     }
 }
 
-// One samplesheet row -> [meta, bam, bai]. Relative paths are taken from the
-// samplesheet's folder, so a sheet can sit beside its data.
+// One samplesheet row -> [meta, bam, bai, tumor_variants], tumor_variants
+// being [] when the optional column is empty or absent. Relative paths are
+// taken from the samplesheet's folder, so a sheet can sit beside its data.
 def readSamplesheet(sheet) {
     def rows = sheet.splitCsv(header: true, strip: true)
     def seen = [] as Set
@@ -93,17 +141,21 @@ def readSamplesheet(sheet) {
         def where = "${sheet.name} row ${i + 2}"
         ['sample', 'bam', 'bai'].each { column ->
             if (!row[column]) {
-                error("ctdna: ${where}: empty or missing column '${column}' (header must be sample,bam,bai[,type])")
+                error("ctdna: ${where}: empty or missing column '${column}' (header must be sample,bam,bai[,type][,tumor_variants])")
             }
         }
         def type = row.type ?: 'tumor'
         if (!(type in ['tumor', 'normal'])) {
             error("ctdna: ${where}: type must be 'tumor' or 'normal', got '${type}'")
         }
+        if (type == 'normal' && row.tumor_variants) {
+            error("ctdna: ${where}: a normal row has no tumor variants (tumor_variants is for `ctdna mrd` on plasma samples)")
+        }
         if (!seen.add(row.sample)) {
             error("ctdna: ${where}: sample '${row.sample}' appears twice; one BAM per sample")
         }
-        [[id: row.sample, type: type], sheetPath(sheet, row.bam), sheetPath(sheet, row.bai)]
+        def variants = row.tumor_variants ? sheetPath(sheet, row.tumor_variants) : []
+        [[id: row.sample, type: type], sheetPath(sheet, row.bam), sheetPath(sheet, row.bai), variants]
     }
 }
 
@@ -136,4 +188,23 @@ def metricsRows(meta, json) {
          s.depth?.pct_ge_500, s.depth?.pct_ge_1000, s.lod_median, s.lod_p90,
          calls.records, calls.pass, calls.pass_snv, calls.pass_indel].collect { v -> v == null ? 'NA' : v }.join('\t')
     }.join('\n')
+}
+
+def mrdHeader() {
+    return [
+        "# id: 'ctdna_mrd'",
+        "# section_name: 'ctdna mrd'",
+        "# description: 'Tumor-informed MRD per sample (ctdna mrd JSON): verdict, tumor fraction with its 95% interval, limit of detection.'",
+        "# plot_type: 'table'",
+        ['Sample', 'call', 'tumor_fraction', 'ci95_low', 'ci95_high', 'p_value', 'limit_of_detection',
+         'loci_total', 'loci_used', 'molecules', 'alt_molecules'].join('\t'),
+    ].join('\n')
+}
+
+// One TSV line for a sample's ctdna mrd JSON, named by the samplesheet.
+def mrdRow(meta, json) {
+    def m = new groovy.json.JsonSlurper().parseText(json.text)
+    def ci = m.ci95 ?: [null, null]
+    return [meta.id, m.call, m.tumor_fraction, ci[0], ci[1], m.p_value, m.limit_of_detection,
+            m.loci?.total, m.loci?.used, m.molecules, m.alt_molecules].collect { v -> v == null ? 'NA' : v }.join('\t')
 }

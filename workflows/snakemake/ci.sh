@@ -5,7 +5,16 @@
 #      tumor rows and one normal row (the normal must be skipped);
 #   3. the gathered VCF of each sample must have exactly the records
 #      (body lines) of one unscattered `ctdna call` on the same inputs;
-#   4. the same with scatter_count above the target count (no scatter).
+#   4. the same with scatter_count above the target count (no scatter);
+#   5. with a panel of normals: a small panel simulated here (`ctdna simulate
+#      --normals 3`, test-data's layout, ~2 s) gives a plasma sample and
+#      three normal BAMs; the workflow runs with build_pon=true (rule pon
+#      over the normal rows, then every call with --pon), scattered into 3
+#      chunks; its PoN must equal one built by hand with `ctdna pon`, and the
+#      gathered records must equal one unscattered `ctdna call --pon`. The
+#      sample's row names the simulation's truth VCF as tumor_variants, so
+#      rule mrd runs too; its verdict must equal a direct `ctdna mrd`, and
+#      the MRD table must hold one DETECTED row.
 #
 # Snakemake comes from PyPI, pinned, in a cached venv; bcftools from Debian.
 # Env: CTDNA_CI_CACHE (default ~/.cache/ctdna-ci), CTDNA_BIN (default:
@@ -41,14 +50,32 @@ printf 'patient1,%s,%s,tumor\n' "$data/sample.bam" "$data/sample.bam.bai" >> "$w
 printf 'patient2,%s,%s,\n' "$data/sample.bam" "$data/sample.bam.bai" >> "$work/samples.csv"
 printf 'healthy1,%s,%s,normal\n' "$data/sample.bam" "$data/sample.bam.bai" >> "$work/samples.csv"
 
+echo "== simulated panel with normals (ctdna simulate --normals 3)"
+sim=$work/sim
+"$ctdna" simulate --quiet --threads 2 --out-dir "$sim" --seed 42 \
+  --contigs 2 --contig-len 30000 --dup-segments 1 \
+  --targets 12 --target-min-len 150 --target-max-len 250 --paralog-targets 1 \
+  --vaf 0.02,0.05,0.1 --snvs-per-vaf 4 --indels-per-vaf 1 \
+  --germline-snvs 3 --germline-indels 1 \
+  --depth 1000 --family-size 1 --mark-duplicates --bam-compression 1 --normals 3
+printf 'sample,bam,bai,type,tumor_variants\n' > "$work/pon-samples.csv"
+printf 'plasma1,%s,%s,tumor,%s\n' "$sim/sample.bam" "$sim/sample.bam.bai" "$sim/truth.vcf.gz" >> "$work/pon-samples.csv"
+for i in 3 1 2; do  # out of order on purpose: the PoN takes normals sorted by name
+  printf 'normal%s,%s,%s,normal,\n' "$i" "$sim/normal_$i.bam" "$sim/normal_$i.bam.bai" >> "$work/pon-samples.csv"
+done
+
 echo "== snakemake --lint"
-for n in 3 1000; do  # the two layouts define different rules
+for n in 3 1000 pon; do  # the layouts define different rules
+  if [ "$n" = pon ]; then
+    set -- samplesheet="$work/pon-samples.csv" fasta="$sim/ref.fa" targets="$sim/targets.bed" build_pon=true scatter_count=3
+  else
+    set -- samplesheet="$work/samples.csv" fasta="$data/ref.fa" targets="$data/targets.bed" scatter_count=$n
+  fi
   if ! lint=$("$snakemake" --lint --snakefile "$here/Snakefile" --directory "$work/lint-$n" \
-      --config samplesheet="$work/samples.csv" fasta="$data/ref.fa" targets="$data/targets.bed" \
-      scatter_count=$n 2>&1); then
+      --config "$@" 2>&1); then
     echo "$lint"; echo "snakemake --lint failed (scatter_count=$n)"; exit 1
   fi
-  echo "   scatter_count=$n: $(echo "$lint" | tail -n 1)"
+  echo "   $n: $(echo "$lint" | tail -n 1)"
 done
 
 echo "== unscattered reference run"
@@ -89,5 +116,61 @@ for n in 3 1000; do
     passes=$((passes + 1))
   fi
 done
+out=$work/run-pon
+echo "== snakemake end to end with a panel of normals (build_pon=true, scatter_count=3)"
+"$snakemake" --snakefile "$here/Snakefile" --directory "$out" --cores 2 --quiet all \
+  --config samplesheet="$work/pon-samples.csv" fasta="$sim/ref.fa" targets="$sim/targets.bed" \
+  ctdna="$ctdna" outdir="$out/results" scatter_count=3 build_pon=true > "$out.log" 2>&1 || {
+    cat "$out.log"; echo "snakemake failed (build_pon=true)"; exit 1; }
+"$ctdna" pon --quiet --bam "$sim/normal_1.bam" --bam "$sim/normal_2.bam" --bam "$sim/normal_3.bam" \
+  --reference "$sim/ref.fa" --targets "$sim/targets.bed" --output "$work/by-hand.pon.tsv.gz"
+if cmp -s <(zcat "$out/results/pon/normals.pon.tsv.gz") <(zcat "$work/by-hand.pon.tsv.gz"); then
+  echo "   PoN identical to one built by hand over normal_1..3"; passes=$((passes + 1))
+else
+  echo "FAIL the workflow's PoN differs from \`ctdna pon\` run by hand"; fails=$((fails + 1))
+fi
+"$ctdna" call --quiet --bam "$sim/sample.bam" --reference "$sim/ref.fa" --targets "$sim/targets.bed" \
+  --pon "$work/by-hand.pon.tsv.gz" --output "$work/whole-pon.vcf.gz"
+"$ctdna" call --quiet --bam "$sim/sample.bam" --reference "$sim/ref.fa" --targets "$sim/targets.bed" \
+  --output "$work/whole-nopon.vcf.gz"
+bcftools view -H "$work/whole-pon.vcf.gz" > "$work/whole-pon.records"
+test -s "$work/whole-pon.records"
+chunks=$(find "$out/results" -name '*.chunk*.metrics.json' | wc -l)
+echo "   $chunks chunk jobs"
+vcf=$out/results/plasma1/plasma1.vcf.gz
+if cmp -s <(bcftools view -H "$vcf") "$work/whole-pon.records"; then
+  echo "   plasma1: $(wc -l < "$work/whole-pon.records") records, identical to one unscattered \`ctdna call --pon\`" \
+    "($(bcftools view -H "$work/whole-nopon.vcf.gz" | wc -l) without the PoN)"
+  passes=$((passes + 1))
+else
+  echo "FAIL plasma1: gathered records differ from the unscattered call --pon:"
+  diff <(bcftools view -H "$vcf") "$work/whole-pon.records" | head -n 20
+  fails=$((fails + 1))
+fi
+if ! bcftools view -h "$vcf" | grep '^##ctdna_options=' | grep -q '"pon":"[^"]*normals.pon.tsv.gz"'; then
+  echo "FAIL plasma1: the gathered VCF's ##ctdna_options do not name the workflow's PoN"; fails=$((fails + 1))
+fi
+for normal in normal1 normal2 normal3; do
+  if [ -e "$out/results/$normal" ]; then echo "FAIL $normal was called"; fails=$((fails + 1)); fi
+done
+"$ctdna" mrd --quiet --bam "$sim/sample.bam" --reference "$sim/ref.fa" \
+  --tumor-variants "$sim/truth.vcf.gz" --output "$work/by-hand.mrd.json"
+if python3 - "$out/results/plasma1/plasma1.mrd.json" "$work/by-hand.mrd.json" <<'PY'
+import json, sys
+keys = ("call", "tumor_fraction", "ci95", "p_value", "loci", "molecules", "alt_molecules")
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+diff = [k for k in keys if a.get(k) != b.get(k)]
+print(f"   plasma1 mrd: {a['call']}, tumor fraction {a['tumor_fraction']:.4f}"
+      + (f"; differs from ctdna mrd by hand in {diff}" if diff else ", as ctdna mrd by hand"))
+sys.exit(1 if diff or a["call"] != "DETECTED" else 0)
+PY
+then passes=$((passes + 1)); else echo "FAIL plasma1 mrd"; fails=$((fails + 1)); fi
+mrd_rows=$(grep -v '^#' "$out/results/ctdna_mrd_mqc.tsv" | cut -f 1,2 | tr '\t\n' ': ')
+if [ "$mrd_rows" != "Sample:call plasma1:DETECTED " ]; then
+  echo "FAIL MRD table rows are '$mrd_rows', want 'Sample:call plasma1:DETECTED '"; fails=$((fails + 1))
+else
+  passes=$((passes + 1))
+fi
+
 echo "snakemake: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

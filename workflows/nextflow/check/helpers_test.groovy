@@ -82,12 +82,23 @@ check('readSamplesheet: relative paths from the sheet folder, type defaults to t
     assert rows.size() == 2
     assert rows[0][0] == [id: 'A', type: 'tumor']
     assert rows[0][1] == bams.resolve('a.bam').normalize()
+    assert rows[0][3] == []
     assert rows[1][0] == [id: 'N', type: 'normal']
+}
+
+check('readSamplesheet: optional tumor_variants column for ctdna mrd') {
+    def bams = tmp.resolve('mrd')
+    Files.createDirectories(bams)
+    ['p.bam', 'p.bam.bai', 'p.tumor.vcf.gz'].each { f -> Files.write(bams.resolve(f), [] as byte[]) }
+    def rows = script.readSamplesheet(sheet('v.csv', 'sample,bam,bai,type,tumor_variants\nP,mrd/p.bam,mrd/p.bam.bai,tumor,mrd/p.tumor.vcf.gz\nQ,mrd/p.bam,mrd/p.bam.bai,,\n'))
+    assert rows[0][3] == bams.resolve('p.tumor.vcf.gz').normalize()
+    assert rows[1][3] == []
+    refuses({ script.readSamplesheet(sheet('vn.csv', 'sample,bam,bai,type,tumor_variants\nN,mrd/p.bam,mrd/p.bam.bai,normal,mrd/p.tumor.vcf.gz\n')) }, 'a normal row has no tumor variants')
 }
 
 check('readSamplesheet: absolute paths and no type column (test-data)') {
     def rows = script.readSamplesheet(sheet('abs.csv', "sample,bam,bai\nS,${testData}/sample.bam,${testData}/sample.bam.bai\n"))
-    assert rows == [[[id: 'S', type: 'tumor'], Paths.get(testData, 'sample.bam'), Paths.get(testData, 'sample.bam.bai')]]
+    assert rows == [[[id: 'S', type: 'tumor'], Paths.get(testData, 'sample.bam'), Paths.get(testData, 'sample.bam.bai'), []]]
 }
 
 check('readSamplesheet refuses bad rows with the row number') {
@@ -121,6 +132,26 @@ check('the metrics table has the same columns as the Snakemake twin') {
         .resolve('../snakemake/scripts/metrics_table.py').normalize()
     def columns = ['Sample'] + (twin.text =~ /\("(\w+)", lambda/).collect { m -> m[1] }
     assert script.metricsHeader().readLines().last().split('\t').toList() == columns
+}
+
+check('mrdRow: the verdict, tumor fraction and interval; NA for a stub') {
+    def json = sheet('mrd.json', '''{"call": "DETECTED", "tumor_fraction": 0.03, "ci95": [0.02, 0.04],
+        "p_value": 1e-9, "limit_of_detection": 0.003, "loci": {"total": 19, "used": 4},
+        "molecules": 3781, "alt_molecules": 120}''')
+    def header = script.mrdHeader().readLines().last().split('\t')
+    def row = script.mrdRow([id: 'P1'], json).split('\t')
+    assert header.size() == row.size()
+    assert row[0] == 'P1' && row[1] == 'DETECTED' && row[3] == '0.02' && row[4] == '0.04'
+    assert row[header.findIndexOf { c -> c == 'loci_used' }] == '4'
+    def stub = script.mrdRow([id: 'X'], sheet('mrdstub.json', '{}')).split('\t')
+    assert stub[0] == 'X' && stub.drop(1).every { v -> v == 'NA' }
+}
+
+check('the MRD table has the same columns as the Snakemake twin') {
+    def twin = new File(args[0]).canonicalFile.parentFile.toPath()
+        .resolve('../snakemake/scripts/mrd_table.py').normalize()
+    def columns = ['Sample'] + (twin.text =~ /\("(\w+)", lambda/).collect { m -> m[1] }
+    assert script.mrdHeader().readLines().last().split('\t').toList() == columns
 }
 
 println "groovy helpers: ${passed} passed, ${failed} failed"

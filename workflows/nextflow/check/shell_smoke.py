@@ -7,7 +7,13 @@ replaced by the task's values, `\\\\` and `\\$` unescaped -- and runs it with
 bash in a fresh folder holding the staged inputs, as a task work dir would.
 It then checks that every declared output glob of the module matches a file,
 and that the scatter path (CTDNA_BACKGROUND -> 3 x CTDNA_CALL chunks ->
-BCFTOOLS_CONCAT) gives exactly the records of one unscattered CTDNA_CALL.
+BCFTOOLS_CONCAT) gives exactly the records of one unscattered CTDNA_CALL:
+once on test-data/ without a panel of normals, and once with one, on a
+small panel simulated here (`ctdna simulate --normals 3`, ~2 s): CTDNA_PON
+over the three normals (staged as normal1/, normal2/, ... as Nextflow's
+stageAs 'normal?/*' does), then every call and background fit with --pon.
+CTDNA_MRD runs on the simulated plasma with the simulation's truth VCF as
+the tumor variants.
 
 The values of the scripts' Groovy `def`s (prefix, shard, model, args) are
 written below by hand, mirroring the modules; the flags themselves are
@@ -58,7 +64,10 @@ class Runner:
         """Run one task; return its work dir."""
         work = pathlib.Path(tempfile.mkdtemp(prefix=re.sub(r"\W+", "_", name) + ".", dir=self.root))
         for path in staged:
-            (work / pathlib.Path(path).name).symlink_to(pathlib.Path(path).resolve())
+            # a (path, name-in-work-dir) pair stages under a subfolder
+            path, dest = path if isinstance(path, tuple) else (path, pathlib.Path(path).name)
+            (work / dest).parent.mkdir(parents=True, exist_ok=True)
+            (work / dest).symlink_to(pathlib.Path(path).resolve())
         self.count += 1
         try:
             script = render(template(self.pipeline / module, section), values)
@@ -90,6 +99,36 @@ def records(vcf):
     return out.stdout.splitlines()
 
 
+CALL, BACKGROUND, CONCAT = "modules/local/ctdna/call", "modules/local/ctdna/background", "modules/local/bcftools/concat"
+
+
+def scatter_gather(run, label, inputs, common, normals):
+    """Whole-panel call vs background + 3 chunks + concat; records must match."""
+    failures = run.failures
+    whole = run.task(f"CTDNA_CALL whole{label}", CALL, "script", inputs,
+                     dict(common, prefix="sample", shard="", model="", normals=normals))
+    bg = run.task(f"CTDNA_BACKGROUND{label}", BACKGROUND, "script", inputs,
+                  dict(common, prefix="sample", normals=normals))
+    chunks = []
+    for i in (1, 2, 3):
+        work = run.task(f"CTDNA_CALL chunk {i}/3{label}", CALL, "script", inputs + [bg / "sample.background.json"],
+                        dict(common, prefix=f"sample.chunk{i}of3", shard=f"--shard {i}/3",
+                             model="--background sample.background.json", normals=normals))
+        chunks.append(work / f"sample.chunk{i}of3.vcf.gz")
+    staged = chunks + [pathlib.Path(f"{c}.tbi") for c in chunks]
+    gathered = run.task(f"BCFTOOLS_CONCAT{label}", CONCAT, "script", staged,
+                        {"args": "", "task.cpus": 1, "prefix": "sample",
+                         "vcfs": " ".join(c.name for c in chunks)})
+    if run.failures == failures:
+        run.count += 1
+        a, b = records(gathered / "sample.vcf.gz"), records(whole / "sample.vcf.gz")
+        if a == b and a:
+            print(f"ok   gathered chunks = unscattered call{label} ({len(a)} records)")
+        else:
+            run.fail(f"gathered chunks{label} ({len(a)} records) differ from the unscattered call ({len(b)})")
+    return whole
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ctdna", required=True)
@@ -102,34 +141,32 @@ def main():
     fasta, fai, bed = data / "ref.fa", data / "ref.fa.fai", data / "targets.bed"
     root = tempfile.mkdtemp(prefix="nf-shell-smoke.")
     run = Runner(pipeline, args.ctdna, root)
-    call, background, concat = "modules/local/ctdna/call", "modules/local/ctdna/background", "modules/local/bcftools/concat"
+    call, background, concat = CALL, BACKGROUND, CONCAT
+    pon_module, mrd = "modules/local/ctdna/pon", "modules/local/ctdna/mrd"
     common = {"bam": bam.name, "bai": bai.name, "fasta": fasta.name, "targets": bed.name,
               "task.cpus": 2, "args": ""}
     inputs = [bam, bai, fasta, fai, bed]
     try:
-        whole = run.task("CTDNA_CALL whole", call, "script", inputs,
-                         dict(common, prefix="sample", shard="", model=""))
-        bg = run.task("CTDNA_BACKGROUND", background, "script", inputs, dict(common, prefix="sample"))
-        chunks = []
-        for i in (1, 2, 3):
-            work = run.task(f"CTDNA_CALL chunk {i}/3", call, "script", inputs + [bg / "sample.background.json"],
-                            dict(common, prefix=f"sample.chunk{i}of3", shard=f"--shard {i}/3",
-                                 model="--background sample.background.json"))
-            chunks.append(work / f"sample.chunk{i}of3.vcf.gz")
-        staged = chunks + [pathlib.Path(f"{c}.tbi") for c in chunks]
-        gathered = run.task("BCFTOOLS_CONCAT", concat, "script", staged,
-                            {"args": "", "task.cpus": 1, "prefix": "sample",
-                             "vcfs": " ".join(c.name for c in chunks)})
-        if run.failures == 0:
-            run.count += 1
-            a, b = records(gathered / "sample.vcf.gz"), records(whole / "sample.vcf.gz")
-            if a == b and a:
-                print(f"ok   gathered chunks = unscattered call ({len(a)} records)")
-            else:
-                run.fail(f"gathered chunks ({len(a)} records) differ from the unscattered call ({len(b)})")
-        run.task("CTDNA_CALL", call, "stub", [], {"prefix": "sample"})
-        run.task("CTDNA_BACKGROUND", background, "stub", [], {"prefix": "sample"})
-        run.task("BCFTOOLS_CONCAT", concat, "stub", [], {"prefix": "sample"})
+        scatter_gather(run, "", inputs, common, "")
+        # The same with a panel of normals, on a simulated panel with normals.
+        sim = pathlib.Path(root) / "sim"
+        subprocess.run([args.ctdna, "simulate", "--quiet", "--threads", "2", "--out-dir", str(sim),
+                        "--seed", "7", "--contigs", "1", "--contig-len", "30000", "--dup-segments", "1", "--targets", "8",
+                        "--target-min-len", "150", "--target-max-len", "250", "--depth", "800",
+                        "--family-size", "1", "--bam-compression", "1", "--normals", "3"],
+                       check=True, env=run.env)
+        sim_inputs = [sim / f for f in ("sample.bam", "sample.bam.bai", "ref.fa", "ref.fa.fai", "targets.bed")]
+        normals = [(sim / f"normal_{i}.bam{ext}", f"normal{i}/normal_{i}.bam{ext}")
+                   for i in (1, 2, 3) for ext in ("", ".bai")]
+        pon = run.task("CTDNA_PON", pon_module, "script", normals + sim_inputs[2:],
+                       dict(common, prefix="normals",
+                            normals=" ".join(f"--bam normal{i}/normal_{i}.bam" for i in (1, 2, 3))))
+        pon_file = pon / "normals.pon.tsv.gz"
+        scatter_gather(run, " with --pon", sim_inputs + [pon_file], common, f"--pon {pon_file.name}")
+        run.task("CTDNA_MRD", mrd, "script", sim_inputs[:4] + [sim / "truth.vcf.gz"],
+                 dict(common, prefix="sample", tumor_variants="truth.vcf.gz"))
+        for module in (call, background, concat, pon_module, mrd):
+            run.task("_".join(module.split("/")[-2:]).upper(), module, "stub", [], {"prefix": "sample"})
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(f"module scripts: {run.count - run.failures} passed, {run.failures} failed")

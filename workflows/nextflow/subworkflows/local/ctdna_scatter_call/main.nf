@@ -7,6 +7,11 @@
 // fitted once on the whole panel (CTDNA_BACKGROUND) and every chunk tests
 // against it with the whole panel's multiple-testing family (--shard I/N).
 //
+// With a panel of normals (ch_pon = [meta, pon], else [[:], []]) every call
+// and background fit gets `--pon`; the background pass stays: `--shard`
+// requires `--background`, and the sample's context rates are the prior of
+// the PoN's per-site rates, so chunks need the whole panel's fit.
+//
 // One dataflow for both cases: with num_chunks == 1 the scatter channels are
 // empty and CTDNA_BACKGROUND / BCFTOOLS_CONCAT never run.
 
@@ -20,13 +25,14 @@ workflow CTDNA_SCATTER_CALL {
     ch_fasta     // value:   [ val(meta), path(fasta) ]
     ch_fai       // value:   [ val(meta), path(fai) ]
     ch_targets   // value:   [ val(meta), path(bed) ]
+    ch_pon       // value:   [ val(meta), path(pon) ], or [ [:], [] ] for none
     num_chunks   // integer: 1 = no scatter
 
     main:
     ch_to_scatter = num_chunks > 1 ? ch_bams : channel.empty()
     ch_to_call_whole = num_chunks > 1 ? channel.empty() : ch_bams
 
-    CTDNA_BACKGROUND(ch_to_scatter, ch_fasta, ch_fai, ch_targets)
+    CTDNA_BACKGROUND(ch_to_scatter, ch_fasta, ch_fai, ch_targets, ch_pon)
 
     ch_chunks = ch_to_scatter
         .join(CTDNA_BACKGROUND.out.background, failOnMismatch: true)
@@ -37,7 +43,7 @@ workflow CTDNA_SCATTER_CALL {
     ch_whole = ch_to_call_whole
         .map { meta, bam, bai -> [meta + [num_intervals: 1], bam, bai, []] }
 
-    CTDNA_CALL(ch_whole.mix(ch_chunks), ch_fasta, ch_fai, ch_targets)
+    CTDNA_CALL(ch_whole.mix(ch_chunks), ch_fasta, ch_fai, ch_targets, ch_pon)
 
     ch_calls = CTDNA_CALL.out.vcf
         .join(CTDNA_CALL.out.tbi, failOnMismatch: true)

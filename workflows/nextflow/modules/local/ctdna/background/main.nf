@@ -5,6 +5,8 @@
 // (the gathered chunks reproduce its records exactly), keeping the model and
 // the whole-panel metrics, which are the sample's metrics in the final table.
 // Not `--output /dev/null`: ctdna writes beside the target and renames.
+// With a panel of normals (`pon`, else []) the metrics count the PoN calls,
+// as the gathered chunks do; the saved model does not depend on the PoN.
 process CTDNA_BACKGROUND {
     tag "${meta.id}"
     label 'process_medium'
@@ -17,6 +19,7 @@ process CTDNA_BACKGROUND {
     tuple val(meta2), path(fasta)
     tuple val(meta3), path(fai)
     tuple val(meta4), path(targets)
+    tuple val(meta5), path(pon)
 
     output:
     tuple val(meta), path("*.background.json"), emit: background
@@ -26,12 +29,14 @@ process CTDNA_BACKGROUND {
     script:
     def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: "${meta.id}"
+    def normals = pon ? "--pon ${pon}" : ''
     """
     ctdna call \\
         --bam ${bam} \\
         --reference ${fasta} \\
         --targets ${targets} \\
         --threads ${task.cpus} \\
+        ${normals} \\
         ${args} \\
         --metrics ${prefix}.metrics.json \\
         --write-background ${prefix}.background.json \\

@@ -6,6 +6,10 @@
 //               `background` is the whole-panel model from CTDNA_BACKGROUND;
 //               `--shard I/N` keeps the whole panel's multiple-testing family,
 //               so concatenating chunks 1..N gives the unscattered records.
+// Panel of normals: `pon` is the CTDNA_PON file (`--pon`), or [] for none.
+//               With a PoN a chunk still needs the background: the sample's
+//               context rates are the prior of the PoN's per-site rates, and
+//               `ctdna call --shard` requires `--background`.
 process CTDNA_CALL {
     tag "${meta.id}${(meta.num_intervals ?: 1) > 1 ? " ${meta.interval}/${meta.num_intervals}" : ''}"
     label 'process_medium'
@@ -18,6 +22,7 @@ process CTDNA_CALL {
     tuple val(meta2), path(fasta)
     tuple val(meta3), path(fai)
     tuple val(meta4), path(targets)
+    tuple val(meta5), path(pon)
 
     output:
     tuple val(meta), path("*.vcf.gz"), emit: vcf
@@ -32,6 +37,7 @@ process CTDNA_CALL {
     def prefix = task.ext.prefix ?: (shards > 1 ? "${meta.id}.chunk${meta.interval}of${shards}" : "${meta.id}")
     def shard = shards > 1 ? "--shard ${meta.interval}/${shards}" : ''
     def model = background ? "--background ${background}" : ''
+    def normals = pon ? "--pon ${pon}" : ''
     if (shards > 1 && !background) {
         error("CTDNA_CALL ${meta.id}: chunk ${meta.interval}/${shards} needs the whole panel's background model")
     }
@@ -43,6 +49,7 @@ process CTDNA_CALL {
         --threads ${task.cpus} \\
         ${shard} \\
         ${model} \\
+        ${normals} \\
         ${args} \\
         --output ${prefix}.vcf.gz \\
         --metrics ${prefix}.metrics.json

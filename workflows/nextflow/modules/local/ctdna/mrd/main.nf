@@ -1,0 +1,47 @@
+// Tumor-informed minimal residual disease on one plasma sample (`ctdna mrd`):
+// evidence at the patient's known tumor variants is pooled into one tumor
+// fraction estimate and a DETECTED / NOT_DETECTED verdict (docs/mrd.md).
+// No panel BED: the loci are the tumor VCF's records.
+process CTDNA_MRD {
+    tag "${meta.id}"
+    label 'process_medium'
+
+    conda "${moduleDir}/environment.yml"
+    container 'ctdna:0.1.0'
+
+    input:
+    tuple val(meta), path(bam), path(bai), path(tumor_variants)
+    tuple val(meta2), path(fasta)
+    tuple val(meta3), path(fai)
+
+    output:
+    tuple val(meta), path("*.mrd.json"), emit: json
+    tuple val(meta), path("*.mrd.tsv"), emit: tsv
+    tuple val(meta), path("*.mrd.vcf.gz"), emit: vcf
+    tuple val(meta), path("*.mrd.vcf.gz.tbi"), emit: tbi
+    tuple val("${task.process}"), val('ctdna'), eval("ctdna --version | sed 's/^ctdna //'"), topic: versions, emit: versions_ctdna
+
+    script:
+    def args = task.ext.args ?: ''
+    def prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    ctdna mrd \\
+        --bam ${bam} \\
+        --reference ${fasta} \\
+        --tumor-variants ${tumor_variants} \\
+        --threads ${task.cpus} \\
+        ${args} \\
+        --output ${prefix}.mrd.json \\
+        --tsv ${prefix}.mrd.tsv \\
+        --vcf ${prefix}.mrd.vcf.gz
+    """
+
+    stub:
+    def prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    echo '{}' > ${prefix}.mrd.json
+    touch ${prefix}.mrd.tsv
+    printf '##fileformat=VCFv4.3\\n#CHROM\\tPOS\\tID\\tREF\\tALT\\tQUAL\\tFILTER\\tINFO\\n' | gzip -c > ${prefix}.mrd.vcf.gz
+    touch ${prefix}.mrd.vcf.gz.tbi
+    """
+}
