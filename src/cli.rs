@@ -329,6 +329,12 @@ pub struct MrdArgs {
     pub filters: FilterArgs,
     #[command(flatten)]
     pub model: MrdModelArgs,
+    #[command(flatten)]
+    pub pon: PonUseArgs,
+    /// Panel BED the `--pon` was built for (needed with `--pon`). Loci inside
+    /// it take the PoN's per-site rates; loci outside, the context rates.
+    #[arg(long, short = 't', value_name = "BED")]
+    pub targets: Option<PathBuf>,
 }
 
 /// `ctdna mrd` model options.

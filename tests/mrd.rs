@@ -300,3 +300,116 @@ fn a_single_spiked_locus_is_excluded_not_called() {
         .to_string();
     assert!(row.ends_with("GermlineOrCHIP"), "{row}");
 }
+
+/// `--pon`: loci at recurrent artifact sites (every sample, normals too,
+/// shows the same wrong base) get the normals' per-site error rate instead
+/// of the context rate, so tumor-free plasma stays NOT_DETECTED even when
+/// the "tumor variants" are exactly those artifacts.
+#[test]
+fn pon_gives_artifact_loci_the_normals_site_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = SimParams {
+        seed: 21,
+        tumor_fraction: Some(0.0),
+        snvs_per_vaf: 4,
+        indels_per_vaf: 0,
+        germline_snvs: 0,
+        germline_indels: 0,
+        contigs: 1,
+        contig_len: 60_000,
+        dup_segments: 0,
+        paralog_targets: 0,
+        targets: 6,
+        target_min_len: 300,
+        target_max_len: 400,
+        depth: 1500,
+        family_size: 1.0,
+        umi_len: 0,
+        bam_compression: 1,
+        normals: 4,
+        artifact_sites: 3,
+        sample_name: "plasma".into(),
+        ..SimParams::default()
+    };
+    let sim = dir.path().join("sim");
+    simulate(&p, &sim).unwrap();
+    // The "tumor variants" are the artifact sites themselves.
+    let mut vcf =
+        String::from("##fileformat=VCFv4.3\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    let bed = std::fs::read_to_string(sim.join("artifacts.bed")).unwrap();
+    let mut sites = Vec::new();
+    for line in bed.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (change, _) = f[3].split_once(':').unwrap();
+        let (r, a) = change.split_once('>').unwrap();
+        vcf.push_str(&format!("{}\t{}\t.\t{r}\t{a}\t.\tPASS\t.\n", f[0], f[2]));
+        sites.push(format!("{}\t{}\t", f[0], f[2]));
+    }
+    assert_eq!(sites.len(), 3);
+    let tumor = sim.join("artifacts.vcf");
+    std::fs::write(&tumor, vcf).unwrap();
+    let (fa, targets, pon) = (
+        sim.join("ref.fa"),
+        sim.join("targets.bed"),
+        sim.join("n.pon"),
+    );
+    let mut args = vec![
+        "pon",
+        "--quiet",
+        "-r",
+        s(&fa),
+        "-t",
+        s(&targets),
+        "-o",
+        s(&pon),
+    ];
+    let normals: Vec<PathBuf> = (1..=4)
+        .map(|i| sim.join(format!("normal_{i}.bam")))
+        .collect();
+    for n in &normals {
+        args.extend(["--bam", s(n)]);
+    }
+    let o = ctdna(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let rates = |extra: &[&str]| -> (serde_json::Value, Vec<f64>) {
+        let tsv = sim.join("loci.tsv");
+        let mut a = vec!["--tsv", s(&tsv), "--min-depth", "50"];
+        a.extend_from_slice(extra);
+        let j = mrd_with(&sim, &tumor, &a);
+        let text = std::fs::read_to_string(&tsv).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split('\t').collect();
+        let col = header.iter().position(|h| *h == "error_rate").unwrap();
+        let errs = sites
+            .iter()
+            .map(|site| {
+                let row = text.lines().find(|l| l.starts_with(site.as_str())).unwrap();
+                row.split('\t').nth(col).unwrap().parse().unwrap()
+            })
+            .collect();
+        (j, errs)
+    };
+    let (_, ctx) = rates(&[]);
+    let (with_pon, site) = rates(&["--pon", s(&pon), "--targets", s(&targets)]);
+    eprintln!("artifact loci: context rates {ctx:?}, PoN rates {site:?}");
+    // Artifact rates are 0.2-1% per molecule, context rates ~1e-4.
+    for (c, p) in ctx.iter().zip(&site) {
+        assert!(*p > 5.0 * c, "PoN rate {p} vs context rate {c}");
+    }
+    assert_eq!(with_pon["call"], "NOT_DETECTED", "{with_pon}");
+    // --targets without --pon is a usage error.
+    let o = ctdna(&[
+        "mrd",
+        "--bam",
+        s(&sim.join("sample.bam")),
+        "-r",
+        s(&fa),
+        "--tumor-variants",
+        s(&tumor),
+        "-o",
+        s(&sim.join("x.json")),
+        "--targets",
+        s(&targets),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

@@ -79,31 +79,19 @@ fn load_pon(
     let Some(path) = &args.pon.pon else {
         return Ok(None);
     };
-    let Some(bed) = &args.input.targets else {
-        return Err(crate::Error::Usage(
-            "--pon needs --targets: the panel BED the PoN was built for".into(),
-        ));
-    };
-    let w = args.pon.pon_prior_weight;
-    if !(w.is_finite() && w > 0.0) {
-        return Err(crate::Error::Usage(format!(
-            "--pon-prior-weight must be a positive number of molecules (got {w})"
-        )));
-    }
-    let panel = regions::merge(regions::read_bed(bed, reference)?);
-    let (header, pon) = crate::model::pon_file::load_checked(path, reference, filter, &panel)?;
-    log::info!(
-        "panel of normals {}: {} normals, {} rows",
-        path.display(),
-        header.normals.len(),
-        pon.len()
-    );
     let params = UseParams {
-        prior_weight: w,
+        prior_weight: args.pon.pon_prior_weight,
         noisy_rate: thresholds.noisy_rate,
         noisy_min_normals: thresholds.noisy_normals,
     };
-    Ok(Some((pon, header.normals.len(), params)))
+    crate::model::pon_file::load_for_run(
+        path,
+        args.input.targets.as_deref(),
+        reference,
+        filter,
+        params,
+    )
+    .map(Some)
 }
 
 /// Run `ctdna call`.

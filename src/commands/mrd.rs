@@ -6,6 +6,7 @@ use super::common::prepare_padded;
 use crate::cli::{InputArgs, MrdArgs};
 use crate::evidence::ReadFilter;
 use crate::model::context::ContextRates;
+use crate::model::pon::{PonModel, UseParams};
 use crate::mrd::loci::read_tumor_variants;
 use crate::mrd::sites::{locus_alt, mask_loci, site_evidence, ContextSiteModel, SiteErrorModel};
 use crate::mrd::{analyse, report, SampleResult, Settings};
@@ -107,6 +108,24 @@ pub fn run(args: &MrdArgs) -> Result<()> {
         threads: args.threads,
     };
     let prepared = prepare_padded(&input, None, args.model.background_pad)?;
+    let pon = match &args.pon.pon {
+        Some(path) => Some(crate::model::pon_file::load_for_run(
+            path,
+            args.targets.as_deref(),
+            &reference,
+            &filter,
+            UseParams {
+                prior_weight: args.pon.pon_prior_weight,
+                // NoisySite is a `call` filter; mrd only uses the rates.
+                noisy_rate: 1e-3,
+                noisy_min_normals: 2,
+            },
+        )?),
+        None if args.targets.is_some() => {
+            return Err(Error::Usage("--targets is only used with --pon".into()))
+        }
+        None => None,
+    };
     let json_out = Pending::new(&args.output)?;
     let tsv_out = args.tsv.as_deref().map(Pending::new).transpose()?;
     let mut vcf_out = args
@@ -143,9 +162,19 @@ pub fn run(args: &MrdArgs) -> Result<()> {
     let mut null_model = String::new();
     for (s, ev) in site_ev.into_iter().enumerate() {
         let rates = ContextRates::estimate(&evidence, s);
-        // METHOD seam: a panel of normals replaces this model (see mrd::sites).
+        // With --pon, the normals' per-site rates (shrunk toward, and outside
+        // the PoN's panel replaced by, this sample's context rates).
+        let pon_model = pon.as_ref().map(|(pon, n_normals, params)| PonModel {
+            pon,
+            fallback: &rates,
+            params: *params,
+            n_normals: *n_normals,
+        });
         let model = ContextSiteModel {
-            background: &rates,
+            background: match &pon_model {
+                Some(m) => m as &dyn crate::model::Background,
+                None => &rates,
+            },
             pad: args.model.background_pad,
         };
         null_model = model.name();
@@ -203,6 +232,8 @@ pub fn run(args: &MrdArgs) -> Result<()> {
             "baseline": args.baseline,
             "reference": args.reference,
             "tumor_variants": args.tumor_variants,
+            "pon": args.pon.pon,
+            "targets": args.targets,
         }),
         parameters: serde_json::json!({
             "model": settings,

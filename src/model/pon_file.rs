@@ -390,6 +390,37 @@ pub fn load_checked(
     Ok((header, pon))
 }
 
+/// Load a PoN for a run: check it against the reference, read filters and
+/// the panel BED it was built for, and validate the prior weight.
+pub fn load_for_run(
+    path: &Path,
+    targets: Option<&Path>,
+    reference: &Reference,
+    filter: &ReadFilter,
+    params: super::pon::UseParams,
+) -> Result<(Pon, usize, super::pon::UseParams)> {
+    let Some(bed) = targets else {
+        return Err(Error::Usage(
+            "--pon needs --targets: the panel BED the PoN was built for".into(),
+        ));
+    };
+    let w = params.prior_weight;
+    if !(w.is_finite() && w > 0.0) {
+        return Err(Error::Usage(format!(
+            "--pon-prior-weight must be a positive number of molecules (got {w})"
+        )));
+    }
+    let panel = crate::regions::merge(crate::regions::read_bed(bed, reference)?);
+    let (header, pon) = load_checked(path, reference, filter, &panel)?;
+    log::info!(
+        "panel of normals {}: {} normals, {} rows",
+        path.display(),
+        header.normals.len(),
+        pon.len()
+    );
+    Ok((pon, header.normals.len(), params))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
