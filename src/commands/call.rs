@@ -125,6 +125,15 @@ pub fn run(args: &CallArgs) -> Result<()> {
             "UMI mode: testing {} molecules and better",
             u.min_tier.name()
         );
+        if args.pon.pon.is_some() {
+            // `ctdna pon` counts fragments: its rates are those of the raw
+            // tier, higher than consensus rates, so they cost sensitivity here.
+            log::warn!(
+                "--pon holds fragment-level (raw tier) rates but this run tests {} molecules: \
+                 per-site rates will be conservative; use --no-umi to match the PoN",
+                u.min_tier.name()
+            );
+        }
     }
     let evidence = prepared.count_with(&filter, umi.as_ref())?;
     if let Some(u) = &umi {
