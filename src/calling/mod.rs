@@ -282,7 +282,7 @@ fn test(
                 .find(|(k, _)| k == indel)
                 .map(|(_, s)| *s)
                 .unwrap_or_default();
-            (a, subtract(&all, &a), AltRef::Indel(indel))
+            (a, all.minus(&a), AltRef::Indel(indel))
         }
     };
     let null = model.null(&RateQuery {
@@ -303,20 +303,6 @@ fn test(
         sb_phred: 0.0,
         ob_phred: 0.0,
         filters: Vec::new(),
-    }
-}
-
-/// Field-wise `a - b` (molecules at the anchor without the indel).
-fn subtract(a: &AlleleStats, b: &AlleleStats) -> AlleleStats {
-    AlleleStats {
-        n: a.n.saturating_sub(b.n),
-        fwd: a.fwd.saturating_sub(b.fwd),
-        rev: a.rev.saturating_sub(b.rev),
-        f1r2: a.f1r2.saturating_sub(b.f1r2),
-        f2r1: a.f2r1.saturating_sub(b.f2r1),
-        sum_bq: a.sum_bq.saturating_sub(b.sum_bq),
-        sum_mq: a.sum_mq.saturating_sub(b.sum_mq),
-        sum_dist: a.sum_dist.saturating_sub(b.sum_dist),
     }
 }
 

@@ -84,6 +84,21 @@ impl AlleleStats {
         self.sum_dist += o.sum_dist;
     }
 
+    /// Field-wise `self - o`, saturating (e.g. molecules at an anchor
+    /// without an indel: all bases minus the indel's).
+    pub fn minus(&self, o: &AlleleStats) -> AlleleStats {
+        AlleleStats {
+            n: self.n.saturating_sub(o.n),
+            fwd: self.fwd.saturating_sub(o.fwd),
+            rev: self.rev.saturating_sub(o.rev),
+            f1r2: self.f1r2.saturating_sub(o.f1r2),
+            f2r1: self.f2r1.saturating_sub(o.f2r1),
+            sum_bq: self.sum_bq.saturating_sub(o.sum_bq),
+            sum_mq: self.sum_mq.saturating_sub(o.sum_mq),
+            sum_dist: self.sum_dist.saturating_sub(o.sum_dist),
+        }
+    }
+
     fn mean(sum: u64, n: u32) -> f64 {
         if n == 0 {
             0.0

@@ -95,19 +95,6 @@ fn shard_of(evidence: &[ShardEvidence], rid: usize, pos0: u64) -> Option<usize> 
         .map(|_| i)
 }
 
-fn subtract(a: &AlleleStats, b: &AlleleStats) -> AlleleStats {
-    AlleleStats {
-        n: a.n.saturating_sub(b.n),
-        fwd: a.fwd.saturating_sub(b.fwd),
-        rev: a.rev.saturating_sub(b.rev),
-        f1r2: a.f1r2.saturating_sub(b.f1r2),
-        f2r1: a.f2r1.saturating_sub(b.f2r1),
-        sum_bq: a.sum_bq.saturating_sub(b.sum_bq),
-        sum_mq: a.sum_mq.saturating_sub(b.sum_mq),
-        sum_dist: a.sum_dist.saturating_sub(b.sum_dist),
-    }
-}
-
 /// Evidence of sample `sample` at `locus` (all zero when nothing covers it).
 pub fn site_evidence(
     evidence: &[ShardEvidence],
@@ -140,7 +127,7 @@ pub fn site_evidence(
                 .find(|(k, _)| k == indel)
                 .map(|(_, s)| *s)
                 .unwrap_or_default();
-            (a, subtract(&all, &a))
+            (a, all.minus(&a))
         }
     };
     SiteEvidence {

@@ -341,7 +341,7 @@ fn tbi_path(p: &Path) -> PathBuf {
 
 /// Build `path.tbi` for a bgzipped VCF.
 #[allow(unsafe_code)]
-fn build_tabix(path: &Path) -> Result<()> {
+pub fn build_tabix(path: &Path) -> Result<()> {
     let cpath = std::ffi::CString::new(path.as_os_str().to_string_lossy().as_bytes())
         .map_err(|_| Error::Runtime(format!("{}: path contains a NUL byte", path.display())))?;
     // SAFETY: `cpath` is a valid NUL-terminated string that outlives the call;

@@ -133,28 +133,5 @@ pub fn write_vcf_gz(path: &Path, text: &str) -> Result<()> {
             .map_err(|e| Error::io(path, e))?;
         w.flush().map_err(|e| Error::io(path, e))?;
     }
-    tabix_index(path)
-}
-
-/// Build `<path>.tbi` for a bgzipped, sorted VCF (rust-htslib 0.46 has no
-/// safe wrapper; see SPEC section 9).
-#[allow(unsafe_code)]
-fn tabix_index(path: &Path) -> Result<()> {
-    let cpath =
-        std::ffi::CString::new(path.as_os_str().as_encoded_bytes().to_vec()).map_err(|_| {
-            Error::bad_input(path, "path contains a NUL byte", "choose another --out-dir")
-        })?;
-    // SAFETY: `cpath` is a valid NUL-terminated string that outlives the call;
-    // `tbx_conf_vcf` is a static, immutable configuration exported by htslib;
-    // the function only reads both and writes the index file next to `path`.
-    let rc = unsafe {
-        rust_htslib::htslib::tbx_index_build(cpath.as_ptr(), 0, &rust_htslib::htslib::tbx_conf_vcf)
-    };
-    if rc != 0 {
-        return Err(Error::Runtime(format!(
-            "{}: tabix index build failed (htslib code {rc})",
-            path.display()
-        )));
-    }
-    Ok(())
+    crate::output::vcf::build_tabix(path)
 }
