@@ -11,11 +11,9 @@
 
 use super::alleles::{BatchCounts, PositionCounts, ShardCounts};
 use super::consensus::{Consensus, Member, Rules};
-use super::filters::{
-    check_flags, is_improper, nm_tag, too_many_mismatches, ReadCounters, ReadFilter, Rejection,
-};
-use super::observe::{cigar_stats, reference_span, Ranges, ReadObs};
-use super::shard::{name_hash, RecordRoom, SampleShard};
+use super::filters::{ReadCounters, ReadFilter};
+use super::observe::{reference_span, Ranges, ReadObs};
+use super::shard::{admit, name_hash, RecordRoom, SampleShard};
 use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
 use crate::reference::RefWindow;
 use crate::{Error, Result};
@@ -401,47 +399,21 @@ pub fn count_batch_umi(
     let mut shard_of_read = 0usize;
 
     while let Some(res) = reader.read(&mut rec) {
-        res.map_err(|e| {
-            Error::bad_input(
-                path,
-                format!("cannot read a record after position {} ({e}): the file is truncated or corrupt", last_pos + 1),
-                "re-create the BAM/CRAM and its index",
-            )
-        })?;
-        let pos = rec.pos();
-        if pos < last_pos {
-            return Err(Error::bad_input(
-                path,
-                format!(
-                    "record at position {} follows one at {}: not coordinate-sorted",
-                    pos + 1,
-                    last_pos + 1
-                ),
-                "run `samtools sort` and `samtools index`",
-            ));
-        }
-        last_pos = pos;
-        let end = pos + reference_span(rec.raw_cigar());
-        if !keep.overlaps(pos, end.max(pos + 1)) {
+        let Some((pos, _, _)) = admit(
+            res,
+            &rec,
+            path,
+            &mut last_pos,
+            &keep,
+            ranges,
+            &mut shard_of_read,
+            &mut reads,
+            f,
+        )?
+        else {
             continue;
-        }
-        while shard_of_read + 1 < ranges.len() && ranges[shard_of_read + 1].0 as i64 <= pos {
-            shard_of_read += 1;
-        }
-        let rc = &mut reads[shard_of_read];
-        rc.seen += 1;
-        if let Err(why) = check_flags(&rec, f) {
-            rc.reject(why);
-            continue;
-        }
-        let (aligned, indel_bases, indel_events) = cigar_stats(rec.raw_cigar());
-        if too_many_mismatches(nm_tag(&rec), aligned, indel_bases, indel_events, f) {
-            rc.reject(Rejection::TooManyMismatches);
-            continue;
-        }
-        rc.used += 1;
+        };
         let flags = rec.flags();
-        rc.improper_pair_kept += u64::from(is_improper(flags));
 
         if pos > last_sweep + 256 {
             last_sweep = pos;

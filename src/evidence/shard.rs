@@ -110,48 +110,22 @@ pub fn count_batch(
     let merge = f.overlap == OverlapPolicy::Merge;
 
     while let Some(res) = reader.read(&mut rec) {
-        res.map_err(|e| {
-            Error::bad_input(
-                path,
-                format!("cannot read a record after position {} ({e}): the file is truncated or corrupt", last_pos + 1),
-                "re-create the BAM/CRAM and its index",
-            )
-        })?;
-        let pos = rec.pos();
-        if pos < last_pos {
-            return Err(Error::bad_input(
-                path,
-                format!(
-                    "record at position {} follows one at {}: not coordinate-sorted",
-                    pos + 1,
-                    last_pos + 1
-                ),
-                "run `samtools sort` and `samtools index`",
-            ));
-        }
-        last_pos = pos;
-        let end = pos + reference_span(rec.raw_cigar());
-        // Reads in the gaps between the batch's shards are not ours.
-        if !keep.overlaps(pos, end.max(pos + 1)) {
+        let Some((pos, end, shard)) = admit(
+            res,
+            &rec,
+            path,
+            &mut last_pos,
+            &keep,
+            ranges,
+            &mut shard_of_read,
+            &mut reads,
+            f,
+        )?
+        else {
             continue;
-        }
-        while shard_of_read + 1 < ranges.len() && ranges[shard_of_read + 1].0 as i64 <= pos {
-            shard_of_read += 1;
-        }
-        let rc = &mut reads[shard_of_read];
-        rc.seen += 1;
-        if let Err(why) = check_flags(&rec, f) {
-            rc.reject(why);
-            continue;
-        }
-        let (aligned, indel_bases, indel_events) = cigar_stats(rec.raw_cigar());
-        if too_many_mismatches(nm_tag(&rec), aligned, indel_bases, indel_events, f) {
-            rc.reject(Rejection::TooManyMismatches);
-            continue;
-        }
-        rc.used += 1;
+        };
+        let rc = &mut reads[shard];
         let flags = rec.flags();
-        rc.improper_pair_kept += u64::from(is_improper(flags));
 
         let mate_mapped_here =
             flags & PAIRED != 0 && flags & MATE_UNMAPPED == 0 && rec.mtid() == rec.tid();
@@ -223,6 +197,70 @@ pub fn count_batch(
             umi: None,
         })
         .collect())
+}
+
+/// The read-level gate shared by fragment and UMI counting: a read error or
+/// an unsorted record stops the run; a read outside the batch's shards is
+/// skipped uncounted; otherwise the read is counted in the shard it starts
+/// in (`seen`, and `used` or its rejection reason). Returns the used read's
+/// start, end and shard.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn admit(
+    res: std::result::Result<(), rust_htslib::errors::Error>,
+    rec: &Record,
+    path: &Path,
+    last_pos: &mut i64,
+    keep: &Ranges,
+    ranges: &[(u64, u64)],
+    shard_of_read: &mut usize,
+    reads: &mut [ReadCounters],
+    f: &ReadFilter,
+) -> Result<Option<(i64, i64, usize)>> {
+    res.map_err(|e| {
+        Error::bad_input(
+            path,
+            format!(
+                "cannot read a record after position {} ({e}): the file is truncated or corrupt",
+                *last_pos + 1
+            ),
+            "re-create the BAM/CRAM and its index",
+        )
+    })?;
+    let pos = rec.pos();
+    if pos < *last_pos {
+        return Err(Error::bad_input(
+            path,
+            format!(
+                "record at position {} follows one at {}: not coordinate-sorted",
+                pos + 1,
+                *last_pos + 1
+            ),
+            "run `samtools sort` and `samtools index`",
+        ));
+    }
+    *last_pos = pos;
+    let end = pos + reference_span(rec.raw_cigar());
+    // Reads in the gaps between the batch's shards are not ours.
+    if !keep.overlaps(pos, end.max(pos + 1)) {
+        return Ok(None);
+    }
+    while *shard_of_read + 1 < ranges.len() && ranges[*shard_of_read + 1].0 as i64 <= pos {
+        *shard_of_read += 1;
+    }
+    let rc = &mut reads[*shard_of_read];
+    rc.seen += 1;
+    if let Err(why) = check_flags(rec, f) {
+        rc.reject(why);
+        return Ok(None);
+    }
+    let (aligned, indel_bases, indel_events) = cigar_stats(rec.raw_cigar());
+    if too_many_mismatches(nm_tag(rec), aligned, indel_bases, indel_events, f) {
+        rc.reject(Rejection::TooManyMismatches);
+        return Ok(None);
+    }
+    rc.used += 1;
+    rc.improper_pair_kept += u64::from(is_improper(rec.flags()));
+    Ok(Some((pos, end, *shard_of_read)))
 }
 
 /// Count waiting reads alone: those whose mate starts before `before`, or all.
