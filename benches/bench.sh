@@ -105,8 +105,9 @@ run_panel() { # dir
   floor=$(measure "samtools view -c -@$THREADS -L (decode floor)" samtools view -c -@ "$THREADS" -L "$bed" "$bam")
   f=$(cut -f2 <<<"$floor")
   row "$f" "$floor"
-  row "$f" "$(measure "ctdna call (fragments) --threads $THREADS" "$CTDNA" call --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.vcf.gz" --threads "$THREADS" --quiet)"
-  row "$f" "$(measure "ctdna call (fragments) --threads 1" "$CTDNA" call --bam "$bam" -r "$ref" -t "$bed" -o "$out/c1.vcf.gz" --threads 1 --quiet)"
+  row "$f" "$(measure "ctdna call (fragments) --threads $THREADS" "$CTDNA" call --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.vcf.gz" --threads "$THREADS" --quiet)"
+  row "$f" "$(measure "ctdna call (fragments) --threads 1" "$CTDNA" call --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c1.vcf.gz" --threads 1 --quiet)"
+  row "$f" "$(measure "ctdna call (UMI families) --threads $THREADS" "$CTDNA" call --min-tier single --bam "$bam" -r "$ref" -t "$bed" -o "$out/u.vcf.gz" --threads "$THREADS" --quiet)"
   row "$f" "$(measure "ctdna count --threads $THREADS" "$CTDNA" count --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.tsv" --threads "$THREADS" --quiet)"
   if [ "$PEERS" = 1 ]; then
     local REPS=$PEER_REPS
