@@ -163,27 +163,14 @@ pub fn vcf_records(
         for r in samples {
             let lr = &r.per_locus[i];
             let (rf, a) = (&lr.evidence.reference, &lr.evidence.alt);
-            s.push_str(&format!(
-                "\t{}:{}:{},{}:{}:{},{}:{},{}:{},{}:{},{}:{},{}:{},{}:{}:{}",
-                if a.n > 0 { "0/1" } else { "0/0" },
+            s.push('\t');
+            s.push_str(&crate::output::vcf::sample_column(
                 lr.evidence.depth,
-                rf.n,
-                a.n,
-                float(af(lr.evidence.depth, a.n)),
-                rf.fwd,
-                a.fwd,
-                rf.rev,
-                a.rev,
-                rf.f1r2,
-                a.f1r2,
-                rf.f2r1,
-                a.f2r1,
-                float(rf.mean_bq()),
-                float(a.mean_bq()),
-                float(rf.mean_mq()),
-                float(a.mean_mq()),
-                float(lr.ln_p_null.exp()),
-                lr.flag.id()
+                rf,
+                a,
+                af(lr.evidence.depth, a.n),
+                lr.ln_p_null.exp(),
+                lr.flag.id(),
             ));
         }
         s.push('\n');

@@ -4,6 +4,7 @@
 use super::atomic::Pending;
 use crate::calling::filters::{Filter, Thresholds};
 use crate::calling::Call;
+use crate::evidence::alleles::AlleleStats;
 use crate::reference::Reference;
 use crate::{Error, Result};
 use std::io::Write;
@@ -166,6 +167,40 @@ pub struct UmiRecord {
     pub samples: Vec<(u32, u32)>,
 }
 
+/// One sample's FORMAT values `GT:DP:AD:AF:ADF:ADR:F1R2:F2R1:BQ:MQ:PVAL:FT`
+/// (shared by `call` and the `mrd` loci VCF).
+pub fn sample_column(
+    depth: u32,
+    r: &AlleleStats,
+    a: &AlleleStats,
+    af: f64,
+    pval: f64,
+    filters: &str,
+) -> String {
+    format!(
+        "{}:{}:{},{}:{}:{},{}:{},{}:{},{}:{},{}:{},{}:{},{}:{}:{}",
+        if a.n > 0 { "0/1" } else { "0/0" },
+        depth,
+        r.n,
+        a.n,
+        float(af),
+        r.fwd,
+        a.fwd,
+        r.rev,
+        a.rev,
+        r.f1r2,
+        a.f1r2,
+        r.f2r1,
+        a.f2r1,
+        float(r.mean_bq()),
+        float(a.mean_bq()),
+        float(r.mean_mq()),
+        float(a.mean_mq()),
+        float(pval),
+        filters
+    )
+}
+
 /// One record line.
 pub fn record(call: &Call, reference: &Reference) -> String {
     record_with(call, reference, None)
@@ -205,27 +240,14 @@ pub fn record_with(call: &Call, reference: &Reference, umi: Option<&UmiRecord>) 
     );
     for (i, s) in call.samples.iter().enumerate() {
         let (r, a) = (&s.reference, &s.alt);
-        line.push_str(&format!(
-            "\t{}:{}:{},{}:{}:{},{}:{},{}:{},{}:{},{}:{},{}:{},{}:{}:{}",
-            if a.n > 0 { "0/1" } else { "0/0" },
+        line.push('\t');
+        line.push_str(&sample_column(
             s.depth,
-            r.n,
-            a.n,
-            float(s.af()),
-            r.fwd,
-            a.fwd,
-            r.rev,
-            a.rev,
-            r.f1r2,
-            a.f1r2,
-            r.f2r1,
-            a.f2r1,
-            float(r.mean_bq()),
-            float(a.mean_bq()),
-            float(r.mean_mq()),
-            float(a.mean_mq()),
-            float(s.ln_p.exp()),
-            filter_field(&s.filters)
+            r,
+            a,
+            s.af(),
+            s.ln_p.exp(),
+            &filter_field(&s.filters),
         ));
         if let Some(u) = umi {
             let (fam, dup) = u.samples.get(i).copied().unwrap_or_default();
