@@ -159,12 +159,34 @@ pub struct ShardCounts {
 pub trait PositionSink {
     /// Counter at 0-based `pos`, `None` where nothing is counted.
     fn at_mut(&mut self, pos: i64) -> Option<&mut PositionCounts>;
+
+    /// The counted parts of `[start, end)` in position order: `f(first
+    /// position, counters of consecutive positions)`.
+    fn for_each_run(&mut self, start: i64, end: i64, f: impl FnMut(i64, &mut [PositionCounts]));
 }
 
 impl PositionSink for ShardCounts {
     #[inline]
     fn at_mut(&mut self, pos: i64) -> Option<&mut PositionCounts> {
         ShardCounts::at_mut(self, pos)
+    }
+
+    #[inline]
+    fn for_each_run(
+        &mut self,
+        start: i64,
+        end: i64,
+        mut f: impl FnMut(i64, &mut [PositionCounts]),
+    ) {
+        let s0 = self.start as i64;
+        let lo = start.max(s0);
+        let hi = end.min(s0 + self.positions.len() as i64);
+        if lo < hi {
+            f(
+                lo,
+                &mut self.positions[(lo - s0) as usize..(hi - s0) as usize],
+            );
+        }
     }
 }
 
@@ -205,6 +227,25 @@ impl PositionSink for BatchCounts {
             self.cursor = i - 1;
         }
         self.shards[self.cursor].at_mut(pos)
+    }
+
+    #[inline]
+    fn for_each_run(
+        &mut self,
+        start: i64,
+        end: i64,
+        mut f: impl FnMut(i64, &mut [PositionCounts]),
+    ) {
+        // Shards ending after `start`, until one starts at or after `end`.
+        let from = self
+            .shards
+            .partition_point(|c| (c.start as usize + c.positions.len()) as i64 <= start);
+        for shard in &mut self.shards[from..] {
+            if shard.start as i64 >= end {
+                break;
+            }
+            shard.for_each_run(start, end, &mut f);
+        }
     }
 }
 

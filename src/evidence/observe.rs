@@ -45,8 +45,8 @@ pub struct Obs {
     pub usable: bool,
 }
 
-/// A walked read: its observations inside the window of interest and what
-/// the fragment logic needs to know about it.
+/// A walked read as a list of observations in position order (slots
+/// before events at a position): the form the UMI consensus votes over.
 #[derive(Debug, Clone, Default)]
 pub struct ReadObs {
     pub obs: Vec<Obs>,
@@ -62,11 +62,356 @@ pub struct ReadObs {
     pub f1r2: bool,
 }
 
+/// What the fragment logic needs to know about a read besides what it
+/// shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadMeta {
+    /// Aligned reference span `[start, end)`.
+    pub start: i64,
+    pub end: i64,
+    pub mapq: u8,
+    pub reverse: bool,
+    /// First read of the pair (or unpaired).
+    pub read1: bool,
+    pub f1r2: bool,
+}
+
+/// One reference position of a [`ReadSlots`]: a base (index into
+/// [`BASES`]) with its quality and distance to the nearer read end, a
+/// position inside a deletion, or nothing (filtered, `N`, outside the
+/// ranges).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub code: u8,
+    pub qual: u8,
+    pub dist: u16,
+}
+
+impl Slot {
+    /// Code of a position where the read shows nothing usable.
+    pub const NONE: u8 = 4;
+    /// Code of a position inside one of the read's deletions.
+    pub const DEL: u8 = 5;
+    pub const EMPTY: Slot = Slot {
+        code: Slot::NONE,
+        qual: 0,
+        dist: 0,
+    };
+}
+
+/// A walked read as one [`Slot`] per position of its aligned span, plus
+/// its indel events: the form fragments are counted from. Mates overlap
+/// position by position, so pairing them is index arithmetic instead of a
+/// merge of two lists.
+#[derive(Debug, Clone, Default)]
+pub struct ReadSlots {
+    pub meta: ReadMeta,
+    /// `slots[i]` is position `meta.start + i`.
+    pub slots: Vec<Slot>,
+    /// Indel events (usable or not, see [`Obs::usable`]); in position
+    /// order after [`ReadSlots::sort_events`].
+    pub events: Vec<Obs>,
+    /// Inserted sequences, referenced by [`ObsKind::Ins`].
+    pub ins: Vec<u8>,
+}
+
+/// Where a CIGAR walk puts what a read shows. Positions arrive in
+/// increasing order, except events moved by left-alignment.
+pub trait Observer {
+    /// A new read with aligned span `meta.start..meta.end`.
+    fn begin(&mut self, meta: ReadMeta);
+    /// A base that passes the base filters.
+    fn base(&mut self, pos: i64, base: u8, qual: u8, dist: u16);
+    /// A position inside a deletion of the read.
+    fn del_span(&mut self, pos: i64);
+    /// An indel event (`ObsKind::Del`, or `ObsKind::Ins` into [`Observer::ins`]).
+    fn event(&mut self, o: Obs);
+    /// Buffer of inserted sequences.
+    fn ins(&mut self) -> &mut Vec<u8>;
+}
+
+impl Observer for ReadObs {
+    fn begin(&mut self, m: ReadMeta) {
+        self.obs.clear();
+        self.ins.clear();
+        (self.start, self.end, self.mapq) = (m.start, m.end, m.mapq);
+        (self.reverse, self.read1, self.f1r2) = (m.reverse, m.read1, m.f1r2);
+    }
+    #[inline]
+    fn base(&mut self, pos: i64, base: u8, qual: u8, dist: u16) {
+        self.obs.push(Obs {
+            pos,
+            kind: ObsKind::Base(base),
+            qual,
+            dist,
+            usable: true,
+        });
+    }
+    fn del_span(&mut self, pos: i64) {
+        self.obs.push(Obs {
+            pos,
+            kind: ObsKind::DelSpan,
+            qual: 0,
+            dist: 0,
+            usable: true,
+        });
+    }
+    fn event(&mut self, o: Obs) {
+        self.obs.push(o);
+    }
+    fn ins(&mut self) -> &mut Vec<u8> {
+        &mut self.ins
+    }
+}
+
+impl Observer for ReadSlots {
+    fn begin(&mut self, m: ReadMeta) {
+        self.meta = m;
+        self.slots.clear();
+        self.slots
+            .resize((m.end - m.start).max(0) as usize, Slot::EMPTY);
+        self.events.clear();
+        self.ins.clear();
+    }
+    #[inline]
+    fn base(&mut self, pos: i64, code: u8, qual: u8, dist: u16) {
+        self.slots[(pos - self.meta.start) as usize] = Slot { code, qual, dist };
+    }
+    fn del_span(&mut self, pos: i64) {
+        self.slots[(pos - self.meta.start) as usize].code = Slot::DEL;
+    }
+    fn event(&mut self, o: Obs) {
+        self.events.push(o);
+    }
+    fn ins(&mut self) -> &mut Vec<u8> {
+        &mut self.ins
+    }
+}
+
 const FLAG_REVERSE: u16 = 0x10;
 const FLAG_READ1: u16 = 0x40;
 const FLAG_READ2: u16 = 0x80;
 /// Quality used when a read has no qualities (QUAL `*`, stored as 0xff).
 const MISSING_QUAL: u8 = 30;
+
+/// Walk `rec` against `window` into `out`, keeping observations anchored
+/// in `ranges`. Bases below `min_bq`, `N`s and bases within
+/// `min_dist_end` of an aligned read end are left out; indels are
+/// left-aligned and kept with [`Obs::usable`] telling whether they pass.
+pub fn walk<O: Observer>(
+    out: &mut O,
+    rec: &Record,
+    window: &RefWindow,
+    ranges: &Ranges,
+    f: &ReadFilter,
+) {
+    let flags = rec.flags();
+    let read1 = flags & FLAG_READ1 != 0 || flags & FLAG_READ2 == 0;
+    let reverse = flags & FLAG_REVERSE != 0;
+    let cigar = rec.raw_cigar();
+    let start = rec.pos();
+    out.begin(ReadMeta {
+        start,
+        end: start + reference_span(cigar),
+        mapq: rec.mapq(),
+        reverse,
+        read1,
+        f1r2: read1 != reverse,
+    });
+    let seq = rec.seq();
+    if seq.is_empty() {
+        // SEQ `*`: an alignment without bases (valid SAM, e.g. samtools'
+        // `xx#minimal` fixture). It shows no allele (samtools prints its
+        // bases as `N`), and the CIGAR walk below would index past the
+        // empty sequence and quality arrays.
+        return;
+    }
+    let quals = rec.qual();
+    let no_quals = quals.first() == Some(&0xff);
+    let qual_at = |q: usize| if no_quals { MISSING_QUAL } else { quals[q] };
+    let (first_q, last_q) = aligned_query_range(cigar, seq.len());
+    let dist_at = |q: usize| -> u16 {
+        let d = (q.saturating_sub(first_q)).min(last_q.saturating_sub(q));
+        d.min(u16::MAX as usize) as u16
+    };
+    let min_dist = f.min_dist_end as usize;
+    let usable = |q: usize| dist_at(q) as usize >= min_dist;
+
+    let mut rpos = start;
+    let mut q = 0usize;
+    for &c in cigar {
+        let op = c & 0xf;
+        let len = (c >> 4) as usize;
+        match op {
+            // M, =, X
+            0 | 7 | 8 => {
+                // Only the parts of the block inside the ranges.
+                let mut r = ranges.first_ending_after(rpos);
+                while let Some(&(rs, re)) = ranges.0.get(r) {
+                    if rs >= rpos + len as i64 {
+                        break;
+                    }
+                    let from = (rs - rpos).clamp(0, len as i64) as usize;
+                    let to = (re - rpos).clamp(0, len as i64) as usize;
+                    for i in from..to {
+                        let qi = q + i;
+                        let code = (seq.encoded[qi >> 1] >> ((!qi & 1) << 2)) & 0xf;
+                        let b = CODE_TO_INDEX[code as usize];
+                        if b > 3 {
+                            continue;
+                        }
+                        let qual = qual_at(qi);
+                        let dist = dist_at(qi);
+                        if qual < f.min_bq || (dist as usize) < min_dist {
+                            continue;
+                        }
+                        out.base(rpos + i as i64, b, qual, dist);
+                    }
+                    r += 1;
+                }
+                rpos += len as i64;
+                q += len;
+            }
+            // I
+            1 => {
+                // An insertion needs an aligned base before it in this read.
+                if q > first_q && rpos > start {
+                    push_insertion(
+                        out,
+                        rec,
+                        window,
+                        rpos - 1,
+                        q,
+                        len,
+                        ranges,
+                        f,
+                        &qual_at,
+                        usable(q - 1),
+                        dist_at(q - 1),
+                    );
+                }
+                q += len;
+            }
+            // D
+            2 => {
+                // The event (anchored before the span) first, so that
+                // observations stay in position order.
+                if q > first_q && rpos > start {
+                    let before = qual_at(q - 1);
+                    let qual = if q < seq.len() {
+                        before.min(qual_at(q))
+                    } else {
+                        before
+                    };
+                    let anchor = left_align_deletion(window, rpos - 1, len as i64);
+                    if ranges.contains(anchor) {
+                        out.event(Obs {
+                            pos: anchor,
+                            kind: ObsKind::Del(len as u32),
+                            qual,
+                            dist: dist_at(q - 1),
+                            usable: qual >= f.min_bq && usable(q - 1),
+                        });
+                    }
+                }
+                for i in 0..len {
+                    let p = rpos + i as i64;
+                    if ranges.contains(p) {
+                        out.del_span(p);
+                    }
+                }
+                rpos += len as i64;
+            }
+            // N: reference skip, nothing observed
+            3 => rpos += len as i64,
+            // S
+            4 => q += len,
+            // H, P
+            _ => {}
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push_insertion<O: Observer>(
+    out: &mut O,
+    rec: &Record,
+    window: &RefWindow,
+    anchor: i64,
+    q: usize,
+    len: usize,
+    ranges: &Ranges,
+    f: &ReadFilter,
+    qual_at: &dyn Fn(usize) -> u8,
+    anchor_usable: bool,
+    dist: u16,
+) {
+    let seq = rec.seq();
+    let ins = out.ins();
+    let off = ins.len();
+    let mut qsum = 0u32;
+    for i in 0..len {
+        let b = decode(seq.encoded_base(q + i));
+        if base_index(b).is_none() {
+            ins.truncate(off);
+            return;
+        }
+        ins.push(b);
+        qsum += u32::from(qual_at(q + i));
+    }
+    let qual = (qsum / len.max(1) as u32) as u8;
+    let anchor = left_align_insertion(window, anchor, &mut ins[off..]);
+    if !ranges.contains(anchor) {
+        ins.truncate(off);
+        return;
+    }
+    out.event(Obs {
+        pos: anchor,
+        kind: ObsKind::Ins {
+            off: off as u32,
+            len: len as u32,
+        },
+        qual,
+        dist,
+        usable: qual >= f.min_bq && anchor_usable,
+    });
+}
+
+impl ReadSlots {
+    /// Walk `rec` into these slots (see [`walk`]).
+    pub fn walk(&mut self, rec: &Record, window: &RefWindow, ranges: &Ranges, f: &ReadFilter) {
+        walk(self, rec, window, ranges, f);
+    }
+
+    /// Inserted sequence of an insertion event.
+    pub fn ins_seq(&self, off: u32, len: u32) -> &[u8] {
+        &self.ins[off as usize..(off + len) as usize]
+    }
+
+    /// The slot at `pos` (empty outside the read).
+    #[inline]
+    pub fn at(&self, pos: i64) -> Slot {
+        usize::try_from(pos - self.meta.start)
+            .ok()
+            .and_then(|i| self.slots.get(i))
+            .copied()
+            .unwrap_or(Slot::EMPTY)
+    }
+
+    /// Sort the events by position (left-alignment can move one before
+    /// an earlier one), then by allele, for mate pairing.
+    pub fn sort_events(&mut self) {
+        if self.events.len() < 2 {
+            return;
+        }
+        let ins = &self.ins;
+        self.events.sort_unstable_by(|a, b| {
+            a.pos
+                .cmp(&b.pos)
+                .then_with(|| event_key(a, ins).cmp(&event_key(b, ins)))
+        });
+    }
+}
 
 impl ReadObs {
     /// Inserted sequence of an insertion observation.
@@ -74,207 +419,9 @@ impl ReadObs {
         &self.ins[off as usize..(off + len) as usize]
     }
 
-    /// Walk `rec` against `window`, keeping observations anchored in
-    /// `ranges`. Bases below `min_bq`, `N`s and bases within
-    /// `min_dist_end` of an aligned read end are left out.
+    /// Walk `rec` into this list (see [`walk`]).
     pub fn walk(&mut self, rec: &Record, window: &RefWindow, ranges: &Ranges, f: &ReadFilter) {
-        self.obs.clear();
-        self.ins.clear();
-        let flags = rec.flags();
-        self.reverse = flags & FLAG_REVERSE != 0;
-        self.read1 = flags & FLAG_READ1 != 0 || flags & FLAG_READ2 == 0;
-        self.f1r2 = self.read1 != self.reverse;
-        self.mapq = rec.mapq();
-        self.start = rec.pos();
-
-        let cigar = rec.raw_cigar();
-        let seq = rec.seq();
-        if seq.is_empty() {
-            // SEQ `*`: an alignment without bases (valid SAM, e.g. samtools'
-            // `xx#minimal` fixture). It shows no allele (samtools prints its
-            // bases as `N`), and the CIGAR walk below would index past the
-            // empty sequence and quality arrays.
-            self.end = self.start + reference_span(cigar);
-            return;
-        }
-        let quals = rec.qual();
-        let no_quals = quals.first() == Some(&0xff);
-        let qual_at = |q: usize| if no_quals { MISSING_QUAL } else { quals[q] };
-        let (first_q, last_q) = aligned_query_range(cigar, seq.len());
-        let dist_at = |q: usize| -> u16 {
-            let d = (q.saturating_sub(first_q)).min(last_q.saturating_sub(q));
-            d.min(u16::MAX as usize) as u16
-        };
-        let min_dist = f.min_dist_end as usize;
-        let usable = |q: usize| dist_at(q) as usize >= min_dist;
-
-        let mut rpos = rec.pos();
-        let mut q = 0usize;
-        for &c in cigar {
-            let op = c & 0xf;
-            let len = (c >> 4) as usize;
-            match op {
-                // M, =, X
-                0 | 7 | 8 => {
-                    // Only the parts of the block inside the ranges.
-                    let mut r = ranges.first_ending_after(rpos);
-                    while let Some(&(rs, re)) = ranges.0.get(r) {
-                        if rs >= rpos + len as i64 {
-                            break;
-                        }
-                        let from = (rs - rpos).clamp(0, len as i64) as usize;
-                        let to = (re - rpos).clamp(0, len as i64) as usize;
-                        for i in from..to {
-                            let qi = q + i;
-                            let code = (seq.encoded[qi >> 1] >> ((!qi & 1) << 2)) & 0xf;
-                            let b = CODE_TO_INDEX[code as usize];
-                            if b > 3 {
-                                continue;
-                            }
-                            let qual = qual_at(qi);
-                            let dist = dist_at(qi);
-                            if qual < f.min_bq || (dist as usize) < min_dist {
-                                continue;
-                            }
-                            self.obs.push(Obs {
-                                pos: rpos + i as i64,
-                                kind: ObsKind::Base(b),
-                                qual,
-                                dist,
-                                usable: true,
-                            });
-                        }
-                        r += 1;
-                    }
-                    rpos += len as i64;
-                    q += len;
-                }
-                // I
-                1 => {
-                    // An insertion needs an aligned base before it in this read.
-                    if q > first_q && rpos > rec.pos() {
-                        self.push_insertion(
-                            rec,
-                            window,
-                            rpos - 1,
-                            q,
-                            len,
-                            ranges,
-                            f,
-                            &qual_at,
-                            usable(q - 1),
-                            dist_at(q - 1),
-                        );
-                    }
-                    q += len;
-                }
-                // D
-                2 => {
-                    // The event (anchored before the span) first, so that
-                    // observations stay in position order.
-                    if q > first_q && rpos > rec.pos() {
-                        let before = qual_at(q - 1);
-                        let qual = if q < seq.len() {
-                            before.min(qual_at(q))
-                        } else {
-                            before
-                        };
-                        let anchor = left_align_deletion(window, rpos - 1, len as i64);
-                        if ranges.contains(anchor) {
-                            self.obs.push(Obs {
-                                pos: anchor,
-                                kind: ObsKind::Del(len as u32),
-                                qual,
-                                dist: dist_at(q - 1),
-                                usable: qual >= f.min_bq && usable(q - 1),
-                            });
-                        }
-                    }
-                    for i in 0..len {
-                        let p = rpos + i as i64;
-                        if ranges.contains(p) {
-                            self.obs.push(Obs {
-                                pos: p,
-                                kind: ObsKind::DelSpan,
-                                qual: 0,
-                                dist: 0,
-                                usable: true,
-                            });
-                        }
-                    }
-                    rpos += len as i64;
-                }
-                // N: reference skip, nothing observed
-                3 => rpos += len as i64,
-                // S
-                4 => q += len,
-                // H, P
-                _ => {}
-            }
-        }
-        self.end = rpos;
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn push_insertion(
-        &mut self,
-        rec: &Record,
-        window: &RefWindow,
-        anchor: i64,
-        q: usize,
-        len: usize,
-        ranges: &Ranges,
-        f: &ReadFilter,
-        qual_at: &dyn Fn(usize) -> u8,
-        anchor_usable: bool,
-        dist: u16,
-    ) {
-        let seq = rec.seq();
-        let off = self.ins.len();
-        let mut qsum = 0u32;
-        for i in 0..len {
-            let b = decode(seq.encoded_base(q + i));
-            if base_index(b).is_none() {
-                self.ins.truncate(off);
-                return;
-            }
-            self.ins.push(b);
-            qsum += u32::from(qual_at(q + i));
-        }
-        let qual = (qsum / len.max(1) as u32) as u8;
-        let anchor = left_align_insertion(window, anchor, &mut self.ins[off..]);
-        if !ranges.contains(anchor) {
-            self.ins.truncate(off);
-            return;
-        }
-        self.obs.push(Obs {
-            pos: anchor,
-            kind: ObsKind::Ins {
-                off: off as u32,
-                len: len as u32,
-            },
-            qual,
-            dist,
-            usable: qual >= f.min_bq && anchor_usable,
-        });
-    }
-
-    /// Sort observations by position, slots before events, for mate merging.
-    pub fn sort(&mut self) {
-        let ins = &self.ins;
-        // The walk emits position order unless an indel was left-aligned
-        // past earlier observations: skip the sort in the common case.
-        if self
-            .obs
-            .is_sorted_by(|a, b| (a.pos, a.kind.is_event()) <= (b.pos, b.kind.is_event()))
-        {
-            return;
-        }
-        self.obs.sort_unstable_by(|a, b| {
-            (a.pos, a.kind.is_event())
-                .cmp(&(b.pos, b.kind.is_event()))
-                .then_with(|| event_key(a, ins).cmp(&event_key(b, ins)))
-        });
+        walk(self, rec, window, ranges, f);
     }
 }
 

@@ -11,7 +11,7 @@ use super::filters::{
     check_flags, is_improper, nm_tag, too_many_mismatches, ReadCounters, ReadFilter, Rejection,
 };
 use super::mates::{add_pair, add_single};
-use super::observe::{cigar_stats, reference_span, Ranges, ReadObs};
+use super::observe::{cigar_stats, reference_span, Ranges, ReadSlots};
 use crate::cli::OverlapPolicy;
 use crate::reference::RefWindow;
 use crate::{Error, Result};
@@ -100,8 +100,8 @@ pub fn count_batch(
         )
     })?;
     let mut rec = Record::new();
-    let mut cur = ReadObs::default();
-    let mut mate = ReadObs::default();
+    let mut cur = ReadSlots::default();
+    let mut mate = ReadSlots::default();
     let mut waiting = WaitingRoom::default();
     let mut spare: Vec<Record> = Vec::new();
     let mut last_pos = i64::MIN;
@@ -269,7 +269,7 @@ fn flush_waiting(
     waiting: &mut WaitingRoom,
     counts: &mut impl PositionSink,
     spare: &mut Vec<Record>,
-    buf: &mut ReadObs,
+    buf: &mut ReadSlots,
     window: &RefWindow,
     keep: &Ranges,
     f: &ReadFilter,
