@@ -115,13 +115,53 @@ pub struct ReadSlots {
     pub ins: Vec<u8>,
 }
 
+/// Consecutive aligned bases of one read (part of an M/=/X block), read as
+/// slots: base, quality, distance to the nearer aligned end, and the base
+/// filters' verdict (`Slot::NONE` for an `N` or a base that fails).
+pub struct BaseRun<'a> {
+    encoded: &'a [u8],
+    quals: &'a [u8],
+    /// Next and end query positions.
+    q: usize,
+    end: usize,
+    first_q: usize,
+    last_q: usize,
+    min_bq: u8,
+    min_dist: usize,
+}
+
+impl Iterator for BaseRun<'_> {
+    type Item = Slot;
+
+    #[inline]
+    fn next(&mut self) -> Option<Slot> {
+        if self.q >= self.end {
+            return None;
+        }
+        let qi = self.q;
+        self.q += 1;
+        let code = (self.encoded[qi >> 1] >> ((!qi & 1) << 2)) & 0xf;
+        let b = CODE_TO_INDEX[code as usize];
+        let qual = self.quals[qi];
+        let dist = (qi.saturating_sub(self.first_q)).min(self.last_q.saturating_sub(qi));
+        // No branch on the filters: qualities vary base to base and would
+        // mispredict.
+        let pass = (b < 4) & (qual >= self.min_bq) & (dist >= self.min_dist);
+        Some(Slot {
+            code: if pass { b } else { Slot::NONE },
+            qual,
+            dist: dist.min(u16::MAX as usize) as u16,
+        })
+    }
+}
+
 /// Where a CIGAR walk puts what a read shows. Positions arrive in
 /// increasing order, except events moved by left-alignment.
 pub trait Observer {
     /// A new read with aligned span `meta.start..meta.end`.
     fn begin(&mut self, meta: ReadMeta);
-    /// A base that passes the base filters.
-    fn base(&mut self, pos: i64, base: u8, qual: u8, dist: u16);
+    /// Consecutive aligned bases from `pos` on.
+    fn bases(&mut self, pos: i64, run: BaseRun<'_>);
     /// A position inside a deletion of the read.
     fn del_span(&mut self, pos: i64);
     /// An indel event (`ObsKind::Del`, or `ObsKind::Ins` into [`Observer::ins`]).
@@ -138,14 +178,19 @@ impl Observer for ReadObs {
         (self.reverse, self.read1, self.f1r2) = (m.reverse, m.read1, m.f1r2);
     }
     #[inline]
-    fn base(&mut self, pos: i64, base: u8, qual: u8, dist: u16) {
-        self.obs.push(Obs {
-            pos,
-            kind: ObsKind::Base(base),
-            qual,
-            dist,
-            usable: true,
-        });
+    fn bases(&mut self, pos: i64, run: BaseRun<'_>) {
+        for (i, s) in run.enumerate() {
+            // Bases that fail are left out: no evidence either way.
+            if s.code != Slot::NONE {
+                self.obs.push(Obs {
+                    pos: pos + i as i64,
+                    kind: ObsKind::Base(s.code),
+                    qual: s.qual,
+                    dist: s.dist,
+                    usable: true,
+                });
+            }
+        }
     }
     fn del_span(&mut self, pos: i64) {
         self.obs.push(Obs {
@@ -174,8 +219,11 @@ impl Observer for ReadSlots {
         self.ins.clear();
     }
     #[inline]
-    fn base(&mut self, pos: i64, code: u8, qual: u8, dist: u16) {
-        self.slots[(pos - self.meta.start) as usize] = Slot { code, qual, dist };
+    fn bases(&mut self, pos: i64, run: BaseRun<'_>) {
+        let from = (pos - self.meta.start) as usize;
+        for (dst, s) in self.slots[from..].iter_mut().zip(run) {
+            *dst = s;
+        }
     }
     fn del_span(&mut self, pos: i64) {
         self.slots[(pos - self.meta.start) as usize].code = Slot::DEL;
@@ -226,9 +274,15 @@ pub fn walk<O: Observer>(
         // empty sequence and quality arrays.
         return;
     }
-    let quals = rec.qual();
-    let no_quals = quals.first() == Some(&0xff);
-    let qual_at = |q: usize| if no_quals { MISSING_QUAL } else { quals[q] };
+    let missing: Vec<u8>;
+    let quals = match rec.qual() {
+        q if q.first() == Some(&0xff) => {
+            missing = vec![MISSING_QUAL; q.len()];
+            &missing[..]
+        }
+        q => q,
+    };
+    let qual_at = |q: usize| quals[q];
     let (first_q, last_q) = aligned_query_range(cigar, seq.len());
     let dist_at = |q: usize| -> u16 {
         let d = (q.saturating_sub(first_q)).min(last_q.saturating_sub(q));
@@ -253,19 +307,20 @@ pub fn walk<O: Observer>(
                     }
                     let from = (rs - rpos).clamp(0, len as i64) as usize;
                     let to = (re - rpos).clamp(0, len as i64) as usize;
-                    for i in from..to {
-                        let qi = q + i;
-                        let code = (seq.encoded[qi >> 1] >> ((!qi & 1) << 2)) & 0xf;
-                        let b = CODE_TO_INDEX[code as usize];
-                        if b > 3 {
-                            continue;
-                        }
-                        let qual = qual_at(qi);
-                        let dist = dist_at(qi);
-                        if qual < f.min_bq || (dist as usize) < min_dist {
-                            continue;
-                        }
-                        out.base(rpos + i as i64, b, qual, dist);
+                    if from < to {
+                        out.bases(
+                            rpos + from as i64,
+                            BaseRun {
+                                encoded: seq.encoded,
+                                quals,
+                                q: q + from,
+                                end: q + to,
+                                first_q,
+                                last_q,
+                                min_bq: f.min_bq,
+                                min_dist,
+                            },
+                        );
                     }
                     r += 1;
                 }
