@@ -18,8 +18,8 @@ THREADS=${BENCH_THREADS:-2}
 REPS=${BENCH_REPS:-3}
 CACHE=${BENCH_CACHE:-bench-cache}
 PEERS=${BENCH_PEERS:-1}        # 0: skip samtools mpileup / bcftools / perbase
-PEER_REPS=${BENCH_PEER_REPS:-$REPS}  # peers can be slow at 20,000x: fewer runs
-LIMIT=${BENCH_TIMEOUT:-1800}   # seconds; a run past this is reported as '>' the limit
+PEER_REPS=${BENCH_PEER_REPS:-1}  # peers are slow at 20,000x: one run each
+LIMIT=${BENCH_TIMEOUT:-600}    # seconds; a run past this is reported as '>' the limit
 mkdir -p "$CACHE"
 
 case "$SCALE" in
@@ -105,9 +105,17 @@ run_panel() { # dir
   floor=$(measure "samtools view -c -@$THREADS -L (decode floor)" samtools view -c -@ "$THREADS" -L "$bed" "$bam")
   f=$(cut -f2 <<<"$floor")
   row "$f" "$floor"
-  row "$f" "$(measure "ctdna call (fragments) --threads $THREADS" "$CTDNA" call --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.vcf.gz" --threads "$THREADS" --quiet)"
-  row "$f" "$(measure "ctdna call (fragments) --threads 1" "$CTDNA" call --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c1.vcf.gz" --threads 1 --quiet)"
+  CALL_T=$(measure "ctdna call (fragments) --threads $THREADS" "$CTDNA" call --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.vcf.gz" --threads "$THREADS" --quiet)
+  row "$f" "$CALL_T"
+  CALL_1=$(measure "ctdna call (fragments) --threads 1" "$CTDNA" call --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c1.vcf.gz" --threads 1 --quiet)
+  row "$f" "$CALL_1"
+  FLOOR=$floor
   row "$f" "$(measure "ctdna call (UMI families) --threads $THREADS" "$CTDNA" call --min-tier single --bam "$bam" -r "$ref" -t "$bed" -o "$out/u.vcf.gz" --threads "$THREADS" --quiet)"
+  # Same VCF records for any thread count (the header holds the command line).
+  if ! cmp -s <(zcat "$out/c.vcf.gz" | grep -v '^##') <(zcat "$out/c1.vcf.gz" | grep -v '^##'); then
+    echo "ERROR: --threads $THREADS and --threads 1 gave different records" >&2
+    exit 1
+  fi
   row "$f" "$(measure "ctdna count --threads $THREADS" "$CTDNA" count --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.tsv" --threads "$THREADS" --quiet)"
   if [ "$PEERS" = 1 ]; then
     local REPS=$PEER_REPS
@@ -127,11 +135,29 @@ simulate "$MAIN" "$DEPTH"
 echo "## panel ($(du -h "$MAIN/sample.bam" | cut -f1) BAM)"
 run_panel "$MAIN"
 
+MAIN_FLOOR=$FLOOR MAIN_T=$CALL_T MAIN_1=$CALL_1
+
 if [ "${BENCH_LINEAR:-1}" = 1 ]; then
   DOUBLE=$CACHE/panel-$SCALE-d$((DEPTH * 2))
   simulate "$DOUBLE" $((DEPTH * 2))
   echo "## doubled depth ($(du -h "$DOUBLE/sample.bam" | cut -f1) BAM): time should grow <= 2x, memory stay flat"
   PEERS=0 run_panel "$DOUBLE"
+  DOUBLE_T=$CALL_T
+fi
+
+if [ "${BENCH_MEMORY:-1}" = 1 ]; then
+  # Peak RSS against BAM size: the quick panel at 1x and 4x the depth (the
+  # 4x set at full scale would be a 7 GB BAM).
+  SMALL=$CACHE/panel-quick-d2500 LARGE=$CACHE/panel-quick-d10000
+  (TARGETS=40 CONTIGS=2 CONTIG_LEN=200000; simulate "$SMALL" 2500; simulate "$LARGE" 10000)
+  echo "## memory against BAM size: quick panel, $(du -h "$SMALL/sample.bam" | cut -f1) vs $(du -h "$LARGE/sample.bam" | cut -f1) BAM (4x depth)"
+  out=$(mktemp -d)
+  header
+  MEM_1=$(measure "ctdna call, 1x BAM" "$CTDNA" call --no-umi --bam "$SMALL/sample.bam" -r "$SMALL/ref.fa" -t "$SMALL/targets.bed" -o "$out/a.vcf.gz" --threads "$THREADS" --quiet)
+  row "$(cut -f2 <<<"$MEM_1")" "$MEM_1"
+  MEM_4=$(measure "ctdna call, 4x BAM" "$CTDNA" call --no-umi --bam "$LARGE/sample.bam" -r "$LARGE/ref.fa" -t "$LARGE/targets.bed" -o "$out/b.vcf.gz" --threads "$THREADS" --quiet)
+  row "$(cut -f2 <<<"$MEM_1")" "$MEM_4"
+  rm -rf "$out"
 fi
 
 if [ "${BENCH_HOTSPOT:-1}" = 1 ]; then
@@ -147,8 +173,25 @@ if [ "${BENCH_HOTSPOT:-1}" = 1 ]; then
   echo "## hotspot: 500,000 reads over one position vs the same reads spread evenly"
   out=$(mktemp -d)
   header
-  spread=$(measure "ctdna call, reads spread over 20 kb" "$CTDNA" call --bam "$HOT/spread.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/s.vcf.gz" --threads "$THREADS" --quiet)
-  row "$(cut -f2 <<<"$spread")" "$spread"
-  row "$(cut -f2 <<<"$spread")" "$(measure "ctdna call, all reads over one position" "$CTDNA" call --bam "$HOT/pile.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/p.vcf.gz" --threads "$THREADS" --quiet)"
+  SPREAD=$(measure "ctdna call, reads spread over 20 kb" "$CTDNA" call --bam "$HOT/spread.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/s.vcf.gz" --threads "$THREADS" --quiet)
+  row "$(cut -f2 <<<"$SPREAD")" "$SPREAD"
+  PILE=$(measure "ctdna call, all reads over one position" "$CTDNA" call --bam "$HOT/pile.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/p.vcf.gz" --threads "$THREADS" --quiet)
+  row "$(cut -f2 <<<"$SPREAD")" "$PILE"
   rm -rf "$out"
 fi
+
+# The issue's figures, computed from the rows above (field 2 wall, 3 CPU, 4 RSS).
+echo "## figures against the targets"
+figure() { # text value limit cmp(le|ge)
+  awk -v t="$1" -v v="$2" -v l="$3" -v c="$4" 'BEGIN {
+    ok = (c == "le") ? (v <= l) : (v >= l);
+    printf "%-58s %7.2f  (%s %s)  %s\n", t, v, (c == "le") ? "<=" : ">=", l, ok ? "met" : "NOT met" }'
+}
+ratio() { awk -v a="$(cut -f"$3" <<<"$1")" -v b="$(cut -f"$3" <<<"$2")" 'BEGIN { print a / b }'; }
+figure "ctdna call --threads $THREADS wall / decode floor" "$(ratio "$MAIN_T" "$MAIN_FLOOR" 2)" 2.5 le
+figure "--threads 1 wall / --threads $THREADS wall" "$(ratio "$MAIN_1" "$MAIN_T" 2)" 1.7 ge
+[ -n "${DOUBLE_T:-}" ] && figure "doubled depth: wall ratio" "$(ratio "$DOUBLE_T" "$MAIN_T" 2)" 2.2 le
+[ -n "${DOUBLE_T:-}" ] && figure "doubled depth: peak RSS ratio" "$(ratio "$DOUBLE_T" "$MAIN_T" 4)" 1.1 le
+[ -n "${MEM_4:-}" ] && figure "4x BAM: peak RSS ratio" "$(ratio "$MEM_4" "$MEM_1" 4)" 1.1 le
+[ -n "${PILE:-}" ] && figure "hotspot: wall ratio pile / spread" "$(ratio "$PILE" "$SPREAD" 2)" 3 le
+figure "peak RSS at ~$((DEPTH * FAMILY))x (MB)" "$(cut -f4 <<<"$MAIN_T")" 1024 le
