@@ -70,11 +70,12 @@ fn command_line() -> String {
 }
 
 /// With `--pon`: the panel, checked against this run's reference, read
-/// filters and panel BED (the whole BED, whichever `--shard` runs here).
+/// filters, molecules (fragments or UMI tier) and panel BED (the whole BED, whichever `--shard` runs here).
 fn load_pon(
     args: &CallArgs,
     reference: &crate::reference::Reference,
     filter: &ReadFilter,
+    molecules: &Molecules,
     thresholds: &Thresholds,
 ) -> Result<Option<(Pon, usize, UseParams)>> {
     let Some(path) = &args.pon.pon else {
@@ -90,6 +91,7 @@ fn load_pon(
         args.input.targets.as_deref(),
         reference,
         filter,
+        molecules,
         params,
     )
     .map(Some)
@@ -117,16 +119,7 @@ pub fn run(args: &CallArgs) -> Result<()> {
     let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, &prepared.reference)?;
     let molecules = Molecules::of(umi.as_ref());
     // The PoN is checked before any counting: a wrong one fails fast.
-    let pon = load_pon(args, &prepared.reference, &filter, &thresholds)?;
-    if umi.is_some() && pon.is_some() {
-        // `ctdna pon` counts fragments: its rates are those of the raw
-        // tier, higher than consensus rates, so they cost sensitivity here.
-        log::warn!(
-            "--pon holds fragment-level (raw tier) rates but this run tests {}: \
-             per-site rates will be conservative; use --no-umi to match the PoN",
-            molecules.describe()
-        );
-    }
+    let pon = load_pon(args, &prepared.reference, &filter, &molecules, &thresholds)?;
     let samples: Vec<String> = prepared.inputs.iter().map(|i| i.sample.clone()).collect();
     // So is the background of a scattered run.
     let saved = match &args.scatter.background {

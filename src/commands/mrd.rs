@@ -114,6 +114,8 @@ pub fn run(args: &MrdArgs) -> Result<()> {
             args.targets.as_deref(),
             &reference,
             &filter,
+            // mrd counts fragments.
+            &crate::evidence::umi::Molecules::Fragments,
             UseParams {
                 prior_weight: args.pon.pon_prior_weight,
                 // NoisySite is a `call` filter; mrd only uses the rates.
