@@ -108,7 +108,7 @@ run_panel() { # dir
   row "$f" "$(measure "ctdna call (fragments) --threads $THREADS" "$CTDNA" call --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.vcf.gz" --threads "$THREADS" --quiet)"
   row "$f" "$(measure "ctdna call (fragments) --threads 1" "$CTDNA" call --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c1.vcf.gz" --threads 1 --quiet)"
   row "$f" "$(measure "ctdna call (UMI families) --threads $THREADS" "$CTDNA" call --min-tier single --bam "$bam" -r "$ref" -t "$bed" -o "$out/u.vcf.gz" --threads "$THREADS" --quiet)"
-  row "$f" "$(measure "ctdna count --threads $THREADS" "$CTDNA" count --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.tsv" --threads "$THREADS" --quiet)"
+  row "$f" "$(measure "ctdna count (fragments) --threads $THREADS" "$CTDNA" count --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.tsv" --threads "$THREADS" --quiet)"
   if [ "$PEERS" = 1 ]; then
     local REPS=$PEER_REPS
     if [ -n "$PERBASE" ]; then

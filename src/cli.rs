@@ -31,10 +31,13 @@ pub enum Command {
     /// trinucleotide context and substitution; indels per homopolymer length)
     /// or, with `--pon`, the per-site rates of a panel of normals.
     Call(CallArgs),
-    /// Per-position allele counts (fragment level) at targets or known loci, TSV.
+    /// Per-position allele counts (molecules) at targets or known loci, TSV.
     ///
     /// The same evidence engine as `call`: same filters, same mate-overlap
-    /// handling. Use it to inspect a site or to cross-check against samtools.
+    /// handling, same UMI mode. Counts are fragments, or with UMI families
+    /// consensus molecules of --min-tier and better (a last `tier` column
+    /// says which; --no-umi gives the fragment table). Use it to inspect a
+    /// site or to cross-check against samtools (with --no-umi).
     Count(CountArgs),
     /// Build a panel of normals: per-site background error fits from normal BAMs.
     ///
@@ -392,6 +395,8 @@ pub struct CountArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub umi: UmiArgs,
     /// Output TSV (`-` for stdout).
     #[arg(long, short = 'o', default_value = "-")]
     pub output: PathBuf,

@@ -3,7 +3,6 @@
 
 mod common;
 use common::*;
-use ctdna::simulate::{params::SimParams, simulate};
 use std::path::{Path, PathBuf};
 
 fn body(path: &Path) -> Vec<String> {
@@ -62,62 +61,11 @@ fn concatenated_chunks_equal_the_whole_run() {
     assert_eq!(saved["molecules"]["kind"], "fragments");
 }
 
-/// A small simulated library with UMI families (mean 3 read pairs per
-/// molecule, dual UMIs), so that `call` runs in UMI mode on it.
-struct UmiData {
-    _dir: tempfile::TempDir,
-    sim: PathBuf,
-}
-
-impl UmiData {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let sim = dir.path().join("sim");
-        let p = SimParams {
-            seed: 5,
-            contigs: 1,
-            contig_len: 40_000,
-            dup_segments: 0,
-            paralog_targets: 0,
-            targets: 6,
-            target_min_len: 200,
-            target_max_len: 300,
-            depth: 400,
-            family_size: 3.0,
-            duplex: true,
-            vafs: vec![0.02, 0.05],
-            snvs_per_vaf: 3,
-            indels_per_vaf: 1,
-            bam_compression: 1,
-            ..SimParams::default()
-        };
-        simulate(&p, &sim).unwrap();
-        UmiData { _dir: dir, sim }
-    }
-
-    fn path(&self, f: &str) -> String {
-        self.sim.join(f).display().to_string()
-    }
-
-    /// `call` on the simulated sample, without `-o`.
-    fn call(&self) -> Vec<String> {
-        ["call", "--quiet", "--bam", &self.path("sample.bam"), "-r"]
-            .iter()
-            .map(|x| x.to_string())
-            .chain([self.path("ref.fa"), "-t".into(), self.path("targets.bed")])
-            .collect()
-    }
-}
-
-fn strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
 /// UMI mode: the background records the tier, and chunks that count the
 /// same tier reproduce the whole run's records.
 #[test]
 fn umi_chunks_with_a_background_of_their_tier_equal_the_whole_run() {
-    let d = UmiData::new();
+    let d = UmiData::simulate();
     let out = tempfile::tempdir().unwrap();
     let call = d.call();
     let (whole, bg) = scatter_gather(out.path(), &strs(&call));
@@ -140,7 +88,7 @@ fn umi_chunks_with_a_background_of_their_tier_equal_the_whole_run() {
 /// that fix it; a version 1 file (which did not record them) is refused too.
 #[test]
 fn a_background_of_another_tier_is_refused() {
-    let d = UmiData::new();
+    let d = UmiData::simulate();
     let out = tempfile::tempdir().unwrap();
     let vcf = out.path().join("x.vcf");
     let run = |extra: &[&str]| {
