@@ -65,7 +65,9 @@ pub enum Command {
     /// likelihood tumor fraction, its 95% profile-likelihood interval, a
     /// likelihood-ratio test of TF = 0 and the limit of detection; loci far
     /// above the rest (germline, CHIP) are excluded, and the call must
-    /// survive leaving out any one locus. Same reads and filters as `call`.
+    /// survive leaving out any one locus. Same reads, filters and UMI mode
+    /// as `call`: with UMI families the loci and their background are
+    /// counted as consensus molecules of --min-tier and better.
     Mrd(MrdArgs),
 }
 
@@ -353,6 +355,8 @@ pub struct MrdArgs {
     pub threads: Option<usize>,
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub umi: UmiArgs,
     #[command(flatten)]
     pub model: MrdModelArgs,
     #[command(flatten)]
