@@ -164,9 +164,10 @@ pub struct CallArgs {
 /// Panel-of-normals options of `ctdna call`.
 #[derive(Debug, Args, Clone)]
 pub struct PonUseArgs {
-    /// Panel of normals from `ctdna pon` (same reference, panel and read
-    /// filters, else refused). Without it the sample's own context rates are
-    /// the background.
+    /// Panel of normals from `ctdna pon` (same reference, panel, read
+    /// filters and molecules — fragments or the same UMI tier and consensus
+    /// options — else refused). Without it the sample's own context rates
+    /// are the background.
     #[arg(long, value_name = "PON")]
     pub pon: Option<PathBuf>,
     /// Weight, in molecules, of the context rate in the per-site estimate
@@ -266,7 +267,9 @@ pub struct ScatterArgs {
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Use this fitted background model (JSON from `--write-background`)
-    /// instead of fitting one on the reads of this run.
+    /// instead of fitting one on the reads of this run. It must have been
+    /// fitted with the same reference, panel, read filters, samples and
+    /// molecules (UMI options), else it is refused.
     #[arg(long, value_name = "JSON")]
     pub background: Option<PathBuf>,
     /// Write the fitted background model (JSON) here, for `--background`.
