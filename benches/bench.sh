@@ -116,7 +116,7 @@ run_panel() { # dir
     echo "ERROR: --threads $THREADS and --threads 1 gave different records" >&2
     exit 1
   fi
-  row "$f" "$(measure "ctdna count --threads $THREADS" "$CTDNA" count --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.tsv" --threads "$THREADS" --quiet)"
+  row "$f" "$(measure "ctdna count (fragments) --threads $THREADS" "$CTDNA" count --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.tsv" --threads "$THREADS" --quiet)"
   if [ "$PEERS" = 1 ]; then
     local REPS=$PEER_REPS
     if [ -n "$PERBASE" ]; then

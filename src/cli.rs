@@ -31,10 +31,13 @@ pub enum Command {
     /// trinucleotide context and substitution; indels per homopolymer length)
     /// or, with `--pon`, the per-site rates of a panel of normals.
     Call(CallArgs),
-    /// Per-position allele counts (fragment level) at targets or known loci, TSV.
+    /// Per-position allele counts (molecules) at targets or known loci, TSV.
     ///
     /// The same evidence engine as `call`: same filters, same mate-overlap
-    /// handling. Use it to inspect a site or to cross-check against samtools.
+    /// handling, same UMI mode. Counts are fragments, or with UMI families
+    /// consensus molecules of --min-tier and better (a last `tier` column
+    /// says which; --no-umi gives the fragment table). Use it to inspect a
+    /// site or to cross-check against samtools (with --no-umi).
     Count(CountArgs),
     /// Build a panel of normals: per-site background error fits from normal BAMs.
     ///
@@ -43,7 +46,13 @@ pub enum Command {
     /// any insertion, any deletion) the file holds per-normal alt/depth, a
     /// beta-binomial fit overall and per orientation (F1R2/F2R1), and how many
     /// normals carry it. Normals that look germline at a site are left out of
-    /// its fit. Use the file with `ctdna call --pon`.
+    /// its fit. Use the file with `ctdna call --pon` (or `mrd --pon`).
+    ///
+    /// With UMIs the normals are counted as consensus molecules of the
+    /// chosen tier, as `call` counts them (same auto-detection and
+    /// options); the file records the tier, and `call --pon` refuses a PoN
+    /// of other molecules: build one per tier you call with (`--no-umi` for
+    /// fragments, `--min-tier duplex` for duplex).
     Pon(PonArgs),
     /// Write a synthetic reference, panel, truth VCF and BAM(s) with known
     /// low-VAF variants, UMIs, PCR families and sequencing errors.
@@ -56,7 +65,9 @@ pub enum Command {
     /// likelihood tumor fraction, its 95% profile-likelihood interval, a
     /// likelihood-ratio test of TF = 0 and the limit of detection; loci far
     /// above the rest (germline, CHIP) are excluded, and the call must
-    /// survive leaving out any one locus. Same reads and filters as `call`.
+    /// survive leaving out any one locus. Same reads, filters and UMI mode
+    /// as `call`: with UMI families the loci and their background are
+    /// counted as consensus molecules of --min-tier and better.
     Mrd(MrdArgs),
 }
 
@@ -153,9 +164,10 @@ pub struct CallArgs {
 /// Panel-of-normals options of `ctdna call`.
 #[derive(Debug, Args, Clone)]
 pub struct PonUseArgs {
-    /// Panel of normals from `ctdna pon` (same reference, panel and read
-    /// filters, else refused). Without it the sample's own context rates are
-    /// the background.
+    /// Panel of normals from `ctdna pon` (same reference, panel, read
+    /// filters and molecules — fragments or the same UMI tier and consensus
+    /// options — else refused). Without it the sample's own context rates
+    /// are the background.
     #[arg(long, value_name = "PON")]
     pub pon: Option<PathBuf>,
     /// Weight, in molecules, of the context rate in the per-site estimate
@@ -182,6 +194,8 @@ pub struct PonArgs {
     pub threads: Option<usize>,
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub umi: UmiArgs,
     /// A normal whose allele fraction at a site is at least this (with >= 2
     /// alt molecules) carries a germline variant there: it is left out of
     /// that allele's fit.
@@ -195,7 +209,9 @@ pub struct PonArgs {
     pub output: PathBuf,
 }
 
-/// UMI families and consensus (SPEC section 2.3; docs/umi.md).
+/// UMI families and consensus (SPEC section 2.3; docs/umi.md). The same
+/// options on `call`, `count`, `pon` and `mrd`: each counts molecules the
+/// same way.
 ///
 /// Templates with the same fragment coordinates (both mates' unclipped 5'
 /// ends and strands) and UMI form a family; UMIs one mismatch apart merge
@@ -204,24 +220,37 @@ pub struct PonArgs {
 /// other). Per position a strand's consensus needs --min-agreement of its
 /// reads; disagreement gives no base. Reads already made by fgbio (tags
 /// cD, aD/bD) count as molecules of their tier without re-grouping.
+///
+/// Every count, rate and file is in molecules of the chosen tier or better;
+/// `--background` and `--pon` files record theirs and are refused by a run
+/// that counts other molecules (fragments vs a tier, another tier, other
+/// --min-family/--min-agreement).
 #[derive(Debug, Args, Clone)]
 pub struct UmiArgs {
-    /// Aux tag with the UMI; UMI mode is on when the first reads carry it.
+    /// Aux tag with the UMI. UMI mode is on when, among an input's first
+    /// 2000 reads, >= 1% repeat another's position, mate, orientation and
+    /// UMI (PCR families exist), or reads carry fgbio's cD; UMIs without
+    /// families leave fragment mode on unless --min-tier is given.
     #[arg(long, default_value = "RX", help_heading = "UMI")]
     pub umi_tag: String,
-    /// Count fragments, ignoring UMIs.
-    #[arg(long, conflicts_with = "umi_from_name", help_heading = "UMI")]
+    /// Count fragments (overlapping mates once), ignoring UMIs: the output
+    /// is that of a BAM without UMIs.
+    #[arg(long, conflicts_with_all = ["umi_from_name", "min_tier"], help_heading = "UMI")]
     pub no_umi: bool,
-    /// Take the UMI from the read name's last `:`-field (Illumina style).
+    /// Take the UMI from the read name's last `:`-field (Illumina style; a
+    /// `+` between dual UMIs is read as `-`). Forces UMI mode.
     #[arg(long, help_heading = "UMI")]
     pub umi_from_name: bool,
     /// Templates a strand needs for a single-strand consensus (fewer: raw tier).
     #[arg(long, default_value_t = 2, help_heading = "UMI")]
     pub min_family: u32,
-    /// Fraction of a strand's reads that must agree on a base.
+    /// Fraction of a strand's reads that must agree on a base (else the
+    /// molecule gives no base there).
     #[arg(long, default_value_t = 0.9, help_heading = "UMI")]
     pub min_agreement: f64,
-    /// Test molecules of this tier or better [default: single in UMI mode].
+    /// Count molecules of this tier or better: raw (every family), single
+    /// (single-strand consensus, or duplex), duplex (both strands agree)
+    /// [default: single in UMI mode]. Given with UMIs, forces UMI mode.
     #[arg(long, value_enum, help_heading = "UMI")]
     pub min_tier: Option<crate::evidence::umi::Tier>,
 }
@@ -238,7 +267,9 @@ pub struct ScatterArgs {
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Use this fitted background model (JSON from `--write-background`)
-    /// instead of fitting one on the reads of this run.
+    /// instead of fitting one on the reads of this run. It must have been
+    /// fitted with the same reference, panel, read filters, samples and
+    /// molecules (UMI options), else it is refused.
     #[arg(long, value_name = "JSON")]
     pub background: Option<PathBuf>,
     /// Write the fitted background model (JSON) here, for `--background`.
@@ -328,6 +359,8 @@ pub struct MrdArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
     #[command(flatten)]
+    pub umi: UmiArgs,
+    #[command(flatten)]
     pub model: MrdModelArgs,
     #[command(flatten)]
     pub pon: PonUseArgs,
@@ -369,6 +402,8 @@ pub struct CountArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub umi: UmiArgs,
     /// Output TSV (`-` for stdout).
     #[arg(long, short = 'o', default_value = "-")]
     pub output: PathBuf,

@@ -9,10 +9,11 @@ use common::{ctdna, dataset, files_in, s, stderr};
 use ctdna::simulate::{params::SimParams, simulate};
 use std::path::{Path, PathBuf};
 
-/// A plasma simulation: `loci` somatic SNVs at tumor fraction `tf`, about
-/// 2,000 molecules per position, two germline SNVs (not in tumor.vcf.gz).
-fn sim(dir: &Path, seed: u64, tf: f64, loci: usize, name: &str) -> PathBuf {
-    let p = SimParams {
+/// A plasma simulation's parameters: `loci` somatic SNVs at tumor fraction
+/// `tf`, about 2,000 molecules per position, one read pair per molecule and
+/// no UMIs, two germline SNVs (not in tumor.vcf.gz).
+fn params(seed: u64, tf: f64, loci: usize, name: &str) -> SimParams {
+    SimParams {
         seed,
         tumor_fraction: Some(tf),
         snvs_per_vaf: loci,
@@ -32,10 +33,19 @@ fn sim(dir: &Path, seed: u64, tf: f64, loci: usize, name: &str) -> PathBuf {
         bam_compression: 1,
         sample_name: name.into(),
         ..SimParams::default()
-    };
-    let out = dir.join(format!("{name}{seed}"));
-    simulate(&p, &out).unwrap();
+    }
+}
+
+/// Simulate `p` into `dir/<name><seed>`.
+fn simulate_in(dir: &Path, p: &SimParams) -> PathBuf {
+    let out = dir.join(format!("{}{}", p.sample_name, p.seed));
+    simulate(p, &out).unwrap();
     out
+}
+
+/// [`params`], simulated.
+fn sim(dir: &Path, seed: u64, tf: f64, loci: usize, name: &str) -> PathBuf {
+    simulate_in(dir, &params(seed, tf, loci, name))
 }
 
 fn mrd(sim: &Path, extra: &[&str]) -> serde_json::Value {
@@ -412,4 +422,73 @@ fn pon_gives_artifact_loci_the_normals_site_rate() {
         s(&targets),
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// UMI tiers: a library with PCR families (mean 3 read pairs per molecule,
+/// 8-base UMIs) is counted as single-strand consensus molecules (UMI mode
+/// is detected, as in `call`). Tumor-free plasmas stay NOT_DETECTED, a
+/// TF = 1e-3 plasma is detected with the truth in its CI, and the counts
+/// are molecules, not PCR copies.
+#[test]
+fn umi_tier_counts_molecules_and_keeps_tf_0_undetected_and_tf_1e3_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let umi = |seed, tf| SimParams {
+        depth: 1000,
+        family_size: 3.0,
+        umi_len: 8,
+        ..params(seed, tf, 100, "umi")
+    };
+    for seed in [31, 32, 33] {
+        let d = simulate_in(dir.path(), &umi(seed, 0.0));
+        let j = mrd(&d, &[]);
+        eprintln!(
+            "TF 0, seed {seed}: {} TF {:.2e} p {:.3} alt {} of {} molecules, expected {:.1}",
+            j["call"],
+            f(&j, "tumor_fraction"),
+            f(&j, "p_value"),
+            j["alt_molecules"],
+            j["molecules"],
+            f(&j, "expected_error_molecules")
+        );
+        assert_eq!(j["call"], "NOT_DETECTED", "seed {seed}: {j}");
+        assert_eq!(j["parameters"]["molecules"]["kind"], "umi", "{j}");
+        assert_eq!(j["parameters"]["molecules"]["min_tier"], "single", "{j}");
+    }
+    let tf = 1e-3;
+    let d = simulate_in(dir.path(), &umi(30, tf));
+    let vcf = d.join("loci.vcf");
+    let j = mrd(&d, &["--vcf", s(&vcf)]);
+    let ci = [
+        j["ci95"][0].as_f64().unwrap(),
+        j["ci95"][1].as_f64().unwrap(),
+    ];
+    eprintln!(
+        "TF 1e-3: {} TF {:.3e} CI [{:.3e}, {:.3e}] p {:.2e}, alt {} of {} molecules, expected {:.1}",
+        j["call"],
+        f(&j, "tumor_fraction"),
+        ci[0],
+        ci[1],
+        f(&j, "p_value"),
+        j["alt_molecules"],
+        j["molecules"],
+        f(&j, "expected_error_molecules")
+    );
+    // Measured (seed 30): DETECTED, TF 1.17e-3, CI [8.62e-4, 1.54e-3],
+    // 53 alt of 83,341 molecules where errors explain 3.7. Tumor-free
+    // (seeds 31-33): 0, 3 and 4 alt molecules where 2.7, 3.4 and 3.0 are
+    // expected; seed 33 has p = 0.003 and is NOT_DETECTED by the
+    // leave-one-out rule (one locus carries the signal).
+    assert_eq!(j["call"], "DETECTED", "{j}");
+    assert!(ci[0] <= tf && tf <= ci[1], "{ci:?}");
+    let text = std::fs::read_to_string(&vcf).unwrap();
+    let records: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(records.len(), 100);
+    assert!(records.iter().all(|r| r.contains(";TIER=single;")));
+    // The same reads as fragments count every PCR copy (~3 per molecule):
+    // measured 274,158 fragments for 83,341 molecules.
+    let frag = mrd(&d, &["--no-umi"]);
+    assert_eq!(frag["parameters"]["molecules"]["kind"], "fragments");
+    let (m, fm) = (f(&j, "molecules"), f(&frag, "molecules"));
+    eprintln!("--no-umi: {fm} fragments for {m} molecules");
+    assert!(fm > 2.0 * m, "fragments {fm}, molecules {m}");
 }

@@ -11,6 +11,7 @@ use common::{ctdna, s, stderr};
 use ctdna::cli::{Cli, Command};
 use ctdna::commands::common::prepare;
 use ctdna::evidence::alleles::{base_index, AlleleStats, BASES};
+use ctdna::evidence::umi;
 use ctdna::evidence::ReadFilter;
 use ctdna::model::context::{trinucleotide, ContextRates};
 use ctdna::model::pon::{PonModel, UseParams};
@@ -29,55 +30,54 @@ struct Sim {
     pon: PathBuf,
 }
 
-/// One simulation and PoN for all tests of this file (a few seconds).
+/// `ctdna simulate` (seed 11, 10 targets at 1,500 molecules, 4 artifact
+/// sites, `normals` normals) with `library` options, and `ctdna pon` (with
+/// `pon_extra`) on all normals but the last.
+fn build(library: &[&str], normals: usize, pon_extra: &[&str]) -> Sim {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sim");
+    let n = normals.to_string();
+    let mut args = vec!["simulate", "--quiet", "--out-dir", s(&path), "--seed", "11"];
+    args.extend(["--targets", "10", "--depth", "1500", "--normals", &n]);
+    args.extend(["--vaf", "0.002,0.005,0.01,0.05", "--snvs-per-vaf", "3"]);
+    args.extend(["--indels-per-vaf", "1", "--artifact-sites", "4"]);
+    args.extend_from_slice(library);
+    let o = ctdna(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pon = path.join("normals.pon");
+    let mut args: Vec<String> = vec!["pon".into(), "--quiet".into()];
+    for k in 1..normals {
+        args.push("--bam".into());
+        args.push(path.join(format!("normal_{k}.bam")).display().to_string());
+    }
+    let p = |f: &str| path.join(f).display().to_string();
+    args.extend(["-r".into(), p("ref.fa"), "-t".into(), p("targets.bed")]);
+    args.extend(["-o".into(), pon.display().to_string()]);
+    args.extend(pon_extra.iter().map(|x| x.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = ctdna(&refs);
+    assert!(o.status.success(), "{}", stderr(&o));
+    Sim {
+        _dir: dir,
+        path,
+        pon,
+    }
+}
+
+/// Fragments: one read pair per molecule (UMIs but no families, so `call`
+/// and `pon` count fragments). One simulation and PoN for all tests of this
+/// file that use it (a few seconds).
 fn sim() -> &'static Sim {
     static SIM: OnceLock<Sim> = OnceLock::new();
-    SIM.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sim");
-        let o = ctdna(&[
-            "simulate",
-            "--quiet",
-            "--out-dir",
-            s(&path),
-            "--seed",
-            "11",
-            "--targets",
-            "10",
-            "--depth",
-            "1500",
-            "--family-size",
-            "1",
-            "--vaf",
-            "0.002,0.005,0.01,0.05",
-            "--snvs-per-vaf",
-            "3",
-            "--indels-per-vaf",
-            "1",
-            "--artifact-sites",
-            "4",
-            "--normals",
-            &NORMALS.to_string(),
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let pon = path.join("normals.pon");
-        let mut args: Vec<String> = vec!["pon".into(), "--quiet".into()];
-        for k in 1..NORMALS {
-            args.push("--bam".into());
-            args.push(path.join(format!("normal_{k}.bam")).display().to_string());
-        }
-        let p = |f: &str| path.join(f).display().to_string();
-        args.extend(["-r".into(), p("ref.fa"), "-t".into(), p("targets.bed")]);
-        args.extend(["-o".into(), pon.display().to_string()]);
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        let o = ctdna(&refs);
-        assert!(o.status.success(), "{}", stderr(&o));
-        Sim {
-            _dir: dir,
-            path,
-            pon,
-        }
-    })
+    SIM.get_or_init(|| build(&["--family-size", "1"], NORMALS, &[]))
+}
+
+/// The same design with PCR families (mean 3 read pairs per molecule): UMI
+/// mode is detected, and `pon` (default options) counts single-strand
+/// consensus molecules, as `call` does. Five normals, four in the PoN.
+fn umi_sim() -> &'static Sim {
+    static SIM: OnceLock<Sim> = OnceLock::new();
+    SIM.get_or_init(|| build(&["--family-size", "3"], 5, &[]))
 }
 
 fn call(sim: &Sim, bam: &str, out: &Path, extra: &[&str]) -> std::process::Output {
@@ -114,23 +114,27 @@ fn records(vcf: &Path) -> Vec<Vec<String>> {
         .collect()
 }
 
-#[test]
-fn pon_removes_artifact_false_positives_and_keeps_truth_at_half_percent() {
-    let sim = sim();
-    let out = tempfile::tempdir().unwrap();
-    let plain = out.path().join("plain.vcf.gz");
-    let with = out.path().join("pon.vcf.gz");
-    let o = call(sim, "sample.bam", &plain, &[]);
+/// Call `sim`'s sample without and with its PoN and score both: the PoN
+/// must remove every false positive (artifact sites fool the context model
+/// without it), lose no truth variant at >= 0.5% VAF and keep SNV
+/// sensitivity at >= 0.5% at 85% or more. Returns the VCF with the PoN.
+fn pon_removes_artifacts_and_keeps_truth(sim: &Sim, out: &Path, extra: &[&str]) -> PathBuf {
+    let plain = out.join("plain.vcf.gz");
+    let with = out.join("pon.vcf.gz");
+    let o = call(sim, "sample.bam", &plain, extra);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = call(sim, "sample.bam", &with, &["--pon", s(&sim.pon)]);
+    let o = call(
+        sim,
+        "sample.bam",
+        &with,
+        &[extra, &["--pon", s(&sim.pon)]].concat(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let opts = ScoreOptions::from_sim_dir(&sim.path).unwrap();
     let truth = sim.path.join("truth.vcf.gz");
     let a = score(&plain, &truth, &opts).unwrap();
     let b = score(&with, &truth, &opts).unwrap();
     eprintln!("without --pon:\n{a}\nwith --pon:\n{b}");
-    // Measured (seed 11): without the PoN 10 FPs (artifact sites and paralog
-    // differences); with it, none.
     let artifacts = artifact_sites(sim);
     let at_artifact = a
         .fp_sites
@@ -153,14 +157,125 @@ fn pon_removes_artifact_false_positives_and_keeps_truth_at_half_percent() {
             );
         }
     }
-    // Measured: SNV >= 0.5% 8/9 with the PoN (7/9 without: the PoN's lower
-    // site rates recover a 0.5% SNV; the 9th is a filtered 5% SNV).
     assert!(b.sensitivity(Some(VarType::Snv), 0.005) >= 0.85, "{b}");
     // The model is named in the header.
     let mut r = rust_htslib::bgzf::Reader::from_path(&with).unwrap();
     let mut text = String::new();
     std::io::Read::read_to_string(&mut r, &mut text).unwrap();
     assert!(text.contains("##ctdna_background_model=panel-of-normals"));
+    with
+}
+
+#[test]
+fn pon_removes_artifact_false_positives_and_keeps_truth_at_half_percent() {
+    // Measured (seed 11): without the PoN 10 FPs (artifact sites and paralog
+    // differences); with it, none. SNV >= 0.5% 8/9 with the PoN (7/9
+    // without: the PoN's lower site rates recover a 0.5% SNV; the 9th is a
+    // filtered 5% SNV).
+    let out = tempfile::tempdir().unwrap();
+    pon_removes_artifacts_and_keeps_truth(sim(), out.path(), &[]);
+}
+
+/// Per-tier PoN: normals with UMI families counted as single-strand
+/// consensus molecules (`ctdna pon`'s default in UMI mode), used by a call
+/// that tests the same tier. Artifact sites are in the molecules, so
+/// consensus keeps them and only the PoN removes them.
+#[test]
+fn single_tier_pon_removes_artifacts_from_a_umi_call() {
+    let sim = umi_sim();
+    let (header, _) = pon_file::read(&sim.pon).unwrap();
+    assert_eq!(
+        header.molecules,
+        umi::Molecules::Umi {
+            min_tier: umi::Tier::Single,
+            min_family: 2,
+            min_agreement: 0.9
+        }
+    );
+    let out = tempfile::tempdir().unwrap();
+    // Measured (seed 11): without the PoN 11 FPs at single tier (3 artifact
+    // sites, 8 paralog differences), with it none; SNV >= 0.5% 8/9.
+    let with = pon_removes_artifacts_and_keeps_truth(sim, out.path(), &[]);
+    let recs = records(&with);
+    assert!(recs.iter().all(|r| r[7].contains(";TIER=single")));
+    // The artifact sites the sample shows are flagged by the normals.
+    let artifacts = artifact_sites(sim);
+    let noisy = artifacts
+        .iter()
+        .filter(|(c, p)| {
+            recs.iter()
+                .any(|r| r[0] == *c && r[1] == p.to_string() && r[6].contains("NoisySite"))
+        })
+        .count();
+    assert!(noisy >= 2, "{noisy} artifact sites flagged NoisySite");
+}
+
+/// A PoN of other molecules than the call counts is refused (exit 2, file,
+/// both sides and the fix named), in both directions; a PoN of the same
+/// molecules is used.
+#[test]
+fn call_refuses_a_pon_of_other_molecules() {
+    let sim = umi_sim();
+    let out = tempfile::tempdir().unwrap();
+    let vcf = out.path().join("x.vcf");
+    let single = s(&sim.pon);
+    // Single-strand rates for a fragment test: too low, they would let
+    // PCR errors pass.
+    let o = call(sim, "sample.bam", &vcf, &["--pon", single, "--no-umi"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    for needle in [
+        single,
+        "panel of normals was fitted on UMI molecules of tier single or better",
+        "this run counts fragments",
+        "--min-tier single --min-family 2 --min-agreement 0.9",
+        "build the PoN again",
+    ] {
+        assert!(e.contains(needle), "{needle}: {e}");
+    }
+    let o = call(
+        sim,
+        "sample.bam",
+        &vcf,
+        &["--pon", single, "--min-tier", "duplex"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("tier duplex or better"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!vcf.exists());
+    // A fragment PoN of the same normals, for a UMI call and a fragment call.
+    let frag = out.path().join("fragments.pon");
+    let p = |f: &str| sim.path.join(f).display().to_string();
+    let o = ctdna(&[
+        "pon",
+        "--quiet",
+        "--no-umi",
+        "--bam",
+        &p("normal_1.bam"),
+        "--bam",
+        &p("normal_2.bam"),
+        "-r",
+        &p("ref.fa"),
+        "-t",
+        &p("targets.bed"),
+        "-o",
+        s(&frag),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        pon_file::read(&frag).unwrap().0.molecules,
+        umi::Molecules::Fragments
+    );
+    let o = call(sim, "sample.bam", &vcf, &["--pon", s(&frag)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("fitted on fragments"), "{e}");
+    assert!(e.contains("`--no-umi`"), "{e}");
+    let o = call(sim, "sample.bam", &vcf, &["--pon", s(&frag), "--no-umi"]);
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 #[test]
@@ -254,10 +369,19 @@ fn all_snv_pvalues(sim: &Sim, bam: &str, pon: Option<&Path>) -> Vec<f64> {
     };
     let filter = ReadFilter::from_args(&args.filters).unwrap();
     let prepared = prepare(&args.input, None).unwrap();
-    let evidence = prepared.count(&filter).unwrap();
+    let umi = umi::resolve(&args.umi, &prepared.inputs, &prepared.reference).unwrap();
+    let molecules = umi::Molecules::of(umi.as_ref());
+    let evidence = prepared.count_with(&filter, umi.as_ref()).unwrap();
     let ctx = ContextRates::estimate(&evidence, 0);
     let loaded = pon.map(|path| {
-        pon_file::load_checked(path, &prepared.reference, &filter, &prepared.targets).unwrap()
+        pon_file::load_checked(
+            path,
+            &prepared.reference,
+            &filter,
+            &molecules,
+            &prepared.targets,
+        )
+        .unwrap()
     });
     let pon_model = loaded.as_ref().map(|(h, pon)| PonModel {
         pon,

@@ -5,6 +5,7 @@ use crate::calling::filters::Thresholds;
 use crate::calling::{Alphas, Alt, Call, Caller};
 use crate::cli::CallArgs;
 use crate::evidence::alleles::{base_index, Indel};
+use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
 use crate::model::context::ContextRates;
 use crate::model::pon::{Pon, PonModel, UseParams};
@@ -69,11 +70,12 @@ fn command_line() -> String {
 }
 
 /// With `--pon`: the panel, checked against this run's reference, read
-/// filters and panel BED (the whole BED, whichever `--shard` runs here).
+/// filters, molecules (fragments or UMI tier) and panel BED (the whole BED, whichever `--shard` runs here).
 fn load_pon(
     args: &CallArgs,
     reference: &crate::reference::Reference,
     filter: &ReadFilter,
+    molecules: &Molecules,
     thresholds: &Thresholds,
 ) -> Result<Option<(Pon, usize, UseParams)>> {
     let Some(path) = &args.pon.pon else {
@@ -89,6 +91,7 @@ fn load_pon(
         args.input.targets.as_deref(),
         reference,
         filter,
+        molecules,
         params,
     )
     .map(Some)
@@ -111,43 +114,37 @@ pub fn run(args: &CallArgs) -> Result<()> {
         ));
     }
     let prepared = prepare(&args.input, chunk)?;
+    // UMI mode decides what a molecule is; the PoN and background must have
+    // been fitted on the same molecules.
+    let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, &prepared.reference)?;
+    let molecules = Molecules::of(umi.as_ref());
     // The PoN is checked before any counting: a wrong one fails fast.
-    let pon = load_pon(args, &prepared.reference, &filter, &thresholds)?;
+    let pon = load_pon(args, &prepared.reference, &filter, &molecules, &thresholds)?;
+    let samples: Vec<String> = prepared.inputs.iter().map(|i| i.sample.clone()).collect();
+    // So is the background of a scattered run.
+    let saved = match &args.scatter.background {
+        Some(path) => Some(SavedBackground::load(
+            path,
+            &prepared.reference,
+            &filter,
+            &molecules,
+            prepared.panel_bases,
+            &samples,
+        )?),
+        None => None,
+    };
     // Reserve the outputs before the work, so a bad path fails fast.
     let mut writer = VcfWriter::create(&Destination::from_path(&args.output))?;
     for p in args.metrics.iter().chain(&args.lod_bedgraph) {
         drop(crate::output::atomic::Pending::new(p)?);
     }
 
-    let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, &prepared.reference)?;
-    if let Some(u) = &umi {
-        log::info!(
-            "UMI mode: testing {} molecules and better",
-            u.min_tier.name()
-        );
-        if args.pon.pon.is_some() {
-            // `ctdna pon` counts fragments: its rates are those of the raw
-            // tier, higher than consensus rates, so they cost sensitivity here.
-            log::warn!(
-                "--pon holds fragment-level (raw tier) rates but this run tests {} molecules: \
-                 per-site rates will be conservative; use --no-umi to match the PoN",
-                u.min_tier.name()
-            );
-        }
-    }
     let evidence = prepared.count_with(&filter, umi.as_ref())?;
     if let Some(u) = &umi {
         crate::output::umi_metrics::warn_if_thin(&evidence, u.min_tier);
     }
-    let samples: Vec<String> = prepared.inputs.iter().map(|i| i.sample.clone()).collect();
-    let rates: Vec<ContextRates> = match &args.scatter.background {
-        Some(path) => SavedBackground::load(
-            path,
-            &prepared.reference,
-            &filter,
-            prepared.panel_bases,
-            &samples,
-        )?,
+    let rates: Vec<ContextRates> = match saved {
+        Some(rates) => rates,
         None => (0..samples.len())
             .map(|s| ContextRates::estimate(&evidence, s))
             .collect(),
@@ -161,8 +158,13 @@ pub fn run(args: &CallArgs) -> Result<()> {
                 rates: r.clone(),
             })
             .collect();
-        let saved =
-            SavedBackground::new(&prepared.reference, &filter, prepared.panel_bases, fitted);
+        let saved = SavedBackground::new(
+            &prepared.reference,
+            &filter,
+            prepared.panel_bases,
+            molecules,
+            fitted,
+        );
         crate::output::metrics::write_json(path, &saved)?;
     }
     let pon_models: Vec<PonModel> = match &pon {
@@ -310,6 +312,7 @@ pub fn run(args: &CallArgs) -> Result<()> {
                 "filters": filter,
                 "thresholds": thresholds,
                 "threads": prepared.threads,
+                "molecules": molecules,
                 "pon": args.pon.pon,
                 "pon_prior_weight": args.pon.pon.as_ref().map(|_| args.pon.pon_prior_weight),
             }),

@@ -1,7 +1,9 @@
-//! `ctdna count`: the evidence engine's per-position allele counts as TSV.
+//! `ctdna count`: the evidence engine's per-position allele counts as TSV
+//! (fragments, or in UMI mode molecules of the chosen tier and better).
 
 use super::common::prepare;
 use crate::cli::CountArgs;
+use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
 use crate::output::atomic::Pending;
 use crate::output::counts_tsv;
@@ -13,13 +15,18 @@ use std::path::Path;
 pub fn run(args: &CountArgs) -> Result<()> {
     let filter = ReadFilter::from_args(&args.filters)?;
     let prepared = prepare(&args.input, None)?;
+    // Fragments, or molecules of the chosen UMI tier and better, as `call`
+    // would test them.
+    let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, &prepared.reference)?;
+    let molecules = Molecules::of(umi.as_ref());
+    let tier = umi.as_ref().map(|_| molecules.name());
     let to_stdout = args.output == Path::new("-");
     let pending = if to_stdout {
         None
     } else {
         Some(Pending::new(&args.output)?)
     };
-    let evidence = prepared.count(&filter)?;
+    let evidence = prepared.count_with(&filter, umi.as_ref())?;
     let samples: Vec<String> = prepared.inputs.iter().map(|i| i.sample.clone()).collect();
 
     let out_path = pending
@@ -30,10 +37,11 @@ pub fn run(args: &CountArgs) -> Result<()> {
         Some(p) => Box::new(BufWriter::new(std::fs::File::create(&p.tmp).map_err(io)?)),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
-    w.write_all(counts_tsv::HEADER.as_bytes()).map_err(io)?;
+    w.write_all(counts_tsv::header(tier).as_bytes())
+        .map_err(io)?;
     for ev in &evidence {
         let chrom = &prepared.reference.contigs[ev.shard.rid].name;
-        counts_tsv::write_shard(&mut w, ev, chrom, &samples, &|_| true).map_err(io)?;
+        counts_tsv::write_shard(&mut w, ev, chrom, &samples, &|_| true, tier).map_err(io)?;
     }
     w.flush().map_err(io)?;
     drop(w);
@@ -50,6 +58,8 @@ pub fn run(args: &CountArgs) -> Result<()> {
                 "samples": samples,
                 "reads": reads,
                 "filters": filter,
+                "molecules": molecules,
+                "umi": umi,
             }),
         )?;
     }

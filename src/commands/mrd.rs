@@ -1,9 +1,10 @@
 //! `ctdna mrd`: count the plasma (and baseline) at the tumor loci and their
-//! neighbourhoods, fit each sample's background on the neighbourhoods, then
+//! neighbourhoods (fragments, or UMI molecules of a tier, as `call`), fit each sample's background on the neighbourhoods, then
 //! test for tumor DNA; write the JSON verdict, the TSV and the loci VCF.
 
 use super::common::prepare_padded;
 use crate::cli::{InputArgs, MrdArgs};
+use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
 use crate::model::context::ContextRates;
 use crate::model::pon::{PonModel, UseParams};
@@ -108,12 +109,17 @@ pub fn run(args: &MrdArgs) -> Result<()> {
         threads: args.threads,
     };
     let prepared = prepare_padded(&input, None, args.model.background_pad)?;
+    // Fragments, or UMI molecules of the chosen tier (plasma and baseline
+    // alike): the loci's counts and the background they are tested against.
+    let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, &reference)?;
+    let molecules = Molecules::of(umi.as_ref());
     let pon = match &args.pon.pon {
         Some(path) => Some(crate::model::pon_file::load_for_run(
             path,
             args.targets.as_deref(),
             &reference,
             &filter,
+            &molecules,
             UseParams {
                 prior_weight: args.pon.pon_prior_weight,
                 // NoisySite is a `call` filter; mrd only uses the rates.
@@ -134,7 +140,7 @@ pub fn run(args: &MrdArgs) -> Result<()> {
         .map(|p| VcfWriter::create(&Destination::from_path(p)))
         .transpose()?;
 
-    let mut evidence = prepared.count(&filter)?;
+    let mut evidence = prepared.count_with(&filter, umi.as_ref())?;
     let alts: Vec<_> = loci
         .iter()
         .map(|l| {
@@ -240,6 +246,8 @@ pub fn run(args: &MrdArgs) -> Result<()> {
             "background_pad": args.model.background_pad,
             "tumor_purity": args.model.tumor_purity,
             "filters": filter,
+            "molecules": molecules,
+            "umi": umi,
         }),
     };
     let text = serde_json::to_string_pretty(&report)
@@ -251,6 +259,8 @@ pub fn run(args: &MrdArgs) -> Result<()> {
             + &report::tsv_rows(&loci, plasma, baseline, &reference);
         std::fs::write(&p.tmp, text).map_err(|e| Error::io(path, e))?;
     }
+    // INFO/TIER as in `call`: `raw` for fragments, else the tier counted.
+    let tier = umi.as_ref().map_or("raw", |u| u.min_tier.name());
     if let Some(w) = vcf_out.as_mut() {
         let samples: Vec<&SampleResult> = results.iter().collect();
         w.write(&report::vcf_header(
@@ -260,7 +270,7 @@ pub fn run(args: &MrdArgs) -> Result<()> {
             &command_line(),
             &null_model,
         ))?;
-        w.write(&report::vcf_records(&loci, &samples, &reference))?;
+        w.write(&report::vcf_records(&loci, &samples, &reference, tier))?;
     }
     // Everything is written: move it all into place.
     if let Some(w) = vcf_out {

@@ -1,5 +1,6 @@
-//! `ctdna pon`: count every normal with the evidence engine, fit each site
-//! and allele, write the panel-of-normals file.
+//! `ctdna pon`: count every normal with the evidence engine (fragments, or
+//! UMI molecules of a tier, as `call` would), fit each site and allele,
+//! write the panel-of-normals file.
 //!
 //! Streaming: shards are counted a batch at a time (all normals of a shard
 //! in one worker), each batch is reduced to file rows in parallel and
@@ -9,6 +10,7 @@
 use crate::cli::PonArgs;
 use crate::evidence::bam::AlignmentInput;
 use crate::evidence::engine::Engine;
+use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
 use crate::model::pon::{summarize_shard, BuildParams, PonRow};
 use crate::model::pon_file::{PonHeader, PonWriter};
@@ -58,15 +60,18 @@ pub fn run(args: &PonArgs) -> Result<()> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let shards = regions::shards(&panel, regions::shard_size(&panel, threads));
-    let header = PonHeader::new(&reference, &filter, &panel, names, build);
+    // The normals are counted as `call` counts: fragments, or UMI molecules
+    // of the chosen tier (all normals alike). The header records which.
+    let umi = crate::evidence::umi::resolve(&args.umi, &inputs, &reference)?;
+    let molecules = Molecules::of(umi.as_ref());
+    let header = PonHeader::new(&reference, &filter, molecules, &panel, names, build);
     let mut writer = PonWriter::create(&args.output, &header)?;
 
     let engine = Engine {
         reference: &reference,
         inputs: &inputs,
         filter: &filter,
-        // The PoN is built from fragments (no per-tier PoN yet: docs/umi.md).
-        umi: None,
+        umi: umi.as_ref(),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -88,8 +93,9 @@ pub fn run(args: &PonArgs) -> Result<()> {
     }
     writer.finish()?;
     log::info!(
-        "panel of normals: {} normals, {} rows over {} target bases, {:.1} s",
+        "panel of normals: {} normals ({}), {} rows over {} target bases, {:.1} s",
         inputs.len(),
+        molecules.name(),
         n_rows,
         panel.iter().map(|t| t.len()).sum::<u64>(),
         started.elapsed().as_secs_f64()

@@ -14,7 +14,17 @@ use rust_htslib::bam::record::{Aux, Record};
 
 /// How much error correction a molecule's base has had.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, serde::Serialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Tier {
@@ -59,6 +69,109 @@ pub struct UmiConfig {
     pub min_agreement: f64,
     /// Molecules of this tier or better are tested.
     pub min_tier: Tier,
+}
+
+/// What one counted molecule is in a run: a fragment, or a UMI molecule of
+/// a tier or better made with given consensus settings. Every file fitted on
+/// counts records it (`call --write-background`, `ctdna pon`), and a run
+/// that uses such a file must count the same molecules: error rates of
+/// fragments, single-strand and duplex consensus differ several-fold, so
+/// rates of one are wrong as the null of another.
+///
+/// In files: `{"kind":"fragments"}` or `{"kind":"umi","min_tier":"single",
+/// "min_family":2,"min_agreement":0.9}`. Where the UMI is read from (tag or
+/// read name) is left out: it does not change what a molecule is.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Molecules {
+    /// No UMI mode: fragments (overlapping mates merged).
+    Fragments,
+    /// UMI mode: molecules of `min_tier` or better.
+    Umi {
+        min_tier: Tier,
+        min_family: u32,
+        min_agreement: f64,
+    },
+}
+
+impl Molecules {
+    /// The molecules a run with this UMI setting counts.
+    pub fn of(umi: Option<&UmiConfig>) -> Molecules {
+        match umi {
+            None => Molecules::Fragments,
+            Some(u) => Molecules::Umi {
+                min_tier: u.min_tier,
+                min_family: u.min_family,
+                min_agreement: u.min_agreement,
+            },
+        }
+    }
+
+    /// `fragments`, or the lowest UMI tier counted (`raw`, `single`, `duplex`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Molecules::Fragments => "fragments",
+            Molecules::Umi { min_tier, .. } => min_tier.name(),
+        }
+    }
+
+    /// In words, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Molecules::Fragments => "fragments (no UMI consensus)".into(),
+            Molecules::Umi {
+                min_tier,
+                min_family,
+                min_agreement,
+            } => format!(
+                "UMI molecules of tier {} or better (--min-family {min_family}, --min-agreement {min_agreement})",
+                min_tier.name()
+            ),
+        }
+    }
+
+    /// The options that make a run count these molecules.
+    pub fn options(&self) -> String {
+        match self {
+            Molecules::Fragments => "--no-umi".into(),
+            Molecules::Umi {
+                min_tier,
+                min_family,
+                min_agreement,
+            } => format!(
+                "--min-tier {} --min-family {min_family} --min-agreement {min_agreement}",
+                min_tier.name()
+            ),
+        }
+    }
+
+    /// Refuse a file (`what` it is, at `path`) fitted on `fitted` molecules
+    /// when this run counts others; `rebuild` is the command that writes
+    /// the file again.
+    pub fn check_file(
+        &self,
+        fitted: &Molecules,
+        path: &std::path::Path,
+        what: &str,
+        rebuild: &str,
+    ) -> crate::Result<()> {
+        if fitted == self {
+            return Ok(());
+        }
+        Err(crate::Error::bad_input(
+            path,
+            format!(
+                "this {what} was fitted on {}, but this run counts {}: their error rates differ, so one cannot be the null of the other",
+                fitted.describe(),
+                self.describe()
+            ),
+            format!(
+                "run with `{}` to count what the file holds, or {rebuild} with `{}`",
+                fitted.options(),
+                self.options()
+            ),
+        ))
+    }
 }
 
 fn tag_str<S: serde::Serializer>(t: &[u8; 2], s: S) -> Result<S::Ok, S::Error> {
@@ -252,6 +365,13 @@ fn detect(
 /// UMI mode from the command line and the inputs: `None` for fragment mode
 /// (`--no-umi`; no input has UMIs on its first reads; or, unless
 /// `--min-tier` asks for UMI mode, UMIs without any read families).
+///
+/// The one way every command (`call`, `count`, `pon`, `mrd`) turns
+/// [`crate::cli::UmiArgs`] into a mode: all inputs of a run are counted
+/// alike, so one input with families puts the run in UMI mode. In UMI mode
+/// the engine's `SampleShard::counts` hold the molecules of the chosen tier
+/// and better (`families::count_batch_umi`), so everything downstream of
+/// the counts is tier-aware without knowing it.
 pub fn resolve(
     a: &crate::cli::UmiArgs,
     inputs: &[super::bam::AlignmentInput],
@@ -286,9 +406,16 @@ pub fn resolve(
             break;
         }
     }
+    let umi_mode = || {
+        log::info!(
+            "UMI mode: counting {} molecules and better",
+            cfg.min_tier.name()
+        );
+        Ok(Some(cfg.clone()))
+    };
     match (best, a.min_tier) {
-        (Presence::Families, _) | (Presence::UmisOnly, Some(_)) => Ok(Some(cfg)),
-        (_, _) if a.umi_from_name => Ok(Some(cfg)),
+        (Presence::Families, _) | (Presence::UmisOnly, Some(_)) => umi_mode(),
+        (_, _) if a.umi_from_name => umi_mode(),
         (Presence::UmisOnly, None) => {
             log::info!(
                 "reads carry UMIs but no read families among the first {DETECT_READS}: counting fragments (--min-tier forces UMI mode)"

@@ -3,7 +3,7 @@
 //! every column and says why this format.
 //!
 //! ```text
-//! ##ctdna-pon={"format":"ctdna-pon","format_version":1,...}
+//! ##ctdna-pon={"format":"ctdna-pon","format_version":2,...,"molecules":{"kind":"fragments"},...}
 //! #contig  pos  ref  alt  normals  carriers  germline  alt_sum  depth_sum  alpha  beta  f1r2_alt  f1r2_depth  f1r2_alpha  f1r2_beta  f2r1_alt  f2r1_depth  f2r1_alpha  f2r1_beta  per_normal
 //! chr1     1001 A    C    10       0         0         1        20113      inf    inf   ...       0/2011,1/1990,...
 //! ```
@@ -11,6 +11,7 @@
 #[cfg(test)]
 use super::pon::SiteFit;
 use super::pon::{slot_name, slot_of, AlleleSummary, BuildParams, Count, Fit, Pon, PonRow};
+use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
 use crate::output::atomic::Pending;
 use crate::reference::{Contig, Reference};
@@ -21,8 +22,10 @@ use std::path::Path;
 
 /// Value of the header's `format` field.
 pub const FORMAT: &str = "ctdna-pon";
-/// Bumped whenever a column or a header field changes meaning.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever a column or a header field changes meaning. Version 2
+/// added `molecules`; version 1 files (always counted fragments) are still
+/// read, as fragment PoNs.
+pub const FORMAT_VERSION: u32 = 2;
 
 const HEADER_PREFIX: &str = "##ctdna-pon=";
 const COLUMNS: &str = "#contig\tpos\tref\talt\tnormals\tcarriers\tgermline\talt_sum\tdepth_sum\talpha\tbeta\tf1r2_alt\tf1r2_depth\tf1r2_alpha\tf1r2_beta\tf2r1_alt\tf2r1_depth\tf2r1_alpha\tf2r1_beta\tper_normal";
@@ -53,6 +56,10 @@ impl PanelId {
     }
 }
 
+fn fragments() -> Molecules {
+    Molecules::Fragments
+}
+
 /// The header line's content.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PonHeader {
@@ -61,6 +68,11 @@ pub struct PonHeader {
     pub ctdna_version: String,
     /// Read and base filters the counts were made with (must match `call`'s).
     pub filters: serde_json::Value,
+    /// What a molecule is in the counts: fragments or a UMI tier with its
+    /// consensus settings (must match `call`'s). Absent in version 1, which
+    /// only counted fragments.
+    #[serde(default = "fragments")]
+    pub molecules: Molecules,
     /// The reference's contigs (a PoN from another build is refused).
     pub contigs: Vec<Contig>,
     /// The merged panel BED (a PoN for another panel is refused).
@@ -76,6 +88,7 @@ impl PonHeader {
     pub fn new(
         reference: &Reference,
         filter: &ReadFilter,
+        molecules: Molecules,
         panel: &[Target],
         normals: Vec<String>,
         build: BuildParams,
@@ -85,6 +98,7 @@ impl PonHeader {
             format_version: FORMAT_VERSION,
             ctdna_version: env!("CARGO_PKG_VERSION").into(),
             filters: serde_json::to_value(filter).unwrap_or_default(),
+            molecules,
             contigs: reference.contigs.clone(),
             panel: PanelId::of(panel),
             normals,
@@ -263,11 +277,16 @@ fn for_each_row(
         .strip_prefix(HEADER_PREFIX)
         .ok_or_else(|| not_pon(format!("first line does not start with {HEADER_PREFIX}")))?;
     let header: PonHeader = serde_json::from_str(json).map_err(|e| not_pon(e.to_string()))?;
-    if header.format != FORMAT || header.format_version != FORMAT_VERSION {
+    if header.format != FORMAT || !(1..=FORMAT_VERSION).contains(&header.format_version) {
         return Err(not_pon(format!(
-            "format {} v{}, this ctdna reads {FORMAT} v{FORMAT_VERSION}",
+            "format {} v{}, this ctdna reads {FORMAT} v1 to v{FORMAT_VERSION}",
             header.format, header.format_version
         )));
+    }
+    if header.format_version == 1 && header.molecules != Molecules::Fragments {
+        return Err(not_pon(
+            "a version 1 header cannot record UMI molecules".into(),
+        ));
     }
     let contig_index: std::collections::HashMap<&str, usize> = header
         .contigs
@@ -344,11 +363,22 @@ fn for_each_row(
 }
 
 /// Load a PoN for `call` and check it was built for this run: same
-/// reference contigs, same read filters, same panel. Exit code 2 otherwise.
+/// reference contigs, same read filters, same molecules (fragments or UMI
+/// tier), same panel. Exit code 2 otherwise.
+///
+/// METHOD: a PoN of other molecules is refused, not warned about. Its
+/// per-site rates are the null of the test, and they are in the units of
+/// its molecules: fragment rates under a consensus test only cost
+/// sensitivity, but consensus rates under a fragment (or lower-tier) test
+/// are several-fold too low and make PCR and sequencing errors PASS. A
+/// warning would be right in one direction only and is easy to miss in a
+/// pipeline log; the refusal names both remedies (count the PoN's
+/// molecules, or rebuild the PoN with this run's UMI options).
 pub fn load_checked(
     path: &Path,
     reference: &Reference,
     filter: &ReadFilter,
+    molecules: &Molecules,
     panel: &[Target],
 ) -> Result<(PonHeader, Pon)> {
     let (header, pon) = read_table(path)?;
@@ -372,6 +402,12 @@ pub fn load_checked(
             header.filters
         )));
     }
+    molecules.check_file(
+        &header.molecules,
+        path,
+        "panel of normals",
+        "build the PoN again (`ctdna pon`)",
+    )?;
     let id = PanelId::of(panel);
     if header.panel != id {
         return Err(refuse(format!(
@@ -390,13 +426,14 @@ pub fn load_checked(
     Ok((header, pon))
 }
 
-/// Load a PoN for a run: check it against the reference, read filters and
-/// the panel BED it was built for, and validate the prior weight.
+/// Load a PoN for a run: check it against the reference, read filters,
+/// molecules and the panel BED it was built for, and validate the prior weight.
 pub fn load_for_run(
     path: &Path,
     targets: Option<&Path>,
     reference: &Reference,
     filter: &ReadFilter,
+    molecules: &Molecules,
     params: super::pon::UseParams,
 ) -> Result<(Pon, usize, super::pon::UseParams)> {
     let Some(bed) = targets else {
@@ -411,12 +448,13 @@ pub fn load_for_run(
         )));
     }
     let panel = crate::regions::merge(crate::regions::read_bed(bed, reference)?);
-    let (header, pon) = load_checked(path, reference, filter, &panel)?;
+    let (header, pon) = load_checked(path, reference, filter, molecules, &panel)?;
     log::info!(
-        "panel of normals {}: {} normals, {} rows",
+        "panel of normals {}: {} normals, {} rows, {}",
         path.display(),
         header.normals.len(),
-        pon.len()
+        pon.len(),
+        header.molecules.name()
     );
     Ok((pon, header.normals.len(), params))
 }
@@ -468,6 +506,11 @@ mod tests {
             format_version: FORMAT_VERSION,
             ctdna_version: "x".into(),
             filters: serde_json::json!({"min_mapq": 20}),
+            molecules: Molecules::Umi {
+                min_tier: crate::evidence::umi::Tier::Single,
+                min_family: 2,
+                min_agreement: 0.9,
+            },
             contigs: contigs.clone(),
             panel: PanelId {
                 targets: 1,
@@ -523,6 +566,51 @@ mod tests {
             e.to_string().contains("not a ctdna panel of normals"),
             "{e}"
         );
+    }
+
+    /// Version 1 headers have no `molecules`: they were always built from
+    /// fragments, and read as such; a UMI run refuses them by name.
+    #[test]
+    fn version_1_files_are_fragment_pons() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("v1.pon");
+        let header = r#"{"format":"ctdna-pon","format_version":1,"ctdna_version":"0.1.0","filters":{},"contigs":[{"name":"chr1","len":1000}],"panel":{"targets":1,"bases":10,"fnv1a64":"0"},"normals":["a"],"build":{"germline_vaf":0.25,"carrier_min_alt":2},"fit":"mom"}"#;
+        let mut w = rust_htslib::bgzf::Writer::from_path(&p).unwrap();
+        w.write_all(format!("{HEADER_PREFIX}{header}\n{COLUMNS}\n").as_bytes())
+            .unwrap();
+        drop(w);
+        let (h, rows) = read(&p).unwrap();
+        assert!(rows.is_empty());
+        assert_eq!(h.molecules, Molecules::Fragments);
+        let single = Molecules::Umi {
+            min_tier: crate::evidence::umi::Tier::Single,
+            min_family: 2,
+            min_agreement: 0.9,
+        };
+        let e = single
+            .check_file(&h.molecules, &p, "panel of normals", "build it again")
+            .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let msg = e.to_string();
+        assert!(msg.contains("fitted on fragments"), "{msg}");
+        assert!(msg.contains("tier single or better"), "{msg}");
+        assert!(msg.contains("--no-umi"), "{msg}");
+        assert!(Molecules::Fragments
+            .check_file(&h.molecules, &p, "panel of normals", "x")
+            .is_ok());
+        // A version this ctdna does not know is refused.
+        let v9 = dir.path().join("v9.pon");
+        let mut w = rust_htslib::bgzf::Writer::from_path(&v9).unwrap();
+        w.write_all(
+            format!(
+                "{HEADER_PREFIX}{}\n",
+                header.replace("\"format_version\":1", "\"format_version\":9")
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        drop(w);
+        assert!(read(&v9).unwrap_err().to_string().contains("v9"));
     }
 
     #[test]

@@ -1,15 +1,23 @@
 //! A fitted background model saved as JSON (`call --write-background`) and
 //! loaded again (`call --background`), so that the chunks of a scattered run
 //! all test against the model of the whole panel.
+//!
+//! The file records what it was fitted on — reference, read filters, panel
+//! size, samples and the molecules counted (fragments, or a UMI tier and its
+//! consensus settings: [`Molecules`]) — and `--background` refuses a file
+//! that differs from the run in any of them.
 
 use super::context::ContextRates;
+use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
 use crate::reference::{Contig, Reference};
 use crate::{Error, Result};
 use std::path::Path;
 
 const FORMAT: &str = "ctdna-background";
-const FORMAT_VERSION: u32 = 1;
+/// 2: records `molecules` (version 1 did not say which UMI tier, if any,
+/// it was fitted on, so it is refused).
+const FORMAT_VERSION: u32 = 2;
 
 /// One sample's fitted rates.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -30,6 +38,8 @@ pub struct SavedBackground {
     pub filters: serde_json::Value,
     /// Bases of the whole panel the model was fitted on.
     pub panel_bases: u64,
+    /// What a molecule was in the fit: fragments or a UMI tier (must match).
+    pub molecules: Molecules,
     pub samples: Vec<SampleBackground>,
 }
 
@@ -38,6 +48,7 @@ impl SavedBackground {
         reference: &Reference,
         filter: &ReadFilter,
         panel_bases: u64,
+        molecules: Molecules,
         samples: Vec<SampleBackground>,
     ) -> Self {
         SavedBackground {
@@ -47,36 +58,50 @@ impl SavedBackground {
             contigs: reference.contigs.clone(),
             filters: serde_json::to_value(filter).unwrap_or_default(),
             panel_bases,
+            molecules,
             samples,
         }
     }
 
     /// Load and check against this run: same reference, same evidence
-    /// settings, same panel, the same samples in the same order.
+    /// settings and molecules, same panel, the same samples in the same order.
     pub fn load(
         path: &Path,
         reference: &Reference,
         filter: &ReadFilter,
+        molecules: &Molecules,
         panel_bases: u64,
         samples: &[String],
     ) -> Result<Vec<ContextRates>> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let saved: SavedBackground = serde_json::from_str(&text).map_err(|e| {
+        let not_ours = |e: String| {
             Error::bad_input(
                 path,
                 format!("not a ctdna background model ({e})"),
                 "write one with `ctdna call --write-background`",
             )
-        })?;
+        };
         let refuse = |msg: String| {
             Error::bad_input(path, msg, "fit the model with the same reference, panel, filters and BAMs (`ctdna call --write-background`)")
         };
-        if saved.format != FORMAT || saved.format_version != FORMAT_VERSION {
+        // Format and version first: an older file lacks fields, and its
+        // version says more than "missing field".
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| not_ours(e.to_string()))?;
+        let format = value["format"].as_str().unwrap_or("?");
+        let version = value["format_version"].as_u64().unwrap_or(0);
+        if format != FORMAT || version != u64::from(FORMAT_VERSION) {
             return Err(refuse(format!(
-                "format {} v{} is not {FORMAT} v{FORMAT_VERSION}",
-                saved.format, saved.format_version
+                "format {format} v{version} is not {FORMAT} v{FORMAT_VERSION}{}",
+                if format == FORMAT && version == 1 {
+                    " (version 1 does not record whether it was fitted on fragments or on UMI consensus molecules)"
+                } else {
+                    ""
+                }
             )));
         }
+        let saved: SavedBackground =
+            serde_json::from_value(value).map_err(|e| not_ours(e.to_string()))?;
         if saved.contigs != reference.contigs {
             return Err(refuse(format!(
                 "it was fitted against another reference than {}",
@@ -89,6 +114,12 @@ impl SavedBackground {
                 saved.filters
             )));
         }
+        molecules.check_file(
+            &saved.molecules,
+            path,
+            "background model",
+            "fit it again (`ctdna call --write-background`)",
+        )?;
         if saved.panel_bases != panel_bases {
             return Err(refuse(format!(
                 "it was fitted on a panel of {} bases, this one has {panel_bases}",

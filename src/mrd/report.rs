@@ -129,11 +129,12 @@ pub fn vcf_header(
 }
 
 /// One VCF record per locus; QUAL is the first sample's phred-scaled null
-/// p-value `P(K >= alt | DP, ERR)`.
+/// p-value `P(K >= alt | DP, ERR)`; `tier` is INFO/TIER (the tier counted).
 pub fn vcf_records(
     loci: &[TumorLocus],
     samples: &[&SampleResult],
     reference: &Reference,
+    tier: &str,
 ) -> String {
     let mut s = String::new();
     for (i, l) in loci.iter().enumerate() {
@@ -142,7 +143,7 @@ pub fn vcf_records(
         };
         let ev = &first.evidence;
         let info = format!(
-            "DP={};AF={};ERR={};CONTEXT={};HP={};TIER=raw;KNOWN;TW={}",
+            "DP={};AF={};ERR={};CONTEXT={};HP={};TIER={tier};KNOWN;TW={}",
             ev.depth,
             float(af(ev.depth, ev.alt.n)),
             float(first.err),

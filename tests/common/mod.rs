@@ -133,6 +133,56 @@ pub fn dataset(step: usize) -> DataSet {
     }
 }
 
+/// A small simulated library with UMI families (`ctdna simulate`: 6
+/// targets at 400 molecules, mean 3 read pairs per molecule, dual UMIs), so
+/// that `call`, `count` and `pon` run in UMI mode on it. Files in `sim`:
+/// `sample.bam`, `ref.fa`, `targets.bed`, `truth.vcf.gz`, `manifest.json`.
+pub struct UmiData {
+    _dir: tempfile::TempDir,
+    pub sim: PathBuf,
+}
+
+impl UmiData {
+    pub fn simulate() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = dir.path().join("sim");
+        let p = ctdna::simulate::params::SimParams {
+            seed: 5,
+            contigs: 1,
+            contig_len: 40_000,
+            dup_segments: 0,
+            paralog_targets: 0,
+            targets: 6,
+            target_min_len: 200,
+            target_max_len: 300,
+            depth: 400,
+            family_size: 3.0,
+            duplex: true,
+            vafs: vec![0.02, 0.05],
+            snvs_per_vaf: 3,
+            indels_per_vaf: 1,
+            bam_compression: 1,
+            ..Default::default()
+        };
+        ctdna::simulate::simulate(&p, &sim).unwrap();
+        UmiData { _dir: dir, sim }
+    }
+
+    /// A file of the simulation, as a string.
+    pub fn path(&self, f: &str) -> String {
+        self.sim.join(f).display().to_string()
+    }
+
+    /// `call` on the simulated sample, without `-o`.
+    pub fn call(&self) -> Vec<String> {
+        ["call", "--quiet", "--bam", &self.path("sample.bam"), "-r"]
+            .iter()
+            .map(|x| x.to_string())
+            .chain([self.path("ref.fa"), "-t".into(), self.path("targets.bed")])
+            .collect()
+    }
+}
+
 /// Run the binary with arguments.
 pub fn ctdna(args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_ctdna"))
@@ -143,6 +193,11 @@ pub fn ctdna(args: &[&str]) -> Output {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// `&str`s of `Strings`, for [`ctdna`].
+pub fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
 }
 
 pub fn s(p: &Path) -> &str {
