@@ -21,13 +21,17 @@ if [ ! -s "$SIM/normal_10.bam.bai" ]; then
 fi
 normals=()
 for i in $(seq 1 10); do normals+=(--bam "$SIM/normal_$i.bam"); done
+# One PoN per kind of molecule: `call` refuses a PoN fitted on other
+# molecules (the normals have UMI families, so `pon` builds a single-tier
+# PoN by default; `--no-umi` the fragment one).
 "$CTDNA" pon "${normals[@]}" -r "$SIM/ref.fa" -t "$SIM/targets.bed" -o "$SIM/normals.pon" --threads "$THREADS" --quiet
+"$CTDNA" pon --no-umi "${normals[@]}" -r "$SIM/ref.fa" -t "$SIM/targets.bed" -o "$SIM/normals-frag.pon" --threads "$THREADS" --quiet
 "$CTDNA" call --bam "$SIM/sample.bam" -r "$SIM/ref.fa" -t "$SIM/targets.bed" -o "$SIM/ctdna.vcf.gz" --threads "$THREADS" --quiet
 "$CTDNA" call --bam "$SIM/sample.bam" -r "$SIM/ref.fa" -t "$SIM/targets.bed" --pon "$SIM/normals.pon" -o "$SIM/ctdna-pon.vcf.gz" --threads "$THREADS" --quiet
-# The PoN holds fragment-level rates (the simulated reads have UMI families,
-# so `call` runs in UMI mode by default): also compare like with like.
+# Fragment mode (the simulated reads have UMI families, so `call` runs in
+# UMI mode by default).
 "$CTDNA" call --no-umi --bam "$SIM/sample.bam" -r "$SIM/ref.fa" -t "$SIM/targets.bed" -o "$SIM/ctdna-frag.vcf.gz" --threads "$THREADS" --quiet
-"$CTDNA" call --no-umi --bam "$SIM/sample.bam" -r "$SIM/ref.fa" -t "$SIM/targets.bed" --pon "$SIM/normals.pon" -o "$SIM/ctdna-frag-pon.vcf.gz" --threads "$THREADS" --quiet
+"$CTDNA" call --no-umi --bam "$SIM/sample.bam" -r "$SIM/ref.fa" -t "$SIM/targets.bed" --pon "$SIM/normals-frag.pon" -o "$SIM/ctdna-frag-pon.vcf.gz" --threads "$THREADS" --quiet
 
 score() { # label calls [dot_is_pass]
   echo "## $1"
@@ -35,9 +39,9 @@ score() { # label calls [dot_is_pass]
     | grep -v -E '^(running|test |$)|test result'
 }
 score "ctdna call (default: UMI single-strand tier, sample context model)" "$SIM/ctdna.vcf.gz"
-score "ctdna call --pon (10 normals; UMI tier vs fragment-level PoN)" "$SIM/ctdna-pon.vcf.gz"
+score "ctdna call --pon (10 normals, single-tier PoN)" "$SIM/ctdna-pon.vcf.gz"
 score "ctdna call --no-umi (fragments, sample context model)" "$SIM/ctdna-frag.vcf.gz"
-score "ctdna call --no-umi --pon (fragments, 10 normals)" "$SIM/ctdna-frag-pon.vcf.gz"
+score "ctdna call --no-umi --pon (fragments, 10 normals, fragment PoN)" "$SIM/ctdna-frag-pon.vcf.gz"
 if command -v bcftools >/dev/null 2>&1; then
   bcftools mpileup --threads "$THREADS" -a AD -d 1000000 -R "$SIM/targets.bed" -f "$SIM/ref.fa" "$SIM/sample.bam" 2>/dev/null \
     | bcftools call -mv -Oz -o "$SIM/bcftools.vcf.gz" 2>/dev/null
