@@ -319,8 +319,12 @@ fn exact_reads_give_exactly_the_simulated_molecule_and_duplex_counts() {
             n(field(&t.info, "MOLALT")),
             n(field(&t.info, "MOLDP")),
         );
-        let (dup, fam, dp) = (n(c.fmt("DUP")), n(c.fmt("FAM")), n(c.fmt("DP")));
-        let ad: Vec<u64> = c.fmt("AD").split(',').map(n).collect();
+        let (dup, fam, dp) = (
+            n(c.sample_field("DUP")),
+            n(c.sample_field("FAM")),
+            n(c.sample_field("DP")),
+        );
+        let ad: Vec<u64> = c.sample_field("AD").split(',').map(n).collect();
         let snv = t.r.len() == 1 && t.a.len() == 1;
         indels += usize::from(!snv);
         dupalt_sum += dupalt;
@@ -365,7 +369,7 @@ struct Rec {
 
 impl Rec {
     /// A FORMAT field of the (only) sample.
-    fn fmt(&self, key: &str) -> &str {
+    fn sample_field(&self, key: &str) -> &str {
         self.format
             .split(':')
             .zip(self.sample.split(':'))
