@@ -554,4 +554,11 @@ pub struct SimulateArgs {
     /// artifacts.bed); what a panel of normals exists to remove.
     #[arg(long, default_value_t = 4, help_heading = "Errors")]
     pub artifact_sites: usize,
+    /// No sequencing substitution errors: qualities are drawn as usual, but
+    /// every base is read as it is on its PCR copy (the same reads and
+    /// qualities as without the flag, minus the errors). With
+    /// `--pcr-error-rate 0 --oxog-rate 0 --hp-indel-rate 0 --umi-error-rate 0`
+    /// every read shows its molecule exactly: for exact truth comparisons.
+    #[arg(long, help_heading = "Errors")]
+    pub no_seq_errors: bool,
 }

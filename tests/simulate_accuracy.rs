@@ -2,8 +2,8 @@
 //! scored against the truth. The bounds are what the caller measurably
 //! reaches today (figure beside each); tighten them as the caller improves.
 
-use ctdna::simulate::score::{score, ScoreOptions, VarType};
-use std::path::Path;
+use ctdna::simulate::score::{score, BinRow, Score, ScoreOptions, VarType};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[test]
@@ -63,5 +63,128 @@ fn score_from_env() {
             String::from_utf8_lossy(&k.2),
             String::from_utf8_lossy(&k.3)
         );
+    }
+}
+
+/// One table for several call sets of one simulation (`benches/umi.sh`):
+/// `SIM_DIR=dir RUNS=runs.tsv cargo test --release --test simulate_accuracy
+/// score_table_from_env -- --ignored --nocapture`, where each line of
+/// `runs.tsv` is `label<TAB>calls.vcf.gz<TAB>cpu_seconds<TAB>peak_rss_kb`.
+/// Cells are TP/truth (PASS calls) per type and VAF bin, VAFs of 1% and
+/// more pooled; then PASS false positives, per Mb of target, and CPU time
+/// and peak RSS, also relative to the first line's.
+#[test]
+#[ignore = "a tool: needs SIM_DIR and RUNS"]
+fn score_table_from_env() {
+    let (Ok(dir), Ok(runs)) = (std::env::var("SIM_DIR"), std::env::var("RUNS")) else {
+        eprintln!("set SIM_DIR and RUNS");
+        return;
+    };
+    let dir = Path::new(&dir);
+    let opts = ScoreOptions::from_sim_dir(dir).unwrap();
+    let text = std::fs::read_to_string(&runs).unwrap();
+    let runs: Vec<(String, PathBuf, f64, f64)> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 4, "{runs}: label, calls, cpu_s, rss_kb: {l:?}");
+            (
+                f[0].to_string(),
+                PathBuf::from(f[1]),
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+            )
+        })
+        .collect();
+    let scores: Vec<Score> = runs
+        .iter()
+        .map(|r| score(&r.1, &dir.join("truth.vcf.gz"), &opts).unwrap())
+        .collect();
+    let Some(first) = scores.first() else { return };
+    let pooled: Vec<f64> = first
+        .rows
+        .iter()
+        .map(|r| r.vaf)
+        .filter(|&v| v >= 0.01)
+        .collect();
+    let pct = |v: f64| format!("{}", (v * 1000.0).round() / 10.0);
+    let pooled_label = match (
+        pooled.iter().copied().reduce(f64::min),
+        pooled.iter().copied().reduce(f64::max),
+    ) {
+        (Some(lo), Some(hi)) if lo < hi => format!("{}-{}%", pct(lo), pct(hi)),
+        (Some(lo), _) => format!("{}%", pct(lo)),
+        _ => String::new(),
+    };
+    let column = |r: &BinRow| {
+        let t = match r.var_type {
+            VarType::Snv => "SNV",
+            VarType::Indel => "indel",
+        };
+        if r.vaf >= 0.01 {
+            format!("{t} {pooled_label}")
+        } else {
+            format!("{t} {}%", pct(r.vaf))
+        }
+    };
+    let mut columns: Vec<String> = first.rows.iter().map(column).collect();
+    columns.dedup();
+    let cell = |s: &Score, c: &str| {
+        let (tp, truth) = s
+            .rows
+            .iter()
+            .filter(|r| column(r) == c)
+            .fold((0, 0), |a, r| (a.0 + r.tp, a.1 + r.truth));
+        format!("{tp}/{truth}")
+    };
+    let width = runs.iter().map(|r| r.0.len()).max().unwrap_or(0).max(11);
+    let mut line = format!("{:<width$}", "mode / tier");
+    for c in &columns {
+        line.push_str(&format!(" {c:>w$}", w = c.len().max(6)));
+    }
+    line.push_str(&format!(
+        " {:>4} {:>7} {:>7} {:>6} {:>7} {:>6}",
+        "FP", "FP/Mb", "CPU_s", "xCPU", "RSS_MB", "xRSS"
+    ));
+    println!("{line}");
+    let (cpu0, rss0) = (runs[0].2, runs[0].3);
+    for (r, s) in runs.iter().zip(&scores) {
+        let mut line = format!("{:<width$}", r.0);
+        for c in &columns {
+            line.push_str(&format!(" {:>w$}", cell(s, c), w = c.len().max(6)));
+        }
+        line.push_str(&format!(
+            " {:>4} {:>7.0} {:>7.1} {:>6.2} {:>7.0} {:>6.2}",
+            s.fp,
+            s.fp_per_mb,
+            r.2,
+            r.2 / cpu0,
+            r.3 / 1024.0,
+            r.3 / rss0
+        ));
+        println!("{line}");
+    }
+    println!(
+        "target {} bp; depth {} unique molecules; TP = PASS calls; FP = PASS calls matching no truth variant inside the targets",
+        first.target_bp, first.depth
+    );
+    for (r, s) in runs.iter().zip(&scores) {
+        if !s.fp_sites.is_empty() {
+            let sites: Vec<String> = s
+                .fp_sites
+                .iter()
+                .map(|k| {
+                    format!(
+                        "{}:{} {}>{}",
+                        k.0,
+                        k.1,
+                        String::from_utf8_lossy(&k.2),
+                        String::from_utf8_lossy(&k.3)
+                    )
+                })
+                .collect();
+            println!("FP {}: {}", r.0, sites.join(", "));
+        }
     }
 }

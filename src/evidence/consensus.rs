@@ -7,7 +7,8 @@
 //! is split and the molecule gets no base there (a split family is not
 //! resolved by majority: one early PCR error can make half a family). An
 //! indel is a consensus when that fraction of the reads with a base at the
-//! anchor show it; "no indel" is a consensus when that fraction do not.
+//! anchor (and reading on past it) show it; "no indel" is a consensus when
+//! that fraction do not.
 //! The molecule's tier at the position: both strands agree → duplex; only
 //! one strand has reads → single when it has `>= --min-family` templates
 //! voting, else raw; the strands disagree → no base.
@@ -164,9 +165,16 @@ impl Consensus {
             while k < n && self.entries[k].pos == pos {
                 k += 1;
             }
+            // Reads that can show or deny an indel anchored here: a base
+            // here and the next reference base read too. A read whose
+            // alignment ends at the anchor (its last base, or an insertion
+            // soft-clipped at its end) cannot see what follows; counted as
+            // "no indel" it would split every family with such a read.
             let mut slot_voters = [0u32; 2];
             for e in &self.entries[i..j] {
-                slot_voters[usize::from(e.strand)] += 1;
+                if reads[e.read as usize].end > pos + 1 {
+                    slot_voters[usize::from(e.strand)] += 1;
+                }
             }
             let slot = [
                 self.strand_call(i, j, 0, None, rules),
@@ -520,6 +528,17 @@ mod tests {
         let t = run(&[with(), with()], &[0, 1], RULES);
         assert_eq!(dels(&t[Tier::Duplex.index()]), 1);
         let t = run(&[with(), without(), without()], &[0, 1, 1], RULES);
+        assert_eq!(t.iter().map(dels).sum::<u32>(), 0);
+        // A read whose alignment ends at the anchor cannot deny the indel:
+        // with it the strand's only voter is the read showing the deletion
+        // (duplex with the other strand); a read reading on past the anchor
+        // without the deletion splits the strand.
+        let mut ends_at_anchor = without();
+        ends_at_anchor.end = 4;
+        let t = run(&[with(), ends_at_anchor, with()], &[0, 0, 1], RULES);
+        assert_eq!(dels(&t[Tier::Duplex.index()]), 1);
+        assert_eq!(t[Tier::Duplex.index()].positions[3].depth(), 1);
+        let t = run(&[with(), without(), with()], &[0, 0, 1], RULES);
         assert_eq!(t.iter().map(dels).sum::<u32>(), 0);
         // A copy of the indel that fails the base filters abstains: the
         // other two reads carry it alone.

@@ -57,6 +57,14 @@ pub struct SimParams {
     /// written when 0, so those data sets regenerate byte for byte.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub artifact_sites: usize,
+    /// `--no-seq-errors` (absent from older manifests and not written when
+    /// off, so they read back and regenerate unchanged).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_seq_errors: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -104,6 +112,7 @@ impl Default for SimParams {
             umi_error_rate: 0.005,
             mismap_rate: 0.1,
             artifact_sites: 4,
+            no_seq_errors: false,
         }
     }
 }
@@ -166,6 +175,7 @@ impl SimParams {
             umi_error_rate: a.umi_error_rate,
             mismap_rate: a.mismap_rate,
             artifact_sites: a.artifact_sites,
+            no_seq_errors: a.no_seq_errors,
         };
         p.validate()?;
         Ok(p)
@@ -380,6 +390,9 @@ impl SimParams {
         }
         if self.mark_duplicates {
             s.push_str(" --mark-duplicates");
+        }
+        if self.no_seq_errors {
+            s.push_str(" --no-seq-errors");
         }
         s.push_str(" (all parameters: manifest.json)");
         s

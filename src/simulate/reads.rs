@@ -35,12 +35,15 @@ fn qual_weights(cycle: usize, len: usize) -> [f64; 4] {
 }
 
 /// Draw the quality of one cycle and apply a substitution error with the
-/// probability it states (10^(-Q/10)); returns (base, quality).
-pub fn sequence_base(rng: &mut Rng, b: u8, cycle: usize, len: usize) -> (u8, u8) {
+/// probability it states (10^(-Q/10)); returns (base, quality). Without
+/// `errors` the error is drawn but not applied, so the random stream, and
+/// with it every quality and every later draw, is the same as with errors.
+pub fn sequence_base(rng: &mut Rng, b: u8, cycle: usize, len: usize, errors: bool) -> (u8, u8) {
     let k = rng.categorical(&qual_weights(cycle, len));
     let q = QUAL_BINS[k];
     if rng.bernoulli(ERR_PROB[k]) {
-        (other_base(rng, b), q)
+        let wrong = other_base(rng, b);
+        (if errors { wrong } else { b }, q)
     } else {
         (b, q)
     }
@@ -210,6 +213,8 @@ pub struct PairInfo<'a> {
     pub read_len: usize,
     /// Sequencing homopolymer slippage rate.
     pub hp_rate: f64,
+    /// Apply the sequencing substitution errors the qualities state.
+    pub seq_errors: bool,
     /// RX value.
     pub umi: Option<String>,
     /// Set the duplicate flag.
@@ -227,8 +232,8 @@ pub fn read_pair(rng: &mut Rng, copy: &Copy, info: &PairInfo) -> Option<[SimRead
     let front = align(take_front(&front_cols, info.read_len), info.reference)?;
     let back = align(take_back(&back_cols, info.read_len), info.reference)?;
     // The front read is sequenced forward, the back read reverse.
-    let f = sequence(rng, front, false, info.reference);
-    let b = sequence(rng, back, true, info.reference);
+    let f = sequence(rng, front, false, info);
+    let b = sequence(rng, back, true, info);
     let tlen = f.end.max(b.end) - f.pos.min(b.pos);
     let read = |x: &Aligned, mate: &Aligned, reverse: bool, first: bool| {
         let mut flags: u16 = 0x1 | 0x2;
@@ -262,14 +267,15 @@ pub fn read_pair(rng: &mut Rng, copy: &Copy, info: &PairInfo) -> Option<[SimRead
 /// Sequence an aligned read: qualities per cycle (cycle 0 is the 5' end:
 /// the left end of a forward read, the right end of a reverse one) and the
 /// substitution errors they state; NM is updated for the new mismatches.
-fn sequence(rng: &mut Rng, mut a: Aligned, reverse: bool, reference: &[u8]) -> Aligned {
+fn sequence(rng: &mut Rng, mut a: Aligned, reverse: bool, info: &PairInfo) -> Aligned {
+    let reference = info.reference;
     let n = a.bases.len();
     let before = count_mismatches(&a.bases, &a.cigar, a.pos, reference);
     let mut seq = Vec::with_capacity(n);
     let mut qual = Vec::with_capacity(n);
     for (j, &b) in a.bases.iter().enumerate() {
         let cycle = if reverse { n - 1 - j } else { j };
-        let (s, q) = sequence_base(rng, b, cycle, n);
+        let (s, q) = sequence_base(rng, b, cycle, n, info.seq_errors);
         seq.push(s);
         qual.push(q);
     }
@@ -313,7 +319,7 @@ mod tests {
         let mut rng = Rng::new(11);
         let mut by_q = [[0u64; 2]; 4];
         for i in 0..400_000 {
-            let (b, q) = sequence_base(&mut rng, b'A', i % 150, 150);
+            let (b, q) = sequence_base(&mut rng, b'A', i % 150, 150, true);
             let k = QUAL_BINS.iter().position(|&x| x == q).unwrap();
             by_q[k][0] += 1;
             by_q[k][1] += u64::from(b != b'A');

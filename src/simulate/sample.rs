@@ -362,6 +362,7 @@ fn simulate_target(
                 reference: &g.contigs[place_tid].seq,
                 read_len: p.read_len as usize,
                 hp_rate: p.hp_indel_rate,
+                seq_errors: !p.no_seq_errors,
                 umi,
                 duplicate: p.mark_duplicates && k > 0,
             };

@@ -305,3 +305,47 @@ fn artifact_sites_show_in_every_sample_at_their_rate() {
         }
     }
 }
+
+/// `--no-seq-errors` reads are the same reads (positions, CIGARs,
+/// qualities), each base as it is on its PCR copy: with every other error
+/// source off, a read differs from the reference only at the variants its
+/// molecule carries, and with errors the same reads show errors again.
+#[test]
+fn without_sequencing_errors_reads_match_their_molecule() {
+    let quiet = SimParams {
+        pcr_error_rate: 0.0,
+        oxog_rate: 0.0,
+        hp_indel_rate: 0.0,
+        germline_snvs: 0,
+        germline_indels: 0,
+        snvs_per_vaf: 0,
+        indels_per_vaf: 0,
+        artifact_sites: 0,
+        paralog_targets: 0,
+        ..small()
+    };
+    let exact = SimParams {
+        no_seq_errors: true,
+        ..quiet.clone()
+    };
+    let g = Genome::generate(&exact).unwrap();
+    let t = place_targets(&exact, &g).unwrap();
+    let v = variants::generate(&exact, &g, &t).unwrap();
+    assert!(v.is_empty());
+    let a = simulate_sample(&exact, &g, &t, &v, SampleKind::Tumor);
+    let b = simulate_sample(&quiet, &g, &t, &v, SampleKind::Tumor);
+    assert_eq!(a.reads.len(), b.reads.len());
+    let mut errors = 0;
+    for (x, y) in a.reads.iter().zip(&b.reads) {
+        assert_eq!(
+            (&x.qname, x.pos, &x.cigar, &x.qual),
+            (&y.qname, y.pos, &y.cigar, &y.qual)
+        );
+        // No variants, no PCR errors, damage or slippage: the reference.
+        let reference = &g.contigs[x.tid as usize].seq;
+        assert_eq!(count_mismatches(&x.seq, &x.cigar, x.pos, reference), 0);
+        assert_eq!(x.nm, 0);
+        errors += y.nm;
+    }
+    assert!(errors > 100, "the same reads with errors show {errors}");
+}
