@@ -5,7 +5,8 @@
 //! disagreeing bases are dropped (no quality-based tie-break: a discordant
 //! overlap is evidence of an error in one of the two reads, and we cannot
 //! tell which). Indels inside the overlap must be seen by both mates; an
-//! indel seen by one mate only is dropped. A mate that shows the same indel
+//! indel seen by one mate only is dropped (a mate whose last base is the
+//! indel's anchor cannot show it, so there the other mate counts alone). A mate that shows the same indel
 //! but fails the base filters there (low quality, too near its end) does
 //! not disagree: the other mate's copy counts alone, as for a base whose
 //! mate's copy is below the quality threshold. A merged observation takes read
@@ -175,7 +176,9 @@ fn add_pair_events(
     }
     a.sort_events();
     b.sort_events();
-    let in_overlap = |o: &Obs| o.pos >= lo && o.pos < hi;
+    // An indel after anchor `p` sits between `p` and `p + 1`: only a mate
+    // that reads both can show or deny it.
+    let in_overlap = |o: &Obs| o.pos >= lo && o.pos + 1 < hi;
     let (mut i, mut j) = (0, 0);
     while i < a.events.len() || j < b.events.len() {
         let ord = match (a.events.get(i), b.events.get(j)) {
@@ -364,5 +367,22 @@ mod tests {
         // minus the two where one mate shows nothing.
         assert_eq!(rc.discordant_overlap_bases, 1);
         assert_eq!(rc.concordant_overlap_bases, 5 + 5 - 1 - 1 - 1);
+    }
+
+    #[test]
+    fn an_indel_after_the_last_base_of_the_other_mate_is_not_discordant() {
+        // Read 1 ends at 20 (its last base is the anchor), read 2 shows a
+        // deletion after 20: read 1 cannot deny it, so it counts.
+        let mut counts = ShardCounts::new(0, 40);
+        let mut a = read(0, 21, true, &[(20, 0)], Vec::new());
+        let mut b = with_deletion(10, 40, false, true);
+        add_pair(&mut counts, &mut a, &mut b, &mut ReadCounters::default());
+        assert_eq!(deletions_at_20(&counts), 1);
+        // One base further, read 1 reads past the anchor without it: dropped.
+        let mut counts = ShardCounts::new(0, 40);
+        let mut a = read(0, 22, true, &[(20, 0), (21, 3)], Vec::new());
+        let mut b = with_deletion(10, 40, false, true);
+        add_pair(&mut counts, &mut a, &mut b, &mut ReadCounters::default());
+        assert_eq!(deletions_at_20(&counts), 0);
     }
 }
