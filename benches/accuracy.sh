@@ -12,7 +12,7 @@ CACHE=${BENCH_CACHE:-bench-cache}
 THREADS=${BENCH_THREADS:-2}
 SIM=$CACHE/accuracy-seed3
 cargo build --release --quiet
-CTDNA=$PWD/target/release/ctdna
+CTDNA=${CARGO_TARGET_DIR:-$PWD/target}/release/ctdna
 
 if [ ! -s "$SIM/normal_10.bam.bai" ]; then
   echo "simulating $SIM (once; cached)" >&2
