@@ -172,7 +172,7 @@ impl Consensus {
             // "no indel" it would split every family with such a read.
             let mut slot_voters = [0u32; 2];
             for e in &self.entries[i..j] {
-                if reads[e.read as usize].end > pos + 1 {
+                if reads[e.read as usize].meta.end > pos + 1 {
                     slot_voters[usize::from(e.strand)] += 1;
                 }
             }
@@ -353,7 +353,7 @@ impl Consensus {
                     std::cmp::Ordering::Less => b0,
                     std::cmp::Ordering::Equal => {
                         let r = &reads[self.entries[b0].read as usize];
-                        if (r.start ^ self.entries[b0].pos) & 1 == 0 {
+                        if (r.meta.start ^ self.entries[b0].pos) & 1 == 0 {
                             b0
                         } else {
                             b1
@@ -391,11 +391,11 @@ impl Consensus {
         let o = &r.obs[e.obs as usize];
         let s = Support {
             qual: qual.min(u32::from(MERGED_QUAL_CAP)) as u8,
-            mapq: r.mapq,
+            mapq: r.meta.mapq,
             dist,
             // The molecule's strand: read 1's, as for a merged fragment.
-            reverse: r.reverse == r.read1,
-            f1r2: r.f1r2,
+            reverse: r.meta.reverse == r.meta.read1,
+            f1r2: r.meta.f1r2,
         };
         add(&mut sinks[tier.index()], r, o, &s);
     }
@@ -405,7 +405,7 @@ impl Consensus {
 mod tests {
     use super::*;
     use crate::evidence::alleles::ShardCounts;
-    use crate::evidence::observe::Obs;
+    use crate::evidence::observe::{Obs, ReadMeta};
 
     fn read(bases: &[(i64, u8)], indel_at: Option<i64>) -> ReadObs {
         let mut obs: Vec<Obs> = bases
@@ -429,11 +429,14 @@ mod tests {
         }
         ReadObs {
             obs,
-            start: 0,
-            end: 10,
-            mapq: 60,
-            read1: true,
-            f1r2: true,
+            meta: ReadMeta {
+                start: 0,
+                end: 10,
+                mapq: 60,
+                read1: true,
+                f1r2: true,
+                ..Default::default()
+            },
             ..Default::default()
         }
     }
@@ -534,7 +537,7 @@ mod tests {
         // (duplex with the other strand); a read reading on past the anchor
         // without the deletion splits the strand.
         let mut ends_at_anchor = without();
-        ends_at_anchor.end = 4;
+        ends_at_anchor.meta.end = 4;
         let t = run(&[with(), ends_at_anchor, with()], &[0, 0, 1], RULES);
         assert_eq!(dels(&t[Tier::Duplex.index()]), 1);
         assert_eq!(t[Tier::Duplex.index()].positions[3].depth(), 1);

@@ -49,17 +49,10 @@ pub struct Obs {
 /// before events at a position): the form the UMI consensus votes over.
 #[derive(Debug, Clone, Default)]
 pub struct ReadObs {
+    pub meta: ReadMeta,
     pub obs: Vec<Obs>,
     /// Inserted sequences (normalised), referenced by [`ObsKind::Ins`].
     pub ins: Vec<u8>,
-    /// Aligned reference span `[start, end)`.
-    pub start: i64,
-    pub end: i64,
-    pub mapq: u8,
-    pub reverse: bool,
-    /// First read of the pair (or unpaired).
-    pub read1: bool,
-    pub f1r2: bool,
 }
 
 /// What the fragment logic needs to know about a read besides what it
@@ -171,11 +164,10 @@ pub trait Observer {
 }
 
 impl Observer for ReadObs {
-    fn begin(&mut self, m: ReadMeta) {
+    fn begin(&mut self, meta: ReadMeta) {
+        self.meta = meta;
         self.obs.clear();
         self.ins.clear();
-        (self.start, self.end, self.mapq) = (m.start, m.end, m.mapq);
-        (self.reverse, self.read1, self.f1r2) = (m.reverse, m.read1, m.f1r2);
     }
     #[inline]
     fn bases(&mut self, pos: i64, run: BaseRun<'_>) {
@@ -674,7 +666,7 @@ mod tests {
             &f,
         );
         assert!(r.obs.is_empty());
-        assert_eq!((r.start, r.end), (3, 13));
+        assert_eq!((r.meta.start, r.meta.end), (3, 13));
     }
 
     #[test]
