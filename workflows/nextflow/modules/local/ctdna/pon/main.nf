@@ -6,8 +6,9 @@
 // the same folder as its BAM, so two normals may share a file name. `bams`
 // and `bais` are lists (arity 1..*, at least one normal) in the same order;
 // the pipeline builds them from the samplesheet's type=normal rows.
-// Read filters in ext.args must equal the ones the calls use: `ctdna call`
-// refuses a PoN built with other filters.
+// Read filters and the UMI mode in ext.args must equal the ones the calls
+// use: `ctdna call` refuses a PoN built with other filters or of other
+// molecules (fragments vs a UMI consensus tier).
 process CTDNA_PON {
     tag "${meta.id}"
     label 'process_high'
