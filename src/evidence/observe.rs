@@ -1,8 +1,12 @@
 //! One read's CIGAR walk: the bases and indels it shows at each reference
 //! position, after base filters, with indels left-aligned.
 //!
-//! The buffers are reused from read to read, so the hot loop does not
-//! allocate.
+//! One walk ([`walk`]) fills either form through the [`Observer`] trait:
+//! [`ReadSlots`], one slot per reference position plus the indel events
+//! (fragment counting: mates pair position by position), or [`ReadObs`], a
+//! list of observations (the UMI consensus votes over lists of a family's
+//! reads). The buffers are reused from read to read, so the hot loop does
+//! not allocate.
 
 use super::alleles::{base_index, BASES};
 use super::filters::ReadFilter;
