@@ -48,27 +48,6 @@ fn known_alt(k: &KnownLocus) -> Option<Alt> {
     }
 }
 
-/// The command line as written into the header, without `--threads`:
-/// output bytes must not depend on the thread count.
-fn command_line() -> String {
-    let mut out = Vec::new();
-    let mut skip = false;
-    for a in std::env::args() {
-        if std::mem::take(&mut skip) {
-            continue;
-        }
-        if a == "--threads" || a == "-@" {
-            skip = true;
-            continue;
-        }
-        if a.starts_with("--threads=") {
-            continue;
-        }
-        out.push(a);
-    }
-    out.join(" ")
-}
-
 /// With `--pon`: the panel, checked against this run's reference, read
 /// filters, molecules (fragments or UMI tier) and panel BED (the whole BED, whichever `--shard` runs here).
 fn load_pon(
@@ -224,7 +203,7 @@ pub fn run(args: &CallArgs) -> Result<()> {
     let header = vcf::header(&HeaderInfo {
         reference: &prepared.reference,
         samples: &samples,
-        command_line: command_line(),
+        command_line: super::common::command_line(),
         thresholds: &thresholds,
         model: models.first().map_or("none".into(), |m| m.describe()),
         options_json: options.to_string(),

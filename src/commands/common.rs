@@ -128,3 +128,23 @@ pub fn read_counters(
     }
     out
 }
+
+/// The command line as written into output headers, without `--threads`:
+/// output bytes must not depend on the thread count.
+pub fn command_line() -> String {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for a in std::env::args() {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if a == "--threads" || a == "-@" {
+            skip = true;
+            continue;
+        }
+        if !a.starts_with("--threads=") {
+            out.push(a);
+        }
+    }
+    out.join(" ")
+}

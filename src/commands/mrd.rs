@@ -72,25 +72,6 @@ fn check_settings(args: &MrdArgs) -> Result<Settings> {
     })
 }
 
-/// The command line without `--threads` (outputs must not depend on it).
-fn command_line() -> String {
-    let mut out = Vec::new();
-    let mut skip = false;
-    for a in std::env::args() {
-        if std::mem::take(&mut skip) {
-            continue;
-        }
-        if a == "--threads" || a == "-@" {
-            skip = true;
-            continue;
-        }
-        if !a.starts_with("--threads=") {
-            out.push(a);
-        }
-    }
-    out.join(" ")
-}
-
 /// Run `ctdna mrd`.
 pub fn run(args: &MrdArgs) -> Result<()> {
     let started = Instant::now();
@@ -267,7 +248,7 @@ pub fn run(args: &MrdArgs) -> Result<()> {
             &reference,
             &samples,
             &settings,
-            &command_line(),
+            &super::common::command_line(),
             &null_model,
         ))?;
         w.write(&report::vcf_records(&loci, &samples, &reference, tier))?;
