@@ -4,7 +4,7 @@
 use super::loci::TumorLocus;
 use super::{SampleResult, Settings};
 use crate::model::stats::phred_ln;
-use crate::output::vcf::{file_date, float, FORMAT_LINES, INFO_LINES};
+use crate::output::vcf::{float, FORMAT_LINES, INFO_LINES};
 use crate::reference::Reference;
 
 /// TSV column header.
@@ -81,18 +81,7 @@ pub fn vcf_header(
     command_line: &str,
     null_model: &str,
 ) -> String {
-    let mut s = String::new();
-    s.push_str("##fileformat=VCFv4.3\n");
-    s.push_str(&format!("##fileDate={}\n", file_date()));
-    s.push_str(&format!("##source=ctdna {}\n", env!("CARGO_PKG_VERSION")));
-    s.push_str(&format!(
-        "##commandLine=\"{}\"\n",
-        command_line.replace('"', "'")
-    ));
-    s.push_str(&format!("##reference={}\n", reference.path.display()));
-    for c in &reference.contigs {
-        s.push_str(&format!("##contig=<ID={},length={}>\n", c.name, c.len));
-    }
+    let mut s = crate::output::vcf::preamble(command_line, reference);
     for l in INFO_LINES {
         if KEEP_INFO
             .iter()

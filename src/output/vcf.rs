@@ -49,20 +49,27 @@ pub(crate) const FORMAT_LINES: &[&str] = &[
     r#"##FORMAT=<ID=FT,Number=1,Type=String,Description="Filters in this sample (PASS when none)">"#,
 ];
 
-/// The full header text.
-pub fn header(h: &HeaderInfo) -> String {
+/// The header lines every ctdna VCF starts with: format, date, program,
+/// command line, reference and its contigs.
+pub fn preamble(command_line: &str, reference: &Reference) -> String {
     let mut s = String::new();
     s.push_str("##fileformat=VCFv4.3\n");
     s.push_str(&format!("##fileDate={}\n", file_date()));
     s.push_str(&format!("##source=ctdna {}\n", env!("CARGO_PKG_VERSION")));
     s.push_str(&format!(
         "##commandLine=\"{}\"\n",
-        h.command_line.replace('"', "'")
+        command_line.replace('"', "'")
     ));
-    s.push_str(&format!("##reference={}\n", h.reference.path.display()));
-    for c in &h.reference.contigs {
+    s.push_str(&format!("##reference={}\n", reference.path.display()));
+    for c in &reference.contigs {
         s.push_str(&format!("##contig=<ID={},length={}>\n", c.name, c.len));
     }
+    s
+}
+
+/// The full header text.
+pub fn header(h: &HeaderInfo) -> String {
+    let mut s = preamble(&h.command_line, h.reference);
     for l in INFO_LINES {
         s.push_str(l);
         s.push('\n');

@@ -7,15 +7,9 @@ use rust_htslib::bgzf;
 use std::io::Write;
 use std::path::Path;
 
-/// The truth VCF text (header and sorted records). `counts` are the
-/// realised (spanning, alt) unique-molecule counts in `sample.bam`;
-/// `duplex_alt`, with `--duplex` only, the duplex molecules carrying each.
-pub fn truth_vcf_text(
-    g: &Genome,
-    variants: &[Variant],
-    counts: &[(u32, u32)],
-    duplex_alt: Option<&[u32]>,
-) -> String {
+/// Header lines of the simulator's VCFs: format, program, reference and
+/// its contigs.
+fn preamble(g: &Genome) -> String {
     let mut s = String::new();
     s.push_str("##fileformat=VCFv4.3\n");
     s.push_str(&format!(
@@ -30,6 +24,19 @@ pub fn truth_vcf_text(
             c.seq.len()
         ));
     }
+    s
+}
+
+/// The truth VCF text (header and sorted records). `counts` are the
+/// realised (spanning, alt) unique-molecule counts in `sample.bam`;
+/// `duplex_alt`, with `--duplex` only, the duplex molecules carrying each.
+pub fn truth_vcf_text(
+    g: &Genome,
+    variants: &[Variant],
+    counts: &[(u32, u32)],
+    duplex_alt: Option<&[u32]>,
+) -> String {
+    let mut s = preamble(g);
     for line in [
         r#"##INFO=<ID=VAF,Number=1,Type=Float,Description="Simulated allele fraction: somatic, the probability that a molecule carries the allele; germline, 0.5 (het) or 1 (hom)">"#,
         r#"##INFO=<ID=ORIGIN,Number=1,Type=String,Description="somatic or germline">"#,
@@ -85,20 +92,7 @@ pub fn truth_vcf_text(
 /// truth variants only, as a tumor-normal tissue caller would report them
 /// for `ctdna mrd --tumor-variants` (no INFO weight: clonal heterozygous).
 pub fn tumor_vcf_text(g: &Genome, variants: &[Variant]) -> String {
-    let mut s = String::new();
-    s.push_str("##fileformat=VCFv4.3\n");
-    s.push_str(&format!(
-        "##source=ctdna simulate {}\n",
-        env!("CARGO_PKG_VERSION")
-    ));
-    s.push_str("##reference=ref.fa\n");
-    for c in &g.contigs {
-        s.push_str(&format!(
-            "##contig=<ID={},length={}>\n",
-            c.name,
-            c.seq.len()
-        ));
-    }
+    let mut s = preamble(g);
     s.push_str(r#"##INFO=<ID=TYPE,Number=1,Type=String,Description="SNV, INS or DEL">"#);
     s.push_str("\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
     for (i, v) in variants.iter().enumerate() {
