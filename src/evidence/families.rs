@@ -11,12 +11,12 @@
 
 use super::alleles::{BatchCounts, PositionCounts, ShardCounts};
 use super::consensus::{Consensus, Member, Rules};
-use super::filters::{ReadCounters, ReadFilter};
+use super::filters::ReadFilter;
 use super::observe::{reference_span, Ranges, ReadObs};
-use super::shard::{admit, name_hash, RecordRoom, SampleShard};
+use super::shard::{name_hash, ReadGate, RecordRoom, SampleShard};
 use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
 use crate::reference::RefWindow;
-use crate::{Error, Result};
+use crate::Result;
 use rust_htslib::bam::{self, Read, Record};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -377,40 +377,20 @@ pub fn count_batch_umi(
     let mut f = f.clone();
     f.keep_duplicates = true;
     let f = &f;
-    let mut reads = vec![ReadCounters::default(); ranges.len()];
-    let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
+    if ranges.is_empty() {
         return Ok(Vec::new());
-    };
-    let (lo, hi) = (first.0 as i64, last.1 as i64);
-    let keep = Ranges(ranges.iter().map(|&(s, e)| (s as i64, e as i64)).collect());
-    reader.fetch((tid, lo, hi)).map_err(|e| {
-        Error::hts(
-            format!("{}: fetching tid {tid}:{lo}-{hi}", path.display()),
-            e,
-        )
-    })?;
+    }
+    let keep = Ranges::of(ranges);
+    let mut gate = ReadGate::fetch(reader, path, tid, ranges, &keep, f)?;
     let mut win = Window::new(cfg, ranges, window, &keep, f);
     let mut rec = Record::new();
     let mut waiting = RecordRoom::default();
     let mut spare: Vec<Record> = Vec::new();
     let mut stale: Vec<u64> = Vec::new();
-    let mut last_pos = i64::MIN;
     let mut last_sweep = i64::MIN;
-    let mut shard_of_read = 0usize;
 
     while let Some(res) = reader.read(&mut rec) {
-        let Some((pos, _, _)) = admit(
-            res,
-            &rec,
-            path,
-            &mut last_pos,
-            &keep,
-            ranges,
-            &mut shard_of_read,
-            &mut reads,
-            f,
-        )?
-        else {
+        let Some((pos, _, _)) = gate.admit(res, &rec)? else {
             continue;
         };
         let flags = rec.flags();
@@ -477,7 +457,7 @@ pub fn count_batch_umi(
         .into_iter()
         .zip(single.shards)
         .zip(duplex.shards)
-        .zip(reads)
+        .zip(gate.reads)
         .zip(win.family_sizes)
         .enumerate()
     {

@@ -482,6 +482,11 @@ impl ReadObs {
 pub struct Ranges(pub Vec<(i64, i64)>);
 
 impl Ranges {
+    /// The ranges of a batch's shards (`[start, end)`, sorted, disjoint).
+    pub fn of(shards: &[(u64, u64)]) -> Ranges {
+        Ranges(shards.iter().map(|&(s, e)| (s as i64, e as i64)).collect())
+    }
+
     /// Index of the first range whose end is after `pos`.
     #[inline]
     pub fn first_ending_after(&self, pos: i64) -> usize {

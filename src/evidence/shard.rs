@@ -86,45 +86,25 @@ pub fn count_batch(
     window: &RefWindow,
     f: &ReadFilter,
 ) -> Result<Vec<SampleShard>> {
-    let mut counts = BatchCounts::new(ranges.iter().copied());
-    let mut reads = vec![ReadCounters::default(); ranges.len()];
-    let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
+    if ranges.is_empty() {
         return Ok(Vec::new());
-    };
-    let (lo, hi) = (first.0 as i64, last.1 as i64);
-    let keep = Ranges(ranges.iter().map(|&(s, e)| (s as i64, e as i64)).collect());
-    reader.fetch((tid, lo, hi)).map_err(|e| {
-        Error::hts(
-            format!("{}: fetching tid {tid}:{lo}-{hi}", path.display()),
-            e,
-        )
-    })?;
+    }
+    let mut counts = BatchCounts::new(ranges.iter().copied());
+    let keep = Ranges::of(ranges);
+    let mut gate = ReadGate::fetch(reader, path, tid, ranges, &keep, f)?;
     let mut rec = Record::new();
     let mut cur = ReadSlots::default();
     let mut mate = ReadSlots::default();
     let mut waiting = WaitingRoom::default();
     let mut spare: Vec<Record> = Vec::new();
-    let mut last_pos = i64::MIN;
     let mut last_sweep = i64::MIN;
-    let mut shard_of_read = 0usize;
     let merge = f.overlap == OverlapPolicy::Merge;
 
     while let Some(res) = reader.read(&mut rec) {
-        let Some((pos, end, shard)) = admit(
-            res,
-            &rec,
-            path,
-            &mut last_pos,
-            &keep,
-            ranges,
-            &mut shard_of_read,
-            &mut reads,
-            f,
-        )?
-        else {
+        let Some((pos, end, shard)) = gate.admit(res, &rec)? else {
             continue;
         };
-        let rc = &mut reads[shard];
+        let rc = &mut gate.reads[shard];
         let flags = rec.flags();
 
         let mate_mapped_here =
@@ -190,7 +170,7 @@ pub fn count_batch(
     Ok(counts
         .shards
         .into_iter()
-        .zip(reads)
+        .zip(gate.reads)
         .map(|(counts, reads)| SampleShard {
             counts,
             reads,
@@ -199,68 +179,106 @@ pub fn count_batch(
         .collect())
 }
 
-/// The read-level gate shared by fragment and UMI counting: a read error or
-/// an unsorted record stops the run; a read outside the batch's shards is
-/// skipped uncounted; otherwise the read is counted in the shard it starts
-/// in (`seen`, and `used` or its rejection reason). Returns the used read's
-/// start, end and shard.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn admit(
-    res: std::result::Result<(), rust_htslib::errors::Error>,
-    rec: &Record,
-    path: &Path,
-    last_pos: &mut i64,
-    keep: &Ranges,
-    ranges: &[(u64, u64)],
-    shard_of_read: &mut usize,
-    reads: &mut [ReadCounters],
-    f: &ReadFilter,
-) -> Result<Option<(i64, i64, usize)>> {
-    res.map_err(|e| {
-        Error::bad_input(
+/// The read-level gate shared by fragment and UMI counting over one batch:
+/// a read error or an unsorted record stops the run; a read outside the
+/// batch's shards is skipped uncounted; otherwise the read is counted in
+/// the shard it starts in (`seen`, and `used` or its rejection reason).
+pub(crate) struct ReadGate<'a> {
+    path: &'a Path,
+    ranges: &'a [(u64, u64)],
+    keep: &'a Ranges,
+    f: &'a ReadFilter,
+    last_pos: i64,
+    shard_of_read: usize,
+    /// Per shard: the reads starting in it.
+    pub reads: Vec<ReadCounters>,
+}
+
+impl<'a> ReadGate<'a> {
+    /// Fetch the batch `ranges` (non-empty, sorted; `keep` holds the same
+    /// ranges) of contig `tid` with one fetch.
+    pub fn fetch(
+        reader: &mut bam::IndexedReader,
+        path: &'a Path,
+        tid: u32,
+        ranges: &'a [(u64, u64)],
+        keep: &'a Ranges,
+        f: &'a ReadFilter,
+    ) -> Result<Self> {
+        let (lo, hi) = (ranges[0].0 as i64, ranges[ranges.len() - 1].1 as i64);
+        reader.fetch((tid, lo, hi)).map_err(|e| {
+            Error::hts(
+                format!("{}: fetching tid {tid}:{lo}-{hi}", path.display()),
+                e,
+            )
+        })?;
+        Ok(ReadGate {
             path,
-            format!(
-                "cannot read a record after position {} ({e}): the file is truncated or corrupt",
-                *last_pos + 1
-            ),
-            "re-create the BAM/CRAM and its index",
-        )
-    })?;
-    let pos = rec.pos();
-    if pos < *last_pos {
-        return Err(Error::bad_input(
-            path,
-            format!(
-                "record at position {} follows one at {}: not coordinate-sorted",
-                pos + 1,
-                *last_pos + 1
-            ),
-            "run `samtools sort` and `samtools index`",
-        ));
+            ranges,
+            keep,
+            f,
+            last_pos: i64::MIN,
+            shard_of_read: 0,
+            reads: vec![ReadCounters::default(); ranges.len()],
+        })
     }
-    *last_pos = pos;
-    let end = pos + reference_span(rec.raw_cigar());
-    // Reads in the gaps between the batch's shards are not ours.
-    if !keep.overlaps(pos, end.max(pos + 1)) {
-        return Ok(None);
+
+    /// Pass `rec` (read with result `res`) through the gate: the used
+    /// read's start, end and shard, `None` for a skipped or rejected read.
+    pub fn admit(
+        &mut self,
+        res: std::result::Result<(), rust_htslib::errors::Error>,
+        rec: &Record,
+    ) -> Result<Option<(i64, i64, usize)>> {
+        res.map_err(|e| {
+            Error::bad_input(
+                self.path,
+                format!(
+                    "cannot read a record after position {} ({e}): the file is truncated or corrupt",
+                    self.last_pos + 1
+                ),
+                "re-create the BAM/CRAM and its index",
+            )
+        })?;
+        let pos = rec.pos();
+        if pos < self.last_pos {
+            return Err(Error::bad_input(
+                self.path,
+                format!(
+                    "record at position {} follows one at {}: not coordinate-sorted",
+                    pos + 1,
+                    self.last_pos + 1
+                ),
+                "run `samtools sort` and `samtools index`",
+            ));
+        }
+        self.last_pos = pos;
+        let end = pos + reference_span(rec.raw_cigar());
+        // Reads in the gaps between the batch's shards are not ours.
+        if !self.keep.overlaps(pos, end.max(pos + 1)) {
+            return Ok(None);
+        }
+        let ranges = self.ranges;
+        while self.shard_of_read + 1 < ranges.len()
+            && ranges[self.shard_of_read + 1].0 as i64 <= pos
+        {
+            self.shard_of_read += 1;
+        }
+        let rc = &mut self.reads[self.shard_of_read];
+        rc.seen += 1;
+        if let Err(why) = check_flags(rec, self.f) {
+            rc.reject(why);
+            return Ok(None);
+        }
+        let (aligned, indel_bases, indel_events) = cigar_stats(rec.raw_cigar());
+        if too_many_mismatches(nm_tag(rec), aligned, indel_bases, indel_events, self.f) {
+            rc.reject(Rejection::TooManyMismatches);
+            return Ok(None);
+        }
+        rc.used += 1;
+        rc.improper_pair_kept += u64::from(is_improper(rec.flags()));
+        Ok(Some((pos, end, self.shard_of_read)))
     }
-    while *shard_of_read + 1 < ranges.len() && ranges[*shard_of_read + 1].0 as i64 <= pos {
-        *shard_of_read += 1;
-    }
-    let rc = &mut reads[*shard_of_read];
-    rc.seen += 1;
-    if let Err(why) = check_flags(rec, f) {
-        rc.reject(why);
-        return Ok(None);
-    }
-    let (aligned, indel_bases, indel_events) = cigar_stats(rec.raw_cigar());
-    if too_many_mismatches(nm_tag(rec), aligned, indel_bases, indel_events, f) {
-        rc.reject(Rejection::TooManyMismatches);
-        return Ok(None);
-    }
-    rc.used += 1;
-    rc.improper_pair_kept += u64::from(is_improper(rec.flags()));
-    Ok(Some((pos, end, *shard_of_read)))
 }
 
 /// Count waiting reads alone: those whose mate starts before `before`, or all.
