@@ -133,6 +133,34 @@ pub enum Alt {
     Indel(Indel),
 }
 
+impl Alt {
+    /// The molecules for this alt and for the reference at `pc` (`ref_idx`:
+    /// the reference base's index, `None` for `N`): an SNV against the
+    /// reference base; an indel against every other molecule with a base
+    /// at its anchor.
+    pub fn evidence(
+        &self,
+        pc: &PositionCounts,
+        ref_idx: Option<usize>,
+    ) -> (AlleleStats, AlleleStats) {
+        match self {
+            Alt::Snv(b) => (
+                pc.bases[*b as usize],
+                ref_idx.map(|r| pc.bases[r]).unwrap_or_default(),
+            ),
+            Alt::Indel(indel) => {
+                let a = pc
+                    .indels
+                    .iter()
+                    .find(|(k, _)| k == indel)
+                    .map(|(_, s)| *s)
+                    .unwrap_or_default();
+                (a, pc.all_bases().minus(&a))
+            }
+        }
+    }
+}
+
 /// Everything `call_shard` needs besides the evidence.
 pub struct Caller<'a> {
     /// One background model per sample.
@@ -265,31 +293,16 @@ fn test(
     model: &dyn Background,
 ) -> SampleCall {
     let depth = pc.depth();
-    let mut all = AlleleStats::default();
-    for b in &pc.bases {
-        all.merge(b);
-    }
-    let (alt_stats, reference, allele) = match alt {
-        Alt::Snv(b) => (
-            pc.bases[*b as usize],
-            ref_idx.map(|r| pc.bases[r]).unwrap_or_default(),
-            AltRef::Snv(BASES[*b as usize]),
-        ),
-        Alt::Indel(indel) => {
-            let a = pc
-                .indels
-                .iter()
-                .find(|(k, _)| k == indel)
-                .map(|(_, s)| *s)
-                .unwrap_or_default();
-            (a, all.minus(&a), AltRef::Indel(indel))
-        }
+    let (alt_stats, reference) = alt.evidence(pc, ref_idx);
+    let allele = match alt {
+        Alt::Snv(b) => AltRef::Snv(BASES[*b as usize]),
+        Alt::Indel(indel) => AltRef::Indel(indel),
     };
     let null = model.null(&RateQuery {
         context,
         allele,
         homopolymer,
-        mean_bq: all.mean_bq(),
+        mean_bq: pc.all_bases().mean_bq(),
         site,
     });
     SampleCall {

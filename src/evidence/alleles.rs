@@ -134,6 +134,15 @@ impl PositionCounts {
         self.bases.iter().map(|b| b.n).sum()
     }
 
+    /// The four bases' evidence pooled: every molecule with a usable base.
+    pub fn all_bases(&self) -> AlleleStats {
+        let mut all = AlleleStats::default();
+        for b in &self.bases {
+            all.merge(b);
+        }
+        all
+    }
+
     /// Counter for an indel, created on first use.
     pub fn indel_mut(&mut self, indel: &Indel) -> &mut AlleleStats {
         let i = match self.indels.binary_search_by(|(k, _)| k.cmp(indel)) {

@@ -109,34 +109,14 @@ pub fn site_evidence(
     let pos = locus.pos0 as i64;
     let pc: &PositionCounts =
         &ev.samples[sample].counts.positions[(locus.pos0 - ev.shard.start) as usize];
-    let mut all = AlleleStats::default();
-    for b in &pc.bases {
-        all.merge(b);
-    }
-    let (alt_stats, reference) = match alt {
-        Alt::Snv(b) => (
-            pc.bases[*b as usize],
-            base_index(ev.window.base(pos))
-                .map(|r| pc.bases[r])
-                .unwrap_or_default(),
-        ),
-        Alt::Indel(indel) => {
-            let a = pc
-                .indels
-                .iter()
-                .find(|(k, _)| k == indel)
-                .map(|(_, s)| *s)
-                .unwrap_or_default();
-            (a, all.minus(&a))
-        }
-    };
+    let (alt_stats, reference) = alt.evidence(pc, base_index(ev.window.base(pos)));
     SiteEvidence {
         depth: pc.depth(),
         reference,
         alt: alt_stats,
         context: trinucleotide(&ev.window, pos),
         homopolymer: homopolymer_after(&ev.window, pos),
-        mean_bq: all.mean_bq(),
+        mean_bq: pc.all_bases().mean_bq(),
     }
 }
 
