@@ -447,6 +447,26 @@ pub fn read_known(path: &Path, reference: &Reference) -> Result<Vec<KnownLocus>>
     Ok(out)
 }
 
+/// Trim the bases a REF/ALT pair shares: the common suffix, then the
+/// common prefix, keeping at least one base in each. Returns how many
+/// leading bases were removed (the position moves right by as many).
+pub fn trim_alleles(r: &mut Vec<u8>, a: &mut Vec<u8>) -> usize {
+    while r.len() > 1 && a.len() > 1 && r.last() == a.last() {
+        r.pop();
+        a.pop();
+    }
+    let lead = r
+        .iter()
+        .zip(a.iter())
+        .take_while(|(x, y)| x == y)
+        .count()
+        .min(r.len() - 1)
+        .min(a.len() - 1);
+    r.drain(..lead);
+    a.drain(..lead);
+    lead
+}
+
 /// Normalise known loci like the evidence engine does (trim shared bases,
 /// left-align indels) so that they meet the counted alleles at one anchor.
 /// REF must match the reference. MNVs and complex alleles are not supported
@@ -481,16 +501,8 @@ pub fn normalize_known(known: Vec<KnownLocus>, reference: &Reference) -> Result<
                 "use known loci made for this reference build",
             ));
         }
-        let (mut r, mut a, mut pos0) = (k.ref_allele.clone(), k.alt_allele.clone(), k.pos0);
-        while r.len() > 1 && a.len() > 1 && r.last() == a.last() {
-            r.pop();
-            a.pop();
-        }
-        while r.len() > 1 && a.len() > 1 && r[0] == a[0] {
-            r.remove(0);
-            a.remove(0);
-            pos0 += 1;
-        }
+        let (mut r, mut a) = (k.ref_allele.clone(), k.alt_allele.clone());
+        let pos0 = k.pos0 + trim_alleles(&mut r, &mut a) as u64;
         let norm = if r.len() == 1 && a.len() == 1 {
             Some((pos0, r, a))
         } else if r.len() == 1 && a[0] == r[0] {
