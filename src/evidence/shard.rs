@@ -357,15 +357,21 @@ B\t147\tc1\t31\t60\t50M\t=\t11\t-70\t{}\t{q}\n",
             bases(&reference, 31, 50, &[(45, alt45)]),
             bases(&reference, 31, 50, &[]),
         );
-        let bam_path = sam_to_bam(dir.path(), "pairs", &sam);
-        let fasta = rust_htslib::faidx::Reader::from_path(&fa).unwrap();
+        let s = count_sam(dir.path(), &fa, &sam, overlap);
+        (s.counts, s.reads, reference)
+    }
+
+    /// Count `sam` (one contig `c1` of 200 bp, reference in `fa`) as one batch.
+    fn count_sam(dir: &Path, fa: &Path, sam: &str, overlap: OverlapPolicy) -> SampleShard {
+        let bam_path = sam_to_bam(dir, "reads", sam);
+        let fasta = rust_htslib::faidx::Reader::from_path(fa).unwrap();
         let contig = crate::reference::Contig {
             name: "c1".into(),
             len: 200,
         };
         let window = RefWindow::fetch(&fasta, &contig, 0, 200).unwrap();
         let mut reader = bam::IndexedReader::from_path(&bam_path).unwrap();
-        let s = count_batch(
+        count_batch(
             &mut reader,
             &bam_path,
             0,
@@ -374,8 +380,7 @@ B\t147\tc1\t31\t60\t50M\t=\t11\t-70\t{}\t{q}\n",
             &filter(overlap),
         )
         .unwrap()
-        .remove(0);
-        (s.counts, s.reads, reference)
+        .remove(0)
     }
 
     fn depth_at(c: &ShardCounts, pos1: usize) -> u32 {
@@ -444,25 +449,8 @@ B\t147\tc1\t31\t60\t50M\t=\t11\t-70\t{}\t{q}\n",
 A\t99\tc1\t11\t60\t29M1D21M\t=\t31\t71\t{r1}\t{q1}\n\
 A\t147\tc1\t31\t60\t9M1D41M\t=\t11\t-71\t{r2}\t{q2}\n"
         );
-        let bam_path = sam_to_bam(dir.path(), "pair", &sam);
-        let fasta = rust_htslib::faidx::Reader::from_path(&fa).unwrap();
-        let contig = crate::reference::Contig {
-            name: "c1".into(),
-            len: 200,
-        };
-        let window = RefWindow::fetch(&fasta, &contig, 0, 200).unwrap();
         let deletions = |overlap| {
-            let mut reader = bam::IndexedReader::from_path(&bam_path).unwrap();
-            let s = count_batch(
-                &mut reader,
-                &bam_path,
-                0,
-                &[(0, 200)],
-                &window,
-                &filter(overlap),
-            )
-            .unwrap()
-            .remove(0);
+            let s = count_sam(dir.path(), &fa, &sam, overlap);
             let n: u32 = s
                 .counts
                 .positions
