@@ -439,16 +439,6 @@ impl ReadSlots {
         &self.ins[off as usize..(off + len) as usize]
     }
 
-    /// The slot at `pos` (empty outside the read).
-    #[inline]
-    pub fn at(&self, pos: i64) -> Slot {
-        usize::try_from(pos - self.meta.start)
-            .ok()
-            .and_then(|i| self.slots.get(i))
-            .copied()
-            .unwrap_or(Slot::EMPTY)
-    }
-
     /// Sort the events by position (left-alignment can move one before
     /// an earlier one), then by allele, for mate pairing.
     pub fn sort_events(&mut self) {
