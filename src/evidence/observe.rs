@@ -152,6 +152,118 @@ impl Iterator for BaseRun<'_> {
     }
 }
 
+impl BaseRun<'_> {
+    /// Write the run's slots to the start of `dst`: the same slots as the
+    /// iterator gives, decoded two bases per encoded byte, with the
+    /// distance filter applied by clipping the run rather than per base.
+    #[inline]
+    pub fn write_slots(self, dst: &mut [Slot]) {
+        let (q0, q1) = (self.q, self.end);
+        if q0 >= q1 {
+            return;
+        }
+        // Query positions far enough from both aligned ends: `[ok0, ok1)`
+        // (`dist >= min_dist` holds everywhere when `min_dist` is 0).
+        let (ok0, ok1) = if self.min_dist == 0 {
+            (q0, q1)
+        } else {
+            let ok0 = (self.first_q + self.min_dist).clamp(q0, q1);
+            let ok1 = (self.last_q + 1)
+                .saturating_sub(self.min_dist)
+                .clamp(ok0, q1);
+            (ok0, ok1)
+        };
+        let dst = &mut dst[..q1 - q0];
+        // A quality threshold above any `u8` fails every base.
+        let fail_all = 256;
+        for (from, to, min_bq) in [
+            (q0, ok0, fail_all),
+            (ok0, ok1, u16::from(self.min_bq)),
+            (ok1, q1, fail_all),
+        ] {
+            if from >= to {
+                continue;
+            }
+            let args = (
+                &mut dst[from - q0..to - q0],
+                self.encoded,
+                &self.quals[from..to],
+                from,
+                self.first_q,
+                self.last_q,
+                min_bq,
+            );
+            // Between the aligned ends, of a read shorter than 64 kb, the
+            // distance needs neither clamp.
+            if from >= self.first_q && to <= self.last_q + 1 && self.quals.len() <= 0xffff {
+                fill_slots(args, |lo, hi| lo.min(hi) as u16);
+            } else {
+                fill_slots(args, |lo, hi| {
+                    (lo.min(hi).max(0) as usize).min(u16::MAX as usize) as u16
+                });
+            }
+        }
+    }
+}
+
+/// Slots of query positions `q..q + quals.len()` (non-empty) into `dst`;
+/// a base passes if it is A/C/G/T with quality at least `min_bq`.
+/// `dist(lo, hi)` is the distance to the nearer aligned end from the
+/// (signed) distances to the first and the last.
+#[inline(always)]
+fn fill_slots(
+    (dst, encoded, quals, q, first_q, last_q, min_bq): (
+        &mut [Slot],
+        &[u8],
+        &[u8],
+        usize,
+        usize,
+        usize,
+        u16,
+    ),
+    dist: impl Fn(isize, isize) -> u16,
+) {
+    let n = quals.len();
+    let dst = &mut dst[..n];
+    let enc = &encoded[q >> 1..=(q + n - 1) >> 1];
+    // Distances to the first and last aligned base (negative outside).
+    let mut lo = q as isize - first_q as isize;
+    let mut hi = last_q as isize - q as isize;
+    let slot = |code: u8, qual: u8, lo: isize, hi: isize| {
+        let b = CODE_TO_INDEX[usize::from(code & 0xf)];
+        let pass = (b < 4) & (u16::from(qual) >= min_bq);
+        Slot {
+            code: if pass { b } else { Slot::NONE },
+            qual,
+            dist: dist(lo, hi),
+        }
+    };
+    // An odd first position is the low nibble of its byte.
+    let (mut k, mut e) = (0, 0);
+    if q & 1 == 1 {
+        dst[0] = slot(enc[0], quals[0], lo, hi);
+        (k, e) = (1, 1);
+        lo += 1;
+        hi -= 1;
+    }
+    let pairs = (n - k) / 2;
+    for ((d, qs), &byte) in dst[k..k + 2 * pairs]
+        .chunks_exact_mut(2)
+        .zip(quals[k..k + 2 * pairs].chunks_exact(2))
+        .zip(&enc[e..e + pairs])
+    {
+        d[0] = slot(byte >> 4, qs[0], lo, hi);
+        d[1] = slot(byte, qs[1], lo + 1, hi - 1);
+        lo += 2;
+        hi -= 2;
+    }
+    k += 2 * pairs;
+    e += pairs;
+    if k < n {
+        dst[k] = slot(enc[e] >> 4, quals[k], lo, hi);
+    }
+}
+
 /// Where a CIGAR walk puts what a read shows. Positions arrive in
 /// increasing order, except events moved by left-alignment.
 pub trait Observer {
@@ -217,9 +329,7 @@ impl Observer for ReadSlots {
     #[inline]
     fn bases(&mut self, pos: i64, run: BaseRun<'_>) {
         let from = (pos - self.meta.start) as usize;
-        for (dst, s) in self.slots[from..].iter_mut().zip(run) {
-            *dst = s;
-        }
+        run.write_slots(&mut self.slots[from..]);
     }
     fn del_span(&mut self, pos: i64) {
         self.slots[(pos - self.meta.start) as usize].code = Slot::DEL;
@@ -666,6 +776,41 @@ mod tests {
         );
         assert!(r.obs.is_empty());
         assert_eq!((r.meta.start, r.meta.end), (3, 13));
+    }
+
+    #[test]
+    fn written_slots_match_the_iterator() {
+        // Every base code, varied qualities; runs at odd and even offsets,
+        // inside and across the clipped ends, with and without the
+        // distance filter.
+        let len: usize = 41;
+        let encoded: Vec<u8> = (0..len.div_ceil(2)).map(|i| (i * 37 + 11) as u8).collect();
+        let quals: Vec<u8> = (0..len).map(|i| ((i * 13) % 45) as u8).collect();
+        for (first_q, last_q) in [(0, len - 1), (3, 35), (10, 12), (20, 19)] {
+            for min_dist in [0, 1, 3, 30] {
+                for min_bq in [0, 20, 255] {
+                    for q in 0..len {
+                        for end in q..=len {
+                            let run = || BaseRun {
+                                encoded: &encoded,
+                                quals: &quals,
+                                q,
+                                end,
+                                first_q,
+                                last_q,
+                                min_bq,
+                                min_dist,
+                            };
+                            let want: Vec<Slot> = run().collect();
+                            let mut got = vec![Slot::EMPTY; end - q + 2];
+                            run().write_slots(&mut got);
+                            assert_eq!(&got[..end - q], &want[..], "{q}..{end}");
+                            assert!(got[end - q..].iter().all(|s| *s == Slot::EMPTY));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
