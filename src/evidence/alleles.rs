@@ -57,16 +57,10 @@ impl AlleleStats {
     #[inline]
     pub fn add(&mut self, s: &Support) {
         self.n += 1;
-        if s.reverse {
-            self.rev += 1;
-        } else {
-            self.fwd += 1;
-        }
-        if s.f1r2 {
-            self.f1r2 += 1;
-        } else {
-            self.f2r1 += 1;
-        }
+        self.fwd += u32::from(!s.reverse);
+        self.rev += u32::from(s.reverse);
+        self.f1r2 += u32::from(s.f1r2);
+        self.f2r1 += u32::from(!s.f1r2);
         self.sum_bq += u64::from(s.qual);
         self.sum_mq += u64::from(s.mapq);
         self.sum_dist += u64::from(s.dist);
