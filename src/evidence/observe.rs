@@ -57,6 +57,8 @@ pub struct ReadObs {
     pub obs: Vec<Obs>,
     /// Inserted sequences (normalised), referenced by [`ObsKind::Ins`].
     pub ins: Vec<u8>,
+    /// Scratch: a base run's slots before the usable ones are listed.
+    pub run: Vec<Slot>,
 }
 
 /// What the fragment logic needs to know about a read besides what it
@@ -127,35 +129,15 @@ pub struct BaseRun<'a> {
     min_dist: usize,
 }
 
-impl Iterator for BaseRun<'_> {
-    type Item = Slot;
-
-    #[inline]
-    fn next(&mut self) -> Option<Slot> {
-        if self.q >= self.end {
-            return None;
-        }
-        let qi = self.q;
-        self.q += 1;
-        let code = (self.encoded[qi >> 1] >> ((!qi & 1) << 2)) & 0xf;
-        let b = CODE_TO_INDEX[code as usize];
-        let qual = self.quals[qi];
-        let dist = (qi.saturating_sub(self.first_q)).min(self.last_q.saturating_sub(qi));
-        // No branch on the filters: qualities vary base to base and would
-        // mispredict.
-        let pass = (b < 4) & (qual >= self.min_bq) & (dist >= self.min_dist);
-        Some(Slot {
-            code: if pass { b } else { Slot::NONE },
-            qual,
-            dist: dist.min(u16::MAX as usize) as u16,
-        })
-    }
-}
-
 impl BaseRun<'_> {
-    /// Write the run's slots to the start of `dst`: the same slots as the
-    /// iterator gives, decoded two bases per encoded byte, with the
-    /// distance filter applied by clipping the run rather than per base.
+    /// Bases in the run.
+    fn len(&self) -> usize {
+        self.end.saturating_sub(self.q)
+    }
+
+    /// Write the run's slots to the start of `dst`, decoded two bases per
+    /// encoded byte, with the distance filter applied by clipping the run
+    /// rather than per base.
     #[inline]
     pub fn write_slots(self, dst: &mut [Slot]) {
         let (q0, q1) = (self.q, self.end);
@@ -287,7 +269,10 @@ impl Observer for ReadObs {
     }
     #[inline]
     fn bases(&mut self, pos: i64, run: BaseRun<'_>) {
-        for (i, s) in run.enumerate() {
+        self.run.clear();
+        self.run.resize(run.len(), Slot::EMPTY);
+        run.write_slots(&mut self.run);
+        for (i, s) in self.run.iter().enumerate() {
             // Bases that fail are left out: no evidence either way.
             if s.code != Slot::NONE {
                 self.obs.push(Obs {
@@ -778,8 +763,23 @@ mod tests {
         assert_eq!((r.meta.start, r.meta.end), (3, 13));
     }
 
+    /// The slot of query position `qi` of `run`, base by base: what
+    /// [`BaseRun::write_slots`] must give.
+    fn slot_at(run: &BaseRun<'_>, qi: usize) -> Slot {
+        let code = (run.encoded[qi >> 1] >> ((!qi & 1) << 2)) & 0xf;
+        let b = CODE_TO_INDEX[code as usize];
+        let qual = run.quals[qi];
+        let dist = (qi.saturating_sub(run.first_q)).min(run.last_q.saturating_sub(qi));
+        let pass = b < 4 && qual >= run.min_bq && dist >= run.min_dist;
+        Slot {
+            code: if pass { b } else { Slot::NONE },
+            qual,
+            dist: dist.min(u16::MAX as usize) as u16,
+        }
+    }
+
     #[test]
-    fn written_slots_match_the_iterator() {
+    fn written_slots_match_a_base_by_base_decoding() {
         // Every base code, varied qualities; runs at odd and even offsets,
         // inside and across the clipped ends, with and without the
         // distance filter.
@@ -801,7 +801,7 @@ mod tests {
                                 min_bq,
                                 min_dist,
                             };
-                            let want: Vec<Slot> = run().collect();
+                            let want: Vec<Slot> = (q..end).map(|qi| slot_at(&run(), qi)).collect();
                             let mut got = vec![Slot::EMPTY; end - q + 2];
                             run().write_slots(&mut got);
                             assert_eq!(&got[..end - q], &want[..], "{q}..{end}");
