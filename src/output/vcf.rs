@@ -137,6 +137,19 @@ pub fn float(x: f64) -> String {
     }
 }
 
+/// An allele as VCF writes it: reference bases other than A, C, G, T, N
+/// (IUPAC ambiguity codes, a few in GRCh38) become `N`, the only other
+/// base a REF or ALT may hold. (`ctdna count` keeps the FASTA's letters.)
+fn vcf_allele(allele: &[u8]) -> String {
+    allele
+        .iter()
+        .map(|&b| match b.to_ascii_uppercase() {
+            b @ (b'A' | b'C' | b'G' | b'T' | b'N') => char::from(b),
+            _ => 'N',
+        })
+        .collect()
+}
+
 fn filter_field(filters: &[Filter]) -> String {
     if filters.is_empty() {
         "PASS".into()
@@ -238,8 +251,8 @@ pub fn record_with(call: &Call, reference: &Reference, umi: Option<&UmiRecord>) 
         "{}\t{}\t.\t{}\t{}\t{:.2}\t{}\t{}\tGT:DP:AD:AF:ADF:ADR:F1R2:F2R1:BQ:MQ:PVAL:FT{}",
         reference.contigs[call.rid].name,
         call.pos0 + 1,
-        String::from_utf8_lossy(&call.ref_allele),
-        String::from_utf8_lossy(&call.alt_allele),
+        vcf_allele(&call.ref_allele),
+        vcf_allele(&call.alt_allele),
         qual.max(0.0),
         filter_field(call.site_filters()),
         info,
@@ -398,6 +411,12 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_786), (2026, 11, 29));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn alleles_hold_only_acgtn() {
+        assert_eq!(vcf_allele(b"ACGTN"), "ACGTN");
+        assert_eq!(vcf_allele(b"aRYsw-"), "ANNNNN");
     }
 
     #[test]
