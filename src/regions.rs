@@ -36,20 +36,25 @@ pub struct Shard {
     pub end: u64,
 }
 
-/// Read BED intervals (BED3+). Header, `track`, `browser` and `#` lines are
-/// skipped; anything else that is not `contig<TAB>start<TAB>end` with
-/// `start < end` is an error naming the line. Contigs missing from the
-/// reference are an error: the panel was made for another genome.
-pub fn read_bed(path: &Path, reference: &Reference) -> Result<Vec<Target>> {
+/// One interval of a BED file, with its 1-based line for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BedInterval {
+    pub contig: String,
+    pub start: u64,
+    pub end: u64,
+    pub line: usize,
+}
+
+/// The intervals of a BED file (BED3+), in file order. Header, `track`,
+/// `browser` and `#` lines are skipped; anything else that is not
+/// `contig<TAB>start<TAB>end` with `start < end` is an error naming the
+/// line.
+pub fn read_bed_intervals(path: &Path) -> Result<Vec<BedInterval>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut out = Vec::new();
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|e| Error::io(path, e))?;
-        let bad = |msg: String| Error::BadLine {
-            path: path.to_path_buf(),
-            line: i + 1,
-            msg,
-        };
+        let bad = |msg: String| bad_line(path, i + 1, msg);
         let trimmed = line.trim_end();
         if trimmed.is_empty()
             || trimmed.starts_with('#')
@@ -79,25 +84,50 @@ pub fn read_bed(path: &Path, reference: &Reference) -> Result<Vec<Target>> {
                 "end {end} is not after start {start} (BED is 0-based half-open)"
             )));
         }
-        let rid = reference.contig_index(fields[0]).ok_or_else(|| {
+        out.push(BedInterval {
+            contig: fields[0].to_string(),
+            start,
+            end,
+            line: i + 1,
+        });
+    }
+    Ok(out)
+}
+
+fn bad_line(path: &Path, line: usize, msg: String) -> Error {
+    Error::BadLine {
+        path: path.to_path_buf(),
+        line,
+        msg,
+    }
+}
+
+/// Read the targets of a panel BED (see [`read_bed_intervals`]). Contigs
+/// missing from the reference are an error: the panel was made for another
+/// genome.
+pub fn read_bed(path: &Path, reference: &Reference) -> Result<Vec<Target>> {
+    let mut out = Vec::new();
+    for iv in read_bed_intervals(path)? {
+        let bad = |msg: String| bad_line(path, iv.line, msg);
+        let rid = reference.contig_index(&iv.contig).ok_or_else(|| {
             bad(format!(
                 "contig '{}' is not in the reference {} (was the panel made for another genome build?)",
-                fields[0],
+                iv.contig,
                 reference.path.display()
             ))
         })?;
         let clen = reference.contigs[rid].len;
-        if end > clen {
+        if iv.end > clen {
             return Err(bad(format!(
-                "end {end} is past the end of contig '{}' (length {clen})",
-                fields[0]
+                "end {} is past the end of contig '{}' (length {clen})",
+                iv.end, iv.contig
             )));
         }
         out.push(Target {
             rid,
-            contig: fields[0].to_string(),
-            start,
-            end,
+            contig: iv.contig,
+            start: iv.start,
+            end: iv.end,
         });
     }
     if out.is_empty() {

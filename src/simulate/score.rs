@@ -256,30 +256,11 @@ fn read_calls(path: &Path, unfiltered_is_pass: bool) -> Result<(BTreeSet<Key>, B
 
 /// Merged BED intervals per contig (0-based half-open).
 fn read_bed(path: &Path) -> Result<BTreeMap<String, Vec<(i64, i64)>>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let mut m: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.is_empty()
-            || line.starts_with('#')
-            || line.starts_with("track")
-            || line.starts_with("browser")
-        {
-            continue;
-        }
-        let f: Vec<&str> = line.split('\t').collect();
-        let parse = |s: Option<&&str>| s.and_then(|x| x.trim().parse::<i64>().ok());
-        match (f.first(), parse(f.get(1)), parse(f.get(2))) {
-            (Some(c), Some(a), Some(b)) if a < b => {
-                m.entry(c.to_string()).or_default().push((a, b))
-            }
-            _ => {
-                return Err(Error::BadLine {
-                    path: path.to_path_buf(),
-                    line: n + 1,
-                    msg: "expected contig<TAB>start<TAB>end with start < end".into(),
-                })
-            }
-        }
+    for iv in crate::regions::read_bed_intervals(path)? {
+        m.entry(iv.contig)
+            .or_default()
+            .push((iv.start as i64, iv.end as i64));
     }
     for ivs in m.values_mut() {
         ivs.sort();
