@@ -31,19 +31,7 @@ fn spiked_variants_pass_and_nothing_else_does() {
     let d = dataset(2);
     let out = d.dir.path().join("calls.vcf.gz");
     let metrics = d.dir.path().join("m.json");
-    let o = ctdna(&[
-        "call",
-        "--bam",
-        s(&d.bam),
-        "-r",
-        s(&d.reference),
-        "-t",
-        s(&d.bed),
-        "-o",
-        s(&out),
-        "--metrics",
-        s(&metrics),
-    ]);
+    let o = d.run("call", &["-o", s(&out), "--metrics", s(&metrics)]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(d.dir.path().join("calls.vcf.gz.tbi").exists());
     let spikes = default_spikes(&d.chr1);
@@ -98,19 +86,7 @@ fn output_bytes_do_not_depend_on_threads() {
     // The same output path both times: the command line is in the header.
     let out = d.dir.path().join("calls.vcf");
     for t in ["1", "4"] {
-        let o = ctdna(&[
-            "call",
-            "--bam",
-            s(&d.bam),
-            "-r",
-            s(&d.reference),
-            "-t",
-            s(&d.bed),
-            "-o",
-            s(&out),
-            "--threads",
-            t,
-        ]);
+        let o = d.run("call", &["-o", s(&out), "--threads", t]);
         assert!(o.status.success(), "{}", stderr(&o));
         outs.push(std::fs::read(&out).unwrap());
     }
@@ -130,19 +106,7 @@ fn known_loci_are_reported_even_without_alt_reads() {
     let alt = if r == "A" { "C" } else { "A" };
     std::fs::write(&known, format!("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\t{pos}\t.\t{r}\t{alt}\t.\t.\t.\n")).unwrap();
     let out = d.dir.path().join("calls.vcf");
-    let o = ctdna(&[
-        "call",
-        "--bam",
-        s(&d.bam),
-        "-r",
-        s(&d.reference),
-        "-t",
-        s(&d.bed),
-        "--known",
-        s(&known),
-        "-o",
-        s(&out),
-    ]);
+    let o = d.run("call", &["--known", s(&known), "-o", s(&out)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&out).unwrap();
     let line = text

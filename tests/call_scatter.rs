@@ -45,16 +45,8 @@ fn scatter_gather(dir: &Path, base: &[&str]) -> (Vec<String>, PathBuf) {
 #[test]
 fn concatenated_chunks_equal_the_whole_run() {
     let d = dataset(2);
-    let base = [
-        "call",
-        "--bam",
-        s(&d.bam),
-        "-r",
-        s(&d.reference),
-        "-t",
-        s(&d.bed),
-        "--quiet",
-    ];
+    let mut base = d.args("call");
+    base.push("--quiet");
     let (_, bg) = scatter_gather(d.dir.path(), &base);
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(bg).unwrap()).unwrap();
@@ -161,53 +153,18 @@ fn shard_needs_a_background_and_the_background_must_fit() {
     let d = dataset(4);
     let dir = d.dir.path();
     let out = dir.join("x.vcf");
-    let o = ctdna(&[
-        "call",
-        "--bam",
-        s(&d.bam),
-        "-r",
-        s(&d.reference),
-        "-t",
-        s(&d.bed),
-        "-o",
-        s(&out),
-        "--shard",
-        "1/2",
-    ]);
+    let o = d.run("call", &["-o", s(&out), "--shard", "1/2"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--background"), "{}", stderr(&o));
 
     let bg = dir.join("bg.json");
-    let o = ctdna(&[
-        "call",
-        "--bam",
-        s(&d.bam),
-        "-r",
-        s(&d.reference),
-        "-t",
-        s(&d.bed),
-        "-o",
-        s(&out),
-        "--write-background",
-        s(&bg),
-    ]);
+    let o = d.run("call", &["-o", s(&out), "--write-background", s(&bg)]);
     assert!(o.status.success(), "{}", stderr(&o));
     // Other read filters than the model was fitted with: refused.
-    let o = ctdna(&[
+    let o = d.run(
         "call",
-        "--bam",
-        s(&d.bam),
-        "-r",
-        s(&d.reference),
-        "-t",
-        s(&d.bed),
-        "-o",
-        s(&out),
-        "--background",
-        s(&bg),
-        "--min-bq",
-        "30",
-    ]);
+        &["-o", s(&out), "--background", s(&bg), "--min-bq", "30"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("read filters"), "{}", stderr(&o));
     // Another panel: refused.

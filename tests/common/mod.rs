@@ -106,6 +106,28 @@ pub fn sam_text(
     s
 }
 
+impl DataSet {
+    /// `ctdna <command> --bam <bam> -r <reference> -t <panel>` of this data set.
+    pub fn args(&self, command: &'static str) -> Vec<&str> {
+        vec![
+            command,
+            "--bam",
+            s(&self.bam),
+            "-r",
+            s(&self.reference),
+            "-t",
+            s(&self.bed),
+        ]
+    }
+
+    /// Run [`DataSet::args`] followed by `extra`.
+    pub fn run(&self, command: &'static str, extra: &[&str]) -> Output {
+        let mut args = self.args(command);
+        args.extend_from_slice(extra);
+        ctdna(&args)
+    }
+}
+
 /// Build the default data set: chr1 6 kb, chr2 1 kb, targets on both.
 pub fn dataset(step: usize) -> DataSet {
     let dir = tempfile::tempdir().unwrap();
