@@ -183,7 +183,7 @@ impl PositionSink for ShardCounts {
     ) {
         let s0 = self.start as i64;
         let lo = start.max(s0);
-        let hi = end.min(s0 + self.positions.len() as i64);
+        let hi = end.min(self.end());
         if lo < hi {
             f(
                 lo,
@@ -218,9 +218,7 @@ impl PositionSink for BatchCounts {
     #[inline]
     fn at_mut(&mut self, pos: i64) -> Option<&mut PositionCounts> {
         let n = self.shards.len();
-        let contains = |c: &ShardCounts| {
-            pos >= c.start as i64 && pos < (c.start as usize + c.positions.len()) as i64
-        };
+        let contains = |c: &ShardCounts| pos >= c.start as i64 && pos < c.end();
         if self.cursor >= n || !contains(&self.shards[self.cursor]) {
             // Index of the last shard starting at or before pos.
             let i = self.shards.partition_point(|c| c.start as i64 <= pos);
@@ -240,9 +238,7 @@ impl PositionSink for BatchCounts {
         mut f: impl FnMut(i64, &mut [PositionCounts]),
     ) {
         // Shards ending after `start`, until one starts at or after `end`.
-        let from = self
-            .shards
-            .partition_point(|c| (c.start as usize + c.positions.len()) as i64 <= start);
+        let from = self.shards.partition_point(|c| c.end() <= start);
         for shard in &mut self.shards[from..] {
             if shard.start as i64 >= end {
                 break;
@@ -258,6 +254,12 @@ impl ShardCounts {
             start,
             positions: vec![PositionCounts::default(); (end - start) as usize],
         }
+    }
+
+    /// End (exclusive, 0-based) of the shard.
+    #[inline]
+    pub fn end(&self) -> i64 {
+        self.start as i64 + self.positions.len() as i64
     }
 
     /// Counter at 0-based `pos`, `None` outside the shard.

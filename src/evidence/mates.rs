@@ -345,7 +345,7 @@ mod tests {
                 .iter()
                 .rev()
                 .find(|s| s.start as i64 <= p)
-                .filter(|s| p < (s.start as usize + s.positions.len()) as i64);
+                .filter(|s| p < s.end());
             s.map(|s| s.positions[(p - s.start as i64) as usize].bases[0])
         };
         for p in (0..15).chain(25..40) {
