@@ -166,83 +166,72 @@ impl BaseRun<'_> {
             if from >= to {
                 continue;
             }
-            let args = (
-                &mut dst[from - q0..to - q0],
-                self.encoded,
-                &self.quals[from..to],
-                from,
-                self.first_q,
-                self.last_q,
-                min_bq,
-            );
+            let dst = &mut dst[from - q0..to - q0];
             // Between the aligned ends, of a read shorter than 64 kb, the
             // distance needs neither clamp.
             if from >= self.first_q && to <= self.last_q + 1 && self.quals.len() <= 0xffff {
-                fill_slots(args, |lo, hi| lo.min(hi) as u16);
+                self.fill(dst, from, to, min_bq, |lo, hi| lo.min(hi) as u16);
             } else {
-                fill_slots(args, |lo, hi| {
+                self.fill(dst, from, to, min_bq, |lo, hi| {
                     (lo.min(hi).max(0) as usize).min(u16::MAX as usize) as u16
                 });
             }
         }
     }
-}
 
-/// Slots of query positions `q..q + quals.len()` (non-empty) into `dst`;
-/// a base passes if it is A/C/G/T with quality at least `min_bq`.
-/// `dist(lo, hi)` is the distance to the nearer aligned end from the
-/// (signed) distances to the first and the last.
-#[inline(always)]
-fn fill_slots(
-    (dst, encoded, quals, q, first_q, last_q, min_bq): (
-        &mut [Slot],
-        &[u8],
-        &[u8],
-        usize,
-        usize,
-        usize,
-        u16,
-    ),
-    dist: impl Fn(isize, isize) -> u16,
-) {
-    let n = quals.len();
-    let dst = &mut dst[..n];
-    let enc = &encoded[q >> 1..=(q + n - 1) >> 1];
-    // Distances to the first and last aligned base (negative outside).
-    let mut lo = q as isize - first_q as isize;
-    let mut hi = last_q as isize - q as isize;
-    let slot = |code: u8, qual: u8, lo: isize, hi: isize| {
-        let b = CODE_TO_INDEX[usize::from(code & 0xf)];
-        let pass = (b < 4) & (u16::from(qual) >= min_bq);
-        Slot {
-            code: if pass { b } else { Slot::NONE },
-            qual,
-            dist: dist(lo, hi),
+    /// Slots of query positions `q..end` (non-empty) into `dst`; a base
+    /// passes if it is A/C/G/T with quality at least `min_bq`. `dist(lo,
+    /// hi)` is the distance to the nearer aligned end from the (signed)
+    /// distances to the first and the last.
+    #[inline(always)]
+    fn fill(
+        &self,
+        dst: &mut [Slot],
+        q: usize,
+        end: usize,
+        min_bq: u16,
+        dist: impl Fn(isize, isize) -> u16,
+    ) {
+        let quals = &self.quals[q..end];
+        let n = quals.len();
+        let dst = &mut dst[..n];
+        let enc = &self.encoded[q >> 1..=(q + n - 1) >> 1];
+        // Distances to the first and last aligned base (negative outside).
+        let mut lo = q as isize - self.first_q as isize;
+        let mut hi = self.last_q as isize - q as isize;
+        let slot = |code: u8, qual: u8, lo: isize, hi: isize| {
+            let b = CODE_TO_INDEX[usize::from(code & 0xf)];
+            let pass = (b < 4) & (u16::from(qual) >= min_bq);
+            Slot {
+                code: if pass { b } else { Slot::NONE },
+                qual,
+                dist: dist(lo, hi),
+            }
+        };
+        // An odd first position is the low nibble of its byte.
+        let (mut k, mut e) = (0, 0);
+        if q & 1 == 1 {
+            dst[0] = slot(enc[0], quals[0], lo, hi);
+            (k, e) = (1, 1);
+            lo += 1;
+            hi -= 1;
         }
-    };
-    // An odd first position is the low nibble of its byte.
-    let (mut k, mut e) = (0, 0);
-    if q & 1 == 1 {
-        dst[0] = slot(enc[0], quals[0], lo, hi);
-        (k, e) = (1, 1);
-        lo += 1;
-        hi -= 1;
-    }
-    let pairs = (n - k) / 2;
-    for ((d, qs), &byte) in dst[k..k + 2 * pairs]
-        .chunks_exact_mut(2)
-        .zip(quals[k..k + 2 * pairs].chunks_exact(2))
-        .zip(&enc[e..e + pairs])
-    {
-        d[0] = slot(byte >> 4, qs[0], lo, hi);
-        d[1] = slot(byte, qs[1], lo + 1, hi - 1);
-        lo += 2;
-        hi -= 2;
-    }
-    k += 2 * pairs;
-    e += pairs;
-    if k < n {
-        dst[k] = slot(enc[e] >> 4, quals[k], lo, hi);
+        let pairs = (n - k) / 2;
+        for ((d, qs), &byte) in dst[k..k + 2 * pairs]
+            .chunks_exact_mut(2)
+            .zip(quals[k..k + 2 * pairs].chunks_exact(2))
+            .zip(&enc[e..e + pairs])
+        {
+            d[0] = slot(byte >> 4, qs[0], lo, hi);
+            d[1] = slot(byte, qs[1], lo + 1, hi - 1);
+            lo += 2;
+            hi -= 2;
+        }
+        k += 2 * pairs;
+        e += pairs;
+        if k < n {
+            dst[k] = slot(enc[e] >> 4, quals[k], lo, hi);
+        }
     }
 }
 
