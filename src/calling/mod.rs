@@ -12,7 +12,6 @@ use crate::evidence::alleles::{base_index, AlleleStats, Indel, PositionCounts, B
 use crate::evidence::engine::ShardEvidence;
 use crate::model::context::{homopolymer_after, trinucleotide};
 use crate::model::{AltRef, Background, Null, RateQuery};
-use crate::output::counts_tsv::indel_alleles;
 use filters::{evaluate, orientation_bias_phred, strand_bias_phred, Filter, SiteInfo, Thresholds};
 
 /// De novo alleles are written to the VCF (filtered or not) when some sample
@@ -264,7 +263,7 @@ impl Caller<'_> {
             }
             let (ref_allele, alt_allele) = match &alt {
                 Alt::Snv(b) => (vec![ref_base], vec![BASES[*b as usize]]),
-                Alt::Indel(indel) => indel_alleles(w, pos, indel),
+                Alt::Indel(indel) => indel.alleles(w, pos),
             };
             out.push(Call {
                 rid: ev.shard.rid,

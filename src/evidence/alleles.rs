@@ -1,5 +1,7 @@
 //! Alleles and their per-position evidence counters.
 
+use crate::reference::RefWindow;
+
 /// The four bases in counter order.
 pub const BASES: [u8; 4] = [b'A', b'C', b'G', b'T'];
 
@@ -23,6 +25,24 @@ pub enum Indel {
     Ins(Vec<u8>),
     /// Number of reference bases deleted after the anchor.
     Del(u32),
+}
+
+impl Indel {
+    /// VCF-style REF and ALT of this indel anchored at `pos0`.
+    pub fn alleles(&self, window: &RefWindow, pos0: i64) -> (Vec<u8>, Vec<u8>) {
+        let anchor = window.base(pos0);
+        match self {
+            Indel::Ins(seq) => {
+                let mut alt = vec![anchor];
+                alt.extend_from_slice(seq);
+                (vec![anchor], alt)
+            }
+            Indel::Del(n) => {
+                let r = (0..=i64::from(*n)).map(|i| window.base(pos0 + i)).collect();
+                (r, vec![anchor])
+            }
+        }
+    }
 }
 
 /// Evidence for one allele at one position: molecule counts split by strand

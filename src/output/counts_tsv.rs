@@ -12,7 +12,6 @@
 
 use crate::evidence::alleles::{AlleleStats, Indel, PositionCounts, BASES};
 use crate::evidence::engine::ShardEvidence;
-use crate::reference::RefWindow;
 use std::io::Write;
 
 /// Column header line of a fragment table.
@@ -24,22 +23,6 @@ pub fn header(tier: Option<&str>) -> String {
     match tier {
         None => HEADER.to_string(),
         Some(_) => HEADER.replace('\n', "\ttier\n"),
-    }
-}
-
-/// VCF-style REF and ALT of an indel anchored at `pos0`.
-pub fn indel_alleles(window: &RefWindow, pos0: i64, indel: &Indel) -> (Vec<u8>, Vec<u8>) {
-    let anchor = window.base(pos0);
-    match indel {
-        Indel::Ins(seq) => {
-            let mut alt = vec![anchor];
-            alt.extend_from_slice(seq);
-            (vec![anchor], alt)
-        }
-        Indel::Del(n) => {
-            let r = (0..=i64::from(*n)).map(|i| window.base(pos0 + i)).collect();
-            (r, vec![anchor])
-        }
     }
 }
 
@@ -127,7 +110,7 @@ pub fn write_shard(
                 }
             }
             for (indel, s) in &pc.indels {
-                let (r, a) = indel_alleles(&ev.window, pos0 as i64, indel);
+                let (r, a) = indel.alleles(&ev.window, pos0 as i64);
                 let kind = if matches!(indel, Indel::Ins(_)) {
                     "INS"
                 } else {
