@@ -34,13 +34,6 @@ pub struct SampleShard {
 const PAIRED: u16 = 0x1;
 const MATE_UNMAPPED: u16 = 0x8;
 
-/// A read waiting for its overlapping mate: the record itself (a few
-/// hundred bytes), walked only when the mate arrives. Records never leave
-/// the reader's thread.
-struct Waiting {
-    rec: Record,
-}
-
 const FLAG_READ1: u16 = 0x40;
 
 /// FNV-1a of a read name: cheap, and good enough as a map key because a
@@ -72,8 +65,9 @@ impl Hasher for PassThrough {
     }
 }
 
-type WaitingRoom = HashMap<u64, Waiting, BuildHasherDefault<PassThrough>>;
-/// Parked records by name hash (UMI mode).
+/// Parked records by name hash: reads waiting for their overlapping mate
+/// (the record itself, walked only when the mate arrives), or a UMI
+/// family's reads. Records never leave the reader's thread.
 pub(crate) type RecordRoom = HashMap<u64, Record, BuildHasherDefault<PassThrough>>;
 
 /// Count the shards `ranges` (sorted, disjoint, `[start, end)`) of BAM
@@ -95,7 +89,7 @@ pub fn count_batch(
     let mut rec = Record::new();
     let mut cur = ReadSlots::default();
     let mut mate = ReadSlots::default();
-    let mut waiting = WaitingRoom::default();
+    let mut waiting = RecordRoom::default();
     let mut spare: Vec<Record> = Vec::new();
     let mut last_sweep = i64::MIN;
     let merge = f.overlap == OverlapPolicy::Merge;
@@ -111,19 +105,19 @@ pub fn count_batch(
             flags & PAIRED != 0 && flags & MATE_UNMAPPED == 0 && rec.mtid() == rec.tid();
         if merge && mate_mapped_here {
             let key = name_hash(rec.qname());
-            if let Some(w) = waiting.get(&key) {
+            if let Some(parked) = waiting.get(&key) {
                 // The other segment of this template, at the position it
                 // gave for its mate: merge. (A same-name read that is not
                 // the mate — a supplementary, a third segment — is counted
                 // on its own.)
-                let other_segment = (w.rec.flags() & FLAG_READ1) != (flags & FLAG_READ1);
-                if w.rec.qname() == rec.qname() && other_segment && w.rec.mpos() == pos {
-                    let w = waiting.remove(&key).expect("present: looked up above");
+                let other_segment = (parked.flags() & FLAG_READ1) != (flags & FLAG_READ1);
+                if parked.qname() == rec.qname() && other_segment && parked.mpos() == pos {
+                    let parked = waiting.remove(&key).expect("present: looked up above");
                     rc.overlapping_pairs += 1;
-                    mate.walk(&w.rec, window, &keep, f);
+                    mate.walk(&parked, window, &keep, f);
                     cur.walk(&rec, window, &keep, f);
                     add_pair(&mut counts, &mut mate, &mut cur, rc);
-                    spare.push(w.rec);
+                    spare.push(parked);
                     continue;
                 }
             } else {
@@ -132,7 +126,7 @@ pub fn count_batch(
                     // Park this record; the reader gets a spare to fill.
                     let mut parked = spare.pop().unwrap_or_default();
                     std::mem::swap(&mut parked, &mut rec);
-                    waiting.insert(key, Waiting { rec: parked });
+                    waiting.insert(key, parked);
                     continue;
                 }
             }
@@ -284,7 +278,7 @@ impl<'a> ReadGate<'a> {
 /// Count waiting reads alone: those whose mate starts before `before`, or all.
 #[allow(clippy::too_many_arguments)]
 fn flush_waiting(
-    waiting: &mut WaitingRoom,
+    waiting: &mut RecordRoom,
     counts: &mut impl PositionSink,
     spare: &mut Vec<Record>,
     buf: &mut ReadSlots,
@@ -294,18 +288,15 @@ fn flush_waiting(
     before: Option<i64>,
 ) {
     // Counting is a sum, so the map's iteration order cannot reach the output.
-    let stale: Vec<u64> = waiting
-        .iter()
-        .filter(|(_, w)| before.is_none_or(|p| w.rec.mpos() < p))
-        .map(|(k, _)| *k)
-        .collect();
-    for k in stale {
-        if let Some(w) = waiting.remove(&k) {
-            buf.walk(&w.rec, window, keep, f);
-            add_single(counts, buf);
-            spare.push(w.rec);
+    waiting.retain(|_, parked| {
+        if before.is_some_and(|p| parked.mpos() >= p) {
+            return true;
         }
-    }
+        buf.walk(parked, window, keep, f);
+        add_single(counts, buf);
+        spare.push(std::mem::take(parked));
+        false
+    });
 }
 
 #[cfg(test)]
