@@ -13,7 +13,7 @@ use super::alleles::{BatchCounts, PositionCounts, ShardCounts};
 use super::consensus::{Consensus, Member, Rules};
 use super::filters::ReadFilter;
 use super::observe::{reference_span, Ranges, ReadObs};
-use super::shard::{name_hash, ReadGate, RecordRoom, SampleShard};
+use super::shard::{name_hash, NameMap, ReadGate, SampleShard};
 use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
 use crate::reference::RefWindow;
 use crate::Result;
@@ -384,7 +384,8 @@ pub fn count_batch_umi(
     let mut gate = ReadGate::fetch(reader, path, tid, ranges, &keep, f)?;
     let mut win = Window::new(cfg, ranges, window, &keep, f);
     let mut rec = Record::new();
-    let mut waiting = RecordRoom::default();
+    // Waiting mates stay records: the family key reads their aux fields.
+    let mut waiting: NameMap<Record> = NameMap::default();
     let mut spare: Vec<Record> = Vec::new();
     let mut stale: Vec<u64> = Vec::new();
     let mut last_sweep = i64::MIN;

@@ -2,8 +2,9 @@
 //!
 //! `bam` opens and validates inputs; `filters` decides which reads are used;
 //! `observe` walks one read's CIGAR; `mates` merges overlapping mates into
-//! fragments; `alleles` holds the per-position counters; `shard` runs the
-//! loop over one shard; `engine` runs all shards in parallel, in order.
+//! fragments; `parked` holds reads waiting for their mate, compactly;
+//! `alleles` holds the per-position counters; `shard` runs the loop over
+//! one shard; `engine` runs all shards in parallel, in order.
 //! In UMI mode `families` replaces `shard`'s loop: `umi` groups templates
 //! into families and `consensus` turns each family into molecules of a tier.
 
@@ -15,6 +16,7 @@ pub mod families;
 pub mod filters;
 pub mod mates;
 pub mod observe;
+pub mod parked;
 pub mod shard;
 pub mod umi;
 

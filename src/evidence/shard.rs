@@ -12,6 +12,7 @@ use super::filters::{
 };
 use super::mates::{add_pair, add_single};
 use super::observe::{cigar_stats, reference_span, Ranges, ReadSlots};
+use super::parked::{ParkedId, ParkedReads};
 use crate::cli::OverlapPolicy;
 use crate::reference::RefWindow;
 use crate::{Error, Result};
@@ -65,10 +66,8 @@ impl Hasher for PassThrough {
     }
 }
 
-/// Parked records by name hash: reads waiting for their overlapping mate
-/// (the record itself, walked only when the mate arrives), or a UMI
-/// family's reads. Records never leave the reader's thread.
-pub(crate) type RecordRoom = HashMap<u64, Record, BuildHasherDefault<PassThrough>>;
+/// A map keyed by [`name_hash`]: where reads wait for their mate.
+pub(crate) type NameMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
 
 /// Count the shards `ranges` (sorted, disjoint, `[start, end)`) of BAM
 /// contig `tid` with one fetch. `window` must cover the batch.
@@ -89,8 +88,7 @@ pub fn count_batch(
     let mut rec = Record::new();
     let mut cur = ReadSlots::default();
     let mut mate = ReadSlots::default();
-    let mut waiting = RecordRoom::default();
-    let mut spare: Vec<Record> = Vec::new();
+    let mut room = MateRoom::default();
     let mut last_sweep = i64::MIN;
     let merge = f.overlap == OverlapPolicy::Merge;
 
@@ -105,30 +103,19 @@ pub fn count_batch(
             flags & PAIRED != 0 && flags & MATE_UNMAPPED == 0 && rec.mtid() == rec.tid();
         if merge && mate_mapped_here {
             let key = name_hash(rec.qname());
-            if let Some(parked) = waiting.get(&key) {
-                // The other segment of this template, at the position it
-                // gave for its mate: merge. (A same-name read that is not
-                // the mate — a supplementary, a third segment — is counted
-                // on its own.)
-                let other_segment = (parked.flags() & FLAG_READ1) != (flags & FLAG_READ1);
-                if parked.qname() == rec.qname() && other_segment && parked.mpos() == pos {
-                    let parked = waiting.remove(&key).expect("present: looked up above");
-                    rc.overlapping_pairs += 1;
-                    mate.walk(&parked, window, &keep, f);
-                    cur.walk(&rec, window, &keep, f);
-                    add_pair(&mut counts, &mut mate, &mut cur, rc);
-                    spare.push(parked);
-                    continue;
-                }
-            } else {
-                let mpos = rec.mpos();
-                if mpos >= pos && mpos < end {
-                    // Park this record; the reader gets a spare to fill.
-                    let mut parked = spare.pop().unwrap_or_default();
-                    std::mem::swap(&mut parked, &mut rec);
-                    waiting.insert(key, parked);
-                    continue;
-                }
+            if let Some(id) = room.mate_of(key, &rec, pos) {
+                rc.overlapping_pairs += 1;
+                mate.walk(room.take(key, id), window, &keep, f);
+                cur.walk(&rec, window, &keep, f);
+                add_pair(&mut counts, &mut mate, &mut cur, rc);
+                continue;
+            }
+            // A same-name read that is not the waiting one's mate (a
+            // supplementary, a third segment) is counted on its own.
+            let mpos = rec.mpos();
+            if mpos >= pos && mpos < end && !room.waiting.contains_key(&key) {
+                room.park(key, &rec);
+                continue;
             }
         }
         cur.walk(&rec, window, &keep, f);
@@ -137,30 +124,12 @@ pub fn count_batch(
         // Reads whose mate should have arrived by now never will (filtered,
         // or outside the fetch): count them alone. Sweep when the stream has
         // moved on, so the waiting room stays as small as the overlap window.
-        if pos > last_sweep + 256 && !waiting.is_empty() {
+        if pos > last_sweep + 256 && !room.waiting.is_empty() {
             last_sweep = pos;
-            flush_waiting(
-                &mut waiting,
-                &mut counts,
-                &mut spare,
-                &mut mate,
-                window,
-                &keep,
-                f,
-                Some(pos),
-            );
+            room.flush(&mut counts, &mut mate, window, &keep, f, Some(pos));
         }
     }
-    flush_waiting(
-        &mut waiting,
-        &mut counts,
-        &mut spare,
-        &mut mate,
-        window,
-        &keep,
-        f,
-        None,
-    );
+    room.flush(&mut counts, &mut mate, window, &keep, f, None);
     Ok(counts
         .shards
         .into_iter()
@@ -275,28 +244,62 @@ impl<'a> ReadGate<'a> {
     }
 }
 
-/// Count waiting reads alone: those whose mate starts before `before`, or all.
-#[allow(clippy::too_many_arguments)]
-fn flush_waiting(
-    waiting: &mut RecordRoom,
-    counts: &mut impl PositionSink,
-    spare: &mut Vec<Record>,
-    buf: &mut ReadSlots,
-    window: &RefWindow,
-    keep: &Ranges,
-    f: &ReadFilter,
-    before: Option<i64>,
-) {
-    // Counting is a sum, so the map's iteration order cannot reach the output.
-    waiting.retain(|_, parked| {
-        if before.is_some_and(|p| parked.mpos() >= p) {
-            return true;
-        }
-        buf.walk(parked, window, keep, f);
-        add_single(counts, buf);
-        spare.push(std::mem::take(parked));
-        false
-    });
+/// Reads waiting for their overlapping mate: parked compactly (see
+/// [`super::parked`]), found by the hash of their name.
+#[derive(Default)]
+struct MateRoom {
+    waiting: NameMap<ParkedId>,
+    reads: ParkedReads,
+    /// The last read taken back, as a record to walk.
+    restored: Record,
+}
+
+impl MateRoom {
+    fn park(&mut self, key: u64, rec: &Record) {
+        let id = self.reads.park(rec);
+        self.waiting.insert(key, id);
+    }
+
+    /// The waiting read `rec` (at `pos`, name hash `key`) is the mate of:
+    /// the other segment of its template, which gave `pos` for its mate.
+    fn mate_of(&self, key: u64, rec: &Record, pos: i64) -> Option<ParkedId> {
+        let id = *self.waiting.get(&key)?;
+        let other_segment = (self.reads.flags(id) & FLAG_READ1) != (rec.flags() & FLAG_READ1);
+        (other_segment && self.reads.mpos(id) == pos && self.reads.qname(id) == rec.qname())
+            .then_some(id)
+    }
+
+    /// Take waiting read `id` (name hash `key`) out of the room.
+    fn take(&mut self, key: u64, id: ParkedId) -> &Record {
+        self.waiting.remove(&key);
+        self.reads.take(id, &mut self.restored);
+        &self.restored
+    }
+
+    /// Count waiting reads alone: those whose mate starts before `before`,
+    /// or all.
+    fn flush(
+        &mut self,
+        counts: &mut impl PositionSink,
+        buf: &mut ReadSlots,
+        window: &RefWindow,
+        keep: &Ranges,
+        f: &ReadFilter,
+        before: Option<i64>,
+    ) {
+        let (reads, rec) = (&mut self.reads, &mut self.restored);
+        // Counting is a sum, so the map's iteration order cannot reach the
+        // output.
+        self.waiting.retain(|_, &mut id| {
+            if before.is_some_and(|p| reads.mpos(id) >= p) {
+                return true;
+            }
+            reads.take(id, rec);
+            buf.walk(rec, window, keep, f);
+            add_single(counts, buf);
+            false
+        });
+    }
 }
 
 #[cfg(test)]
