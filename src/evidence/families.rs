@@ -13,6 +13,7 @@ use super::alleles::{BatchCounts, PositionCounts, ShardCounts};
 use super::consensus::{Consensus, Member, Rules};
 use super::filters::ReadFilter;
 use super::observe::{reference_span, Ranges, ReadObs};
+use super::parked::{ParkedId, ParkedReads};
 use super::shard::{name_hash, NameMap, ReadGate, SampleShard};
 use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
 use crate::reference::RefWindow;
@@ -54,7 +55,7 @@ struct Tpl {
     umi: Umi,
     /// Read 1 is the read at the smaller 5' end.
     top: bool,
-    reads: [u32; 2],
+    reads: [ParkedId; 2],
     n: u8,
     /// A read without a UMI, or made by an upstream consensus caller: a
     /// family of its own (with the upstream tier).
@@ -68,12 +69,13 @@ struct Window<'a> {
     keep: &'a Ranges,
     f: &'a ReadFilter,
     groups: BTreeMap<Coords, Vec<Tpl>>,
-    /// Buffered records (a few hundred bytes each; walked only when their
-    /// family is complete, so the window holds no per-base observations).
-    arena: Vec<Record>,
+    /// The window's reads, parked compactly (walked only when their family
+    /// is complete, so the window holds no per-base observations).
+    arena: ParkedReads,
+    /// A parked read taken back to be walked.
+    restored: Record,
     /// One family's walked reads, reused.
     walked: Vec<ReadObs>,
-    free: Vec<u32>,
     spare_groups: Vec<Vec<Tpl>>,
     consensus: Consensus,
     members: Vec<Member>,
@@ -131,9 +133,9 @@ impl<'a> Window<'a> {
             keep,
             f,
             groups: BTreeMap::new(),
-            arena: Vec::new(),
+            arena: ParkedReads::default(),
+            restored: Record::new(),
             walked: Vec::new(),
-            free: Vec::new(),
             spare_groups: Vec::new(),
             consensus: Consensus::default(),
             members: Vec::new(),
@@ -146,35 +148,22 @@ impl<'a> Window<'a> {
         }
     }
 
-    fn slot(&mut self) -> u32 {
-        match self.free.pop() {
-            Some(i) => i,
-            None => {
-                self.arena.push(Record::new());
-                (self.arena.len() - 1) as u32
-            }
-        }
-    }
-
-    /// Add a template: both mates, or one read whose mate is not here. The
-    /// records are swapped into the window (the caller gets spent records
-    /// back to refill).
-    fn add(&mut self, a: &mut Record, b: Option<&mut Record>) {
+    /// Add a template: both mates, or one read whose mate is not here
+    /// (their UMI and tier are read from `a`'s aux fields now; the window
+    /// keeps compact copies without them).
+    fn add(&mut self, a: &Record, b: Option<&Record>) {
         let (a5, arev) = five_prime(a);
         let a1 = is_read1(a.flags());
         let forced = consensus_tier(a, self.cfg.min_family);
         let umi = umi_of(a, self.cfg);
         let (mpos, mrev) = (a.mpos(), a.flags() & MATE_REVERSE != 0);
-        let ra = self.slot();
-        std::mem::swap(&mut self.arena[ra as usize], a);
+        let ra = self.arena.park(a);
         let mut reads = [ra, ra];
         let mut n = 1;
         let (b5, brev, partial) = match b {
             Some(b) => {
                 let (p, r) = five_prime(b);
-                let rb = self.slot();
-                std::mem::swap(&mut self.arena[rb as usize], b);
-                reads[1] = rb;
+                reads[1] = self.arena.park(b);
                 n = 2;
                 (p, r, 0u8)
             }
@@ -225,23 +214,22 @@ impl<'a> Window<'a> {
             }
             let (key, mut g) = entry.remove_entry();
             self.count_group(key.1, &g);
-            for t in &g {
-                self.free.extend_from_slice(&t.reads[..usize::from(t.n)]);
-            }
             g.clear();
             self.spare_groups.push(g);
         }
     }
 
-    /// Walk a family's records (`members[..].read` index the arena) into
-    /// `walked`, re-pointing the members at their walked reads.
+    /// Walk a family's reads (`members[..].read` index the arena, which
+    /// lets them go) into `walked`, re-pointing the members at their walked
+    /// reads.
     fn walk_members(&mut self) {
         if self.walked.len() < self.members.len() {
             self.walked
                 .resize_with(self.members.len(), ReadObs::default);
         }
         for (i, m) in self.members.iter_mut().enumerate() {
-            self.walked[i].walk(&self.arena[m.read as usize], self.window, self.keep, self.f);
+            self.arena.take(m.read, &mut self.restored);
+            self.walked[i].walk(&self.restored, self.window, self.keep, self.f);
             m.read = i as u32;
         }
     }
@@ -408,8 +396,8 @@ pub fn count_batch_umi(
             );
             stale.sort_unstable();
             for k in &stale {
-                if let Some(mut w) = waiting.remove(k) {
-                    win.add(&mut w, None);
+                if let Some(w) = waiting.remove(k) {
+                    win.add(&w, None);
                     spare.push(w);
                 }
             }
@@ -427,8 +415,8 @@ pub fn count_batch_umi(
                     && w.mpos() == pos
             });
             if matched {
-                if let Some(mut w) = waiting.remove(&key) {
-                    win.add(&mut w, Some(&mut rec));
+                if let Some(w) = waiting.remove(&key) {
+                    win.add(&w, Some(&rec));
                     spare.push(w);
                 }
                 continue;
@@ -440,13 +428,13 @@ pub fn count_batch_umi(
                 continue;
             }
         }
-        win.add(&mut rec, None);
+        win.add(&rec, None);
     }
     let mut rest: Vec<u64> = waiting.keys().copied().collect();
     rest.sort_unstable();
     for k in rest {
-        if let Some(mut w) = waiting.remove(&k) {
-            win.add(&mut w, None);
+        if let Some(w) = waiting.remove(&k) {
+            win.add(&w, None);
         }
     }
     win.flush(None);

@@ -2,7 +2,7 @@
 //!
 //! `bam` opens and validates inputs; `filters` decides which reads are used;
 //! `observe` walks one read's CIGAR; `mates` merges overlapping mates into
-//! fragments; `parked` holds reads waiting for their mate, compactly;
+//! fragments; `parked` holds reads waiting to be walked, compactly;
 //! `alleles` holds the per-position counters; `shard` runs the loop over
 //! one shard; `engine` runs all shards in parallel, in order.
 //! In UMI mode `families` replaces `shard`'s loop: `umi` groups templates

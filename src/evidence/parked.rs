@@ -1,7 +1,8 @@
 //! Reads held between being read and being walked: a read waiting for its
-//! overlapping mate. The waiting room holds depth x (fragment - read
-//! length) reads per worker, and all of a pile's first mates at a hotspot,
-//! so each read is kept compact.
+//! overlapping mate, and in UMI mode every read of the window until its
+//! family is complete. Both rooms grow with depth (the mate room holds
+//! depth x (fragment - read length) reads per worker, and all of a pile's
+//! first mates at a hotspot), so each read is kept compact.
 //!
 //! Parked as an htslib record, a 150 bp read took ~1.2 kB: the 128-byte
 //! `Record`, a data buffer htslib rounds up to a power of two (512 bytes),
