@@ -9,7 +9,7 @@
 //! is flushed. Memory is bounded by the reads of a few hundred bases of
 //! coverage, not by the BAM.
 
-use super::alleles::{BatchCounts, PositionCounts, ShardCounts};
+use super::alleles::{BatchCounts, Indel, PositionCounts, ShardCounts};
 use super::consensus::{Consensus, Member, Rules};
 use super::filters::ReadFilter;
 use super::observe::{reference_span, Ranges, ReadObs};
@@ -38,13 +38,58 @@ const MATE_REVERSE: u16 = 0x20;
 const READ1: u16 = 0x40;
 const READ2: u16 = 0x80;
 
-/// Per-tier evidence of one sample over one shard (UMI mode only).
+/// Per-tier evidence of one sample over one shard (UMI mode only): what
+/// the UMI outputs read (families and duplex alt count per call, per-tier
+/// error rates), not each tier's full counts, which are merged into the
+/// tested counts and dropped (all shards are held until output).
 #[derive(Debug, Clone, Default)]
 pub struct UmiShard {
-    /// Molecules whose base here has exactly this tier, by [`Tier::index`].
-    pub tiers: [ShardCounts; 3],
+    /// Per position, per tier (by [`Tier::index`]): molecules whose base
+    /// here has exactly this tier, showing A, C, G, T.
+    pub bases: Vec<[[u32; 4]; 3]>,
+    /// Duplex molecules showing an indel: (offset in the shard, indel,
+    /// molecules), in position order.
+    pub duplex_indels: Vec<(u32, Indel, u32)>,
     /// Families by number of templates (index = size, last bin = more).
     pub family_sizes: Vec<u64>,
+}
+
+impl UmiShard {
+    fn of(tiers: &[ShardCounts; 3], family_sizes: Vec<u64>) -> Self {
+        let at = |t: Tier| &tiers[t.index()].positions;
+        let bases = (0..at(Tier::Raw).len())
+            .map(|i| Tier::ALL.map(|t| at(t)[i].bases.each_ref().map(|b| b.n)))
+            .collect();
+        let duplex_indels = at(Tier::Duplex)
+            .iter()
+            .enumerate()
+            .flat_map(|(i, pc)| {
+                pc.indels
+                    .iter()
+                    .map(move |(indel, st)| (i as u32, indel.clone(), st.n))
+            })
+            .collect();
+        UmiShard {
+            bases,
+            duplex_indels,
+            family_sizes,
+        }
+    }
+
+    /// Molecules of tier `t` with a base at offset `i` of the shard.
+    pub fn depth(&self, i: usize, t: Tier) -> u32 {
+        self.bases.get(i).map_or(0, |b| b[t.index()].iter().sum())
+    }
+
+    /// Duplex molecules showing `indel` at offset `i`.
+    pub fn duplex_indel(&self, i: usize, indel: &Indel) -> u32 {
+        let from = self.duplex_indels.partition_point(|e| (e.0 as usize) < i);
+        self.duplex_indels[from..]
+            .iter()
+            .take_while(|e| e.0 as usize == i)
+            .find(|e| e.1 == *indel)
+            .map_or(0, |e| e.2)
+    }
 }
 
 /// Group key: (larger 5' end, smaller 5' end, strand bits).
@@ -461,10 +506,7 @@ pub fn count_batch_umi(
         out.push(SampleShard {
             counts,
             reads: rc,
-            umi: Some(Box::new(UmiShard {
-                tiers,
-                family_sizes: fams,
-            })),
+            umi: Some(Box::new(UmiShard::of(&tiers, fams))),
         });
     }
     Ok(out)
@@ -602,25 +644,48 @@ mod tests {
         let s = run(t, &reference, &cfg());
         let u = s.umi.as_ref().unwrap();
         let i = alt_index(a);
-        let at = |tier: Tier| &u.tiers[tier.index()].positions[29];
-        assert_eq!(at(Tier::Duplex).bases[i].n, 1, "molecule 1");
-        assert_eq!(at(Tier::Duplex).depth(), 2, "molecules 1 and 3");
-        assert_eq!(at(Tier::Single).bases[i].n, 1, "molecule 2");
-        assert_eq!(at(Tier::Single).depth(), 1);
-        assert_eq!(at(Tier::Raw).depth(), 1, "molecule 4");
+        let alt_at = |tier: Tier| u.bases[29][tier.index()][i];
+        assert_eq!(alt_at(Tier::Duplex), 1, "molecule 1");
+        assert_eq!(u.depth(29, Tier::Duplex), 2, "molecules 1 and 3");
+        assert_eq!(alt_at(Tier::Single), 1, "molecule 2");
+        assert_eq!(u.depth(29, Tier::Single), 1);
+        assert_eq!(u.depth(29, Tier::Raw), 1, "molecule 4");
         // Tested counts (single and better): molecules 1-3.
         assert_eq!(s.counts.positions[29].depth(), 3);
         assert_eq!(s.counts.positions[29].bases[i].n, 2);
         // Elsewhere molecule 5 is a duplex too: 5 molecules, 5 families.
-        assert_eq!(
-            Tier::ALL
-                .iter()
-                .map(|t| u.tiers[t.index()].positions[19].depth())
-                .sum::<u32>(),
-            5
-        );
+        assert_eq!(Tier::ALL.iter().map(|&t| u.depth(19, t)).sum::<u32>(), 5);
         // Sizes: m4 (1); m3, m5 (2); m1, m2 (3).
         assert_eq!(u.family_sizes, vec![0, 1, 2, 2]);
+    }
+
+    #[test]
+    fn umi_shard_keeps_per_tier_bases_and_duplex_indels_by_offset() {
+        let mut tiers: [ShardCounts; 3] = std::array::from_fn(|_| ShardCounts::new(100, 110));
+        let ins = Indel::Ins(b"CA".to_vec());
+        let del = Indel::Del(3);
+        tiers[Tier::Raw.index()].positions[2].bases[0].n = 5;
+        tiers[Tier::Duplex.index()].positions[2].bases[3].n = 2;
+        tiers[Tier::Duplex.index()].positions[4].bases[1].n = 7;
+        tiers[Tier::Duplex.index()].positions[4].indel_mut(&del).n = 4;
+        tiers[Tier::Duplex.index()].positions[4].indel_mut(&ins).n = 1;
+        tiers[Tier::Duplex.index()].positions[9].indel_mut(&del).n = 6;
+        // A single-tier indel is not a duplex one.
+        tiers[Tier::Single.index()].positions[3].indel_mut(&ins).n = 9;
+        let u = UmiShard::of(&tiers, vec![0, 3]);
+        assert_eq!(u.bases.len(), 10);
+        assert_eq!(u.depth(2, Tier::Raw), 5);
+        assert_eq!(u.depth(2, Tier::Duplex), 2);
+        assert_eq!(u.bases[2][Tier::Duplex.index()][3], 2);
+        assert_eq!(u.depth(4, Tier::Duplex), 7);
+        assert_eq!(u.depth(10, Tier::Duplex), 0, "past the shard");
+        assert_eq!(u.duplex_indel(4, &del), 4);
+        assert_eq!(u.duplex_indel(4, &ins), 1);
+        assert_eq!(u.duplex_indel(9, &del), 6);
+        assert_eq!(u.duplex_indel(9, &ins), 0);
+        assert_eq!(u.duplex_indel(3, &ins), 0);
+        assert_eq!(u.duplex_indel(5, &del), 0);
+        assert_eq!(u.family_sizes, vec![0, 3]);
     }
 
     fn alt_index(b: char) -> usize {
@@ -652,10 +717,9 @@ mod tests {
         ];
         let s = run(t, &reference, &cfg());
         let u = s.umi.as_ref().unwrap();
-        let at = |tier: Tier| &u.tiers[tier.index()].positions[29];
-        assert_eq!(at(Tier::Duplex).bases[alt_index(a)].n, 1);
+        assert_eq!(u.bases[29][Tier::Duplex.index()][alt_index(a)], 1);
         // Same UMI and coordinates, but consensus reads are never re-grouped.
-        assert_eq!(at(Tier::Single).depth(), 1);
-        assert_eq!(at(Tier::Raw).depth(), 1);
+        assert_eq!(u.depth(29, Tier::Single), 1);
+        assert_eq!(u.depth(29, Tier::Raw), 1);
     }
 }

@@ -2,8 +2,9 @@
 //! and per-sample metrics (family-size histogram, per-tier error rates).
 
 use crate::calling::Call;
-use crate::evidence::alleles::{base_index, Indel, PositionCounts};
+use crate::evidence::alleles::{base_index, Indel};
 use crate::evidence::engine::ShardEvidence;
+use crate::evidence::families::UmiShard;
 use crate::evidence::umi::Tier;
 use crate::output::vcf::UmiRecord;
 
@@ -22,23 +23,23 @@ fn shard_of(evidence: &[ShardEvidence], rid: usize, pos0: u64) -> Option<&ShardE
         .or_else(|| evidence.iter().find(hit))
 }
 
-fn alt_count(pc: &PositionCounts, call: &Call) -> u32 {
+/// Duplex molecules showing the call's ALT at offset `i` of the shard.
+fn duplex_alt(u: &UmiShard, i: usize, call: &Call) -> u32 {
     if !call.is_indel {
         return call
             .alt_allele
             .first()
             .and_then(|&b| base_index(b))
-            .map_or(0, |b| pc.bases[b].n);
+            .map_or(0, |b| {
+                u.bases.get(i).map_or(0, |x| x[Tier::Duplex.index()][b])
+            });
     }
     let indel = if call.alt_allele.len() > call.ref_allele.len() {
         Indel::Ins(call.alt_allele[1..].to_vec())
     } else {
         Indel::Del(call.ref_allele.len() as u32 - 1)
     };
-    pc.indels
-        .iter()
-        .find(|(k, _)| *k == indel)
-        .map_or(0, |(_, s)| s.n)
+    u.duplex_indel(i, &indel)
 }
 
 /// FAM and DUP of one call in every sample.
@@ -53,16 +54,8 @@ pub fn umi_record(evidence: &[ShardEvidence], call: &Call, tier: Tier) -> UmiRec
                 return (0, 0);
             };
             let i = ev.map_or(0, |e| (call.pos0 - e.shard.start) as usize);
-            let fam = u
-                .tiers
-                .iter()
-                .map(|t| t.positions.get(i).map_or(0, PositionCounts::depth))
-                .sum();
-            let dup = u.tiers[Tier::Duplex.index()]
-                .positions
-                .get(i)
-                .map_or(0, |pc| alt_count(pc, call));
-            (fam, dup)
+            let fam = Tier::ALL.iter().map(|&t| u.depth(i, t)).sum();
+            (fam, duplex_alt(u, i, call))
         })
         .collect();
     UmiRecord {
@@ -108,13 +101,14 @@ pub fn umi_metrics(evidence: &[ShardEvidence], sample: usize, tested: Tier) -> U
             *h += c;
         }
         for t in Tier::ALL {
-            for (i, pc) in u.tiers[t.index()].positions.iter().enumerate() {
+            for (i, tiers) in u.bases.iter().enumerate() {
                 let pos = (ev.shard.start + i as u64) as i64;
                 let Some(r) = base_index(ev.window.base(pos)) else {
                     continue;
                 };
-                let depth = u64::from(pc.depth());
-                let non_ref = depth - u64::from(pc.bases[r].n);
+                let counts = &tiers[t.index()];
+                let depth: u64 = counts.iter().map(|&n| u64::from(n)).sum();
+                let non_ref = depth - u64::from(counts[r]);
                 if depth == 0 || non_ref as f64 >= VARIANT_FRACTION * depth as f64 {
                     continue;
                 }
@@ -162,11 +156,7 @@ pub fn warn_if_thin(evidence: &[ShardEvidence], tested: Tier) {
     for s in evidence.iter().flat_map(|e| &e.samples) {
         let Some(u) = &s.umi else { continue };
         for t in Tier::ALL {
-            let d: u64 = u.tiers[t.index()]
-                .positions
-                .iter()
-                .map(|p| u64::from(p.depth()))
-                .sum();
+            let d: u64 = (0..u.bases.len()).map(|i| u64::from(u.depth(i, t))).sum();
             all += d;
             if t >= tested {
                 kept += d;
