@@ -67,7 +67,9 @@ simulate() { # dir depth
   fi
 }
 
-# Median over REPS runs of: wall user sys maxrss_kb, as a tab-separated row.
+# Median over REPS runs of wall time, CPU time (user+sys) and peak RSS (MB,
+# one decimal: the memory figures are ratios of small numbers), as a
+# tab-separated row.
 # A run that exceeds LIMIT seconds is stopped and reported as ">LIMIT".
 measure() { # label command...
   local label=$1; shift
@@ -84,14 +86,15 @@ measure() { # label command...
     rows+=("$(tail -n 1 "$tf")")
   done
   rm -f "$tf"
-  printf '%s\n' "${rows[@]}" | sort -n | awk -v label="$label" -v n="$REPS" \
-    'NR == int((n + 1) / 2) { printf "%s\t%s\t%.2f\t%.0f\n", label, $1, $2 + $3, $4 / 1024 }'
+  # Each column's own median (the fastest run is not always the smallest).
+  med() { printf '%s\n' "${rows[@]}" | awk "{ print $1 }" | sort -g | awk -v n="$REPS" 'NR == int((n + 1) / 2)'; }
+  printf '%s\t%s\t%.2f\t%.1f\n' "$label" "$(med '$1')" "$(med '$2 + $3')" "$(med '$4 / 1024')"
 }
 
 # Print one table row (the floor's wall time gives the ratio) as it comes.
 row() { # floor_wall row
   awk -F'\t' -v f="$1" '{ if ($2 ~ /^>/) printf "%-44s %9s %9s %9s %9s\n", $1, $2, "-", "-", "-";
-    else printf "%-44s %9.2f %9.2f %9.0f %9.2f\n", $1, $2, $3, $4, $2 / f }' <<<"$2"
+    else printf "%-44s %9.2f %9.2f %9.1f %9.2f\n", $1, $2, $3, $4, $2 / f }' <<<"$2"
 }
 
 header() { printf '%-44s %9s %9s %9s %9s\n' tool wall_s cpu_s rss_MB x_floor; }
