@@ -121,15 +121,19 @@ impl QualPalette {
 
     /// Add the values of `quals` not seen yet; false if they do not fit.
     fn add_values(&mut self, quals: &[u8]) -> bool {
+        let mut fits = true;
         for &q in quals {
             if self.index[usize::from(q)] == UNSEEN {
                 if self.values.len() == PALETTE_MAX {
-                    return false;
+                    fits = false;
+                    break;
                 }
                 self.index[usize::from(q)] = self.values.len() as u8;
                 self.values.push(q);
             }
         }
+        // The values added before the palette filled are in it now: later
+        // reads may use them, so the tables must know them either way.
         let mut table = [0u8; PALETTE_MAX];
         table[..self.values.len()].copy_from_slice(&self.values);
         for (byte, (d2, d4)) in self
@@ -145,7 +149,7 @@ impl QualPalette {
                 *q = table[(byte >> (4 * k)) & 15];
             }
         }
-        true
+        fits
     }
 
     /// Append `n` qualities unpacked from `packed` (at `bits` a value).
@@ -313,11 +317,20 @@ mod tests {
                 &[30, 31, 32, 33, 34, 35, 36, 38, 39],
                 cigar(),
             ),
+            // Values that entered the palette with the read that filled
+            // it (30-34): packed at 4 bits.
+            record(
+                b"dddd",
+                b"CCGGTTAAC",
+                &[34, 33, 32, 31, 30, 2, 37, 12, 26],
+                cigar(),
+            ),
         ];
         let ids: Vec<ParkedId> = reads.iter().map(|r| store.park(r)).collect();
         assert_eq!(store.reads[ids[0] as usize].qual_bits, 2);
         assert_eq!(store.reads[ids[1] as usize].qual_bits, 4);
         assert_eq!(store.reads[ids[2] as usize].qual_bits, 8);
+        assert_eq!(store.reads[ids[3] as usize].qual_bits, 4);
         // A read packed while the palette was small reads back after it grew.
         let mut out = Record::new();
         for (r, &id) in reads.iter().zip(&ids).rev() {
@@ -331,7 +344,7 @@ mod tests {
         // Freed places are reused.
         let again = store.park(&reads[0]);
         assert!(ids.contains(&again));
-        assert_eq!(store.reads.len(), 3);
+        assert_eq!(store.reads.len(), 4);
     }
 
     #[test]
