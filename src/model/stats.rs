@@ -162,20 +162,24 @@ pub fn fisher_two_sided(a: u64, b: u64, c: u64, d: u64) -> f64 {
     if n == 0 || r1 == 0 || r2 == 0 || c1 == 0 || c1 == n {
         return 1.0;
     }
-    // Hypergeometric over x = cell c (alt, first column).
-    let ln_p = |x: u64| ln_choose(r2, x) + ln_choose(r1, c1 - x) - ln_choose(n, c1);
+    // Hypergeometric over x = cell c (alt, first column), unnormalised:
+    // the p-value is the tail's share of the whole sum, so the rounding of
+    // the log-binomials cancels (a table with every split in its tail gets
+    // exactly 1, not 1 - 1e-12).
+    let ln_w = |x: u64| ln_choose(r2, x) + ln_choose(r1, c1 - x);
     let lo = c1.saturating_sub(r1);
     let hi = r2.min(c1);
-    let observed = ln_p(c);
-    let mut total = f64::NEG_INFINITY;
+    let observed = ln_w(c);
+    let (mut tail, mut all) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
     for x in lo..=hi {
-        let lp = ln_p(x);
+        let lw = ln_w(x);
+        all = ln_add(all, lw);
         // Tables as or less likely than the observed one (relative tolerance).
-        if lp <= observed + 1e-7 {
-            total = ln_add(total, lp);
+        if lw <= observed + 1e-7 {
+            tail = ln_add(tail, lw);
         }
     }
-    total.exp().min(1.0)
+    (tail - all).exp().min(1.0)
 }
 
 /// p-value to phred, with p floored so that the result stays finite.
@@ -277,6 +281,14 @@ mod tests {
         // Deep and extreme: finite, no underflow.
         let l = ln_betabinom_sf(500, 100_000, 1e-4 * 1e5, (1.0 - 1e-4) * 1e5);
         assert!(l.is_finite() && l < -300.0, "{l}");
+    }
+
+    #[test]
+    fn fisher_of_a_balanced_table_is_exactly_one() {
+        // Every split is as or less likely than 1425/1344 vs 4/3: the whole
+        // distribution, p = 1, SB = 0 (it printed 4.654e-12).
+        assert_eq!(fisher_two_sided(1425, 1344, 4, 3), 1.0);
+        assert_eq!(phred(fisher_two_sided(1425, 1344, 4, 3)), 0.0);
     }
 
     #[test]
