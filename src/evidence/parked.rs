@@ -299,33 +299,14 @@ mod tests {
         // Two values (2 bits), then up to 16 (4 bits), then more (bytes);
         // odd lengths leave part of the last packed byte and base unused.
         let reads = [
-            record(
-                b"a",
-                b"ACGTNACGT",
-                &[37, 12, 37, 37, 12, 12, 37, 37, 12],
-                cigar(),
-            ),
-            record(
-                b"bb/1",
-                b"TTGCAGGTA",
-                &[2, 5, 8, 11, 14, 17, 20, 23, 26],
-                cigar(),
-            ),
-            record(
-                b"ccc",
-                b"GATTACAGA",
-                &[30, 31, 32, 33, 34, 35, 36, 38, 39],
-                cigar(),
-            ),
+            ("a", "ACGTNACGT", [37, 12, 37, 37, 12, 12, 37, 37, 12]),
+            ("bb/1", "TTGCAGGTA", [2, 5, 8, 11, 14, 17, 20, 23, 26]),
+            ("ccc", "GATTACAGA", [30, 31, 32, 33, 34, 35, 36, 38, 39]),
             // Values that entered the palette with the read that filled
             // it (30-34): packed at 4 bits.
-            record(
-                b"dddd",
-                b"CCGGTTAAC",
-                &[34, 33, 32, 31, 30, 2, 37, 12, 26],
-                cigar(),
-            ),
-        ];
+            ("dddd", "CCGGTTAAC", [34, 33, 32, 31, 30, 2, 37, 12, 26]),
+        ]
+        .map(|(name, seq, quals)| record(name.as_bytes(), seq.as_bytes(), &quals, cigar()));
         let ids: Vec<ParkedId> = reads.iter().map(|r| store.park(r)).collect();
         assert_eq!(store.reads[ids[0] as usize].qual_bits, 2);
         assert_eq!(store.reads[ids[1] as usize].qual_bits, 4);
