@@ -133,6 +133,18 @@ pub enum Alt {
 }
 
 impl Alt {
+    /// The alt of a VCF REF/ALT pair in the engine's terms: an SNV, an
+    /// insertion after a one-base REF, a deletion to a one-base ALT; `None`
+    /// for anything else (MNPs, complex alleles) or a non-ACGT SNV.
+    pub fn of_alleles(ref_allele: &[u8], alt_allele: &[u8]) -> Option<Alt> {
+        match (ref_allele.len(), alt_allele.len()) {
+            (1, 1) => base_index(alt_allele[0]).map(|b| Alt::Snv(b as u8)),
+            (1, _) => Some(Alt::Indel(Indel::Ins(alt_allele[1..].to_vec()))),
+            (r, 1) => Some(Alt::Indel(Indel::Del(r as u32 - 1))),
+            _ => None,
+        }
+    }
+
     /// The molecules for this alt and for the reference at `pc` (`ref_idx`:
     /// the reference base's index, `None` for `N`): an SNV against the
     /// reference base; an indel against every other molecule with a base
@@ -349,6 +361,21 @@ pub fn mark_multiallelic(calls: &mut [Call]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vcf_alleles_become_engine_alts() {
+        assert_eq!(Alt::of_alleles(b"A", b"G"), Some(Alt::Snv(2)));
+        assert_eq!(
+            Alt::of_alleles(b"C", b"CGT"),
+            Some(Alt::Indel(Indel::Ins(b"GT".to_vec())))
+        );
+        assert_eq!(
+            Alt::of_alleles(b"CGT", b"C"),
+            Some(Alt::Indel(Indel::Del(2)))
+        );
+        assert_eq!(Alt::of_alleles(b"A", b"N"), None);
+        assert_eq!(Alt::of_alleles(b"AC", b"GT"), None);
+    }
 
     fn call_with(ln_ps: &[f64]) -> Vec<Call> {
         ln_ps

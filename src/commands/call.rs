@@ -4,7 +4,6 @@ use super::common::{prepare, read_counters};
 use crate::calling::filters::Thresholds;
 use crate::calling::{Alphas, Alt, Call, Caller};
 use crate::cli::CallArgs;
-use crate::evidence::alleles::{base_index, Indel};
 use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
 use crate::model::context::ContextRates;
@@ -14,7 +13,7 @@ use crate::model::Background;
 use crate::output::bedgraph::LodTrack;
 use crate::output::call_metrics::{position_lods, sample_metrics, CallCounts, SampleMetrics};
 use crate::output::vcf::{self, Destination, HeaderInfo, VcfWriter};
-use crate::regions::{self, KnownLocus};
+use crate::regions;
 use crate::Result;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -37,15 +36,6 @@ struct CallMetrics {
     calls: CallCounts,
     runtime_seconds: f64,
     peak_rss_bytes: Option<u64>,
-}
-
-fn known_alt(k: &KnownLocus) -> Option<Alt> {
-    match (k.ref_allele.len(), k.alt_allele.len()) {
-        (1, 1) => base_index(k.alt_allele[0]).map(|b| Alt::Snv(b as u8)),
-        (1, _) => Some(Alt::Indel(Indel::Ins(k.alt_allele[1..].to_vec()))),
-        (r, 1) => Some(Alt::Indel(Indel::Del(r as u32 - 1))),
-        _ => None,
-    }
 }
 
 /// With `--pon`: the panel, checked against this run's reference, read
@@ -169,7 +159,7 @@ pub fn run(args: &CallArgs) -> Result<()> {
     let alphas = Alphas::new(&thresholds, prepared.panel_bases, prepared.known.len());
     let mut known: BTreeMap<(usize, u64), Vec<Alt>> = BTreeMap::new();
     for k in &prepared.known {
-        if let Some(a) = known_alt(k) {
+        if let Some(a) = Alt::of_alleles(&k.ref_allele, &k.alt_allele) {
             known.entry((k.rid, k.pos0)).or_default().push(a);
         }
     }

@@ -3,13 +3,14 @@
 //! test for tumor DNA; write the JSON verdict, the TSV and the loci VCF.
 
 use super::common::prepare_padded;
+use crate::calling::Alt;
 use crate::cli::{InputArgs, MrdArgs};
 use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
 use crate::model::context::ContextRates;
 use crate::model::pon::{PonModel, UseParams};
 use crate::mrd::loci::read_tumor_variants;
-use crate::mrd::sites::{locus_alt, mask_loci, site_evidence, ContextSiteModel, SiteErrorModel};
+use crate::mrd::sites::{mask_loci, site_evidence, ContextSiteModel, SiteErrorModel};
 use crate::mrd::{analyse, report, SampleResult, Settings};
 use crate::output::atomic::Pending;
 use crate::output::vcf::{Destination, VcfWriter};
@@ -125,7 +126,7 @@ pub fn run(args: &MrdArgs) -> Result<()> {
     let alts: Vec<_> = loci
         .iter()
         .map(|l| {
-            locus_alt(&l.locus).ok_or_else(|| {
+            Alt::of_alleles(&l.locus.ref_allele, &l.locus.alt_allele).ok_or_else(|| {
                 Error::Runtime(format!(
                     "internal: locus {} has no testable allele after normalisation",
                     crate::mrd::locus_name(&l.locus, &reference)

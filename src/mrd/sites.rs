@@ -8,21 +8,11 @@
 //! being measured never inflates the null rate it is tested against.
 
 use crate::calling::Alt;
-use crate::evidence::alleles::{base_index, AlleleStats, Indel, PositionCounts};
+use crate::evidence::alleles::{base_index, AlleleStats, PositionCounts};
 use crate::evidence::engine::ShardEvidence;
 use crate::model::context::{homopolymer_after, trinucleotide};
 use crate::model::{AltRef, Background, RateQuery};
 use crate::regions::KnownLocus;
-
-/// The allele a locus asks about, in the engine's terms.
-pub fn locus_alt(k: &KnownLocus) -> Option<Alt> {
-    match (k.ref_allele.len(), k.alt_allele.len()) {
-        (1, 1) => base_index(k.alt_allele[0]).map(|b| Alt::Snv(b as u8)),
-        (1, _) => Some(Alt::Indel(Indel::Ins(k.alt_allele[1..].to_vec()))),
-        (r, 1) => Some(Alt::Indel(Indel::Del(r as u32 - 1))),
-        _ => None,
-    }
-}
 
 /// One sample's evidence at one locus.
 #[derive(Debug, Clone, Default, PartialEq)]

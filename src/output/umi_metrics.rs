@@ -1,8 +1,8 @@
 //! UMI mode outputs: per-call FORMAT fields (families, duplex alt count)
 //! and per-sample metrics (family-size histogram, per-tier error rates).
 
-use crate::calling::Call;
-use crate::evidence::alleles::{base_index, Indel};
+use crate::calling::{Alt, Call};
+use crate::evidence::alleles::base_index;
 use crate::evidence::engine::ShardEvidence;
 use crate::evidence::families::UmiShard;
 use crate::evidence::umi::Tier;
@@ -25,21 +25,14 @@ fn shard_of(evidence: &[ShardEvidence], rid: usize, pos0: u64) -> Option<&ShardE
 
 /// Duplex molecules showing the call's ALT at offset `i` of the shard.
 fn duplex_alt(u: &UmiShard, i: usize, call: &Call) -> u32 {
-    if !call.is_indel {
-        return call
-            .alt_allele
-            .first()
-            .and_then(|&b| base_index(b))
-            .map_or(0, |b| {
-                u.bases.get(i).map_or(0, |x| x[Tier::Duplex.index()][b])
-            });
+    match Alt::of_alleles(&call.ref_allele, &call.alt_allele) {
+        Some(Alt::Snv(b)) => u
+            .bases
+            .get(i)
+            .map_or(0, |x| x[Tier::Duplex.index()][usize::from(b)]),
+        Some(Alt::Indel(indel)) => u.duplex_indel(i, &indel),
+        None => 0,
     }
-    let indel = if call.alt_allele.len() > call.ref_allele.len() {
-        Indel::Ins(call.alt_allele[1..].to_vec())
-    } else {
-        Indel::Del(call.ref_allele.len() as u32 - 1)
-    };
-    u.duplex_indel(i, &indel)
 }
 
 /// FAM and DUP of one call in every sample.
