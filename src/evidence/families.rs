@@ -14,7 +14,7 @@ use super::consensus::{Consensus, Member, Rules};
 use super::filters::ReadFilter;
 use super::observe::{reference_span, Ranges, ReadObs};
 use super::parked::{ParkedId, ParkedReads};
-use super::shard::{name_hash, NameMap, ReadGate, SampleShard};
+use super::shard::{is_mate, name_hash, NameMap, ReadGate, SampleShard};
 use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
 use crate::reference::RefWindow;
 use crate::Result;
@@ -454,11 +454,9 @@ pub fn count_batch_umi(
             flags & PAIRED != 0 && flags & MATE_UNMAPPED == 0 && rec.mtid() == rec.tid();
         if mate_here {
             let key = name_hash(rec.qname());
-            let matched = waiting.get(&key).is_some_and(|w| {
-                w.qname() == rec.qname()
-                    && (w.flags() & READ1) != (flags & READ1)
-                    && w.mpos() == pos
-            });
+            let matched = waiting
+                .get(&key)
+                .is_some_and(|w| is_mate(w.flags(), w.mpos(), w.qname(), &rec, pos));
             if matched {
                 if let Some(w) = waiting.remove(&key) {
                     win.add(&w, Some(&rec));

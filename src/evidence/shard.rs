@@ -66,6 +66,14 @@ impl Hasher for PassThrough {
     }
 }
 
+/// Whether `rec`, read at `pos`, is the mate of a waiting read with these
+/// flags, mate position and name: the other segment of its template, at
+/// the position it gave for its mate. (A same-name read that is not — a
+/// supplementary, a third segment — is counted on its own.)
+pub(crate) fn is_mate(flags: u16, mpos: i64, qname: &[u8], rec: &Record, pos: i64) -> bool {
+    (flags & FLAG_READ1) != (rec.flags() & FLAG_READ1) && mpos == pos && qname == rec.qname()
+}
+
 /// A map keyed by [`name_hash`]: where reads wait for their mate.
 pub(crate) type NameMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
 
@@ -110,8 +118,7 @@ pub fn count_batch(
                 add_pair(&mut counts, &mut mate, &mut cur, rc);
                 continue;
             }
-            // A same-name read that is not the waiting one's mate (a
-            // supplementary, a third segment) is counted on its own.
+            // Not the mate of a read waiting under this name: counted alone.
             let mpos = rec.mpos();
             if mpos >= pos && mpos < end && !room.waiting.contains_key(&key) {
                 room.park(key, &rec);
@@ -260,13 +267,12 @@ impl MateRoom {
         self.waiting.insert(key, id);
     }
 
-    /// The waiting read `rec` (at `pos`, name hash `key`) is the mate of:
-    /// the other segment of its template, which gave `pos` for its mate.
+    /// The waiting read `rec` (at `pos`, name hash `key`) is the mate of
+    /// (see [`is_mate`]).
     fn mate_of(&self, key: u64, rec: &Record, pos: i64) -> Option<ParkedId> {
         let id = *self.waiting.get(&key)?;
-        let other_segment = (self.reads.flags(id) & FLAG_READ1) != (rec.flags() & FLAG_READ1);
-        (other_segment && self.reads.mpos(id) == pos && self.reads.qname(id) == rec.qname())
-            .then_some(id)
+        let r = &self.reads;
+        is_mate(r.flags(id), r.mpos(id), r.qname(id), rec, pos).then_some(id)
     }
 
     /// Take waiting read `id` (name hash `key`) out of the room.
