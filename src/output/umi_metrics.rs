@@ -93,20 +93,19 @@ pub fn umi_metrics(evidence: &[ShardEvidence], sample: usize, tested: Tier) -> U
         for (h, c) in hist.iter_mut().zip(&u.family_sizes) {
             *h += c;
         }
-        for t in Tier::ALL {
-            for (i, tiers) in u.bases.iter().enumerate() {
-                let pos = (ev.shard.start + i as u64) as i64;
-                let Some(r) = base_index(ev.window.base(pos)) else {
-                    continue;
-                };
-                let counts = &tiers[t.index()];
+        for (i, tiers) in u.bases.iter().enumerate() {
+            let pos = (ev.shard.start + i as u64) as i64;
+            let Some(r) = base_index(ev.window.base(pos)) else {
+                continue;
+            };
+            for (t, counts) in tiers.iter().enumerate() {
                 let depth: u64 = counts.iter().map(|&n| u64::from(n)).sum();
                 let non_ref = depth - u64::from(counts[r]);
                 if depth == 0 || non_ref as f64 >= VARIANT_FRACTION * depth as f64 {
                     continue;
                 }
-                bases[t.index()] += depth;
-                errors[t.index()] += non_ref;
+                bases[t] += depth;
+                errors[t] += non_ref;
             }
         }
     }
