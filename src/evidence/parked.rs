@@ -222,15 +222,16 @@ impl ParkedReads {
         let core = p.core;
         let n = core.l_qseq.max(0) as usize;
         let head = usize::from(core.l_qname) + 4 * core.n_cigar as usize + n.div_ceil(2);
-        self.scratch.clear();
-        self.scratch.extend_from_slice(&bytes[..head]);
         if p.qual_bits == 8 {
-            self.scratch.extend_from_slice(&bytes[head..]);
+            // Stored as BAM lays it out: no assembly needed.
+            into.set_data(&bytes);
         } else {
+            self.scratch.clear();
+            self.scratch.extend_from_slice(&bytes[..head]);
             self.palette
                 .unpack(&bytes[head..], p.qual_bits, n, &mut self.scratch);
+            into.set_data(&self.scratch);
         }
-        into.set_data(&self.scratch);
         into.inner_mut().core = core;
         self.free.push(id);
     }
