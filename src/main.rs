@@ -46,6 +46,6 @@ fn pin_malloc_mmap_threshold() {
     }
 }
 
-/// Other allocators do not adjust a threshold behind the program's back.
+/// Elsewhere (musl, macOS) there is no glibc threshold to pin.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn pin_malloc_mmap_threshold() {}
