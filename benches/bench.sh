@@ -160,6 +160,12 @@ if [ "${BENCH_MEMORY:-1}" = 1 ]; then
   row "$(cut -f2 <<<"$MEM_1")" "$MEM_1"
   MEM_4=$(measure "ctdna call, 4x BAM" "$CTDNA" call --no-umi --bam "$LARGE/sample.bam" -r "$LARGE/ref.fa" -t "$LARGE/targets.bed" -o "$out/b.vcf.gz" --threads "$THREADS" --quiet)
   row "$(cut -f2 <<<"$MEM_1")" "$MEM_4"
+  # UMI mode buffers every read of a family until its fragment's far end
+  # has passed: a window proportional to depth.
+  UMI_1=$(measure "ctdna call (UMI families), 1x BAM" "$CTDNA" call --min-tier single --bam "$SMALL/sample.bam" -r "$SMALL/ref.fa" -t "$SMALL/targets.bed" -o "$out/c.vcf.gz" --threads "$THREADS" --quiet)
+  row "$(cut -f2 <<<"$MEM_1")" "$UMI_1"
+  UMI_4=$(measure "ctdna call (UMI families), 4x BAM" "$CTDNA" call --min-tier single --bam "$LARGE/sample.bam" -r "$LARGE/ref.fa" -t "$LARGE/targets.bed" -o "$out/d.vcf.gz" --threads "$THREADS" --quiet)
+  row "$(cut -f2 <<<"$MEM_1")" "$UMI_4"
   rm -rf "$out"
 fi
 
@@ -197,5 +203,6 @@ figure "--threads 1 wall / --threads $THREADS wall" "$(ratio "$MAIN_1" "$MAIN_T"
 [ -n "${DOUBLE_T:-}" ] && printf '%-58s %7.2f  (no target: the mate waiting room grows with depth)\n' \
   "doubled depth: peak RSS ratio" "$(ratio "$DOUBLE_T" "$MAIN_T" 4)"
 [ -n "${MEM_4:-}" ] && figure "4x BAM: peak RSS ratio" "$(ratio "$MEM_4" "$MEM_1" 4)" 1.1 le
+[ -n "${UMI_4:-}" ] && figure "4x BAM, UMI families: peak RSS ratio" "$(ratio "$UMI_4" "$UMI_1" 4)" 1.1 le
 [ -n "${PILE:-}" ] && figure "hotspot: wall ratio pile / spread" "$(ratio "$PILE" "$SPREAD" 2)" 3 le
 figure "peak RSS at ~$((DEPTH * FAMILY))x (MB)" "$(cut -f4 <<<"$MAIN_T")" 1024 le
