@@ -76,6 +76,12 @@ impl UmiShard {
         }
     }
 
+    /// Molecules of tier `t` showing base `b` (index into A, C, G, T) at
+    /// offset `i` of the shard.
+    pub fn base(&self, i: usize, t: Tier, b: usize) -> u32 {
+        self.bases.get(i).map_or(0, |x| x[t.index()][b])
+    }
+
     /// Molecules of tier `t` with a base at offset `i` of the shard.
     pub fn depth(&self, i: usize, t: Tier) -> u32 {
         self.bases.get(i).map_or(0, |b| b[t.index()].iter().sum())
@@ -642,7 +648,7 @@ mod tests {
         let s = run(t, &reference, &cfg());
         let u = s.umi.as_ref().unwrap();
         let i = alt_index(a);
-        let alt_at = |tier: Tier| u.bases[29][tier.index()][i];
+        let alt_at = |tier: Tier| u.base(29, tier, i);
         assert_eq!(alt_at(Tier::Duplex), 1, "molecule 1");
         assert_eq!(u.depth(29, Tier::Duplex), 2, "molecules 1 and 3");
         assert_eq!(alt_at(Tier::Single), 1, "molecule 2");
@@ -674,7 +680,7 @@ mod tests {
         assert_eq!(u.bases.len(), 10);
         assert_eq!(u.depth(2, Tier::Raw), 5);
         assert_eq!(u.depth(2, Tier::Duplex), 2);
-        assert_eq!(u.bases[2][Tier::Duplex.index()][3], 2);
+        assert_eq!(u.base(2, Tier::Duplex, 3), 2);
         assert_eq!(u.depth(4, Tier::Duplex), 7);
         assert_eq!(u.depth(10, Tier::Duplex), 0, "past the shard");
         assert_eq!(u.duplex_indel(4, &del), 4);
@@ -715,7 +721,7 @@ mod tests {
         ];
         let s = run(t, &reference, &cfg());
         let u = s.umi.as_ref().unwrap();
-        assert_eq!(u.bases[29][Tier::Duplex.index()][alt_index(a)], 1);
+        assert_eq!(u.base(29, Tier::Duplex, alt_index(a)), 1);
         // Same UMI and coordinates, but consensus reads are never re-grouped.
         assert_eq!(u.depth(29, Tier::Single), 1);
         assert_eq!(u.depth(29, Tier::Raw), 1);

@@ -26,10 +26,7 @@ fn shard_of(evidence: &[ShardEvidence], rid: usize, pos0: u64) -> Option<&ShardE
 /// Duplex molecules showing the call's ALT at offset `i` of the shard.
 fn duplex_alt(u: &UmiShard, i: usize, call: &Call) -> u32 {
     match Alt::of_alleles(&call.ref_allele, &call.alt_allele) {
-        Some(Alt::Snv(b)) => u
-            .bases
-            .get(i)
-            .map_or(0, |x| x[Tier::Duplex.index()][usize::from(b)]),
+        Some(Alt::Snv(b)) => u.base(i, Tier::Duplex, usize::from(b)),
         Some(Alt::Indel(indel)) => u.duplex_indel(i, &indel),
         None => 0,
     }
@@ -93,19 +90,19 @@ pub fn umi_metrics(evidence: &[ShardEvidence], sample: usize, tested: Tier) -> U
         for (h, c) in hist.iter_mut().zip(&u.family_sizes) {
             *h += c;
         }
-        for (i, tiers) in u.bases.iter().enumerate() {
+        for i in 0..u.bases.len() {
             let pos = (ev.shard.start + i as u64) as i64;
             let Some(r) = base_index(ev.window.base(pos)) else {
                 continue;
             };
-            for (t, counts) in tiers.iter().enumerate() {
-                let depth: u64 = counts.iter().map(|&n| u64::from(n)).sum();
-                let non_ref = depth - u64::from(counts[r]);
+            for t in Tier::ALL {
+                let depth = u64::from(u.depth(i, t));
+                let non_ref = depth - u64::from(u.base(i, t, r));
                 if depth == 0 || non_ref as f64 >= VARIANT_FRACTION * depth as f64 {
                     continue;
                 }
-                bases[t] += depth;
-                errors[t] += non_ref;
+                bases[t.index()] += depth;
+                errors[t.index()] += non_ref;
             }
         }
     }
