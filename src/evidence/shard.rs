@@ -267,8 +267,8 @@ impl MateRoom {
         self.waiting.insert(key, id);
     }
 
-    /// The waiting read `rec` (at `pos`, name hash `key`) is the mate of
-    /// (see [`is_mate`]).
+    /// The waiting read whose mate `rec` (at `pos`, name hash `key`) is,
+    /// if any (see [`is_mate`]).
     fn mate_of(&self, key: u64, rec: &Record, pos: i64) -> Option<ParkedId> {
         let id = *self.waiting.get(&key)?;
         let r = &self.reads;
