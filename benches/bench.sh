@@ -156,36 +156,20 @@ if [ "${BENCH_MEMORY:-1}" = 1 ]; then
   echo "## memory against BAM size: quick panel, $(du -h "$SMALL/sample.bam" | cut -f1) vs $(du -h "$LARGE/sample.bam" | cut -f1) BAM (4x depth)"
   out=$(mktemp -d)
   header
-  MEM_1=$(measure "ctdna call, 1x BAM" "$CTDNA" call --no-umi --bam "$SMALL/sample.bam" -r "$SMALL/ref.fa" -t "$SMALL/targets.bed" -o "$out/a.vcf.gz" --threads "$THREADS" --quiet)
+  quick_call() { # label set-dir mode-option...
+    local label=$1 dir=$2; shift 2
+    measure "$label" "$CTDNA" call "$@" --bam "$dir/sample.bam" -r "$dir/ref.fa" -t "$dir/targets.bed" -o "$out/q.vcf.gz" --threads "$THREADS" --quiet
+  }
+  MEM_1=$(quick_call "ctdna call, 1x BAM" "$SMALL" --no-umi)
   row "$(cut -f2 <<<"$MEM_1")" "$MEM_1"
-  MEM_4=$(measure "ctdna call, 4x BAM" "$CTDNA" call --no-umi --bam "$LARGE/sample.bam" -r "$LARGE/ref.fa" -t "$LARGE/targets.bed" -o "$out/b.vcf.gz" --threads "$THREADS" --quiet)
+  MEM_4=$(quick_call "ctdna call, 4x BAM" "$LARGE" --no-umi)
   row "$(cut -f2 <<<"$MEM_1")" "$MEM_4"
   # UMI mode buffers every read of a family until its fragment's far end
   # has passed: a window proportional to depth.
-  UMI_1=$(measure "ctdna call (UMI families), 1x BAM" "$CTDNA" call --min-tier single --bam "$SMALL/sample.bam" -r "$SMALL/ref.fa" -t "$SMALL/targets.bed" -o "$out/c.vcf.gz" --threads "$THREADS" --quiet)
+  UMI_1=$(quick_call "ctdna call (UMI families), 1x BAM" "$SMALL" --min-tier single)
   row "$(cut -f2 <<<"$MEM_1")" "$UMI_1"
-  UMI_4=$(measure "ctdna call (UMI families), 4x BAM" "$CTDNA" call --min-tier single --bam "$LARGE/sample.bam" -r "$LARGE/ref.fa" -t "$LARGE/targets.bed" -o "$out/d.vcf.gz" --threads "$THREADS" --quiet)
+  UMI_4=$(quick_call "ctdna call (UMI families), 4x BAM" "$LARGE" --min-tier single)
   row "$(cut -f2 <<<"$MEM_1")" "$UMI_4"
-  rm -rf "$out"
-fi
-
-if [ "${BENCH_HOTSPOT:-1}" = 1 ]; then
-  HOT=$CACHE/hotspot
-  if [ ! -s "$HOT/pile.bam.bai" ]; then
-    echo "writing the hotspot BAMs (once; cached)" >&2
-    mkdir -p "$HOT"
-    python3 benches/hotspot.py "$HOT" 250000
-    for b in pile spread; do
-      samtools sort -@ "$THREADS" -o "$HOT/$b.bam" "$HOT/$b.sam" && samtools index "$HOT/$b.bam" && rm "$HOT/$b.sam"
-    done
-  fi
-  echo "## hotspot: 500,000 reads over one position vs the same reads spread evenly"
-  out=$(mktemp -d)
-  header
-  SPREAD=$(measure "ctdna call, reads spread over 20 kb" "$CTDNA" call --bam "$HOT/spread.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/s.vcf.gz" --threads "$THREADS" --quiet)
-  row "$(cut -f2 <<<"$SPREAD")" "$SPREAD"
-  PILE=$(measure "ctdna call, all reads over one position" "$CTDNA" call --bam "$HOT/pile.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/p.vcf.gz" --threads "$THREADS" --quiet)
-  row "$(cut -f2 <<<"$SPREAD")" "$PILE"
   rm -rf "$out"
 fi
 
