@@ -97,6 +97,9 @@ fn writes_every_file_and_the_bam_reads_back_consistently() {
     assert!(text.contains("SO:coordinate"));
     r.fetch(bam::FetchDefinition::All).unwrap();
     let (mut n, mut last, mut low_mapq, mut dups) = (0, (0i32, 0i64), 0, 0);
+    // (name, read 1?) -> CIGAR, and each read's MC, checked against its mate.
+    let mut cigars = std::collections::HashMap::new();
+    let mut mate_cigars = Vec::new();
     for rec in r.records() {
         let rec = rec.unwrap();
         n += 1;
@@ -137,10 +140,29 @@ fn writes_every_file_and_the_bam_reads_back_consistently() {
             Aux::String(s) => assert_eq!(s.len(), 17),
             other => panic!("RX type {other:?}"),
         }
+        match rec.aux(b"MC").unwrap() {
+            Aux::String(s) => mate_cigars.push((
+                rec.qname().to_vec(),
+                !rec.is_first_in_template(),
+                s.to_string(),
+            )),
+            other => panic!("MC type {other:?}"),
+        }
+        cigars.insert(
+            (rec.qname().to_vec(), rec.is_first_in_template()),
+            rec.cigar().to_string(),
+        );
         low_mapq += usize::from(rec.mapq() < 60);
         dups += usize::from(rec.is_duplicate());
         assert!(rec.is_paired() && rec.is_proper_pair());
     }
+    for (name, first, mc) in &mate_cigars {
+        let mate = &cigars[&(name.clone(), *first)];
+        assert_eq!(mc, mate, "{}", String::from_utf8_lossy(name));
+    }
+    assert!(mate_cigars
+        .iter()
+        .any(|m| !m.2.ends_with('M') || m.2.contains('I') || m.2.contains('D')));
     assert!(
         n > 1000 && low_mapq > 0 && dups > 0,
         "{n} {low_mapq} {dups}"

@@ -97,6 +97,9 @@ impl BamSink {
         rec.set_insert_size(r.tlen);
         rec.push_aux(b"NM", Aux::I32(r.nm as i32))
             .map_err(|e| Error::hts(ctx("NM tag"), e))?;
+        let mate_cigar = CigarString(r.mate_cigar.clone()).to_string();
+        rec.push_aux(b"MC", Aux::String(&mate_cigar))
+            .map_err(|e| Error::hts(ctx("MC tag"), e))?;
         rec.push_aux(b"RG", Aux::String(&self.sample))
             .map_err(|e| Error::hts(ctx("RG tag"), e))?;
         if let Some(u) = &r.umi {

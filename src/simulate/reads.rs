@@ -64,6 +64,9 @@ pub struct SimRead {
     pub mapq: u8,
     /// CIGAR.
     pub cigar: Vec<Cigar>,
+    /// The mate's CIGAR (written as the MC tag, as bwa mem and samtools
+    /// fixmate -m do).
+    pub mate_cigar: Vec<Cigar>,
     /// Mate contig / position and template length.
     pub mtid: i32,
     /// Mate position.
@@ -249,6 +252,7 @@ pub fn read_pair(rng: &mut Rng, copy: &Copy, info: &PairInfo) -> Option<[SimRead
             pos: x.pos,
             mapq: 60,
             cigar: x.cigar.clone(),
+            mate_cigar: mate.cigar.clone(),
             mtid: info.tid,
             mpos: mate.pos,
             tlen: if reverse { -tlen } else { tlen },
