@@ -14,11 +14,9 @@ SIM=$CACHE/accuracy-seed3
 cargo build --release --quiet
 CTDNA=${CARGO_TARGET_DIR:-$PWD/target}/release/ctdna
 
-if [ ! -s "$SIM/normal_10.bam.bai" ]; then
-  echo "simulating $SIM (once; cached)" >&2
-  "$CTDNA" simulate --out-dir "$SIM" --seed 3 --depth 2000 --family-size 4 --mark-duplicates \
-    --normals 10 --threads "$THREADS" --quiet
-fi
+# shellcheck source=benches/cache.sh
+. benches/cache.sh
+simulate_cached "$SIM" --seed 3 --depth 2000 --family-size 4 --mark-duplicates --normals 10
 normals=()
 for i in $(seq 1 10); do normals+=(--bam "$SIM/normal_$i.bam"); done
 # One PoN per kind of molecule: `call` refuses a PoN fitted on other

@@ -57,14 +57,12 @@ if [ "$PEERS" = 1 ]; then
   fi
 fi
 
+# shellcheck source=benches/cache.sh
+. benches/cache.sh
 simulate() { # dir depth
-  local dir=$1 depth=$2
-  if [ ! -s "$dir/sample.bam.bai" ]; then
-    echo "simulating $dir (once; cached)" >&2
-    "$CTDNA" simulate --out-dir "$dir" --seed 11 --contigs "$CONTIGS" --contig-len "$CONTIG_LEN" \
-      --targets "$TARGETS" --target-min-len 200 --target-max-len 200 \
-      --depth "$depth" --family-size "$FAMILY" --threads "$THREADS" --bam-compression 6 --quiet
-  fi
+  simulate_cached "$1" --seed 11 --contigs "$CONTIGS" --contig-len "$CONTIG_LEN" \
+    --targets "$TARGETS" --target-min-len 200 --target-max-len 200 \
+    --depth "$2" --family-size "$FAMILY" --bam-compression 6
 }
 
 # Median over REPS runs of wall time, CPU time (user+sys) and peak RSS (MB,

@@ -32,14 +32,9 @@ TIME=/usr/bin/time
 cargo build --release --quiet
 CTDNA=${CARGO_TARGET_DIR:-$PWD/target}/release/ctdna
 
-# Re-simulate when the parameters (or the simulator's version) changed.
-want="$("$CTDNA" --version) ${SIM_ARGS[*]}"
-if [ "$(cat "$SIM/args.txt" 2>/dev/null)" != "$want" ] || [ ! -s "$SIM/sample.bam.bai" ]; then
-  echo "simulating $SIM (once; cached)" >&2
-  rm -rf "$SIM"
-  "$CTDNA" simulate --out-dir "$SIM" "${SIM_ARGS[@]}" --threads "$THREADS" --quiet
-  echo "$want" > "$SIM/args.txt"
-fi
+# shellcheck source=benches/cache.sh
+. benches/cache.sh
+simulate_cached "$SIM" "${SIM_ARGS[@]}"
 
 RUNS=$SIM/runs.tsv
 : > "$RUNS"

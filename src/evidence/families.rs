@@ -2,11 +2,20 @@
 //! into families in a sliding window, each family counted as molecules of
 //! its tier (SPEC 2.3).
 //!
-//! A family is buffered only while its coordinates can still gain reads:
-//! templates are keyed by their two unclipped 5' ends, and every read of a
+//! A family is buffered only while its coordinates can still gain reads.
+//! Templates are keyed by their two unclipped 5' ends; every read of a
 //! template starts at or before the larger 5' end (plus a clip's length),
-//! so once the stream is [`SLACK`] past that end, the group is complete and
-//! is flushed. Memory is bounded by the reads of a few hundred bases of
+//! so once the stream is [`SLACK`] past that end the group is complete.
+//! When the reads carry the MC tag (the mate's CIGAR: bwa mem, samtools
+//! fixmate -m, fgbio), a group is complete sooner: a template's first read
+//! starts by the smaller 5' end (plus a clip), so once the stream is past
+//! it, the group can only still gain the templates whose first read is
+//! waiting for its mate, and MC tells each waiting read its template's
+//! key. A group no waiting read expects is flushed then: the window holds
+//! about a mate's offset of coverage (fragment minus read length, at least
+//! `SLACK`) instead of a fragment's. Without MC on every waiting read of a
+//! batch, or when a mate's CIGAR differs from what MC said, the batch keeps
+//! the first rule. Memory is bounded by the reads of a few hundred bases of
 //! coverage, not by the BAM.
 
 use super::alleles::{BatchCounts, Indel, PositionCounts, ShardCounts};
@@ -18,15 +27,17 @@ use super::shard::{is_mate, name_hash, NameMap, ReadGate, SampleShard};
 use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
 use crate::reference::RefWindow;
 use crate::Result;
-use rust_htslib::bam::{self, Read, Record};
-use std::collections::BTreeMap;
+use rust_htslib::bam::{self, record::Aux, Read, Record};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Once;
 
 /// How far past a group's larger 5' end the stream must be before the group
-/// is complete. The read at that end is normally reverse, starting before
-/// it; the slack covers a short 5' soft clip on a forward read there (a
-/// longer one splits the family in two: fewer templates, never a wrong base).
-/// Kept small: the buffered reads are the memory of UMI mode.
+/// is complete (with MC: past its smaller 5' end, for the templates not yet
+/// seen). The slack covers a short 5' soft clip on a forward read at that
+/// end, which starts after it (a longer one splits the family in two: fewer
+/// templates, never a wrong base). Kept small: the buffered reads are the
+/// memory of UMI mode.
 pub const SLACK: i64 = 24;
 /// Family sizes above this are counted in the last histogram bin.
 pub const MAX_FAMILY_BIN: usize = 100;
@@ -98,8 +109,21 @@ impl UmiShard {
     }
 }
 
-/// Group key: (larger 5' end, smaller 5' end, strand bits).
+/// Group key: (larger 5' end, smaller 5' end, strand bits | [`PARTIAL`]).
 type Coords = (i64, i64, u8);
+
+/// Key bit of a template with one read here: the mate's position stands in
+/// for its 5' end.
+const PARTIAL: u8 = 4;
+
+/// The key of a template whose reads have these 5' ends (position,
+/// reverse), and whether `a` is at the smaller one.
+fn coords(a: (i64, bool), b: (i64, bool), partial: bool) -> (Coords, bool) {
+    let a_first = a <= b;
+    let (lo, hi) = if a_first { (a, b) } else { (b, a) };
+    let bits = u8::from(lo.1) | (u8::from(hi.1) << 1) | if partial { PARTIAL } else { 0 };
+    ((hi.0, lo.0, bits), a_first)
+}
 
 #[derive(Debug, Clone, Copy)]
 struct Tpl {
@@ -114,12 +138,46 @@ struct Tpl {
     forced: Option<Tier>,
 }
 
+/// A parked read and its unclipped 5' end and strand.
+#[derive(Debug, Clone, Copy)]
+struct End {
+    read: ParkedId,
+    five: (i64, bool),
+}
+
+/// The read of a template that stands for it: parked, with what its
+/// family needs from its flags and aux fields (read when it arrives: the
+/// arena keeps no aux).
+#[derive(Debug, Clone, Copy)]
+struct Half {
+    end: End,
+    read1: bool,
+    umi: Option<Umi>,
+    forced: Option<Tier>,
+    /// The mate's position and strand, from this read's fields.
+    mate: (i64, bool),
+}
+
+/// A first read waiting for its mate, and the key its template will have
+/// (from MC; `None` without it).
+type Waiting = (Half, Option<Coords>);
+
 struct Window<'a> {
     cfg: &'a UmiConfig,
     window: &'a RefWindow,
     keep: &'a Ranges,
     f: &'a ReadFilter,
     groups: BTreeMap<Coords, Vec<Tpl>>,
+    /// Keys expected by waiting reads (from their MC tag), with how many.
+    pending: HashMap<Coords, u32>,
+    /// Groups no waiting read expects, by smaller 5' end: complete once
+    /// the stream is `SLACK` past it.
+    ready: BTreeSet<(i64, Coords)>,
+    /// Every waiting read so far had MC, and every mate matched it: the
+    /// early rule holds for this batch.
+    exact: bool,
+    /// An MC tag's CIGAR, parsed (reused).
+    mc_ops: Vec<u32>,
     /// The window's reads, parked compactly (walked only when their family
     /// is complete, so the window holds no per-base observations).
     arena: ParkedReads,
@@ -138,32 +196,56 @@ struct Window<'a> {
     family_sizes: Vec<Vec<u64>>,
 }
 
+/// Unclipped 5' end of an alignment at `pos` on strand `rev` with this
+/// (BAM-encoded) CIGAR.
+fn five_prime_at(pos: i64, rev: bool, cigar: &[u32]) -> i64 {
+    let clip = |c: &&u32| matches!(*c & 0xf, 4 | 5);
+    let len = |c: &u32| i64::from(c >> 4);
+    if rev {
+        let trailing: i64 = cigar.iter().rev().take_while(clip).map(len).sum();
+        pos + reference_span(cigar) - 1 + trailing
+    } else {
+        pos - cigar.iter().take_while(clip).map(len).sum::<i64>()
+    }
+}
+
 /// Unclipped 5' end of a read and whether it is reverse.
 fn five_prime(rec: &Record) -> (i64, bool) {
-    let cigar = rec.raw_cigar();
-    let clip = |c: &u32| matches!(c & 0xf, 4 | 5);
     let rev = rec.flags() & REVERSE != 0;
-    if rev {
-        let trailing: i64 = cigar
-            .iter()
-            .rev()
-            .take_while(|c| clip(c))
-            .map(|c| i64::from(c >> 4))
-            .sum();
-        (rec.pos() + reference_span(cigar) - 1 + trailing, true)
-    } else {
-        let leading: i64 = cigar
-            .iter()
-            .take_while(|c| clip(c))
-            .map(|c| i64::from(c >> 4))
-            .sum();
-        (rec.pos() - leading, false)
+    (five_prime_at(rec.pos(), rev, rec.raw_cigar()), rev)
+}
+
+/// The mate's unclipped 5' end and strand, from its position and the MC
+/// tag (parsed into `ops`); `None` without a well-formed MC.
+fn mate_five_prime(rec: &Record, ops: &mut Vec<u32>) -> Option<(i64, bool)> {
+    const OPS: &[u8] = b"MIDNSHP=X";
+    let Ok(Aux::String(mc)) = rec.aux(b"MC") else {
+        return None;
+    };
+    ops.clear();
+    let mut len: Option<u32> = None;
+    for &c in mc.as_bytes() {
+        if c.is_ascii_digit() {
+            let d = u32::from(c - b'0');
+            len = Some(len.unwrap_or(0).checked_mul(10)?.checked_add(d)?);
+        } else {
+            let op = OPS.iter().position(|&o| o == c)? as u32;
+            ops.push(len.take().filter(|&l| l < 1 << 28)? << 4 | op);
+        }
     }
+    if len.is_some() || ops.is_empty() {
+        return None;
+    }
+    let rev = rec.flags() & MATE_REVERSE != 0;
+    Some((five_prime_at(rec.mpos(), rev, ops), rev))
 }
 
 fn is_read1(flags: u16) -> bool {
     flags & READ1 != 0 || flags & READ2 == 0
 }
+
+/// A mate that did not have the CIGAR its read's MC tag gave: said once a run.
+static MC_MISMATCH: Once = Once::new();
 
 impl<'a> Window<'a> {
     fn new(
@@ -184,6 +266,10 @@ impl<'a> Window<'a> {
             keep,
             f,
             groups: BTreeMap::new(),
+            pending: HashMap::new(),
+            ready: BTreeSet::new(),
+            exact: true,
+            mc_ops: Vec::new(),
             arena: ParkedReads::default(),
             restored: Record::new(),
             walked: Vec::new(),
@@ -199,53 +285,73 @@ impl<'a> Window<'a> {
         }
     }
 
-    /// Add a template: both mates, or one read whose mate is not here
-    /// (their UMI and tier are read from `a`'s aux fields now; the window
-    /// keeps compact copies without them).
-    fn add(&mut self, a: &Record, b: Option<&Record>) {
-        let (a5, arev) = five_prime(a);
-        let a1 = is_read1(a.flags());
-        let forced = consensus_tier(a, self.cfg.min_family);
-        let umi = umi_of(a, self.cfg);
-        let (mpos, mrev) = (a.mpos(), a.flags() & MATE_REVERSE != 0);
-        let ra = self.arena.park(a);
-        let mut reads = [ra, ra];
-        let mut n = 1;
-        let (b5, brev, partial) = match b {
-            Some(b) => {
-                let (p, r) = five_prime(b);
-                reads[1] = self.arena.park(b);
-                n = 2;
-                (p, r, 0u8)
-            }
-            // The mate's 5' end is not known without it: its position
-            // stands in, and the key says so.
-            None => (mpos, mrev, 4u8),
+    /// Park `rec`.
+    fn end(&mut self, rec: &Record) -> End {
+        End {
+            five: five_prime(rec),
+            read: self.arena.park(rec),
+        }
+    }
+
+    /// Park `rec`, reading its UMI and tier now.
+    fn half(&mut self, rec: &Record) -> Half {
+        let flags = rec.flags();
+        Half {
+            end: self.end(rec),
+            read1: is_read1(flags),
+            umi: umi_of(rec, self.cfg),
+            forced: consensus_tier(rec, self.cfg.min_family),
+            mate: (rec.mpos(), flags & MATE_REVERSE != 0),
+        }
+    }
+
+    /// `h` (parked from `rec`) waits for its mate: the key its template
+    /// will have, from MC, is held back from flushing until it comes.
+    fn expect(&mut self, h: &Half, rec: &Record) -> Option<Coords> {
+        if !self.exact {
+            return None;
+        }
+        let Some(mate) = mate_five_prime(rec, &mut self.mc_ops) else {
+            self.inexact();
+            return None;
         };
-        let a_first = (a5, arev) <= (b5, brev);
-        let (lo, lo_rev, hi, hi_rev) = if a_first {
-            (a5, arev, b5, brev)
-        } else {
-            (b5, brev, a5, arev)
+        let key = coords(h.end.five, mate, false).0;
+        *self.pending.entry(key).or_default() += 1;
+        Some(key)
+    }
+
+    /// The early rule no longer holds for this batch.
+    fn inexact(&mut self) {
+        self.exact = false;
+        self.ready.clear();
+        self.pending.clear();
+    }
+
+    /// Add a template: both mates, or one read whose mate is not here
+    /// (`a`'s UMI and tier stand for the template). `expected`: the key
+    /// `a` was expected to have while it waited.
+    fn add(&mut self, a: Half, b: Option<End>, expected: Option<Coords>) {
+        let (key, a_first) = match b {
+            Some(b) => coords(a.end.five, b.five, false),
+            None => coords(a.end.five, a.mate, true),
         };
         // Read 1 at the smaller 5' end: the top strand.
-        let top = a_first == a1;
-        let solo = forced.is_some() || umi.is_none();
-        let umi = umi.map_or(Umi::default(), |u| {
+        let top = a_first == a.read1;
+        let solo = a.forced.is_some() || a.umi.is_none();
+        let umi = a.umi.map_or(Umi::default(), |u| {
             if u.is_dual() {
                 u.canonical(top)
             } else {
                 u
             }
         });
-        let key = (hi, lo, u8::from(lo_rev) | (u8::from(hi_rev) << 1) | partial);
         let tpl = Tpl {
             umi,
             top,
-            reads,
-            n,
+            reads: [a.end.read, b.map_or(a.end.read, |b| b.read)],
+            n: 1 + u8::from(b.is_some()),
             solo,
-            forced,
+            forced: a.forced,
         };
         match self.groups.get_mut(&key) {
             Some(g) => g.push(tpl),
@@ -255,19 +361,66 @@ impl<'a> Window<'a> {
                 self.groups.insert(key, g);
             }
         }
+        let Some(e) = expected.filter(|_| self.exact) else {
+            return;
+        };
+        if b.is_some() && e != key {
+            // MC was not the mate's CIGAR (stale after clipping or
+            // realignment): a group may have been flushed short of it.
+            let name = String::from_utf8_lossy(self.arena.qname(a.end.read)).into_owned();
+            MC_MISMATCH.call_once(|| {
+                log::warn!(
+                    "read {name}: its MC tag does not give its mate's CIGAR; UMI families in \
+                     this region are grouped without MC from here (a family may have been \
+                     split). Regenerate MC after clipping or realigning: samtools fixmate -m"
+                )
+            });
+            self.inexact();
+            return;
+        }
+        if let Some(n) = self.pending.get_mut(&e) {
+            *n -= 1;
+            if *n == 0 {
+                self.pending.remove(&e);
+                if self.groups.contains_key(&e) {
+                    self.ready.insert((e.1, e));
+                }
+            }
+        }
     }
 
-    /// Count every group whose larger 5' end is before `before` (all: `None`).
-    fn flush(&mut self, before: Option<i64>) {
+    /// Count every group complete with the stream at `pos` (all: `None`).
+    fn flush(&mut self, pos: Option<i64>) {
+        let before = pos.map(|p| p - SLACK);
         while let Some(entry) = self.groups.first_entry() {
             if before.is_some_and(|b| entry.key().0 >= b) {
                 break;
             }
-            let (key, mut g) = entry.remove_entry();
-            self.count_group(key.1, &g);
-            g.clear();
-            self.spare_groups.push(g);
+            let (key, g) = entry.remove_entry();
+            self.count_and_recycle(key, g);
         }
+        let Some(before) = before else {
+            self.ready.clear();
+            return;
+        };
+        while let Some(&(lo, key)) = self.ready.first() {
+            if lo >= before {
+                break;
+            }
+            self.ready.pop_first();
+            if self.pending.contains_key(&key) {
+                continue;
+            }
+            if let Some(g) = self.groups.remove(&key) {
+                self.count_and_recycle(key, g);
+            }
+        }
+    }
+
+    fn count_and_recycle(&mut self, key: Coords, mut g: Vec<Tpl>) {
+        self.count_group(key.1, &g);
+        g.clear();
+        self.spare_groups.push(g);
     }
 
     /// Walk a family's reads (`members[..].read` index the arena, which
@@ -413,19 +566,30 @@ pub fn count_batch_umi(
     f: &ReadFilter,
     cfg: &UmiConfig,
 ) -> Result<Vec<SampleShard>> {
+    Ok(count_and_measure(reader, path, tid, ranges, window, f, cfg)?.0)
+}
+
+/// [`count_batch_umi`], and the most reads its window held at once.
+fn count_and_measure(
+    reader: &mut bam::IndexedReader,
+    path: &Path,
+    tid: u32,
+    ranges: &[(u64, u64)],
+    window: &RefWindow,
+    f: &ReadFilter,
+    cfg: &UmiConfig,
+) -> Result<(Vec<SampleShard>, usize)> {
     let mut f = f.clone();
     f.keep_duplicates = true;
     let f = &f;
     if ranges.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0));
     }
     let keep = Ranges::of(ranges);
     let mut gate = ReadGate::fetch(reader, path, tid, ranges, &keep, f)?;
     let mut win = Window::new(cfg, ranges, window, &keep, f);
     let mut rec = Record::new();
-    // Waiting mates stay records: the family key reads their aux fields.
-    let mut waiting: NameMap<Record> = NameMap::default();
-    let mut spare: Vec<Record> = Vec::new();
+    let mut waiting: NameMap<Waiting> = NameMap::default();
     let mut stale: Vec<u64> = Vec::new();
     let mut last_sweep = i64::MIN;
 
@@ -437,57 +601,65 @@ pub fn count_batch_umi(
 
         if pos > last_sweep + 256 {
             last_sweep = pos;
-            // Parked reads whose mate should have come by now come alone.
+            // Waiting reads whose mate should have come by now come alone.
             stale.clear();
             stale.extend(
                 waiting
                     .iter()
-                    .filter(|(_, w)| w.mpos() < pos)
+                    .filter(|(_, w)| w.0.mate.0 < pos)
                     .map(|(k, _)| *k),
             );
             stale.sort_unstable();
             for k in &stale {
-                if let Some(w) = waiting.remove(k) {
-                    win.add(&w, None);
-                    spare.push(w);
+                if let Some((h, e)) = waiting.remove(k) {
+                    win.add(h, None, e);
                 }
             }
         }
         // Cheap when nothing is complete (one look at the first group).
-        win.flush(Some(pos - SLACK));
+        win.flush(Some(pos));
 
         let mate_here =
             flags & PAIRED != 0 && flags & MATE_UNMAPPED == 0 && rec.mtid() == rec.tid();
         if mate_here {
             let key = name_hash(rec.qname());
-            let matched = waiting
-                .get(&key)
-                .is_some_and(|w| is_mate(w.flags(), w.mpos(), w.qname(), &rec, pos));
+            let arena = &win.arena;
+            let matched = waiting.get(&key).is_some_and(|(w, _)| {
+                is_mate(
+                    arena.flags(w.end.read),
+                    arena.mpos(w.end.read),
+                    arena.qname(w.end.read),
+                    &rec,
+                    pos,
+                )
+            });
             if matched {
-                if let Some(w) = waiting.remove(&key) {
-                    win.add(&w, Some(&rec));
-                    spare.push(w);
+                if let Some((w, e)) = waiting.remove(&key) {
+                    let b = win.end(&rec);
+                    win.add(w, Some(b), e);
                 }
                 continue;
             }
             if rec.mpos() >= pos && !waiting.contains_key(&key) {
-                let mut parked = spare.pop().unwrap_or_default();
-                std::mem::swap(&mut parked, &mut rec);
-                waiting.insert(key, parked);
+                let h = win.half(&rec);
+                let e = win.expect(&h, &rec);
+                waiting.insert(key, (h, e));
                 continue;
             }
         }
-        win.add(&rec, None);
+        let h = win.half(&rec);
+        win.add(h, None, None);
     }
     let mut rest: Vec<u64> = waiting.keys().copied().collect();
     rest.sort_unstable();
     for k in rest {
-        if let Some(w) = waiting.remove(&k) {
-            win.add(&w, None);
+        if let Some((h, e)) = waiting.remove(&k) {
+            win.add(h, None, e);
         }
     }
     win.flush(None);
 
+    let held = win.arena.high_water();
     let [raw, single, duplex] = win.sinks;
     let mut out = Vec::with_capacity(ranges.len());
     for (i, ((((r, s), d), rc), fams)) in raw
@@ -513,7 +685,7 @@ pub fn count_batch_umi(
             umi: Some(Box::new(UmiShard::of(&tiers, fams))),
         });
     }
-    Ok(out)
+    Ok((out, held))
 }
 
 #[cfg(test)]
@@ -725,5 +897,144 @@ mod tests {
         // Same UMI and coordinates, but consensus reads are never re-grouped.
         assert_eq!(u.depth(29, Tier::Single), 1);
         assert_eq!(u.depth(29, Tier::Raw), 1);
+    }
+
+    /// A read at `pos` (0-based) with `flags`, this CIGAR, mate at `mpos`,
+    /// and MC `mc` when given.
+    fn record(flags: u16, pos: i64, cigar: &str, mpos: i64, mc: Option<&str>) -> Record {
+        use rust_htslib::bam::record::CigarString;
+        let cigar = CigarString::try_from(cigar).unwrap();
+        let len = cigar.iter().map(|c| c.len()).sum::<u32>() as usize;
+        let mut rec = Record::new();
+        rec.set(b"r", Some(&cigar), &vec![b'A'; len], &vec![30; len]);
+        rec.set_flags(flags);
+        rec.set_pos(pos);
+        rec.set_mpos(mpos);
+        if let Some(mc) = mc {
+            rec.push_aux(b"MC", Aux::String(mc)).unwrap();
+        }
+        rec
+    }
+
+    #[test]
+    fn mc_gives_the_mates_unclipped_five_prime_end() {
+        let mut ops = Vec::new();
+        let mate = |flags, mc: &str, ops: &mut Vec<u32>| {
+            mate_five_prime(&record(flags, 0, "10M", 100, Some(mc)), ops)
+        };
+        // Forward mate: its start minus the leading clips.
+        assert_eq!(mate(0, "10S140M", &mut ops), Some((90, false)));
+        assert_eq!(mate(0, "5H3S20M4S", &mut ops), Some((92, false)));
+        // Reverse mate: its last aligned base plus the trailing clips;
+        // insertions take no reference, deletions and skips do.
+        assert_eq!(mate(MATE_REVERSE, "140M10S", &mut ops), Some((249, true)));
+        assert_eq!(
+            mate(MATE_REVERSE, "5H20M3I30M2D40N7S", &mut ops),
+            Some((100 + 92 - 1 + 7, true))
+        );
+        for bad in ["*", "", "10", "M", "10Q", "10M5", "99999999999M"] {
+            assert_eq!(mate(0, bad, &mut ops), None, "{bad}");
+        }
+        assert_eq!(
+            mate_five_prime(&record(0, 0, "10M", 100, None), &mut ops),
+            None
+        );
+        // The same as the mate's own 5' end, for either strand.
+        for cigar in ["150M", "12S100M3I20M2D10M5S", "3H40M1D60M9S"] {
+            for rev in [false, true] {
+                let (own, mate_flag) = if rev { (REVERSE, MATE_REVERSE) } else { (0, 0) };
+                let the_mate = record(own, 500, cigar, 0, None);
+                let read = record(mate_flag, 0, "10M", 500, Some(cigar));
+                assert_eq!(
+                    mate_five_prime(&read, &mut ops),
+                    Some(five_prime(&the_mate)),
+                    "{cigar} {rev}"
+                );
+            }
+        }
+    }
+
+    /// `src` copied to `dst` without MC tags, indexed.
+    fn without_mc(src: &Path, dst: &Path) {
+        let mut r = bam::Reader::from_path(src).unwrap();
+        let header = bam::Header::from_template(r.header());
+        let mut w = bam::Writer::from_path(dst, &header, bam::Format::Bam).unwrap();
+        let mut rec = Record::new();
+        while let Some(res) = r.read(&mut rec) {
+            res.unwrap();
+            rec.remove_aux(b"MC").unwrap();
+            w.write(&rec).unwrap();
+        }
+        drop(w);
+        bam::index::build(dst, None, bam::index::Type::Bai, 1).unwrap();
+    }
+
+    #[test]
+    fn mc_tags_flush_families_sooner_and_change_no_count() {
+        use crate::simulate::params::SimParams;
+        let dir = tempfile::tempdir().unwrap();
+        let p = SimParams {
+            seed: 3,
+            contigs: 1,
+            contig_len: 40_000,
+            targets: 8,
+            depth: 400,
+            family_size: 4.0,
+            duplex: true,
+            ..SimParams::default()
+        };
+        crate::simulate::simulate(&p, dir.path()).unwrap();
+        let with = dir.path().join("sample.bam");
+        let without = dir.path().join("no-mc.bam");
+        without_mc(&with, &without);
+        let fasta = rust_htslib::faidx::Reader::from_path(dir.path().join("ref.fa")).unwrap();
+        let contig = crate::reference::Contig {
+            name: fasta.seq_name(0).unwrap(),
+            len: p.contig_len,
+        };
+        let window = RefWindow::fetch(&fasta, &contig, 0, p.contig_len).unwrap();
+        let count = |bam: &Path| {
+            let mut reader = bam::IndexedReader::from_path(bam).unwrap();
+            let ranges = [(0, p.contig_len)];
+            let (mut shards, held) =
+                count_and_measure(&mut reader, bam, 0, &ranges, &window, &filter(), &cfg())
+                    .unwrap();
+            (shards.remove(0), held)
+        };
+        let (a, held_with) = count(&with);
+        let (b, held_without) = count(&without);
+        let families: u64 = a.umi.as_ref().unwrap().family_sizes[2..].iter().sum();
+        assert!(families > 1000, "{families} families of 2 or more");
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        // Fragments ~167 bp, reads 150 bp: a group waits ~SLACK, not a read
+        // length.
+        assert!(
+            held_with * 3 < held_without,
+            "{held_with} reads held with MC, {held_without} without"
+        );
+    }
+
+    #[test]
+    fn a_wrong_mc_loses_no_template() {
+        let reference = random_sequence(200, 7);
+        // One molecule, three templates; the third's MC gives its mate 45
+        // bases, not 50, and its mate comes last: the group may be flushed
+        // before it (a split, warned), but every template is counted once.
+        let good = "\tMC:Z:50M";
+        let t = vec![
+            template("m2", &reference, "AAAA-CCCC", true, None, good),
+            template("m3", &reference, "AAAA-CCCC", true, None, good),
+            template("m1", &reference, "AAAA-CCCC", true, None, "\tMC:Z:45M"),
+        ];
+        let s = run(t, &reference, &cfg());
+        let sizes = &s.umi.as_ref().unwrap().family_sizes;
+        let templates: u64 = sizes.iter().enumerate().map(|(n, &c)| n as u64 * c).sum();
+        assert_eq!(templates, 3, "{sizes:?}");
+        // With a right MC everywhere, one family of three.
+        let t = ["m2", "m3", "m1"]
+            .map(|n| template(n, &reference, "AAAA-CCCC", true, None, good))
+            .to_vec();
+        let s = run(t, &reference, &cfg());
+        assert_eq!(s.umi.as_ref().unwrap().family_sizes, vec![0, 0, 0, 1]);
     }
 }

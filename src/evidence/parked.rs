@@ -236,6 +236,11 @@ impl ParkedReads {
         self.free.push(id);
     }
 
+    /// The most reads parked at once so far.
+    pub fn high_water(&self) -> usize {
+        self.reads.len()
+    }
+
     /// The read's name (without NUL padding).
     pub fn qname(&self, id: ParkedId) -> &[u8] {
         let p = &self.reads[id as usize];
