@@ -20,19 +20,26 @@ pub fn write_fasta(dir: &Path, name: &str, contigs: &[(&str, &str)]) -> PathBuf 
 pub fn sam_to_bam(dir: &Path, name: &str, sam: &str) -> PathBuf {
     let sam_path = dir.join(format!("{name}.sam"));
     std::fs::write(&sam_path, sam).expect("write sam");
-    let bam_path = dir.join(format!("{name}.bam"));
-    let mut reader = bam::Reader::from_path(&sam_path).expect("read sam");
+    copy_to_bam(&sam_path, &dir.join(format!("{name}.bam")), None)
+}
+
+/// Copy the coordinate-sorted SAM or BAM `from` to the BAM `to` (with a
+/// `.bai`), without the aux field `without` where a record has it.
+pub fn copy_to_bam(from: &Path, to: &Path, without: Option<&[u8; 2]>) -> PathBuf {
+    let mut reader = bam::Reader::from_path(from).expect("read alignments");
     let header = bam::Header::from_template(reader.header());
-    let mut writer =
-        bam::Writer::from_path(&bam_path, &header, bam::Format::Bam).expect("bam writer");
+    let mut writer = bam::Writer::from_path(to, &header, bam::Format::Bam).expect("bam writer");
     let mut rec = bam::Record::new();
     while let Some(r) = reader.read(&mut rec) {
-        r.expect("sam record");
+        r.expect("alignment record");
+        if let Some(tag) = without.filter(|t| rec.aux(&t[..]).is_ok()) {
+            rec.remove_aux(tag).expect("remove aux field");
+        }
         writer.write(&rec).expect("write record");
     }
     drop(writer);
-    bam::index::build(&bam_path, None, bam::index::Type::Bai, 1).expect("index");
-    bam_path
+    bam::index::build(to, None, bam::index::Type::Bai, 1).expect("index");
+    to.to_path_buf()
 }
 
 /// A deterministic pseudo-random ACGT sequence (no homopolymers over 3).

@@ -5,9 +5,8 @@
 mod common;
 
 use common::{ctdna, stderr, strs, UmiData};
-use rust_htslib::bam::{self, Read};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// `ctdna count` on `bam` over the simulation's targets; the TSV.
 fn count(d: &UmiData, bam: &str, extra: &[&str]) -> String {
@@ -43,23 +42,6 @@ fn median(v: &BTreeMap<(String, u64), u64>) -> u64 {
     d[d.len() / 2]
 }
 
-/// The same BAM with every `RX` tag removed (indexed): what the library
-/// looks like without UMIs.
-fn strip_umis(from: &Path, to: &Path) -> PathBuf {
-    let mut r = bam::Reader::from_path(from).unwrap();
-    let header = bam::Header::from_template(r.header());
-    let mut w = bam::Writer::from_path(to, &header, bam::Format::Bam).unwrap();
-    let mut rec = bam::Record::new();
-    while let Some(res) = r.read(&mut rec) {
-        res.unwrap();
-        rec.remove_aux(b"RX").unwrap();
-        w.write(&rec).unwrap();
-    }
-    drop(w);
-    bam::index::build(to, None, bam::index::Type::Bai, 1).unwrap();
-    to.to_path_buf()
-}
-
 #[test]
 fn count_counts_the_chosen_tier_and_no_umi_is_the_fragment_table() {
     let d = UmiData::simulate();
@@ -81,7 +63,11 @@ fn count_counts_the_chosen_tier_and_no_umi_is_the_fragment_table() {
 
     // Byte for byte the table of the same reads without UMIs.
     let dir = tempfile::tempdir().unwrap();
-    let plain = strip_umis(Path::new(&sample), &dir.path().join("plain.bam"));
+    let plain = ctdna::testing::copy_to_bam(
+        Path::new(&sample),
+        &dir.path().join("plain.bam"),
+        Some(b"RX"),
+    );
     let without = count(&d, plain.to_str().unwrap(), &[]);
     assert!(
         without == fragments,

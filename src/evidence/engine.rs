@@ -108,15 +108,18 @@ impl Engine<'_> {
             let counted = match input.tids[first.rid] {
                 Some(tid) => match self.umi {
                     None => count_batch(reader, &input.path, tid, &ranges, &window, self.filter)?,
-                    Some(u) => super::families::count_batch_umi(
-                        reader,
-                        &input.path,
-                        tid,
-                        &ranges,
-                        &window,
-                        self.filter,
-                        u,
-                    )?,
+                    Some(u) => {
+                        super::families::count_batch_umi(
+                            reader,
+                            &input.path,
+                            tid,
+                            &ranges,
+                            &window,
+                            self.filter,
+                            u,
+                        )?
+                        .shards
+                    }
                 },
                 None => ranges
                     .iter()

@@ -555,6 +555,15 @@ pub fn merge_position(dst: &mut PositionCounts, src: &PositionCounts) {
     }
 }
 
+/// One batch counted in UMI mode.
+#[derive(Debug)]
+pub struct UmiBatch {
+    /// Per shard of the batch, in order.
+    pub shards: Vec<SampleShard>,
+    /// The most reads the family window held at once.
+    pub most_held: usize,
+}
+
 /// Count the shards `ranges` of contig `tid` in UMI mode (see the module
 /// docs). Reads flagged as duplicates are used: they are family members.
 pub fn count_batch_umi(
@@ -565,25 +574,15 @@ pub fn count_batch_umi(
     window: &RefWindow,
     f: &ReadFilter,
     cfg: &UmiConfig,
-) -> Result<Vec<SampleShard>> {
-    Ok(count_and_measure(reader, path, tid, ranges, window, f, cfg)?.0)
-}
-
-/// [`count_batch_umi`], and the most reads its window held at once.
-fn count_and_measure(
-    reader: &mut bam::IndexedReader,
-    path: &Path,
-    tid: u32,
-    ranges: &[(u64, u64)],
-    window: &RefWindow,
-    f: &ReadFilter,
-    cfg: &UmiConfig,
-) -> Result<(Vec<SampleShard>, usize)> {
+) -> Result<UmiBatch> {
     let mut f = f.clone();
     f.keep_duplicates = true;
     let f = &f;
     if ranges.is_empty() {
-        return Ok((Vec::new(), 0));
+        return Ok(UmiBatch {
+            shards: Vec::new(),
+            most_held: 0,
+        });
     }
     let keep = Ranges::of(ranges);
     let mut gate = ReadGate::fetch(reader, path, tid, ranges, &keep, f)?;
@@ -659,7 +658,7 @@ fn count_and_measure(
     }
     win.flush(None);
 
-    let held = win.arena.high_water();
+    let most_held = win.arena.high_water();
     let [raw, single, duplex] = win.sinks;
     let mut out = Vec::with_capacity(ranges.len());
     for (i, ((((r, s), d), rc), fams)) in raw
@@ -685,14 +684,17 @@ fn count_and_measure(
             umi: Some(Box::new(UmiShard::of(&tiers, fams))),
         });
     }
-    Ok((out, held))
+    Ok(UmiBatch {
+        shards: out,
+        most_held,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cli::OverlapPolicy;
-    use crate::testing::{random_sequence, sam_to_bam, write_fasta};
+    use crate::testing::{copy_to_bam, random_sequence, sam_to_bam, write_fasta};
 
     fn filter() -> ReadFilter {
         ReadFilter {
@@ -783,6 +785,7 @@ mod tests {
             cfg,
         )
         .unwrap()
+        .shards
         .remove(0)
     }
 
@@ -954,21 +957,6 @@ mod tests {
         }
     }
 
-    /// `src` copied to `dst` without MC tags, indexed.
-    fn without_mc(src: &Path, dst: &Path) {
-        let mut r = bam::Reader::from_path(src).unwrap();
-        let header = bam::Header::from_template(r.header());
-        let mut w = bam::Writer::from_path(dst, &header, bam::Format::Bam).unwrap();
-        let mut rec = Record::new();
-        while let Some(res) = r.read(&mut rec) {
-            res.unwrap();
-            rec.remove_aux(b"MC").unwrap();
-            w.write(&rec).unwrap();
-        }
-        drop(w);
-        bam::index::build(dst, None, bam::index::Type::Bai, 1).unwrap();
-    }
-
     #[test]
     fn mc_tags_flush_families_sooner_and_change_no_count() {
         use crate::simulate::params::SimParams;
@@ -985,8 +973,7 @@ mod tests {
         };
         crate::simulate::simulate(&p, dir.path()).unwrap();
         let with = dir.path().join("sample.bam");
-        let without = dir.path().join("no-mc.bam");
-        without_mc(&with, &without);
+        let without = copy_to_bam(&with, &dir.path().join("no-mc.bam"), Some(b"MC"));
         let fasta = rust_htslib::faidx::Reader::from_path(dir.path().join("ref.fa")).unwrap();
         let contig = crate::reference::Contig {
             name: fasta.seq_name(0).unwrap(),
@@ -996,10 +983,9 @@ mod tests {
         let count = |bam: &Path| {
             let mut reader = bam::IndexedReader::from_path(bam).unwrap();
             let ranges = [(0, p.contig_len)];
-            let (mut shards, held) =
-                count_and_measure(&mut reader, bam, 0, &ranges, &window, &filter(), &cfg())
-                    .unwrap();
-            (shards.remove(0), held)
+            let mut b =
+                count_batch_umi(&mut reader, bam, 0, &ranges, &window, &filter(), &cfg()).unwrap();
+            (b.shards.remove(0), b.most_held)
         };
         let (a, held_with) = count(&with);
         let (b, held_without) = count(&without);
