@@ -162,12 +162,32 @@ if [ "${BENCH_MEMORY:-1}" = 1 ]; then
   row "$(cut -f2 <<<"$MEM_1")" "$MEM_1"
   MEM_4=$(quick_call "ctdna call, 4x BAM" "$LARGE" --no-umi)
   row "$(cut -f2 <<<"$MEM_1")" "$MEM_4"
-  # UMI mode buffers every read of a family until its fragment's far end
-  # has passed: a window proportional to depth.
+  # UMI mode holds every read of a family until it is complete: with MC,
+  # about the mates' offset of coverage, a window proportional to depth.
   UMI_1=$(quick_call "ctdna call (UMI families), 1x BAM" "$SMALL" --min-tier single)
   row "$(cut -f2 <<<"$MEM_1")" "$UMI_1"
   UMI_4=$(quick_call "ctdna call (UMI families), 4x BAM" "$LARGE" --min-tier single)
   row "$(cut -f2 <<<"$MEM_1")" "$UMI_4"
+  rm -rf "$out"
+fi
+
+if [ "${BENCH_HOTSPOT:-1}" = 1 ]; then
+  HOT=$CACHE/hotspot
+  if [ ! -s "$HOT/pile.bam.bai" ]; then
+    echo "writing the hotspot BAMs (once; cached)" >&2
+    mkdir -p "$HOT"
+    python3 benches/hotspot.py "$HOT" 250000
+    for b in pile spread; do
+      samtools sort -@ "$THREADS" -o "$HOT/$b.bam" "$HOT/$b.sam" && samtools index "$HOT/$b.bam" && rm "$HOT/$b.sam"
+    done
+  fi
+  echo "## hotspot: 500,000 reads over one position vs the same reads spread evenly"
+  out=$(mktemp -d)
+  header
+  SPREAD=$(measure "ctdna call, reads spread over 20 kb" "$CTDNA" call --bam "$HOT/spread.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/s.vcf.gz" --threads "$THREADS" --quiet)
+  row "$(cut -f2 <<<"$SPREAD")" "$SPREAD"
+  PILE=$(measure "ctdna call, all reads over one position" "$CTDNA" call --bam "$HOT/pile.bam" -r "$HOT/ref.fa" -t "$HOT/targets.bed" -o "$out/p.vcf.gz" --threads "$THREADS" --quiet)
+  row "$(cut -f2 <<<"$SPREAD")" "$PILE"
   rm -rf "$out"
 fi
 
