@@ -20,26 +20,37 @@ pub fn write_fasta(dir: &Path, name: &str, contigs: &[(&str, &str)]) -> PathBuf 
 pub fn sam_to_bam(dir: &Path, name: &str, sam: &str) -> PathBuf {
     let sam_path = dir.join(format!("{name}.sam"));
     std::fs::write(&sam_path, sam).expect("write sam");
-    copy_to_bam(&sam_path, &dir.join(format!("{name}.bam")), None)
+    copy_to_bam(&sam_path, &dir.join(format!("{name}.bam")), |_, _| {})
 }
 
 /// Copy the coordinate-sorted SAM or BAM `from` to the BAM `to` (with a
-/// `.bai`), without the aux field `without` where a record has it.
-pub fn copy_to_bam(from: &Path, to: &Path, without: Option<&[u8; 2]>) -> PathBuf {
+/// `.bai`), passing each record and its index through `edit` first.
+pub fn copy_to_bam(
+    from: &Path,
+    to: &Path,
+    mut edit: impl FnMut(usize, &mut bam::Record),
+) -> PathBuf {
     let mut reader = bam::Reader::from_path(from).expect("read alignments");
     let header = bam::Header::from_template(reader.header());
     let mut writer = bam::Writer::from_path(to, &header, bam::Format::Bam).expect("bam writer");
     let mut rec = bam::Record::new();
+    let mut i = 0;
     while let Some(r) = reader.read(&mut rec) {
         r.expect("alignment record");
-        if let Some(tag) = without.filter(|t| rec.aux(&t[..]).is_ok()) {
-            rec.remove_aux(tag).expect("remove aux field");
-        }
+        edit(i, &mut rec);
+        i += 1;
         writer.write(&rec).expect("write record");
     }
     drop(writer);
     bam::index::build(to, None, bam::index::Type::Bai, 1).expect("index");
     to.to_path_buf()
+}
+
+/// An edit for [`copy_to_bam`]: remove the aux field `tag` where present.
+pub fn remove_tag(tag: &[u8; 2], rec: &mut bam::Record) {
+    if rec.aux(tag).is_ok() {
+        rec.remove_aux(tag).expect("remove aux field");
+    }
 }
 
 /// A deterministic pseudo-random ACGT sequence (no homopolymers over 3).

@@ -63,11 +63,10 @@ fn count_counts_the_chosen_tier_and_no_umi_is_the_fragment_table() {
 
     // Byte for byte the table of the same reads without UMIs.
     let dir = tempfile::tempdir().unwrap();
-    let plain = ctdna::testing::copy_to_bam(
-        Path::new(&sample),
-        &dir.path().join("plain.bam"),
-        Some(b"RX"),
-    );
+    let plain =
+        ctdna::testing::copy_to_bam(Path::new(&sample), &dir.path().join("plain.bam"), |_, r| {
+            ctdna::testing::remove_tag(b"RX", r)
+        });
     let without = count(&d, plain.to_str().unwrap(), &[]);
     assert!(
         without == fragments,

@@ -694,7 +694,7 @@ pub fn count_batch_umi(
 mod tests {
     use super::*;
     use crate::cli::OverlapPolicy;
-    use crate::testing::{copy_to_bam, random_sequence, sam_to_bam, write_fasta};
+    use crate::testing::{copy_to_bam, random_sequence, remove_tag, sam_to_bam, write_fasta};
 
     fn filter() -> ReadFilter {
         ReadFilter {
@@ -973,7 +973,16 @@ mod tests {
         };
         crate::simulate::simulate(&p, dir.path()).unwrap();
         let with = dir.path().join("sample.bam");
-        let without = copy_to_bam(&with, &dir.path().join("no-mc.bam"), Some(b"MC"));
+        let without = copy_to_bam(&with, &dir.path().join("no-mc.bam"), |_, r| {
+            remove_tag(b"MC", r)
+        });
+        // MC missing on one read in 500: the batch switches to the old rule
+        // at the first such waiting read.
+        let mixed = copy_to_bam(&with, &dir.path().join("some-mc.bam"), |i, r| {
+            if i % 500 == 499 {
+                remove_tag(b"MC", r)
+            }
+        });
         let fasta = rust_htslib::faidx::Reader::from_path(dir.path().join("ref.fa")).unwrap();
         let contig = crate::reference::Contig {
             name: fasta.seq_name(0).unwrap(),
@@ -989,9 +998,12 @@ mod tests {
         };
         let (a, held_with) = count(&with);
         let (b, held_without) = count(&without);
+        let (c, held_mixed) = count(&mixed);
         let families: u64 = a.umi.as_ref().unwrap().family_sizes[2..].iter().sum();
         assert!(families > 1000, "{families} families of 2 or more");
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert_eq!(format!("{a:?}"), format!("{c:?}"));
+        assert!(held_with <= held_mixed && held_mixed <= held_without);
         // Fragments ~167 bp, reads 150 bp: a group waits ~SLACK, not a read
         // length.
         assert!(
