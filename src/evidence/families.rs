@@ -176,6 +176,8 @@ struct Window<'a> {
     /// Every waiting read so far had MC, and every mate matched it: the
     /// early rule holds for this batch.
     exact: bool,
+    /// A waiting read had no MC: the batch fell back for want of it.
+    without_mc: bool,
     /// An MC tag's CIGAR, parsed (reused).
     mc_ops: Vec<u32>,
     /// The window's reads, parked compactly (walked only when their family
@@ -246,6 +248,8 @@ fn is_read1(flags: u16) -> bool {
 
 /// A mate that did not have the CIGAR its read's MC tag gave: said once a run.
 static MC_MISMATCH: Once = Once::new();
+/// Reads without MC: said once a run.
+static NO_MC: Once = Once::new();
 
 impl<'a> Window<'a> {
     fn new(
@@ -269,6 +273,7 @@ impl<'a> Window<'a> {
             pending: HashMap::new(),
             ready: BTreeSet::new(),
             exact: true,
+            without_mc: false,
             mc_ops: Vec::new(),
             arena: ParkedReads::default(),
             restored: Record::new(),
@@ -312,6 +317,7 @@ impl<'a> Window<'a> {
             return None;
         }
         let Some(mate) = mate_five_prime(rec, &mut self.mc_ops) else {
+            self.without_mc = true;
             self.inexact();
             return None;
         };
@@ -562,6 +568,9 @@ pub struct UmiBatch {
     pub shards: Vec<SampleShard>,
     /// The most reads the family window held at once.
     pub most_held: usize,
+    /// A first mate waiting for its mate had no MC tag: families were
+    /// held until their fragment's far end had passed.
+    pub without_mc: bool,
 }
 
 /// Count the shards `ranges` of contig `tid` in UMI mode (see the module
@@ -582,6 +591,7 @@ pub fn count_batch_umi(
         return Ok(UmiBatch {
             shards: Vec::new(),
             most_held: 0,
+            without_mc: false,
         });
     }
     let keep = Ranges::of(ranges);
@@ -659,6 +669,17 @@ pub fn count_batch_umi(
     win.flush(None);
 
     let most_held = win.arena.high_water();
+    let without_mc = win.without_mc;
+    if without_mc {
+        NO_MC.call_once(|| {
+            log::info!(
+                "{}: reads without the MC tag (the mate's CIGAR): UMI families are held until \
+                 the fragment's far end has passed, several times the memory of a BAM with MC \
+                 (samtools fixmate -m adds it)",
+                path.display()
+            )
+        });
+    }
     let [raw, single, duplex] = win.sinks;
     let mut out = Vec::with_capacity(ranges.len());
     for (i, ((((r, s), d), rc), fams)) in raw
@@ -687,6 +708,7 @@ pub fn count_batch_umi(
     Ok(UmiBatch {
         shards: out,
         most_held,
+        without_mc,
     })
 }
 
@@ -994,11 +1016,12 @@ mod tests {
             let ranges = [(0, p.contig_len)];
             let mut b =
                 count_batch_umi(&mut reader, bam, 0, &ranges, &window, &filter(), &cfg()).unwrap();
-            (b.shards.remove(0), b.most_held)
+            (b.shards.remove(0), b.most_held, b.without_mc)
         };
-        let (a, held_with) = count(&with);
-        let (b, held_without) = count(&without);
-        let (c, held_mixed) = count(&mixed);
+        let (a, held_with, a_no_mc) = count(&with);
+        let (b, held_without, b_no_mc) = count(&without);
+        let (c, held_mixed, c_no_mc) = count(&mixed);
+        assert_eq!((a_no_mc, b_no_mc, c_no_mc), (false, true, true));
         let families: u64 = a.umi.as_ref().unwrap().family_sizes[2..].iter().sum();
         assert!(families > 1000, "{families} families of 2 or more");
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
