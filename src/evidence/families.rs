@@ -23,7 +23,7 @@ use super::consensus::{Consensus, Member, Rules};
 use super::filters::ReadFilter;
 use super::observe::{reference_span, Ranges, ReadObs};
 use super::parked::{ParkedId, ParkedReads};
-use super::shard::{is_mate, name_hash, NameMap, ReadGate, SampleShard};
+use super::shard::{name_hash, NameMap, ReadGate, SampleShard};
 use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
 use crate::reference::RefWindow;
 use crate::Result;
@@ -146,16 +146,13 @@ struct End {
 }
 
 /// The read of a template that stands for it: parked, with what its
-/// family needs from its flags and aux fields (read when it arrives: the
-/// arena keeps no aux).
+/// family needs from its aux fields (read when it arrives: the arena keeps
+/// no aux; flags and mate position stay in its core).
 #[derive(Debug, Clone, Copy)]
 struct Half {
     end: End,
-    read1: bool,
     umi: Option<Umi>,
     forced: Option<Tier>,
-    /// The mate's position and strand, from this read's fields.
-    mate: (i64, bool),
 }
 
 /// A first read waiting for its mate, and the key its template will have
@@ -218,7 +215,10 @@ fn five_prime(rec: &Record) -> (i64, bool) {
 }
 
 /// The mate's unclipped 5' end and strand, from its position and the MC
-/// tag (parsed into `ops`); `None` without a well-formed MC.
+/// tag (parsed into `ops`, BAM-encoded, for [`five_prime_at`]); `None`
+/// without a well-formed MC. Parsed here, not by rust-htslib's
+/// `CigarString::try_from`: 0.46 indexes past the end of a string ending in
+/// digits ("10M5"), which a corrupt tag would turn into a panic.
 fn mate_five_prime(rec: &Record, ops: &mut Vec<u32>) -> Option<(i64, bool)> {
     const OPS: &[u8] = b"MIDNSHP=X";
     let Ok(Aux::String(mc)) = rec.aux(b"MC") else {
@@ -300,13 +300,10 @@ impl<'a> Window<'a> {
 
     /// Park `rec`, reading its UMI and tier now.
     fn half(&mut self, rec: &Record) -> Half {
-        let flags = rec.flags();
         Half {
             end: self.end(rec),
-            read1: is_read1(flags),
             umi: umi_of(rec, self.cfg),
             forced: consensus_tier(rec, self.cfg.min_family),
-            mate: (rec.mpos(), flags & MATE_REVERSE != 0),
         }
     }
 
@@ -337,12 +334,16 @@ impl<'a> Window<'a> {
     /// (`a`'s UMI and tier stand for the template). `expected`: the key
     /// `a` was expected to have while it waited.
     fn add(&mut self, a: Half, b: Option<End>, expected: Option<Coords>) {
+        let flags = self.arena.flags(a.end.read);
         let (key, a_first) = match b {
             Some(b) => coords(a.end.five, b.five, false),
-            None => coords(a.end.five, a.mate, true),
+            None => {
+                let mate = (self.arena.mpos(a.end.read), flags & MATE_REVERSE != 0);
+                coords(a.end.five, mate, true)
+            }
         };
         // Read 1 at the smaller 5' end: the top strand.
-        let top = a_first == a.read1;
+        let top = a_first == is_read1(flags);
         let solo = a.forced.is_some() || a.umi.is_none();
         let umi = a.umi.map_or(Umi::default(), |u| {
             if u.is_dual() {
@@ -615,7 +616,7 @@ pub fn count_batch_umi(
             stale.extend(
                 waiting
                     .iter()
-                    .filter(|(_, w)| w.0.mate.0 < pos)
+                    .filter(|(_, w)| win.arena.mpos(w.0.end.read) < pos)
                     .map(|(k, _)| *k),
             );
             stale.sort_unstable();
@@ -632,16 +633,9 @@ pub fn count_batch_umi(
             flags & PAIRED != 0 && flags & MATE_UNMAPPED == 0 && rec.mtid() == rec.tid();
         if mate_here {
             let key = name_hash(rec.qname());
-            let arena = &win.arena;
-            let matched = waiting.get(&key).is_some_and(|(w, _)| {
-                is_mate(
-                    arena.flags(w.end.read),
-                    arena.mpos(w.end.read),
-                    arena.qname(w.end.read),
-                    &rec,
-                    pos,
-                )
-            });
+            let matched = waiting
+                .get(&key)
+                .is_some_and(|(w, _)| win.arena.is_mate(w.end.read, &rec, pos));
             if matched {
                 if let Some((w, e)) = waiting.remove(&key) {
                     let b = win.end(&rec);

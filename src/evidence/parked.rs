@@ -236,6 +236,17 @@ impl ParkedReads {
         self.free.push(id);
     }
 
+    /// Whether `rec`, read at `pos`, is the mate of parked read `id`: the
+    /// other segment of its template (same name), at the position `id` gave
+    /// for its mate. (A same-name read that is not, a supplementary or a
+    /// third segment, is counted on its own.)
+    pub fn is_mate(&self, id: ParkedId, rec: &Record, pos: i64) -> bool {
+        const READ1: u16 = 0x40;
+        (self.flags(id) & READ1) != (rec.flags() & READ1)
+            && self.mpos(id) == pos
+            && self.qname(id) == rec.qname()
+    }
+
     /// The most reads parked at once so far.
     pub fn high_water(&self) -> usize {
         self.reads.len()

@@ -35,8 +35,6 @@ pub struct SampleShard {
 const PAIRED: u16 = 0x1;
 const MATE_UNMAPPED: u16 = 0x8;
 
-const FLAG_READ1: u16 = 0x40;
-
 /// FNV-1a of a read name: cheap, and good enough as a map key because a
 /// hit is confirmed on the full name.
 pub(crate) fn name_hash(name: &[u8]) -> u64 {
@@ -64,14 +62,6 @@ impl Hasher for PassThrough {
     fn write_u64(&mut self, v: u64) {
         self.0 = v;
     }
-}
-
-/// Whether `rec`, read at `pos`, is the mate of a waiting read with these
-/// flags, mate position and name: the other segment of its template, at
-/// the position it gave for its mate. (A same-name read that is not — a
-/// supplementary, a third segment — is counted on its own.)
-pub(crate) fn is_mate(flags: u16, mpos: i64, qname: &[u8], rec: &Record, pos: i64) -> bool {
-    (flags & FLAG_READ1) != (rec.flags() & FLAG_READ1) && mpos == pos && qname == rec.qname()
 }
 
 /// A map keyed by [`name_hash`]: where reads wait for their mate.
@@ -268,11 +258,10 @@ impl MateRoom {
     }
 
     /// The waiting read whose mate `rec` (at `pos`, name hash `key`) is,
-    /// if any (see [`is_mate`]).
+    /// if any (see [`ParkedReads::is_mate`]).
     fn mate_of(&self, key: u64, rec: &Record, pos: i64) -> Option<ParkedId> {
         let id = *self.waiting.get(&key)?;
-        let r = &self.reads;
-        is_mate(r.flags(id), r.mpos(id), r.qname(id), rec, pos).then_some(id)
+        self.reads.is_mate(id, rec, pos).then_some(id)
     }
 
     /// Take waiting read `id` (name hash `key`) out of the room.
