@@ -32,10 +32,11 @@ pub struct Member {
     pub strand: u8,
 }
 
+/// An indel observation of a family read (events are rare: they are
+/// listed and sorted, while slots are tallied in place).
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     pos: i64,
-    event: bool,
     strand: u8,
     key: u64,
     template: u32,
@@ -43,6 +44,14 @@ struct Entry {
     obs: u32,
     qual: u8,
     dist: u16,
+}
+
+/// The observation that stands for a molecule: read and index in its
+/// `obs`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Best {
+    read: u32,
+    obs: u32,
 }
 
 /// What one strand says at one (position, slot-or-event).
@@ -56,15 +65,60 @@ enum StrandCall {
         key: u64,
         qual: u32,
         templates: u32,
-        /// The agreeing entry with the highest quality (its read's strand,
-        /// mapping quality and observation stand for the molecule).
-        best: usize,
+        /// The agreeing observation with the highest quality (its read's
+        /// strand, mapping quality and observation stand for the
+        /// molecule).
+        best: Best,
         dist: u16,
     },
 }
 
 /// Key of an indel that fails the base filters (sorts after every allele).
 const ABSTAIN: u64 = u64::MAX;
+
+/// Slot keys: the four bases, then a deletion span (as [`key_of`] gives
+/// them).
+const SLOT_KEYS: usize = 5;
+
+/// Positions tallied at a time: more than a fragment, so a family is
+/// usually one piece.
+const TALLY_SPAN: usize = 1024;
+
+/// One strand's votes for one slot key at one position.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    n: u32,
+    qual: u32,
+    templates: u32,
+    last_template: u32,
+    /// The observation of highest quality (the first of them).
+    best: Best,
+    best_qual: u8,
+    dist: u16,
+}
+
+/// Both strands' slot votes at one position, and per strand the reads that
+/// can show or deny an indel anchored there.
+#[derive(Debug, Clone, Copy, Default)]
+struct PositionTally {
+    keys: [[Tally; SLOT_KEYS]; 2],
+    voters: [u32; 2],
+}
+
+impl PositionTally {
+    /// Zero the tallies in use (cheaper than writing the whole struct).
+    fn clear(&mut self) {
+        for t in self.keys.iter_mut().flatten().filter(|t| t.n > 0) {
+            *t = Tally::default();
+        }
+        self.voters = [0; 2];
+    }
+}
+
+/// `n` of `total` votes are a consensus under `--min-agreement`.
+fn agrees(n: u32, total: u32, rules: Rules) -> bool {
+    f64::from(n) >= rules.min_agreement * f64::from(total) - 1e-9
+}
 
 /// The strands contradict each other or themselves.
 fn conflict(c: [StrandCall; 2]) -> bool {
@@ -99,9 +153,11 @@ fn key_of(r: &ReadObs, k: ObsKind) -> u64 {
 /// Reused buffers for the consensus of one family at a time.
 #[derive(Debug, Default)]
 pub struct Consensus {
-    entries: Vec<Entry>,
-    by_pos: Vec<Entry>,
-    starts: Vec<u32>,
+    /// Slot votes of the piece being tallied, by position from its first
+    /// (zeroed between pieces; as long as the longest piece so far).
+    slots: Vec<PositionTally>,
+    /// Events, sorted by (position, strand, allele, template, read).
+    events: Vec<Entry>,
     seen: Vec<u32>,
     stamp: u32,
 }
@@ -114,9 +170,16 @@ pub struct Rules {
 }
 
 impl Consensus {
-    /// Count the family `members` (reads in `reads`) as molecules into the
-    /// per-tier `sinks` (indexed by [`Tier::index`]). `forced` is the tier of
-    /// a read made by a consensus caller upstream.
+    /// Count the family `members` (reads in `reads`, in template order: a
+    /// template's reads together) as molecules into the per-tier `sinks`
+    /// (indexed by [`Tier::index`]). `forced` is the tier of a read made
+    /// by a consensus caller upstream.
+    ///
+    /// Slots are tallied per position, strand and allele as the reads are
+    /// gone through (listing and sorting every observation was most of UMI
+    /// mode's time); indels are listed and sorted. A family spans a
+    /// fragment; one whose mates are far apart is tallied in pieces of
+    /// [`TALLY_SPAN`] positions, skipping the gap.
     pub fn add_family<S: PositionSink>(
         &mut self,
         sinks: &mut [S; 3],
@@ -126,132 +189,159 @@ impl Consensus {
         forced: Option<Tier>,
         rules: Rules,
     ) {
-        self.entries.clear();
-        for m in members {
-            let r = &reads[m.read as usize];
-            for (i, o) in r.obs.iter().enumerate() {
-                // An indel that fails the base filters abstains (the read
-                // neither shows nor denies it); other unusable
-                // observations are not kept by the walk.
-                if !o.usable && !o.kind.is_event() {
-                    continue;
-                }
-                self.entries.push(Entry {
-                    pos: o.pos,
-                    event: o.kind.is_event(),
-                    strand: m.strand,
-                    key: if o.usable { key_of(r, o.kind) } else { ABSTAIN },
-                    template: m.template,
-                    read: m.read,
-                    obs: i as u32,
-                    qual: o.qual,
-                    dist: o.dist,
-                });
-            }
-        }
-        self.sort_entries();
+        debug_assert!(members.windows(2).all(|w| w[0].template <= w[1].template));
         if self.seen.len() < n_templates as usize {
             self.seen.resize(n_templates as usize, 0);
         }
-        let n = self.entries.len();
-        let mut i = 0;
-        while i < n {
-            let pos = self.entries[i].pos;
-            let mut j = i;
-            while j < n && self.entries[j].pos == pos && !self.entries[j].event {
-                j += 1;
-            }
-            let mut k = j;
-            while k < n && self.entries[k].pos == pos {
-                k += 1;
-            }
-            // Reads that can show or deny an indel anchored here: a base
-            // here and the next reference base read too. A read whose
-            // alignment ends at the anchor (its last base, or an insertion
-            // soft-clipped at its end) cannot see what follows; counted as
-            // "no indel" it would split every family with such a read.
-            let mut slot_voters = [0u32; 2];
-            for e in &self.entries[i..j] {
-                if reads[e.read as usize].meta.end > pos + 1 {
-                    slot_voters[usize::from(e.strand)] += 1;
+        let first = members
+            .iter()
+            .flat_map(|m| reads[m.read as usize].obs.iter().map(|o| o.pos))
+            .min();
+        let mut next = first;
+        while let Some(from) = next {
+            let end;
+            (end, next) = self.tally(reads, members, from);
+            self.call_piece(sinks, reads, from, end, forced, rules);
+        }
+    }
+
+    /// Tally the family's observations at `[from, from + TALLY_SPAN)`
+    /// into `slots` (zeroed) and `events` (sorted). Returns the end of the
+    /// positions tallied, and the first position after the piece with an
+    /// observation.
+    fn tally(&mut self, reads: &[ReadObs], members: &[Member], from: i64) -> (i64, Option<i64>) {
+        let to = from + TALLY_SPAN as i64;
+        self.events.clear();
+        let mut next: Option<i64> = None;
+        let mut end = from;
+        for m in members {
+            let r = &reads[m.read as usize];
+            let s = usize::from(m.strand);
+            for (i, o) in r.obs.iter().enumerate() {
+                if o.pos < from || o.pos >= to {
+                    if o.pos >= to {
+                        next = Some(next.map_or(o.pos, |n| n.min(o.pos)));
+                    }
+                    continue;
                 }
+                end = end.max(o.pos + 1);
+                if o.kind.is_event() {
+                    // An indel that fails the base filters abstains (the
+                    // read neither shows nor denies it).
+                    self.events.push(Entry {
+                        pos: o.pos,
+                        strand: m.strand,
+                        key: if o.usable { key_of(r, o.kind) } else { ABSTAIN },
+                        template: m.template,
+                        read: m.read,
+                        obs: i as u32,
+                        qual: o.qual,
+                        dist: o.dist,
+                    });
+                    continue;
+                }
+                // Other unusable observations are not kept by the walk.
+                if !o.usable {
+                    continue;
+                }
+                // Tallies are left zeroed by the last piece (see
+                // `call_piece`): only new room is set, as a family needs it.
+                let x = (o.pos - from) as usize;
+                if x >= self.slots.len() {
+                    self.slots.resize(x + 1, PositionTally::default());
+                }
+                let p = &mut self.slots[x];
+                // Reads that can show or deny an indel anchored here: a
+                // base here and the next reference base read too. A read
+                // whose alignment ends at the anchor (its last base, or an
+                // insertion soft-clipped at its end) cannot see what
+                // follows; counted as "no indel" it would split every
+                // family with such a read.
+                if r.meta.end > o.pos + 1 {
+                    p.voters[s] += 1;
+                }
+                let t = &mut p.keys[s][key_of(r, o.kind) as usize];
+                // The first of highest quality, in (template, read) order.
+                if t.n == 0 || o.qual > t.best_qual {
+                    t.best = Best {
+                        read: m.read,
+                        obs: i as u32,
+                    };
+                    t.best_qual = o.qual;
+                }
+                // A template's reads come together: counted once.
+                if t.n == 0 || t.last_template != m.template {
+                    t.templates += 1;
+                    t.last_template = m.template;
+                }
+                t.n += 1;
+                t.qual += u32::from(o.qual);
+                t.dist = t.dist.max(o.dist);
             }
-            let slot = [
-                self.strand_call(i, j, 0, None, rules),
-                self.strand_call(i, j, 1, None, rules),
-            ];
-            let event = (k > j).then(|| {
+        }
+        self.events
+            .sort_unstable_by_key(|e| (e.pos, e.strand, e.key, e.template, e.read, e.obs));
+        // Room up to the piece's last event or unusable base too.
+        let span = (end - from) as usize;
+        if self.slots.len() < span {
+            self.slots.resize(span, PositionTally::default());
+        }
+        (end, next)
+    }
+
+    /// Count the molecules of the piece tallied at `[from, end)`, position
+    /// by position, leaving its tallies zeroed.
+    fn call_piece<S: PositionSink>(
+        &mut self,
+        sinks: &mut [S; 3],
+        reads: &[ReadObs],
+        from: i64,
+        end: i64,
+        forced: Option<Tier>,
+        rules: Rules,
+    ) {
+        let mut e = 0;
+        for x in 0..(end - from) as usize {
+            let pos = from + x as i64;
+            let p = &mut self.slots[x];
+            let slot = [slot_call(&p.keys[0], rules), slot_call(&p.keys[1], rules)];
+            let voters = p.voters;
+            p.clear();
+            let first = e;
+            while e < self.events.len() && self.events[e].pos == pos {
+                e += 1;
+            }
+            let event = (e > first).then(|| {
                 [
-                    self.strand_call(j, k, 0, Some(slot_voters[0]), rules),
-                    self.strand_call(j, k, 1, Some(slot_voters[1]), rules),
+                    self.event_call(first, e, 0, voters[0], rules),
+                    self.event_call(first, e, 1, voters[1], rules),
                 ]
             });
             // A molecule whose reads disagree on an indel here gives no base
             // here either: counting its base would make it a reference
             // molecule and pull the indel's allele fraction down.
             if !event.is_some_and(conflict) {
-                self.emit(sinks, reads, slot, forced, rules);
+                emit(sinks, reads, pos, slot, forced, rules);
             }
             if let Some(ev) = event {
-                self.emit(sinks, reads, ev, forced, rules);
+                emit(sinks, reads, pos, ev, forced, rules);
             }
-            i = k;
         }
     }
 
-    /// Sort by (position, slot/event, strand, allele, template): a counting
-    /// sort on the position (a family spans a few hundred bases), then tiny
-    /// sorts within a position. A comparison sort of the whole family was
-    /// half of UMI mode's time.
-    fn sort_entries(&mut self) {
-        let (Some(lo), Some(hi)) = (
-            self.entries.iter().map(|e| e.pos).min(),
-            self.entries.iter().map(|e| e.pos).max(),
-        ) else {
-            return;
-        };
-        let span = (hi - lo + 1) as usize;
-        self.starts.clear();
-        self.starts.resize(span + 1, 0);
-        for e in &self.entries {
-            self.starts[(e.pos - lo) as usize + 1] += 1;
-        }
-        for i in 0..span {
-            self.starts[i + 1] += self.starts[i];
-        }
-        self.by_pos.clear();
-        self.by_pos.extend_from_slice(&self.entries);
-        for e in &self.entries {
-            let slot = &mut self.starts[(e.pos - lo) as usize];
-            self.by_pos[*slot as usize] = *e;
-            *slot += 1;
-        }
-        // `starts[i]` is now the end of position i's run.
-        let mut from = 0usize;
-        for i in 0..span {
-            let to = self.starts[i] as usize;
-            if to - from > 1 {
-                self.by_pos[from..to].sort_unstable_by_key(|e| {
-                    (e.event, e.strand, e.key, e.template, e.read, e.obs)
-                });
-            }
-            from = to;
-        }
-        std::mem::swap(&mut self.entries, &mut self.by_pos);
-    }
-
-    /// The consensus of `strand` over entries `[i, j)` (one position, one
-    /// kind). For events, `voters` is the number of reads of the strand
-    /// with a base at the anchor.
-    fn strand_call(
+    /// The consensus of `strand` over the events `[i, j)` of one position
+    /// (sorted by strand, then allele): an indel, "no indel", or split.
+    /// `voters` is the number of the strand's reads that can show or deny
+    /// an indel here.
+    fn event_call(
         &mut self,
         i: usize,
         j: usize,
         strand: u8,
-        voters: Option<u32>,
+        voters: u32,
         rules: Rules,
     ) -> StrandCall {
-        let group = &self.entries[i..j];
+        let group = &self.events[i..j];
         let lo = group.partition_point(|e| e.strand < strand);
         let hi = group.partition_point(|e| e.strand <= strand);
         let all = &group[lo..hi];
@@ -259,7 +349,7 @@ impl Consensus {
         let n_abstain = all.iter().rev().take_while(|e| e.key == ABSTAIN).count();
         let mine = &all[..all.len() - n_abstain];
         let n_event = mine.len() as u32;
-        let total = voters.map_or(n_event, |v| v.saturating_sub(n_abstain as u32).max(n_event));
+        let total = voters.saturating_sub(n_abstain as u32).max(n_event);
         if total == 0 {
             return StrandCall::Absent;
         }
@@ -277,11 +367,10 @@ impl Consensus {
             }
             k = l;
         }
-        let need = |n: u32| f64::from(n) >= rules.min_agreement * f64::from(total) - 1e-9;
-        if voters.is_some() && need(total - n_event) {
+        if agrees(total - n_event, total, rules) {
             return StrandCall::NoEvent;
         }
-        if best_n == 0 || !need(best_n) {
+        if best_n == 0 || !agrees(best_n, total, rules) {
             return StrandCall::Split;
         }
         let key = mine[best_lo].key;
@@ -291,13 +380,13 @@ impl Consensus {
             self.stamp = 1;
         }
         let (mut agree_q, mut other_q, mut templates, mut dist) = (0u32, 0u32, 0u32, 0u16);
-        let mut best = i + lo + best_lo;
-        for (x, e) in mine.iter().enumerate() {
+        let mut best = &mine[best_lo];
+        for e in mine {
             if e.key == key {
                 agree_q += u32::from(e.qual);
                 dist = dist.max(e.dist);
-                if e.qual > self.entries[best].qual {
-                    best = i + lo + x;
+                if e.qual > best.qual {
+                    best = e;
                 }
                 let s = &mut self.seen[e.template as usize];
                 if *s != self.stamp {
@@ -312,93 +401,123 @@ impl Consensus {
             key,
             qual: agree_q.saturating_sub(other_q),
             templates,
-            best,
+            best: Best {
+                read: best.read,
+                obs: best.obs,
+            },
             dist,
         }
     }
+}
 
-    fn emit<S: PositionSink>(
-        &self,
-        sinks: &mut [S; 3],
-        reads: &[ReadObs],
-        calls: [StrandCall; 2],
-        forced: Option<Tier>,
-        rules: Rules,
-    ) {
-        use StrandCall::*;
-        let (tier, best, qual, dist) = match calls {
-            [Split, _] | [_, Split] => return,
-            [Agree {
-                key: k0,
-                qual: q0,
-                templates: t0,
-                best: b0,
-                dist: d0,
-            }, Agree {
-                key: k1,
-                qual: q1,
-                templates: t1,
-                best: b1,
-                dist: d1,
-            }] => {
-                if k0 != k1 {
-                    return;
-                }
-                // A duplex molecule is on both strands; which one it is
-                // counted on must not lean either way (strand and
-                // orientation bias tests): the strand with more templates,
-                // on a tie one picked by the family's position.
-                let best = match t1.cmp(&t0) {
-                    std::cmp::Ordering::Greater => b1,
-                    std::cmp::Ordering::Less => b0,
-                    std::cmp::Ordering::Equal => {
-                        let r = &reads[self.entries[b0].read as usize];
-                        if (r.meta.start ^ self.entries[b0].pos) & 1 == 0 {
-                            b0
-                        } else {
-                            b1
-                        }
-                    }
-                };
-                (Tier::Duplex, best, q0 + q1, d0.max(d1))
-            }
-            [Agree {
-                qual,
-                templates,
-                best,
-                dist,
-                ..
-            }, Absent]
-            | [Absent, Agree {
-                qual,
-                templates,
-                best,
-                dist,
-                ..
-            }] => {
-                let tier = if templates >= rules.min_family {
-                    Tier::Single
-                } else {
-                    Tier::Raw
-                };
-                (tier, best, qual, dist)
-            }
-            _ => return,
-        };
-        let tier = forced.unwrap_or(tier);
-        let e = &self.entries[best];
-        let r = &reads[e.read as usize];
-        let o = &r.obs[e.obs as usize];
-        let s = Support {
-            qual: qual.min(u32::from(MERGED_QUAL_CAP)) as u8,
-            mapq: r.meta.mapq,
-            dist,
-            // The molecule's strand: read 1's, as for a merged fragment.
-            reverse: r.meta.reverse == r.meta.read1,
-            f1r2: r.meta.f1r2,
-        };
-        add(&mut sinks[tier.index()], r, o, &s);
+/// One strand's consensus over its slot votes at one position: the most
+/// common allele (on a tie the smaller key) when it has `--min-agreement`
+/// of the votes.
+fn slot_call(t: &[Tally; SLOT_KEYS], rules: Rules) -> StrandCall {
+    let total: u32 = t.iter().map(|c| c.n).sum();
+    if total == 0 {
+        return StrandCall::Absent;
     }
+    let mut key = 0;
+    for k in 1..SLOT_KEYS {
+        if t[k].n > t[key].n {
+            key = k;
+        }
+    }
+    let won = &t[key];
+    if !agrees(won.n, total, rules) {
+        return StrandCall::Split;
+    }
+    let all_q: u32 = t.iter().map(|c| c.qual).sum();
+    StrandCall::Agree {
+        key: key as u64,
+        qual: won.qual.saturating_sub(all_q - won.qual),
+        templates: won.templates,
+        best: won.best,
+        dist: won.dist,
+    }
+}
+
+/// Count the molecule the two strands' `calls` at `pos` make, if any.
+fn emit<S: PositionSink>(
+    sinks: &mut [S; 3],
+    reads: &[ReadObs],
+    pos: i64,
+    calls: [StrandCall; 2],
+    forced: Option<Tier>,
+    rules: Rules,
+) {
+    use StrandCall::*;
+    let (tier, best, qual, dist) = match calls {
+        [Split, _] | [_, Split] => return,
+        [Agree {
+            key: k0,
+            qual: q0,
+            templates: t0,
+            best: b0,
+            dist: d0,
+        }, Agree {
+            key: k1,
+            qual: q1,
+            templates: t1,
+            best: b1,
+            dist: d1,
+        }] => {
+            if k0 != k1 {
+                return;
+            }
+            // A duplex molecule is on both strands; which one it is
+            // counted on must not lean either way (strand and orientation
+            // bias tests): the strand with more templates, on a tie one
+            // picked by the family's position.
+            let best = match t1.cmp(&t0) {
+                std::cmp::Ordering::Greater => b1,
+                std::cmp::Ordering::Less => b0,
+                std::cmp::Ordering::Equal => {
+                    if (reads[b0.read as usize].meta.start ^ pos) & 1 == 0 {
+                        b0
+                    } else {
+                        b1
+                    }
+                }
+            };
+            (Tier::Duplex, best, q0 + q1, d0.max(d1))
+        }
+        [Agree {
+            qual,
+            templates,
+            best,
+            dist,
+            ..
+        }, Absent]
+        | [Absent, Agree {
+            qual,
+            templates,
+            best,
+            dist,
+            ..
+        }] => {
+            let tier = if templates >= rules.min_family {
+                Tier::Single
+            } else {
+                Tier::Raw
+            };
+            (tier, best, qual, dist)
+        }
+        _ => return,
+    };
+    let tier = forced.unwrap_or(tier);
+    let r = &reads[best.read as usize];
+    let o = &r.obs[best.obs as usize];
+    let s = Support {
+        qual: qual.min(u32::from(MERGED_QUAL_CAP)) as u8,
+        mapq: r.meta.mapq,
+        dist,
+        // The molecule's strand: read 1's, as for a merged fragment.
+        reverse: r.meta.reverse == r.meta.read1,
+        f1r2: r.meta.f1r2,
+    };
+    add(&mut sinks[tier.index()], r, o, &s);
 }
 
 #[cfg(test)]
@@ -549,5 +668,100 @@ mod tests {
         weak.obs[1].usable = false;
         let t = run(&[with(), with(), weak], &[0, 0, 0], RULES);
         assert_eq!(dels(&t[Tier::Single.index()]), 1);
+    }
+
+    /// Count a family whose members are given with their template numbers.
+    fn run_templates(
+        reads: &[ReadObs],
+        members: &[(u32, u8)],
+        len: u64,
+        rules: Rules,
+    ) -> [ShardCounts; 3] {
+        let mut sinks = [
+            ShardCounts::new(0, len),
+            ShardCounts::new(0, len),
+            ShardCounts::new(0, len),
+        ];
+        let members: Vec<Member> = members
+            .iter()
+            .enumerate()
+            .map(|(i, &(template, strand))| Member {
+                read: i as u32,
+                template,
+                strand,
+            })
+            .collect();
+        let n = members.last().map_or(0, |m| m.template + 1);
+        Consensus::default().add_family(&mut sinks, reads, &members, n, None, rules);
+        sinks
+    }
+
+    #[test]
+    fn overlapping_mates_are_one_template_and_the_best_read_stands_for_the_molecule() {
+        // Two templates, each two overlapping mates reading A at 1 and 2.
+        let mate = |mapq: u8, qual: u8| {
+            let mut r = read(&[(1, 0), (2, 0)], None);
+            r.meta.mapq = mapq;
+            r.obs.iter_mut().for_each(|o| o.qual = qual);
+            r
+        };
+        let reads = [mate(50, 20), mate(55, 35), mate(41, 35), mate(60, 10)];
+        let members = [(0, 0), (0, 0), (1, 0), (1, 0)];
+        let rules3 = Rules {
+            min_family: 3,
+            ..RULES
+        };
+        // Four reads but two templates: below a minimum family of three.
+        let t = run_templates(&reads, &members, 10, rules3);
+        assert_eq!(t[Tier::Raw.index()].positions[1].bases[0].n, 1);
+        assert_eq!(t[Tier::Single.index()].positions[1].depth(), 0);
+        // Two templates make a family of two: single-strand, and the first
+        // read of the highest quality (35: the second, not the third)
+        // gives the molecule its mapping quality.
+        let t = run_templates(&reads, &members, 10, RULES);
+        let a = t[Tier::Single.index()].positions[1].bases[0];
+        assert_eq!((a.n, a.sum_mq, a.sum_bq), (1, 55, 60));
+    }
+
+    #[test]
+    fn a_family_with_mates_far_apart_is_counted_at_both_ends() {
+        // Two templates whose mates are 5,000 bases apart (more than one
+        // tally piece), a deletion at the far end on both.
+        let far = 5_000;
+        let mut reads = Vec::new();
+        for _ in 0..2 {
+            reads.push(read(&[(1, 2), (2, 2)], None));
+            let mut r = read(&[(far, 3), (far + 1, 3)], Some(far));
+            r.meta.start = far;
+            r.meta.end = far + 10;
+            reads.push(r);
+        }
+        // The piece's last observation a base that failed the filters.
+        reads[1].obs.push(Obs {
+            pos: far + 5,
+            kind: ObsKind::Base(0),
+            qual: 2,
+            dist: 20,
+            usable: false,
+        });
+        let t = run_templates(
+            &reads,
+            &[(0, 0), (0, 0), (1, 0), (1, 0)],
+            far as u64 + 10,
+            RULES,
+        );
+        let single = &t[Tier::Single.index()];
+        assert_eq!(single.positions[1].bases[2].n, 1);
+        assert_eq!(single.positions[2].bases[2].n, 1);
+        assert_eq!(single.positions[far as usize + 1].bases[3].n, 1);
+        let del: u32 = single.positions[far as usize]
+            .indels
+            .iter()
+            .map(|x| x.1.n)
+            .sum();
+        assert_eq!(del, 1);
+        // Nothing in the gap, and no base anywhere counted twice.
+        let molecules: u32 = t.iter().flat_map(|c| &c.positions).map(|p| p.depth()).sum();
+        assert_eq!(molecules, 4);
     }
 }
