@@ -149,8 +149,11 @@ fi
 if [ "${BENCH_MEMORY:-1}" = 1 ]; then
   # Peak RSS against BAM size: the quick panel at 1x and 4x the depth (the
   # 4x set at full scale would be a 7 GB BAM).
-  SMALL=$CACHE/panel-quick-d2500 LARGE=$CACHE/panel-quick-d10000
-  (TARGETS=40 CONTIGS=2 CONTIG_LEN=200000; simulate "$SMALL" 2500; simulate "$LARGE" 10000)
+  # DEEPER is 4x the reads of SMALL the other way: the same molecules
+  # sequenced deeper (families of 16 copies instead of 4).
+  SMALL=$CACHE/panel-quick-d2500 LARGE=$CACHE/panel-quick-d10000 DEEPER=$CACHE/panel-quick-d2500-f16
+  (TARGETS=40 CONTIGS=2 CONTIG_LEN=200000; simulate "$SMALL" 2500; simulate "$LARGE" 10000
+   FAMILY=$((FAMILY * 4)) simulate "$DEEPER" 2500)
   echo "## memory against BAM size: quick panel, $(du -h "$SMALL/sample.bam" | cut -f1) vs $(du -h "$LARGE/sample.bam" | cut -f1) BAM (4x depth)"
   out=$(mktemp -d)
   header
@@ -168,6 +171,8 @@ if [ "${BENCH_MEMORY:-1}" = 1 ]; then
   row "$(cut -f2 <<<"$MEM_1")" "$UMI_1"
   UMI_4=$(quick_call "ctdna call (UMI families), 4x BAM" "$LARGE" --min-tier single)
   row "$(cut -f2 <<<"$MEM_1")" "$UMI_4"
+  UMI_F4=$(quick_call "ctdna call (UMI), 4x BAM: 4x family" "$DEEPER" --min-tier single)
+  row "$(cut -f2 <<<"$MEM_1")" "$UMI_F4"
   rm -rf "$out"
 fi
 
@@ -206,5 +211,6 @@ figure "--threads 1 wall / --threads $THREADS wall" "$(ratio "$MAIN_1" "$MAIN_T"
   "doubled depth: peak RSS ratio" "$(ratio "$DOUBLE_T" "$MAIN_T" 4)"
 [ -n "${MEM_4:-}" ] && figure "4x BAM: peak RSS ratio" "$(ratio "$MEM_4" "$MEM_1" 4)" 1.1 le
 [ -n "${UMI_4:-}" ] && figure "4x BAM, UMI families: peak RSS ratio" "$(ratio "$UMI_4" "$UMI_1" 4)" 1.1 le
+[ -n "${UMI_F4:-}" ] && figure "4x BAM (4x family), UMI families: peak RSS ratio" "$(ratio "$UMI_F4" "$UMI_1" 4)" 1.1 le
 [ -n "${PILE:-}" ] && figure "hotspot: wall ratio pile / spread" "$(ratio "$PILE" "$SPREAD" 2)" 3 le
 figure "peak RSS at ~$((DEPTH * FAMILY))x (MB)" "$(cut -f4 <<<"$MAIN_T")" 1024 le
