@@ -58,6 +58,10 @@ impl Engine<'_> {
         let per_batch: Vec<Vec<ShardEvidence>> = pool.install(|| {
             batches
                 .par_iter()
+                // One batch per job: rayon would otherwise hand a worker a
+                // run of batches it cannot split once started, and the
+                // other core idles at the end while it finishes them.
+                .with_max_len(1)
                 .map_init(
                     || None,
                     |worker: &mut Option<Worker>, range| {
