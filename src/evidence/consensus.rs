@@ -560,30 +560,10 @@ mod tests {
         }
     }
 
+    /// Count a family of one read per template, on these strands.
     fn run(reads: &[ReadObs], strands: &[u8], rules: Rules) -> [ShardCounts; 3] {
-        let mut sinks = [
-            ShardCounts::new(0, 10),
-            ShardCounts::new(0, 10),
-            ShardCounts::new(0, 10),
-        ];
-        let members: Vec<Member> = strands
-            .iter()
-            .enumerate()
-            .map(|(i, &s)| Member {
-                read: i as u32,
-                template: i as u32,
-                strand: s,
-            })
-            .collect();
-        Consensus::default().add_family(
-            &mut sinks,
-            reads,
-            &members,
-            reads.len() as u32,
-            None,
-            rules,
-        );
-        sinks
+        let members: Vec<(u32, u8)> = (0..).zip(strands.iter().copied()).collect();
+        run_templates(reads, &members, 10, rules)
     }
 
     const RULES: Rules = Rules {
