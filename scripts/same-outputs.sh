@@ -52,12 +52,12 @@ if [ ! -e "$SIM/done" ]; then
   echo "simulating inputs (once; cached)" >&2
   rm -rf "$SIM"
   mkdir -p "$SIM"
-  "$OLD" simulate --quiet --out-dir "$SIM/umi" --seed 5 --contigs 2 --contig-len 40000 \
+  "$OLD" simulate --quiet --out-dir "$SIM/umi" --seed 5 --contigs 2 --contig-len 60000 --dup-segments 1 \
     --targets 10 --depth 400 --family-size 3 --duplex --normals 3 --artifact-sites 2
-  "$OLD" simulate --quiet --out-dir "$SIM/frag" --seed 6 --contigs 2 --contig-len 40000 \
+  "$OLD" simulate --quiet --out-dir "$SIM/frag" --seed 6 --contigs 2 --contig-len 60000 --dup-segments 1 \
     --targets 10 --depth 800 --family-size 1 --umi-len 0
   for tf in 0.02 0; do
-    "$OLD" simulate --quiet --out-dir "$SIM/mrd-$tf" --seed 7 --contigs 2 --contig-len 40000 \
+    "$OLD" simulate --quiet --out-dir "$SIM/mrd-$tf" --seed 7 --contigs 2 --contig-len 60000 --dup-segments 1 \
       --targets 12 --depth 500 --family-size 2 --tumor-fraction "$tf" --snvs-per-vaf 40 \
       --indels-per-vaf 4 --normals 2
   done
@@ -113,7 +113,7 @@ run_all() { # binary outdir
   c mrd --bam "$B/sample.bam" -r "$M/ref.fa" --tumor-variants "$M/tumor.vcf.gz" -o m-pon.json \
     --tsv m-pon.tsv --pon m.pon -t "$M/targets.bed" --lod-replicates 50
   # The simulator itself.
-  c simulate --out-dir sim --seed 9 --contigs 1 --contig-len 20000 --targets 4 --depth 60 \
+  c simulate --out-dir sim --seed 9 --contigs 1 --contig-len 30000 --dup-segments 1 --targets 4 --depth 60 \
     --duplex --normals 1 --tumor-fraction 0.05 --snvs-per-vaf 6
   # Every command's --help (the face must not change either).
   for cmd in call count pon mrd simulate; do
