@@ -26,6 +26,7 @@ pub mod mrd;
 pub mod output;
 pub mod reference;
 pub mod regions;
+pub mod rng;
 pub mod simulate;
 #[doc(hidden)]
 pub mod testing;

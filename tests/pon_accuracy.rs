@@ -10,13 +10,13 @@ use clap::Parser;
 use common::{ctdna, s, stderr};
 use ctdna::cli::{Cli, Command};
 use ctdna::commands::common::prepare;
-use ctdna::evidence::alleles::{base_index, AlleleStats, BASES};
+use ctdna::evidence::alleles::{base_index, AlleleStats, Alt, BASES};
 use ctdna::evidence::umi;
 use ctdna::evidence::ReadFilter;
 use ctdna::model::context::{trinucleotide, ContextRates};
 use ctdna::model::pon::{PonModel, UseParams};
 use ctdna::model::pon_file;
-use ctdna::model::{AltRef, Background, RateQuery};
+use ctdna::model::{Background, RateQuery};
 use ctdna::simulate::score::{score, ScoreOptions, VarType};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -419,7 +419,7 @@ fn all_snv_pvalues(sim: &Sim, bam: &str, pon: Option<&Path>) -> Vec<f64> {
             for b in (0..4).filter(|&b| b != r) {
                 let null = model.null(&RateQuery {
                     context,
-                    allele: AltRef::Snv(BASES[b]),
+                    allele: &Alt::Snv(b as u8),
                     homopolymer: 1,
                     mean_bq: all.mean_bq(),
                     site: (ev.shard.rid, pos),

@@ -304,6 +304,7 @@ mod tests {
             sb_phred: 0.0,
             ob_phred: 0.0,
             filters: vec![],
+            families: None,
         };
         s.sb_phred = strand_bias_phred(&s.reference, &s.alt);
         s.ob_phred = orientation_bias_phred(&s.reference, &s.alt);

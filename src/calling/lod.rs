@@ -7,9 +7,16 @@
 //! the smallest VAF `f` with `P(K >= k* | n, f + (1 - f) e) >= 0.95` under
 //! the binomial (a true variant's count), by bisection. Strand and other
 //! filters are not part of it.
+//!
+//! [`sample_tracks`] computes the per-position SNV LoD of a sample over the
+//! whole panel once; the bedGraph and the metrics only format it.
 
+use crate::evidence::alleles::{base_index, AlleleStats, Alt};
+use crate::evidence::engine::ShardEvidence;
+use crate::model::context::trinucleotide;
 use crate::model::stats::ln_binom_sf;
-use crate::model::Null;
+use crate::model::{Background, Null, RateQuery};
+use rayon::prelude::*;
 
 /// Detection probability the LOD is defined at.
 pub const POWER: f64 = 0.95;
@@ -57,6 +64,92 @@ pub fn limit_of_detection(n: u32, null: &Null, ln_alpha: f64, min_alt: u32) -> f
         }
     }
     hi
+}
+
+/// One sample's molecule depth and SNV limit of detection at consecutive
+/// positions of one shard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LodTrack {
+    pub rid: usize,
+    /// 0-based position of the first value.
+    pub start: u64,
+    /// Index of the merged target the shard belongs to.
+    pub target: usize,
+    pub depths: Vec<u32>,
+    pub lods: Vec<f64>,
+}
+
+/// The per-position tracks of `sample` over every shard, in panel order
+/// (shards in parallel on the current rayon pool).
+pub fn sample_tracks(
+    evidence: &[ShardEvidence],
+    sample: usize,
+    model: &dyn Background,
+    ln_alpha: f64,
+    min_alt: u32,
+) -> Vec<LodTrack> {
+    evidence
+        .par_iter()
+        .map(|ev| shard_track(ev, sample, model, ln_alpha, min_alt))
+        .collect()
+}
+
+/// Depth and SNV LoD of one sample at every position of one shard. The LoD
+/// uses the mean of the three SNV null rates at the position (and, with a
+/// panel of normals, the smallest of their concentrations: the most
+/// overdispersed).
+pub fn shard_track(
+    ev: &ShardEvidence,
+    sample: usize,
+    model: &dyn Background,
+    ln_alpha: f64,
+    min_alt: u32,
+) -> LodTrack {
+    let counts = &ev.samples[sample].counts;
+    let mut depths = Vec::with_capacity(counts.positions.len());
+    let mut lods = Vec::with_capacity(counts.positions.len());
+    for (i, pc) in counts.positions.iter().enumerate() {
+        let pos = (counts.start + i as u64) as i64;
+        let ctx = trinucleotide(&ev.window, pos);
+        let n = pc.depth();
+        let mut bq = AlleleStats::default();
+        pc.bases.iter().for_each(|b| bq.merge(b));
+        let ref_idx = base_index(ctx[1]);
+        let (mut sum, mut k) = (0.0, 0);
+        let mut concentration: Option<f64> = None;
+        for alt in (0..4u8).filter(|&b| ref_idx.is_some_and(|r| usize::from(b) != r)) {
+            let null = model.null(&RateQuery {
+                context: ctx,
+                allele: &Alt::Snv(alt),
+                homopolymer: 1,
+                mean_bq: bq.mean_bq(),
+                site: (ev.shard.rid, pos as u64),
+            });
+            sum += null.rate;
+            if let Some(c) = null.concentration {
+                concentration = Some(concentration.map_or(c, |x: f64| x.min(c)));
+            }
+            k += 1;
+        }
+        let null = Null {
+            rate: if k == 0 { 1.0 } else { sum / f64::from(k) },
+            concentration,
+            noisy: None,
+        };
+        depths.push(n);
+        lods.push(if n == 0 || k == 0 {
+            1.0
+        } else {
+            limit_of_detection(n, &null, ln_alpha, min_alt)
+        });
+    }
+    LodTrack {
+        rid: ev.shard.rid,
+        start: counts.start,
+        target: ev.shard.target,
+        depths,
+        lods,
+    }
 }
 
 #[cfg(test)]

@@ -8,10 +8,12 @@
 pub mod filters;
 pub mod lod;
 
-use crate::evidence::alleles::{base_index, AlleleStats, Indel, PositionCounts, BASES};
+use crate::evidence::alleles::{base_index, AlleleStats, Alt, PositionCounts, BASES};
 use crate::evidence::engine::ShardEvidence;
+use crate::evidence::families::UmiShard;
+use crate::evidence::umi::Tier;
 use crate::model::context::{homopolymer_after, trinucleotide};
-use crate::model::{AltRef, Background, Null, RateQuery};
+use crate::model::{Background, Null, RateQuery};
 use filters::{evaluate, orientation_bias_phred, strand_bias_phred, Filter, SiteInfo, Thresholds};
 
 /// De novo alleles are written to the VCF (filtered or not) when some sample
@@ -43,6 +45,31 @@ pub struct SampleCall {
     pub ob_phred: f64,
     /// Filters that apply in this sample (sorted; empty = PASS).
     pub filters: Vec<Filter>,
+    /// UMI mode only: the sample's families at the position.
+    pub families: Option<FamilySupport>,
+}
+
+/// UMI families behind one sample's call (VCF FORMAT FAM and DUP).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FamilySupport {
+    /// Families (molecules of any tier) with a base at the position.
+    pub families: u32,
+    /// Duplex molecules (both strands' consensuses agree) carrying the alt.
+    pub duplex_alt: u32,
+}
+
+impl FamilySupport {
+    /// The support at offset `i` of a sample's shard, in UMI mode.
+    fn at(umi: Option<&UmiShard>, i: usize, alt: &Alt) -> Option<Self> {
+        let u = umi?;
+        Some(FamilySupport {
+            families: Tier::ALL.iter().map(|&t| u.depth(i, t)).sum(),
+            duplex_alt: match alt {
+                Alt::Snv(b) => u.base(i, Tier::Duplex, usize::from(*b)),
+                Alt::Indel(indel) => u.duplex_indel(i, indel),
+            },
+        })
+    }
 }
 
 impl SampleCall {
@@ -125,53 +152,6 @@ impl Alphas {
     }
 }
 
-/// An alt allele at a position.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Alt {
-    Snv(u8),
-    Indel(Indel),
-}
-
-impl Alt {
-    /// The alt of a VCF REF/ALT pair in the engine's terms: an SNV, an
-    /// insertion after a one-base REF, a deletion to a one-base ALT; `None`
-    /// for anything else (MNPs, complex alleles) or a non-ACGT SNV.
-    pub fn of_alleles(ref_allele: &[u8], alt_allele: &[u8]) -> Option<Alt> {
-        match (ref_allele.len(), alt_allele.len()) {
-            (1, 1) => base_index(alt_allele[0]).map(|b| Alt::Snv(b as u8)),
-            (1, _) => Some(Alt::Indel(Indel::Ins(alt_allele[1..].to_vec()))),
-            (r, 1) => Some(Alt::Indel(Indel::Del(r as u32 - 1))),
-            _ => None,
-        }
-    }
-
-    /// The molecules for this alt and for the reference at `pc` (`ref_idx`:
-    /// the reference base's index, `None` for `N`): an SNV against the
-    /// reference base; an indel against every other molecule with a base
-    /// at its anchor.
-    pub fn evidence(
-        &self,
-        pc: &PositionCounts,
-        ref_idx: Option<usize>,
-    ) -> (AlleleStats, AlleleStats) {
-        match self {
-            Alt::Snv(b) => (
-                pc.bases[*b as usize],
-                ref_idx.map(|r| pc.bases[r]).unwrap_or_default(),
-            ),
-            Alt::Indel(indel) => {
-                let a = pc
-                    .indels
-                    .iter()
-                    .find(|(k, _)| k == indel)
-                    .map(|(_, s)| *s)
-                    .unwrap_or_default();
-                (a, pc.all_bases().minus(&a))
-            }
-        }
-    }
-}
-
 /// Everything `call_shard` needs besides the evidence.
 pub struct Caller<'a> {
     /// One background model per sample.
@@ -214,23 +194,7 @@ impl Caller<'_> {
             .get(&(ev.shard.rid, pos0))
             .cloned()
             .unwrap_or_default();
-        // Alleles seen in any sample, plus the known ones; sorted, unique.
-        let mut alts: Vec<Alt> = known.clone();
-        for pc in at {
-            for (b, s) in pc.bases.iter().enumerate() {
-                if Some(b) != ref_idx && s.n > 0 && ref_idx.is_some() {
-                    alts.push(Alt::Snv(b as u8));
-                }
-            }
-            alts.extend(
-                pc.indels
-                    .iter()
-                    .filter(|(_, s)| s.n > 0)
-                    .map(|(k, _)| Alt::Indel(k.clone())),
-            );
-        }
-        alts.sort();
-        alts.dedup();
+        let alts = candidates(at, ref_idx, &known);
         let context = trinucleotide(w, pos);
         let homopolymer = homopolymer_after(w, pos);
         for alt in alts {
@@ -267,7 +231,9 @@ impl Caller<'_> {
                 continue;
             }
             // The costlier statistics only for alleles that are written.
-            for s in &mut samples {
+            let offset = (pos0 - ev.shard.start) as usize;
+            for (s, sample) in samples.iter_mut().zip(&ev.samples) {
+                s.families = FamilySupport::at(sample.umi.as_deref(), offset, &alt);
                 s.lod = lod::limit_of_detection(s.depth, &s.null, site.ln_alpha, min_alt);
                 s.sb_phred = strand_bias_phred(&s.reference, &s.alt);
                 s.ob_phred = orientation_bias_phred(&s.reference, &s.alt);
@@ -292,6 +258,28 @@ impl Caller<'_> {
     }
 }
 
+/// The alleles tested at a position: those seen in any sample, plus the
+/// known ones; sorted, unique.
+fn candidates(at: &[&PositionCounts], ref_idx: Option<usize>, known: &[Alt]) -> Vec<Alt> {
+    let mut alts: Vec<Alt> = known.to_vec();
+    for pc in at {
+        for (b, s) in pc.bases.iter().enumerate() {
+            if Some(b) != ref_idx && s.n > 0 && ref_idx.is_some() {
+                alts.push(Alt::Snv(b as u8));
+            }
+        }
+        alts.extend(
+            pc.indels
+                .iter()
+                .filter(|(_, s)| s.n > 0)
+                .map(|(k, _)| Alt::Indel(k.clone())),
+        );
+    }
+    alts.sort();
+    alts.dedup();
+    alts
+}
+
 /// The count test of one allele in one sample (statistics of written
 /// alleles are filled in by the caller).
 fn test(
@@ -305,13 +293,9 @@ fn test(
 ) -> SampleCall {
     let depth = pc.depth();
     let (alt_stats, reference) = alt.evidence(pc, ref_idx);
-    let allele = match alt {
-        Alt::Snv(b) => AltRef::Snv(BASES[*b as usize]),
-        Alt::Indel(indel) => AltRef::Indel(indel),
-    };
     let null = model.null(&RateQuery {
         context,
-        allele,
+        allele: alt,
         homopolymer,
         mean_bq: pc.all_bases().mean_bq(),
         site,
@@ -327,6 +311,7 @@ fn test(
         sb_phred: 0.0,
         ob_phred: 0.0,
         filters: Vec::new(),
+        families: None,
     }
 }
 
@@ -362,21 +347,6 @@ pub fn mark_multiallelic(calls: &mut [Call]) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn vcf_alleles_become_engine_alts() {
-        assert_eq!(Alt::of_alleles(b"A", b"G"), Some(Alt::Snv(2)));
-        assert_eq!(
-            Alt::of_alleles(b"C", b"CGT"),
-            Some(Alt::Indel(Indel::Ins(b"GT".to_vec())))
-        );
-        assert_eq!(
-            Alt::of_alleles(b"CGT", b"C"),
-            Some(Alt::Indel(Indel::Del(2)))
-        );
-        assert_eq!(Alt::of_alleles(b"A", b"N"), None);
-        assert_eq!(Alt::of_alleles(b"AC", b"GT"), None);
-    }
-
     fn call_with(ln_ps: &[f64]) -> Vec<Call> {
         ln_ps
             .iter()
@@ -401,6 +371,7 @@ mod tests {
                     sb_phred: 0.0,
                     ob_phred: 0.0,
                     filters: vec![],
+                    families: None,
                 }],
             })
             .collect()

@@ -1,17 +1,20 @@
-//! `ctdna call`: count evidence, fit the background, test, filter, write VCF.
+//! `ctdna call`: set up, count evidence, fit the background, test, write
+//! the VCF (and the bedGraph and metrics).
 
-use super::common::{prepare, read_counters};
+use super::common::{prepare, read_counters, Prepared};
 use crate::calling::filters::Thresholds;
-use crate::calling::{Alphas, Alt, Call, Caller};
+use crate::calling::lod::{sample_tracks, LodTrack};
+use crate::calling::{Alphas, Call, Caller};
 use crate::cli::CallArgs;
-use crate::evidence::umi::Molecules;
+use crate::evidence::alleles::Alt;
+use crate::evidence::engine::ShardEvidence;
+use crate::evidence::umi::{Molecules, UmiConfig};
 use crate::evidence::ReadFilter;
 use crate::model::context::ContextRates;
-use crate::model::pon::{Pon, PonModel, UseParams};
+use crate::model::pon::{LoadedPon, UseParams};
 use crate::model::saved::{SampleBackground, SavedBackground};
-use crate::model::Background;
-use crate::output::bedgraph::LodTrack;
-use crate::output::call_metrics::{position_lods, sample_metrics, CallCounts, SampleMetrics};
+use crate::model::SampleModel;
+use crate::output::call_metrics::{sample_metrics, CallCounts, SampleFacts, SampleMetrics};
 use crate::output::vcf::{self, Destination, HeaderInfo, VcfWriter};
 use crate::regions;
 use crate::Result;
@@ -38,37 +41,66 @@ struct CallMetrics {
     peak_rss_bytes: Option<u64>,
 }
 
-/// With `--pon`: the panel, checked against this run's reference, read
-/// filters, molecules (fragments or UMI tier) and panel BED (the whole BED, whichever `--shard` runs here).
-fn load_pon(
-    args: &CallArgs,
-    reference: &crate::reference::Reference,
-    filter: &ReadFilter,
-    molecules: &Molecules,
-    thresholds: &Thresholds,
-) -> Result<Option<(Pon, usize, UseParams)>> {
-    let Some(path) = &args.pon.pon else {
-        return Ok(None);
-    };
-    let params = UseParams {
-        prior_weight: args.pon.pon_prior_weight,
-        noisy_rate: thresholds.noisy_rate,
-        noisy_min_normals: thresholds.noisy_normals,
-    };
-    crate::model::pon_file::load_for_run(
-        path,
-        args.input.targets.as_deref(),
-        reference,
-        filter,
-        molecules,
-        params,
-    )
-    .map(Some)
+/// A checked run: settings, inputs, and the VCF output reserved.
+struct Setup {
+    filter: ReadFilter,
+    thresholds: Thresholds,
+    prepared: Prepared,
+    umi: Option<UmiConfig>,
+    molecules: Molecules,
+    pon: Option<LoadedPon>,
+    /// `--background`: the whole panel's model, for a scattered run.
+    saved: Option<Vec<ContextRates>>,
+    samples: Vec<String>,
+    pool: rayon::ThreadPool,
 }
 
 /// Run `ctdna call`.
 pub fn run(args: &CallArgs) -> Result<()> {
     let started = Instant::now();
+    let (mut setup, vcf_out) = set_up(args)?;
+    let evidence = setup
+        .prepared
+        .count_with(&setup.filter, setup.umi.as_ref())?;
+    if let Some(u) = &setup.umi {
+        crate::model::tiers::warn_if_thin(&evidence, u.min_tier);
+    }
+    let rates = fit(args, &mut setup, &evidence)?;
+    let models = SampleModel::all(&rates, setup.pon.as_ref());
+    let (calls, alphas) = test(&setup, &evidence, &models);
+    write_vcf(args, &setup, vcf_out, &calls, &models)?;
+    // Per-position LoD: the first sample's for the bedGraph, every
+    // sample's for the metrics; computed once for both.
+    let wanted = if args.metrics.is_some() {
+        models.len()
+    } else {
+        usize::from(args.lod_bedgraph.is_some())
+    };
+    let tracks: Vec<Vec<LodTrack>> = setup.pool.install(|| {
+        models[..wanted]
+            .iter()
+            .enumerate()
+            .map(|(s, m)| {
+                let min_alt = setup.thresholds.min_alt;
+                sample_tracks(&evidence, s, m.as_dyn(), alphas.de_novo, min_alt)
+            })
+            .collect()
+    });
+    if let (Some(path), Some(first)) = (&args.lod_bedgraph, tracks.first()) {
+        let contigs = &setup.prepared.reference.contigs;
+        crate::output::bedgraph::write(path, first, contigs, &setup.samples[0])?;
+    }
+    if let Some(path) = &args.metrics {
+        let samples = sample_summaries(&setup, &evidence, &rates, &models, &tracks);
+        let metrics = metrics(args, &setup, samples, &calls, started);
+        crate::output::metrics::write_json(path, &metrics)?;
+    }
+    Ok(())
+}
+
+/// Check every setting and input, load the PoN and a saved background, and
+/// reserve the outputs: a wrong input fails before any counting.
+fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
     let filter = ReadFilter::from_args(&args.filters)?;
     let thresholds = Thresholds::from_args(&args.calling)?;
     let chunk = args
@@ -87,10 +119,27 @@ pub fn run(args: &CallArgs) -> Result<()> {
     // been fitted on the same molecules.
     let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, &prepared.reference)?;
     let molecules = Molecules::of(umi.as_ref());
-    // The PoN is checked before any counting: a wrong one fails fast.
-    let pon = load_pon(args, &prepared.reference, &filter, &molecules, &thresholds)?;
+    // With --pon: checked against this run's reference, read filters,
+    // molecules and panel BED (the whole BED, whichever --shard runs here).
+    let pon = match &args.pon.pon {
+        Some(path) => Some(crate::model::pon_file::load_for_run(
+            path,
+            args.input
+                .targets
+                .as_ref()
+                .map(|_| prepared.bed_panel.as_slice()),
+            &prepared.reference,
+            &filter,
+            &molecules,
+            UseParams {
+                prior_weight: args.pon.pon_prior_weight,
+                noisy_rate: thresholds.noisy_rate,
+                noisy_min_normals: thresholds.noisy_normals,
+            },
+        )?),
+        None => None,
+    };
     let samples: Vec<String> = prepared.inputs.iter().map(|i| i.sample.clone()).collect();
-    // So is the background of a scattered run.
     let saved = match &args.scatter.background {
         Some(path) => Some(SavedBackground::load(
             path,
@@ -103,23 +152,44 @@ pub fn run(args: &CallArgs) -> Result<()> {
         None => None,
     };
     // Reserve the outputs before the work, so a bad path fails fast.
-    let mut writer = VcfWriter::create(&Destination::from_path(&args.output))?;
+    let writer = VcfWriter::create(&Destination::from_path(&args.output))?;
     for p in args.metrics.iter().chain(&args.lod_bedgraph) {
         drop(crate::output::atomic::Pending::new(p)?);
     }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(prepared.threads)
+        .build()
+        .map_err(|e| crate::Error::Runtime(format!("cannot start threads: {e}")))?;
+    let setup = Setup {
+        filter,
+        thresholds,
+        prepared,
+        umi,
+        molecules,
+        pon,
+        saved,
+        samples,
+        pool,
+    };
+    Ok((setup, writer))
+}
 
-    let evidence = prepared.count_with(&filter, umi.as_ref())?;
-    if let Some(u) = &umi {
-        crate::output::umi_metrics::warn_if_thin(&evidence, u.min_tier);
-    }
-    let rates: Vec<ContextRates> = match saved {
+/// Each sample's context rates: fitted on this run's evidence, or the
+/// saved whole-panel model of a scattered run; `--write-background` saves them.
+fn fit(
+    args: &CallArgs,
+    setup: &mut Setup,
+    evidence: &[ShardEvidence],
+) -> Result<Vec<ContextRates>> {
+    let rates: Vec<ContextRates> = match setup.saved.take() {
         Some(rates) => rates,
-        None => (0..samples.len())
-            .map(|s| ContextRates::estimate(&evidence, s))
+        None => (0..setup.samples.len())
+            .map(|s| ContextRates::estimate(evidence, s))
             .collect(),
     };
     if let Some(path) = &args.scatter.write_background {
-        let fitted = samples
+        let fitted = setup
+            .samples
             .iter()
             .zip(&rates)
             .map(|(s, r)| SampleBackground {
@@ -128,94 +198,90 @@ pub fn run(args: &CallArgs) -> Result<()> {
             })
             .collect();
         let saved = SavedBackground::new(
-            &prepared.reference,
-            &filter,
-            prepared.panel_bases,
-            molecules,
+            &setup.prepared.reference,
+            &setup.filter,
+            setup.prepared.panel_bases,
+            setup.molecules,
             fitted,
         );
         crate::output::metrics::write_json(path, &saved)?;
     }
-    let pon_models: Vec<PonModel> = match &pon {
-        Some((pon, n_normals, params)) => rates
-            .iter()
-            .map(|r| PonModel {
-                pon,
-                fallback: r,
-                params: *params,
-                n_normals: *n_normals,
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let models: Vec<&dyn Background> = if pon.is_some() {
-        pon_models.iter().map(|m| m as &dyn Background).collect()
-    } else {
-        rates.iter().map(|r| r as &dyn Background).collect()
-    };
+    Ok(rates)
+}
 
-    let target_bases: u64 = prepared.targets.iter().map(|t| t.len()).sum();
-    // The whole panel is one family of tests, whichever chunk runs here.
-    let alphas = Alphas::new(&thresholds, prepared.panel_bases, prepared.known.len());
+/// Test every candidate allele of every shard (in parallel, in panel
+/// order); the whole panel is one family of tests, whichever chunk runs here.
+fn test(setup: &Setup, evidence: &[ShardEvidence], models: &[SampleModel]) -> (Vec<Call>, Alphas) {
+    let prepared = &setup.prepared;
+    let alphas = Alphas::new(
+        &setup.thresholds,
+        prepared.panel_bases,
+        prepared.known.len(),
+    );
     let mut known: BTreeMap<(usize, u64), Vec<Alt>> = BTreeMap::new();
     for k in &prepared.known {
         if let Some(a) = Alt::of_alleles(&k.ref_allele, &k.alt_allele) {
             known.entry((k.rid, k.pos0)).or_default().push(a);
         }
     }
+    let models: Vec<_> = models.iter().map(SampleModel::as_dyn).collect();
     let caller = Caller {
         models: &models,
-        thresholds: &thresholds,
+        thresholds: &setup.thresholds,
         alphas,
         known: &known,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(prepared.threads)
-        .build()
-        .map_err(|e| crate::Error::Runtime(format!("cannot start threads: {e}")))?;
-    let calls: Vec<Call> = pool.install(|| {
+    let calls = setup.pool.install(|| {
         evidence
             .par_iter()
             .map(|ev| caller.call_shard(ev))
             .collect::<Vec<_>>()
             .concat()
     });
+    (calls, alphas)
+}
 
+/// The VCF: header (settings as JSON) and one record per call.
+fn write_vcf(
+    args: &CallArgs,
+    setup: &Setup,
+    mut writer: VcfWriter,
+    calls: &[Call],
+    models: &[SampleModel],
+) -> Result<()> {
+    let reference = &setup.prepared.reference;
     let mut options = serde_json::json!({
-        "filters": filter,
-        "thresholds": thresholds,
+        "filters": setup.filter,
+        "thresholds": setup.thresholds,
         "pon": args.pon.pon,
         "pon_prior_weight": args.pon.pon.as_ref().map(|_| args.pon.pon_prior_weight),
     });
-    if let Some(u) = &umi {
+    if let Some(u) = &setup.umi {
         options["umi"] = serde_json::json!(u);
     }
     let header = vcf::header(&HeaderInfo {
-        reference: &prepared.reference,
-        samples: &samples,
+        reference,
+        samples: &setup.samples,
         command_line: super::common::command_line(),
-        thresholds: &thresholds,
-        model: models.first().map_or("none".into(), |m| m.describe()),
+        thresholds: &setup.thresholds,
+        model: models
+            .first()
+            .map_or("none".into(), |m| m.as_dyn().describe()),
         options_json: options.to_string(),
     });
-    match &umi {
-        None => {
-            writer.write(&header)?;
-            for c in &calls {
-                writer.write(&vcf::record(c, &prepared.reference))?;
-            }
-        }
-        Some(u) => {
-            use crate::output::umi_metrics::umi_record;
-            writer.write(&vcf::with_umi_format(&header))?;
-            for c in &calls {
-                let fields = umi_record(&evidence, c, u.min_tier);
-                writer.write(&vcf::record_with(c, &prepared.reference, Some(&fields)))?;
-            }
-        }
+    let tier = setup.umi.as_ref().map(|u| u.min_tier);
+    let header = if tier.is_some() {
+        vcf::with_umi_format(&header)
+    } else {
+        header
+    };
+    writer.write(&header)?;
+    for c in calls {
+        writer.write(&vcf::record(c, reference, tier))?;
     }
     writer.finish()?;
-    let counts = CallCounts::of(&calls);
+    let counts = CallCounts::of(calls);
+    let target_bases: u64 = setup.prepared.targets.iter().map(|t| t.len()).sum();
     log::info!(
         "{} records, {} PASS ({} SNV, {} indel) over {} target bases",
         counts.records,
@@ -224,79 +290,70 @@ pub fn run(args: &CallArgs) -> Result<()> {
         counts.pass_indel,
         target_bases
     );
-
-    if let (Some(path), Some(model)) = (&args.lod_bedgraph, models.first()) {
-        let tracks: Vec<LodTrack> = pool.install(|| {
-            evidence
-                .par_iter()
-                .map(|ev| LodTrack {
-                    rid: ev.shard.rid,
-                    start: ev.shard.start,
-                    lods: position_lods(ev, 0, *model, alphas.de_novo, thresholds.min_alt)
-                        .into_iter()
-                        .map(|(_, lod)| lod)
-                        .collect(),
-                })
-                .collect()
-        });
-        crate::output::bedgraph::write(path, &tracks, &prepared.reference.contigs, &samples[0])?;
-    }
-
-    if let Some(path) = &args.metrics {
-        let reads = read_counters(&evidence, samples.len());
-        let mut sample_metrics: Vec<SampleMetrics> = pool.install(|| {
-            (0..samples.len())
-                .map(|s| {
-                    sample_metrics(
-                        &evidence,
-                        &prepared.targets,
-                        s,
-                        &samples[s],
-                        reads[s].clone(),
-                        models[s],
-                        rates[s].report(),
-                        alphas.de_novo,
-                        thresholds.min_alt,
-                    )
-                })
-                .collect()
-        });
-        if let Some(u) = &umi {
-            for (s, m) in sample_metrics.iter_mut().enumerate() {
-                m.umi = Some(crate::output::umi_metrics::umi_metrics(
-                    &evidence, s, u.min_tier,
-                ));
-            }
-        }
-        let metrics = CallMetrics {
-            command: "call",
-            version: env!("CARGO_PKG_VERSION"),
-            inputs: serde_json::json!({
-                "bams": args.input.bams,
-                "reference": args.input.reference,
-                "targets": args.input.targets,
-                "known": args.input.known,
-            }),
-            parameters: serde_json::json!({
-                "filters": filter,
-                "thresholds": thresholds,
-                "threads": prepared.threads,
-                "molecules": molecules,
-                "pon": args.pon.pon,
-                "pon_prior_weight": args.pon.pon.as_ref().map(|_| args.pon.pon_prior_weight),
-            }),
-            targets: prepared.targets.len(),
-            target_bases,
-            panel_bases: prepared.panel_bases,
-            shard: args.scatter.shard.clone(),
-            shards: prepared.shards.len(),
-            known_alleles: prepared.known.len(),
-            samples: sample_metrics,
-            calls: counts,
-            runtime_seconds: started.elapsed().as_secs_f64(),
-            peak_rss_bytes: crate::output::metrics::peak_rss_bytes(),
-        };
-        crate::output::metrics::write_json(path, &metrics)?;
-    }
     Ok(())
+}
+
+/// Each sample's metrics, from what the stages computed.
+fn sample_summaries(
+    setup: &Setup,
+    evidence: &[ShardEvidence],
+    rates: &[ContextRates],
+    models: &[SampleModel],
+    tracks: &[Vec<LodTrack>],
+) -> Vec<SampleMetrics> {
+    let reads = read_counters(evidence, setup.samples.len());
+    (0..setup.samples.len())
+        .map(|s| {
+            let facts = SampleFacts {
+                name: setup.samples[s].clone(),
+                reads: reads[s].clone(),
+                background_model: models[s].as_dyn().name().to_string(),
+                error_rates: rates[s].report(),
+                umi: setup
+                    .umi
+                    .as_ref()
+                    .map(|u| crate::model::tiers::umi_metrics(evidence, s, u.min_tier)),
+            };
+            sample_metrics(&setup.prepared.targets, &tracks[s], facts)
+        })
+        .collect()
+}
+
+/// The `--metrics` document: inputs, parameters, samples, calls, runtime.
+fn metrics(
+    args: &CallArgs,
+    setup: &Setup,
+    samples: Vec<SampleMetrics>,
+    calls: &[Call],
+    started: Instant,
+) -> CallMetrics {
+    let prepared = &setup.prepared;
+    CallMetrics {
+        command: "call",
+        version: env!("CARGO_PKG_VERSION"),
+        inputs: serde_json::json!({
+            "bams": args.input.bams,
+            "reference": args.input.reference,
+            "targets": args.input.targets,
+            "known": args.input.known,
+        }),
+        parameters: serde_json::json!({
+            "filters": setup.filter,
+            "thresholds": setup.thresholds,
+            "threads": prepared.threads,
+            "molecules": setup.molecules,
+            "pon": args.pon.pon,
+            "pon_prior_weight": args.pon.pon.as_ref().map(|_| args.pon.pon_prior_weight),
+        }),
+        targets: prepared.targets.len(),
+        target_bases: prepared.targets.iter().map(|t| t.len()).sum(),
+        panel_bases: prepared.panel_bases,
+        shard: args.scatter.shard.clone(),
+        shards: prepared.shards.len(),
+        known_alleles: prepared.known.len(),
+        samples,
+        calls: CallCounts::of(calls),
+        runtime_seconds: started.elapsed().as_secs_f64(),
+        peak_rss_bytes: crate::output::metrics::peak_rss_bytes(),
+    }
 }

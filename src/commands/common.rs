@@ -9,6 +9,7 @@ use crate::reference::Reference;
 use crate::regions::{self, KnownLocus, Shard, Target};
 use crate::{Error, Result};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 /// Validated inputs of a counting run.
 pub struct Prepared {
@@ -17,6 +18,9 @@ pub struct Prepared {
     pub targets: Vec<Target>,
     /// Bases of the whole merged panel (all chunks).
     pub panel_bases: u64,
+    /// The panel BED's merged targets (whole panel, without known loci):
+    /// what a panel of normals is checked against.
+    pub bed_panel: Vec<crate::regions::Target>,
     pub known: Vec<KnownLocus>,
     pub inputs: Vec<AlignmentInput>,
     pub shards: Vec<Shard>,
@@ -26,25 +30,51 @@ pub struct Prepared {
 /// Read and check everything named on the command line; with `chunk =
 /// Some((i, n))` keep only chunk `i` of `n` of the merged panel.
 pub fn prepare(args: &InputArgs, chunk: Option<(usize, usize)>) -> Result<Prepared> {
-    prepare_padded(args, chunk, 0)
-}
-
-/// [`prepare`], counting `known_pad` bases on each side of every known
-/// locus as well (`mrd` fits its background on the loci's neighbourhoods).
-pub fn prepare_padded(
-    args: &InputArgs,
-    chunk: Option<(usize, usize)>,
-    known_pad: u64,
-) -> Result<Prepared> {
     let reference = Reference::open(&args.reference)?;
-    let mut raw = Vec::new();
-    if let Some(bed) = &args.targets {
-        raw.extend(regions::read_bed(bed, &reference)?);
-    }
+    let bed_panel = match &args.targets {
+        Some(bed) => regions::merge(regions::read_bed(bed, &reference)?),
+        None => Vec::new(),
+    };
     let known = match &args.known {
         Some(vcf) => regions::normalize_known(regions::read_known(vcf, &reference)?, &reference)?,
         None => Vec::new(),
     };
+    let sites = Sites {
+        bed_panel,
+        known,
+        known_pad: 0,
+        chunk,
+    };
+    prepare_sites(reference, &args.bams, args.threads, sites)
+}
+
+/// Where a run counts: the panel BED and/or known loci.
+pub struct Sites {
+    /// The panel BED's merged targets (empty without `--targets`).
+    pub bed_panel: Vec<Target>,
+    /// Normalised known loci (counted, and reported even without alt reads).
+    pub known: Vec<KnownLocus>,
+    /// Bases counted on each side of every known locus as well (`mrd`
+    /// fits its background on the loci's neighbourhoods).
+    pub known_pad: u64,
+    /// `Some((i, n))`: only chunk `i` of `n` of the merged panel.
+    pub chunk: Option<(usize, usize)>,
+}
+
+/// [`prepare`] with the reference already open and the BED and known loci read.
+pub fn prepare_sites(
+    reference: Reference,
+    bams: &[PathBuf],
+    threads: Option<usize>,
+    sites: Sites,
+) -> Result<Prepared> {
+    let Sites {
+        bed_panel,
+        known,
+        known_pad,
+        chunk,
+    } = sites;
+    let mut raw = bed_panel.clone();
     raw.extend(regions::known_targets_padded(&known, &reference, known_pad));
     if raw.is_empty() {
         return Err(Error::Usage(
@@ -57,12 +87,11 @@ pub fn prepare_padded(
         Some((i, n)) => regions::chunk(&panel, i, n),
         None => panel,
     };
-    let inputs = args
-        .bams
+    let inputs = bams
         .iter()
         .map(|p| AlignmentInput::open(p, &reference, &targets))
         .collect::<Result<Vec<_>>>()?;
-    let threads = match args.threads {
+    let threads = match threads {
         Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -72,6 +101,7 @@ pub fn prepare_padded(
         reference,
         targets,
         panel_bases,
+        bed_panel,
         known,
         inputs,
         shards,

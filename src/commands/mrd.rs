@@ -2,17 +2,19 @@
 //! neighbourhoods (fragments, or UMI molecules of a tier, as `call`), fit each sample's background on the neighbourhoods, then
 //! test for tumor DNA; write the JSON verdict, the TSV and the loci VCF.
 
-use super::common::prepare_padded;
-use crate::calling::Alt;
-use crate::cli::{InputArgs, MrdArgs};
-use crate::evidence::umi::Molecules;
+use super::common::{prepare_sites, Prepared, Sites};
+use crate::cli::MrdArgs;
+use crate::evidence::alleles::Alt;
+use crate::evidence::umi::{Molecules, UmiConfig};
 use crate::evidence::ReadFilter;
 use crate::model::context::ContextRates;
-use crate::model::pon::{PonModel, UseParams};
-use crate::mrd::loci::read_tumor_variants;
+use crate::model::pon::{LoadedPon, UseParams};
+use crate::model::SampleModel;
+use crate::mrd::loci::{read_tumor_variants, TumorLocus};
 use crate::mrd::sites::{mask_loci, site_evidence, ContextSiteModel, SiteErrorModel};
-use crate::mrd::{analyse, report, SampleResult, Settings};
+use crate::mrd::{analyse, SampleResult, Settings};
 use crate::output::atomic::Pending;
+use crate::output::mrd as report;
 use crate::output::vcf::{Destination, VcfWriter};
 use crate::reference::Reference;
 use crate::{Error, Result};
@@ -73,77 +75,138 @@ fn check_settings(args: &MrdArgs) -> Result<Settings> {
     })
 }
 
-/// Run `ctdna mrd`.
+/// A checked run: settings, inputs and loci, the PoN.
+struct Setup {
+    settings: Settings,
+    filter: ReadFilter,
+    prepared: Prepared,
+    loci: Vec<TumorLocus>,
+    /// The engine's allele of each locus, in `loci` order.
+    alts: Vec<Alt>,
+    umi: Option<UmiConfig>,
+    molecules: Molecules,
+    pon: Option<LoadedPon>,
+}
+
+/// The outputs, reserved before any work (bad paths fail fast, and bad
+/// input leaves nothing behind).
+struct Outputs {
+    json: Pending,
+    tsv: Option<Pending>,
+    vcf: Option<VcfWriter>,
+}
+
+/// Run `ctdna mrd`: set up, count, fit and test each sample, write.
 pub fn run(args: &MrdArgs) -> Result<()> {
     let started = Instant::now();
+    let setup = set_up(args)?;
+    let outputs = Outputs {
+        json: Pending::new(&args.output)?,
+        tsv: args.tsv.as_deref().map(Pending::new).transpose()?,
+        vcf: args
+            .vcf
+            .as_deref()
+            .map(|p| VcfWriter::create(&Destination::from_path(p)))
+            .transpose()?,
+    };
+    let (results, null_model) = fit_samples(args, &setup)?;
+    for r in &results {
+        log_result(r, &setup.settings);
+    }
+    write(args, &setup, &results, &null_model, outputs)?;
+    log::info!("done in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Settings, reference, loci (the tumor VCF read once), BAMs, UMI mode and
+/// PoN, all checked before any counting.
+fn set_up(args: &MrdArgs) -> Result<Setup> {
     let settings = check_settings(args)?;
     let filter = ReadFilter::from_args(&args.filters)?;
-    // Inputs first, outputs after: bad input leaves nothing behind.
     let reference = Reference::open(&args.reference)?;
     let loci = read_tumor_variants(&args.tumor_variants, &reference, args.model.tumor_purity)?;
     let mut bams = vec![args.bam.clone()];
     bams.extend(args.baseline.iter().cloned());
-    let input = InputArgs {
-        bams,
-        reference: args.reference.clone(),
-        targets: None,
-        known: Some(args.tumor_variants.clone()),
-        threads: args.threads,
+    let sites = Sites {
+        bed_panel: Vec::new(),
+        known: loci.iter().map(|l| l.locus.clone()).collect(),
+        known_pad: args.model.background_pad,
+        chunk: None,
     };
-    let prepared = prepare_padded(&input, None, args.model.background_pad)?;
+    let prepared = prepare_sites(reference, &bams, args.threads, sites)?;
+    let reference = &prepared.reference;
     // Fragments, or UMI molecules of the chosen tier (plasma and baseline
     // alike): the loci's counts and the background they are tested against.
-    let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, &reference)?;
+    let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, reference)?;
     let molecules = Molecules::of(umi.as_ref());
     let pon = match &args.pon.pon {
-        Some(path) => Some(crate::model::pon_file::load_for_run(
-            path,
-            args.targets.as_deref(),
-            &reference,
-            &filter,
-            &molecules,
-            UseParams {
-                prior_weight: args.pon.pon_prior_weight,
-                // NoisySite is a `call` filter; mrd only uses the rates.
-                noisy_rate: 1e-3,
-                noisy_min_normals: 2,
-            },
-        )?),
+        Some(path) => {
+            let panel = match &args.targets {
+                Some(bed) => Some(crate::regions::merge(crate::regions::read_bed(
+                    bed, reference,
+                )?)),
+                None => None,
+            };
+            Some(crate::model::pon_file::load_for_run(
+                path,
+                panel.as_deref(),
+                reference,
+                &filter,
+                &molecules,
+                UseParams {
+                    prior_weight: args.pon.pon_prior_weight,
+                    // NoisySite is a `call` filter; mrd only uses the rates.
+                    noisy_rate: 1e-3,
+                    noisy_min_normals: 2,
+                },
+            )?)
+        }
         None if args.targets.is_some() => {
             return Err(Error::Usage("--targets is only used with --pon".into()))
         }
         None => None,
     };
-    let json_out = Pending::new(&args.output)?;
-    let tsv_out = args.tsv.as_deref().map(Pending::new).transpose()?;
-    let mut vcf_out = args
-        .vcf
-        .as_deref()
-        .map(|p| VcfWriter::create(&Destination::from_path(p)))
-        .transpose()?;
-
-    let mut evidence = prepared.count_with(&filter, umi.as_ref())?;
-    let alts: Vec<_> = loci
+    let alts = loci
         .iter()
         .map(|l| {
             Alt::of_alleles(&l.locus.ref_allele, &l.locus.alt_allele).ok_or_else(|| {
                 Error::Runtime(format!(
                     "internal: locus {} has no testable allele after normalisation",
-                    crate::mrd::locus_name(&l.locus, &reference)
+                    crate::mrd::locus_name(&l.locus, reference)
                 ))
             })
         })
         .collect::<Result<_>>()?;
+    Ok(Setup {
+        settings,
+        filter,
+        prepared,
+        loci,
+        alts,
+        umi,
+        molecules,
+        pon,
+    })
+}
+
+/// Count the loci and their neighbourhoods, then per sample: the loci's
+/// evidence, the background fitted on the neighbourhoods (loci masked),
+/// each locus's null rate, and the aggregate test.
+fn fit_samples(args: &MrdArgs, setup: &Setup) -> Result<(Vec<SampleResult>, String)> {
+    let prepared = &setup.prepared;
+    let mut evidence = prepared.count_with(&setup.filter, setup.umi.as_ref())?;
     let n_samples = prepared.inputs.len();
     let site_ev: Vec<Vec<_>> = (0..n_samples)
         .map(|s| {
-            loci.iter()
-                .zip(&alts)
+            setup
+                .loci
+                .iter()
+                .zip(&setup.alts)
                 .map(|(l, a)| site_evidence(&evidence, s, &l.locus, a))
                 .collect()
         })
         .collect();
-    let known: Vec<_> = loci.iter().map(|l| l.locus.clone()).collect();
+    let known: Vec<_> = setup.loci.iter().map(|l| l.locus.clone()).collect();
     mask_loci(&mut evidence, &known);
 
     let mut results: Vec<SampleResult> = Vec::with_capacity(n_samples);
@@ -152,66 +215,79 @@ pub fn run(args: &MrdArgs) -> Result<()> {
         let rates = ContextRates::estimate(&evidence, s);
         // With --pon, the normals' per-site rates (shrunk toward, and outside
         // the PoN's panel replaced by, this sample's context rates).
-        let pon_model = pon.as_ref().map(|(pon, n_normals, params)| PonModel {
-            pon,
-            fallback: &rates,
-            params: *params,
-            n_normals: *n_normals,
-        });
+        let background = SampleModel::of(&rates, setup.pon.as_ref());
         let model = ContextSiteModel {
-            background: match &pon_model {
-                Some(m) => m as &dyn crate::model::Background,
-                None => &rates,
-            },
+            background: background.as_dyn(),
             pad: args.model.background_pad,
         };
         null_model = model.name();
-        let errs: Vec<f64> = loci
+        let errs: Vec<f64> = setup
+            .loci
             .iter()
-            .zip(&alts)
+            .zip(&setup.alts)
             .zip(&ev)
             .map(|((l, a), e)| model.rate(&l.locus, a, e))
             .collect();
         let sample = &prepared.inputs[s].sample;
-        results.push(analyse(sample, &loci, ev, &errs, &settings, &reference));
+        let reference = &prepared.reference;
+        results.push(analyse(
+            sample,
+            &setup.loci,
+            ev,
+            &errs,
+            &setup.settings,
+            reference,
+        ));
     }
-    let plasma = &results[0];
-    let baseline = results.get(1);
-    for r in &results {
-        if r.loci.used == 0 {
-            log::warn!(
-                "{}: none of the {} loci is usable ({} below --min-depth {}, {} germline/CHIP-like): the result is NOT_DETECTED by default, not evidence of absence",
-                r.sample,
-                r.loci.total,
-                r.loci.low_depth,
-                settings.min_depth,
-                r.loci.germline_or_chip
-            );
-        }
-        log::info!(
-            "{}: {:?}, TF {:.3e} (95% CI {:.3e}-{:.3e}), p = {:.3e}, LoD {:.3e}; {} of {} loci used, {} alt of {} molecules ({:.1} expected from errors)",
+    Ok((results, null_model))
+}
+
+/// One sample's verdict on stderr (and a warning when no locus was usable).
+fn log_result(r: &SampleResult, settings: &Settings) {
+    if r.loci.used == 0 {
+        log::warn!(
+            "{}: none of the {} loci is usable ({} below --min-depth {}, {} germline/CHIP-like): the result is NOT_DETECTED by default, not evidence of absence",
             r.sample,
-            r.call,
-            r.tumor_fraction,
-            r.ci95[0],
-            r.ci95[1],
-            r.p_value,
-            r.limit_of_detection,
-            r.loci.used,
             r.loci.total,
-            r.alt_molecules,
-            r.molecules,
-            r.expected_error_molecules
+            r.loci.low_depth,
+            settings.min_depth,
+            r.loci.germline_or_chip
         );
     }
+    log::info!(
+        "{}: {:?}, TF {:.3e} (95% CI {:.3e}-{:.3e}), p = {:.3e}, LoD {:.3e}; {} of {} loci used, {} alt of {} molecules ({:.1} expected from errors)",
+        r.sample,
+        r.call,
+        r.tumor_fraction,
+        r.ci95[0],
+        r.ci95[1],
+        r.p_value,
+        r.limit_of_detection,
+        r.loci.used,
+        r.loci.total,
+        r.alt_molecules,
+        r.molecules,
+        r.expected_error_molecules
+    );
+}
 
-    let report = MrdReport {
+/// The JSON verdict, the TSV and the loci VCF, moved into place together.
+fn write(
+    args: &MrdArgs,
+    setup: &Setup,
+    results: &[SampleResult],
+    null_model: &str,
+    outputs: Outputs,
+) -> Result<()> {
+    let reference = &setup.prepared.reference;
+    let (plasma, baseline) = (&results[0], results.get(1));
+    let json = MrdReport {
         plasma,
         baseline,
         tf_ratio_to_baseline: baseline
             .filter(|b| b.tumor_fraction > 0.0)
             .map(|b| plasma.tumor_fraction / b.tumor_fraction),
-        null_model: null_model.clone(),
+        null_model: null_model.to_string(),
         program: "ctdna",
         version: env!("CARGO_PKG_VERSION"),
         command: "mrd",
@@ -224,44 +300,42 @@ pub fn run(args: &MrdArgs) -> Result<()> {
             "targets": args.targets,
         }),
         parameters: serde_json::json!({
-            "model": settings,
+            "model": setup.settings,
             "background_pad": args.model.background_pad,
             "tumor_purity": args.model.tumor_purity,
-            "filters": filter,
-            "molecules": molecules,
-            "umi": umi,
+            "filters": setup.filter,
+            "molecules": setup.molecules,
+            "umi": setup.umi,
         }),
     };
-    let text = serde_json::to_string_pretty(&report)
+    let text = serde_json::to_string_pretty(&json)
         .map_err(|e| Error::Runtime(format!("serialising {}: {e}", args.output.display())))?;
-    std::fs::write(&json_out.tmp, text + "\n").map_err(|e| Error::io(&args.output, e))?;
-
-    if let (Some(p), Some(path)) = (&tsv_out, &args.tsv) {
+    std::fs::write(&outputs.json.tmp, text + "\n").map_err(|e| Error::io(&args.output, e))?;
+    if let (Some(p), Some(path)) = (&outputs.tsv, &args.tsv) {
         let text = report::tsv_header(baseline.is_some())
-            + &report::tsv_rows(&loci, plasma, baseline, &reference);
+            + &report::tsv_rows(&setup.loci, plasma, baseline, reference);
         std::fs::write(&p.tmp, text).map_err(|e| Error::io(path, e))?;
     }
     // INFO/TIER as in `call`: `raw` for fragments, else the tier counted.
-    let tier = umi.as_ref().map_or("raw", |u| u.min_tier.name());
-    if let Some(w) = vcf_out.as_mut() {
+    let tier = setup.umi.as_ref().map_or("raw", |u| u.min_tier.name());
+    let mut vcf = outputs.vcf;
+    if let Some(w) = vcf.as_mut() {
         let samples: Vec<&SampleResult> = results.iter().collect();
         w.write(&report::vcf_header(
-            &reference,
+            reference,
             &samples,
-            &settings,
+            &setup.settings,
             &super::common::command_line(),
-            &null_model,
+            null_model,
         ))?;
-        w.write(&report::vcf_records(&loci, &samples, &reference, tier))?;
+        w.write(&report::vcf_records(&setup.loci, &samples, reference, tier))?;
     }
     // Everything is written: move it all into place.
-    if let Some(w) = vcf_out {
+    if let Some(w) = vcf {
         w.finish()?;
     }
-    if let Some(p) = tsv_out {
+    if let Some(p) = outputs.tsv {
         p.commit()?;
     }
-    json_out.commit()?;
-    log::info!("done in {:.1} s", started.elapsed().as_secs_f64());
-    Ok(())
+    outputs.json.commit()
 }

@@ -45,6 +45,56 @@ impl Indel {
     }
 }
 
+/// An alt allele at a position, in the engine's terms: the one allele type
+/// of candidates, known loci, the background model and the outputs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Alt {
+    /// A substitution to the base `BASES[i]` (the index, not the letter).
+    Snv(u8),
+    /// An insertion or deletion after the anchor base.
+    Indel(Indel),
+}
+
+impl Alt {
+    /// The alt of a VCF REF/ALT pair in the engine's terms: an SNV, an
+    /// insertion after a one-base REF, a deletion to a one-base ALT; `None`
+    /// for anything else (MNPs, complex alleles) or a non-ACGT SNV.
+    pub fn of_alleles(ref_allele: &[u8], alt_allele: &[u8]) -> Option<Alt> {
+        match (ref_allele.len(), alt_allele.len()) {
+            (1, 1) => base_index(alt_allele[0]).map(|b| Alt::Snv(b as u8)),
+            (1, _) => Some(Alt::Indel(Indel::Ins(alt_allele[1..].to_vec()))),
+            (r, 1) => Some(Alt::Indel(Indel::Del(r as u32 - 1))),
+            _ => None,
+        }
+    }
+
+    /// The molecules for this alt and for the reference at `pc` (`ref_idx`:
+    /// the reference base's index, `None` for `N`): an SNV against the
+    /// reference base; an indel against every other molecule with a base
+    /// at its anchor.
+    pub fn evidence(
+        &self,
+        pc: &PositionCounts,
+        ref_idx: Option<usize>,
+    ) -> (AlleleStats, AlleleStats) {
+        match self {
+            Alt::Snv(b) => (
+                pc.bases[*b as usize],
+                ref_idx.map(|r| pc.bases[r]).unwrap_or_default(),
+            ),
+            Alt::Indel(indel) => {
+                let a = pc
+                    .indels
+                    .iter()
+                    .find(|(k, _)| k == indel)
+                    .map(|(_, s)| *s)
+                    .unwrap_or_default();
+                (a, pc.all_bases().minus(&a))
+            }
+        }
+    }
+}
+
 /// Evidence for one allele at one position: molecule counts split by strand
 /// and read orientation, and quality sums for the means.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -295,6 +345,21 @@ impl ShardCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vcf_alleles_become_engine_alts() {
+        assert_eq!(Alt::of_alleles(b"A", b"G"), Some(Alt::Snv(2)));
+        assert_eq!(
+            Alt::of_alleles(b"C", b"CGT"),
+            Some(Alt::Indel(Indel::Ins(b"GT".to_vec())))
+        );
+        assert_eq!(
+            Alt::of_alleles(b"CGT", b"C"),
+            Some(Alt::Indel(Indel::Del(2)))
+        );
+        assert_eq!(Alt::of_alleles(b"A", b"N"), None);
+        assert_eq!(Alt::of_alleles(b"AC", b"GT"), None);
+    }
 
     #[test]
     fn batch_counts_find_the_shard_of_a_position() {

@@ -4,15 +4,17 @@
 //! caller asks it for the null distribution of one allele at one site. Two
 //! models exist: the sample's own context rates ([`context`]) and the panel
 //! of normals ([`pon`]), which falls back on the context rates where the
-//! normals are thin.
+//! normals are thin; [`SampleModel::of`] picks a sample's, for `call` and
+//! `mrd` alike. [`tiers`] summarises the per-tier error rates of UMI mode.
 
 pub mod context;
 pub mod pon;
 pub mod pon_file;
 pub mod saved;
 pub mod stats;
+pub mod tiers;
 
-use crate::evidence::alleles::Indel;
+use crate::evidence::alleles::{Alt, Indel, BASES};
 
 /// What the model needs to know about a tested allele.
 #[derive(Debug, Clone, Copy)]
@@ -20,20 +22,13 @@ pub struct RateQuery<'a> {
     /// Trinucleotide around the position (for SNVs).
     pub context: [u8; 3],
     /// The alt allele.
-    pub allele: AltRef<'a>,
+    pub allele: &'a Alt,
     /// Homopolymer run length after the anchor (for indels).
     pub homopolymer: usize,
     /// Mean base quality of all molecules at the site.
     pub mean_bq: f64,
     /// The site: (contig index, 0-based position; the anchor for indels).
     pub site: (usize, u64),
-}
-
-/// An alt allele as the model sees it.
-#[derive(Debug, Clone, Copy)]
-pub enum AltRef<'a> {
-    Snv(u8),
-    Indel(&'a Indel),
 }
 
 /// The null distribution of the alt count at one site: binomial with the
@@ -86,6 +81,42 @@ pub trait Background: Sync {
     }
 }
 
+/// The background one sample is tested against: its own context rates, or
+/// with a panel of normals the normals' per-site rates shrunk toward them.
+/// `call` and `mrd` build theirs through [`SampleModel::of`].
+pub enum SampleModel<'a> {
+    Context(&'a context::ContextRates),
+    Pon(pon::PonModel<'a>),
+}
+
+impl<'a> SampleModel<'a> {
+    /// The model of a sample with context rates `rates`, and the run's PoN if any.
+    pub fn of(rates: &'a context::ContextRates, pon: Option<&'a pon::LoadedPon>) -> Self {
+        match pon {
+            Some(p) => SampleModel::Pon(pon::PonModel {
+                pon: &p.pon,
+                fallback: rates,
+                params: p.params,
+                n_normals: p.normals,
+            }),
+            None => SampleModel::Context(rates),
+        }
+    }
+
+    /// One model per sample, in sample order.
+    pub fn all(rates: &'a [context::ContextRates], pon: Option<&'a pon::LoadedPon>) -> Vec<Self> {
+        rates.iter().map(|r| SampleModel::of(r, pon)).collect()
+    }
+
+    /// As the trait object the caller and the LoD take.
+    pub fn as_dyn(&self) -> &dyn Background {
+        match self {
+            SampleModel::Context(c) => *c,
+            SampleModel::Pon(p) => p,
+        }
+    }
+}
+
 /// Base-quality floor of an SNV rate: 10^(-Q/10)/3.
 pub fn bq_floor(mean_bq: f64) -> f64 {
     10f64.powf(-mean_bq / 10.0) / 3.0
@@ -100,12 +131,12 @@ pub fn bq_floor(mean_bq: f64) -> f64 {
 impl Background for context::ContextRates {
     fn rate(&self, q: &RateQuery) -> f64 {
         match q.allele {
-            AltRef::Snv(alt) => {
+            Alt::Snv(alt) => {
                 let floor = bq_floor(q.mean_bq);
-                let class = context::snv_class(q.context, alt);
+                let class = context::snv_class(q.context, BASES[usize::from(*alt)]);
                 class.map_or(floor, |c| self.snv_rate(c).max(floor))
             }
-            AltRef::Indel(indel) => self.indel_rate(matches!(indel, Indel::Ins(_)), q.homopolymer),
+            Alt::Indel(indel) => self.indel_rate(matches!(indel, Indel::Ins(_)), q.homopolymer),
         }
     }
     fn name(&self) -> &'static str {

@@ -15,8 +15,8 @@
 
 use super::context::{ContextRates, MIN_RATE};
 use super::stats::ln_betabinom_pmf;
-use super::{bq_floor, AltRef, Background, Null, RateQuery};
-use crate::evidence::alleles::{base_index, Indel, PositionCounts};
+use super::{bq_floor, Background, Null, RateQuery};
+use crate::evidence::alleles::{base_index, Alt, Indel, PositionCounts};
 use crate::evidence::engine::ShardEvidence;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
@@ -39,11 +39,11 @@ pub fn slot_of(name: &str) -> Option<usize> {
 }
 
 /// Slot of an allele the caller tests.
-pub fn slot_of_allele(a: &AltRef) -> Option<usize> {
+pub fn slot_of_allele(a: &Alt) -> Option<usize> {
     match a {
-        AltRef::Snv(b) => base_index(*b),
-        AltRef::Indel(Indel::Ins(_)) => Some(INS),
-        AltRef::Indel(Indel::Del(_)) => Some(DEL),
+        Alt::Snv(b) => Some(usize::from(*b)),
+        Alt::Indel(Indel::Ins(_)) => Some(INS),
+        Alt::Indel(Indel::Del(_)) => Some(DEL),
     }
 }
 
@@ -393,6 +393,15 @@ pub struct UseParams {
     pub noisy_min_normals: u32,
 }
 
+/// A panel of normals loaded and checked for a run, with how the run uses it.
+#[derive(Debug)]
+pub struct LoadedPon {
+    pub pon: Pon,
+    /// Number of normals in the file (for the header).
+    pub normals: usize,
+    pub params: UseParams,
+}
+
 /// The panel-of-normals background of one sample: the PoN where it has the
 /// site, shrunk toward (and elsewhere replaced by) the sample's context rates.
 pub struct PonModel<'a> {
@@ -450,10 +459,10 @@ impl Background for PonModel<'_> {
     fn null(&self, q: &RateQuery) -> Null {
         let prior = self.fallback.rate(q);
         let floor = match q.allele {
-            AltRef::Snv(_) => bq_floor(q.mean_bq),
-            AltRef::Indel(_) => MIN_RATE,
+            Alt::Snv(_) => bq_floor(q.mean_bq),
+            Alt::Indel(_) => MIN_RATE,
         };
-        match slot_of_allele(&q.allele).and_then(|slot| self.pon.get(q.site.0, q.site.1, slot)) {
+        match slot_of_allele(q.allele).and_then(|slot| self.pon.get(q.site.0, q.site.1, slot)) {
             Some(s) => self.shrink(s, prior, floor),
             None => Null::binomial(prior),
         }
@@ -601,6 +610,6 @@ mod tests {
             assert_eq!(slot_of(slot_name(s)), Some(s));
         }
         assert_eq!(slot_of("N"), None);
-        assert_eq!(slot_of_allele(&AltRef::Indel(&Indel::Del(2))), Some(DEL));
+        assert_eq!(slot_of_allele(&Alt::Indel(Indel::Del(2))), Some(DEL));
     }
 }

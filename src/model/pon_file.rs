@@ -427,16 +427,17 @@ pub fn load_checked(
 }
 
 /// Load a PoN for a run: check it against the reference, read filters,
-/// molecules and the panel BED it was built for, and validate the prior weight.
+/// molecules and the run's panel (`panel`: the merged targets of the panel
+/// BED, read by the caller), and validate the prior weight.
 pub fn load_for_run(
     path: &Path,
-    targets: Option<&Path>,
+    panel: Option<&[Target]>,
     reference: &Reference,
     filter: &ReadFilter,
     molecules: &Molecules,
     params: super::pon::UseParams,
-) -> Result<(Pon, usize, super::pon::UseParams)> {
-    let Some(bed) = targets else {
+) -> Result<super::pon::LoadedPon> {
+    let Some(panel) = panel else {
         return Err(Error::Usage(
             "--pon needs --targets: the panel BED the PoN was built for".into(),
         ));
@@ -447,8 +448,7 @@ pub fn load_for_run(
             "--pon-prior-weight must be a positive number of molecules (got {w})"
         )));
     }
-    let panel = crate::regions::merge(crate::regions::read_bed(bed, reference)?);
-    let (header, pon) = load_checked(path, reference, filter, molecules, &panel)?;
+    let (header, pon) = load_checked(path, reference, filter, molecules, panel)?;
     log::info!(
         "panel of normals {}: {} normals, {} rows, {}",
         path.display(),
@@ -456,7 +456,11 @@ pub fn load_for_run(
         pon.len(),
         header.molecules.name()
     );
-    Ok((pon, header.normals.len(), params))
+    Ok(super::pon::LoadedPon {
+        pon,
+        normals: header.normals.len(),
+        params,
+    })
 }
 
 #[cfg(test)]

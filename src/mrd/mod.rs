@@ -11,11 +11,11 @@
 //! model     n, k, e, w per locus -> outliers, TF^, 95% CI, LR test, leave-one-out, LoD
 //! ```
 //!
-//! The maths is in [`model`] and docs/mrd.md.
+//! The maths is in [`model`] and docs/mrd.md; the TSV and loci VCF are
+//! written by [`crate::output::mrd`].
 
 pub mod loci;
 pub mod model;
-pub mod report;
 pub mod sites;
 
 use loci::TumorLocus;
@@ -148,6 +148,42 @@ pub fn locus_name(
     )
 }
 
+impl LociSummary {
+    fn of(flags: &[LocusFlag], used: &[LocusObs]) -> Self {
+        let count = |f: LocusFlag| flags.iter().filter(|&&x| x == f).count();
+        LociSummary {
+            total: flags.len(),
+            used: used.len(),
+            low_depth: count(LocusFlag::LowDepth),
+            germline_or_chip: count(LocusFlag::GermlineOrCHIP),
+            with_alt: used.iter().filter(|o| o.k > 0).count(),
+        }
+    }
+}
+
+/// Each locus's flag: LowDepth below `--min-depth`, then GermlineOrCHIP for
+/// the outliers among the deep loci, else Pass.
+fn flag_loci(obs: &[LocusObs], settings: &Settings) -> Vec<LocusFlag> {
+    let mut flags: Vec<LocusFlag> = obs
+        .iter()
+        .map(|o| {
+            if o.n < u64::from(settings.min_depth) {
+                LocusFlag::LowDepth
+            } else {
+                LocusFlag::Pass
+            }
+        })
+        .collect();
+    let deep: Vec<usize> = (0..obs.len())
+        .filter(|&i| flags[i] == LocusFlag::Pass)
+        .collect();
+    let deep_obs: Vec<LocusObs> = deep.iter().map(|&i| obs[i]).collect();
+    for j in model::outliers(&deep_obs, settings.outlier_alpha, settings.outlier_min_alt) {
+        flags[deep[j]] = LocusFlag::GermlineOrCHIP;
+    }
+    flags
+}
+
 /// Fit one sample: flag loci, fit TF, test, leave-one-out, limit of detection.
 pub fn analyse(
     sample: &str,
@@ -168,23 +204,7 @@ pub fn analyse(
             w: l.weight,
         })
         .collect();
-    let mut flags: Vec<LocusFlag> = obs
-        .iter()
-        .map(|o| {
-            if o.n < u64::from(settings.min_depth) {
-                LocusFlag::LowDepth
-            } else {
-                LocusFlag::Pass
-            }
-        })
-        .collect();
-    let deep: Vec<usize> = (0..obs.len())
-        .filter(|&i| flags[i] == LocusFlag::Pass)
-        .collect();
-    let deep_obs: Vec<LocusObs> = deep.iter().map(|&i| obs[i]).collect();
-    for j in model::outliers(&deep_obs, settings.outlier_alpha, settings.outlier_min_alt) {
-        flags[deep[j]] = LocusFlag::GermlineOrCHIP;
-    }
+    let flags = flag_loci(&obs, settings);
     let used: Vec<usize> = (0..obs.len())
         .filter(|&i| flags[i] == LocusFlag::Pass)
         .collect();
@@ -207,7 +227,6 @@ pub fn analyse(
         settings.seed,
     );
     let molecules: u64 = used_obs.iter().map(|o| o.n).sum();
-    let count = |f: LocusFlag| flags.iter().filter(|&&x| x == f).count();
     let per_locus: Vec<LocusResult> = evidence
         .into_iter()
         .zip(&obs)
@@ -234,13 +253,7 @@ pub fn analyse(
             locus: loo.map(|(_, j)| locus_name(&loci[used[j]].locus, reference)),
             robust,
         },
-        loci: LociSummary {
-            total: obs.len(),
-            used: used.len(),
-            low_depth: count(LocusFlag::LowDepth),
-            germline_or_chip: count(LocusFlag::GermlineOrCHIP),
-            with_alt: used_obs.iter().filter(|o| o.k > 0).count(),
-        },
+        loci: LociSummary::of(&flags, &used_obs),
         molecules,
         alt_molecules: used_obs.iter().map(|o| o.k).sum(),
         expected_error_molecules: used_obs.iter().map(|o| o.n as f64 * o.p(0.0)).sum(),

@@ -25,7 +25,7 @@
 //! [0, 1]; with one parameter the profile is the likelihood itself.
 
 use crate::model::stats::ln_binom_sf;
-use crate::simulate::rng::Rng;
+use crate::rng::Rng;
 
 /// chi-square (1 df) 95% quantile: the profile-likelihood CI cut.
 pub const CHI2_1_95: f64 = 3.841_458_820_694_124;

@@ -7,11 +7,10 @@
 //! side, and the loci's own positions are blanked first, so the tumor signal
 //! being measured never inflates the null rate it is tested against.
 
-use crate::calling::Alt;
-use crate::evidence::alleles::{base_index, AlleleStats, PositionCounts};
+use crate::evidence::alleles::{base_index, AlleleStats, Alt, PositionCounts};
 use crate::evidence::engine::ShardEvidence;
 use crate::model::context::{homopolymer_after, trinucleotide};
-use crate::model::{AltRef, Background, RateQuery};
+use crate::model::{Background, RateQuery};
 use crate::regions::KnownLocus;
 
 /// One sample's evidence at one locus.
@@ -54,13 +53,9 @@ pub struct ContextSiteModel<'a> {
 
 impl SiteErrorModel for ContextSiteModel<'_> {
     fn rate(&self, locus: &KnownLocus, alt: &Alt, ev: &SiteEvidence) -> f64 {
-        let allele = match alt {
-            Alt::Snv(b) => AltRef::Snv(crate::evidence::alleles::BASES[*b as usize]),
-            Alt::Indel(i) => AltRef::Indel(i),
-        };
         self.background.rate(&RateQuery {
             context: ev.context,
-            allele,
+            allele: alt,
             homopolymer: ev.homopolymer,
             mean_bq: ev.mean_bq,
             site: (locus.rid, locus.pos0),

@@ -6,7 +6,7 @@
 use super::*;
 use crate::reference::{Contig, Reference};
 use crate::regions::KnownLocus;
-use crate::simulate::rng::Rng;
+use crate::rng::Rng;
 
 fn reference() -> Reference {
     Reference {

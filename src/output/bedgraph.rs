@@ -2,18 +2,11 @@
 //! 0-based half-open runs of positions with the same LOD, written atomically.
 
 use super::atomic::Pending;
+use crate::calling::lod::LodTrack;
 use crate::reference::Contig;
 use crate::{Error, Result};
 use std::io::Write;
 use std::path::Path;
-
-/// LODs of consecutive positions from `start` on contig `rid`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LodTrack {
-    pub rid: usize,
-    pub start: u64,
-    pub lods: Vec<f64>,
-}
 
 /// Six decimals: the LOD as a VAF, fine enough for 0.0001 (0.01%).
 fn value(x: f64) -> String {
@@ -74,18 +67,24 @@ mod tests {
             LodTrack {
                 rid: 0,
                 start: 10,
+                target: 0,
+                depths: vec![],
                 lods: vec![0.001, 0.001, 0.002],
             },
             // Continues the previous shard: the run goes on.
             LodTrack {
                 rid: 0,
                 start: 13,
+                target: 0,
+                depths: vec![],
                 lods: vec![0.002, 1.0],
             },
             // A gap: a new run even with the same value.
             LodTrack {
                 rid: 0,
                 start: 20,
+                target: 0,
+                depths: vec![],
                 lods: vec![1.0],
             },
         ];

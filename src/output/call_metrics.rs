@@ -1,15 +1,13 @@
-//! Metrics of a `ctdna call` run (SPEC section 6), built from the evidence
-//! and the calls; serialized to JSON.
+//! Metrics of a `ctdna call` run (SPEC section 6): summaries of what the
+//! calling stage computed (per-position depth and LoD tracks, calls), and
+//! the model's rates; serialized to JSON.
 
-use crate::calling::lod::limit_of_detection;
+use crate::calling::lod::LodTrack;
 use crate::calling::Call;
-use crate::evidence::alleles::{base_index, BASES};
-use crate::evidence::engine::ShardEvidence;
 use crate::evidence::ReadCounters;
-use crate::model::context::{trinucleotide, RateReport};
-use crate::model::{AltRef, Background, Null, RateQuery};
+use crate::model::context::RateReport;
+use crate::model::tiers::UmiMetrics;
 use crate::regions::Target;
-use rayon::prelude::*;
 
 /// Depth summary over positions.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -65,7 +63,7 @@ pub struct SampleMetrics {
     pub error_rates: RateReport,
     /// UMI mode only: families and per-tier error rates.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub umi: Option<crate::output::umi_metrics::UmiMetrics>,
+    pub umi: Option<UmiMetrics>,
 }
 
 /// Calls written and passing.
@@ -97,83 +95,27 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[i]
 }
 
-/// Per-position (depth, SNV LOD) of one sample in one shard. The LOD uses
-/// the mean of the three SNV null rates at the position (and, with a panel
-/// of normals, the smallest of their concentrations: the most overdispersed).
-pub fn position_lods(
-    ev: &ShardEvidence,
-    sample: usize,
-    model: &dyn Background,
-    ln_alpha: f64,
-    min_alt: u32,
-) -> Vec<(u32, f64)> {
-    let counts = &ev.samples[sample].counts;
-    counts
-        .positions
-        .iter()
-        .enumerate()
-        .map(|(i, pc)| {
-            let pos = (counts.start + i as u64) as i64;
-            let ctx = trinucleotide(&ev.window, pos);
-            let n = pc.depth();
-            let mut bq = crate::evidence::AlleleStats::default();
-            pc.bases.iter().for_each(|b| bq.merge(b));
-            let alts = BASES
-                .iter()
-                .filter(|&&b| Some(b) != Some(ctx[1]) && base_index(ctx[1]).is_some());
-            let (mut sum, mut k) = (0.0, 0);
-            let mut concentration: Option<f64> = None;
-            for &alt in alts {
-                let null = model.null(&RateQuery {
-                    context: ctx,
-                    allele: AltRef::Snv(alt),
-                    homopolymer: 1,
-                    mean_bq: bq.mean_bq(),
-                    site: (ev.shard.rid, pos as u64),
-                });
-                sum += null.rate;
-                if let Some(c) = null.concentration {
-                    concentration = Some(concentration.map_or(c, |x: f64| x.min(c)));
-                }
-                k += 1;
-            }
-            let null = Null {
-                rate: if k == 0 { 1.0 } else { sum / f64::from(k) },
-                concentration,
-                noisy: None,
-            };
-            (
-                n,
-                if n == 0 || k == 0 {
-                    1.0
-                } else {
-                    limit_of_detection(n, &null, ln_alpha, min_alt)
-                },
-            )
-        })
-        .collect()
+/// What a sample's metrics hold besides its depth and LoD tracks.
+#[derive(Debug, Clone)]
+pub struct SampleFacts {
+    pub name: String,
+    pub reads: ReadCounters,
+    /// [`crate::model::Background::name`] of the sample's model.
+    pub background_model: String,
+    pub error_rates: RateReport,
+    pub umi: Option<UmiMetrics>,
 }
 
-/// Build the per-sample metrics.
-#[allow(clippy::too_many_arguments)]
+/// The per-sample metrics: depth and LoD summaries per merged target and
+/// over the panel, from the sample's tracks (one per shard, panel order).
 pub fn sample_metrics(
-    evidence: &[ShardEvidence],
     targets: &[Target],
-    sample: usize,
-    name: &str,
-    reads: ReadCounters,
-    model: &dyn Background,
-    rates: RateReport,
-    ln_alpha: f64,
-    min_alt: u32,
+    tracks: &[LodTrack],
+    facts: SampleFacts,
 ) -> SampleMetrics {
-    let per_shard: Vec<Vec<(u32, f64)>> = evidence
-        .par_iter()
-        .map(|ev| position_lods(ev, sample, model, ln_alpha, min_alt))
-        .collect();
     let mut by_target: Vec<Vec<(u32, f64)>> = vec![Vec::new(); targets.len()];
-    for (ev, v) in evidence.iter().zip(per_shard) {
-        by_target[ev.shard.target].extend(v);
+    for t in tracks {
+        by_target[t.target].extend(t.depths.iter().copied().zip(t.lods.iter().copied()));
     }
     let summarize = |v: &[(u32, f64)]| {
         let depths: Vec<u32> = v.iter().map(|x| x.0).collect();
@@ -202,21 +144,22 @@ pub fn sample_metrics(
         .collect();
     let all: Vec<(u32, f64)> = by_target.concat();
     let (depth, lod_median, lod_p90) = summarize(&all);
+    let reads = facts.reads;
     let overlap_fraction = if reads.used == 0 {
         0.0
     } else {
         2.0 * reads.overlapping_pairs as f64 / reads.used as f64
     };
     SampleMetrics {
-        name: name.to_string(),
+        name: facts.name,
         reads,
         overlap_fraction,
         depth,
         lod_median,
         lod_p90,
         targets: target_metrics,
-        background_model: model.name().to_string(),
-        error_rates: rates,
-        umi: None,
+        background_model: facts.background_model,
+        error_rates: facts.error_rates,
+        umi: facts.umi,
     }
 }

@@ -5,6 +5,7 @@ use super::atomic::Pending;
 use crate::calling::filters::{Filter, Thresholds};
 use crate::calling::Call;
 use crate::evidence::alleles::AlleleStats;
+use crate::evidence::umi::Tier;
 use crate::reference::Reference;
 use crate::{Error, Result};
 use std::io::Write;
@@ -179,14 +180,6 @@ pub fn with_umi_format(header: &str) -> String {
     s
 }
 
-/// What UMI mode adds to a record: the tier tested and, per sample,
-/// (families, duplex alt molecules).
-#[derive(Debug, Clone)]
-pub struct UmiRecord {
-    pub tier: &'static str,
-    pub samples: Vec<(u32, u32)>,
-}
-
 /// One sample's FORMAT values `GT:DP:AD:AF:ADF:ADR:F1R2:F2R1:BQ:MQ:PVAL:FT`
 /// (shared by `call` and the `mrd` loci VCF).
 pub fn sample_column(
@@ -221,13 +214,9 @@ pub fn sample_column(
     )
 }
 
-/// One record line.
-pub fn record(call: &Call, reference: &Reference) -> String {
-    record_with(call, reference, None)
-}
-
-/// One record line, with the UMI fields in UMI mode.
-pub fn record_with(call: &Call, reference: &Reference, umi: Option<&UmiRecord>) -> String {
+/// One record line; in UMI mode (`umi_tier`: the tier tested) with INFO
+/// TIER set to it and the FORMAT fields FAM and DUP.
+pub fn record(call: &Call, reference: &Reference, umi_tier: Option<Tier>) -> String {
     let best = &call.samples[call.best()];
     let qual = crate::model::stats::phred_ln(best.ln_p);
     let mut info = format!(
@@ -239,7 +228,7 @@ pub fn record_with(call: &Call, reference: &Reference, umi: Option<&UmiRecord>) 
         float(best.sb_phred),
         String::from_utf8_lossy(&call.context),
         call.homopolymer,
-        umi.map_or("raw", |u| u.tier)
+        umi_tier.map_or("raw", Tier::name)
     );
     if call.known {
         info.push_str(";KNOWN");
@@ -256,9 +245,9 @@ pub fn record_with(call: &Call, reference: &Reference, umi: Option<&UmiRecord>) 
         qual.max(0.0),
         filter_field(call.site_filters()),
         info,
-        if umi.is_some() { ":FAM:DUP" } else { "" }
+        if umi_tier.is_some() { ":FAM:DUP" } else { "" }
     );
-    for (i, s) in call.samples.iter().enumerate() {
+    for s in &call.samples {
         let (r, a) = (&s.reference, &s.alt);
         line.push('\t');
         line.push_str(&sample_column(
@@ -269,9 +258,9 @@ pub fn record_with(call: &Call, reference: &Reference, umi: Option<&UmiRecord>) 
             s.ln_p.exp(),
             &filter_field(&s.filters),
         ));
-        if let Some(u) = umi {
-            let (fam, dup) = u.samples.get(i).copied().unwrap_or_default();
-            line.push_str(&format!(":{fam}:{dup}"));
+        if umi_tier.is_some() {
+            let f = s.families.unwrap_or_default();
+            line.push_str(&format!(":{}:{}", f.families, f.duplex_alt));
         }
     }
     line.push('\n');

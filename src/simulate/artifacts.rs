@@ -14,8 +14,8 @@
 use super::genome::{other_base, write_file, Genome};
 use super::panel::Target;
 use super::params::SimParams;
-use super::rng::Rng;
 use super::variants::{Variant, MIN_SPACING};
+use crate::rng::Rng;
 use crate::{Error, Result};
 use std::path::Path;
 

@@ -3,8 +3,8 @@
 
 use super::genome::other_base;
 use super::params::SimParams;
-use super::rng::Rng;
 use super::variants::{Kind, Variant};
+use crate::rng::Rng;
 
 /// One base of a molecule aligned to the reference, or a deleted reference base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

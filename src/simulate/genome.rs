@@ -2,7 +2,7 @@
 //! homopolymers and short tandem repeats, and near-duplicate segment pairs.
 
 use super::params::SimParams;
-use super::rng::Rng;
+use crate::rng::Rng;
 use crate::{Error, Result};
 use std::io::Write;
 use std::path::Path;

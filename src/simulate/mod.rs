@@ -2,7 +2,7 @@
 //! measures calls against it.
 //!
 //! The simulation is a chain of small stages, each seeded from the run seed
-//! and its own label ([`rng::Rng::stream`]), so the same parameters always
+//! and its own label ([`crate::rng::Rng::stream`]), so the same parameters always
 //! give the same bytes:
 //!
 //! ```text
@@ -33,7 +33,6 @@ pub mod genome;
 pub mod panel;
 pub mod params;
 pub mod reads;
-pub mod rng;
 pub mod sample;
 pub mod score;
 pub mod variants;

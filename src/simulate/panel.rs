@@ -2,7 +2,7 @@
 
 use super::genome::{write_file, Genome};
 use super::params::SimParams;
-use super::rng::Rng;
+use crate::rng::Rng;
 use crate::{Error, Result};
 use std::path::Path;
 

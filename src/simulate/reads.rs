@@ -3,7 +3,7 @@
 
 use super::fragments::{slip, Col, Copy};
 use super::genome::other_base;
-use super::rng::Rng;
+use crate::rng::Rng;
 use rust_htslib::bam::record::Cigar;
 
 /// Quality values written (Illumina-style 4-bin qualities).

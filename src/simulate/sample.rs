@@ -7,8 +7,8 @@ use super::genome::Genome;
 use super::panel::Target;
 use super::params::SimParams;
 use super::reads::{read_pair, PairInfo, SimRead};
-use super::rng::Rng;
 use super::variants::{Kind, Origin, Variant};
+use crate::rng::Rng;
 use crate::Result;
 use rayon::prelude::*;
 

@@ -4,7 +4,7 @@
 use super::genome::{other_base, Genome};
 use super::panel::Target;
 use super::params::SimParams;
-use super::rng::Rng;
+use crate::rng::Rng;
 use crate::{Error, Result};
 
 /// Where a truth variant comes from.

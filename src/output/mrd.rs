@@ -1,10 +1,10 @@
 //! `ctdna mrd` outputs besides the JSON: the per-locus TSV and the loci VCF
 //! (the FORMAT of `ctdna call`, MRD-specific FILTERs and INFO).
 
-use super::loci::TumorLocus;
-use super::{SampleResult, Settings};
+use super::vcf::{float, FORMAT_LINES, INFO_LINES};
 use crate::model::stats::phred_ln;
-use crate::output::vcf::{float, FORMAT_LINES, INFO_LINES};
+use crate::mrd::loci::TumorLocus;
+use crate::mrd::{SampleResult, Settings};
 use crate::reference::Reference;
 
 /// TSV column header.

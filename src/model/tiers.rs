@@ -1,58 +1,14 @@
-//! UMI mode outputs: per-call FORMAT fields (families, duplex alt count)
-//! and per-sample metrics (family-size histogram, per-tier error rates).
+//! Per-tier molecules and error rates of one sample (UMI mode): the
+//! family-size histogram, each tier's base error rate beside the tested
+//! tier's background, and a warning when the tested tier is thin.
 
-use crate::calling::{Alt, Call};
 use crate::evidence::alleles::base_index;
 use crate::evidence::engine::ShardEvidence;
-use crate::evidence::families::UmiShard;
 use crate::evidence::umi::Tier;
-use crate::output::vcf::UmiRecord;
 
 /// Positions whose non-reference fraction in a tier is at or above this are
 /// left out of that tier's error rate (variants, not errors).
 const VARIANT_FRACTION: f64 = 0.1;
-
-/// The shard holding `(rid, pos0)`.
-fn shard_of(evidence: &[ShardEvidence], rid: usize, pos0: u64) -> Option<&ShardEvidence> {
-    let i = evidence.partition_point(|e| (e.shard.rid, e.shard.start) <= (rid, pos0));
-    let hit =
-        |e: &&ShardEvidence| e.shard.rid == rid && e.shard.start <= pos0 && pos0 < e.shard.end;
-    i.checked_sub(1)
-        .and_then(|i| evidence.get(i))
-        .filter(hit)
-        .or_else(|| evidence.iter().find(hit))
-}
-
-/// Duplex molecules showing the call's ALT at offset `i` of the shard.
-fn duplex_alt(u: &UmiShard, i: usize, call: &Call) -> u32 {
-    match Alt::of_alleles(&call.ref_allele, &call.alt_allele) {
-        Some(Alt::Snv(b)) => u.base(i, Tier::Duplex, usize::from(b)),
-        Some(Alt::Indel(indel)) => u.duplex_indel(i, &indel),
-        None => 0,
-    }
-}
-
-/// FAM and DUP of one call in every sample.
-pub fn umi_record(evidence: &[ShardEvidence], call: &Call, tier: Tier) -> UmiRecord {
-    let ev = shard_of(evidence, call.rid, call.pos0);
-    let samples = (0..call.samples.len())
-        .map(|s| {
-            let Some(u) = ev
-                .and_then(|e| e.samples.get(s))
-                .and_then(|x| x.umi.as_ref())
-            else {
-                return (0, 0);
-            };
-            let i = ev.map_or(0, |e| (call.pos0 - e.shard.start) as usize);
-            let fam = Tier::ALL.iter().map(|&t| u.depth(i, t)).sum();
-            (fam, duplex_alt(u, i, call))
-        })
-        .collect();
-    UmiRecord {
-        tier: tier.name(),
-        samples,
-    }
-}
 
 /// One tier's molecules and base error rate.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -75,7 +31,7 @@ pub struct UmiMetrics {
     pub tiers: Vec<TierMetrics>,
 }
 
-/// Build the UMI metrics of `sample`.
+/// The UMI metrics of `sample`.
 pub fn umi_metrics(evidence: &[ShardEvidence], sample: usize, tested: Tier) -> UmiMetrics {
     let mut hist: Vec<u64> = Vec::new();
     let mut bases = [0u64; 3];

@@ -1,4 +1,5 @@
-//! A small seeded pseudo-random generator and the samplers the simulator needs.
+//! A small seeded pseudo-random generator and the samplers the simulator
+//! (and the limit-of-detection Monte Carlo of `mrd`) needs.
 //!
 //! xoshiro256** (Blackman & Vigna) seeded through splitmix64, written here so
 //! that the bytes `ctdna simulate` writes never change with a dependency
