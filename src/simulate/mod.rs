@@ -70,6 +70,28 @@ pub struct Manifest {
     pub summary: Summary,
 }
 
+/// The panel, negative-region and artifact-site BEDs; returns their names.
+fn write_beds(
+    out_dir: &Path,
+    g: &genome::Genome,
+    targets: &[panel::Target],
+    variants: &[variants::Variant],
+    artifact_sites: &[artifacts::Artifact],
+) -> Result<Vec<String>> {
+    let path = |name: &str| out_dir.join(name);
+    let tivs: Vec<(usize, u64, u64)> = targets.iter().map(|t| (t.tid, t.start, t.end)).collect();
+    panel::write_bed(&path("targets.bed"), g, &tivs, true)?;
+    let spans: Vec<(usize, u64, u64)> = variants.iter().map(|v| (v.tid, v.pos0, v.end())).collect();
+    let neg = panel::negatives(targets, &spans, 1);
+    panel::write_bed(&path("negatives.bed"), g, &neg, false)?;
+    let mut files = vec!["targets.bed".to_string(), "negatives.bed".to_string()];
+    if !artifact_sites.is_empty() {
+        artifacts::write_bed(&path("artifacts.bed"), g, artifact_sites)?;
+        files.push("artifacts.bed".to_string());
+    }
+    Ok(files)
+}
+
 /// Run a whole simulation into `out_dir`. All generation that can fail on
 /// parameters happens before the folder is created or any file is written.
 pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
@@ -92,17 +114,13 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
 
     g.write_fasta(&path("ref.fa"))?;
     files.extend(["ref.fa".to_string(), "ref.fa.fai".to_string()]);
-
-    let tivs: Vec<(usize, u64, u64)> = targets.iter().map(|t| (t.tid, t.start, t.end)).collect();
-    panel::write_bed(&path("targets.bed"), &g, &tivs, true)?;
-    let spans: Vec<(usize, u64, u64)> = variants.iter().map(|v| (v.tid, v.pos0, v.end())).collect();
-    let neg = panel::negatives(&targets, &spans, 1);
-    panel::write_bed(&path("negatives.bed"), &g, &neg, false)?;
-    files.extend(["targets.bed".to_string(), "negatives.bed".to_string()]);
-    if !artifact_sites.is_empty() {
-        artifacts::write_bed(&path("artifacts.bed"), &g, &artifact_sites)?;
-        files.push("artifacts.bed".to_string());
-    }
+    files.extend(write_beds(
+        out_dir,
+        &g,
+        &targets,
+        &variants,
+        &artifact_sites,
+    )?);
 
     // The BAM first: the truth VCF reports the molecule counts it realised.
     let cl = p.command_line();
@@ -149,6 +167,12 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
         target_bp: targets.iter().map(|t| t.len()).sum(),
         files,
     };
+    write_manifest(&path("manifest.json"), p, &summary)?;
+    Ok(summary)
+}
+
+/// `manifest.json`: the program, every parameter and what was written.
+fn write_manifest(path: &Path, p: &params::SimParams, summary: &Summary) -> Result<()> {
     let manifest = Manifest {
         program: format!("ctdna {}", env!("CARGO_PKG_VERSION")),
         params: p.clone(),
@@ -156,8 +180,7 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     };
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::Runtime(format!("manifest.json: {e}")))?;
-    genome::write_file(&path("manifest.json"), format!("{json}\n").as_bytes())?;
-    Ok(summary)
+    genome::write_file(path, format!("{json}\n").as_bytes())
 }
 
 #[cfg(test)]

@@ -276,6 +276,7 @@ fn simulate_target(
     kind: SampleKind,
     label: &str,
 ) -> TargetOut {
+    // LONG: one molecule's random draws in their fixed order (the bytes of every simulated BAM depend on it); split, the pieces would pass a dozen locals.
     let mut rng = Rng::stream(p.seed, label, ti as u64);
     let mut art_rng = Rng::stream(p.seed, &format!("{label}-artifacts"), ti as u64);
     let n_mol = (f64::from(p.depth) / coverage_fraction(p, t.len())).round() as u64;

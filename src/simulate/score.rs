@@ -278,6 +278,7 @@ fn read_bed(path: &Path) -> Result<BTreeMap<String, Vec<(i64, i64)>>> {
 
 /// Score `calls` against `truth` (both VCF or VCF.gz).
 pub fn score(calls: &Path, truth: &Path, opts: &ScoreOptions) -> Result<Score> {
+    // LONG: one pass over truth and calls filling one accumulator table, then its rows.
     let truth_map = read_truth(truth)?;
     let (pass, all) = read_calls(calls, opts.unfiltered_is_pass)?;
     let bed = opts.targets.as_deref().map(read_bed).transpose()?;

@@ -128,6 +128,7 @@ enum Want {
 /// Draw every truth variant for `p`, sorted by (tid, pos0). Variants sit
 /// inside non-paralog targets, [`MIN_SPACING`] apart.
 pub fn generate(p: &SimParams, g: &Genome, targets: &[Target]) -> Result<Vec<Variant>> {
+    // LONG: the plan and the placement draw from one stream in a fixed order (the truth VCF's bytes depend on it).
     let mut rng = Rng::stream(p.seed, "variants", 0);
     let usable: Vec<Target> = targets.iter().copied().filter(|t| !t.paralog).collect();
     let mut plan: Vec<(Want, f64, Origin)> = Vec::new();
