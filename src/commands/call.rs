@@ -1,6 +1,7 @@
 //! `ctdna call`: count evidence, fit the background, test, filter, write VCF.
 
 use super::common::{prepare, read_counters};
+use super::settings::{read_filter, thresholds, umi_options};
 use crate::calling::filters::Thresholds;
 use crate::calling::{Alphas, Alt, Call, Caller};
 use crate::cli::CallArgs;
@@ -69,8 +70,8 @@ fn load_pon(
 /// Run `ctdna call`.
 pub fn run(args: &CallArgs) -> Result<()> {
     let started = Instant::now();
-    let filter = ReadFilter::from_args(&args.filters)?;
-    let thresholds = Thresholds::from_args(&args.calling)?;
+    let filter = read_filter(&args.filters)?;
+    let thresholds = thresholds(&args.calling)?;
     let chunk = args
         .scatter
         .shard
@@ -85,7 +86,8 @@ pub fn run(args: &CallArgs) -> Result<()> {
     let prepared = prepare(&args.input, chunk)?;
     // UMI mode decides what a molecule is; the PoN and background must have
     // been fitted on the same molecules.
-    let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, &prepared.reference)?;
+    let umi_options = umi_options(&args.umi);
+    let umi = crate::evidence::umi::resolve(&umi_options, &prepared.inputs, &prepared.reference)?;
     let molecules = Molecules::of(umi.as_ref());
     // The PoN is checked before any counting: a wrong one fails fast.
     let pon = load_pon(args, &prepared.reference, &filter, &molecules, &thresholds)?;

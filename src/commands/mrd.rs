@@ -3,23 +3,20 @@
 //! test for tumor DNA; write the JSON verdict, the TSV and the loci VCF.
 
 use super::common::prepare_padded;
+use super::settings::{mrd_model, read_filter, umi_options};
 use crate::calling::Alt;
 use crate::cli::{InputArgs, MrdArgs};
 use crate::evidence::umi::Molecules;
-use crate::evidence::ReadFilter;
 use crate::model::context::ContextRates;
 use crate::model::pon::{PonModel, UseParams};
 use crate::mrd::loci::read_tumor_variants;
 use crate::mrd::sites::{mask_loci, site_evidence, ContextSiteModel, SiteErrorModel};
-use crate::mrd::{analyse, report, SampleResult, Settings};
+use crate::mrd::{analyse, report, SampleResult};
 use crate::output::atomic::Pending;
 use crate::output::vcf::{Destination, VcfWriter};
 use crate::reference::Reference;
 use crate::{Error, Result};
 use std::time::Instant;
-
-/// Seed of the limit-of-detection Monte Carlo (fixed: same input, same output).
-const LOD_SEED: u64 = 20_260_401;
 
 /// What `mrd.json` holds.
 #[derive(Debug, serde::Serialize)]
@@ -38,46 +35,11 @@ struct MrdReport<'a> {
     parameters: serde_json::Value,
 }
 
-fn check_settings(args: &MrdArgs) -> Result<Settings> {
-    let m = &args.model;
-    let unit = |name: &str, v: f64| {
-        if v > 0.0 && v < 1.0 {
-            Ok(())
-        } else {
-            Err(Error::Usage(format!("--{name} {v} must be in (0, 1)")))
-        }
-    };
-    unit("alpha", m.alpha)?;
-    unit("outlier-alpha", m.outlier_alpha)?;
-    if !(m.tumor_purity > 0.0 && m.tumor_purity <= 1.0) {
-        return Err(Error::Usage(format!(
-            "--tumor-purity {} must be in (0, 1]",
-            m.tumor_purity
-        )));
-    }
-    if m.lod_replicates == 0 || m.lod_replicates > 100_000 {
-        return Err(Error::Usage(
-            "--lod-replicates must be between 1 and 100000".into(),
-        ));
-    }
-    if m.background_pad > 10_000 {
-        return Err(Error::Usage("--background-pad must be <= 10000".into()));
-    }
-    Ok(Settings {
-        alpha: m.alpha,
-        min_depth: m.min_depth,
-        outlier_alpha: m.outlier_alpha,
-        outlier_min_alt: 3,
-        lod_replicates: m.lod_replicates,
-        seed: LOD_SEED,
-    })
-}
-
 /// Run `ctdna mrd`.
 pub fn run(args: &MrdArgs) -> Result<()> {
     let started = Instant::now();
-    let settings = check_settings(args)?;
-    let filter = ReadFilter::from_args(&args.filters)?;
+    let settings = mrd_model(&args.model).settings()?;
+    let filter = read_filter(&args.filters)?;
     // Inputs first, outputs after: bad input leaves nothing behind.
     let reference = Reference::open(&args.reference)?;
     let loci = read_tumor_variants(&args.tumor_variants, &reference, args.model.tumor_purity)?;
@@ -93,7 +55,8 @@ pub fn run(args: &MrdArgs) -> Result<()> {
     let prepared = prepare_padded(&input, None, args.model.background_pad)?;
     // Fragments, or UMI molecules of the chosen tier (plasma and baseline
     // alike): the loci's counts and the background they are tested against.
-    let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, &reference)?;
+    let umi_options = umi_options(&args.umi);
+    let umi = crate::evidence::umi::resolve(&umi_options, &prepared.inputs, &reference)?;
     let molecules = Molecules::of(umi.as_ref());
     let pon = match &args.pon.pon {
         Some(path) => Some(crate::model::pon_file::load_for_run(
