@@ -92,10 +92,11 @@ pub struct InputArgs {
     pub threads: Option<usize>,
 }
 
-/// How the two mates of one fragment are counted where they overlap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OverlapPolicy {
+/// `--overlap` values: the face's copy of `evidence::OverlapPolicy`, so
+/// that clap stays out of the stages (the commands convert; the doc lines
+/// are the per-value help and must say the same as the domain enum's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OverlapArg {
     /// One observation per fragment: agreeing bases once (qualities summed,
     /// capped), disagreeing bases dropped.
     Merge,
@@ -130,8 +131,8 @@ pub struct FilterArgs {
     #[arg(long, default_value_t = 3)]
     pub min_dist_end: u32,
     /// Mate overlap handling.
-    #[arg(long, value_enum, default_value_t = OverlapPolicy::Merge)]
-    pub overlap: OverlapPolicy,
+    #[arg(long, value_enum, default_value_t = OverlapArg::Merge)]
+    pub overlap: OverlapArg,
 }
 
 /// `ctdna call` options.
@@ -252,7 +253,20 @@ pub struct UmiArgs {
     /// (single-strand consensus, or duplex), duplex (both strands agree)
     /// [default: single in UMI mode]. Given with UMIs, forces UMI mode.
     #[arg(long, value_enum, help_heading = "UMI")]
-    pub min_tier: Option<crate::evidence::umi::Tier>,
+    pub min_tier: Option<TierArg>,
+}
+
+/// `--min-tier` values: the face's copy of `evidence::umi::Tier`, converted
+/// by the commands (the doc lines are the per-value help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TierArg {
+    /// One read (or the two overlapping mates of one template): a family of
+    /// fewer than `--min-family` templates, or a fragment without a UMI.
+    Raw,
+    /// Single-strand consensus of `>= --min-family` templates of one strand.
+    Single,
+    /// Both strands' consensuses agree (dual UMIs).
+    Duplex,
 }
 
 /// Scatter/gather: run one chunk of the panel with the whole panel's model

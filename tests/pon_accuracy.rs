@@ -10,9 +10,9 @@ use clap::Parser;
 use common::{ctdna, s, stderr};
 use ctdna::cli::{Cli, Command};
 use ctdna::commands::common::prepare;
+use ctdna::commands::settings::{read_filter, umi_options};
 use ctdna::evidence::alleles::{base_index, AlleleStats, Alt, BASES};
 use ctdna::evidence::umi;
-use ctdna::evidence::ReadFilter;
 use ctdna::model::context::{trinucleotide, ContextRates};
 use ctdna::model::pon::{PonModel, UseParams};
 use ctdna::model::pon_file;
@@ -367,9 +367,14 @@ fn all_snv_pvalues(sim: &Sim, bam: &str, pon: Option<&Path>) -> Vec<f64> {
     let Command::Call(args) = cli.command else {
         panic!("not a call")
     };
-    let filter = ReadFilter::from_args(&args.filters).unwrap();
+    let filter = read_filter(&args.filters).unwrap();
     let prepared = prepare(&args.input, None).unwrap();
-    let umi = umi::resolve(&args.umi, &prepared.inputs, &prepared.reference).unwrap();
+    let umi = umi::resolve(
+        &umi_options(&args.umi),
+        &prepared.inputs,
+        &prepared.reference,
+    )
+    .unwrap();
     let molecules = umi::Molecules::of(umi.as_ref());
     let evidence = prepared.count_with(&filter, umi.as_ref()).unwrap();
     let ctx = ContextRates::estimate(&evidence, 0);

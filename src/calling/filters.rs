@@ -2,31 +2,47 @@
 //! thresholds in force, so the header and the records cannot drift apart.
 
 use super::SampleCall;
-use crate::cli::CallingArgs;
 use crate::evidence::alleles::AlleleStats;
 use crate::model::stats::ln_binom_cdf;
 
-/// Validated thresholds (SPEC section 4).
+/// Test and FILTER thresholds (SPEC section 4), built by the command line
+/// and checked with [`Thresholds::validate`]; the option of each field is
+/// its name with dashes (`--fp-per-panel`, ...).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Thresholds {
+    /// Expected false-positive PASS calls per panel for de novo sites.
     pub fp_per_panel: f64,
+    /// The same, for known loci.
     pub known_fp: f64,
+    /// LowAltCount: fewer alt molecules than this.
     pub min_alt: u32,
+    /// LowAltCount at known loci.
     pub min_alt_known: u32,
+    /// StrandBias: Fisher strand test phred at or above this.
     pub max_strand_bias: f64,
+    /// OrientationBias: Fisher F1R2/F2R1 test phred at or above this.
     pub max_orientation_bias: f64,
+    /// ReadEndBias: alt mean distance to a read end below this.
     pub min_alt_dist_end: f64,
+    /// LowMapQ: alt mean mapping quality below this.
     pub min_alt_mapq: f64,
+    /// Germline: allele fraction at or above this (or consistent with 50%).
     pub germline_vaf: f64,
+    /// Homopolymer: indels in runs at least this long ...
     pub homopolymer_len: u32,
+    /// ... need at least this many alt molecules.
     pub homopolymer_min_alt: u32,
+    /// NoisySite: the normals' pooled alt fraction is at least this ...
     pub noisy_rate: f64,
+    /// ... with at least this many normals carrying the allele ...
     pub noisy_normals: u32,
+    /// ... and the sample's fraction below this many times the normals'.
     pub noisy_fold: f64,
 }
 
 impl Thresholds {
-    pub fn from_args(a: &CallingArgs) -> crate::Result<Self> {
+    /// Refuse values the test or the filters cannot use, naming the option.
+    pub fn validate(&self) -> crate::Result<()> {
         let positive = |name: &str, v: f64, max: f64| {
             if v > 0.0 && v < max {
                 Ok(())
@@ -36,32 +52,17 @@ impl Thresholds {
                 )))
             }
         };
-        positive("--fp-per-panel", a.fp_per_panel, f64::INFINITY)?;
-        positive("--known-fp", a.known_fp, f64::INFINITY)?;
-        positive("--germline-vaf", a.germline_vaf, 1.0)?;
-        positive("--noisy-rate", a.noisy_rate, 1.0)?;
-        positive("--noisy-fold", a.noisy_fold, f64::INFINITY)?;
-        if a.min_alt == 0 || a.min_alt_known == 0 {
+        positive("--fp-per-panel", self.fp_per_panel, f64::INFINITY)?;
+        positive("--known-fp", self.known_fp, f64::INFINITY)?;
+        positive("--germline-vaf", self.germline_vaf, 1.0)?;
+        positive("--noisy-rate", self.noisy_rate, 1.0)?;
+        positive("--noisy-fold", self.noisy_fold, f64::INFINITY)?;
+        if self.min_alt == 0 || self.min_alt_known == 0 {
             return Err(crate::Error::Usage(
                 "--min-alt and --min-alt-known must be at least 1".into(),
             ));
         }
-        Ok(Thresholds {
-            fp_per_panel: a.fp_per_panel,
-            known_fp: a.known_fp,
-            min_alt: a.min_alt,
-            min_alt_known: a.min_alt_known,
-            max_strand_bias: a.max_strand_bias,
-            max_orientation_bias: a.max_orientation_bias,
-            min_alt_dist_end: a.min_alt_dist_end,
-            min_alt_mapq: a.min_alt_mapq,
-            germline_vaf: a.germline_vaf,
-            homopolymer_len: a.homopolymer_len,
-            homopolymer_min_alt: a.homopolymer_min_alt,
-            noisy_rate: a.noisy_rate,
-            noisy_normals: a.noisy_normals,
-            noisy_fold: a.noisy_fold,
-        })
+        Ok(())
     }
 }
 

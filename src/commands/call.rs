@@ -2,6 +2,7 @@
 //! the VCF (and the bedGraph and metrics).
 
 use super::common::{prepare, read_counters, Prepared};
+use super::settings::{read_filter, thresholds, umi_options};
 use crate::calling::filters::Thresholds;
 use crate::calling::lod::{sample_tracks, LodTrack};
 use crate::calling::{Alphas, Call, Caller};
@@ -101,8 +102,8 @@ pub fn run(args: &CallArgs) -> Result<()> {
 /// Check every setting and input, load the PoN and a saved background, and
 /// reserve the outputs: a wrong input fails before any counting.
 fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
-    let filter = ReadFilter::from_args(&args.filters)?;
-    let thresholds = Thresholds::from_args(&args.calling)?;
+    let filter = read_filter(&args.filters)?;
+    let thresholds = thresholds(&args.calling)?;
     let chunk = args
         .scatter
         .shard
@@ -117,7 +118,8 @@ fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
     let prepared = prepare(&args.input, chunk)?;
     // UMI mode decides what a molecule is; the PoN and background must have
     // been fitted on the same molecules.
-    let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, &prepared.reference)?;
+    let umi_options = umi_options(&args.umi);
+    let umi = crate::evidence::umi::resolve(&umi_options, &prepared.inputs, &prepared.reference)?;
     let molecules = Molecules::of(umi.as_ref());
     // With --pon: checked against this run's reference, read filters,
     // molecules and panel BED (the whole BED, whichever --shard runs here).

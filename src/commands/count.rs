@@ -2,9 +2,9 @@
 //! (fragments, or in UMI mode molecules of the chosen tier and better).
 
 use super::common::prepare;
+use super::settings::{read_filter, umi_options};
 use crate::cli::CountArgs;
 use crate::evidence::umi::Molecules;
-use crate::evidence::ReadFilter;
 use crate::output::atomic::Pending;
 use crate::output::counts_tsv;
 use crate::{Error, Result};
@@ -13,11 +13,12 @@ use std::path::Path;
 
 /// Run `ctdna count`.
 pub fn run(args: &CountArgs) -> Result<()> {
-    let filter = ReadFilter::from_args(&args.filters)?;
+    let filter = read_filter(&args.filters)?;
     let prepared = prepare(&args.input, None)?;
     // Fragments, or molecules of the chosen UMI tier and better, as `call`
     // would test them.
-    let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, &prepared.reference)?;
+    let umi_options = umi_options(&args.umi);
+    let umi = crate::evidence::umi::resolve(&umi_options, &prepared.inputs, &prepared.reference)?;
     let molecules = Molecules::of(umi.as_ref());
     let tier = umi.as_ref().map(|_| molecules.name());
     let to_stdout = args.output == Path::new("-");

@@ -5,6 +5,7 @@ pub mod common;
 pub mod count;
 pub mod mrd;
 pub mod pon;
+pub mod settings;
 pub mod simulate;
 
 use crate::cli::Command;

@@ -3,6 +3,7 @@
 //! test for tumor DNA; write the JSON verdict, the TSV and the loci VCF.
 
 use super::common::{prepare_sites, Prepared, Sites};
+use super::settings::{mrd_model, read_filter, umi_options};
 use crate::cli::MrdArgs;
 use crate::evidence::alleles::Alt;
 use crate::evidence::umi::{Molecules, UmiConfig};
@@ -20,9 +21,6 @@ use crate::reference::Reference;
 use crate::{Error, Result};
 use std::time::Instant;
 
-/// Seed of the limit-of-detection Monte Carlo (fixed: same input, same output).
-const LOD_SEED: u64 = 20_260_401;
-
 /// What `mrd.json` holds.
 #[derive(Debug, serde::Serialize)]
 struct MrdReport<'a> {
@@ -38,41 +36,6 @@ struct MrdReport<'a> {
     command: &'static str,
     inputs: serde_json::Value,
     parameters: serde_json::Value,
-}
-
-fn check_settings(args: &MrdArgs) -> Result<Settings> {
-    let m = &args.model;
-    let unit = |name: &str, v: f64| {
-        if v > 0.0 && v < 1.0 {
-            Ok(())
-        } else {
-            Err(Error::Usage(format!("--{name} {v} must be in (0, 1)")))
-        }
-    };
-    unit("alpha", m.alpha)?;
-    unit("outlier-alpha", m.outlier_alpha)?;
-    if !(m.tumor_purity > 0.0 && m.tumor_purity <= 1.0) {
-        return Err(Error::Usage(format!(
-            "--tumor-purity {} must be in (0, 1]",
-            m.tumor_purity
-        )));
-    }
-    if m.lod_replicates == 0 || m.lod_replicates > 100_000 {
-        return Err(Error::Usage(
-            "--lod-replicates must be between 1 and 100000".into(),
-        ));
-    }
-    if m.background_pad > 10_000 {
-        return Err(Error::Usage("--background-pad must be <= 10000".into()));
-    }
-    Ok(Settings {
-        alpha: m.alpha,
-        min_depth: m.min_depth,
-        outlier_alpha: m.outlier_alpha,
-        outlier_min_alt: 3,
-        lod_replicates: m.lod_replicates,
-        seed: LOD_SEED,
-    })
 }
 
 /// A checked run: settings, inputs and loci, the PoN.
@@ -121,8 +84,8 @@ pub fn run(args: &MrdArgs) -> Result<()> {
 /// Settings, reference, loci (the tumor VCF read once), BAMs, UMI mode and
 /// PoN, all checked before any counting.
 fn set_up(args: &MrdArgs) -> Result<Setup> {
-    let settings = check_settings(args)?;
-    let filter = ReadFilter::from_args(&args.filters)?;
+    let settings = mrd_model(&args.model).settings()?;
+    let filter = read_filter(&args.filters)?;
     let reference = Reference::open(&args.reference)?;
     let loci = read_tumor_variants(&args.tumor_variants, &reference, args.model.tumor_purity)?;
     let mut bams = vec![args.bam.clone()];
@@ -137,7 +100,8 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
     let reference = &prepared.reference;
     // Fragments, or UMI molecules of the chosen tier (plasma and baseline
     // alike): the loci's counts and the background they are tested against.
-    let umi = crate::evidence::umi::resolve(&args.umi, &prepared.inputs, reference)?;
+    let umi_options = umi_options(&args.umi);
+    let umi = crate::evidence::umi::resolve(&umi_options, &prepared.inputs, reference)?;
     let molecules = Molecules::of(umi.as_ref());
     let pon = match &args.pon.pon {
         Some(path) => {

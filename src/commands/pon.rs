@@ -7,12 +7,12 @@
 //! written, and its evidence dropped, so memory is bounded by one batch and
 //! not by the panel.
 
+use super::settings::{pon_build, read_filter, umi_options};
 use crate::cli::PonArgs;
 use crate::evidence::bam::AlignmentInput;
 use crate::evidence::engine::Engine;
 use crate::evidence::umi::Molecules;
-use crate::evidence::ReadFilter;
-use crate::model::pon::{summarize_shard, BuildParams, PonRow};
+use crate::model::pon::{summarize_shard, PonRow};
 use crate::model::pon_file::{PonHeader, PonWriter};
 use crate::reference::Reference;
 use crate::regions;
@@ -27,20 +27,8 @@ const SHARDS_PER_THREAD: usize = 16;
 /// Run `ctdna pon`.
 pub fn run(args: &PonArgs) -> Result<()> {
     let started = Instant::now();
-    let filter = ReadFilter::from_args(&args.filters)?;
-    if !(args.germline_vaf > 0.0 && args.germline_vaf <= 1.0) {
-        return Err(Error::Usage(format!(
-            "--germline-vaf must be in (0, 1] (got {})",
-            args.germline_vaf
-        )));
-    }
-    if args.carrier_min_alt == 0 {
-        return Err(Error::Usage("--carrier-min-alt must be at least 1".into()));
-    }
-    let build = BuildParams {
-        germline_vaf: args.germline_vaf,
-        carrier_min_alt: args.carrier_min_alt,
-    };
+    let filter = read_filter(&args.filters)?;
+    let build = pon_build(args)?;
     let reference = Reference::open(&args.reference)?;
     let panel = regions::merge(regions::read_bed(&args.targets, &reference)?);
     let inputs = args
@@ -62,7 +50,7 @@ pub fn run(args: &PonArgs) -> Result<()> {
     let shards = regions::shards(&panel, regions::shard_size(&panel, threads));
     // The normals are counted as `call` counts: fragments, or UMI molecules
     // of the chosen tier (all normals alike). The header records which.
-    let umi = crate::evidence::umi::resolve(&args.umi, &inputs, &reference)?;
+    let umi = crate::evidence::umi::resolve(&umi_options(&args.umi), &inputs, &reference)?;
     let molecules = Molecules::of(umi.as_ref());
     let header = PonHeader::new(&reference, &filter, molecules, &panel, names, build);
     let mut writer = PonWriter::create(&args.output, &header)?;

@@ -1,10 +1,12 @@
 //! `ctdna simulate`: validate the options, then write the synthetic data set.
-use crate::simulate::{params::SimParams, simulate};
+use super::settings::sim_params;
+use crate::cli::SimulateArgs;
+use crate::simulate::simulate;
 use crate::Result;
 
 /// Run the command.
-pub fn run(args: &crate::cli::SimulateArgs) -> Result<()> {
-    let p = SimParams::from_args(args)?;
+pub fn run(args: &SimulateArgs) -> Result<()> {
+    let p = sim_params(args)?;
     if args.threads == Some(0) {
         return Err(crate::Error::Usage(
             "ctdna simulate: --threads must be at least 1".into(),

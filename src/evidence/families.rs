@@ -709,7 +709,7 @@ pub fn count_batch_umi(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::OverlapPolicy;
+    use crate::evidence::OverlapPolicy;
     use crate::testing::{copy_to_bam, random_sequence, remove_tag, sam_to_bam, write_fasta};
 
     fn filter() -> ReadFilter {

@@ -1,7 +1,6 @@
 //! Read-level filters (SPEC 2.1): one closed enum of rejection reasons, each
 //! counted in the metrics.
 
-use crate::cli::{FilterArgs, OverlapPolicy};
 use rust_htslib::bam::Record;
 
 const PAIRED: u16 = 0x1;
@@ -12,36 +11,52 @@ const QC_FAIL: u16 = 0x200;
 const DUPLICATE: u16 = 0x400;
 const SUPPLEMENTARY: u16 = 0x800;
 
-/// Validated read and base filter settings, shared by every command.
+/// How the two mates of one fragment are counted where they overlap.
+///
+/// `--overlap` takes these values through `cli::OverlapArg`, whose doc
+/// lines (the per-value help) repeat these: change both together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OverlapPolicy {
+    /// One observation per fragment: agreeing bases once (qualities summed,
+    /// capped), disagreeing bases dropped.
+    Merge,
+    /// Each mate counted on its own (what `samtools mpileup -x` does).
+    Independent,
+}
+
+/// Read and base filter settings, shared by every command; built by the
+/// command line and checked with [`ReadFilter::validate`] before use.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ReadFilter {
+    /// Reads with mapping quality below this are dropped.
     pub min_mapq: u8,
+    /// Bases with base quality below this are ignored.
     pub min_bq: u8,
+    /// Count reads flagged as PCR/optical duplicates.
     pub keep_duplicates: bool,
+    /// Count supplementary alignments.
     pub keep_supplementary: bool,
+    /// Drop paired reads that are not in a proper pair.
     pub drop_improper: bool,
+    /// Mismatch events (NM, indels once) per 100 aligned bases above which
+    /// a read is dropped.
     pub max_mismatch_per_100: f64,
+    /// Bases closer than this to a read end or a soft clip are ignored.
     pub min_dist_end: u32,
+    /// Mate overlap handling.
     pub overlap: OverlapPolicy,
 }
 
 impl ReadFilter {
-    pub fn from_args(a: &FilterArgs) -> crate::Result<Self> {
-        if a.max_mismatch_per_100.is_nan() || a.max_mismatch_per_100 < 0.0 {
+    /// Refuse values no read could be judged by, naming the option.
+    pub fn validate(&self) -> crate::Result<()> {
+        if self.max_mismatch_per_100.is_nan() || self.max_mismatch_per_100 < 0.0 {
             return Err(crate::Error::Usage(
                 "--max-mismatch-per-100 must be >= 0".into(),
             ));
         }
-        Ok(ReadFilter {
-            min_mapq: a.min_mapq,
-            min_bq: a.min_bq,
-            keep_duplicates: a.keep_duplicates,
-            keep_supplementary: a.keep_supplementary,
-            drop_improper: a.drop_improper,
-            max_mismatch_per_100: a.max_mismatch_per_100,
-            min_dist_end: a.min_dist_end,
-            overlap: a.overlap,
-        })
+        Ok(())
     }
 }
 

@@ -21,4 +21,4 @@ pub mod shard;
 pub mod umi;
 
 pub use alleles::{AlleleStats, Indel, PositionCounts, ShardCounts};
-pub use filters::{ReadCounters, ReadFilter};
+pub use filters::{OverlapPolicy, ReadCounters, ReadFilter};

@@ -716,7 +716,7 @@ mod tests {
 
     #[test]
     fn read_without_sequence_shows_nothing() {
-        use crate::cli::OverlapPolicy;
+        use crate::evidence::OverlapPolicy;
         use rust_htslib::bam::record::{Cigar, CigarString};
         // samtools' xx#minimal record a2: `5H0I10M0D5H`, SEQ and QUAL `*`.
         let cigar = CigarString(vec![

@@ -13,7 +13,7 @@ use super::filters::{
 use super::mates::{add_pair, add_single};
 use super::observe::{cigar_stats, reference_span, Ranges, ReadSlots};
 use super::parked::{ParkedId, ParkedReads};
-use crate::cli::OverlapPolicy;
+use crate::evidence::OverlapPolicy;
 use crate::reference::RefWindow;
 use crate::{Error, Result};
 use rust_htslib::bam::{self, Read, Record};
@@ -300,7 +300,7 @@ impl MateRoom {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::OverlapPolicy;
+    use crate::evidence::OverlapPolicy;
     use crate::testing::{random_sequence, sam_to_bam, write_fasta};
 
     fn filter(overlap: OverlapPolicy) -> ReadFilter {

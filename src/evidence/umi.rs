@@ -13,18 +13,11 @@
 use rust_htslib::bam::record::{Aux, Record};
 
 /// How much error correction a molecule's base has had.
+///
+/// `--min-tier` takes these values through `cli::TierArg`, whose doc lines
+/// (the per-value help) repeat these: change both together.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Tier {
@@ -53,6 +46,26 @@ impl Tier {
             Tier::Duplex => "duplex",
         }
     }
+}
+
+/// The UMI options of a run as given (`--umi-tag`, `--no-umi`,
+/// `--umi-from-name`, `--min-family`, `--min-agreement`, `--min-tier`):
+/// [`resolve`] checks them and, with the inputs, decides the mode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UmiOptions {
+    /// Aux tag with the UMI; must be two characters.
+    pub tag: String,
+    /// Count fragments, ignoring UMIs.
+    pub no_umi: bool,
+    /// Take the UMI from the read name's last `:`-field (forces UMI mode).
+    pub from_name: bool,
+    /// Templates a strand needs for a single-strand consensus.
+    pub min_family: u32,
+    /// Fraction of a strand's reads that must agree on a base.
+    pub min_agreement: f64,
+    /// Count molecules of this tier or better; given, it forces UMI mode
+    /// when reads carry UMIs ([`Tier::Single`] when not given).
+    pub min_tier: Option<Tier>,
 }
 
 /// Validated UMI settings (present only in UMI mode).
@@ -366,23 +379,23 @@ fn detect(
 /// (`--no-umi`; no input has UMIs on its first reads; or, unless
 /// `--min-tier` asks for UMI mode, UMIs without any read families).
 ///
-/// The one way every command (`call`, `count`, `pon`, `mrd`) turns
-/// [`crate::cli::UmiArgs`] into a mode: all inputs of a run are counted
+/// The one way every command (`call`, `count`, `pon`, `mrd`) turns its
+/// [`UmiOptions`] into a mode: all inputs of a run are counted
 /// alike, so one input with families puts the run in UMI mode. In UMI mode
 /// the engine's `SampleShard::counts` hold the molecules of the chosen tier
 /// and better (`families::count_batch_umi`), so everything downstream of
 /// the counts is tier-aware without knowing it.
 pub fn resolve(
-    a: &crate::cli::UmiArgs,
+    a: &UmiOptions,
     inputs: &[super::bam::AlignmentInput],
     reference: &crate::reference::Reference,
 ) -> crate::Result<Option<UmiConfig>> {
     let usage = |m: String| crate::Error::Usage(m);
     let tag: [u8; 2] = a
-        .umi_tag
+        .tag
         .as_bytes()
         .try_into()
-        .map_err(|_| usage(format!("--umi-tag {:?} must be two characters", a.umi_tag)))?;
+        .map_err(|_| usage(format!("--umi-tag {:?} must be two characters", a.tag)))?;
     if !(a.min_agreement > 0.5 && a.min_agreement <= 1.0) {
         return Err(usage("--min-agreement must be in (0.5, 1]".into()));
     }
@@ -394,7 +407,7 @@ pub fn resolve(
     }
     let cfg = UmiConfig {
         tag,
-        from_name: a.umi_from_name,
+        from_name: a.from_name,
         min_family: a.min_family,
         min_agreement: a.min_agreement,
         min_tier: a.min_tier.unwrap_or(Tier::Single),
@@ -415,7 +428,7 @@ pub fn resolve(
     };
     match (best, a.min_tier) {
         (Presence::Families, _) | (Presence::UmisOnly, Some(_)) => umi_mode(),
-        (_, _) if a.umi_from_name => umi_mode(),
+        (_, _) if a.from_name => umi_mode(),
         (Presence::UmisOnly, None) => {
             log::info!(
                 "reads carry UMIs but no read families among the first {DETECT_READS}: counting fragments (--min-tier forces UMI mode)"
@@ -425,7 +438,7 @@ pub fn resolve(
         (Presence::None, Some(t)) if t > Tier::Raw => Err(usage(format!(
             "--min-tier {} needs UMIs, and the first reads carry no {} tag",
             t.name(),
-            a.umi_tag
+            a.tag
         ))),
         (Presence::None, _) => Ok(None),
     }

@@ -209,6 +209,24 @@ pub struct BuildParams {
     pub carrier_min_alt: u32,
 }
 
+impl BuildParams {
+    /// Refuse rules no normal could be judged by, naming the option.
+    pub fn validate(&self) -> crate::Result<()> {
+        if !(self.germline_vaf > 0.0 && self.germline_vaf <= 1.0) {
+            return Err(crate::Error::Usage(format!(
+                "--germline-vaf must be in (0, 1] (got {})",
+                self.germline_vaf
+            )));
+        }
+        if self.carrier_min_alt == 0 {
+            return Err(crate::Error::Usage(
+                "--carrier-min-alt must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for BuildParams {
     fn default() -> Self {
         BuildParams {

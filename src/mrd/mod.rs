@@ -53,7 +53,7 @@ impl LocusFlag {
     }
 }
 
-/// Model settings (validated by the command).
+/// Model settings, made from the checked [`ModelOptions`].
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Settings {
     /// Significance level of the TF = 0 test.
@@ -68,6 +68,66 @@ pub struct Settings {
     pub lod_replicates: usize,
     /// Seed of the limit-of-detection Monte Carlo.
     pub seed: u64,
+}
+
+/// Seed of the limit-of-detection Monte Carlo (fixed: same input, same output).
+pub const LOD_SEED: u64 = 20_260_401;
+
+/// The model options of `ctdna mrd` as given on the command line; the option
+/// of each field is its name with dashes (`--background-pad`, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelOptions {
+    /// Significance level of the test of TF = 0.
+    pub alpha: f64,
+    /// Loci with fewer molecules than this are not used.
+    pub min_depth: u32,
+    /// Bases counted on each side of every locus to fit the background.
+    pub background_pad: u64,
+    /// Family-wise level of the germline/CHIP outlier exclusion.
+    pub outlier_alpha: f64,
+    /// Tumor purity of the tissue sample (turns INFO TVAF into a weight).
+    pub tumor_purity: f64,
+    /// Monte Carlo replicates for the limit of detection.
+    pub lod_replicates: usize,
+}
+
+impl ModelOptions {
+    /// Refuse values the model cannot use, naming the option; else the
+    /// model's [`Settings`].
+    pub fn settings(&self) -> crate::Result<Settings> {
+        use crate::Error;
+        let unit = |name: &str, v: f64| {
+            if v > 0.0 && v < 1.0 {
+                Ok(())
+            } else {
+                Err(Error::Usage(format!("--{name} {v} must be in (0, 1)")))
+            }
+        };
+        unit("alpha", self.alpha)?;
+        unit("outlier-alpha", self.outlier_alpha)?;
+        if !(self.tumor_purity > 0.0 && self.tumor_purity <= 1.0) {
+            return Err(Error::Usage(format!(
+                "--tumor-purity {} must be in (0, 1]",
+                self.tumor_purity
+            )));
+        }
+        if self.lod_replicates == 0 || self.lod_replicates > 100_000 {
+            return Err(Error::Usage(
+                "--lod-replicates must be between 1 and 100000".into(),
+            ));
+        }
+        if self.background_pad > 10_000 {
+            return Err(Error::Usage("--background-pad must be <= 10000".into()));
+        }
+        Ok(Settings {
+            alpha: self.alpha,
+            min_depth: self.min_depth,
+            outlier_alpha: self.outlier_alpha,
+            outlier_min_alt: 3,
+            lod_replicates: self.lod_replicates,
+            seed: LOD_SEED,
+        })
+    }
 }
 
 /// One locus's result in one sample.

@@ -1,14 +1,13 @@
 //! Validated simulation parameters (everything `manifest.json` records).
 
-use crate::cli::SimulateArgs;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// Margin kept free at each contig end (beyond the longest fragment), bp.
 pub const EDGE_PAD: u64 = 100;
 
-/// Every knob of one simulation; built from [`SimulateArgs`] by
-/// [`SimParams::from_args`] and checked by [`SimParams::validate`].
+/// Every knob of one simulation; built by the command line (or read back
+/// from `manifest.json`) and checked by [`SimParams::validate`].
 /// Field meanings are the CLI help texts (`ctdna simulate --help`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
@@ -72,7 +71,7 @@ fn is_zero(n: &usize) -> bool {
 }
 
 impl Default for SimParams {
-    /// The CLI defaults (a unit test keeps the two in step).
+    /// The CLI defaults (a unit test in `commands::settings` keeps the two in step).
     fn default() -> Self {
         SimParams {
             seed: 1,
@@ -135,52 +134,6 @@ fn check_rate(name: &str, v: f64, max_inclusive: f64) -> Result<()> {
 }
 
 impl SimParams {
-    /// Copy the CLI values and validate them.
-    pub fn from_args(a: &SimulateArgs) -> Result<Self> {
-        let p = SimParams {
-            seed: a.seed,
-            contigs: a.contigs,
-            contig_len: a.contig_len,
-            gc: a.gc,
-            dup_segments: a.dup_segments,
-            dup_len: a.dup_len,
-            dup_divergence: a.dup_divergence,
-            targets: a.targets,
-            target_min_len: a.target_min_len,
-            target_max_len: a.target_max_len,
-            paralog_targets: a.paralog_targets,
-            vafs: a.vaf.clone(),
-            tumor_fraction: a.tumor_fraction,
-            snvs_per_vaf: a.snvs_per_vaf,
-            indels_per_vaf: a.indels_per_vaf,
-            germline_snvs: a.germline_snvs,
-            germline_indels: a.germline_indels,
-            depth: a.depth,
-            family_size: a.family_size,
-            umi_len: a.umi_len,
-            duplex: a.duplex,
-            mark_duplicates: a.mark_duplicates,
-            frag_mode: a.frag_mode,
-            frag_sd: a.frag_sd,
-            dinucleosome_fraction: a.dinucleosome_fraction,
-            frag_min: a.frag_min,
-            frag_max: a.frag_max,
-            normals: a.normals,
-            bam_compression: a.bam_compression,
-            sample_name: a.sample_name.clone(),
-            read_len: a.read_len,
-            pcr_error_rate: a.pcr_error_rate,
-            oxog_rate: a.oxog_rate,
-            hp_indel_rate: a.hp_indel_rate,
-            umi_error_rate: a.umi_error_rate,
-            mismap_rate: a.mismap_rate,
-            artifact_sites: a.artifact_sites,
-            no_seq_errors: a.no_seq_errors,
-        };
-        p.validate()?;
-        Ok(p)
-    }
-
     /// The somatic VAFs to simulate: `TF x 0.5` with `--tumor-fraction`,
     /// else `--vaf`.
     pub fn somatic_vafs(&self) -> Vec<f64> {
@@ -396,58 +349,5 @@ impl SimParams {
         }
         s.push_str(" (all parameters: manifest.json)");
         s
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cli::{Cli, Command};
-    use clap::Parser;
-
-    fn parse(extra: &[&str]) -> Result<SimParams> {
-        let mut argv = vec!["ctdna", "simulate", "--out-dir", "x"];
-        argv.extend_from_slice(extra);
-        let cli = Cli::try_parse_from(argv).map_err(|e| Error::Usage(e.to_string()))?;
-        match cli.command {
-            Command::Simulate(a) => SimParams::from_args(&a),
-            _ => Err(Error::Usage("wrong command".into())),
-        }
-    }
-
-    #[test]
-    fn cli_defaults_match_default() {
-        assert_eq!(parse(&[]).unwrap(), SimParams::default());
-    }
-
-    #[test]
-    fn bad_parameters_are_refused_with_the_option_named() {
-        let cases: &[(&[&str], &str)] = &[
-            (&["--vaf", "0.01,1.5"], "--vaf 1.5"),
-            (&["--vaf", "0"], "--vaf 0"),
-            (&["--depth", "0"], "--depth"),
-            (&["--contig-len", "1000"], "--contig-len"),
-            (
-                &[
-                    "--target-max-len",
-                    "5000",
-                    "--dup-segments",
-                    "0",
-                    "--paralog-targets",
-                    "0",
-                    "--contig-len",
-                    "5000",
-                ],
-                "do not fit",
-            ),
-            (&["--read-len", "500"], "--read-len 500"),
-            (&["--family-size", "0.5"], "--family-size"),
-            (&["--duplex", "--umi-len", "0"], "--duplex"),
-        ];
-        for (args, needle) in cases {
-            let e = parse(args).unwrap_err();
-            assert_eq!(e.exit_code(), 2);
-            assert!(e.to_string().contains(needle), "{args:?}: {e}");
-        }
     }
 }
