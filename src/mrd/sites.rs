@@ -10,9 +10,9 @@
 use crate::calling::Alt;
 use crate::evidence::alleles::{base_index, AlleleStats, PositionCounts};
 use crate::evidence::engine::ShardEvidence;
+use crate::loci::KnownLocus;
 use crate::model::context::{homopolymer_after, trinucleotide};
 use crate::model::{AltRef, Background, RateQuery};
-use crate::regions::KnownLocus;
 
 /// One sample's evidence at one locus.
 #[derive(Debug, Clone, Default, PartialEq)]
