@@ -6,6 +6,8 @@
 //! engine counts every locus padded by `--background-pad` bases on each
 //! side, and the loci's own positions are blanked first, so the tumor signal
 //! being measured never inflates the null rate it is tested against.
+//!
+//! [`ContextRates::estimate`]: crate::model::context::ContextRates::estimate
 
 use crate::calling::Alt;
 use crate::evidence::alleles::{base_index, AlleleStats, PositionCounts};
