@@ -44,6 +44,7 @@ pub fn read_tumor_variants(
     raw.sort();
     raw.dedup();
     let mut out: BTreeMap<KnownLocus, (f64, &'static str)> = BTreeMap::new();
+    // No reader for a file without records: that is reported as such below.
     if !raw.is_empty() {
         let normalizer = Normalizer::new(reference)?;
         for k in raw {
