@@ -3,7 +3,8 @@
 //! The pipeline, one module per stage:
 //!
 //! ```text
-//! regions   BED / known loci      -> merged targets -> shards
+//! regions   BED + loci targets     -> merged targets -> shards
+//! loci      known-loci VCF         -> normalised alleles -> targets
 //! evidence  BAM records            -> filtered reads -> fragment observations -> allele counts
 //! model     allele counts          -> background error rates (context x substitution)
 //! calling   counts + rates         -> tested candidates -> filtered calls (+ LOD)
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod evidence;
+pub mod loci;
 pub mod model;
 pub mod mrd;
 pub mod output;

@@ -1,5 +1,7 @@
 //! The indexed reference FASTA: contig names and lengths from the `.fai`,
-//! and sequence windows fetched once per shard.
+//! sequence windows fetched once per shard, and left alignment of indels
+//! in a window (used by the evidence CIGAR walk and by known-locus
+//! normalisation alike, so both put an indel at one anchor).
 
 use crate::{Error, Result};
 use rust_htslib::faidx;
@@ -151,5 +153,68 @@ impl RefWindow {
     /// 0-based end (exclusive) of the window.
     pub fn end(&self) -> u64 {
         self.start + self.seq.len() as u64
+    }
+
+    /// Shift a deletion of `len` bases after `anchor` as far left as the
+    /// reference allows (VCF normalisation), staying inside the window.
+    /// Returns the new anchor.
+    pub fn left_align_deletion(&self, mut anchor: i64, len: i64) -> i64 {
+        while anchor > self.start as i64 {
+            let a = self.base(anchor);
+            if a == b'N' || a != self.base(anchor + len) {
+                break;
+            }
+            anchor -= 1;
+        }
+        anchor
+    }
+
+    /// Shift an insertion of `seq` after `anchor` left, rotating `seq` in
+    /// place, staying inside the window. Returns the new anchor.
+    pub fn left_align_insertion(&self, mut anchor: i64, seq: &mut [u8]) -> i64 {
+        while anchor > self.start as i64 && !seq.is_empty() {
+            let a = self.base(anchor);
+            if a == b'N' || a != seq[seq.len() - 1] {
+                break;
+            }
+            seq.rotate_right(1);
+            anchor -= 1;
+        }
+        anchor
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(s: &str, start: u64) -> RefWindow {
+        RefWindow {
+            start,
+            seq: s.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn deletion_in_homopolymer_moves_to_the_base_before_the_run() {
+        //              0123456789
+        let w = window("GCAAAAATGC", 100);
+        // Deleting one A after pos 105 (last A before T) → anchor 101 (the C).
+        assert_eq!(w.left_align_deletion(105, 1), 101);
+        // A deletion of "AT" after 105 cannot move: base 105 (A) != base 107 (T).
+        assert_eq!(w.left_align_deletion(105, 2), 105);
+    }
+
+    #[test]
+    fn insertion_in_repeat_is_rotated_and_moved_left() {
+        let w = window("GCACACATGC", 0);
+        // Insert "AC" after pos 5 → leftmost equivalent is "CA" after pos 0.
+        let mut s = b"AC".to_vec();
+        let a = w.left_align_insertion(5, &mut s);
+        assert_eq!(a, 0);
+        assert_eq!(&s, b"CA");
+        // Cannot shift past the window start.
+        let mut s = b"G".to_vec();
+        assert_eq!(w.left_align_insertion(0, &mut s), 0);
     }
 }

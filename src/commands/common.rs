@@ -5,8 +5,9 @@ use crate::cli::InputArgs;
 use crate::evidence::bam::AlignmentInput;
 use crate::evidence::engine::{Engine, ShardEvidence};
 use crate::evidence::ReadFilter;
+use crate::loci::{self, KnownLocus};
 use crate::reference::Reference;
-use crate::regions::{self, KnownLocus, Shard, Target};
+use crate::regions::{self, Shard, Target};
 use crate::{Error, Result};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -36,7 +37,7 @@ pub fn prepare(args: &InputArgs, chunk: Option<(usize, usize)>) -> Result<Prepar
         None => Vec::new(),
     };
     let known = match &args.known {
-        Some(vcf) => regions::normalize_known(regions::read_known(vcf, &reference)?, &reference)?,
+        Some(vcf) => loci::normalize_known(loci::read_known(vcf, &reference)?, &reference)?,
         None => Vec::new(),
     };
     let sites = Sites {
@@ -75,7 +76,7 @@ pub fn prepare_sites(
         chunk,
     } = sites;
     let mut raw = bed_panel.clone();
-    raw.extend(regions::known_targets_padded(&known, &reference, known_pad));
+    raw.extend(loci::known_targets_padded(&known, &reference, known_pad));
     if raw.is_empty() {
         return Err(Error::Usage(
             "nothing to count: give --targets panel.bed and/or --known sites.vcf".into(),

@@ -438,7 +438,7 @@ pub fn walk<O: Observer>(
                     } else {
                         before
                     };
-                    let anchor = left_align_deletion(window, rpos - 1, len as i64);
+                    let anchor = window.left_align_deletion(rpos - 1, len as i64);
                     if ranges.contains(anchor) {
                         out.event(Obs {
                             pos: anchor,
@@ -495,7 +495,7 @@ fn push_insertion<O: Observer>(
         qsum += u32::from(qual_at(q + i));
     }
     let qual = (qsum / len.max(1) as u32) as u8;
-    let anchor = left_align_insertion(window, anchor, &mut ins[off..]);
+    let anchor = window.left_align_insertion(anchor, &mut ins[off..]);
     if !ranges.contains(anchor) {
         ins.truncate(off);
         return;
@@ -654,32 +654,6 @@ fn decode(code: u8) -> u8 {
     }
 }
 
-/// Shift a deletion of `len` bases after `anchor` as far left as the
-/// reference allows (VCF normalisation), staying inside the window.
-pub fn left_align_deletion(window: &RefWindow, mut anchor: i64, len: i64) -> i64 {
-    while anchor > window.start as i64 {
-        let a = window.base(anchor);
-        if a == b'N' || a != window.base(anchor + len) {
-            break;
-        }
-        anchor -= 1;
-    }
-    anchor
-}
-
-/// Shift an insertion of `seq` after `anchor` left, rotating `seq` in place.
-pub fn left_align_insertion(window: &RefWindow, mut anchor: i64, seq: &mut [u8]) -> i64 {
-    while anchor > window.start as i64 && !seq.is_empty() {
-        let a = window.base(anchor);
-        if a == b'N' || a != seq[seq.len() - 1] {
-            break;
-        }
-        seq.rotate_right(1);
-        anchor -= 1;
-    }
-    anchor
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,29 +663,6 @@ mod tests {
             start,
             seq: s.as_bytes().to_vec(),
         }
-    }
-
-    #[test]
-    fn deletion_in_homopolymer_moves_to_the_base_before_the_run() {
-        //              0123456789
-        let w = window("GCAAAAATGC", 100);
-        // Deleting one A after pos 105 (last A before T) → anchor 101 (the C).
-        assert_eq!(left_align_deletion(&w, 105, 1), 101);
-        // A deletion of "AT" after 105 cannot move: base 105 (A) != base 107 (T).
-        assert_eq!(left_align_deletion(&w, 105, 2), 105);
-    }
-
-    #[test]
-    fn insertion_in_repeat_is_rotated_and_moved_left() {
-        let w = window("GCACACATGC", 0);
-        // Insert "AC" after pos 5 → leftmost equivalent is "CA" after pos 0.
-        let mut s = b"AC".to_vec();
-        let a = left_align_insertion(&w, 5, &mut s);
-        assert_eq!(a, 0);
-        assert_eq!(&s, b"CA");
-        // Cannot shift past the window start.
-        let mut s = b"G".to_vec();
-        assert_eq!(left_align_insertion(&w, 0, &mut s), 0);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The patient's tumor variants (`--tumor-variants`): read, checked against
-//! the reference, normalised like `--known` loci, with a weight each.
+//! The patient's tumor variants (`--tumor-variants`): read, checked and
+//! normalised by [`crate::loci`] exactly like `--known` loci, with a weight
+//! each from the same records' INFO.
 //!
 //! METHOD: the weight `w` is the allele's expected fraction in tumor DNA.
 //! From INFO, in this order: `CCF` (cancer cell fraction in (0, 1]) gives
@@ -7,11 +8,10 @@
 //! tumor tissue) gives `w = min(TVAF / purity, 1)` with `--tumor-purity`
 //! (default 1); otherwise `w = 0.5` (clonal heterozygous).
 
+use crate::loci::{self, KnownLocus, KnownRecord, Normalizer};
 use crate::reference::Reference;
-use crate::regions::{self, KnownLocus};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::Path;
 
 /// Default weight: a clonal heterozygous mutation.
@@ -36,17 +36,27 @@ pub fn read_tumor_variants(
     reference: &Reference,
     purity: f64,
 ) -> Result<Vec<TumorLocus>> {
-    let raw = regions::read_known(path, reference)?;
-    let weights = read_weights(path, reference, purity)?;
+    // Every record is checked (`read_records`) before any weight is, so a
+    // bad allele is reported before a bad weight wherever they sit.
+    let records = loci::read_records(path, reference)?;
+    let weights = read_weights(path, &records, purity)?;
+    let mut raw: Vec<KnownLocus> = records.into_iter().flat_map(|r| r.loci).collect();
+    raw.sort();
+    raw.dedup();
     let mut out: BTreeMap<KnownLocus, (f64, &'static str)> = BTreeMap::new();
-    for k in raw {
-        let w = weights
-            .get(&k)
-            .copied()
-            .unwrap_or((DEFAULT_WEIGHT, "default"));
-        // One at a time, so that each normalised locus keeps its own weight.
-        for n in regions::normalize_known(vec![k], reference)? {
-            out.entry(n).or_insert(w);
+    // No reader for a file without records: that is reported as such below.
+    if !raw.is_empty() {
+        let normalizer = Normalizer::new(reference)?;
+        for k in raw {
+            let w = weights
+                .get(&k)
+                .copied()
+                .unwrap_or((DEFAULT_WEIGHT, "default"));
+            // One at a time, so that each normalised locus keeps its own
+            // weight (the first in raw order when two normalise alike).
+            if let Some(n) = normalizer.normalize(&k)? {
+                out.entry(n).or_insert(w);
+            }
         }
     }
     if out.is_empty() {
@@ -71,39 +81,26 @@ fn info_value<'a>(info: &'a str, key: &str) -> Option<&'a str> {
         .find_map(|kv| kv.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
 }
 
-/// Weights by raw (un-normalised) locus, from INFO `CCF` / `TVAF`.
+/// Weights by raw (un-normalised) locus, from INFO `CCF` / `TVAF`; a later
+/// record of the same locus overrides an earlier one.
 fn read_weights(
     path: &Path,
-    reference: &Reference,
+    records: &[KnownRecord],
     purity: f64,
 ) -> Result<BTreeMap<KnownLocus, (f64, &'static str)>> {
-    let reader = rust_htslib::bgzf::Reader::from_path(path).map_err(|e| {
-        Error::bad_input(
-            path,
-            format!("cannot open ({e})"),
-            "give a VCF or bgzipped VCF",
-        )
-    })?;
     let mut out = BTreeMap::new();
-    for (i, line) in std::io::BufReader::new(reader).lines().enumerate() {
-        let line = line.map_err(|e| Error::io(path, e))?;
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        let f: Vec<&str> = line.split('\t').collect();
-        // read_known has checked the first five columns already.
-        let (Some(rid), Some(info)) = (reference.contig_index(f[0]), f.get(7)) else {
-            continue;
-        };
-        let Ok(pos) = f[1].parse::<u64>() else {
+    for rec in records {
+        let Some(info) = &rec.info else {
             continue;
         };
         let bad = |msg: String| Error::BadLine {
             path: path.to_path_buf(),
-            line: i + 1,
+            line: rec.line,
             msg,
         };
-        for (a, alt) in f[4].split(',').enumerate() {
+        // One locus per ALT, in ALT order: `a` picks the ALT's value of a
+        // per-allele INFO list (or its only value).
+        for (a, locus) in rec.loci.iter().enumerate() {
             let pick = |v: &str| {
                 let vals: Vec<&str> = v.split(',').collect();
                 vals.get(a).or(vals.first()).map(|s| s.to_string())
@@ -125,15 +122,7 @@ fn read_weights(
             } else {
                 continue;
             };
-            out.insert(
-                KnownLocus {
-                    rid,
-                    pos0: pos.saturating_sub(1),
-                    ref_allele: f[3].to_ascii_uppercase().into_bytes(),
-                    alt_allele: alt.to_ascii_uppercase().into_bytes(),
-                },
-                w,
-            );
+            out.insert(locus.clone(), w);
         }
     }
     Ok(out)

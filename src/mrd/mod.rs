@@ -195,10 +195,7 @@ pub struct SampleResult {
 }
 
 /// `chrom:pos ref>alt` (1-based) for messages and outputs.
-pub fn locus_name(
-    l: &crate::regions::KnownLocus,
-    reference: &crate::reference::Reference,
-) -> String {
+pub fn locus_name(l: &crate::loci::KnownLocus, reference: &crate::reference::Reference) -> String {
     format!(
         "{}:{} {}>{}",
         reference.contigs[l.rid].name,

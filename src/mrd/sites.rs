@@ -6,12 +6,14 @@
 //! engine counts every locus padded by `--background-pad` bases on each
 //! side, and the loci's own positions are blanked first, so the tumor signal
 //! being measured never inflates the null rate it is tested against.
+//!
+//! [`ContextRates::estimate`]: crate::model::context::ContextRates::estimate
 
 use crate::evidence::alleles::{base_index, AlleleStats, Alt, PositionCounts};
 use crate::evidence::engine::ShardEvidence;
+use crate::loci::KnownLocus;
 use crate::model::context::{homopolymer_after, trinucleotide};
 use crate::model::{Background, RateQuery};
-use crate::regions::KnownLocus;
 
 /// One sample's evidence at one locus.
 #[derive(Debug, Clone, Default, PartialEq)]

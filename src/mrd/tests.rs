@@ -4,8 +4,8 @@
 //! leave-one-out). The end-to-end tests from BAMs are in tests/mrd.rs.
 
 use super::*;
+use crate::loci::KnownLocus;
 use crate::reference::{Contig, Reference};
-use crate::regions::KnownLocus;
 use crate::rng::Rng;
 
 fn reference() -> Reference {

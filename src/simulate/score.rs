@@ -34,7 +34,7 @@ pub type Key = (String, i64, Vec<u8>, Vec<u8>);
 /// Trim shared trailing, then leading, bases (keeping one base on each side).
 pub fn normalize_key(contig: &str, pos1: i64, r: &[u8], a: &[u8]) -> Key {
     let (mut r, mut a) = (r.to_ascii_uppercase(), a.to_ascii_uppercase());
-    let pos = pos1 + crate::regions::trim_alleles(&mut r, &mut a) as i64;
+    let pos = pos1 + crate::loci::trim_alleles(&mut r, &mut a) as i64;
     (contig.to_string(), pos, r, a)
 }
 

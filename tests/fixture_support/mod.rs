@@ -611,7 +611,7 @@ pub fn read_vcf(path: &Path) -> Vec<VcfRecord> {
 /// 1-based `p`. Returns (pos, ref, alt), 1-based.
 pub fn normalise(pos: u64, r: &str, a: &str, base: &dyn Fn(u64) -> u8) -> (u64, String, String) {
     let (mut r, mut a) = (r.as_bytes().to_vec(), a.as_bytes().to_vec());
-    let mut pos = pos + ctdna::regions::trim_alleles(&mut r, &mut a) as u64;
+    let mut pos = pos + ctdna::loci::trim_alleles(&mut r, &mut a) as u64;
     // An indel `x S` can move one base left when the last base of S is x.
     while pos > 1 && r.len() != a.len() && r.len().min(a.len()) == 1 {
         let long = if r.len() > a.len() { &mut r } else { &mut a };

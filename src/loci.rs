@@ -1,0 +1,406 @@
+//! Known loci (`call --known` hotspots, `mrd --tumor-variants`): VCF records
+//! → checked REF/ALT pairs → normalised alleles (trimmed, indels
+//! left-aligned with [`RefWindow::left_align_deletion`] /
+//! [`RefWindow::left_align_insertion`], as the evidence engine counts them)
+//! → the targets their anchors need counted.
+//!
+//! Positions are 0-based (`pos0`); VCF's 1-based POS is converted on reading.
+
+use crate::reference::{RefWindow, Reference};
+use crate::regions::Target;
+use crate::{Error, Result};
+use rust_htslib::faidx;
+use std::io::BufRead;
+use std::path::Path;
+
+/// A known locus (hotspot, tumor-informed site): one REF/ALT pair from a VCF.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct KnownLocus {
+    pub rid: usize,
+    /// 0-based position of the first REF base.
+    pub pos0: u64,
+    pub ref_allele: Vec<u8>,
+    pub alt_allele: Vec<u8>,
+}
+
+/// One data line of a known-loci VCF, checked: its loci (one per ALT, in
+/// ALT order, not yet normalised), its INFO column for readers that need
+/// more than the alleles (mrd's weights), and its 1-based line for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownRecord {
+    pub line: usize,
+    pub loci: Vec<KnownLocus>,
+    pub info: Option<String>,
+}
+
+/// Read the data lines of a VCF (plain or bgzipped), in file order. Each
+/// gives one locus per ALT; contigs not in the reference, malformed POS or
+/// REF, a REF past the contig's end and symbolic ALTs are errors naming
+/// the line.
+pub fn read_records(path: &Path, reference: &Reference) -> Result<Vec<KnownRecord>> {
+    let reader = rust_htslib::bgzf::Reader::from_path(path).map_err(|e| {
+        Error::bad_input(
+            path,
+            format!("cannot open ({e})"),
+            "give a VCF or bgzipped VCF with --known",
+        )
+    })?;
+    let mut out = Vec::new();
+    for (i, line) in std::io::BufReader::new(reader).lines().enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        out.push(parse_record(path, i + 1, &line, reference)?);
+    }
+    Ok(out)
+}
+
+/// One VCF data line (`line` is its 1-based number) → its checked loci.
+fn parse_record(
+    path: &Path,
+    line: usize,
+    text: &str,
+    reference: &Reference,
+) -> Result<KnownRecord> {
+    let bad = |msg: String| Error::BadLine {
+        path: path.to_path_buf(),
+        line,
+        msg,
+    };
+    let f: Vec<&str> = text.split('\t').collect();
+    if f.len() < 5 {
+        return Err(bad(
+            "a VCF record needs at least CHROM POS ID REF ALT".into()
+        ));
+    }
+    let rid = reference
+        .contig_index(f[0])
+        .ok_or_else(|| bad(format!("contig '{}' is not in the reference", f[0])))?;
+    let pos: u64 = f[1]
+        .parse()
+        .ok()
+        .filter(|&p| p >= 1)
+        .ok_or_else(|| bad(format!("POS '{}' is not a 1-based position", f[1])))?;
+    let ref_allele = f[3].to_ascii_uppercase().into_bytes();
+    if ref_allele.is_empty() || !ref_allele.iter().all(|b| b"ACGTN".contains(b)) {
+        return Err(bad(format!("REF '{}' is not a base sequence", f[3])));
+    }
+    if pos - 1 + ref_allele.len() as u64 > reference.contigs[rid].len {
+        return Err(bad(format!(
+            "{}:{} is past the end of the contig",
+            f[0], pos
+        )));
+    }
+    let mut loci = Vec::new();
+    for alt in f[4].split(',') {
+        let alt = alt.to_ascii_uppercase().into_bytes();
+        if alt.is_empty() || !alt.iter().all(|b| b"ACGT".contains(b)) {
+            return Err(bad(format!(
+                "ALT '{}' is not a base sequence (symbolic and '*' alleles are not supported)",
+                String::from_utf8_lossy(&alt)
+            )));
+        }
+        loci.push(KnownLocus {
+            rid,
+            pos0: pos - 1,
+            ref_allele: ref_allele.clone(),
+            alt_allele: alt,
+        });
+    }
+    Ok(KnownRecord {
+        line,
+        loci,
+        info: f.get(7).map(|s| s.to_string()),
+    })
+}
+
+/// Read known loci from a VCF (plain or bgzipped; see [`read_records`]),
+/// sorted and without repeats. Multi-allelic records give one locus per ALT.
+pub fn read_known(path: &Path, reference: &Reference) -> Result<Vec<KnownLocus>> {
+    let mut out: Vec<KnownLocus> = read_records(path, reference)?
+        .into_iter()
+        .flat_map(|r| r.loci)
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Trim the bases a REF/ALT pair shares: the common suffix, then the
+/// common prefix, keeping at least one base in each. Returns how many
+/// leading bases were removed (the position moves right by as many).
+pub fn trim_alleles(r: &mut Vec<u8>, a: &mut Vec<u8>) -> usize {
+    while r.len() > 1 && a.len() > 1 && r.last() == a.last() {
+        r.pop();
+        a.pop();
+    }
+    let lead = r
+        .iter()
+        .zip(a.iter())
+        .take_while(|(x, y)| x == y)
+        .count()
+        .min(r.len() - 1)
+        .min(a.len() - 1);
+    r.drain(..lead);
+    a.drain(..lead);
+    lead
+}
+
+/// Reference bases fetched on each side of a known locus to left-align it
+/// in: an indel in a longer repeat stops at the window's start.
+const NORMALIZE_PAD: u64 = 300;
+
+/// Normalises known loci one at a time against one open reference reader.
+pub struct Normalizer<'a> {
+    reference: &'a Reference,
+    fasta: faidx::Reader,
+}
+
+impl<'a> Normalizer<'a> {
+    /// Open a reader on `reference`.
+    pub fn new(reference: &'a Reference) -> Result<Self> {
+        Ok(Normalizer {
+            reference,
+            fasta: reference.reader()?,
+        })
+    }
+
+    /// Normalise `k` like the evidence engine does (trim shared bases,
+    /// left-align indels) so that it meets the counted alleles at one
+    /// anchor. REF must match the reference (an error otherwise). MNVs and
+    /// complex alleles are not supported yet: `None`, with a warning.
+    pub fn normalize(&self, k: &KnownLocus) -> Result<Option<KnownLocus>> {
+        let contig = &self.reference.contigs[k.rid];
+        let w = RefWindow::fetch(
+            &self.fasta,
+            contig,
+            k.pos0.saturating_sub(NORMALIZE_PAD),
+            k.pos0 + k.ref_allele.len() as u64 + NORMALIZE_PAD,
+        )?;
+        let here: Vec<u8> = (0..k.ref_allele.len())
+            .map(|i| w.base((k.pos0 + i as u64) as i64))
+            .collect();
+        if here != k.ref_allele {
+            return Err(Error::bad_input(
+                "--known",
+                format!(
+                    "REF {} at {}:{} does not match the reference ({})",
+                    String::from_utf8_lossy(&k.ref_allele),
+                    contig.name,
+                    k.pos0 + 1,
+                    String::from_utf8_lossy(&here)
+                ),
+                "use known loci made for this reference build",
+            ));
+        }
+        let norm = normalize_alleles(&w, k.pos0, &k.ref_allele, &k.alt_allele);
+        if norm.is_none() {
+            log::warn!(
+                "known locus {}:{} {}>{} is an MNV or complex allele, which ctdna does not test yet; skipped",
+                contig.name,
+                k.pos0 + 1,
+                String::from_utf8_lossy(&k.ref_allele),
+                String::from_utf8_lossy(&k.alt_allele)
+            );
+        }
+        Ok(norm.map(|(pos0, ref_allele, alt_allele)| KnownLocus {
+            rid: k.rid,
+            pos0,
+            ref_allele,
+            alt_allele,
+        }))
+    }
+}
+
+/// The normalised `(pos0, REF, ALT)` of a REF/ALT pair at `pos0` in `w`:
+/// SNVs trimmed; insertions and deletions trimmed to their anchor base and
+/// left-aligned; `None` for MNVs and complex alleles.
+fn normalize_alleles(
+    w: &RefWindow,
+    pos0: u64,
+    ref_allele: &[u8],
+    alt_allele: &[u8],
+) -> Option<(u64, Vec<u8>, Vec<u8>)> {
+    let (mut r, mut a) = (ref_allele.to_vec(), alt_allele.to_vec());
+    let pos0 = pos0 + trim_alleles(&mut r, &mut a) as u64;
+    if r.len() == 1 && a.len() == 1 {
+        Some((pos0, r, a))
+    } else if r.len() == 1 && a[0] == r[0] {
+        let mut seq = a[1..].to_vec();
+        let anchor = w.left_align_insertion(pos0 as i64, &mut seq) as u64;
+        let base = w.base(anchor as i64);
+        Some((anchor, vec![base], [vec![base], seq].concat()))
+    } else if a.len() == 1 && r[0] == a[0] {
+        let anchor = w.left_align_deletion(pos0 as i64, r.len() as i64 - 1) as u64;
+        let del: Vec<u8> = (0..r.len())
+            .map(|i| w.base((anchor + i as u64) as i64))
+            .collect();
+        Some((anchor, del, vec![w.base(anchor as i64)]))
+    } else {
+        None
+    }
+}
+
+/// Normalise known loci (see [`Normalizer::normalize`]), sorted and without
+/// repeats; MNVs and complex alleles are skipped with a warning.
+pub fn normalize_known(known: Vec<KnownLocus>, reference: &Reference) -> Result<Vec<KnownLocus>> {
+    let normalizer = Normalizer::new(reference)?;
+    let mut out = Vec::with_capacity(known.len());
+    for k in &known {
+        out.extend(normalizer.normalize(k)?);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The reference span a known locus needs counted: its (normalised) anchor.
+pub fn known_targets(known: &[KnownLocus], reference: &Reference) -> Vec<Target> {
+    known_targets_padded(known, reference, 0)
+}
+
+/// The anchor of each known locus widened by `pad` bases on each side
+/// (clipped to the contig).
+pub fn known_targets_padded(known: &[KnownLocus], reference: &Reference, pad: u64) -> Vec<Target> {
+    known
+        .iter()
+        .map(|k| Target {
+            rid: k.rid,
+            contig: reference.contigs[k.rid].name.clone(),
+            start: k.pos0.saturating_sub(pad),
+            end: (k.pos0 + 1 + pad).min(reference.contigs[k.rid].len.max(k.pos0 + 1)),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::write_fasta;
+
+    fn reference(dir: &Path) -> Reference {
+        //                      1234567890123456789012345
+        let fa = write_fasta(dir, "ref.fa", &[("c1", "GCTAAAAATGCACACAGTTCGATCG")]);
+        Reference::open(&fa).unwrap()
+    }
+
+    fn vcf(dir: &Path, body: &str) -> std::path::PathBuf {
+        let p = dir.join("k.vcf");
+        std::fs::write(
+            &p,
+            format!("##fileformat=VCFv4.3\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n{body}"),
+        )
+        .unwrap();
+        p
+    }
+
+    fn locus(pos0: u64, r: &str, a: &str) -> KnownLocus {
+        KnownLocus {
+            rid: 0,
+            pos0,
+            ref_allele: r.into(),
+            alt_allele: a.into(),
+        }
+    }
+
+    #[test]
+    fn records_give_one_locus_per_alt_with_their_line_and_info() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = reference(dir.path());
+        let p = vcf(
+            dir.path(),
+            "c1\t2\t.\tc\tA,t\t.\tPASS\tCCF=1\nc1\t1\t.\tG\tA\n",
+        );
+        let recs = read_records(&p, &r).unwrap();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].line, 3);
+        assert_eq!(recs[0].loci, vec![locus(1, "C", "A"), locus(1, "C", "T")]);
+        assert_eq!(recs[0].info.as_deref(), Some("CCF=1"));
+        assert_eq!(recs[1].info, None);
+        // read_known: sorted, repeats dropped.
+        let p = vcf(
+            dir.path(),
+            "c1\t2\t.\tC\tT\nc1\t1\t.\tG\tA\nc1\t2\t.\tC\tT\n",
+        );
+        assert_eq!(
+            read_known(&p, &r).unwrap(),
+            vec![locus(0, "G", "A"), locus(1, "C", "T")]
+        );
+    }
+
+    #[test]
+    fn bad_records_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = reference(dir.path());
+        for (body, want) in [
+            ("c1\t2\t.\tC\n", "at least CHROM POS ID REF ALT"),
+            ("c9\t2\t.\tC\tT\n", "'c9'"),
+            ("c1\t0\t.\tC\tT\n", "POS '0'"),
+            ("c1\t2\t.\tC?\tT\n", "REF 'C?'"),
+            ("c1\t25\t.\tGA\tG\n", "past the end"),
+            ("c1\t2\t.\tC\t<DEL>\n", "symbolic"),
+        ] {
+            let e = read_known(&vcf(dir.path(), body), &r)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(":3:") && e.contains(want), "{body}: {e}");
+        }
+    }
+
+    #[test]
+    fn trimming_keeps_one_base_and_counts_the_leading_ones() {
+        let trim = |r: &str, a: &str| {
+            let (mut r, mut a) = (r.as_bytes().to_vec(), a.as_bytes().to_vec());
+            let lead = trim_alleles(&mut r, &mut a);
+            (
+                lead,
+                String::from_utf8(r).unwrap(),
+                String::from_utf8(a).unwrap(),
+            )
+        };
+        // Suffix first: a deletion keeps its anchor base.
+        assert_eq!(trim("CAAT", "CAT"), (0, "CA".into(), "C".into()));
+        assert_eq!(trim("GTC", "GAC"), (1, "T".into(), "A".into()));
+        assert_eq!(trim("ACGT", "ACGTT"), (2, "G".into(), "GT".into()));
+    }
+
+    #[test]
+    fn indels_are_left_aligned_and_mnvs_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = reference(dir.path());
+        let norm = |k: Vec<KnownLocus>| normalize_known(k, &r).unwrap();
+        // Deleting the last A of the run (after pos0 6) → anchored on the T
+        // before the run (pos0 2).
+        assert_eq!(norm(vec![locus(6, "AA", "A")]), vec![locus(2, "TA", "T")]);
+        // Inserting CA after the last AC of the repeat → after the G (pos0 9).
+        assert_eq!(
+            norm(vec![locus(14, "C", "CAC")]),
+            vec![locus(9, "G", "GCA")]
+        );
+        // Padded SNV, an MNV (skipped), and a repeat once normalised.
+        assert_eq!(
+            norm(vec![
+                locus(0, "GC", "GA"),
+                locus(0, "GC", "AA"),
+                locus(1, "C", "A")
+            ]),
+            vec![locus(1, "C", "A")]
+        );
+        let e = normalize_known(vec![locus(0, "A", "C")], &r).unwrap_err();
+        assert!(e.to_string().contains("does not match"), "{e}");
+    }
+
+    #[test]
+    fn targets_are_anchors_padded_and_clipped_to_the_contig() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = reference(dir.path());
+        let k = [locus(2, "T", "A"), locus(24, "G", "C")];
+        let span = |t: Vec<Target>| t.iter().map(|t| (t.start, t.end)).collect::<Vec<_>>();
+        assert_eq!(span(known_targets(&k, &r)), vec![(2, 3), (24, 25)]);
+        assert_eq!(
+            span(known_targets_padded(&k, &r, 5)),
+            vec![(0, 8), (19, 25)]
+        );
+    }
+}
