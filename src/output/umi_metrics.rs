@@ -3,8 +3,8 @@
 
 use crate::calling::{Alt, Call};
 use crate::evidence::alleles::base_index;
+use crate::evidence::batch::UmiShard;
 use crate::evidence::engine::ShardEvidence;
-use crate::evidence::families::UmiShard;
 use crate::evidence::umi::Tier;
 use crate::output::vcf::UmiRecord;
 
