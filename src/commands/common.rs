@@ -92,7 +92,7 @@ impl Prepared {
         umi: Option<&crate::evidence::umi::UmiConfig>,
     ) -> Result<Vec<ShardEvidence>> {
         let counter = crate::evidence::batch_counter(filter, umi);
-        let engine = Engine::new(&self.reference, &self.inputs, counter);
+        let engine = Engine::new(&self.reference, &self.inputs, counter.as_ref());
         let bar = if std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info) {
             let b = indicatif::ProgressBar::new(self.shards.len() as u64);
             b.set_style(

@@ -68,7 +68,7 @@ pub fn run(args: &PonArgs) -> Result<()> {
     let mut writer = PonWriter::create(&args.output, &header)?;
 
     let counter = crate::evidence::batch_counter(&filter, umi.as_ref());
-    let engine = Engine::new(&reference, &inputs, counter);
+    let engine = Engine::new(&reference, &inputs, counter.as_ref());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

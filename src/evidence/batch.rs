@@ -1,6 +1,6 @@
 //! The read-batch plumbing both read loops stand on: the [`BatchCounter`]
-//! trait they implement, the [`ReadGate`] every record passes, the
-//! [`NameMap`] where reads wait for their mate, and what a batch returns
+//! trait they implement, the `ReadGate` every record passes, the
+//! `NameMap` where reads wait for their mate, and what a batch returns
 //! per sample and shard ([`SampleShard`], with a [`UmiShard`] in UMI mode).
 //!
 //! A batch is a run of nearby shards on one contig (see
@@ -39,20 +39,6 @@ pub trait BatchCounter: Sync {
         ranges: &[(u64, u64)],
         window: &RefWindow,
     ) -> Result<Vec<SampleShard>>;
-}
-
-/// A counter chosen at run time counts as itself.
-impl<C: BatchCounter + ?Sized> BatchCounter for Box<C> {
-    fn count_batch(
-        &self,
-        reader: &mut bam::IndexedReader,
-        path: &Path,
-        tid: u32,
-        ranges: &[(u64, u64)],
-        window: &RefWindow,
-    ) -> Result<Vec<SampleShard>> {
-        (**self).count_batch(reader, path, tid, ranges, window)
-    }
 }
 
 /// What one sample's reads say about one shard.

@@ -171,7 +171,7 @@ impl Consensus {
     /// gone through (listing and sorting every observation was most of UMI
     /// mode's time); indels are listed and sorted. A family spans a
     /// fragment; one whose mates are far apart is tallied in pieces of
-    /// [`TALLY_SPAN`] positions, skipping the gap.
+    /// `TALLY_SPAN` positions, skipping the gap.
     pub fn add_family<S: PositionSink>(
         &mut self,
         sinks: &mut [S; 3],

@@ -33,15 +33,15 @@ struct Worker {
 /// Everything the engine needs, validated: the inputs, and the read loop
 /// that counts one batch of one input (chosen once, by the caller: see
 /// [`super::batch_counter`]).
-pub struct Engine<'a, C> {
+pub struct Engine<'a, C: ?Sized> {
     reference: &'a Reference,
     inputs: &'a [AlignmentInput],
-    counter: C,
+    counter: &'a C,
 }
 
-impl<'a, C: BatchCounter> Engine<'a, C> {
+impl<'a, C: BatchCounter + ?Sized> Engine<'a, C> {
     /// Read `inputs` against `reference`, each batch counted by `counter`.
-    pub fn new(reference: &'a Reference, inputs: &'a [AlignmentInput], counter: C) -> Self {
+    pub fn new(reference: &'a Reference, inputs: &'a [AlignmentInput], counter: &'a C) -> Self {
         Engine {
             reference,
             inputs,
