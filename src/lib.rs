@@ -13,6 +13,7 @@
 //! commands  one file per subcommand wiring the stages together
 //! ```
 //!
+//! Below every stage sit [`sam`] (the SAM flag bits) and [`hash`] (FNV-1a).
 //! The binary is a thin shell over [`commands::run`].
 
 #![deny(unsafe_code)]
@@ -22,6 +23,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod evidence;
+pub mod hash;
 pub mod loci;
 pub mod model;
 pub mod mrd;
@@ -29,6 +31,7 @@ pub mod output;
 pub mod reference;
 pub mod regions;
 pub mod rng;
+pub mod sam;
 pub mod simulate;
 #[doc(hidden)]
 pub mod testing;

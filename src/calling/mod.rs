@@ -9,8 +9,8 @@ pub mod filters;
 pub mod lod;
 
 use crate::evidence::alleles::{base_index, AlleleStats, Alt, PositionCounts, BASES};
+use crate::evidence::batch::UmiShard;
 use crate::evidence::engine::ShardEvidence;
-use crate::evidence::families::UmiShard;
 use crate::evidence::umi::Tier;
 use crate::model::context::{homopolymer_after, trinucleotide};
 use crate::model::{Background, Null, RateQuery};

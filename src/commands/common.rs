@@ -122,12 +122,8 @@ impl Prepared {
         filter: &ReadFilter,
         umi: Option<&crate::evidence::umi::UmiConfig>,
     ) -> Result<Vec<ShardEvidence>> {
-        let engine = Engine {
-            reference: &self.reference,
-            inputs: &self.inputs,
-            filter,
-            umi,
-        };
+        let counter = crate::evidence::batch_counter(filter, umi);
+        let engine = Engine::new(&self.reference, &self.inputs, counter.as_ref());
         let bar = if std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info) {
             let b = indicatif::ProgressBar::new(self.shards.len() as u64);
             b.set_style(

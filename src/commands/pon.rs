@@ -55,12 +55,8 @@ pub fn run(args: &PonArgs) -> Result<()> {
     let header = PonHeader::new(&reference, &filter, molecules, &panel, names, build);
     let mut writer = PonWriter::create(&args.output, &header)?;
 
-    let engine = Engine {
-        reference: &reference,
-        inputs: &inputs,
-        filter: &filter,
-        umi: umi.as_ref(),
-    };
+    let counter = crate::evidence::batch_counter(&filter, umi.as_ref());
+    let engine = Engine::new(&reference, &inputs, counter.as_ref());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

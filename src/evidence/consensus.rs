@@ -20,6 +20,7 @@ use super::alleles::{PositionSink, Support};
 use super::mates::{add, MERGED_QUAL_CAP};
 use super::observe::{ObsKind, ReadObs};
 use super::umi::Tier;
+use crate::hash::fnv1a64;
 
 /// One read of a family.
 #[derive(Debug, Clone, Copy)]
@@ -131,22 +132,13 @@ fn conflict(c: [StrandCall; 2]) -> bool {
     }
 }
 
-fn fnv(seq: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in seq {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
 /// Slots (bases, deletion spans) and events (indels) as comparable keys.
 fn key_of(r: &ReadObs, k: ObsKind) -> u64 {
     match k {
         ObsKind::Base(b) => u64::from(b),
         ObsKind::DelSpan => 4,
         ObsKind::Del(n) => (1 << 62) | u64::from(n),
-        ObsKind::Ins { off, len } => (2 << 62) | (fnv(r.ins_seq(off, len)) >> 2),
+        ObsKind::Ins { off, len } => (2 << 62) | (fnv1a64(r.ins_seq(off, len)) >> 2),
     }
 }
 
@@ -179,7 +171,7 @@ impl Consensus {
     /// gone through (listing and sorting every observation was most of UMI
     /// mode's time); indels are listed and sorted. A family spans a
     /// fragment; one whose mates are far apart is tallied in pieces of
-    /// [`TALLY_SPAN`] positions, skipping the gap.
+    /// `TALLY_SPAN` positions, skipping the gap.
     pub fn add_family<S: PositionSink>(
         &mut self,
         sinks: &mut [S; 3],

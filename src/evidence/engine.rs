@@ -5,8 +5,7 @@
 //! owned counters leave a worker; htslib records never cross threads.
 
 use super::bam::AlignmentInput;
-use super::filters::ReadFilter;
-use super::shard::{count_batch, SampleShard};
+use super::batch::{BatchCounter, SampleShard};
 use crate::reference::{RefWindow, Reference};
 use crate::regions::Shard;
 use crate::{Error, Result};
@@ -31,16 +30,25 @@ struct Worker {
     readers: Vec<bam::IndexedReader>,
 }
 
-/// Everything the engine needs, validated.
-pub struct Engine<'a> {
-    pub reference: &'a Reference,
-    pub inputs: &'a [AlignmentInput],
-    pub filter: &'a ReadFilter,
-    /// UMI mode: families and consensus instead of fragments.
-    pub umi: Option<&'a super::umi::UmiConfig>,
+/// Everything the engine needs, validated: the inputs, and the read loop
+/// that counts one batch of one input (chosen once, by the caller: see
+/// [`super::batch_counter`]).
+pub struct Engine<'a, C: ?Sized> {
+    reference: &'a Reference,
+    inputs: &'a [AlignmentInput],
+    counter: &'a C,
 }
 
-impl Engine<'_> {
+impl<'a, C: BatchCounter + ?Sized> Engine<'a, C> {
+    /// Read `inputs` against `reference`, each batch counted by `counter`.
+    pub fn new(reference: &'a Reference, inputs: &'a [AlignmentInput], counter: &'a C) -> Self {
+        Engine {
+            reference,
+            inputs,
+            counter,
+        }
+    }
+
     /// Count every shard with `threads` workers, reading nearby shards in
     /// batches (one fetch each); `on_done(n)` is called as shards finish
     /// (progress bars).
@@ -110,28 +118,13 @@ impl Engine<'_> {
             Vec::with_capacity(self.inputs.len());
         for (input, reader) in self.inputs.iter().zip(w.readers.iter_mut()) {
             let counted = match input.tids[first.rid] {
-                Some(tid) => match self.umi {
-                    None => count_batch(reader, &input.path, tid, &ranges, &window, self.filter)?,
-                    Some(u) => {
-                        super::families::count_batch_umi(
-                            reader,
-                            &input.path,
-                            tid,
-                            &ranges,
-                            &window,
-                            self.filter,
-                            u,
-                        )?
-                        .shards
-                    }
-                },
+                Some(tid) => {
+                    self.counter
+                        .count_batch(reader, &input.path, tid, &ranges, &window)?
+                }
                 None => ranges
                     .iter()
-                    .map(|&(s, e)| SampleShard {
-                        counts: super::alleles::ShardCounts::new(s, e),
-                        reads: Default::default(),
-                        umi: None,
-                    })
+                    .map(|&(s, e)| SampleShard::empty(s, e))
                     .collect(),
             };
             per_input.push(counted.into_iter());

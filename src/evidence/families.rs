@@ -1,555 +1,85 @@
-//! UMI mode: one batch of shards read once, mates paired, templates grouped
-//! into families in a sliding window, each family counted as molecules of
-//! its tier (SPEC 2.3).
-//!
-//! A family is buffered only while its coordinates can still gain reads.
-//! Templates are keyed by their two unclipped 5' ends; every read of a
-//! template starts at or before the larger 5' end (plus a clip's length),
-//! so once the stream is [`SLACK`] past that end the group is complete.
-//! When the reads carry the MC tag (the mate's CIGAR: bwa mem, samtools
-//! fixmate -m, fgbio), a group is complete sooner: a template's first read
-//! starts by the smaller 5' end (plus a clip), so once the stream is past
-//! it, the group can only still gain the templates whose first read is
-//! waiting for its mate, and MC tells each waiting read its template's
-//! key. A group no waiting read expects is flushed then: the window holds
-//! about a mate's offset of coverage (fragment minus read length, at least
-//! `SLACK`) instead of a fragment's. Without MC on every waiting read of a
-//! batch, or when a mate's CIGAR differs from what MC said, the batch keeps
-//! the first rule. Memory is bounded by the reads of a few hundred bases of
-//! coverage, not by the BAM.
+//! The UMI read loop: one batch of shards of one sample read with one
+//! fetch, mates paired by name, each template handed to the
+//! [`family_window`](super::family_window) that groups templates into
+//! families and counts each as molecules of its tier (SPEC 2.3).
 
-use super::alleles::{BatchCounts, Indel, PositionCounts, ShardCounts};
-use super::consensus::{Consensus, Member, Rules};
-use super::filters::ReadFilter;
-use super::observe::{reference_span, Ranges, ReadObs};
-use super::parked::{ParkedId, ParkedReads};
-use super::shard::{name_hash, NameMap, ReadGate, SampleShard};
-use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
+use super::alleles::{PositionCounts, ShardCounts};
+use super::batch::{
+    mate_on_contig, name_hash, BatchCounter, NameMap, ReadGate, SampleShard, UmiShard,
+};
+use super::family_window::{Coords, Counted, Half, Window};
+use super::filters::{ReadCounters, ReadFilter};
+use super::observe::Ranges;
+use super::umi::{Tier, UmiConfig};
 use crate::reference::RefWindow;
 use crate::Result;
-use rust_htslib::bam::{self, record::Aux, Read, Record};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rust_htslib::bam::{self, Read, Record};
 use std::path::Path;
 use std::sync::Once;
 
-/// How far past a group's larger 5' end the stream must be before the group
-/// is complete (with MC: past its smaller 5' end, for the templates not yet
-/// seen). The slack covers a short 5' soft clip on a forward read at that
-/// end, which starts after it (a longer one splits the family in two: fewer
-/// templates, never a wrong base). Kept small: the buffered reads are the
-/// memory of UMI mode.
-pub const SLACK: i64 = 24;
-/// Family sizes above this are counted in the last histogram bin.
-pub const MAX_FAMILY_BIN: usize = 100;
-
-const PAIRED: u16 = 0x1;
-const MATE_UNMAPPED: u16 = 0x8;
-const REVERSE: u16 = 0x10;
-const MATE_REVERSE: u16 = 0x20;
-const READ1: u16 = 0x40;
-const READ2: u16 = 0x80;
-
-/// Per-tier evidence of one sample over one shard (UMI mode only): what
-/// the UMI outputs read (families and duplex alt count per call, per-tier
-/// error rates), not each tier's full counts, which are merged into the
-/// tested counts and dropped (all shards are held until output).
-#[derive(Debug, Clone, Default)]
-pub struct UmiShard {
-    /// Per position, per tier (by [`Tier::index`]): molecules whose base
-    /// here has exactly this tier, showing A, C, G, T.
-    pub bases: Vec<[[u32; 4]; 3]>,
-    /// Duplex molecules showing an indel: (offset in the shard, indel,
-    /// molecules), in position order.
-    pub duplex_indels: Vec<(u32, Indel, u32)>,
-    /// Families by number of templates (index = size, last bin = more).
-    pub family_sizes: Vec<u64>,
+/// Counts UMI families: the read loop in UMI mode.
+#[derive(Debug, Clone)]
+pub struct UmiCounter {
+    filter: ReadFilter,
+    cfg: UmiConfig,
 }
 
-impl UmiShard {
-    fn of(tiers: &[ShardCounts; 3], family_sizes: Vec<u64>) -> Self {
-        let at = |t: Tier| &tiers[t.index()].positions;
-        let bases = (0..at(Tier::Raw).len())
-            .map(|i| Tier::ALL.map(|t| at(t)[i].bases.each_ref().map(|b| b.n)))
-            .collect();
-        let duplex_indels = at(Tier::Duplex)
-            .iter()
-            .enumerate()
-            .flat_map(|(i, pc)| {
-                pc.indels
-                    .iter()
-                    .map(move |(indel, st)| (i as u32, indel.clone(), st.n))
-            })
-            .collect();
-        UmiShard {
-            bases,
-            duplex_indels,
-            family_sizes,
+impl UmiCounter {
+    pub fn new(filter: &ReadFilter, cfg: &UmiConfig) -> Self {
+        UmiCounter {
+            filter: filter.clone(),
+            cfg: cfg.clone(),
         }
     }
+}
 
-    /// Molecules of tier `t` showing base `b` (index into A, C, G, T) at
-    /// offset `i` of the shard.
-    pub fn base(&self, i: usize, t: Tier, b: usize) -> u32 {
-        self.bases.get(i).map_or(0, |x| x[t.index()][b])
-    }
-
-    /// Molecules of tier `t` with a base at offset `i` of the shard.
-    pub fn depth(&self, i: usize, t: Tier) -> u32 {
-        self.bases.get(i).map_or(0, |b| b[t.index()].iter().sum())
-    }
-
-    /// Duplex molecules showing `indel` at offset `i`.
-    pub fn duplex_indel(&self, i: usize, indel: &Indel) -> u32 {
-        let from = self.duplex_indels.partition_point(|e| (e.0 as usize) < i);
-        self.duplex_indels[from..]
-            .iter()
-            .take_while(|e| e.0 as usize == i)
-            .find(|e| e.1 == *indel)
-            .map_or(0, |e| e.2)
+impl BatchCounter for UmiCounter {
+    fn count_batch(
+        &self,
+        reader: &mut bam::IndexedReader,
+        path: &Path,
+        tid: u32,
+        ranges: &[(u64, u64)],
+        window: &RefWindow,
+    ) -> Result<Vec<SampleShard>> {
+        count_batch_umi(reader, path, tid, ranges, window, &self.filter, &self.cfg)
+            .map(|b| b.shards)
     }
 }
 
-/// Group key: (larger 5' end, smaller 5' end, strand bits | [`PARTIAL`]).
-type Coords = (i64, i64, u8);
-
-/// Key bit of a template with one read here: the mate's position stands in
-/// for its 5' end.
-const PARTIAL: u8 = 4;
-
-/// The key of a template whose reads have these 5' ends (position,
-/// reverse), and whether `a` is at the smaller one.
-fn coords(a: (i64, bool), b: (i64, bool), partial: bool) -> (Coords, bool) {
-    let a_first = a <= b;
-    let (lo, hi) = if a_first { (a, b) } else { (b, a) };
-    let bits = u8::from(lo.1) | (u8::from(hi.1) << 1) | if partial { PARTIAL } else { 0 };
-    ((hi.0, lo.0, bits), a_first)
+/// First reads waiting for their mate, found by the hash of their name,
+/// each with the key its template will have (from MC; `None` without it).
+#[derive(Default)]
+struct Waiting {
+    by_name: NameMap<(Half, Option<Coords>)>,
+    /// Names to release, reused.
+    keys: Vec<u64>,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Tpl {
-    umi: Umi,
-    /// Read 1 is the read at the smaller 5' end.
-    top: bool,
-    reads: [ParkedId; 2],
-    n: u8,
-    /// A read without a UMI, or made by an upstream consensus caller: a
-    /// family of its own (with the upstream tier).
-    solo: bool,
-    forced: Option<Tier>,
-}
-
-/// A parked read and its unclipped 5' end and strand.
-#[derive(Debug, Clone, Copy)]
-struct End {
-    read: ParkedId,
-    five: (i64, bool),
-}
-
-/// The read of a template that stands for it: parked, with what its
-/// family needs from its aux fields (read when it arrives: the arena keeps
-/// no aux; flags and mate position stay in its core).
-#[derive(Debug, Clone, Copy)]
-struct Half {
-    end: End,
-    umi: Option<Umi>,
-    forced: Option<Tier>,
-}
-
-/// A first read waiting for its mate, and the key its template will have
-/// (from MC; `None` without it).
-type Waiting = (Half, Option<Coords>);
-
-struct Window<'a> {
-    cfg: &'a UmiConfig,
-    window: &'a RefWindow,
-    keep: &'a Ranges,
-    f: &'a ReadFilter,
-    groups: BTreeMap<Coords, Vec<Tpl>>,
-    /// Keys expected by waiting reads (from their MC tag), with how many.
-    pending: HashMap<Coords, u32>,
-    /// Groups no waiting read expects, by smaller 5' end: complete once
-    /// the stream is `SLACK` past it.
-    ready: BTreeSet<(i64, Coords)>,
-    /// Every waiting read so far had MC, and every mate matched it: the
-    /// early rule holds for this batch.
-    exact: bool,
-    /// A waiting read had no MC: the batch fell back for want of it.
-    without_mc: bool,
-    /// An MC tag's CIGAR, parsed (reused).
-    mc_ops: Vec<u32>,
-    /// The window's reads, parked compactly (walked only when their family
-    /// is complete, so the window holds no per-base observations).
-    arena: ParkedReads,
-    /// A parked read taken back to be walked.
-    restored: Record,
-    /// One family's walked reads, reused.
-    walked: Vec<ReadObs>,
-    spare_groups: Vec<Vec<Tpl>>,
-    consensus: Consensus,
-    members: Vec<Member>,
-    order: Vec<usize>,
-    distinct: Vec<(Umi, u32)>,
-    first_of: Vec<usize>,
-    sinks: [BatchCounts; 3],
-    ranges: Vec<(u64, u64)>,
-    family_sizes: Vec<Vec<u64>>,
-}
-
-/// Unclipped 5' end of an alignment at `pos` on strand `rev` with this
-/// (BAM-encoded) CIGAR.
-fn five_prime_at(pos: i64, rev: bool, cigar: &[u32]) -> i64 {
-    let clip = |c: &&u32| matches!(*c & 0xf, 4 | 5);
-    let len = |c: &u32| i64::from(c >> 4);
-    if rev {
-        let trailing: i64 = cigar.iter().rev().take_while(clip).map(len).sum();
-        pos + reference_span(cigar) - 1 + trailing
-    } else {
-        pos - cigar.iter().take_while(clip).map(len).sum::<i64>()
-    }
-}
-
-/// Unclipped 5' end of a read and whether it is reverse.
-fn five_prime(rec: &Record) -> (i64, bool) {
-    let rev = rec.flags() & REVERSE != 0;
-    (five_prime_at(rec.pos(), rev, rec.raw_cigar()), rev)
-}
-
-/// The mate's unclipped 5' end and strand, from its position and the MC
-/// tag (parsed into `ops`, BAM-encoded, for [`five_prime_at`]); `None`
-/// without a well-formed MC. Parsed here, not by rust-htslib's
-/// `CigarString::try_from`: 0.46 indexes past the end of a string ending in
-/// digits ("10M5"), which a corrupt tag would turn into a panic.
-fn mate_five_prime(rec: &Record, ops: &mut Vec<u32>) -> Option<(i64, bool)> {
-    const OPS: &[u8] = b"MIDNSHP=X";
-    let Ok(Aux::String(mc)) = rec.aux(b"MC") else {
-        return None;
-    };
-    ops.clear();
-    let mut len: Option<u32> = None;
-    for &c in mc.as_bytes() {
-        if c.is_ascii_digit() {
-            let d = u32::from(c - b'0');
-            len = Some(len.unwrap_or(0).checked_mul(10)?.checked_add(d)?);
-        } else {
-            let op = OPS.iter().position(|&o| o == c)? as u32;
-            ops.push(len.take().filter(|&l| l < 1 << 28)? << 4 | op);
+impl Waiting {
+    /// Hand the waiting reads whose mate should have come before `pos`
+    /// (all: `None`) to the window as templates of one read, in name-hash
+    /// order: the order templates join their groups must not depend on the
+    /// map's.
+    fn release(&mut self, win: &mut Window<'_>, before: Option<i64>) {
+        self.keys.clear();
+        self.keys.extend(
+            self.by_name
+                .iter()
+                .filter(|(_, w)| before.is_none_or(|p| win.mate_pos(&w.0) < p))
+                .map(|(k, _)| *k),
+        );
+        self.keys.sort_unstable();
+        for k in &self.keys {
+            if let Some((h, e)) = self.by_name.remove(k) {
+                win.add(h, None, e);
+            }
         }
     }
-    if len.is_some() || ops.is_empty() {
-        return None;
-    }
-    let rev = rec.flags() & MATE_REVERSE != 0;
-    Some((five_prime_at(rec.mpos(), rev, ops), rev))
 }
 
-fn is_read1(flags: u16) -> bool {
-    flags & READ1 != 0 || flags & READ2 == 0
-}
-
-/// A mate that did not have the CIGAR its read's MC tag gave: said once a run.
-static MC_MISMATCH: Once = Once::new();
 /// Reads without MC: said once a run.
 static NO_MC: Once = Once::new();
-
-impl<'a> Window<'a> {
-    fn new(
-        cfg: &'a UmiConfig,
-        ranges: &[(u64, u64)],
-        window: &'a RefWindow,
-        keep: &'a Ranges,
-        f: &'a ReadFilter,
-    ) -> Self {
-        let sinks = [
-            BatchCounts::new(ranges.iter().copied()),
-            BatchCounts::new(ranges.iter().copied()),
-            BatchCounts::new(ranges.iter().copied()),
-        ];
-        Window {
-            cfg,
-            window,
-            keep,
-            f,
-            groups: BTreeMap::new(),
-            pending: HashMap::new(),
-            ready: BTreeSet::new(),
-            exact: true,
-            without_mc: false,
-            mc_ops: Vec::new(),
-            arena: ParkedReads::default(),
-            restored: Record::new(),
-            walked: Vec::new(),
-            spare_groups: Vec::new(),
-            consensus: Consensus::default(),
-            members: Vec::new(),
-            order: Vec::new(),
-            distinct: Vec::new(),
-            first_of: Vec::new(),
-            sinks,
-            ranges: ranges.to_vec(),
-            family_sizes: vec![Vec::new(); ranges.len()],
-        }
-    }
-
-    /// Park `rec`.
-    fn end(&mut self, rec: &Record) -> End {
-        End {
-            five: five_prime(rec),
-            read: self.arena.park(rec),
-        }
-    }
-
-    /// Park `rec`, reading its UMI and tier now.
-    fn half(&mut self, rec: &Record) -> Half {
-        Half {
-            end: self.end(rec),
-            umi: umi_of(rec, self.cfg),
-            forced: consensus_tier(rec, self.cfg.min_family),
-        }
-    }
-
-    /// `h` (parked from `rec`) waits for its mate: the key its template
-    /// will have, from MC, is held back from flushing until it comes.
-    fn expect(&mut self, h: &Half, rec: &Record) -> Option<Coords> {
-        if !self.exact {
-            return None;
-        }
-        let Some(mate) = mate_five_prime(rec, &mut self.mc_ops) else {
-            self.without_mc = true;
-            self.inexact();
-            return None;
-        };
-        let key = coords(h.end.five, mate, false).0;
-        *self.pending.entry(key).or_default() += 1;
-        Some(key)
-    }
-
-    /// The early rule no longer holds for this batch.
-    fn inexact(&mut self) {
-        self.exact = false;
-        self.ready.clear();
-        self.pending.clear();
-    }
-
-    /// Add a template: both mates, or one read whose mate is not here
-    /// (`a`'s UMI and tier stand for the template). `expected`: the key
-    /// `a` was expected to have while it waited.
-    fn add(&mut self, a: Half, b: Option<End>, expected: Option<Coords>) {
-        let flags = self.arena.flags(a.end.read);
-        let (key, a_first) = match b {
-            Some(b) => coords(a.end.five, b.five, false),
-            None => {
-                let mate = (self.arena.mpos(a.end.read), flags & MATE_REVERSE != 0);
-                coords(a.end.five, mate, true)
-            }
-        };
-        // Read 1 at the smaller 5' end: the top strand.
-        let top = a_first == is_read1(flags);
-        let solo = a.forced.is_some() || a.umi.is_none();
-        let umi = a.umi.map_or(Umi::default(), |u| {
-            if u.is_dual() {
-                u.canonical(top)
-            } else {
-                u
-            }
-        });
-        let tpl = Tpl {
-            umi,
-            top,
-            reads: [a.end.read, b.map_or(a.end.read, |b| b.read)],
-            n: 1 + u8::from(b.is_some()),
-            solo,
-            forced: a.forced,
-        };
-        match self.groups.get_mut(&key) {
-            Some(g) => g.push(tpl),
-            None => {
-                let mut g = self.spare_groups.pop().unwrap_or_default();
-                g.push(tpl);
-                self.groups.insert(key, g);
-            }
-        }
-        let Some(e) = expected.filter(|_| self.exact) else {
-            return;
-        };
-        if b.is_some() && e != key {
-            // MC was not the mate's CIGAR (stale after clipping or
-            // realignment): a group may have been flushed short of it.
-            let name = String::from_utf8_lossy(self.arena.qname(a.end.read)).into_owned();
-            MC_MISMATCH.call_once(|| {
-                log::warn!(
-                    "read {name}: its MC tag does not give its mate's CIGAR; UMI families in \
-                     this region are grouped without MC from here (a family may have been \
-                     split). Regenerate MC after clipping or realigning: samtools fixmate -m"
-                )
-            });
-            self.inexact();
-            return;
-        }
-        if let Some(n) = self.pending.get_mut(&e) {
-            *n -= 1;
-            if *n == 0 {
-                self.pending.remove(&e);
-                if self.groups.contains_key(&e) {
-                    self.ready.insert((e.1, e));
-                }
-            }
-        }
-    }
-
-    /// Count every group complete with the stream at `pos` (all: `None`).
-    fn flush(&mut self, pos: Option<i64>) {
-        let before = pos.map(|p| p - SLACK);
-        while let Some(entry) = self.groups.first_entry() {
-            if before.is_some_and(|b| entry.key().0 >= b) {
-                break;
-            }
-            let (key, g) = entry.remove_entry();
-            self.count_and_recycle(key, g);
-        }
-        let Some(before) = before else {
-            self.ready.clear();
-            return;
-        };
-        while let Some(&(lo, key)) = self.ready.first() {
-            if lo >= before {
-                break;
-            }
-            self.ready.pop_first();
-            if self.pending.contains_key(&key) {
-                continue;
-            }
-            if let Some(g) = self.groups.remove(&key) {
-                self.count_and_recycle(key, g);
-            }
-        }
-    }
-
-    fn count_and_recycle(&mut self, key: Coords, mut g: Vec<Tpl>) {
-        self.count_group(key.1, &g);
-        g.clear();
-        self.spare_groups.push(g);
-    }
-
-    /// Walk a family's reads (`members[..].read` index the arena, which
-    /// lets them go) into `walked`, re-pointing the members at their walked
-    /// reads.
-    fn walk_members(&mut self) {
-        if self.walked.len() < self.members.len() {
-            self.walked
-                .resize_with(self.members.len(), ReadObs::default);
-        }
-        for (i, m) in self.members.iter_mut().enumerate() {
-            self.arena.take(m.read, &mut self.restored);
-            self.walked[i].walk(&self.restored, self.window, self.keep, self.f);
-            m.read = i as u32;
-        }
-    }
-
-    fn count_group(&mut self, lo5: i64, g: &[Tpl]) {
-        let rules = Rules {
-            min_family: self.cfg.min_family,
-            min_agreement: self.cfg.min_agreement,
-        };
-        let shard = self
-            .ranges
-            .partition_point(|&(s, _)| s as i64 <= lo5)
-            .saturating_sub(1);
-        // Solo templates: a family each.
-        for t in g.iter().filter(|t| t.solo) {
-            self.members.clear();
-            for &r in &t.reads[..usize::from(t.n)] {
-                self.members.push(Member {
-                    read: r,
-                    template: 0,
-                    strand: 0,
-                });
-            }
-            self.walk_members();
-            self.consensus.add_family(
-                &mut self.sinks,
-                &self.walked,
-                &self.members,
-                1,
-                t.forced,
-                rules,
-            );
-            bump(&mut self.family_sizes[shard], 1);
-        }
-        // The others by UMI: single UMIs per strand, dual UMIs across strands.
-        let space = |t: &Tpl| {
-            if t.umi.is_dual() {
-                2u8
-            } else {
-                u8::from(t.top)
-            }
-        };
-        self.order.clear();
-        self.order.extend((0..g.len()).filter(|&i| !g[i].solo));
-        self.order
-            .sort_unstable_by_key(|&i| (space(&g[i]), g[i].umi, !g[i].top, i));
-        let mut k = 0;
-        while k < self.order.len() {
-            let sp = space(&g[self.order[k]]);
-            let mut l = k;
-            while l < self.order.len() && space(&g[self.order[l]]) == sp {
-                l += 1;
-            }
-            // Distinct UMIs of this space with template counts.
-            self.distinct.clear();
-            self.first_of.clear();
-            for (x, &i) in self.order[k..l].iter().enumerate() {
-                match self.distinct.last_mut() {
-                    Some(d) if d.0 == g[i].umi => d.1 += 1,
-                    _ => {
-                        self.distinct.push((g[i].umi, 1));
-                        self.first_of.push(k + x);
-                    }
-                }
-            }
-            self.first_of.push(l);
-            let roots = directional_families(&self.distinct);
-            for (r, &root) in roots.iter().enumerate() {
-                if root != r {
-                    continue;
-                }
-                self.members.clear();
-                let mut templates = 0u32;
-                for (u, _) in roots.iter().enumerate().filter(|&(_, &x)| x == r) {
-                    for &i in &self.order[self.first_of[u]..self.first_of[u + 1]] {
-                        let t = &g[i];
-                        for &rd in &t.reads[..usize::from(t.n)] {
-                            self.members.push(Member {
-                                read: rd,
-                                template: templates,
-                                strand: if sp == 2 { u8::from(!t.top) } else { 0 },
-                            });
-                        }
-                        templates += 1;
-                    }
-                }
-                self.walk_members();
-                self.consensus.add_family(
-                    &mut self.sinks,
-                    &self.walked,
-                    &self.members,
-                    templates,
-                    None,
-                    rules,
-                );
-                bump(&mut self.family_sizes[shard], templates as usize);
-            }
-            k = l;
-        }
-    }
-}
-
-fn bump(hist: &mut Vec<u64>, size: usize) {
-    let i = size.min(MAX_FAMILY_BIN);
-    if hist.len() <= i {
-        hist.resize(i + 1, 0);
-    }
-    hist[i] += 1;
-}
 
 /// Add `src` into `dst` (pooling tiers).
 pub fn merge_position(dst: &mut PositionCounts, src: &PositionCounts) {
@@ -599,72 +129,47 @@ pub fn count_batch_umi(
     let mut gate = ReadGate::fetch(reader, path, tid, ranges, &keep, f)?;
     let mut win = Window::new(cfg, ranges, window, &keep, f);
     let mut rec = Record::new();
-    let mut waiting: NameMap<Waiting> = NameMap::default();
-    let mut stale: Vec<u64> = Vec::new();
+    let mut waiting = Waiting::default();
     let mut last_sweep = i64::MIN;
 
     while let Some(res) = reader.read(&mut rec) {
         let Some((pos, _, _)) = gate.admit(res, &rec)? else {
             continue;
         };
-        let flags = rec.flags();
-
         if pos > last_sweep + 256 {
             last_sweep = pos;
             // Waiting reads whose mate should have come by now come alone.
-            stale.clear();
-            stale.extend(
-                waiting
-                    .iter()
-                    .filter(|(_, w)| win.arena.mpos(w.0.end.read) < pos)
-                    .map(|(k, _)| *k),
-            );
-            stale.sort_unstable();
-            for k in &stale {
-                if let Some((h, e)) = waiting.remove(k) {
-                    win.add(h, None, e);
-                }
-            }
+            waiting.release(&mut win, Some(pos));
         }
         // Cheap when nothing is complete (one look at the first group).
         win.flush(Some(pos));
 
-        let mate_here =
-            flags & PAIRED != 0 && flags & MATE_UNMAPPED == 0 && rec.mtid() == rec.tid();
-        if mate_here {
+        if mate_on_contig(&rec) {
             let key = name_hash(rec.qname());
-            let matched = waiting
+            let room = &mut waiting.by_name;
+            let matched = room
                 .get(&key)
-                .is_some_and(|(w, _)| win.arena.is_mate(w.end.read, &rec, pos));
+                .is_some_and(|(w, _)| win.is_mate(w, &rec, pos));
             if matched {
-                if let Some((w, e)) = waiting.remove(&key) {
+                if let Some((w, e)) = room.remove(&key) {
                     let b = win.end(&rec);
                     win.add(w, Some(b), e);
                 }
                 continue;
             }
-            if rec.mpos() >= pos && !waiting.contains_key(&key) {
+            if rec.mpos() >= pos && !room.contains_key(&key) {
                 let h = win.half(&rec);
                 let e = win.expect(&h, &rec);
-                waiting.insert(key, (h, e));
+                room.insert(key, (h, e));
                 continue;
             }
         }
         let h = win.half(&rec);
         win.add(h, None, None);
     }
-    let mut rest: Vec<u64> = waiting.keys().copied().collect();
-    rest.sort_unstable();
-    for k in rest {
-        if let Some((h, e)) = waiting.remove(&k) {
-            win.add(h, None, e);
-        }
-    }
-    win.flush(None);
-
-    let most_held = win.arena.high_water();
-    let without_mc = win.without_mc;
-    if without_mc {
+    waiting.release(&mut win, None);
+    let counted = win.finish();
+    if counted.without_mc {
         NO_MC.call_once(|| {
             log::info!(
                 "{}: reads without the MC tag (the mate's CIGAR): UMI families are held until \
@@ -674,21 +179,36 @@ pub fn count_batch_umi(
             )
         });
     }
-    let [raw, single, duplex] = win.sinks;
+    Ok(UmiBatch {
+        most_held: counted.most_held,
+        without_mc: counted.without_mc,
+        shards: sample_shards(counted, gate.reads, ranges, cfg.min_tier),
+    })
+}
+
+/// Per shard: the tested counts (the tiers from `min_tier` up, pooled),
+/// the reads, and the per-tier evidence.
+fn sample_shards(
+    counted: Counted,
+    reads: Vec<ReadCounters>,
+    ranges: &[(u64, u64)],
+    min_tier: Tier,
+) -> Vec<SampleShard> {
+    let [raw, single, duplex] = counted.tiers;
     let mut out = Vec::with_capacity(ranges.len());
     for (i, ((((r, s), d), rc), fams)) in raw
         .shards
         .into_iter()
         .zip(single.shards)
         .zip(duplex.shards)
-        .zip(gate.reads)
-        .zip(win.family_sizes)
+        .zip(reads)
+        .zip(counted.family_sizes)
         .enumerate()
     {
         let tiers = [r, s, d];
         let (start, end) = ranges[i];
         let mut counts = ShardCounts::new(start, end);
-        for t in Tier::ALL.iter().filter(|t| **t >= cfg.min_tier) {
+        for t in Tier::ALL.iter().filter(|t| **t >= min_tier) {
             for (dst, src) in counts.positions.iter_mut().zip(&tiers[t.index()].positions) {
                 merge_position(dst, src);
             }
@@ -699,11 +219,7 @@ pub fn count_batch_umi(
             umi: Some(Box::new(UmiShard::of(&tiers, fams))),
         });
     }
-    Ok(UmiBatch {
-        shards: out,
-        most_held,
-        without_mc,
-    })
+    out
 }
 
 #[cfg(test)]
@@ -854,35 +370,6 @@ mod tests {
         assert_eq!(u.family_sizes, vec![0, 1, 2, 2]);
     }
 
-    #[test]
-    fn umi_shard_keeps_per_tier_bases_and_duplex_indels_by_offset() {
-        let mut tiers: [ShardCounts; 3] = std::array::from_fn(|_| ShardCounts::new(100, 110));
-        let ins = Indel::Ins(b"CA".to_vec());
-        let del = Indel::Del(3);
-        tiers[Tier::Raw.index()].positions[2].bases[0].n = 5;
-        tiers[Tier::Duplex.index()].positions[2].bases[3].n = 2;
-        tiers[Tier::Duplex.index()].positions[4].bases[1].n = 7;
-        tiers[Tier::Duplex.index()].positions[4].indel_mut(&del).n = 4;
-        tiers[Tier::Duplex.index()].positions[4].indel_mut(&ins).n = 1;
-        tiers[Tier::Duplex.index()].positions[9].indel_mut(&del).n = 6;
-        // A single-tier indel is not a duplex one.
-        tiers[Tier::Single.index()].positions[3].indel_mut(&ins).n = 9;
-        let u = UmiShard::of(&tiers, vec![0, 3]);
-        assert_eq!(u.bases.len(), 10);
-        assert_eq!(u.depth(2, Tier::Raw), 5);
-        assert_eq!(u.depth(2, Tier::Duplex), 2);
-        assert_eq!(u.base(2, Tier::Duplex, 3), 2);
-        assert_eq!(u.depth(4, Tier::Duplex), 7);
-        assert_eq!(u.depth(10, Tier::Duplex), 0, "past the shard");
-        assert_eq!(u.duplex_indel(4, &del), 4);
-        assert_eq!(u.duplex_indel(4, &ins), 1);
-        assert_eq!(u.duplex_indel(9, &del), 6);
-        assert_eq!(u.duplex_indel(9, &ins), 0);
-        assert_eq!(u.duplex_indel(3, &ins), 0);
-        assert_eq!(u.duplex_indel(5, &del), 0);
-        assert_eq!(u.family_sizes, vec![0, 3]);
-    }
-
     fn alt_index(b: char) -> usize {
         crate::evidence::alleles::base_index(b as u8).unwrap()
     }
@@ -916,61 +403,6 @@ mod tests {
         // Same UMI and coordinates, but consensus reads are never re-grouped.
         assert_eq!(u.depth(29, Tier::Single), 1);
         assert_eq!(u.depth(29, Tier::Raw), 1);
-    }
-
-    /// A read at `pos` (0-based) with `flags`, this CIGAR, mate at `mpos`,
-    /// and MC `mc` when given.
-    fn record(flags: u16, pos: i64, cigar: &str, mpos: i64, mc: Option<&str>) -> Record {
-        use rust_htslib::bam::record::CigarString;
-        let cigar = CigarString::try_from(cigar).unwrap();
-        let len = cigar.iter().map(|c| c.len()).sum::<u32>() as usize;
-        let mut rec = Record::new();
-        rec.set(b"r", Some(&cigar), &vec![b'A'; len], &vec![30; len]);
-        rec.set_flags(flags);
-        rec.set_pos(pos);
-        rec.set_mpos(mpos);
-        if let Some(mc) = mc {
-            rec.push_aux(b"MC", Aux::String(mc)).unwrap();
-        }
-        rec
-    }
-
-    #[test]
-    fn mc_gives_the_mates_unclipped_five_prime_end() {
-        let mut ops = Vec::new();
-        let mate = |flags, mc: &str, ops: &mut Vec<u32>| {
-            mate_five_prime(&record(flags, 0, "10M", 100, Some(mc)), ops)
-        };
-        // Forward mate: its start minus the leading clips.
-        assert_eq!(mate(0, "10S140M", &mut ops), Some((90, false)));
-        assert_eq!(mate(0, "5H3S20M4S", &mut ops), Some((92, false)));
-        // Reverse mate: its last aligned base plus the trailing clips;
-        // insertions take no reference, deletions and skips do.
-        assert_eq!(mate(MATE_REVERSE, "140M10S", &mut ops), Some((249, true)));
-        assert_eq!(
-            mate(MATE_REVERSE, "5H20M3I30M2D40N7S", &mut ops),
-            Some((100 + 92 - 1 + 7, true))
-        );
-        for bad in ["*", "", "10", "M", "10Q", "10M5", "99999999999M"] {
-            assert_eq!(mate(0, bad, &mut ops), None, "{bad}");
-        }
-        assert_eq!(
-            mate_five_prime(&record(0, 0, "10M", 100, None), &mut ops),
-            None
-        );
-        // The same as the mate's own 5' end, for either strand.
-        for cigar in ["150M", "12S100M3I20M2D10M5S", "3H40M1D60M9S"] {
-            for rev in [false, true] {
-                let (own, mate_flag) = if rev { (REVERSE, MATE_REVERSE) } else { (0, 0) };
-                let the_mate = record(own, 500, cigar, 0, None);
-                let read = record(mate_flag, 0, "10M", 500, Some(cigar));
-                assert_eq!(
-                    mate_five_prime(&read, &mut ops),
-                    Some(five_prime(&the_mate)),
-                    "{cigar} {rev}"
-                );
-            }
-        }
     }
 
     #[test]

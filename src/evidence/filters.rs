@@ -1,15 +1,8 @@
 //! Read-level filters (SPEC 2.1): one closed enum of rejection reasons, each
 //! counted in the metrics.
 
+use crate::sam::{DUPLICATE, PAIRED, PROPER_PAIR, QC_FAIL, SECONDARY, SUPPLEMENTARY, UNMAPPED};
 use rust_htslib::bam::Record;
-
-const PAIRED: u16 = 0x1;
-const PROPER_PAIR: u16 = 0x2;
-const UNMAPPED: u16 = 0x4;
-const SECONDARY: u16 = 0x100;
-const QC_FAIL: u16 = 0x200;
-const DUPLICATE: u16 = 0x400;
-const SUPPLEMENTARY: u16 = 0x800;
 
 /// How the two mates of one fragment are counted where they overlap.
 ///

@@ -11,6 +11,7 @@
 use super::alleles::{base_index, BASES};
 use super::filters::ReadFilter;
 use crate::reference::RefWindow;
+use crate::sam;
 use rust_htslib::bam::Record;
 
 /// What a read shows at one position.
@@ -316,9 +317,6 @@ impl Observer for ReadSlots {
     }
 }
 
-const FLAG_REVERSE: u16 = 0x10;
-const FLAG_READ1: u16 = 0x40;
-const FLAG_READ2: u16 = 0x80;
 /// Quality used when a read has no qualities (QUAL `*`, stored as 0xff).
 const MISSING_QUAL: u8 = 30;
 
@@ -334,8 +332,8 @@ pub fn walk<O: Observer>(
     f: &ReadFilter,
 ) {
     let flags = rec.flags();
-    let read1 = flags & FLAG_READ1 != 0 || flags & FLAG_READ2 == 0;
-    let reverse = flags & FLAG_REVERSE != 0;
+    let read1 = sam::is_read1(flags);
+    let reverse = flags & sam::REVERSE != 0;
     let cigar = rec.raw_cigar();
     let start = rec.pos();
     out.begin(ReadMeta {

@@ -15,6 +15,7 @@
 //! qualities up in tables; no base is decoded, and the restored record is
 //! walked like the original.
 
+use crate::sam::READ1;
 use rust_htslib::bam::Record;
 use rust_htslib::htslib::bam1_core_t;
 
@@ -241,7 +242,6 @@ impl ParkedReads {
     /// for its mate. (A same-name read that is not, a supplementary or a
     /// third segment, is counted on its own.)
     pub fn is_mate(&self, id: ParkedId, rec: &Record, pos: i64) -> bool {
-        const READ1: u16 = 0x40;
         (self.flags(id) & READ1) != (rec.flags() & READ1)
             && self.mpos(id) == pos
             && self.qname(id) == rec.qname()
@@ -273,6 +273,7 @@ impl ParkedReads {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sam::{MATE_REVERSE, PAIRED, PROPER_PAIR};
     use rust_htslib::bam::record::{Cigar, CigarString};
 
     fn record(name: &[u8], seq: &[u8], quals: &[u8], cigar: Vec<Cigar>) -> Record {
@@ -283,7 +284,7 @@ mod tests {
         r.set_tid(2);
         r.set_mtid(2);
         r.set_mapq(37);
-        r.set_flags(0x1 | 0x2 | 0x20 | 0x40);
+        r.set_flags(PAIRED | PROPER_PAIR | MATE_REVERSE | READ1);
         r.set_insert_size(210);
         r.push_aux(b"NM", rust_htslib::bam::record::Aux::I32(1))
             .unwrap();

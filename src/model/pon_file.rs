@@ -13,6 +13,7 @@ use super::pon::SiteFit;
 use super::pon::{slot_name, slot_of, AlleleSummary, BuildParams, Count, Fit, Pon, PonRow};
 use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
+use crate::hash::Fnv1a64;
 use crate::output::atomic::Pending;
 use crate::reference::{Contig, Reference};
 use crate::regions::Target;
@@ -41,13 +42,11 @@ pub struct PanelId {
 
 impl PanelId {
     pub fn of(targets: &[Target]) -> Self {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut h = Fnv1a64::default();
         for t in targets {
-            for b in format!("{}\t{}\t{}\n", t.contig, t.start, t.end).bytes() {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
+            h.write(format!("{}\t{}\t{}\n", t.contig, t.start, t.end).as_bytes());
         }
+        let h = h.finish();
         PanelId {
             targets: targets.len(),
             bases: targets.iter().map(Target::len).sum(),

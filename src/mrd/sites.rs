@@ -131,7 +131,7 @@ pub fn mask_loci(evidence: &mut [ShardEvidence], loci: &[KnownLocus]) {
 mod tests {
     use super::*;
     use crate::evidence::alleles::ShardCounts;
-    use crate::evidence::shard::SampleShard;
+    use crate::evidence::batch::SampleShard;
     use crate::reference::RefWindow;
     use crate::regions::Shard;
 

@@ -4,6 +4,7 @@
 use super::fragments::{slip, Col, Copy};
 use super::genome::other_base;
 use crate::rng::Rng;
+use crate::sam::{DUPLICATE, MATE_REVERSE, PAIRED, PROPER_PAIR, READ1, READ2, REVERSE};
 use rust_htslib::bam::record::Cigar;
 
 /// Quality values written (Illumina-style 4-bin qualities).
@@ -239,11 +240,11 @@ pub fn read_pair(rng: &mut Rng, copy: &Copy, info: &PairInfo) -> Option<[SimRead
     let b = sequence(rng, back, true, info);
     let tlen = f.end.max(b.end) - f.pos.min(b.pos);
     let read = |x: &Aligned, mate: &Aligned, reverse: bool, first: bool| {
-        let mut flags: u16 = 0x1 | 0x2;
-        flags |= if reverse { 0x10 } else { 0x20 };
-        flags |= if first { 0x40 } else { 0x80 };
+        let mut flags = PAIRED | PROPER_PAIR;
+        flags |= if reverse { REVERSE } else { MATE_REVERSE };
+        flags |= if first { READ1 } else { READ2 };
         if info.duplicate {
-            flags |= 0x400;
+            flags |= DUPLICATE;
         }
         SimRead {
             qname: info.qname.clone(),

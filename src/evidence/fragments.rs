@@ -1,71 +1,45 @@
-//! Counting one batch of shards of one sample: one fetch over the batch,
-//! then filter, walk, pair mates, count.
-//!
-//! A batch is a run of nearby shards on one contig (see
-//! [`crate::regions::batches`]): reading them with one fetch decompresses
-//! each BGZF block once, where a fetch per shard would re-read the blocks
-//! between close targets (the BAM index has a 16 kb granularity).
+//! The fragment read loop: one batch of shards of one sample read with
+//! one fetch, reads filtered and walked, overlapping mates merged into one
+//! observation per fragment, alleles counted.
 
-use super::alleles::{BatchCounts, PositionSink, ShardCounts};
-use super::filters::{
-    check_flags, is_improper, nm_tag, too_many_mismatches, ReadCounters, ReadFilter, Rejection,
-};
+use super::alleles::{BatchCounts, PositionSink};
+use super::batch::{mate_on_contig, name_hash, BatchCounter, NameMap, ReadGate, SampleShard};
+use super::filters::ReadFilter;
 use super::mates::{add_pair, add_single};
-use super::observe::{cigar_stats, reference_span, Ranges, ReadSlots};
+use super::observe::{Ranges, ReadSlots};
 use super::parked::{ParkedId, ParkedReads};
 use crate::evidence::OverlapPolicy;
 use crate::reference::RefWindow;
-use crate::{Error, Result};
+use crate::Result;
 use rust_htslib::bam::{self, Read, Record};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
-/// What one sample's reads say about one shard.
-#[derive(Debug, Clone, Default)]
-pub struct SampleShard {
-    pub counts: ShardCounts,
-    /// Reads starting in this shard (the first shard of a batch also takes
-    /// the reads that start before the batch).
-    pub reads: ReadCounters,
-    /// Per-tier molecules and family sizes, in UMI mode only.
-    pub umi: Option<Box<super::families::UmiShard>>,
+/// Counts fragments: the read loop without UMIs.
+#[derive(Debug, Clone)]
+pub struct FragmentCounter {
+    filter: ReadFilter,
 }
 
-const PAIRED: u16 = 0x1;
-const MATE_UNMAPPED: u16 = 0x8;
-
-/// FNV-1a of a read name: cheap, and good enough as a map key because a
-/// hit is confirmed on the full name.
-pub(crate) fn name_hash(name: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in name {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
-/// The key is already a hash: pass it through.
-#[derive(Default)]
-pub(crate) struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
+impl FragmentCounter {
+    pub fn new(filter: &ReadFilter) -> Self {
+        FragmentCounter {
+            filter: filter.clone(),
         }
     }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
 }
 
-/// A map keyed by [`name_hash`]: where reads wait for their mate.
-pub(crate) type NameMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+impl BatchCounter for FragmentCounter {
+    fn count_batch(
+        &self,
+        reader: &mut bam::IndexedReader,
+        path: &Path,
+        tid: u32,
+        ranges: &[(u64, u64)],
+        window: &RefWindow,
+    ) -> Result<Vec<SampleShard>> {
+        count_batch(reader, path, tid, ranges, window, &self.filter)
+    }
+}
 
 /// Count the shards `ranges` (sorted, disjoint, `[start, end)`) of BAM
 /// contig `tid` with one fetch. `window` must cover the batch.
@@ -95,11 +69,7 @@ pub fn count_batch(
             continue;
         };
         let rc = &mut gate.reads[shard];
-        let flags = rec.flags();
-
-        let mate_mapped_here =
-            flags & PAIRED != 0 && flags & MATE_UNMAPPED == 0 && rec.mtid() == rec.tid();
-        if merge && mate_mapped_here {
+        if merge && mate_on_contig(&rec) {
             let key = name_hash(rec.qname());
             if let Some(id) = room.mate_of(key, &rec, pos) {
                 rc.overlapping_pairs += 1;
@@ -137,108 +107,6 @@ pub fn count_batch(
             umi: None,
         })
         .collect())
-}
-
-/// The read-level gate shared by fragment and UMI counting over one batch:
-/// a read error or an unsorted record stops the run; a read outside the
-/// batch's shards is skipped uncounted; otherwise the read is counted in
-/// the shard it starts in (`seen`, and `used` or its rejection reason).
-pub(crate) struct ReadGate<'a> {
-    path: &'a Path,
-    ranges: &'a [(u64, u64)],
-    keep: &'a Ranges,
-    f: &'a ReadFilter,
-    last_pos: i64,
-    shard_of_read: usize,
-    /// Per shard: the reads starting in it.
-    pub reads: Vec<ReadCounters>,
-}
-
-impl<'a> ReadGate<'a> {
-    /// Fetch the batch `ranges` (non-empty, sorted; `keep` holds the same
-    /// ranges) of contig `tid` with one fetch.
-    pub fn fetch(
-        reader: &mut bam::IndexedReader,
-        path: &'a Path,
-        tid: u32,
-        ranges: &'a [(u64, u64)],
-        keep: &'a Ranges,
-        f: &'a ReadFilter,
-    ) -> Result<Self> {
-        let (lo, hi) = (ranges[0].0 as i64, ranges[ranges.len() - 1].1 as i64);
-        reader.fetch((tid, lo, hi)).map_err(|e| {
-            Error::hts(
-                format!("{}: fetching tid {tid}:{lo}-{hi}", path.display()),
-                e,
-            )
-        })?;
-        Ok(ReadGate {
-            path,
-            ranges,
-            keep,
-            f,
-            last_pos: i64::MIN,
-            shard_of_read: 0,
-            reads: vec![ReadCounters::default(); ranges.len()],
-        })
-    }
-
-    /// Pass `rec` (read with result `res`) through the gate: the used
-    /// read's start, end and shard, `None` for a skipped or rejected read.
-    pub fn admit(
-        &mut self,
-        res: std::result::Result<(), rust_htslib::errors::Error>,
-        rec: &Record,
-    ) -> Result<Option<(i64, i64, usize)>> {
-        res.map_err(|e| {
-            Error::bad_input(
-                self.path,
-                format!(
-                    "cannot read a record after position {} ({e}): the file is truncated or corrupt",
-                    self.last_pos + 1
-                ),
-                "re-create the BAM/CRAM and its index",
-            )
-        })?;
-        let pos = rec.pos();
-        if pos < self.last_pos {
-            return Err(Error::bad_input(
-                self.path,
-                format!(
-                    "record at position {} follows one at {}: not coordinate-sorted",
-                    pos + 1,
-                    self.last_pos + 1
-                ),
-                "run `samtools sort` and `samtools index`",
-            ));
-        }
-        self.last_pos = pos;
-        let end = pos + reference_span(rec.raw_cigar());
-        // Reads in the gaps between the batch's shards are not ours.
-        if !self.keep.overlaps(pos, end.max(pos + 1)) {
-            return Ok(None);
-        }
-        let ranges = self.ranges;
-        while self.shard_of_read + 1 < ranges.len()
-            && ranges[self.shard_of_read + 1].0 as i64 <= pos
-        {
-            self.shard_of_read += 1;
-        }
-        let rc = &mut self.reads[self.shard_of_read];
-        rc.seen += 1;
-        if let Err(why) = check_flags(rec, self.f) {
-            rc.reject(why);
-            return Ok(None);
-        }
-        let (aligned, indel_bases, indel_events) = cigar_stats(rec.raw_cigar());
-        if too_many_mismatches(nm_tag(rec), aligned, indel_bases, indel_events, self.f) {
-            rc.reject(Rejection::TooManyMismatches);
-            return Ok(None);
-        }
-        rc.used += 1;
-        rc.improper_pair_kept += u64::from(is_improper(rec.flags()));
-        Ok(Some((pos, end, self.shard_of_read)))
-    }
 }
 
 /// Reads waiting for their overlapping mate: parked compactly (see
@@ -300,6 +168,8 @@ impl MateRoom {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::alleles::ShardCounts;
+    use crate::evidence::filters::ReadCounters;
     use crate::evidence::OverlapPolicy;
     use crate::testing::{random_sequence, sam_to_bam, write_fasta};
 
