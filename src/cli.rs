@@ -278,8 +278,10 @@ pub struct ScatterArgs {
     /// targets are cut into N runs of whole targets with about equal bases;
     /// tests are still counted over the whole panel. Needs `--background`
     /// (a model fitted on the whole panel) unless N is 1.
-    #[arg(long, value_name = "I/N")]
-    pub shard: Option<String>,
+    // The flag keeps its published name; in the code a scatter piece is a
+    // "chunk" and a "shard" is the unit of parallel work.
+    #[arg(long = "shard", value_name = "I/N")]
+    pub chunk: Option<String>,
     /// Use this fitted background model (JSON from `--write-background`)
     /// instead of fitting one on the reads of this run. It must have been
     /// fitted with the same reference, panel, read filters, samples and

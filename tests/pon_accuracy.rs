@@ -9,7 +9,7 @@ mod common;
 use clap::Parser;
 use common::{ctdna, s, stderr};
 use ctdna::cli::{Cli, Command};
-use ctdna::commands::common::prepare;
+use ctdna::commands::inputs::RunInputs;
 use ctdna::commands::settings::{read_filter, umi_options};
 use ctdna::evidence::alleles::{base_index, AlleleStats, Alt, BASES};
 use ctdna::evidence::umi;
@@ -368,15 +368,10 @@ fn all_snv_pvalues(sim: &Sim, bam: &str, pon: Option<&Path>) -> Vec<f64> {
         panic!("not a call")
     };
     let filter = read_filter(&args.filters).unwrap();
-    let prepared = prepare(&args.input, None).unwrap();
-    let umi = umi::resolve(
-        &umi_options(&args.umi),
-        &prepared.inputs,
-        &prepared.reference,
-    )
-    .unwrap();
+    let prepared = RunInputs::open(&args.input, None).unwrap();
+    let umi = umi::resolve(&umi_options(&args.umi), &prepared.bams, &prepared.reference).unwrap();
     let molecules = umi::Molecules::of(umi.as_ref());
-    let evidence = prepared.count_with(&filter, umi.as_ref()).unwrap();
+    let evidence = prepared.count(&filter, umi.as_ref()).unwrap();
     let ctx = ContextRates::estimate(&evidence, 0);
     let loaded = pon.map(|path| {
         pon_file::load_checked(

@@ -9,7 +9,7 @@ pub mod filters;
 pub mod lod;
 
 use crate::evidence::alleles::{base_index, AlleleStats, Alt, PositionCounts, BASES};
-use crate::evidence::batch::UmiShard;
+use crate::evidence::batch::UmiEvidence;
 use crate::evidence::engine::ShardEvidence;
 use crate::evidence::umi::Tier;
 use crate::model::context::{homopolymer_after, trinucleotide};
@@ -60,7 +60,7 @@ pub struct FamilySupport {
 
 impl FamilySupport {
     /// The support at offset `i` of a sample's shard, in UMI mode.
-    fn at(umi: Option<&UmiShard>, i: usize, alt: &Alt) -> Option<Self> {
+    fn at(umi: Option<&UmiEvidence>, i: usize, alt: &Alt) -> Option<Self> {
         let u = umi?;
         Some(FamilySupport {
             families: Tier::ALL.iter().map(|&t| u.depth(i, t)).sum(),

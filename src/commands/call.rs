@@ -1,7 +1,7 @@
 //! `ctdna call`: set up, count evidence, fit the background, test, write
 //! the VCF (and the bedGraph and metrics).
 
-use super::common::{prepare, read_counters, Prepared};
+use super::inputs::{read_counters, RunInputs};
 use super::settings::{read_filter, thresholds, umi_options};
 use crate::calling::filters::Thresholds;
 use crate::calling::lod::{sample_tracks, LodTrack};
@@ -33,7 +33,9 @@ struct CallMetrics {
     targets: usize,
     target_bases: u64,
     panel_bases: u64,
+    /// `--shard I/N`: the scatter chunk this run called.
     shard: Option<String>,
+    /// Units of parallel work counted.
     shards: usize,
     known_alleles: usize,
     samples: Vec<SampleMetrics>,
@@ -46,7 +48,7 @@ struct CallMetrics {
 struct Setup {
     filter: ReadFilter,
     thresholds: Thresholds,
-    prepared: Prepared,
+    inputs: RunInputs,
     umi: Option<UmiConfig>,
     molecules: Molecules,
     pon: Option<LoadedPon>,
@@ -60,9 +62,7 @@ struct Setup {
 pub fn run(args: &CallArgs) -> Result<()> {
     let started = Instant::now();
     let (mut setup, vcf_out) = set_up(args)?;
-    let evidence = setup
-        .prepared
-        .count_with(&setup.filter, setup.umi.as_ref())?;
+    let evidence = setup.inputs.count(&setup.filter, setup.umi.as_ref())?;
     if let Some(u) = &setup.umi {
         crate::model::tiers::warn_if_thin(&evidence, u.min_tier);
     }
@@ -88,7 +88,7 @@ pub fn run(args: &CallArgs) -> Result<()> {
             .collect()
     });
     if let (Some(path), Some(first)) = (&args.lod_bedgraph, tracks.first()) {
-        let contigs = &setup.prepared.reference.contigs;
+        let contigs = &setup.inputs.reference.contigs;
         crate::output::bedgraph::write(path, first, contigs, &setup.samples[0])?;
     }
     if let Some(path) = &args.metrics {
@@ -106,7 +106,7 @@ fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
     let thresholds = thresholds(&args.calling)?;
     let chunk = args
         .scatter
-        .shard
+        .chunk
         .as_deref()
         .map(regions::parse_chunk)
         .transpose()?;
@@ -115,11 +115,11 @@ fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
             "--shard I/N needs --background (the model fitted on the whole panel, from `ctdna call --write-background`), so that every chunk tests against the same background".into(),
         ));
     }
-    let prepared = prepare(&args.input, chunk)?;
+    let inputs = RunInputs::open(&args.input, chunk)?;
     // UMI mode decides what a molecule is; the PoN and background must have
     // been fitted on the same molecules.
     let umi_options = umi_options(&args.umi);
-    let umi = crate::evidence::umi::resolve(&umi_options, &prepared.inputs, &prepared.reference)?;
+    let umi = crate::evidence::umi::resolve(&umi_options, &inputs.bams, &inputs.reference)?;
     let molecules = Molecules::of(umi.as_ref());
     // With --pon: checked against this run's reference, read filters,
     // molecules and panel BED (the whole BED, whichever --shard runs here).
@@ -129,8 +129,8 @@ fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
             args.input
                 .targets
                 .as_ref()
-                .map(|_| prepared.bed_panel.as_slice()),
-            &prepared.reference,
+                .map(|_| inputs.bed_panel.as_slice()),
+            &inputs.reference,
             &filter,
             &molecules,
             UseParams {
@@ -141,14 +141,14 @@ fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
         )?),
         None => None,
     };
-    let samples: Vec<String> = prepared.inputs.iter().map(|i| i.sample.clone()).collect();
+    let samples: Vec<String> = inputs.bams.iter().map(|i| i.sample.clone()).collect();
     let saved = match &args.scatter.background {
         Some(path) => Some(SavedBackground::load(
             path,
-            &prepared.reference,
+            &inputs.reference,
             &filter,
             &molecules,
-            prepared.panel_bases,
+            inputs.panel_bases,
             &samples,
         )?),
         None => None,
@@ -159,13 +159,13 @@ fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
         drop(crate::output::atomic::Pending::new(p)?);
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(prepared.threads)
+        .num_threads(inputs.threads)
         .build()
         .map_err(|e| crate::Error::Runtime(format!("cannot start threads: {e}")))?;
     let setup = Setup {
         filter,
         thresholds,
-        prepared,
+        inputs,
         umi,
         molecules,
         pon,
@@ -200,9 +200,9 @@ fn fit(
             })
             .collect();
         let saved = SavedBackground::new(
-            &setup.prepared.reference,
+            &setup.inputs.reference,
             &setup.filter,
-            setup.prepared.panel_bases,
+            setup.inputs.panel_bases,
             setup.molecules,
             fitted,
         );
@@ -214,14 +214,10 @@ fn fit(
 /// Test every candidate allele of every shard (in parallel, in panel
 /// order); the whole panel is one family of tests, whichever chunk runs here.
 fn test(setup: &Setup, evidence: &[ShardEvidence], models: &[SampleModel]) -> (Vec<Call>, Alphas) {
-    let prepared = &setup.prepared;
-    let alphas = Alphas::new(
-        &setup.thresholds,
-        prepared.panel_bases,
-        prepared.known.len(),
-    );
+    let inputs = &setup.inputs;
+    let alphas = Alphas::new(&setup.thresholds, inputs.panel_bases, inputs.known.len());
     let mut known: BTreeMap<(usize, u64), Vec<Alt>> = BTreeMap::new();
-    for k in &prepared.known {
+    for k in &inputs.known {
         if let Some(a) = Alt::of_alleles(&k.ref_allele, &k.alt_allele) {
             known.entry((k.rid, k.pos0)).or_default().push(a);
         }
@@ -251,7 +247,7 @@ fn write_vcf(
     calls: &[Call],
     models: &[SampleModel],
 ) -> Result<()> {
-    let reference = &setup.prepared.reference;
+    let reference = &setup.inputs.reference;
     let mut options = serde_json::json!({
         "filters": setup.filter,
         "thresholds": setup.thresholds,
@@ -264,7 +260,7 @@ fn write_vcf(
     let header = vcf::header(&HeaderInfo {
         reference,
         samples: &setup.samples,
-        command_line: super::common::command_line(),
+        command_line: super::command_line(),
         thresholds: &setup.thresholds,
         model: models
             .first()
@@ -283,7 +279,7 @@ fn write_vcf(
     }
     writer.finish()?;
     let counts = CallCounts::of(calls);
-    let target_bases: u64 = setup.prepared.targets.iter().map(|t| t.len()).sum();
+    let target_bases: u64 = setup.inputs.targets.iter().map(|t| t.len()).sum();
     log::info!(
         "{} records, {} PASS ({} SNV, {} indel) over {} target bases",
         counts.records,
@@ -316,7 +312,7 @@ fn sample_summaries(
                     .as_ref()
                     .map(|u| crate::model::tiers::umi_metrics(evidence, s, u.min_tier)),
             };
-            sample_metrics(&setup.prepared.targets, &tracks[s], facts)
+            sample_metrics(&setup.inputs.targets, &tracks[s], facts)
         })
         .collect()
 }
@@ -329,7 +325,7 @@ fn metrics(
     calls: &[Call],
     started: Instant,
 ) -> CallMetrics {
-    let prepared = &setup.prepared;
+    let inputs = &setup.inputs;
     CallMetrics {
         command: "call",
         version: env!("CARGO_PKG_VERSION"),
@@ -342,17 +338,17 @@ fn metrics(
         parameters: serde_json::json!({
             "filters": setup.filter,
             "thresholds": setup.thresholds,
-            "threads": prepared.threads,
+            "threads": inputs.threads,
             "molecules": setup.molecules,
             "pon": args.pon.pon,
             "pon_prior_weight": args.pon.pon.as_ref().map(|_| args.pon.pon_prior_weight),
         }),
-        targets: prepared.targets.len(),
-        target_bases: prepared.targets.iter().map(|t| t.len()).sum(),
-        panel_bases: prepared.panel_bases,
-        shard: args.scatter.shard.clone(),
-        shards: prepared.shards.len(),
-        known_alleles: prepared.known.len(),
+        targets: inputs.targets.len(),
+        target_bases: inputs.targets.iter().map(|t| t.len()).sum(),
+        panel_bases: inputs.panel_bases,
+        shard: args.scatter.chunk.clone(),
+        shards: inputs.shards.len(),
+        known_alleles: inputs.known.len(),
         samples,
         calls: CallCounts::of(calls),
         runtime_seconds: started.elapsed().as_secs_f64(),

@@ -1,7 +1,7 @@
 //! `ctdna count`: the evidence engine's per-position allele counts as TSV
 //! (fragments, or in UMI mode molecules of the chosen tier and better).
 
-use super::common::prepare;
+use super::inputs::{read_counters, RunInputs};
 use super::settings::{read_filter, umi_options};
 use crate::cli::CountArgs;
 use crate::evidence::umi::Molecules;
@@ -14,11 +14,11 @@ use std::path::Path;
 /// Run `ctdna count`.
 pub fn run(args: &CountArgs) -> Result<()> {
     let filter = read_filter(&args.filters)?;
-    let prepared = prepare(&args.input, None)?;
+    let inputs = RunInputs::open(&args.input, None)?;
     // Fragments, or molecules of the chosen UMI tier and better, as `call`
     // would test them.
     let umi_options = umi_options(&args.umi);
-    let umi = crate::evidence::umi::resolve(&umi_options, &prepared.inputs, &prepared.reference)?;
+    let umi = crate::evidence::umi::resolve(&umi_options, &inputs.bams, &inputs.reference)?;
     let molecules = Molecules::of(umi.as_ref());
     let tier = umi.as_ref().map(|_| molecules.name());
     let to_stdout = args.output == Path::new("-");
@@ -27,8 +27,8 @@ pub fn run(args: &CountArgs) -> Result<()> {
     } else {
         Some(Pending::new(&args.output)?)
     };
-    let evidence = prepared.count_with(&filter, umi.as_ref())?;
-    let samples: Vec<String> = prepared.inputs.iter().map(|i| i.sample.clone()).collect();
+    let evidence = inputs.count(&filter, umi.as_ref())?;
+    let samples: Vec<String> = inputs.bams.iter().map(|i| i.sample.clone()).collect();
 
     let out_path = pending
         .as_ref()
@@ -41,7 +41,7 @@ pub fn run(args: &CountArgs) -> Result<()> {
     w.write_all(counts_tsv::header(tier).as_bytes())
         .map_err(io)?;
     for ev in &evidence {
-        let chrom = &prepared.reference.contigs[ev.shard.rid].name;
+        let chrom = &inputs.reference.contigs[ev.shard.rid].name;
         counts_tsv::write_shard(&mut w, ev, chrom, &samples, &|_| true, tier).map_err(io)?;
     }
     w.flush().map_err(io)?;
@@ -50,7 +50,7 @@ pub fn run(args: &CountArgs) -> Result<()> {
         p.commit()?;
     }
     if let Some(m) = &args.metrics {
-        let reads = super::common::read_counters(&evidence, samples.len());
+        let reads = read_counters(&evidence, samples.len());
         crate::output::metrics::write_json(
             m,
             &serde_json::json!({

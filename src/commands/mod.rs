@@ -1,8 +1,8 @@
 //! One file per subcommand; each wires the pipeline stages together.
 
 pub mod call;
-pub mod common;
 pub mod count;
+pub mod inputs;
 pub mod mrd;
 pub mod pon;
 pub mod settings;
@@ -20,4 +20,24 @@ pub fn run(command: Command) -> Result<()> {
         Command::Simulate(args) => simulate::run(&args),
         Command::Mrd(args) => mrd::run(&args),
     }
+}
+
+/// The command line as written into output headers, without `--threads`:
+/// output bytes must not depend on the thread count.
+pub fn command_line() -> String {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for a in std::env::args() {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if a == "--threads" || a == "-@" {
+            skip = true;
+            continue;
+        }
+        if !a.starts_with("--threads=") {
+            out.push(a);
+        }
+    }
+    out.join(" ")
 }

@@ -2,7 +2,7 @@
 //! neighbourhoods (fragments, or UMI molecules of a tier, as `call`), fit each sample's background on the neighbourhoods, then
 //! test for tumor DNA; write the JSON verdict, the TSV and the loci VCF.
 
-use super::common::{prepare_sites, Prepared, Sites};
+use super::inputs::{RunInputs, Sites};
 use super::settings::{mrd_model, read_filter, umi_options};
 use crate::cli::MrdArgs;
 use crate::evidence::alleles::Alt;
@@ -42,7 +42,7 @@ struct MrdReport<'a> {
 struct Setup {
     settings: Settings,
     filter: ReadFilter,
-    prepared: Prepared,
+    inputs: RunInputs,
     loci: Vec<TumorLocus>,
     /// The engine's allele of each locus, in `loci` order.
     alts: Vec<Alt>,
@@ -96,12 +96,12 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
         known_pad: args.model.background_pad,
         chunk: None,
     };
-    let prepared = prepare_sites(reference, &bams, args.threads, sites)?;
-    let reference = &prepared.reference;
+    let inputs = RunInputs::new(reference, &bams, args.threads, sites)?;
+    let reference = &inputs.reference;
     // Fragments, or UMI molecules of the chosen tier (plasma and baseline
     // alike): the loci's counts and the background they are tested against.
     let umi_options = umi_options(&args.umi);
-    let umi = crate::evidence::umi::resolve(&umi_options, &prepared.inputs, reference)?;
+    let umi = crate::evidence::umi::resolve(&umi_options, &inputs.bams, reference)?;
     let molecules = Molecules::of(umi.as_ref());
     let pon = match &args.pon.pon {
         Some(path) => {
@@ -144,7 +144,7 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
     Ok(Setup {
         settings,
         filter,
-        prepared,
+        inputs,
         loci,
         alts,
         umi,
@@ -157,9 +157,9 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
 /// evidence, the background fitted on the neighbourhoods (loci masked),
 /// each locus's null rate, and the aggregate test.
 fn fit_samples(args: &MrdArgs, setup: &Setup) -> Result<(Vec<SampleResult>, String)> {
-    let prepared = &setup.prepared;
-    let mut evidence = prepared.count_with(&setup.filter, setup.umi.as_ref())?;
-    let n_samples = prepared.inputs.len();
+    let inputs = &setup.inputs;
+    let mut evidence = inputs.count(&setup.filter, setup.umi.as_ref())?;
+    let n_samples = inputs.bams.len();
     let site_ev: Vec<Vec<_>> = (0..n_samples)
         .map(|s| {
             setup
@@ -192,8 +192,8 @@ fn fit_samples(args: &MrdArgs, setup: &Setup) -> Result<(Vec<SampleResult>, Stri
             .zip(&ev)
             .map(|((l, a), e)| model.rate(&l.locus, a, e))
             .collect();
-        let sample = &prepared.inputs[s].sample;
-        let reference = &prepared.reference;
+        let sample = &inputs.bams[s].sample;
+        let reference = &inputs.reference;
         results.push(analyse(
             sample,
             &setup.loci,
@@ -243,7 +243,7 @@ fn write(
     null_model: &str,
     outputs: Outputs,
 ) -> Result<()> {
-    let reference = &setup.prepared.reference;
+    let reference = &setup.inputs.reference;
     let (plasma, baseline) = (&results[0], results.get(1));
     let json = MrdReport {
         plasma,
@@ -289,7 +289,7 @@ fn write(
             reference,
             &samples,
             &setup.settings,
-            &super::common::command_line(),
+            &super::command_line(),
             null_model,
         ))?;
         w.write(&report::vcf_records(&setup.loci, &samples, reference, tier))?;

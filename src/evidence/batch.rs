@@ -1,7 +1,7 @@
 //! The read-batch plumbing both read loops stand on: the [`BatchCounter`]
 //! trait they implement, the `ReadGate` every record passes, the
 //! `NameMap` where reads wait for their mate, and what a batch returns
-//! per sample and shard ([`SampleShard`], with a [`UmiShard`] in UMI mode).
+//! per sample and shard ([`SampleEvidence`], with a [`UmiEvidence`] in UMI mode).
 //!
 //! A batch is a run of nearby shards on one contig (see
 //! [`crate::regions::batches`]): reading them with one fetch decompresses
@@ -29,7 +29,7 @@ use std::path::Path;
 pub trait BatchCounter: Sync {
     /// Count the shards `ranges` (sorted, disjoint, `[start, end)`) of BAM
     /// contig `tid` of the input at `path`, open in `reader`, with one
-    /// fetch. `window` must cover the batch. One [`SampleShard`] per range,
+    /// fetch. `window` must cover the batch. One [`SampleEvidence`] per range,
     /// in order.
     fn count_batch(
         &self,
@@ -38,24 +38,24 @@ pub trait BatchCounter: Sync {
         tid: u32,
         ranges: &[(u64, u64)],
         window: &RefWindow,
-    ) -> Result<Vec<SampleShard>>;
+    ) -> Result<Vec<SampleEvidence>>;
 }
 
 /// What one sample's reads say about one shard.
 #[derive(Debug, Clone, Default)]
-pub struct SampleShard {
+pub struct SampleEvidence {
     pub counts: ShardCounts,
     /// Reads starting in this shard (the first shard of a batch also takes
     /// the reads that start before the batch).
     pub reads: ReadCounters,
     /// Per-tier molecules and family sizes, in UMI mode only.
-    pub umi: Option<Box<UmiShard>>,
+    pub umi: Option<Box<UmiEvidence>>,
 }
 
-impl SampleShard {
+impl SampleEvidence {
     /// No reads over `[start, end)`: an input without this contig.
     pub fn empty(start: u64, end: u64) -> Self {
-        SampleShard {
+        SampleEvidence {
             counts: ShardCounts::new(start, end),
             reads: ReadCounters::default(),
             umi: None,
@@ -68,7 +68,7 @@ impl SampleShard {
 /// error rates), not each tier's full counts, which are merged into the
 /// tested counts and dropped (all shards are held until output).
 #[derive(Debug, Clone, Default)]
-pub struct UmiShard {
+pub struct UmiEvidence {
     /// Per position, per tier (by [`Tier::index`]): molecules whose base
     /// here has exactly this tier, showing A, C, G, T.
     pub bases: Vec<[[u32; 4]; 3]>,
@@ -79,7 +79,7 @@ pub struct UmiShard {
     pub family_sizes: Vec<u64>,
 }
 
-impl UmiShard {
+impl UmiEvidence {
     /// From the per-tier counts of one shard (by [`Tier::index`]) and its
     /// family size histogram.
     pub fn of(tiers: &[ShardCounts; 3], family_sizes: Vec<u64>) -> Self {
@@ -96,7 +96,7 @@ impl UmiShard {
                     .map(move |(indel, st)| (i as u32, indel.clone(), st.n))
             })
             .collect();
-        UmiShard {
+        UmiEvidence {
             bases,
             duplex_indels,
             family_sizes,
@@ -268,7 +268,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn umi_shard_keeps_per_tier_bases_and_duplex_indels_by_offset() {
+    fn umi_evidence_keeps_per_tier_bases_and_duplex_indels_by_offset() {
         let mut tiers: [ShardCounts; 3] = std::array::from_fn(|_| ShardCounts::new(100, 110));
         let ins = Indel::Ins(b"CA".to_vec());
         let del = Indel::Del(3);
@@ -280,7 +280,7 @@ mod tests {
         tiers[Tier::Duplex.index()].positions[9].indel_mut(&del).n = 6;
         // A single-tier indel is not a duplex one.
         tiers[Tier::Single.index()].positions[3].indel_mut(&ins).n = 9;
-        let u = UmiShard::of(&tiers, vec![0, 3]);
+        let u = UmiEvidence::of(&tiers, vec![0, 3]);
         assert_eq!(u.bases.len(), 10);
         assert_eq!(u.depth(2, Tier::Raw), 5);
         assert_eq!(u.depth(2, Tier::Duplex), 2);

@@ -5,7 +5,7 @@
 //! owned counters leave a worker; htslib records never cross threads.
 
 use super::bam::AlignmentInput;
-use super::batch::{BatchCounter, SampleShard};
+use super::batch::{BatchCounter, SampleEvidence};
 use crate::reference::{RefWindow, Reference};
 use crate::regions::Shard;
 use crate::{Error, Result};
@@ -22,7 +22,7 @@ pub struct ShardEvidence {
     pub shard: Shard,
     pub window: RefWindow,
     /// One per input, in `--bam` order.
-    pub samples: Vec<SampleShard>,
+    pub samples: Vec<SampleEvidence>,
 }
 
 struct Worker {
@@ -114,7 +114,7 @@ impl<'a, C: BatchCounter + ?Sized> Engine<'a, C> {
         )?;
         let ranges: Vec<(u64, u64)> = batch.iter().map(|s| (s.start, s.end)).collect();
         // Per input, per shard.
-        let mut per_input: Vec<std::vec::IntoIter<SampleShard>> =
+        let mut per_input: Vec<std::vec::IntoIter<SampleEvidence>> =
             Vec::with_capacity(self.inputs.len());
         for (input, reader) in self.inputs.iter().zip(w.readers.iter_mut()) {
             let counted = match input.tids[first.rid] {
@@ -124,7 +124,7 @@ impl<'a, C: BatchCounter + ?Sized> Engine<'a, C> {
                 }
                 None => ranges
                     .iter()
-                    .map(|&(s, e)| SampleShard::empty(s, e))
+                    .map(|&(s, e)| SampleEvidence::empty(s, e))
                     .collect(),
             };
             per_input.push(counted.into_iter());
@@ -137,7 +137,7 @@ impl<'a, C: BatchCounter + ?Sized> Engine<'a, C> {
                     shard.start.saturating_sub(WINDOW_PAD),
                     shard.end + WINDOW_PAD,
                 ),
-                // Invariant: count_batch returns one SampleShard per range.
+                // Invariant: count_batch returns one SampleEvidence per range.
                 samples: per_input
                     .iter_mut()
                     .map(|it| it.next().expect("one per shard"))

@@ -5,7 +5,7 @@
 
 use super::alleles::{PositionCounts, ShardCounts};
 use super::batch::{
-    mate_on_contig, name_hash, BatchCounter, NameMap, ReadGate, SampleShard, UmiShard,
+    mate_on_contig, name_hash, BatchCounter, NameMap, ReadGate, SampleEvidence, UmiEvidence,
 };
 use super::family_window::{Coords, Counted, Half, Window};
 use super::filters::{ReadCounters, ReadFilter};
@@ -41,7 +41,7 @@ impl BatchCounter for UmiCounter {
         tid: u32,
         ranges: &[(u64, u64)],
         window: &RefWindow,
-    ) -> Result<Vec<SampleShard>> {
+    ) -> Result<Vec<SampleEvidence>> {
         count_batch_umi(reader, path, tid, ranges, window, &self.filter, &self.cfg)
             .map(|b| b.shards)
     }
@@ -96,7 +96,7 @@ pub fn merge_position(dst: &mut PositionCounts, src: &PositionCounts) {
 #[derive(Debug)]
 pub struct UmiBatch {
     /// Per shard of the batch, in order.
-    pub shards: Vec<SampleShard>,
+    pub shards: Vec<SampleEvidence>,
     /// The most reads the family window held at once.
     pub most_held: usize,
     /// A first mate waiting for its mate had no MC tag: families were
@@ -182,18 +182,18 @@ pub fn count_batch_umi(
     Ok(UmiBatch {
         most_held: counted.most_held,
         without_mc: counted.without_mc,
-        shards: sample_shards(counted, gate.reads, ranges, cfg.min_tier),
+        shards: sample_evidence(counted, gate.reads, ranges, cfg.min_tier),
     })
 }
 
 /// Per shard: the tested counts (the tiers from `min_tier` up, pooled),
 /// the reads, and the per-tier evidence.
-fn sample_shards(
+fn sample_evidence(
     counted: Counted,
     reads: Vec<ReadCounters>,
     ranges: &[(u64, u64)],
     min_tier: Tier,
-) -> Vec<SampleShard> {
+) -> Vec<SampleEvidence> {
     let [raw, single, duplex] = counted.tiers;
     let mut out = Vec::with_capacity(ranges.len());
     for (i, ((((r, s), d), rc), fams)) in raw
@@ -213,10 +213,10 @@ fn sample_shards(
                 merge_position(dst, src);
             }
         }
-        out.push(SampleShard {
+        out.push(SampleEvidence {
             counts,
             reads: rc,
-            umi: Some(Box::new(UmiShard::of(&tiers, fams))),
+            umi: Some(Box::new(UmiEvidence::of(&tiers, fams))),
         });
     }
     out
@@ -289,7 +289,7 @@ mod tests {
         ]
     }
 
-    fn run(lines: Vec<[(usize, String); 2]>, reference: &str, cfg: &UmiConfig) -> SampleShard {
+    fn run(lines: Vec<[(usize, String); 2]>, reference: &str, cfg: &UmiConfig) -> SampleEvidence {
         let dir = tempfile::tempdir().unwrap();
         let fa = write_fasta(dir.path(), "ref.fa", &[("c1", reference)]);
         let mut recs: Vec<(usize, String)> = lines.into_iter().flatten().collect();

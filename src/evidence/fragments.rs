@@ -3,7 +3,7 @@
 //! observation per fragment, alleles counted.
 
 use super::alleles::{BatchCounts, PositionSink};
-use super::batch::{mate_on_contig, name_hash, BatchCounter, NameMap, ReadGate, SampleShard};
+use super::batch::{mate_on_contig, name_hash, BatchCounter, NameMap, ReadGate, SampleEvidence};
 use super::filters::ReadFilter;
 use super::mates::{add_pair, add_single};
 use super::observe::{Ranges, ReadSlots};
@@ -36,7 +36,7 @@ impl BatchCounter for FragmentCounter {
         tid: u32,
         ranges: &[(u64, u64)],
         window: &RefWindow,
-    ) -> Result<Vec<SampleShard>> {
+    ) -> Result<Vec<SampleEvidence>> {
         count_batch(reader, path, tid, ranges, window, &self.filter)
     }
 }
@@ -50,7 +50,7 @@ pub fn count_batch(
     ranges: &[(u64, u64)],
     window: &RefWindow,
     f: &ReadFilter,
-) -> Result<Vec<SampleShard>> {
+) -> Result<Vec<SampleEvidence>> {
     if ranges.is_empty() {
         return Ok(Vec::new());
     }
@@ -101,7 +101,7 @@ pub fn count_batch(
         .shards
         .into_iter()
         .zip(gate.reads)
-        .map(|(counts, reads)| SampleShard {
+        .map(|(counts, reads)| SampleEvidence {
             counts,
             reads,
             umi: None,
@@ -221,7 +221,7 @@ B\t147\tc1\t31\t60\t50M\t=\t11\t-70\t{}\t{q}\n",
     }
 
     /// Count `sam` (one contig `c1` of 200 bp, reference in `fa`) as one batch.
-    fn count_sam(dir: &Path, fa: &Path, sam: &str, overlap: OverlapPolicy) -> SampleShard {
+    fn count_sam(dir: &Path, fa: &Path, sam: &str, overlap: OverlapPolicy) -> SampleEvidence {
         let bam_path = sam_to_bam(dir, "reads", sam);
         let fasta = rust_htslib::faidx::Reader::from_path(fa).unwrap();
         let contig = crate::reference::Contig {

@@ -382,7 +382,7 @@ fn detect(
 /// The one way every command (`call`, `count`, `pon`, `mrd`) turns its
 /// [`UmiOptions`] into a mode: all inputs of a run are counted
 /// alike, so one input with families puts the run in UMI mode. In UMI mode
-/// the engine's `SampleShard::counts` hold the molecules of the chosen tier
+/// the engine's `SampleEvidence::counts` hold the molecules of the chosen tier
 /// and better (`families::count_batch_umi`), so everything downstream of
 /// the counts is tier-aware without knowing it.
 pub fn resolve(

@@ -131,7 +131,7 @@ pub fn mask_loci(evidence: &mut [ShardEvidence], loci: &[KnownLocus]) {
 mod tests {
     use super::*;
     use crate::evidence::alleles::ShardCounts;
-    use crate::evidence::batch::SampleShard;
+    use crate::evidence::batch::SampleEvidence;
     use crate::reference::RefWindow;
     use crate::regions::Shard;
 
@@ -152,7 +152,7 @@ mod tests {
                 start: 0,
                 seq: vec![b'C'; 1000],
             },
-            samples: vec![SampleShard {
+            samples: vec![SampleEvidence {
                 counts,
                 reads: Default::default(),
                 umi: None,

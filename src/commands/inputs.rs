@@ -1,0 +1,157 @@
+//! The inputs of a counting run (reference, panel BED and known loci →
+//! targets and shards, BAMs, threads), all checked before any work, and the
+//! evidence engine run over them with a progress bar. Shared by `call`,
+//! `count` and `mrd`.
+
+use crate::cli::InputArgs;
+use crate::evidence::bam::AlignmentInput;
+use crate::evidence::engine::{Engine, ShardEvidence};
+use crate::evidence::ReadFilter;
+use crate::loci::{self, KnownLocus};
+use crate::reference::Reference;
+use crate::regions::{self, Shard, Target};
+use crate::{Error, Result};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// The validated inputs of a counting run.
+pub struct RunInputs {
+    pub reference: Reference,
+    /// The targets of this run (one chunk of the panel with `--shard`).
+    pub targets: Vec<Target>,
+    /// Bases of the whole merged panel (all chunks).
+    pub panel_bases: u64,
+    /// The panel BED's merged targets (whole panel, without known loci):
+    /// what a panel of normals is checked against.
+    pub bed_panel: Vec<Target>,
+    pub known: Vec<KnownLocus>,
+    /// The BAMs/CRAMs, in `--bam` order (one sample each).
+    pub bams: Vec<AlignmentInput>,
+    pub shards: Vec<Shard>,
+    pub threads: usize,
+}
+
+impl RunInputs {
+    /// Read and check everything named on the command line; with `chunk =
+    /// Some((i, n))` keep only chunk `i` of `n` of the merged panel.
+    pub fn open(args: &InputArgs, chunk: Option<(usize, usize)>) -> Result<RunInputs> {
+        let reference = Reference::open(&args.reference)?;
+        let bed_panel = match &args.targets {
+            Some(bed) => regions::merge(regions::read_bed(bed, &reference)?),
+            None => Vec::new(),
+        };
+        let known = match &args.known {
+            Some(vcf) => loci::normalize_known(loci::read_known(vcf, &reference)?, &reference)?,
+            None => Vec::new(),
+        };
+        let sites = Sites {
+            bed_panel,
+            known,
+            known_pad: 0,
+            chunk,
+        };
+        RunInputs::new(reference, &args.bams, args.threads, sites)
+    }
+
+    /// [`RunInputs::open`] with the reference already open and the BED and
+    /// known loci read.
+    pub fn new(
+        reference: Reference,
+        bams: &[PathBuf],
+        threads: Option<usize>,
+        sites: Sites,
+    ) -> Result<RunInputs> {
+        let Sites {
+            bed_panel,
+            known,
+            known_pad,
+            chunk,
+        } = sites;
+        let mut raw = bed_panel.clone();
+        raw.extend(loci::known_targets_padded(&known, &reference, known_pad));
+        if raw.is_empty() {
+            return Err(Error::Usage(
+                "nothing to count: give --targets panel.bed and/or --known sites.vcf".into(),
+            ));
+        }
+        let panel = regions::merge(raw);
+        let panel_bases = panel.iter().map(Target::len).sum();
+        let targets = match chunk {
+            Some((i, n)) => regions::chunk(&panel, i, n),
+            None => panel,
+        };
+        let bams = bams
+            .iter()
+            .map(|p| AlignmentInput::open(p, &reference, &targets))
+            .collect::<Result<Vec<_>>>()?;
+        let threads = match threads {
+            Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let shards = regions::shards(&targets, regions::shard_size(&targets, threads));
+        Ok(RunInputs {
+            reference,
+            targets,
+            panel_bases,
+            bed_panel,
+            known,
+            bams,
+            shards,
+            threads,
+        })
+    }
+
+    /// Count every shard, fragments or (with `umi`) UMI families of a tier;
+    /// a progress bar on stderr when it is a terminal.
+    pub fn count(
+        &self,
+        filter: &ReadFilter,
+        umi: Option<&crate::evidence::umi::UmiConfig>,
+    ) -> Result<Vec<ShardEvidence>> {
+        let counter = crate::evidence::batch_counter(filter, umi);
+        let engine = Engine::new(&self.reference, &self.bams, counter.as_ref());
+        let bar = if std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info) {
+            let b = indicatif::ProgressBar::new(self.shards.len() as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} counting [{bar:40}] {pos}/{len} shards {elapsed_precise} (eta {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        let out = engine.run(&self.shards, self.threads, &|n| bar.inc(n));
+        bar.finish_and_clear();
+        out
+    }
+}
+
+/// Where a run counts: the panel BED and/or known loci.
+pub struct Sites {
+    /// The panel BED's merged targets (empty without `--targets`).
+    pub bed_panel: Vec<Target>,
+    /// Normalised known loci (counted, and reported even without alt reads).
+    pub known: Vec<KnownLocus>,
+    /// Bases counted on each side of every known locus as well (`mrd`
+    /// fits its background on the loci's neighbourhoods).
+    pub known_pad: u64,
+    /// `Some((i, n))`: only chunk `i` of `n` of the merged panel.
+    pub chunk: Option<(usize, usize)>,
+}
+
+/// Read counters per sample, summed over shards.
+pub fn read_counters(
+    evidence: &[ShardEvidence],
+    n_samples: usize,
+) -> Vec<crate::evidence::ReadCounters> {
+    let mut out = vec![crate::evidence::ReadCounters::default(); n_samples];
+    for ev in evidence {
+        for (acc, s) in out.iter_mut().zip(&ev.samples) {
+            acc.merge(&s.reads);
+        }
+    }
+    out
+}
