@@ -8,13 +8,16 @@
 //! evidence  BAM records            -> filtered reads -> fragment observations -> allele counts
 //! model     allele counts          -> background error rates (context x substitution)
 //! calling   counts + rates         -> tested candidates -> filtered calls (+ LOD)
-//! output    calls / counts         -> VCF (bgzip + tbi), TSV, metrics JSON
 //! mrd       counts at tumor loci   -> tumor fraction, test, DETECTED / NOT_DETECTED
-//! commands  one file per subcommand wiring the stages together
+//! output    what the stages computed -> VCF (bgzip + tbi), TSV, bedGraph, metrics JSON
+//! commands  one file per subcommand: arguments -> settings, then the stages in order
 //! ```
 //!
-//! Below every stage sit [`sam`] (the SAM flag bits) and [`hash`] (FNV-1a).
-//! The binary is a thin shell over [`commands::run`].
+//! Below every stage sit [`sam`] (the SAM flag bits), [`hash`] (FNV-1a),
+//! [`rng`] (seeded random numbers) and [`mod@reference`] (the FASTA, reference
+//! windows, left alignment). The binary is a thin shell over
+//! [`commands::run`]. docs/architecture.md draws the data flow and says
+//! which module owns what.
 
 #![deny(unsafe_code)]
 

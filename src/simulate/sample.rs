@@ -63,7 +63,7 @@ fn read_order(a: &SimRead, b: &SimRead) -> std::cmp::Ordering {
 const BATCH: usize = 4;
 
 /// Simulate one sample and hand every read to `sink` in coordinate order,
-/// holding at most [`BATCH`] targets' reads (plus those of paralog targets)
+/// holding at most `BATCH` (4) targets' reads (plus those of paralog targets)
 /// in memory. Targets run in parallel, each from its own RNG stream, so the
 /// reads do not depend on the thread count or the batch size.
 ///
