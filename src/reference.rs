@@ -186,14 +186,7 @@ impl RefWindow {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn window(s: &str, start: u64) -> RefWindow {
-        RefWindow {
-            start,
-            seq: s.as_bytes().to_vec(),
-        }
-    }
+    use crate::testing::window;
 
     #[test]
     fn deletion_in_homopolymer_moves_to_the_base_before_the_run() {

@@ -72,3 +72,30 @@ pub fn random_sequence(len: usize, seed: u64) -> String {
     }
     String::from_utf8(out).expect("ascii")
 }
+
+/// A reference window over `seq` starting at 0-based `start`.
+pub fn window(seq: &str, start: u64) -> crate::reference::RefWindow {
+    crate::reference::RefWindow {
+        start,
+        seq: seq.as_bytes().to_vec(),
+    }
+}
+
+/// A read loop's inputs for one batch over contig `c1` (200 bp, in `fa`):
+/// the BAM made from `sam` (as `name.bam`), its reader and the window.
+pub fn batch_over_c1(
+    dir: &Path,
+    fa: &Path,
+    name: &str,
+    sam: &str,
+) -> (PathBuf, bam::IndexedReader, crate::reference::RefWindow) {
+    let bam_path = sam_to_bam(dir, name, sam);
+    let fasta = rust_htslib::faidx::Reader::from_path(fa).unwrap();
+    let contig = crate::reference::Contig {
+        name: "c1".into(),
+        len: 200,
+    };
+    let window = crate::reference::RefWindow::fetch(&fasta, &contig, 0, 200).unwrap();
+    let reader = bam::IndexedReader::from_path(&bam_path).unwrap();
+    (bam_path, reader, window)
+}

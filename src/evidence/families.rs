@@ -226,7 +226,7 @@ fn sample_evidence(
 mod tests {
     use super::*;
     use crate::evidence::OverlapPolicy;
-    use crate::testing::{copy_to_bam, random_sequence, remove_tag, sam_to_bam, write_fasta};
+    use crate::testing::{batch_over_c1, copy_to_bam, random_sequence, remove_tag, write_fasta};
 
     fn filter() -> ReadFilter {
         ReadFilter {
@@ -299,14 +299,7 @@ mod tests {
             sam.push_str(&l);
             sam.push('\n');
         }
-        let bam_path = sam_to_bam(dir.path(), "umi", &sam);
-        let fasta = rust_htslib::faidx::Reader::from_path(&fa).unwrap();
-        let contig = crate::reference::Contig {
-            name: "c1".into(),
-            len: 200,
-        };
-        let window = RefWindow::fetch(&fasta, &contig, 0, 200).unwrap();
-        let mut reader = bam::IndexedReader::from_path(&bam_path).unwrap();
+        let (bam_path, mut reader, window) = batch_over_c1(dir.path(), &fa, "umi", &sam);
         count_batch_umi(
             &mut reader,
             &bam_path,

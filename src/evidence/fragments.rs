@@ -171,7 +171,7 @@ mod tests {
     use crate::evidence::alleles::ShardCounts;
     use crate::evidence::filters::ReadCounters;
     use crate::evidence::OverlapPolicy;
-    use crate::testing::{random_sequence, sam_to_bam, write_fasta};
+    use crate::testing::{batch_over_c1, random_sequence, write_fasta};
 
     fn filter(overlap: OverlapPolicy) -> ReadFilter {
         ReadFilter {
@@ -222,14 +222,7 @@ B\t147\tc1\t31\t60\t50M\t=\t11\t-70\t{}\t{q}\n",
 
     /// Count `sam` (one contig `c1` of 200 bp, reference in `fa`) as one batch.
     fn count_sam(dir: &Path, fa: &Path, sam: &str, overlap: OverlapPolicy) -> SampleEvidence {
-        let bam_path = sam_to_bam(dir, "reads", sam);
-        let fasta = rust_htslib::faidx::Reader::from_path(fa).unwrap();
-        let contig = crate::reference::Contig {
-            name: "c1".into(),
-            len: 200,
-        };
-        let window = RefWindow::fetch(&fasta, &contig, 0, 200).unwrap();
-        let mut reader = bam::IndexedReader::from_path(&bam_path).unwrap();
+        let (bam_path, mut reader, window) = batch_over_c1(dir, fa, "reads", sam);
         count_batch(
             &mut reader,
             &bam_path,
