@@ -351,3 +351,7 @@ impl SimParams {
         s
     }
 }
+
+#[cfg(test)]
+#[path = "params_tests.rs"]
+mod tests;
