@@ -42,11 +42,7 @@ pub fn run(args: &PonArgs) -> Result<()> {
             log::warn!("two normals are named {a}: their columns are told apart by order only");
         }
     }
-    let threads = match args.threads {
-        Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = super::settings::threads(args.threads)?;
     let shards = regions::shards(&panel, regions::shard_size(&panel, threads));
     // The normals are counted as `call` counts: fragments, or UMI molecules
     // of the chosen tier (all normals alike). The header records which.
