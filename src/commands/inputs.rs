@@ -84,11 +84,7 @@ impl RunInputs {
             .iter()
             .map(|p| AlignmentInput::open(p, &reference, &targets))
             .collect::<Result<Vec<_>>>()?;
-        let threads = match threads {
-            Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
+        let threads = super::settings::threads(threads)?;
         let shards = regions::shards(&targets, regions::shard_size(&targets, threads));
         Ok(RunInputs {
             reference,

@@ -7,9 +7,9 @@
 //! written, and its evidence dropped, so memory is bounded by one batch and
 //! not by the panel.
 
+use super::inputs::{RunInputs, Sites};
 use super::settings::{pon_build, read_filter, umi_options};
 use crate::cli::PonArgs;
-use crate::evidence::bam::AlignmentInput;
 use crate::evidence::engine::Engine;
 use crate::evidence::umi::Molecules;
 use crate::model::pon::{summarize_shard, PonRow};
@@ -30,39 +30,35 @@ pub fn run(args: &PonArgs) -> Result<()> {
     let filter = read_filter(&args.filters)?;
     let build = pon_build(args)?;
     let reference = Reference::open(&args.reference)?;
-    let panel = regions::merge(regions::read_bed(&args.targets, &reference)?);
-    let inputs = args
-        .bams
-        .iter()
-        .map(|p| AlignmentInput::open(p, &reference, &panel))
-        .collect::<Result<Vec<_>>>()?;
-    let names: Vec<String> = inputs.iter().map(|i| i.sample.clone()).collect();
+    let sites = Sites {
+        bed_panel: regions::merge(regions::read_bed(&args.targets, &reference)?),
+        known: Vec::new(),
+        known_pad: 0,
+        chunk: None,
+    };
+    let inputs = RunInputs::new(reference, &args.bams, args.threads, sites)?;
+    let (reference, panel, threads) = (&inputs.reference, &inputs.targets, inputs.threads);
+    let names: Vec<String> = inputs.bams.iter().map(|i| i.sample.clone()).collect();
     for (i, a) in names.iter().enumerate() {
         if names[..i].contains(a) {
             log::warn!("two normals are named {a}: their columns are told apart by order only");
         }
     }
-    let threads = match args.threads {
-        Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let shards = regions::shards(&panel, regions::shard_size(&panel, threads));
     // The normals are counted as `call` counts: fragments, or UMI molecules
     // of the chosen tier (all normals alike). The header records which.
-    let umi = crate::evidence::umi::resolve(&umi_options(&args.umi), &inputs, &reference)?;
+    let umi = crate::evidence::umi::resolve(&umi_options(&args.umi), &inputs.bams, reference)?;
     let molecules = Molecules::of(umi.as_ref());
-    let header = PonHeader::new(&reference, &filter, molecules, &panel, names, build);
+    let header = PonHeader::new(reference, &filter, molecules, panel, names, build);
     let mut writer = PonWriter::create(&args.output, &header)?;
 
     let counter = crate::evidence::batch_counter(&filter, umi.as_ref());
-    let engine = Engine::new(&reference, &inputs, counter.as_ref());
+    let engine = Engine::new(reference, &inputs.bams, counter.as_ref());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Runtime(format!("cannot start {threads} threads: {e}")))?;
     let mut n_rows = 0usize;
-    for batch in shards.chunks(threads * SHARDS_PER_THREAD) {
+    for batch in inputs.shards.chunks(threads * SHARDS_PER_THREAD) {
         let evidence = engine.run(batch, threads, &|_| {})?;
         let rows: Vec<Vec<PonRow>> = pool.install(|| {
             evidence
@@ -78,7 +74,7 @@ pub fn run(args: &PonArgs) -> Result<()> {
     writer.finish()?;
     log::info!(
         "panel of normals: {} normals ({}), {} rows over {} target bases, {:.1} s",
-        inputs.len(),
+        inputs.bams.len(),
         molecules.name(),
         n_rows,
         panel.iter().map(|t| t.len()).sum::<u64>(),

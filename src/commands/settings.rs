@@ -4,7 +4,8 @@
 //! settings type (`ReadFilter`, `UmiOptions`, `Thresholds`, `SimParams`,
 //! `mrd::ModelOptions`, `BuildParams`) and checks its values itself, so
 //! nothing below `commands/` knows the command line. The mapping is field
-//! by field and nothing else.
+//! by field and nothing else. `--threads` belongs to no stage, so its one
+//! rule lives here, for every command.
 
 use crate::calling::filters::Thresholds;
 use crate::cli::{
@@ -15,7 +16,7 @@ use crate::evidence::{OverlapPolicy, ReadFilter};
 use crate::model::pon::BuildParams;
 use crate::mrd::ModelOptions;
 use crate::simulate::params::SimParams;
-use crate::Result;
+use crate::{Error, Result};
 
 impl From<OverlapArg> for OverlapPolicy {
     fn from(a: OverlapArg) -> Self {
@@ -152,6 +153,31 @@ pub fn sim_params(a: &SimulateArgs) -> Result<SimParams> {
     };
     p.validate()?;
     Ok(p)
+}
+
+/// `--threads` of the commands that count reads (`call`, `count`, `mrd`,
+/// `pon`): at least 1; not given means one per core.
+pub fn threads(n: Option<usize>) -> Result<usize> {
+    let n = at_least_one_thread(n, "")?;
+    Ok(n.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())))
+}
+
+/// `--threads` of `simulate`: the same rule, its message opening with the
+/// command's name like simulate's other messages. Not given stays `None`:
+/// simulate leaves the pool size to rayon (`RAYON_NUM_THREADS`, else one
+/// per core), as it always has.
+pub fn simulate_threads(n: Option<usize>) -> Result<Option<usize>> {
+    at_least_one_thread(n, "ctdna simulate: ")
+}
+
+/// The one `--threads` rule, written once: no pool of zero workers.
+fn at_least_one_thread(n: Option<usize>, prefix: &str) -> Result<Option<usize>> {
+    if n == Some(0) {
+        return Err(Error::Usage(format!(
+            "{prefix}--threads must be at least 1"
+        )));
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -136,3 +136,27 @@ fn bad_values_are_refused_by_the_stage() {
         "--tumor-purity 0 must be in (0, 1]"
     );
 }
+
+#[test]
+fn threads_are_at_least_one_and_simulate_names_itself() {
+    let usage = |e: Error| match e {
+        Error::Usage(m) => m,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        usage(threads(Some(0)).unwrap_err()),
+        "--threads must be at least 1"
+    );
+    assert_eq!(
+        usage(simulate_threads(Some(0)).unwrap_err()),
+        "ctdna simulate: --threads must be at least 1"
+    );
+    assert_eq!(threads(Some(3)).unwrap(), 3);
+    assert!(threads(None).unwrap() >= 1, "not given: one per core");
+    assert_eq!(simulate_threads(Some(3)).unwrap(), Some(3));
+    assert_eq!(
+        simulate_threads(None).unwrap(),
+        None,
+        "not given: rayon's default"
+    );
+}

@@ -1,5 +1,5 @@
 //! `ctdna simulate`: validate the options, then write the synthetic data set.
-use super::settings::sim_params;
+use super::settings::{sim_params, simulate_threads};
 use crate::cli::SimulateArgs;
 use crate::simulate::simulate;
 use crate::Result;
@@ -7,13 +7,9 @@ use crate::Result;
 /// Run the command.
 pub fn run(args: &SimulateArgs) -> Result<()> {
     let p = sim_params(args)?;
-    if args.threads == Some(0) {
-        return Err(crate::Error::Usage(
-            "ctdna simulate: --threads must be at least 1".into(),
-        ));
-    }
+    let threads = simulate_threads(args.threads)?;
     let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
+    if let Some(n) = threads {
         pool = pool.num_threads(n);
     }
     let pool = pool

@@ -149,7 +149,23 @@ impl SimParams {
     }
 
     /// Refuse impossible or meaningless parameter sets, naming the option.
+    ///
+    /// The checks go by the `--help` headings and run in a fixed order; the
+    /// first that fails is reported (`params_tests.rs` pins the order and
+    /// every message). `--depth` comes before the genome, as it always has,
+    /// so a command line with several faults keeps naming the same one.
     pub fn validate(&self) -> Result<()> {
+        self.check_variants()?;
+        self.check_depth()?;
+        self.check_genome_and_panel()?;
+        self.check_molecules()?;
+        self.check_fragments_and_reads()?;
+        self.check_bam_output()?;
+        self.check_error_rates()
+    }
+
+    /// "Variants": somatic allele fractions or the tumor fraction.
+    fn check_variants(&self) -> Result<()> {
         for &v in &self.vafs {
             if !(v > 0.0 && v < 1.0) {
                 return Err(usage(format!(
@@ -167,12 +183,23 @@ impl SimParams {
         if self.vafs.is_empty() && self.snvs_per_vaf + self.indels_per_vaf > 0 {
             return Err(usage("--vaf needs at least one value".into()));
         }
+        Ok(())
+    }
+
+    /// "Library", first part: the number of molecules per position.
+    fn check_depth(&self) -> Result<()> {
         if self.depth == 0 {
             return Err(usage("--depth must be at least 1 molecule".into()));
         }
         if self.depth > 1_000_000 {
             return Err(usage(format!("--depth {} is above 1,000,000", self.depth)));
         }
+        Ok(())
+    }
+
+    /// "Genome and panel": contigs, near-duplicate segments and targets,
+    /// and that targets with their margins fit in a contig.
+    fn check_genome_and_panel(&self) -> Result<()> {
         if self.contigs == 0 || self.contigs > 1000 {
             return Err(usage("--contigs must be between 1 and 1000".into()));
         }
@@ -216,6 +243,11 @@ impl SimParams {
                 "--paralog-targets needs --dup-len >= --target-max-len".into(),
             ));
         }
+        Ok(())
+    }
+
+    /// "Library": PCR families and UMIs.
+    fn check_molecules(&self) -> Result<()> {
         if !(self.family_size >= 1.0 && self.family_size <= 1000.0) {
             return Err(usage(format!(
                 "--family-size {} must be between 1 and 1000",
@@ -228,6 +260,11 @@ impl SimParams {
         if self.duplex && self.umi_len == 0 {
             return Err(usage("--duplex needs --umi-len > 0".into()));
         }
+        Ok(())
+    }
+
+    /// "Library": cfDNA fragment lengths, and reads that fit in them.
+    fn check_fragments_and_reads(&self) -> Result<()> {
         if self.frag_min < 20 || self.frag_min >= self.frag_max {
             return Err(usage(format!(
                 "--frag-min {} must be >= 20 and below --frag-max {}",
@@ -254,6 +291,11 @@ impl SimParams {
                 self.read_len, self.frag_max
             )));
         }
+        Ok(())
+    }
+
+    /// "Library": what the BAMs are named and how they are compressed.
+    fn check_bam_output(&self) -> Result<()> {
         if self.sample_name.is_empty()
             || self
                 .sample_name
@@ -270,6 +312,11 @@ impl SimParams {
                 self.bam_compression
             )));
         }
+        Ok(())
+    }
+
+    /// "Errors": the per-base and per-read error rates.
+    fn check_error_rates(&self) -> Result<()> {
         check_rate("pcr-error-rate", self.pcr_error_rate, 0.1)?;
         check_rate("oxog-rate", self.oxog_rate, 0.5)?;
         check_rate("hp-indel-rate", self.hp_indel_rate, 0.1)?;
@@ -351,3 +398,7 @@ impl SimParams {
         s
     }
 }
+
+#[cfg(test)]
+#[path = "params_tests.rs"]
+mod tests;
