@@ -121,26 +121,7 @@ fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
     let umi_options = umi_options(&args.umi);
     let umi = crate::evidence::umi::resolve(&umi_options, &inputs.bams, &inputs.reference)?;
     let molecules = Molecules::of(umi.as_ref());
-    // With --pon: checked against this run's reference, read filters,
-    // molecules and panel BED (the whole BED, whichever --shard runs here).
-    let pon = match &args.pon.pon {
-        Some(path) => Some(crate::model::pon_file::load_for_run(
-            path,
-            args.input
-                .targets
-                .as_ref()
-                .map(|_| inputs.bed_panel.as_slice()),
-            &inputs.reference,
-            &filter,
-            &molecules,
-            UseParams {
-                prior_weight: args.pon.pon_prior_weight,
-                noisy_rate: thresholds.noisy_rate,
-                noisy_min_normals: thresholds.noisy_normals,
-            },
-        )?),
-        None => None,
-    };
+    let pon = load_pon(args, &inputs, &filter, &molecules, &thresholds)?;
     let samples: Vec<String> = inputs.bams.iter().map(|i| i.sample.clone()).collect();
     let saved = match &args.scatter.background {
         Some(path) => Some(SavedBackground::load(
@@ -174,6 +155,33 @@ fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
         pool,
     };
     Ok((setup, writer))
+}
+
+/// With `--pon`: the panel of normals, checked against this run's
+/// reference, read filters, molecules and panel BED (the whole BED,
+/// whichever `--shard` chunk runs here).
+fn load_pon(
+    args: &CallArgs,
+    inputs: &RunInputs,
+    filter: &ReadFilter,
+    molecules: &Molecules,
+    thresholds: &Thresholds,
+) -> Result<Option<LoadedPon>> {
+    let Some(path) = &args.pon.pon else {
+        return Ok(None);
+    };
+    let panel = args
+        .input
+        .targets
+        .as_ref()
+        .map(|_| inputs.bed_panel.as_slice());
+    let params = UseParams {
+        prior_weight: args.pon.pon_prior_weight,
+        noisy_rate: thresholds.noisy_rate,
+        noisy_min_normals: thresholds.noisy_normals,
+    };
+    crate::model::pon_file::load_for_run(path, panel, &inputs.reference, filter, molecules, params)
+        .map(Some)
 }
 
 /// Each sample's context rates: fitted on this run's evidence, or the

@@ -103,33 +103,7 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
     let umi_options = umi_options(&args.umi);
     let umi = crate::evidence::umi::resolve(&umi_options, &inputs.bams, reference)?;
     let molecules = Molecules::of(umi.as_ref());
-    let pon = match &args.pon.pon {
-        Some(path) => {
-            let panel = match &args.targets {
-                Some(bed) => Some(crate::regions::merge(crate::regions::read_bed(
-                    bed, reference,
-                )?)),
-                None => None,
-            };
-            Some(crate::model::pon_file::load_for_run(
-                path,
-                panel.as_deref(),
-                reference,
-                &filter,
-                &molecules,
-                UseParams {
-                    prior_weight: args.pon.pon_prior_weight,
-                    // NoisySite is a `call` filter; mrd only uses the rates.
-                    noisy_rate: 1e-3,
-                    noisy_min_normals: 2,
-                },
-            )?)
-        }
-        None if args.targets.is_some() => {
-            return Err(Error::Usage("--targets is only used with --pon".into()))
-        }
-        None => None,
-    };
+    let pon = load_pon(args, reference, &filter, &molecules)?;
     let alts = loci
         .iter()
         .map(|l| {
@@ -150,6 +124,43 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
         umi,
         molecules,
         pon,
+    })
+}
+
+/// With `--pon` (and its `--targets`): the panel of normals, checked
+/// against this run's reference, read filters and molecules.
+fn load_pon(
+    args: &MrdArgs,
+    reference: &Reference,
+    filter: &ReadFilter,
+    molecules: &Molecules,
+) -> Result<Option<LoadedPon>> {
+    Ok(match &args.pon.pon {
+        Some(path) => {
+            let panel = match &args.targets {
+                Some(bed) => Some(crate::regions::merge(crate::regions::read_bed(
+                    bed, reference,
+                )?)),
+                None => None,
+            };
+            Some(crate::model::pon_file::load_for_run(
+                path,
+                panel.as_deref(),
+                reference,
+                filter,
+                molecules,
+                UseParams {
+                    prior_weight: args.pon.pon_prior_weight,
+                    // NoisySite is a `call` filter; mrd only uses the rates.
+                    noisy_rate: 1e-3,
+                    noisy_min_normals: 2,
+                },
+            )?)
+        }
+        None if args.targets.is_some() => {
+            return Err(Error::Usage("--targets is only used with --pon".into()))
+        }
+        None => None,
     })
 }
 
@@ -235,17 +246,15 @@ fn log_result(r: &SampleResult, settings: &Settings) {
     );
 }
 
-/// The JSON verdict, the TSV and the loci VCF, moved into place together.
-fn write(
+/// What `mrd.json` holds: the verdicts, inputs and parameters.
+fn report<'a>(
     args: &MrdArgs,
     setup: &Setup,
-    results: &[SampleResult],
+    plasma: &'a SampleResult,
+    baseline: Option<&'a SampleResult>,
     null_model: &str,
-    outputs: Outputs,
-) -> Result<()> {
-    let reference = &setup.inputs.reference;
-    let (plasma, baseline) = (&results[0], results.get(1));
-    let json = MrdReport {
+) -> MrdReport<'a> {
+    MrdReport {
         plasma,
         baseline,
         tf_ratio_to_baseline: baseline
@@ -271,7 +280,20 @@ fn write(
             "molecules": setup.molecules,
             "umi": setup.umi,
         }),
-    };
+    }
+}
+
+/// The JSON verdict, the TSV and the loci VCF, moved into place together.
+fn write(
+    args: &MrdArgs,
+    setup: &Setup,
+    results: &[SampleResult],
+    null_model: &str,
+    outputs: Outputs,
+) -> Result<()> {
+    let reference = &setup.inputs.reference;
+    let (plasma, baseline) = (&results[0], results.get(1));
+    let json = report(args, setup, plasma, baseline, null_model);
     let text = serde_json::to_string_pretty(&json)
         .map_err(|e| Error::Runtime(format!("serialising {}: {e}", args.output.display())))?;
     std::fs::write(&outputs.json.tmp, text + "\n").map_err(|e| Error::io(&args.output, e))?;
