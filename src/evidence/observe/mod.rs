@@ -1,0 +1,259 @@
+//! One read's CIGAR walk: the bases and indels it shows at each reference
+//! position, after base filters, with indels left-aligned.
+//!
+//! One walk ([`walk()`]) fills either form through the [`Observer`] trait:
+//! [`ReadSlots`], one slot per reference position plus the indel events
+//! (fragment counting: mates pair position by position), or [`ReadObs`], a
+//! list of observations (the UMI consensus votes over lists of a family's
+//! reads). The buffers are reused from read to read, so the hot loop does
+//! not allocate.
+//!
+//! This file holds the two forms and the trait; `walk` the CIGAR walk
+//! itself, `base_run` its innermost loop (a run of aligned bases decoded
+//! into slots), `cigar` what a CIGAR says in sums (also used by the read
+//! gate), `ranges` the intervals observations are kept in. Callers use the
+//! re-exports below.
+
+mod base_run;
+mod cigar;
+mod ranges;
+mod walk;
+
+pub use base_run::BaseRun;
+pub use cigar::{cigar_stats, reference_span};
+pub use ranges::Ranges;
+pub use walk::walk;
+
+use super::filters::ReadFilter;
+use crate::reference::RefWindow;
+use rust_htslib::bam::Record;
+
+/// What a read shows at one position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObsKind {
+    /// A base (index into [`BASES`](super::alleles::BASES)).
+    Base(u8),
+    /// Inside a deletion of this read.
+    DelSpan,
+    /// An insertion after this position; `off..off+len` in [`ReadObs::ins`].
+    Ins { off: u32, len: u32 },
+    /// A deletion of this many bases after this position.
+    Del(u32),
+}
+
+impl ObsKind {
+    /// Bases and deletion spans fill a position's single "slot"; indels are
+    /// events anchored at it. Slots sort before events.
+    pub fn is_event(&self) -> bool {
+        matches!(self, ObsKind::Ins { .. } | ObsKind::Del(_))
+    }
+}
+
+/// One observation of a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Obs {
+    pub pos: i64,
+    pub kind: ObsKind,
+    pub qual: u8,
+    pub dist: u16,
+    /// Passes the base filters (quality, distance to a read end). Only
+    /// indels are kept when they fail: the mate-overlap logic must tell a
+    /// mate that shows the same indel with low quality (no evidence either
+    /// way) from a mate that does not show it (disagreement). Bases that
+    /// fail are simply left out, which already means "no evidence".
+    pub usable: bool,
+}
+
+/// A walked read as a list of observations in position order (slots
+/// before events at a position): the form the UMI consensus votes over.
+#[derive(Debug, Clone, Default)]
+pub struct ReadObs {
+    pub meta: ReadMeta,
+    pub obs: Vec<Obs>,
+    /// Inserted sequences (normalised), referenced by [`ObsKind::Ins`].
+    pub ins: Vec<u8>,
+    /// Scratch: a base run's slots before the usable ones are listed.
+    pub run: Vec<Slot>,
+}
+
+/// What the fragment logic needs to know about a read besides what it
+/// shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadMeta {
+    /// Aligned reference span `[start, end)`.
+    pub start: i64,
+    pub end: i64,
+    pub mapq: u8,
+    pub reverse: bool,
+    /// First read of the pair (or unpaired).
+    pub read1: bool,
+    pub f1r2: bool,
+}
+
+/// One reference position of a [`ReadSlots`]: a base (index into
+/// [`BASES`](super::alleles::BASES)) with its quality and distance to the nearer read end, a
+/// position inside a deletion, or nothing (filtered, `N`, outside the
+/// ranges).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub code: u8,
+    pub qual: u8,
+    pub dist: u16,
+}
+
+impl Slot {
+    /// Code of a position where the read shows nothing usable.
+    pub const NONE: u8 = 4;
+    /// Code of a position inside one of the read's deletions.
+    pub const DEL: u8 = 5;
+    pub const EMPTY: Slot = Slot {
+        code: Slot::NONE,
+        qual: 0,
+        dist: 0,
+    };
+}
+
+/// A walked read as one [`Slot`] per position of its aligned span, plus
+/// its indel events: the form fragments are counted from. Mates overlap
+/// position by position, so pairing them is index arithmetic instead of a
+/// merge of two lists.
+#[derive(Debug, Clone, Default)]
+pub struct ReadSlots {
+    pub meta: ReadMeta,
+    /// `slots[i]` is position `meta.start + i`.
+    pub slots: Vec<Slot>,
+    /// Indel events (usable or not, see [`Obs::usable`]); in position
+    /// order after [`ReadSlots::sort_events`].
+    pub events: Vec<Obs>,
+    /// Inserted sequences, referenced by [`ObsKind::Ins`].
+    pub ins: Vec<u8>,
+}
+
+/// Where a CIGAR walk puts what a read shows. Positions arrive in
+/// increasing order, except events moved by left-alignment.
+pub trait Observer {
+    /// A new read with aligned span `meta.start..meta.end`.
+    fn begin(&mut self, meta: ReadMeta);
+    /// Consecutive aligned bases from `pos` on.
+    fn bases(&mut self, pos: i64, run: BaseRun<'_>);
+    /// A position inside a deletion of the read.
+    fn del_span(&mut self, pos: i64);
+    /// An indel event (`ObsKind::Del`, or `ObsKind::Ins` into [`Observer::ins`]).
+    fn event(&mut self, o: Obs);
+    /// Buffer of inserted sequences.
+    fn ins(&mut self) -> &mut Vec<u8>;
+}
+
+impl Observer for ReadObs {
+    fn begin(&mut self, meta: ReadMeta) {
+        self.meta = meta;
+        self.obs.clear();
+        self.ins.clear();
+    }
+    #[inline]
+    fn bases(&mut self, pos: i64, run: BaseRun<'_>) {
+        self.run.clear();
+        self.run.resize(run.len(), Slot::EMPTY);
+        run.write_slots(&mut self.run);
+        for (i, s) in self.run.iter().enumerate() {
+            // Bases that fail are left out: no evidence either way.
+            if s.code != Slot::NONE {
+                self.obs.push(Obs {
+                    pos: pos + i as i64,
+                    kind: ObsKind::Base(s.code),
+                    qual: s.qual,
+                    dist: s.dist,
+                    usable: true,
+                });
+            }
+        }
+    }
+    fn del_span(&mut self, pos: i64) {
+        self.obs.push(Obs {
+            pos,
+            kind: ObsKind::DelSpan,
+            qual: 0,
+            dist: 0,
+            usable: true,
+        });
+    }
+    fn event(&mut self, o: Obs) {
+        self.obs.push(o);
+    }
+    fn ins(&mut self) -> &mut Vec<u8> {
+        &mut self.ins
+    }
+}
+
+impl Observer for ReadSlots {
+    fn begin(&mut self, m: ReadMeta) {
+        self.meta = m;
+        self.slots.clear();
+        self.slots
+            .resize((m.end - m.start).max(0) as usize, Slot::EMPTY);
+        self.events.clear();
+        self.ins.clear();
+    }
+    #[inline]
+    fn bases(&mut self, pos: i64, run: BaseRun<'_>) {
+        let from = (pos - self.meta.start) as usize;
+        run.write_slots(&mut self.slots[from..]);
+    }
+    fn del_span(&mut self, pos: i64) {
+        self.slots[(pos - self.meta.start) as usize].code = Slot::DEL;
+    }
+    fn event(&mut self, o: Obs) {
+        self.events.push(o);
+    }
+    fn ins(&mut self) -> &mut Vec<u8> {
+        &mut self.ins
+    }
+}
+
+impl ReadSlots {
+    /// Walk `rec` into these slots (see [`walk()`]).
+    pub fn walk(&mut self, rec: &Record, window: &RefWindow, ranges: &Ranges, f: &ReadFilter) {
+        walk(self, rec, window, ranges, f);
+    }
+
+    /// Inserted sequence of an insertion event.
+    pub fn ins_seq(&self, off: u32, len: u32) -> &[u8] {
+        &self.ins[off as usize..(off + len) as usize]
+    }
+
+    /// Sort the events by position (left-alignment can move one before
+    /// an earlier one), then by allele, for mate pairing.
+    pub fn sort_events(&mut self) {
+        if self.events.len() < 2 {
+            return;
+        }
+        let ins = &self.ins;
+        self.events.sort_unstable_by(|a, b| {
+            a.pos
+                .cmp(&b.pos)
+                .then_with(|| event_key(a, ins).cmp(&event_key(b, ins)))
+        });
+    }
+}
+
+impl ReadObs {
+    /// Inserted sequence of an insertion observation.
+    pub fn ins_seq(&self, off: u32, len: u32) -> &[u8] {
+        &self.ins[off as usize..(off + len) as usize]
+    }
+
+    /// Walk `rec` into this list (see [`walk()`]).
+    pub fn walk(&mut self, rec: &Record, window: &RefWindow, ranges: &Ranges, f: &ReadFilter) {
+        walk(self, rec, window, ranges, f);
+    }
+}
+
+/// Total order of events at one position (used only to pair mates' events).
+fn event_key<'a>(o: &Obs, ins: &'a [u8]) -> (u8, u32, &'a [u8]) {
+    match o.kind {
+        ObsKind::Base(b) => (0, u32::from(b), &[]),
+        ObsKind::DelSpan => (1, 0, &[]),
+        ObsKind::Del(n) => (2, n, &[]),
+        ObsKind::Ins { off, len } => (3, len, &ins[off as usize..(off + len) as usize]),
+    }
+}

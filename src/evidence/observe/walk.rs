@@ -1,0 +1,307 @@
+//! The CIGAR walk: one read's operations turned into what it shows at each
+//! reference position, handed to an [`Observer`]. Aligned blocks become
+//! base runs clipped to the ranges; insertions and deletions become
+//! left-aligned events; the base filters (quality, distance to an aligned
+//! read end) are applied on the way.
+
+use super::base_run::BaseRun;
+use super::cigar::{self, aligned_query_range, reference_span};
+use super::ranges::Ranges;
+use super::{Obs, ObsKind, Observer, ReadMeta};
+use crate::evidence::alleles::{base_index, BASES};
+use crate::evidence::filters::ReadFilter;
+use crate::reference::RefWindow;
+use crate::sam;
+use rust_htslib::bam::record::Seq;
+use rust_htslib::bam::Record;
+
+/// Quality used when a read has no qualities (QUAL `*`, stored as 0xff).
+const MISSING_QUAL: u8 = 30;
+
+/// Walk `rec` against `window` into `out`, keeping observations anchored
+/// in `ranges`. Bases below `min_bq`, `N`s and bases within
+/// `min_dist_end` of an aligned read end are left out; indels are
+/// left-aligned and kept with [`Obs::usable`] telling whether they pass.
+pub fn walk<O: Observer>(
+    out: &mut O,
+    rec: &Record,
+    window: &RefWindow,
+    ranges: &Ranges,
+    f: &ReadFilter,
+) {
+    let cigar = rec.raw_cigar();
+    let start = rec.pos();
+    out.begin(read_meta(rec, cigar));
+    let seq = rec.seq();
+    if seq.is_empty() {
+        // SEQ `*`: an alignment without bases (valid SAM, e.g. samtools'
+        // `xx#minimal` fixture). It shows no allele (samtools prints its
+        // bases as `N`), and the CIGAR walk below would index past the
+        // empty sequence and quality arrays.
+        return;
+    }
+    let missing: Vec<u8>;
+    let quals = match rec.qual() {
+        q if q.first() == Some(&0xff) => {
+            missing = vec![MISSING_QUAL; q.len()];
+            &missing[..]
+        }
+        q => q,
+    };
+    let (first_q, last_q) = aligned_query_range(cigar, seq.len());
+    let read = ReadWalk {
+        seq,
+        quals,
+        first_q,
+        last_q,
+        start,
+        window,
+        ranges,
+        min_bq: f.min_bq,
+        min_dist: f.min_dist_end as usize,
+    };
+    // Reference and query positions of the next operation.
+    let (mut rpos, mut q) = (start, 0usize);
+    for &c in cigar {
+        let len = (c >> 4) as usize;
+        match c & 0xf {
+            cigar::MATCH | cigar::EQUAL | cigar::DIFF => {
+                read.aligned(out, rpos, q, len);
+                rpos += len as i64;
+                q += len;
+            }
+            cigar::INS => {
+                read.insertion(out, rpos, q, len);
+                q += len;
+            }
+            cigar::DEL => {
+                read.deletion(out, rpos, q, len);
+                rpos += len as i64;
+            }
+            // Nothing observed in a reference skip.
+            cigar::REF_SKIP => rpos += len as i64,
+            cigar::SOFT_CLIP => q += len,
+            // Hard clip, padding.
+            _ => {}
+        }
+    }
+}
+
+/// What the fragment logic needs to know about `rec` besides what it shows.
+#[inline]
+fn read_meta(rec: &Record, cigar: &[u32]) -> ReadMeta {
+    let flags = rec.flags();
+    let read1 = sam::is_read1(flags);
+    let reverse = flags & sam::REVERSE != 0;
+    let start = rec.pos();
+    ReadMeta {
+        start,
+        end: start + reference_span(cigar),
+        mapq: rec.mapq(),
+        reverse,
+        read1,
+        f1r2: read1 != reverse,
+    }
+}
+
+/// What stays fixed while one read's CIGAR is walked: its bases and
+/// qualities, where its aligned part starts and ends in the query, and the
+/// base filters.
+struct ReadWalk<'a> {
+    seq: Seq<'a>,
+    quals: &'a [u8],
+    /// Query positions of the first and last aligned (not soft-clipped)
+    /// base: distances to a read end are measured from these.
+    first_q: usize,
+    last_q: usize,
+    /// Reference position of the first aligned base.
+    start: i64,
+    window: &'a RefWindow,
+    ranges: &'a Ranges,
+    min_bq: u8,
+    min_dist: usize,
+}
+
+impl ReadWalk<'_> {
+    /// Distance of query position `q` to the nearer aligned read end.
+    #[inline]
+    fn dist(&self, q: usize) -> u16 {
+        let d = (q.saturating_sub(self.first_q)).min(self.last_q.saturating_sub(q));
+        d.min(u16::MAX as usize) as u16
+    }
+
+    /// Is query position `q` far enough from both aligned read ends?
+    #[inline]
+    fn far_from_ends(&self, q: usize) -> bool {
+        self.dist(q) as usize >= self.min_dist
+    }
+
+    /// Does an indel at reference `rpos`, query `q` have an aligned base
+    /// of this read before it to anchor on?
+    #[inline]
+    fn has_anchor(&self, rpos: i64, q: usize) -> bool {
+        q > self.first_q && rpos > self.start
+    }
+
+    /// An M/=/X block of `len` bases at `rpos`, query `q`: its parts inside
+    /// the ranges, each as one base run.
+    #[inline]
+    fn aligned<O: Observer>(&self, out: &mut O, rpos: i64, q: usize, len: usize) {
+        let mut r = self.ranges.first_ending_after(rpos);
+        while let Some(&(rs, re)) = self.ranges.0.get(r) {
+            if rs >= rpos + len as i64 {
+                break;
+            }
+            let from = (rs - rpos).clamp(0, len as i64) as usize;
+            let to = (re - rpos).clamp(0, len as i64) as usize;
+            if from < to {
+                out.bases(
+                    rpos + from as i64,
+                    BaseRun {
+                        encoded: self.seq.encoded,
+                        quals: self.quals,
+                        q: q + from,
+                        end: q + to,
+                        first_q: self.first_q,
+                        last_q: self.last_q,
+                        min_bq: self.min_bq,
+                        min_dist: self.min_dist,
+                    },
+                );
+            }
+            r += 1;
+        }
+    }
+
+    /// An insertion of `len` bases from query `q`, after reference `rpos -
+    /// 1`: one event at its left-aligned anchor if that is in the ranges,
+    /// with the mean quality of the inserted bases. Insertions holding a
+    /// base other than A/C/G/T are left out.
+    fn insertion<O: Observer>(&self, out: &mut O, rpos: i64, q: usize, len: usize) {
+        if !self.has_anchor(rpos, q) {
+            return;
+        }
+        let ins = out.ins();
+        let off = ins.len();
+        let mut qsum = 0u32;
+        for i in 0..len {
+            let b = decode(self.seq.encoded_base(q + i));
+            if base_index(b).is_none() {
+                ins.truncate(off);
+                return;
+            }
+            ins.push(b);
+            qsum += u32::from(self.quals[q + i]);
+        }
+        let qual = (qsum / len.max(1) as u32) as u8;
+        let anchor = self.window.left_align_insertion(rpos - 1, &mut ins[off..]);
+        if !self.ranges.contains(anchor) {
+            ins.truncate(off);
+            return;
+        }
+        out.event(Obs {
+            pos: anchor,
+            kind: ObsKind::Ins {
+                off: off as u32,
+                len: len as u32,
+            },
+            qual,
+            dist: self.dist(q - 1),
+            usable: qual >= self.min_bq && self.far_from_ends(q - 1),
+        });
+    }
+
+    /// A deletion of `len` reference bases from `rpos`, query `q` being the
+    /// base after it: the event (at its left-aligned anchor, with the lower
+    /// quality of the bases beside it) first, so that observations stay in
+    /// position order, then the positions it spans.
+    fn deletion<O: Observer>(&self, out: &mut O, rpos: i64, q: usize, len: usize) {
+        if self.has_anchor(rpos, q) {
+            let before = self.quals[q - 1];
+            let qual = if q < self.seq.len() {
+                before.min(self.quals[q])
+            } else {
+                before
+            };
+            let anchor = self.window.left_align_deletion(rpos - 1, len as i64);
+            if self.ranges.contains(anchor) {
+                out.event(Obs {
+                    pos: anchor,
+                    kind: ObsKind::Del(len as u32),
+                    qual,
+                    dist: self.dist(q - 1),
+                    usable: qual >= self.min_bq && self.far_from_ends(q - 1),
+                });
+            }
+        }
+        for i in 0..len {
+            let p = rpos + i as i64;
+            if self.ranges.contains(p) {
+                out.del_span(p);
+            }
+        }
+    }
+}
+
+/// 4-bit BAM base code to an upper-case letter (`N` for ambiguity codes).
+#[inline]
+fn decode(code: u8) -> u8 {
+    match code {
+        1 => BASES[0],
+        2 => BASES[1],
+        4 => BASES[2],
+        8 => BASES[3],
+        _ => b'N',
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ReadObs;
+    use super::*;
+
+    fn window(s: &str, start: u64) -> RefWindow {
+        RefWindow {
+            start,
+            seq: s.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn read_without_sequence_shows_nothing() {
+        use crate::evidence::OverlapPolicy;
+        use rust_htslib::bam::record::{Cigar, CigarString};
+        // samtools' xx#minimal record a2: `5H0I10M0D5H`, SEQ and QUAL `*`.
+        let cigar = CigarString(vec![
+            Cigar::HardClip(5),
+            Cigar::Ins(0),
+            Cigar::Match(10),
+            Cigar::Del(0),
+            Cigar::HardClip(5),
+        ]);
+        let mut rec = Record::new();
+        rec.set(b"a2", Some(&cigar), b"", b"");
+        rec.set_tid(0);
+        rec.set_pos(3);
+        rec.set_flags(16);
+        let f = ReadFilter {
+            min_mapq: 0,
+            min_bq: 0,
+            keep_duplicates: false,
+            keep_supplementary: false,
+            drop_improper: false,
+            max_mismatch_per_100: 8.0,
+            min_dist_end: 0,
+            overlap: OverlapPolicy::Merge,
+        };
+        let mut r = ReadObs::default();
+        r.walk(
+            &rec,
+            &window("AAAAAAAAAATTTTTTTTTTCCCCC", 0),
+            &Ranges(vec![(0, 25)]),
+            &f,
+        );
+        assert!(r.obs.is_empty());
+        assert_eq!((r.meta.start, r.meta.end), (3, 13));
+    }
+}
