@@ -23,6 +23,24 @@ pub struct KnownLocus {
     pub alt_allele: Vec<u8>,
 }
 
+impl KnownLocus {
+    /// Contig name, 1-based position, REF and ALT joined by the three
+    /// separators: `[":", " ", ">"]` gives `chr1:100 A>G` (messages),
+    /// `["\t", "\t", "\t"]` a table's first columns.
+    pub fn joined(&self, reference: &Reference, sep: [&str; 3]) -> String {
+        format!(
+            "{}{}{}{}{}{}{}",
+            reference.contigs[self.rid].name,
+            sep[0],
+            self.pos0 + 1,
+            sep[1],
+            String::from_utf8_lossy(&self.ref_allele),
+            sep[2],
+            String::from_utf8_lossy(&self.alt_allele)
+        )
+    }
+}
+
 /// One data line of a known-loci VCF, checked: its loci (one per ALT, in
 /// ALT order, not yet normalised), its INFO column for readers that need
 /// more than the alleles (mrd's weights), and its 1-based line for messages.

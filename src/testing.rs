@@ -99,3 +99,18 @@ pub fn batch_over_c1(
     let reader = bam::IndexedReader::from_path(&bam_path).unwrap();
     (bam_path, reader, window)
 }
+
+/// The read filter of the read-loop tests: MAPQ and base quality 20, no
+/// read-end margin, mates counted by `overlap`.
+pub fn read_filter(overlap: crate::evidence::OverlapPolicy) -> crate::evidence::ReadFilter {
+    crate::evidence::ReadFilter {
+        min_mapq: 20,
+        min_bq: 20,
+        keep_duplicates: false,
+        keep_supplementary: false,
+        drop_improper: false,
+        max_mismatch_per_100: 8.0,
+        min_dist_end: 0,
+        overlap,
+    }
+}

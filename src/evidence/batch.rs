@@ -27,18 +27,54 @@ use std::path::Path;
 /// point, chosen once per run (fragments, or UMI families), so the engine
 /// never asks which mode it is in.
 pub trait BatchCounter: Sync {
-    /// Count the shards `ranges` (sorted, disjoint, `[start, end)`) of BAM
-    /// contig `tid` of the input at `path`, open in `reader`, with one
-    /// fetch. `window` must cover the batch. One [`SampleEvidence`] per range,
-    /// in order.
-    fn count_batch(
-        &self,
-        reader: &mut bam::IndexedReader,
-        path: &Path,
+    /// Count the shards of `b` with one fetch: one [`SampleEvidence`] per
+    /// range, in order.
+    fn count_batch(&self, b: Batch<'_>) -> Result<Vec<SampleEvidence>>;
+}
+
+/// One batch of shards of one input, as the engine hands it to a read loop.
+pub struct Batch<'a> {
+    /// The input's reader (one per worker, reused across batches).
+    pub reader: &'a mut bam::IndexedReader,
+    /// The input's path, for messages.
+    pub path: &'a Path,
+    /// The BAM's contig id.
+    pub tid: u32,
+    /// The shards: sorted, disjoint, `[start, end)`.
+    pub ranges: &'a [(u64, u64)],
+    /// Reference around the batch (must cover it).
+    pub window: &'a RefWindow,
+}
+
+impl<'a> Batch<'a> {
+    pub fn new(
+        reader: &'a mut bam::IndexedReader,
+        path: &'a Path,
         tid: u32,
-        ranges: &[(u64, u64)],
-        window: &RefWindow,
-    ) -> Result<Vec<SampleEvidence>>;
+        ranges: &'a [(u64, u64)],
+        window: &'a RefWindow,
+    ) -> Self {
+        Batch {
+            reader,
+            path,
+            tid,
+            ranges,
+            window,
+        }
+    }
+
+    /// The reader, path, contig id, shard ranges and window.
+    pub fn into_parts(
+        self,
+    ) -> (
+        &'a mut bam::IndexedReader,
+        &'a Path,
+        u32,
+        &'a [(u64, u64)],
+        &'a RefWindow,
+    ) {
+        (self.reader, self.path, self.tid, self.ranges, self.window)
+    }
 }
 
 /// What one sample's reads say about one shard.

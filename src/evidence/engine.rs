@@ -5,7 +5,7 @@
 //! owned counters leave a worker; htslib records never cross threads.
 
 use super::bam::AlignmentInput;
-use super::batch::{BatchCounter, SampleEvidence};
+use super::batch::{Batch, BatchCounter, SampleEvidence};
 use crate::reference::{RefWindow, Reference};
 use crate::regions::Shard;
 use crate::{Error, Result};
@@ -119,8 +119,8 @@ impl<'a, C: BatchCounter + ?Sized> Engine<'a, C> {
         for (input, reader) in self.inputs.iter().zip(w.readers.iter_mut()) {
             let counted = match input.tids[first.rid] {
                 Some(tid) => {
-                    self.counter
-                        .count_batch(reader, &input.path, tid, &ranges, &window)?
+                    let b = Batch::new(reader, &input.path, tid, &ranges, &window);
+                    self.counter.count_batch(b)?
                 }
                 None => ranges
                     .iter()

@@ -5,16 +5,14 @@
 
 use super::alleles::{PositionCounts, ShardCounts};
 use super::batch::{
-    mate_on_contig, name_hash, BatchCounter, NameMap, ReadGate, SampleEvidence, UmiEvidence,
+    mate_on_contig, name_hash, Batch, BatchCounter, NameMap, ReadGate, SampleEvidence, UmiEvidence,
 };
 use super::family_window::{Coords, Counted, Half, Window};
 use super::filters::{ReadCounters, ReadFilter};
 use super::observe::Ranges;
 use super::umi::{Tier, UmiConfig};
-use crate::reference::RefWindow;
 use crate::Result;
-use rust_htslib::bam::{self, Read, Record};
-use std::path::Path;
+use rust_htslib::bam::{Read, Record};
 use std::sync::Once;
 
 /// Counts UMI families: the read loop in UMI mode.
@@ -34,16 +32,8 @@ impl UmiCounter {
 }
 
 impl BatchCounter for UmiCounter {
-    fn count_batch(
-        &self,
-        reader: &mut bam::IndexedReader,
-        path: &Path,
-        tid: u32,
-        ranges: &[(u64, u64)],
-        window: &RefWindow,
-    ) -> Result<Vec<SampleEvidence>> {
-        count_batch_umi(reader, path, tid, ranges, window, &self.filter, &self.cfg)
-            .map(|b| b.shards)
+    fn count_batch(&self, b: Batch<'_>) -> Result<Vec<SampleEvidence>> {
+        count_batch_umi(b, &self.filter, &self.cfg).map(|b| b.shards)
     }
 }
 
@@ -104,17 +94,10 @@ pub struct UmiBatch {
     pub without_mc: bool,
 }
 
-/// Count the shards `ranges` of contig `tid` in UMI mode (see the module
-/// docs). Reads flagged as duplicates are used: they are family members.
-pub fn count_batch_umi(
-    reader: &mut bam::IndexedReader,
-    path: &Path,
-    tid: u32,
-    ranges: &[(u64, u64)],
-    window: &RefWindow,
-    f: &ReadFilter,
-    cfg: &UmiConfig,
-) -> Result<UmiBatch> {
+/// Count the shards of `b` in UMI mode (see the module docs). Reads
+/// flagged as duplicates are used: they are family members.
+pub fn count_batch_umi(b: Batch<'_>, f: &ReadFilter, cfg: &UmiConfig) -> Result<UmiBatch> {
+    let (reader, path, tid, ranges, window) = b.into_parts();
     let mut f = f.clone();
     f.keep_duplicates = true;
     let f = &f;
@@ -226,19 +209,13 @@ fn sample_evidence(
 mod tests {
     use super::*;
     use crate::evidence::OverlapPolicy;
+    use crate::reference::RefWindow;
     use crate::testing::{batch_over_c1, copy_to_bam, random_sequence, remove_tag, write_fasta};
+    use rust_htslib::bam;
+    use std::path::Path;
 
     fn filter() -> ReadFilter {
-        ReadFilter {
-            min_mapq: 20,
-            min_bq: 20,
-            keep_duplicates: false,
-            keep_supplementary: false,
-            drop_improper: false,
-            max_mismatch_per_100: 8.0,
-            min_dist_end: 0,
-            overlap: OverlapPolicy::Merge,
-        }
+        crate::testing::read_filter(OverlapPolicy::Merge)
     }
 
     fn cfg() -> UmiConfig {
@@ -300,18 +277,8 @@ mod tests {
             sam.push('\n');
         }
         let (bam_path, mut reader, window) = batch_over_c1(dir.path(), &fa, "umi", &sam);
-        count_batch_umi(
-            &mut reader,
-            &bam_path,
-            0,
-            &[(0, 200)],
-            &window,
-            &filter(),
-            cfg,
-        )
-        .unwrap()
-        .shards
-        .remove(0)
+        let b = Batch::new(&mut reader, &bam_path, 0, &[(0, 200)], &window);
+        count_batch_umi(b, &filter(), cfg).unwrap().shards.remove(0)
     }
 
     fn alt_of(reference: &str, pos1: usize) -> char {
@@ -433,8 +400,12 @@ mod tests {
         let count = |bam: &Path| {
             let mut reader = bam::IndexedReader::from_path(bam).unwrap();
             let ranges = [(0, p.contig_len)];
-            let mut b =
-                count_batch_umi(&mut reader, bam, 0, &ranges, &window, &filter(), &cfg()).unwrap();
+            let mut b = count_batch_umi(
+                Batch::new(&mut reader, bam, 0, &ranges, &window),
+                &filter(),
+                &cfg(),
+            )
+            .unwrap();
             (b.shards.remove(0), b.most_held, b.without_mc)
         };
         let (a, held_with, a_no_mc) = count(&with);

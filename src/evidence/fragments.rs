@@ -3,7 +3,9 @@
 //! observation per fragment, alleles counted.
 
 use super::alleles::{BatchCounts, PositionSink};
-use super::batch::{mate_on_contig, name_hash, BatchCounter, NameMap, ReadGate, SampleEvidence};
+use super::batch::{
+    mate_on_contig, name_hash, Batch, BatchCounter, NameMap, ReadGate, SampleEvidence,
+};
 use super::filters::ReadFilter;
 use super::mates::{add_pair, add_single};
 use super::observe::{Ranges, ReadSlots};
@@ -11,8 +13,7 @@ use super::parked::{ParkedId, ParkedReads};
 use crate::evidence::OverlapPolicy;
 use crate::reference::RefWindow;
 use crate::Result;
-use rust_htslib::bam::{self, Read, Record};
-use std::path::Path;
+use rust_htslib::bam::{Read, Record};
 
 /// Counts fragments: the read loop without UMIs.
 #[derive(Debug, Clone)]
@@ -29,28 +30,14 @@ impl FragmentCounter {
 }
 
 impl BatchCounter for FragmentCounter {
-    fn count_batch(
-        &self,
-        reader: &mut bam::IndexedReader,
-        path: &Path,
-        tid: u32,
-        ranges: &[(u64, u64)],
-        window: &RefWindow,
-    ) -> Result<Vec<SampleEvidence>> {
-        count_batch(reader, path, tid, ranges, window, &self.filter)
+    fn count_batch(&self, b: Batch<'_>) -> Result<Vec<SampleEvidence>> {
+        count_batch(b, &self.filter)
     }
 }
 
-/// Count the shards `ranges` (sorted, disjoint, `[start, end)`) of BAM
-/// contig `tid` with one fetch. `window` must cover the batch.
-pub fn count_batch(
-    reader: &mut bam::IndexedReader,
-    path: &Path,
-    tid: u32,
-    ranges: &[(u64, u64)],
-    window: &RefWindow,
-    f: &ReadFilter,
-) -> Result<Vec<SampleEvidence>> {
+/// Count the shards of `b` with one fetch, fragments through `f`.
+pub fn count_batch(b: Batch<'_>, f: &ReadFilter) -> Result<Vec<SampleEvidence>> {
+    let (reader, path, tid, ranges, window) = b.into_parts();
     if ranges.is_empty() {
         return Ok(Vec::new());
     }
@@ -172,18 +159,10 @@ mod tests {
     use crate::evidence::filters::ReadCounters;
     use crate::evidence::OverlapPolicy;
     use crate::testing::{batch_over_c1, random_sequence, write_fasta};
+    use std::path::Path;
 
     fn filter(overlap: OverlapPolicy) -> ReadFilter {
-        ReadFilter {
-            min_mapq: 20,
-            min_bq: 20,
-            keep_duplicates: false,
-            keep_supplementary: false,
-            drop_improper: false,
-            max_mismatch_per_100: 8.0,
-            min_dist_end: 0,
-            overlap,
-        }
+        crate::testing::read_filter(overlap)
     }
 
     /// Read `len` bases of `reference` from 1-based `pos`, with `subs`
@@ -223,16 +202,8 @@ B\t147\tc1\t31\t60\t50M\t=\t11\t-70\t{}\t{q}\n",
     /// Count `sam` (one contig `c1` of 200 bp, reference in `fa`) as one batch.
     fn count_sam(dir: &Path, fa: &Path, sam: &str, overlap: OverlapPolicy) -> SampleEvidence {
         let (bam_path, mut reader, window) = batch_over_c1(dir, fa, "reads", sam);
-        count_batch(
-            &mut reader,
-            &bam_path,
-            0,
-            &[(0, 200)],
-            &window,
-            &filter(overlap),
-        )
-        .unwrap()
-        .remove(0)
+        let b = Batch::new(&mut reader, &bam_path, 0, &[(0, 200)], &window);
+        count_batch(b, &filter(overlap)).unwrap().remove(0)
     }
 
     fn depth_at(c: &ShardCounts, pos1: usize) -> u32 {

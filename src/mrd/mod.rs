@@ -196,13 +196,7 @@ pub struct SampleResult {
 
 /// `chrom:pos ref>alt` (1-based) for messages and outputs.
 pub fn locus_name(l: &crate::loci::KnownLocus, reference: &crate::reference::Reference) -> String {
-    format!(
-        "{}:{} {}>{}",
-        reference.contigs[l.rid].name,
-        l.pos0 + 1,
-        String::from_utf8_lossy(&l.ref_allele),
-        String::from_utf8_lossy(&l.alt_allele)
-    )
+    l.joined(reference, [":", " ", ">"])
 }
 
 impl LociSummary {

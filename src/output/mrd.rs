@@ -41,11 +41,8 @@ pub fn tsv_rows(
         let r = &plasma.per_locus[i];
         let ev = &r.evidence;
         s.push_str(&format!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            reference.contigs[l.locus.rid].name,
-            l.locus.pos0 + 1,
-            String::from_utf8_lossy(&l.locus.ref_allele),
-            String::from_utf8_lossy(&l.locus.alt_allele),
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            l.locus.joined(reference, ["\t", "\t", "\t"]),
             l.weight,
             l.weight_source,
             ev.depth,
@@ -141,11 +138,8 @@ pub fn vcf_records(
             float(l.weight)
         );
         s.push_str(&format!(
-            "{}\t{}\t.\t{}\t{}\t{:.2}\t{}\t{}\tGT:DP:AD:AF:ADF:ADR:F1R2:F2R1:BQ:MQ:PVAL:FT",
-            reference.contigs[l.locus.rid].name,
-            l.locus.pos0 + 1,
-            String::from_utf8_lossy(&l.locus.ref_allele),
-            String::from_utf8_lossy(&l.locus.alt_allele),
+            "{}\t{:.2}\t{}\t{}\tGT:DP:AD:AF:ADF:ADR:F1R2:F2R1:BQ:MQ:PVAL:FT",
+            l.locus.joined(reference, ["\t", "\t.\t", "\t"]),
             phred_ln(first.ln_p_null).max(0.0),
             first.flag.id(),
             info

@@ -259,13 +259,7 @@ fn decode(code: u8) -> u8 {
 mod tests {
     use super::super::ReadObs;
     use super::*;
-
-    fn window(s: &str, start: u64) -> RefWindow {
-        RefWindow {
-            start,
-            seq: s.as_bytes().to_vec(),
-        }
-    }
+    use crate::testing::window;
 
     #[test]
     fn read_without_sequence_shows_nothing() {
@@ -287,12 +281,7 @@ mod tests {
         let f = ReadFilter {
             min_mapq: 0,
             min_bq: 0,
-            keep_duplicates: false,
-            keep_supplementary: false,
-            drop_improper: false,
-            max_mismatch_per_100: 8.0,
-            min_dist_end: 0,
-            overlap: OverlapPolicy::Merge,
+            ..crate::testing::read_filter(OverlapPolicy::Merge)
         };
         let mut r = ReadObs::default();
         r.walk(
