@@ -4,6 +4,7 @@
 #
 #   benches/bench.sh            # full: 100 kb of targets at ~20,000x raw
 #   BENCH_SCALE=quick benches/bench.sh   # small panel, a few minutes
+#   BENCH_CTDNA=/path/to/other/ctdna benches/bench.sh   # another build, same data
 #
 # Data sets are generated once with `ctdna simulate` into bench-cache/
 # (git-ignored, never committed) and reused. Each command runs BENCH_REPS
@@ -37,8 +38,14 @@ for tool in samtools bcftools /usr/bin/time; do
   fi
 done
 
-cargo build --release --quiet
-CTDNA=${CARGO_TARGET_DIR:-$PWD/target}/release/ctdna
+# BENCH_CTDNA=path: measure that binary (e.g. an older build, to compare
+# two versions on the same cached data) instead of building this checkout.
+if [ -n "${BENCH_CTDNA:-}" ]; then
+  CTDNA=$BENCH_CTDNA
+else
+  cargo build --release --quiet
+  CTDNA=${CARGO_TARGET_DIR:-$PWD/target}/release/ctdna
+fi
 
 PERBASE=""
 if [ "$PEERS" = 1 ]; then

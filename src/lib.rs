@@ -14,13 +14,14 @@
 //! ```
 //!
 //! Below every stage sit [`sam`] (the SAM flag bits), [`hash`] (FNV-1a),
-//! [`rng`] (seeded random numbers) and [`mod@reference`] (the FASTA, reference
+//! [`rng`] (seeded random numbers), [`atomic`] (nothing half-written) and [`mod@reference`] (the FASTA, reference
 //! windows, left alignment). The binary is a thin shell over
 //! [`commands::run`]. docs/architecture.md draws the data flow and says
 //! which module owns what.
 
 #![deny(unsafe_code)]
 
+pub mod atomic;
 pub mod calling;
 pub mod cli;
 pub mod commands;

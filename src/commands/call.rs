@@ -137,7 +137,7 @@ fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
     // Reserve the outputs before the work, so a bad path fails fast.
     let writer = VcfWriter::create(&Destination::from_path(&args.output))?;
     for p in args.metrics.iter().chain(&args.lod_bedgraph) {
-        drop(crate::output::atomic::Pending::new(p)?);
+        drop(crate::atomic::Pending::new(p)?);
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(inputs.threads)

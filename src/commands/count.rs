@@ -3,9 +3,9 @@
 
 use super::inputs::{read_counters, RunInputs};
 use super::settings::{read_filter, umi_options};
+use crate::atomic::Pending;
 use crate::cli::CountArgs;
 use crate::evidence::umi::Molecules;
-use crate::output::atomic::Pending;
 use crate::output::counts_tsv;
 use crate::{Error, Result};
 use std::io::{BufWriter, Write};

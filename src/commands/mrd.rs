@@ -4,6 +4,7 @@
 
 use super::inputs::{RunInputs, Sites};
 use super::settings::{mrd_model, read_filter, umi_options};
+use crate::atomic::Pending;
 use crate::cli::MrdArgs;
 use crate::evidence::alleles::Alt;
 use crate::evidence::umi::{Molecules, UmiConfig};
@@ -14,7 +15,6 @@ use crate::model::SampleModel;
 use crate::mrd::loci::{read_tumor_variants, TumorLocus};
 use crate::mrd::sites::{mask_loci, site_evidence, ContextSiteModel, SiteErrorModel};
 use crate::mrd::{analyse, SampleResult, Settings};
-use crate::output::atomic::Pending;
 use crate::output::mrd as report;
 use crate::output::vcf::{Destination, VcfWriter};
 use crate::reference::Reference;

@@ -11,10 +11,10 @@
 #[cfg(test)]
 use super::pon::SiteFit;
 use super::pon::{slot_name, slot_of, AlleleSummary, BuildParams, Count, Fit, Pon, PonRow};
+use crate::atomic::Pending;
 use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
 use crate::hash::Fnv1a64;
-use crate::output::atomic::Pending;
 use crate::reference::{Contig, Reference};
 use crate::regions::Target;
 use crate::{Error, Result};

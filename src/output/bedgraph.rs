@@ -1,7 +1,7 @@
 //! Per-position limit of detection as a bedGraph (`call --lod-bedgraph`):
 //! 0-based half-open runs of positions with the same LOD, written atomically.
 
-use super::atomic::Pending;
+use crate::atomic::Pending;
 use crate::calling::lod::LodTrack;
 use crate::reference::Contig;
 use crate::{Error, Result};

@@ -1,6 +1,6 @@
 //! Machine-readable run metrics (SPEC section 6), written as JSON.
 
-use super::atomic::Pending;
+use crate::atomic::Pending;
 use crate::{Error, Result};
 use std::path::Path;
 

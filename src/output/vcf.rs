@@ -1,7 +1,7 @@
 //! VCF 4.3 output (SPEC section 5): bgzipped with a `.tbi` index, or plain
 //! text for `.vcf` / `-`. Written under a temporary name, renamed on success.
 
-use super::atomic::Pending;
+use crate::atomic::Pending;
 use crate::calling::filters::{Filter, Thresholds};
 use crate::calling::Call;
 use crate::evidence::alleles::AlleleStats;
