@@ -5,7 +5,8 @@
 # on small simulated panels (fragments, duplex UMIs with normals, a tumour
 # series for mrd), and compares every output file byte for byte: VCF + .tbi,
 # count TSV, bedGraph, PoN, background JSON, MRD JSON/TSV/VCF, and the
-# simulator's own files. Metrics JSON is compared without its runtime fields
+# simulator's own files (and, when benches/bench.sh has made it, its quick
+# panel). Metrics JSON is compared without its runtime fields
 # (runtime_seconds, peak_rss_bytes, parameters.threads).
 #
 #   scripts/same-outputs.sh            # working tree vs HEAD
@@ -115,6 +116,15 @@ run_all() { # binary outdir
   # The simulator itself.
   c simulate --out-dir sim --seed 9 --contigs 1 --contig-len 30000 --dup-segments 1 --targets 4 --depth 60 \
     --duplex --normals 1 --tumor-fraction 0.05 --snvs-per-vaf 6
+  # The benchmark's quick panel, when benches/bench.sh has simulated it.
+  local Q=${SAME_OUTPUTS_BENCH_PANEL:-$ROOT/bench-cache/panel-quick-d2500}
+  if [ -s "$Q/sample.bam.bai" ]; then
+    c call --no-umi --bam "$Q/sample.bam" -r "$Q/ref.fa" -t "$Q/targets.bed" -o bench-f.vcf.gz \
+      --metrics bench-f.json --lod-bedgraph bench-f.bedgraph
+    c call --min-tier single --bam "$Q/sample.bam" -r "$Q/ref.fa" -t "$Q/targets.bed" \
+      -o bench-u.vcf.gz --metrics bench-u.json
+    c count --no-umi --bam "$Q/sample.bam" -r "$Q/ref.fa" -t "$Q/targets.bed" -o bench-f.tsv
+  fi
   # Every command's --help (the face must not change either).
   for cmd in call count pon mrd simulate; do
     (exec -a ctdna "$bin" "$cmd" --help) > "help-$cmd.txt"
