@@ -70,23 +70,7 @@ pub fn run(args: &CallArgs) -> Result<()> {
     let models = SampleModel::all(&rates, setup.pon.as_ref());
     let (calls, alphas) = test(&setup, &evidence, &models);
     write_vcf(args, &setup, vcf_out, &calls, &models)?;
-    // Per-position LoD: the first sample's for the bedGraph, every
-    // sample's for the metrics; computed once for both.
-    let wanted = if args.metrics.is_some() {
-        models.len()
-    } else {
-        usize::from(args.lod_bedgraph.is_some())
-    };
-    let tracks: Vec<Vec<LodTrack>> = setup.pool.install(|| {
-        models[..wanted]
-            .iter()
-            .enumerate()
-            .map(|(s, m)| {
-                let min_alt = setup.thresholds.min_alt;
-                sample_tracks(&evidence, s, m.as_dyn(), alphas.de_novo, min_alt)
-            })
-            .collect()
-    });
+    let tracks = lod_tracks(args, &setup, &evidence, &models, alphas);
     if let (Some(path), Some(first)) = (&args.lod_bedgraph, tracks.first()) {
         let contigs = &setup.inputs.reference.contigs;
         crate::output::bedgraph::write(path, first, contigs, &setup.samples[0])?;
@@ -97,6 +81,30 @@ pub fn run(args: &CallArgs) -> Result<()> {
         crate::output::metrics::write_json(path, &metrics)?;
     }
     Ok(())
+}
+
+/// Per-position depth and LoD: the first sample's for the bedGraph, every
+/// sample's for the metrics (computed once for both), none without either.
+fn lod_tracks(
+    args: &CallArgs,
+    setup: &Setup,
+    evidence: &[ShardEvidence],
+    models: &[SampleModel],
+    alphas: Alphas,
+) -> Vec<Vec<LodTrack>> {
+    let wanted = if args.metrics.is_some() {
+        models.len()
+    } else {
+        usize::from(args.lod_bedgraph.is_some())
+    };
+    let min_alt = setup.thresholds.min_alt;
+    setup.pool.install(|| {
+        models[..wanted]
+            .iter()
+            .enumerate()
+            .map(|(s, m)| sample_tracks(evidence, s, m.as_dyn(), alphas.de_novo, min_alt))
+            .collect()
+    })
 }
 
 /// Check every setting and input, load the PoN and a saved background, and
