@@ -22,7 +22,7 @@
 use super::alleles::BatchCounts;
 use super::consensus::{Consensus, Member, Rules};
 use super::filters::ReadFilter;
-use super::observe::{reference_span, Ranges, ReadObs};
+use super::observe::{is_clip, reference_span, Ranges, ReadObs};
 use super::parked::{ParkedId, ParkedReads};
 use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
 use crate::reference::RefWindow;
@@ -131,7 +131,7 @@ pub(super) struct Window<'a> {
 /// Unclipped 5' end of an alignment at `pos` on strand `rev` with this
 /// (BAM-encoded) CIGAR.
 fn five_prime_at(pos: i64, rev: bool, cigar: &[u32]) -> i64 {
-    let clip = |c: &&u32| matches!(*c & 0xf, 4 | 5);
+    let clip = |c: &&u32| is_clip(**c);
     let len = |c: &u32| i64::from(c >> 4);
     if rev {
         let trailing: i64 = cigar.iter().rev().take_while(clip).map(len).sum();

@@ -10,6 +10,7 @@
 //! in a UMI makes a rare neighbour of a common UMI, while two real
 //! molecules that happen to differ by one base have similar counts.
 
+use crate::sam::{MATE_REVERSE, READ1, READ2, REVERSE};
 use rust_htslib::bam::record::{Aux, Record};
 
 /// How much error correction a molecule's base has had.
@@ -325,6 +326,10 @@ pub fn consensus_tier(rec: &Record, min_family: u32) -> Option<Tier> {
 /// Reads looked at to detect UMIs and families.
 const DETECT_READS: usize = 2000;
 
+/// The flag bits that tell a template's orientation apart: which strand
+/// each mate is on and which mate this is (families share them).
+const ORIENTATION: u16 = REVERSE | MATE_REVERSE | READ1 | READ2;
+
 /// What the first reads of an input show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Presence {
@@ -354,7 +359,7 @@ fn detect(
             return Ok(Presence::Families);
         }
         if let Some(u) = umi_of(&rec, cfg) {
-            keys.push((rec.pos(), rec.mpos(), rec.flags() & 0xf0, u));
+            keys.push((rec.pos(), rec.mpos(), rec.flags() & ORIENTATION, u));
         }
         n += 1;
         if n >= DETECT_READS {

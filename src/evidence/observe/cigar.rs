@@ -12,6 +12,12 @@ const HARD_CLIP: u32 = 5;
 pub(super) const EQUAL: u32 = 7;
 pub(super) const DIFF: u32 = 8;
 
+/// A soft or hard clip (a raw CIGAR entry).
+#[inline]
+pub fn is_clip(c: u32) -> bool {
+    matches!(c & 0xf, SOFT_CLIP | HARD_CLIP)
+}
+
 /// What the mismatch filter needs from a CIGAR: aligned (M/=/X) bases,
 /// indel bases and indel events.
 pub fn cigar_stats(cigar: &[u32]) -> (u32, u32, u32) {
@@ -48,7 +54,7 @@ pub(super) fn aligned_query_range(cigar: &[u32], seq_len: usize) -> (usize, usiz
 
 /// Soft-clipped bases among the clips that `ops` starts with.
 fn soft_clipped<'a>(ops: impl Iterator<Item = &'a u32>) -> usize {
-    ops.take_while(|&&c| matches!(c & 0xf, SOFT_CLIP | HARD_CLIP))
+    ops.take_while(|&&c| is_clip(c))
         .filter(|&&c| c & 0xf == SOFT_CLIP)
         .map(|&c| (c >> 4) as usize)
         .sum()

@@ -20,7 +20,7 @@ mod ranges;
 mod walk;
 
 pub use base_run::BaseRun;
-pub use cigar::{cigar_stats, reference_span};
+pub use cigar::{cigar_stats, is_clip, reference_span};
 pub use ranges::Ranges;
 pub use walk::walk;
 
