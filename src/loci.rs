@@ -273,14 +273,10 @@ pub fn normalize_known(known: Vec<KnownLocus>, reference: &Reference) -> Result<
     Ok(out)
 }
 
-/// The reference span a known locus needs counted: its (normalised) anchor.
-pub fn known_targets(known: &[KnownLocus], reference: &Reference) -> Vec<Target> {
-    known_targets_padded(known, reference, 0)
-}
-
-/// The anchor of each known locus widened by `pad` bases on each side
+/// The span each known locus needs counted: its (normalised) anchor, widened
+/// by `pad` bases on each side
 /// (clipped to the contig).
-pub fn known_targets_padded(known: &[KnownLocus], reference: &Reference, pad: u64) -> Vec<Target> {
+pub fn known_targets(known: &[KnownLocus], reference: &Reference, pad: u64) -> Vec<Target> {
     known
         .iter()
         .map(|k| Target {
@@ -415,10 +411,7 @@ mod tests {
         let r = reference(dir.path());
         let k = [locus(2, "T", "A"), locus(24, "G", "C")];
         let span = |t: Vec<Target>| t.iter().map(|t| (t.start, t.end)).collect::<Vec<_>>();
-        assert_eq!(span(known_targets(&k, &r)), vec![(2, 3), (24, 25)]);
-        assert_eq!(
-            span(known_targets_padded(&k, &r, 5)),
-            vec![(0, 8), (19, 25)]
-        );
+        assert_eq!(span(known_targets(&k, &r, 0)), vec![(2, 3), (24, 25)]);
+        assert_eq!(span(known_targets(&k, &r, 5)), vec![(0, 8), (19, 25)]);
     }
 }

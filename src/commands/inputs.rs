@@ -68,7 +68,7 @@ impl RunInputs {
             chunk,
         } = sites;
         let mut raw = bed_panel.clone();
-        raw.extend(loci::known_targets_padded(&known, &reference, known_pad));
+        raw.extend(loci::known_targets(&known, &reference, known_pad));
         if raw.is_empty() {
             return Err(Error::Usage(
                 "nothing to count: give --targets panel.bed and/or --known sites.vcf".into(),

@@ -14,7 +14,7 @@ use crate::model::pon::{LoadedPon, UseParams};
 use crate::model::SampleModel;
 use crate::mrd::loci::{read_tumor_variants, TumorLocus};
 use crate::mrd::sites::{mask_loci, site_evidence, ContextSiteModel, SiteErrorModel};
-use crate::mrd::{analyse, SampleResult, Settings};
+use crate::mrd::{analyse, ModelOptions, SampleResult, Settings};
 use crate::output::mrd as report;
 use crate::output::vcf::{Destination, VcfWriter};
 use crate::reference::Reference;
@@ -40,6 +40,8 @@ struct MrdReport<'a> {
 
 /// A checked run: settings, inputs and loci, the PoN.
 struct Setup {
+    /// The model options as checked (padding and purity besides `settings`).
+    options: ModelOptions,
     settings: Settings,
     filter: ReadFilter,
     inputs: RunInputs,
@@ -72,7 +74,7 @@ pub fn run(args: &MrdArgs) -> Result<()> {
             .map(|p| VcfWriter::create(&Destination::from_path(p)))
             .transpose()?,
     };
-    let (results, null_model) = fit_samples(args, &setup)?;
+    let (results, null_model) = fit_samples(&setup)?;
     for r in &results {
         log_result(r, &setup.settings);
     }
@@ -84,16 +86,17 @@ pub fn run(args: &MrdArgs) -> Result<()> {
 /// Settings, reference, loci (the tumor VCF read once), BAMs, UMI mode and
 /// PoN, all checked before any counting.
 fn set_up(args: &MrdArgs) -> Result<Setup> {
-    let settings = mrd_model(&args.model).settings()?;
+    let options = mrd_model(&args.model);
+    let settings = options.settings()?;
     let filter = read_filter(&args.filters)?;
     let reference = Reference::open(&args.reference)?;
-    let loci = read_tumor_variants(&args.tumor_variants, &reference, args.model.tumor_purity)?;
+    let loci = read_tumor_variants(&args.tumor_variants, &reference, options.tumor_purity)?;
     let mut bams = vec![args.bam.clone()];
     bams.extend(args.baseline.iter().cloned());
     let sites = Sites {
         bed_panel: Vec::new(),
         known: loci.iter().map(|l| l.locus.clone()).collect(),
-        known_pad: args.model.background_pad,
+        known_pad: options.background_pad,
         chunk: None,
     };
     let inputs = RunInputs::new(reference, &bams, args.threads, sites)?;
@@ -116,6 +119,7 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
         })
         .collect::<Result<_>>()?;
     Ok(Setup {
+        options,
         settings,
         filter,
         inputs,
@@ -167,7 +171,7 @@ fn load_pon(
 /// Count the loci and their neighbourhoods, then per sample: the loci's
 /// evidence, the background fitted on the neighbourhoods (loci masked),
 /// each locus's null rate, and the aggregate test.
-fn fit_samples(args: &MrdArgs, setup: &Setup) -> Result<(Vec<SampleResult>, String)> {
+fn fit_samples(setup: &Setup) -> Result<(Vec<SampleResult>, String)> {
     let inputs = &setup.inputs;
     let mut evidence = inputs.count(&setup.filter, setup.umi.as_ref())?;
     let n_samples = inputs.bams.len();
@@ -193,7 +197,7 @@ fn fit_samples(args: &MrdArgs, setup: &Setup) -> Result<(Vec<SampleResult>, Stri
         let background = SampleModel::of(&rates, setup.pon.as_ref());
         let model = ContextSiteModel {
             background: background.as_dyn(),
-            pad: args.model.background_pad,
+            pad: setup.options.background_pad,
         };
         null_model = model.name();
         let errs: Vec<f64> = setup
@@ -274,8 +278,8 @@ fn report<'a>(
         }),
         parameters: serde_json::json!({
             "model": setup.settings,
-            "background_pad": args.model.background_pad,
-            "tumor_purity": args.model.tumor_purity,
+            "background_pad": setup.options.background_pad,
+            "tumor_purity": setup.options.tumor_purity,
             "filters": setup.filter,
             "molecules": setup.molecules,
             "umi": setup.umi,

@@ -62,19 +62,6 @@ impl<'a> Batch<'a> {
             window,
         }
     }
-
-    /// The reader, path, contig id, shard ranges and window.
-    pub fn into_parts(
-        self,
-    ) -> (
-        &'a mut bam::IndexedReader,
-        &'a Path,
-        u32,
-        &'a [(u64, u64)],
-        &'a RefWindow,
-    ) {
-        (self.reader, self.path, self.tid, self.ranges, self.window)
-    }
 }
 
 /// What one sample's reads say about one shard.
@@ -177,18 +164,12 @@ pub(crate) struct ReadGate<'a> {
 }
 
 impl<'a> ReadGate<'a> {
-    /// Fetch the batch `ranges` (non-empty, sorted; `keep` holds the same
-    /// ranges) of contig `tid` with one fetch.
-    pub fn fetch(
-        reader: &mut bam::IndexedReader,
-        path: &'a Path,
-        tid: u32,
-        ranges: &'a [(u64, u64)],
-        keep: &'a Ranges,
-        f: &'a ReadFilter,
-    ) -> Result<Self> {
+    /// Fetch the batch `b` (its ranges non-empty; `keep` holds the same
+    /// ranges) with one fetch.
+    pub fn fetch<'b: 'a>(b: &mut Batch<'b>, keep: &'a Ranges, f: &'a ReadFilter) -> Result<Self> {
+        let (path, ranges, tid) = (b.path, b.ranges, b.tid);
         let (lo, hi) = (ranges[0].0 as i64, ranges[ranges.len() - 1].1 as i64);
-        reader.fetch((tid, lo, hi)).map_err(|e| {
+        b.reader.fetch((tid, lo, hi)).map_err(|e| {
             Error::hts(
                 format!("{}: fetching tid {tid}:{lo}-{hi}", path.display()),
                 e,

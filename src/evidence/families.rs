@@ -96,8 +96,8 @@ pub struct UmiBatch {
 
 /// Count the shards of `b` in UMI mode (see the module docs). Reads
 /// flagged as duplicates are used: they are family members.
-pub fn count_batch_umi(b: Batch<'_>, f: &ReadFilter, cfg: &UmiConfig) -> Result<UmiBatch> {
-    let (reader, path, tid, ranges, window) = b.into_parts();
+pub fn count_batch_umi(mut b: Batch<'_>, f: &ReadFilter, cfg: &UmiConfig) -> Result<UmiBatch> {
+    let (path, ranges, window) = (b.path, b.ranges, b.window);
     let mut f = f.clone();
     f.keep_duplicates = true;
     let f = &f;
@@ -109,7 +109,8 @@ pub fn count_batch_umi(b: Batch<'_>, f: &ReadFilter, cfg: &UmiConfig) -> Result<
         });
     }
     let keep = Ranges::of(ranges);
-    let mut gate = ReadGate::fetch(reader, path, tid, ranges, &keep, f)?;
+    let mut gate = ReadGate::fetch(&mut b, &keep, f)?;
+    let reader = b.reader;
     let mut win = Window::new(cfg, ranges, window, &keep, f);
     let mut rec = Record::new();
     let mut waiting = Waiting::default();

@@ -36,14 +36,15 @@ impl BatchCounter for FragmentCounter {
 }
 
 /// Count the shards of `b` with one fetch, fragments through `f`.
-pub fn count_batch(b: Batch<'_>, f: &ReadFilter) -> Result<Vec<SampleEvidence>> {
-    let (reader, path, tid, ranges, window) = b.into_parts();
+pub fn count_batch(mut b: Batch<'_>, f: &ReadFilter) -> Result<Vec<SampleEvidence>> {
+    let (ranges, window) = (b.ranges, b.window);
     if ranges.is_empty() {
         return Ok(Vec::new());
     }
     let mut counts = BatchCounts::new(ranges.iter().copied());
     let keep = Ranges::of(ranges);
-    let mut gate = ReadGate::fetch(reader, path, tid, ranges, &keep, f)?;
+    let mut gate = ReadGate::fetch(&mut b, &keep, f)?;
+    let reader = b.reader;
     let mut rec = Record::new();
     let mut cur = ReadSlots::default();
     let mut mate = ReadSlots::default();
