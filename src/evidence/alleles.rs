@@ -193,6 +193,17 @@ pub struct PositionCounts {
 }
 
 impl PositionCounts {
+    /// Add `o`'s molecules into these (UMI mode pools its tiers so).
+    pub fn merge(&mut self, o: &PositionCounts) {
+        for (d, s) in self.bases.iter_mut().zip(&o.bases) {
+            d.merge(s);
+        }
+        self.del_span += o.del_span;
+        for (k, s) in &o.indels {
+            self.indel_mut(k).merge(s);
+        }
+    }
+
     /// Molecule depth: molecules with a usable base here.
     pub fn depth(&self) -> u32 {
         self.bases.iter().map(|b| b.n).sum()

@@ -3,7 +3,7 @@
 //! [`family_window`](super::family_window) that groups templates into
 //! families and counts each as molecules of its tier (SPEC 2.3).
 
-use super::alleles::{PositionCounts, ShardCounts};
+use super::alleles::ShardCounts;
 use super::batch::{
     mate_on_contig, name_hash, Batch, BatchCounter, NameMap, ReadGate, SampleEvidence, UmiEvidence,
 };
@@ -70,17 +70,6 @@ impl Waiting {
 
 /// Reads without MC: said once a run.
 static NO_MC: Once = Once::new();
-
-/// Add `src` into `dst` (pooling tiers).
-pub fn merge_position(dst: &mut PositionCounts, src: &PositionCounts) {
-    for (d, s) in dst.bases.iter_mut().zip(&src.bases) {
-        d.merge(s);
-    }
-    dst.del_span += src.del_span;
-    for (k, s) in &src.indels {
-        dst.indel_mut(k).merge(s);
-    }
-}
 
 /// One batch counted in UMI mode.
 #[derive(Debug)]
@@ -194,7 +183,7 @@ fn sample_evidence(
         let mut counts = ShardCounts::new(start, end);
         for t in Tier::ALL.iter().filter(|t| **t >= min_tier) {
             for (dst, src) in counts.positions.iter_mut().zip(&tiers[t.index()].positions) {
-                merge_position(dst, src);
+                dst.merge(src);
             }
         }
         out.push(SampleEvidence {
