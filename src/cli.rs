@@ -251,7 +251,8 @@ pub struct UmiArgs {
     pub min_agreement: f64,
     /// Count molecules of this tier or better: raw (every family), single
     /// (single-strand consensus, or duplex), duplex (both strands agree)
-    /// [default: single in UMI mode]. Given with UMIs, forces UMI mode.
+    /// [default: raw: every molecule, each weighed by its class's error
+    /// rate]. Given with UMIs, forces UMI mode.
     #[arg(long, value_enum, help_heading = "UMI")]
     pub min_tier: Option<TierArg>,
 }
@@ -303,7 +304,8 @@ pub struct CallingArgs {
     /// The same, for `--known` loci (a separate, smaller family of tests).
     #[arg(long, default_value_t = 0.05)]
     pub known_fp: f64,
-    /// LowAltCount: fewer alt molecules than this.
+    /// LowAltCount: fewer alt molecules than this, a duplex molecule
+    /// counting twice (both strands of the original molecule show it).
     #[arg(long, default_value_t = 3)]
     pub min_alt: u32,
     /// LowAltCount at known loci.

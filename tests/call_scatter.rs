@@ -62,16 +62,13 @@ fn umi_chunks_with_a_background_of_their_tier_equal_the_whole_run() {
     let call = d.call();
     let (whole, bg) = scatter_gather(out.path(), &strs(&call));
     eprintln!("{} records in the whole run", whole.len());
-    // Default UMI mode: single-strand consensus and better.
-    assert!(
-        whole.iter().all(|r| r.contains(";TIER=single")),
-        "{whole:?}"
-    );
+    // Default UMI mode: every molecule (raw tier and better).
+    assert!(whole.iter().all(|r| r.contains(";TIER=raw")), "{whole:?}");
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(bg).unwrap()).unwrap();
     assert_eq!(saved["format_version"], 2);
     assert_eq!(saved["molecules"]["kind"], "umi");
-    assert_eq!(saved["molecules"]["min_tier"], "single");
+    assert_eq!(saved["molecules"]["min_tier"], "raw");
     assert_eq!(saved["molecules"]["min_family"], 2);
 }
 
@@ -104,7 +101,7 @@ fn a_background_of_another_tier_is_refused() {
     for needle in [
         s(&frag),
         "fitted on fragments",
-        "counts UMI molecules of tier single or better",
+        "counts UMI molecules of tier raw or better",
         "`--no-umi`",
         "--write-background",
     ] {
@@ -122,7 +119,7 @@ fn a_background_of_another_tier_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(e.contains("tier duplex or better"), "{e}");
-    assert!(e.contains("--min-tier single --min-family 2"), "{e}");
+    assert!(e.contains("--min-tier raw --min-family 2"), "{e}");
     assert!(!vcf.exists(), "a refused run writes nothing");
     // Other consensus settings make other molecules too.
     let o = run(&["--background", s(&single), "--min-family", "3"]);

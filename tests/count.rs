@@ -46,10 +46,13 @@ fn median(v: &BTreeMap<(String, u64), u64>) -> u64 {
 fn count_counts_the_chosen_tier_and_no_umi_is_the_fragment_table() {
     let d = UmiData::simulate();
     let sample = d.path("sample.bam");
-    let single = count(&d, &sample, &[]);
+    let every = count(&d, &sample, &[]);
+    let single = count(&d, &sample, &["--min-tier", "single"]);
     let fragments = count(&d, &sample, &["--no-umi"]);
 
-    // UMI mode (auto-detected): a last `tier` column on every line.
+    // UMI mode (auto-detected): a last `tier` column on every line, the
+    // raw tier (every molecule) by default.
+    assert!(every.lines().skip(1).all(|l| l.ends_with("\traw")));
     let header = single.lines().next().unwrap();
     assert_eq!(
         header,
@@ -78,7 +81,7 @@ fn count_counts_the_chosen_tier_and_no_umi_is_the_fragment_table() {
     // molecules at most once. Measured: median depth fragments 1132,
     // raw 379, single 326, duplex 239.
     let (f, s) = (depths(&fragments), depths(&single));
-    let raw = depths(&count(&d, &sample, &["--min-tier", "raw"]));
+    let raw = depths(&every);
     let duplex = depths(&count(&d, &sample, &["--min-tier", "duplex"]));
     eprintln!(
         "median depth: fragments {}, raw {}, single {}, duplex {}",

@@ -176,18 +176,18 @@ fn pon_removes_artifact_false_positives_and_keeps_truth_at_half_percent() {
     pon_removes_artifacts_and_keeps_truth(sim(), out.path(), &[]);
 }
 
-/// Per-tier PoN: normals with UMI families counted as single-strand
-/// consensus molecules (`ctdna pon`'s default in UMI mode), used by a call
-/// that tests the same tier. Artifact sites are in the molecules, so
+/// Per-tier PoN: normals with UMI families counted as every molecule
+/// (`ctdna pon`'s default in UMI mode, the raw tier and better), used by a
+/// call that tests the same tier. Artifact sites are in the molecules, so
 /// consensus keeps them and only the PoN removes them.
 #[test]
-fn single_tier_pon_removes_artifacts_from_a_umi_call() {
+fn default_tier_pon_removes_artifacts_from_a_umi_call() {
     let sim = umi_sim();
     let (header, _) = pon_file::read(&sim.pon).unwrap();
     assert_eq!(
         header.molecules,
         umi::Molecules::Umi {
-            min_tier: umi::Tier::Single,
+            min_tier: umi::Tier::Raw,
             min_family: 2,
             min_agreement: 0.9
         }
@@ -197,7 +197,7 @@ fn single_tier_pon_removes_artifacts_from_a_umi_call() {
     // sites, 8 paralog differences), with it none; SNV >= 0.5% 8/9.
     let with = pon_removes_artifacts_and_keeps_truth(sim, out.path(), &[]);
     let recs = records(&with);
-    assert!(recs.iter().all(|r| r[7].contains(";TIER=single")));
+    assert!(recs.iter().all(|r| r[7].contains(";TIER=raw")));
     // The artifact sites the sample shows are flagged by the normals.
     let artifacts = artifact_sites(sim);
     let noisy = artifacts
@@ -226,9 +226,9 @@ fn call_refuses_a_pon_of_other_molecules() {
     let e = stderr(&o);
     for needle in [
         single,
-        "panel of normals was fitted on UMI molecules of tier single or better",
+        "panel of normals was fitted on UMI molecules of tier raw or better",
         "this run counts fragments",
-        "--min-tier single --min-family 2 --min-agreement 0.9",
+        "--min-tier raw --min-family 2 --min-agreement 0.9",
         "build the PoN again",
     ] {
         assert!(e.contains(needle), "{needle}: {e}");
@@ -424,7 +424,7 @@ fn all_snv_pvalues(sim: &Sim, bam: &str, pon: Option<&Path>) -> Vec<f64> {
                     mean_bq: all.mean_bq(),
                     site: (ev.shard.rid, pos),
                 });
-                let l = null.ln_sf(pc.bases[b].n, n);
+                let l = null.ln_sf(&pc.bases[b].by_class, &all.by_class);
                 if l < 1e-3f64.ln() && std::env::var("PON_DEBUG").is_ok() {
                     eprintln!(
                         "{}:{} {}>{} k={} n={} f1r2={} f2r1={} {:?} p={:.2e}",

@@ -14,7 +14,7 @@ pub struct Thresholds {
     pub fp_per_panel: f64,
     /// The same, for known loci.
     pub known_fp: f64,
-    /// LowAltCount: fewer alt molecules than this.
+    /// LowAltCount: fewer alt molecules than this (a duplex counts twice).
     pub min_alt: u32,
     /// LowAltCount at known loci.
     pub min_alt_known: u32,
@@ -119,7 +119,7 @@ impl Filter {
     pub fn description(self, t: &Thresholds) -> String {
         match self {
             Filter::LowAltCount => format!(
-                "Fewer than {} alt molecules ({} at known loci)",
+                "Fewer than {} alt molecules ({} at known loci), a duplex molecule counting twice (both strands of the original molecule show the allele)",
                 t.min_alt, t.min_alt_known
             ),
             Filter::LowQual => format!(
@@ -212,7 +212,7 @@ pub fn evaluate(s: &SampleCall, site: &SiteInfo, t: &Thresholds) -> Vec<Filter> 
     } else {
         t.min_alt
     };
-    let too_few = k < min_alt;
+    let too_few = s.alt.strand_observations() < min_alt;
     let not_significant = s.ln_p > site.ln_alpha;
     if site.known && (too_few || not_significant) {
         // At a known locus both mean the same thing: not detected, at LOD.
@@ -282,6 +282,7 @@ mod tests {
     fn stats(n: u32, fwd: u32, f1r2: u32, dist: u64, mq: u64) -> AlleleStats {
         AlleleStats {
             n,
+            by_class: [n, 0, 0, 0],
             fwd,
             rev: n - fwd,
             f1r2,
@@ -295,6 +296,7 @@ mod tests {
     /// A clean 1% variant at 2000x: balanced strands and orientations.
     fn clean() -> SampleCall {
         let mut s = SampleCall {
+            depth_by_class: [2000, 0, 0, 0],
             depth: 2000,
             reference: stats(1980, 990, 990, 40, 60),
             alt: stats(20, 10, 10, 40, 60),
@@ -343,6 +345,13 @@ mod tests {
             ..site()
         };
         assert!(!only(&s, &known).contains(&Filter::LowAltCount));
+        // Two duplex alt molecules are four strand observations: enough.
+        s.alt.by_class = [0, 0, 0, 2];
+        assert!(!only(&s, &site()).contains(&Filter::LowAltCount));
+        s.alt.by_class = [1, 0, 0, 1];
+        assert!(!only(&s, &site()).contains(&Filter::LowAltCount));
+        s.alt.by_class = [2, 0, 0, 0];
+        assert!(only(&s, &site()).contains(&Filter::LowAltCount));
         // A known locus without enough evidence is "not detected", not LowAltCount/LowQual.
         s.alt = stats(0, 0, 0, 0, 0);
         s.ln_p = 0.0;

@@ -1,38 +1,67 @@
 //! Limit of detection: the smallest allele fraction a true variant would
 //! need to pass the test with 95% probability (SPEC section 3).
 //!
-//! METHOD: first the critical alt count `k*`, the smallest `k >= min_alt`
+//! METHOD: where the site's molecules are of one class (or share one
+//! rate), first the critical alt count `k*`, the smallest `k >= min_alt`
 //! with `P(K >= k | n, null) <= alpha` (binomial, or beta-binomial with a
 //! panel of normals), found by bisection since the tail falls with `k`; then
 //! the smallest VAF `f` with `P(K >= k* | n, f + (1 - f) e) >= 0.95` under
-//! the binomial (a true variant's count), by bisection. Strand and other
-//! filters are not part of it.
+//! the binomial (a true variant's count), by bisection. Where classes of
+//! different rates are tested with the weighted statistic `T`
+//! ([`crate::model::weighted`]), the same with `T`: the critical score
+//! `t*` under the null, then the smallest `f` with `P(T >= t* | f) >= 0.95`,
+//! each class's molecules showing the variant with probability
+//! `f + (1 - f) e_c` (the site's class mix is in the LoD); and, for the
+//! `min_alt` observations the LowAltCount filter asks (a duplex molecule
+//! counting twice), at least the VAF at which they are reached with 95%
+//! (each condition is met with 95%; the two together with at least 90%). Strand and other filters are not part of it.
 //!
 //! [`sample_tracks`] computes the per-position SNV LoD of a sample over the
 //! whole panel once; the bedGraph and the metrics only format it.
 
-use crate::evidence::alleles::{base_index, AlleleStats, Alt};
+use crate::evidence::alleles::{
+    base_index, AlleleStats, Alt, ClassCounts, MoleculeClass, N_CLASSES,
+};
 use crate::evidence::engine::ShardEvidence;
 use crate::model::context::trinucleotide;
 use crate::model::stats::ln_binom_sf;
+use crate::model::weighted::{ln_compound_poisson_sf, Weighted};
 use crate::model::{Background, Null, RateQuery};
 use rayon::prelude::*;
 
 /// Detection probability the LOD is defined at.
 pub const POWER: f64 = 0.95;
 
-/// Smallest alt count that passes, or `None` if none can at this depth.
-pub fn critical_alt_count(n: u32, null: &Null, ln_alpha: f64, min_alt: u32) -> Option<u32> {
-    let passes = |k: u32| null.ln_sf(k, n) <= ln_alpha;
-    let lo = min_alt.max(1);
-    if lo > n || !passes(n) {
+/// Smallest alt count that passes the count test at rate `e`, or `None`
+/// if none can at this depth.
+pub fn critical_alt_count(n: u32, null: &Null, e: f64, ln_alpha: f64, min_alt: u32) -> Option<u32> {
+    let passes = |k: u64| null.ln_sf_count(k as u32, n, e) <= ln_alpha;
+    first_passing(u64::from(min_alt.max(1)), u64::from(n), passes).map(|k| k as u32)
+}
+
+/// The smallest `x` in `[lo, hi]` with `passes(x)` (`passes` monotone),
+/// `None` when not even `hi` passes: doubling from `lo`, then bisection (a
+/// probe of the weighted tail costs time in proportion to `x`, so the
+/// search stays near the answer).
+fn first_passing(lo: u64, hi: u64, passes: impl Fn(u64) -> bool) -> Option<u64> {
+    if lo > hi {
         return None;
     }
     if passes(lo) {
         return Some(lo);
     }
-    // passes(lo) is false and passes(hi) true: bisect.
-    let (mut lo, mut hi) = (lo, n);
+    let (mut lo, mut step) = (lo, 1);
+    let mut hi = loop {
+        let x = (lo + step).min(hi);
+        if passes(x) {
+            break x;
+        }
+        if x == hi {
+            return None;
+        }
+        lo = x;
+        step *= 2;
+    };
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
         if passes(mid) {
@@ -44,13 +73,9 @@ pub fn critical_alt_count(n: u32, null: &Null, ln_alpha: f64, min_alt: u32) -> O
     Some(hi)
 }
 
-/// Limit of detection (VAF in (0, 1]); 1.0 when no VAF can be detected.
-pub fn limit_of_detection(n: u32, null: &Null, ln_alpha: f64, min_alt: u32) -> f64 {
-    let e = null.rate;
-    let Some(k) = critical_alt_count(n, null, ln_alpha, min_alt) else {
-        return 1.0;
-    };
-    let detect = |f: f64| ln_binom_sf(u64::from(k), u64::from(n), f + (1.0 - f) * e).exp();
+/// The smallest `f` in (0, 1] with `detect(f) >= POWER`, by bisection; 1.0
+/// when even `f = 1` is not detected.
+fn smallest_detected(detect: impl Fn(f64) -> f64) -> f64 {
     if detect(1.0) < POWER {
         return 1.0;
     }
@@ -64,6 +89,46 @@ pub fn limit_of_detection(n: u32, null: &Null, ln_alpha: f64, min_alt: u32) -> f
         }
     }
     hi
+}
+
+/// Limit of detection (VAF in (0, 1]) at a site with `depth` molecules by
+/// class; 1.0 when no VAF can be detected.
+pub fn limit_of_detection(depth: &ClassCounts, null: &Null, ln_alpha: f64, min_alt: u32) -> f64 {
+    let n: u32 = depth.iter().sum();
+    let e = null.mix_rate(depth);
+    let Some(k) = critical_alt_count(n, null, e, ln_alpha, min_alt) else {
+        return 1.0;
+    };
+    let by_count = |k: u32| {
+        smallest_detected(|f| ln_binom_sf(u64::from(k), u64::from(n), f + (1.0 - f) * e).exp())
+    };
+    let weighted = null
+        .concentration
+        .is_none()
+        .then(|| Weighted::new(&null.rates, depth))
+        .flatten();
+    let Some(w) = weighted else {
+        return by_count(k);
+    };
+    let null_passes = |t: u64| w.ln_sf_at(t, 0.0) <= ln_alpha;
+    let Some(t) = first_passing(1, w.max_score(), null_passes) else {
+        return 1.0;
+    };
+    let by_score = smallest_detected(|f| w.ln_sf_at(t, f).exp());
+    // LowAltCount counts strand observations: a duplex molecule twice.
+    let observations = |f: f64| {
+        let jumps: Vec<(u32, f64)> = MoleculeClass::ALL
+            .iter()
+            .map(|&c| {
+                let i = c.index();
+                let p = f + (1.0 - f) * null.rates[i];
+                let twice = u32::from(c == MoleculeClass::Duplex);
+                (1 + twice, f64::from(depth[i]) * p)
+            })
+            .collect();
+        ln_compound_poisson_sf(&jumps, u64::from(min_alt)).exp()
+    };
+    by_score.max(smallest_detected(observations))
 }
 
 /// One sample's molecule depth and SNV limit of detection at consecutive
@@ -115,7 +180,7 @@ pub fn shard_track(
         let mut bq = AlleleStats::default();
         pc.bases.iter().for_each(|b| bq.merge(b));
         let ref_idx = base_index(ctx[1]);
-        let (mut sum, mut k) = (0.0, 0);
+        let (mut sum, mut k) = ([0.0; N_CLASSES], 0);
         let mut concentration: Option<f64> = None;
         for alt in (0..4u8).filter(|&b| ref_idx.is_some_and(|r| usize::from(b) != r)) {
             let null = model.null(&RateQuery {
@@ -125,14 +190,16 @@ pub fn shard_track(
                 mean_bq: bq.mean_bq(),
                 site: (ev.shard.rid, pos as u64),
             });
-            sum += null.rate;
+            for (s, r) in sum.iter_mut().zip(&null.rates) {
+                *s += r;
+            }
             if let Some(c) = null.concentration {
                 concentration = Some(concentration.map_or(c, |x: f64| x.min(c)));
             }
             k += 1;
         }
         let null = Null {
-            rate: if k == 0 { 1.0 } else { sum / f64::from(k) },
+            rates: sum.map(|s| if k == 0 { 1.0 } else { s / f64::from(k) }),
             concentration,
             noisy: None,
         };
@@ -140,7 +207,7 @@ pub fn shard_track(
         lods.push(if n == 0 || k == 0 {
             1.0
         } else {
-            limit_of_detection(n, &null, ln_alpha, min_alt)
+            limit_of_detection(&bq.by_class, &null, ln_alpha, min_alt)
         });
     }
     LodTrack {
@@ -160,9 +227,9 @@ mod tests {
     fn lod_falls_with_depth_and_rises_with_error() {
         let a = (1e-6f64).ln();
         let b = Null::binomial;
-        let l1 = limit_of_detection(1000, &b(1e-4), a, 3);
-        let l2 = limit_of_detection(10_000, &b(1e-4), a, 3);
-        let l3 = limit_of_detection(10_000, &b(1e-3), a, 3);
+        let l1 = limit_of_detection(&[1000, 0, 0, 0], &b(1e-4), a, 3);
+        let l2 = limit_of_detection(&[10_000, 0, 0, 0], &b(1e-4), a, 3);
+        let l3 = limit_of_detection(&[10_000, 0, 0, 0], &b(1e-3), a, 3);
         assert!(l1 > l2 && l3 > l2, "{l1} {l2} {l3}");
         // At 10,000x and e = 1e-4 the LOD is a few in 10,000.
         assert!(l2 > 3e-4 && l2 < 2e-3, "{l2}");
@@ -173,13 +240,13 @@ mod tests {
         let a = (1e-5f64).ln();
         let (n, e) = (2000, 2e-4);
         let null = Null::binomial(e);
-        let k = critical_alt_count(n, &null, a, 3).unwrap();
+        let k = critical_alt_count(n, &null, e, a, 3).unwrap();
         assert!(ln_binom_sf(u64::from(k), 2000, e) <= a);
         assert!(ln_binom_sf(u64::from(k - 1), 2000, e) > a || k == 3);
-        let f = limit_of_detection(n, &null, a, 3);
+        let f = limit_of_detection(&[n, 0, 0, 0], &null, a, 3);
         let p = ln_binom_sf(u64::from(k), 2000, f + (1.0 - f) * e).exp();
         assert!((p - POWER).abs() < 1e-3, "{p}");
-        assert_eq!(limit_of_detection(2, &null, a, 3), 1.0);
+        assert_eq!(limit_of_detection(&[2, 0, 0, 0], &null, a, 3), 1.0);
     }
 
     #[test]
@@ -188,22 +255,51 @@ mod tests {
         for null in [
             Null::binomial(3e-3),
             Null {
-                rate: 3e-3,
+                rates: [3e-3; N_CLASSES],
                 concentration: Some(500.0),
                 noisy: None,
             },
         ] {
-            let k = critical_alt_count(2000, &null, a, 3).unwrap();
-            let linear = (3..=2000).find(|&k| null.ln_sf(k, 2000) <= a).unwrap();
+            let k = critical_alt_count(2000, &null, 3e-3, a, 3).unwrap();
+            let linear = (3..=2000)
+                .find(|&k| null.ln_sf_count(k, 2000, 3e-3) <= a)
+                .unwrap();
             assert_eq!(k, linear);
         }
         // Overdispersion raises the critical count and so the LOD.
-        let bin = limit_of_detection(2000, &Null::binomial(3e-3), a, 3);
+        let bin = limit_of_detection(&[2000, 0, 0, 0], &Null::binomial(3e-3), a, 3);
         let over = Null {
-            rate: 3e-3,
+            rates: [3e-3; N_CLASSES],
             concentration: Some(500.0),
             noisy: None,
         };
-        assert!(limit_of_detection(2000, &over, a, 3) > bin);
+        assert!(limit_of_detection(&[2000, 0, 0, 0], &over, a, 3) > bin);
+    }
+
+    #[test]
+    fn the_lod_reflects_the_class_mix() {
+        // 2,000 molecules at a duplex-grade site: the more of them duplex,
+        // the lower the LoD; all single reads is the count test's LoD.
+        let a = (1e-6f64).ln();
+        let null = Null {
+            rates: [3e-4, 3e-5, 1e-5, 2e-7],
+            concentration: None,
+            noisy: None,
+        };
+        let reads = limit_of_detection(&[2000, 0, 0, 0], &null, a, 2);
+        let half = limit_of_detection(&[1000, 0, 0, 1000], &null, a, 2);
+        let duplex = limit_of_detection(&[0, 0, 0, 2000], &null, a, 2);
+        assert!(duplex < half && half < reads, "{duplex} {half} {reads}");
+        // The weighted LoD is where a variant is detected with 95%.
+        let w = Weighted::new(&null.rates, &[1000, 0, 0, 1000]).unwrap();
+        let t = (1..).find(|&t| w.ln_sf_at(t, 0.0) <= a).unwrap();
+        let p = w.ln_sf_at(t, half).exp();
+        assert!(
+            (p - POWER).abs() < 1e-3
+                || half == limit_of_detection(&[2000, 0, 0, 0], &Null::binomial(1.5e-4), a, 2),
+            "{p}"
+        );
+        // Two duplex molecules at 1,000 duplex of 2,000: LoD near 2/1000 x ~2.
+        assert!(half < 5e-3, "{half}");
     }
 }

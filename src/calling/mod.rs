@@ -8,7 +8,7 @@
 pub mod filters;
 pub mod lod;
 
-use crate::evidence::alleles::{base_index, AlleleStats, Alt, PositionCounts, BASES};
+use crate::evidence::alleles::{base_index, AlleleStats, Alt, ClassCounts, PositionCounts, BASES};
 use crate::evidence::batch::UmiEvidence;
 use crate::evidence::engine::ShardEvidence;
 use crate::evidence::umi::Tier;
@@ -31,6 +31,8 @@ pub const EMIT_P: f64 = 1e-3;
 pub struct SampleCall {
     /// Molecule depth at the position.
     pub depth: u32,
+    /// The same molecules by class (the test weighs each class).
+    pub depth_by_class: ClassCounts,
     /// Molecules not showing the alt (the reference base for SNVs).
     pub reference: AlleleStats,
     pub alt: AlleleStats,
@@ -234,7 +236,7 @@ impl Caller<'_> {
             let offset = (pos0 - ev.shard.start) as usize;
             for (s, sample) in samples.iter_mut().zip(&ev.samples) {
                 s.families = FamilySupport::at(sample.umi.as_deref(), offset, &alt);
-                s.lod = lod::limit_of_detection(s.depth, &s.null, site.ln_alpha, min_alt);
+                s.lod = lod::limit_of_detection(&s.depth_by_class, &s.null, site.ln_alpha, min_alt);
                 s.sb_phred = strand_bias_phred(&s.reference, &s.alt);
                 s.ob_phred = orientation_bias_phred(&s.reference, &s.alt);
                 s.filters = evaluate(s, &site, self.thresholds);
@@ -291,22 +293,23 @@ fn test(
     site: (usize, u64),
     model: &dyn Background,
 ) -> SampleCall {
-    let depth = pc.depth();
+    let all = pc.all_bases();
     let (alt_stats, reference) = alt.evidence(pc, ref_idx);
     let null = model.null(&RateQuery {
         context,
         allele: alt,
         homopolymer,
-        mean_bq: pc.all_bases().mean_bq(),
+        mean_bq: all.mean_bq(),
         site,
     });
     SampleCall {
-        depth,
+        depth: all.n,
+        depth_by_class: all.by_class,
         reference,
         alt: alt_stats,
-        err: null.rate,
+        err: null.mix_rate(&all.by_class),
         null,
-        ln_p: null.ln_sf(alt_stats.n, depth),
+        ln_p: null.ln_sf(&alt_stats.by_class, &all.by_class),
         lod: 1.0,
         sb_phred: 0.0,
         ob_phred: 0.0,
@@ -362,6 +365,7 @@ mod tests {
                 known: false,
                 samples: vec![SampleCall {
                     depth: 1000,
+                    depth_by_class: [1000, 0, 0, 0],
                     reference: AlleleStats::default(),
                     alt: AlleleStats::default(),
                     err: 1e-4,

@@ -95,12 +95,63 @@ impl Alt {
     }
 }
 
-/// Evidence for one allele at one position: molecule counts split by strand
-/// and read orientation, and quality sums for the means.
+/// What a molecule is, as far as its error rate goes: how many independent
+/// reads of it agreed on the base. The background model keeps one rate per
+/// class and the test weighs each molecule by its class's rate
+/// (docs/model.md §2-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum MoleculeClass {
+    /// One read: a fragment outside its mates' overlap (or with
+    /// `--overlap independent`), a UMI family of one read there.
+    #[default]
+    Read,
+    /// Two reads of one template agreeing: overlapping mates (a fragment,
+    /// or a UMI family of one template).
+    Pair,
+    /// A single-strand consensus of `>= --min-family` templates.
+    Family,
+    /// Both strands' consensuses agree (UMI duplex).
+    Duplex,
+}
+
+/// Number of [`MoleculeClass`]es.
+pub const N_CLASSES: usize = 4;
+
+impl MoleculeClass {
+    /// Every class, in index order.
+    pub const ALL: [MoleculeClass; N_CLASSES] = [
+        MoleculeClass::Read,
+        MoleculeClass::Pair,
+        MoleculeClass::Family,
+        MoleculeClass::Duplex,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Name in the VCF header, metrics and docs.
+    pub fn name(self) -> &'static str {
+        match self {
+            MoleculeClass::Read => "read",
+            MoleculeClass::Pair => "pair",
+            MoleculeClass::Family => "family",
+            MoleculeClass::Duplex => "duplex",
+        }
+    }
+}
+
+/// Molecules per [`MoleculeClass`] (by [`MoleculeClass::index`]).
+pub type ClassCounts = [u32; N_CLASSES];
+
+/// Evidence for one allele at one position: molecule counts split by strand,
+/// read orientation and molecule class, and quality sums for the means.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AlleleStats {
     /// Molecules (fragments, or reads with `--overlap independent`).
     pub n: u32,
+    /// The same molecules by class (sums to `n`).
+    pub by_class: ClassCounts,
     /// On the forward / reverse strand (of read 1 for a merged fragment).
     pub fwd: u32,
     pub rev: u32,
@@ -121,12 +172,14 @@ pub struct Support {
     pub dist: u16,
     pub reverse: bool,
     pub f1r2: bool,
+    pub class: MoleculeClass,
 }
 
 impl AlleleStats {
     #[inline]
     pub fn add(&mut self, s: &Support) {
         self.n += 1;
+        self.by_class[s.class.index()] += 1;
         self.fwd += u32::from(!s.reverse);
         self.rev += u32::from(s.reverse);
         self.f1r2 += u32::from(s.f1r2);
@@ -136,9 +189,18 @@ impl AlleleStats {
         self.sum_dist += u64::from(s.dist);
     }
 
+    /// Independent observations of the allele in the original DNA: every
+    /// molecule once, a duplex molecule twice (both its strands show it).
+    pub fn strand_observations(&self) -> u32 {
+        self.n + self.by_class[MoleculeClass::Duplex.index()]
+    }
+
     /// Add another counter (pooling samples or classes).
     pub fn merge(&mut self, o: &AlleleStats) {
         self.n += o.n;
+        for (d, s) in self.by_class.iter_mut().zip(&o.by_class) {
+            *d += s;
+        }
         self.fwd += o.fwd;
         self.rev += o.rev;
         self.f1r2 += o.f1r2;
@@ -153,6 +215,7 @@ impl AlleleStats {
     pub fn minus(&self, o: &AlleleStats) -> AlleleStats {
         AlleleStats {
             n: self.n.saturating_sub(o.n),
+            by_class: std::array::from_fn(|c| self.by_class[c].saturating_sub(o.by_class[c])),
             fwd: self.fwd.saturating_sub(o.fwd),
             rev: self.rev.saturating_sub(o.rev),
             f1r2: self.f1r2.saturating_sub(o.f1r2),

@@ -16,7 +16,7 @@
 //! disagreeing ones', capped at [`MERGED_QUAL_CAP`] (as for merged mates);
 //! a duplex adds the two strands' qualities under the same cap.
 
-use super::alleles::{PositionSink, Support};
+use super::alleles::{MoleculeClass, PositionSink, Support};
 use super::mates::{add, MERGED_QUAL_CAP};
 use super::observe::{ObsKind, ReadObs};
 use super::umi::Tier;
@@ -66,6 +66,8 @@ enum StrandCall {
         key: u64,
         qual: u32,
         templates: u32,
+        /// Reads voting for the allele (a template's two mates are two).
+        votes: u32,
         /// The agreeing observation with the highest quality (its read's
         /// strand, mapping quality and observation stand for the
         /// molecule).
@@ -372,9 +374,11 @@ impl Consensus {
             self.stamp = 1;
         }
         let (mut agree_q, mut other_q, mut templates, mut dist) = (0u32, 0u32, 0u32, 0u16);
+        let mut votes = 0u32;
         let mut best = &mine[best_lo];
         for e in mine {
             if e.key == key {
+                votes += 1;
                 agree_q += u32::from(e.qual);
                 dist = dist.max(e.dist);
                 if e.qual > best.qual {
@@ -393,6 +397,7 @@ impl Consensus {
             key,
             qual: agree_q.saturating_sub(other_q),
             templates,
+            votes,
             best: Best {
                 read: best.read,
                 obs: best.obs,
@@ -425,6 +430,7 @@ fn slot_call(t: &[Tally; SLOT_KEYS], rules: Rules) -> StrandCall {
         key: key as u64,
         qual: won.qual.saturating_sub(all_q - won.qual),
         templates: won.templates,
+        votes: won.n,
         best: won.best,
         dist: won.dist,
     }
@@ -440,7 +446,7 @@ fn emit<S: PositionSink>(
     rules: Rules,
 ) {
     use StrandCall::*;
-    let (tier, best, qual, dist) = match calls {
+    let (tier, best, qual, dist, votes) = match calls {
         [Split, _] | [_, Split] => return,
         [Agree {
             key: k0,
@@ -448,36 +454,25 @@ fn emit<S: PositionSink>(
             templates: t0,
             best: b0,
             dist: d0,
+            ..
         }, Agree {
             key: k1,
             qual: q1,
             templates: t1,
             best: b1,
             dist: d1,
+            ..
         }] => {
             if k0 != k1 {
                 return;
             }
-            // A duplex molecule is on both strands; which one it is
-            // counted on must not lean either way (strand and orientation
-            // bias tests): the strand with more templates, on a tie one
-            // picked by the family's position.
-            let best = match t1.cmp(&t0) {
-                std::cmp::Ordering::Greater => b1,
-                std::cmp::Ordering::Less => b0,
-                std::cmp::Ordering::Equal => {
-                    if (reads[b0.read as usize].meta.start ^ pos) & 1 == 0 {
-                        b0
-                    } else {
-                        b1
-                    }
-                }
-            };
-            (Tier::Duplex, best, q0 + q1, d0.max(d1))
+            let best = duplex_strand(reads, pos, (t0, b0), (t1, b1));
+            (Tier::Duplex, best, q0 + q1, d0.max(d1), u32::MAX)
         }
         [Agree {
             qual,
             templates,
+            votes,
             best,
             dist,
             ..
@@ -485,6 +480,7 @@ fn emit<S: PositionSink>(
         | [Absent, Agree {
             qual,
             templates,
+            votes,
             best,
             dist,
             ..
@@ -494,7 +490,7 @@ fn emit<S: PositionSink>(
             } else {
                 Tier::Raw
             };
-            (tier, best, qual, dist)
+            (tier, best, qual, dist, votes)
         }
         _ => return,
     };
@@ -508,8 +504,45 @@ fn emit<S: PositionSink>(
         // The molecule's strand: read 1's, as for a merged fragment.
         reverse: r.meta.reverse == r.meta.read1,
         f1r2: r.meta.f1r2,
+        class: class_of(tier, votes),
     };
     add(&mut sinks[tier.index()], r, o, &s);
+}
+
+/// The strand a duplex molecule is counted on (its best read), from each
+/// strand's templates and best read. A duplex molecule is on both strands;
+/// which one it is counted on must not lean either way (strand and
+/// orientation bias tests): the strand with more templates, on a tie one
+/// picked by the family's position.
+fn duplex_strand(
+    reads: &[ReadObs],
+    pos: i64,
+    (t0, b0): (u32, Best),
+    (t1, b1): (u32, Best),
+) -> Best {
+    match t1.cmp(&t0) {
+        std::cmp::Ordering::Greater => b1,
+        std::cmp::Ordering::Less => b0,
+        std::cmp::Ordering::Equal => {
+            if (reads[b0.read as usize].meta.start ^ pos) & 1 == 0 {
+                b0
+            } else {
+                b1
+            }
+        }
+    }
+}
+
+/// The class of a molecule of `tier` whose agreeing strand had `votes`
+/// reads: below a family, two or more agreeing reads (one template's
+/// overlapping mates) are a pair, one read is a read.
+fn class_of(tier: Tier, votes: u32) -> MoleculeClass {
+    match tier {
+        Tier::Duplex => MoleculeClass::Duplex,
+        Tier::Single => MoleculeClass::Family,
+        Tier::Raw if votes >= 2 => MoleculeClass::Pair,
+        Tier::Raw => MoleculeClass::Read,
+    }
 }
 
 #[cfg(test)]
@@ -693,6 +726,23 @@ mod tests {
         let t = run_templates(&reads, &members, 10, RULES);
         let a = t[Tier::Single.index()].positions[1].bases[0];
         assert_eq!((a.n, a.sum_mq, a.sum_bq), (1, 55, 60));
+    }
+
+    #[test]
+    fn each_molecule_gets_its_class() {
+        let class =
+            |t: &[ShardCounts; 3], tier: Tier| t[tier.index()].positions[1].bases[0].by_class;
+        // One template's two mates agreeing: a pair; one read alone: a read.
+        let mates = [read(&[(1, 0)], None), read(&[(1, 0)], None)];
+        let t = run_templates(&mates, &[(0, 0), (0, 0)], 10, RULES);
+        assert_eq!(class(&t, Tier::Raw), [0, 1, 0, 0]);
+        let t = run_templates(&mates[..1], &[(0, 0)], 10, RULES);
+        assert_eq!(class(&t, Tier::Raw), [1, 0, 0, 0]);
+        // Two templates: a family; both strands: a duplex.
+        let t = run_templates(&mates, &[(0, 0), (1, 0)], 10, RULES);
+        assert_eq!(class(&t, Tier::Single), [0, 0, 1, 0]);
+        let t = run_templates(&mates, &[(0, 0), (1, 1)], 10, RULES);
+        assert_eq!(class(&t, Tier::Duplex), [0, 0, 0, 1]);
     }
 
     #[test]

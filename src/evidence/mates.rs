@@ -13,7 +13,7 @@
 //! 1's strand and orientation, the larger distance to a read end, and the
 //! mean mapping quality.
 
-use super::alleles::{Indel, PositionCounts, PositionSink, Support};
+use super::alleles::{Indel, MoleculeClass, PositionCounts, PositionSink, Support};
 use super::filters::ReadCounters;
 use super::observe::{Obs, ObsKind, ReadMeta, ReadObs, ReadSlots, Slot};
 use std::cmp::Ordering;
@@ -21,6 +21,7 @@ use std::cmp::Ordering;
 /// Cap on the summed quality of two agreeing mates.
 pub const MERGED_QUAL_CAP: u8 = 60;
 
+/// One read's support (a [`MoleculeClass::Read`]).
 fn support(m: &ReadMeta, qual: u8, dist: u16) -> Support {
     Support {
         qual,
@@ -28,6 +29,17 @@ fn support(m: &ReadMeta, qual: u8, dist: u16) -> Support {
         dist,
         reverse: m.reverse,
         f1r2: m.f1r2,
+        class: MoleculeClass::Read,
+    }
+}
+
+/// Two agreeing mates' support (a [`MoleculeClass::Pair`]): summed
+/// qualities, the larger distance to a read end.
+fn pair_support(merged: &ReadMeta, (qa, da): (u8, u16), (qb, db): (u8, u16)) -> Support {
+    let qual = (u16::from(qa) + u16::from(qb)).min(u16::from(MERGED_QUAL_CAP)) as u8;
+    Support {
+        class: MoleculeClass::Pair,
+        ..support(merged, qual, da.max(db))
     }
 }
 
@@ -149,9 +161,8 @@ pub fn add_pair(
                 if x.code == Slot::DEL {
                     pc.del_span += 1;
                 } else {
-                    let qual = (u16::from(x.qual) + u16::from(y.qual))
-                        .min(u16::from(MERGED_QUAL_CAP)) as u8;
-                    pc.bases[x.code as usize].add(&support(&merged, qual, x.dist.max(y.dist)));
+                    let s = pair_support(&merged, (x.qual, x.dist), (y.qual, y.dist));
+                    pc.bases[x.code as usize].add(&s);
                 }
             }
         }
@@ -217,14 +228,8 @@ fn add_pair_events(
                         add_obs(counts, &b.ins, y, &support(&b.meta, y.qual, y.dist));
                     }
                 } else {
-                    let qual = (u16::from(x.qual) + u16::from(y.qual))
-                        .min(u16::from(MERGED_QUAL_CAP)) as u8;
-                    add_obs(
-                        counts,
-                        &a.ins,
-                        x,
-                        &support(merged, qual, x.dist.max(y.dist)),
-                    );
+                    let s = pair_support(merged, (x.qual, x.dist), (y.qual, y.dist));
+                    add_obs(counts, &a.ins, x, &s);
                 }
             }
         }
@@ -304,6 +309,31 @@ mod tests {
             // The bases around it are unaffected: one molecule each.
             assert_eq!(counts.positions[22].depth(), 1);
         }
+    }
+
+    #[test]
+    fn agreeing_mates_are_a_pair_and_a_lone_read_a_read() {
+        // Mates overlap on [10, 30): a base both show is a pair molecule,
+        // one only the first mate reads is a read, the merged deletion a pair.
+        let mut counts = ShardCounts::new(0, 40);
+        let mut a = read(
+            0,
+            30,
+            true,
+            &[(5, 2), (20, 0), (21, Slot::DEL), (22, 1)],
+            vec![deletion(20, true)],
+        );
+        let mut b = with_deletion(10, 40, false, true);
+        add_pair(&mut counts, &mut a, &mut b, &mut ReadCounters::default());
+        let pair = [0, 1, 0, 0];
+        assert_eq!(counts.positions[5].bases[2].by_class, [1, 0, 0, 0]);
+        assert_eq!(counts.positions[22].bases[1].by_class, pair);
+        let del = &counts.positions[20].indels[0].1;
+        assert_eq!(del.by_class, pair);
+        // Counted on their own, each mate is a read.
+        let mut apart = ShardCounts::new(0, 40);
+        add_single(&mut apart, &with_deletion(0, 30, true, true));
+        assert_eq!(apart.positions[22].bases[1].by_class, [1, 0, 0, 0]);
     }
 
     #[test]

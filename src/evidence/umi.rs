@@ -65,7 +65,7 @@ pub struct UmiOptions {
     /// Fraction of a strand's reads that must agree on a base.
     pub min_agreement: f64,
     /// Count molecules of this tier or better; given, it forces UMI mode
-    /// when reads carry UMIs ([`Tier::Single`] when not given).
+    /// when reads carry UMIs ([`Tier::Raw`], every molecule, when not given).
     pub min_tier: Option<Tier>,
 }
 
@@ -415,7 +415,7 @@ pub fn resolve(
         from_name: a.from_name,
         min_family: a.min_family,
         min_agreement: a.min_agreement,
-        min_tier: a.min_tier.unwrap_or(Tier::Single),
+        min_tier: a.min_tier.unwrap_or(Tier::Raw),
     };
     let mut best = Presence::None;
     for i in inputs {

@@ -8,8 +8,15 @@
 //! variants do not inflate the background. Each class rate is shrunk toward
 //! the overall rate of its kind with a prior weight of [`PRIOR_WEIGHT`]
 //! molecule-positions, so sparse classes borrow strength.
+//!
+//! The same tallies are kept per [`MoleculeClass`] (one read, two agreeing
+//! mates, a single-strand family, a duplex): [`ContextRates::class_rate`]
+//! gives the rate of one context for molecules of one class (see its
+//! METHOD).
 
-use crate::evidence::alleles::{base_index, Indel, PositionCounts, BASES};
+use crate::evidence::alleles::{
+    base_index, ClassCounts, Indel, MoleculeClass, PositionCounts, BASES, N_CLASSES,
+};
 use crate::evidence::engine::ShardEvidence;
 use crate::reference::RefWindow;
 
@@ -109,22 +116,68 @@ fn looks_real(k: u32, n: u32) -> bool {
     k >= 3 && f64::from(k) > 0.01 * f64::from(n)
 }
 
-/// Fitted per-class background rates of one sample.
+/// The tallies of one set of molecules: per SNV class (96), per
+/// homopolymer length for insertions and deletions.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ContextRates {
+pub struct Tallies {
     pub snv: Vec<Tally>,
     pub ins: Vec<Tally>,
     pub del: Vec<Tally>,
 }
 
-impl ContextRates {
-    /// Pool the evidence of sample `sample` over all shards.
-    pub fn estimate(evidence: &[ShardEvidence], sample: usize) -> Self {
-        let mut r = ContextRates {
+impl Default for Tallies {
+    fn default() -> Self {
+        Tallies {
             snv: vec![Tally::default(); 96],
             ins: vec![Tally::default(); MAX_HP],
             del: vec![Tally::default(); MAX_HP],
-        };
+        }
+    }
+}
+
+impl Tallies {
+    /// The tallies of one kind of allele.
+    fn kind(&self, kind: Kind) -> &[Tally] {
+        match kind {
+            Kind::Snv => &self.snv,
+            Kind::Ins => &self.ins,
+            Kind::Del => &self.del,
+        }
+    }
+}
+
+/// The three kinds of allele the model keeps rates for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Snv,
+    Ins,
+    Del,
+}
+
+/// Fitted per-class background rates of one sample: every molecule pooled
+/// (`snv`, `ins`, `del`), and the same per molecule class (`by_class`, by
+/// [`MoleculeClass::index`]; empty in a background saved before classes
+/// existed, where every class takes the pooled rate).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ContextRates {
+    #[serde(flatten)]
+    pub pooled: Tallies,
+    #[serde(default)]
+    pub by_class: Vec<Tallies>,
+}
+
+impl ContextRates {
+    /// No molecules yet.
+    pub fn empty() -> Self {
+        ContextRates {
+            pooled: Tallies::default(),
+            by_class: vec![Tallies::default(); N_CLASSES],
+        }
+    }
+
+    /// Pool the evidence of sample `sample` over all shards.
+    pub fn estimate(evidence: &[ShardEvidence], sample: usize) -> Self {
+        let mut r = ContextRates::empty();
         for ev in evidence {
             let counts = &ev.samples[sample].counts;
             for (i, pc) in counts.positions.iter().enumerate() {
@@ -140,6 +193,7 @@ impl ContextRates {
         if n == 0 {
             return;
         }
+        let all = pc.all_bases();
         let ctx = trinucleotide(w, pos);
         if let Some(ref_idx) = base_index(ctx[1]) {
             for (b, s) in pc.bases.iter().enumerate() {
@@ -147,49 +201,109 @@ impl ContextRates {
                     continue;
                 }
                 if let Some(c) = snv_class(ctx, BASES[b]) {
-                    self.snv[c].add(u64::from(s.n), u64::from(n));
+                    self.pooled.snv[c].add(u64::from(s.n), u64::from(n));
+                    self.each_class(|t, k| {
+                        t.snv[c].add(u64::from(s.by_class[k]), u64::from(all.by_class[k]))
+                    });
                 }
             }
         }
         let hp = homopolymer_after(w, pos) - 1;
         let (mut ins, mut del) = (0u64, 0u64);
+        let (mut ins_c, mut del_c): (ClassCounts, ClassCounts) = Default::default();
         for (indel, s) in &pc.indels {
             if looks_real(s.n, n) {
                 continue;
             }
-            match indel {
-                Indel::Ins(_) => ins += u64::from(s.n),
-                Indel::Del(_) => del += u64::from(s.n),
+            let (total, by_class) = match indel {
+                Indel::Ins(_) => (&mut ins, &mut ins_c),
+                Indel::Del(_) => (&mut del, &mut del_c),
+            };
+            *total += u64::from(s.n);
+            for (d, x) in by_class.iter_mut().zip(&s.by_class) {
+                *d += x;
             }
         }
-        self.ins[hp].add(ins, u64::from(n));
-        self.del[hp].add(del, u64::from(n));
+        self.pooled.ins[hp].add(ins, u64::from(n));
+        self.pooled.del[hp].add(del, u64::from(n));
+        self.each_class(|t, k| {
+            let depth = u64::from(all.by_class[k]);
+            t.ins[hp].add(u64::from(ins_c[k]), depth);
+            t.del[hp].add(u64::from(del_c[k]), depth);
+        });
+    }
+
+    /// Apply `f` to each class's tallies (with the class index).
+    fn each_class(&mut self, mut f: impl FnMut(&mut Tallies, usize)) {
+        for (k, t) in self.by_class.iter_mut().enumerate() {
+            f(t, k);
+        }
+    }
+
+    /// Rate of class `i` of `kind` (an SNV class, or a homopolymer length
+    /// index) for molecules of `class`.
+    ///
+    /// METHOD: the pooled rate `e_i` (every molecule, shrunk as in
+    /// [`ContextRates::snv_rate`]) is the context's profile; a class `c`
+    /// scales it by its own overall rate, `r_c / r` (over every context of
+    /// the kind; `r_c` is itself shrunk toward `r` with [`PRIOR_WEIGHT`]
+    /// molecule-positions, so a class with few molecules is not taken to be
+    /// error-free), and the class's own tally of the context is shrunk
+    /// toward that prior: `(k_ci + W e_i r_c / r) / (n_ci + W)`. Deep
+    /// classes thus get their own context rates, thin ones the pooled
+    /// profile at their own level.
+    pub fn class_rate(&self, kind: Kind, i: usize, class: MoleculeClass) -> f64 {
+        let pooled = self.pooled.kind(kind);
+        let e_i = self.kind_rate(kind, i);
+        let Some(t) = self.by_class.get(class.index()) else {
+            return e_i;
+        };
+        let tallies = t.kind(kind);
+        let r = Self::overall(pooled);
+        let own = Self::total(tallies);
+        let r_c = (own.alt as f64 + PRIOR_WEIGHT * r) / (own.depth as f64 + PRIOR_WEIGHT);
+        let prior = e_i * r_c / r;
+        let c = tallies[i];
+        ((c.alt as f64 + PRIOR_WEIGHT * prior) / (c.depth as f64 + PRIOR_WEIGHT)).max(MIN_RATE)
+    }
+
+    fn total(classes: &[Tally]) -> Tally {
+        classes.iter().fold(Tally::default(), |mut t, c| {
+            t.add(c.alt, c.depth);
+            t
+        })
+    }
+
+    /// Overall rate of a kind, with one pseudo-error per 1e6 so an
+    /// error-free panel does not give rate 0.
+    fn overall(classes: &[Tally]) -> f64 {
+        let total = Self::total(classes);
+        (total.alt as f64 + 1.0) / (total.depth as f64 + 1e6)
     }
 
     fn shrunk(classes: &[Tally], i: usize) -> f64 {
-        let total = classes.iter().fold(Tally::default(), |mut t, c| {
-            t.add(c.alt, c.depth);
-            t
-        });
-        // Overall rate of the kind, with one pseudo-error per 1e6 so an
-        // error-free panel does not give rate 0.
-        let overall = (total.alt as f64 + 1.0) / (total.depth as f64 + 1e6);
+        let overall = Self::overall(classes);
         let c = classes[i];
         ((c.alt as f64 + PRIOR_WEIGHT * overall) / (c.depth as f64 + PRIOR_WEIGHT)).max(MIN_RATE)
     }
 
+    /// Pooled rate (every molecule) of class `i` of `kind`.
+    pub fn kind_rate(&self, kind: Kind, i: usize) -> f64 {
+        Self::shrunk(self.pooled.kind(kind), i)
+    }
+
     /// Background rate of one SNV class.
     pub fn snv_rate(&self, class: usize) -> f64 {
-        Self::shrunk(&self.snv, class)
+        Self::shrunk(&self.pooled.snv, class)
     }
 
     /// Background rate of any insertion (or deletion) in a homopolymer class.
     pub fn indel_rate(&self, is_insertion: bool, hp_len: usize) -> f64 {
         let i = hp_len.clamp(1, MAX_HP) - 1;
         if is_insertion {
-            Self::shrunk(&self.ins, i)
+            Self::shrunk(&self.pooled.ins, i)
         } else {
-            Self::shrunk(&self.del, i)
+            Self::shrunk(&self.pooled.del, i)
         }
     }
 
@@ -199,15 +313,42 @@ impl ContextRates {
             snv: (0..96)
                 .map(|c| ClassRate {
                     class: snv_class_name(c),
-                    alt: self.snv[c].alt,
-                    depth: self.snv[c].depth,
-                    rate: self.snv[c].raw(),
+                    alt: self.pooled.snv[c].alt,
+                    depth: self.pooled.snv[c].depth,
+                    rate: self.pooled.snv[c].raw(),
                 })
                 .collect(),
-            insertion_by_homopolymer: self.ins.iter().map(Tally::raw).collect(),
-            deletion_by_homopolymer: self.del.iter().map(Tally::raw).collect(),
+            insertion_by_homopolymer: self.pooled.ins.iter().map(Tally::raw).collect(),
+            deletion_by_homopolymer: self.pooled.del.iter().map(Tally::raw).collect(),
+            molecule_classes: MoleculeClass::ALL
+                .iter()
+                .zip(&self.by_class)
+                .map(|(c, t)| {
+                    let [snv, ins, del] = [&t.snv, &t.ins, &t.del].map(|k| Self::total(k));
+                    MoleculeClassRate {
+                        class: c.name(),
+                        // Every SNV tally of a position counts its depth three times.
+                        molecule_positions: ins.depth,
+                        snv_rate: snv.raw(),
+                        insertion_rate: ins.raw(),
+                        deletion_rate: del.raw(),
+                    }
+                })
+                .collect(),
         }
     }
+}
+
+/// One molecule class's overall raw rates, as written in the metrics.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MoleculeClassRate {
+    pub class: &'static str,
+    /// Molecules of the class summed over target positions.
+    pub molecule_positions: u64,
+    /// Alt molecules per molecule-position and SNV alt allele.
+    pub snv_rate: f64,
+    pub insertion_rate: f64,
+    pub deletion_rate: f64,
 }
 
 /// One class's estimate, as written in the metrics.
@@ -225,6 +366,8 @@ pub struct RateReport {
     pub snv: Vec<ClassRate>,
     pub insertion_by_homopolymer: Vec<f64>,
     pub deletion_by_homopolymer: Vec<f64>,
+    /// Per molecule class (one read, a pair, a family, a duplex).
+    pub molecule_classes: Vec<MoleculeClassRate>,
 }
 
 #[cfg(test)]
@@ -272,17 +415,13 @@ mod tests {
         pc.bases[1].n = 1000; // ref C at pos 1
         pc.bases[3].n = 50; // 5% T: real
         pc.bases[0].n = 1; // one A: noise
-        let mut r = ContextRates {
-            snv: vec![Tally::default(); 96],
-            ins: vec![Tally::default(); MAX_HP],
-            del: vec![Tally::default(); MAX_HP],
-        };
+        let mut r = ContextRates::empty();
         r.add_position(&w, 1, &pc);
         let ct = snv_class(*b"ACG", b'T').unwrap();
         let ca = snv_class(*b"ACG", b'A').unwrap();
-        assert_eq!(r.snv[ct], Tally::default());
+        assert_eq!(r.pooled.snv[ct], Tally::default());
         assert_eq!(
-            r.snv[ca],
+            r.pooled.snv[ca],
             Tally {
                 alt: 1,
                 depth: 1051

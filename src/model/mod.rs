@@ -13,8 +13,10 @@ pub mod pon_file;
 pub mod saved;
 pub mod stats;
 pub mod tiers;
+pub mod weighted;
 
-use crate::evidence::alleles::{Alt, Indel, BASES};
+use crate::evidence::alleles::{Alt, ClassCounts, Indel, MoleculeClass, BASES, N_CLASSES};
+use weighted::{ClassRates, Weighted};
 
 /// What the model needs to know about a tested allele.
 #[derive(Debug, Clone, Copy)]
@@ -31,14 +33,15 @@ pub struct RateQuery<'a> {
     pub site: (usize, u64),
 }
 
-/// The null distribution of the alt count at one site: binomial with the
-/// rate, or beta-binomial when the model knows the rate varies between
-/// samples (`concentration` = alpha + beta of the rate's Beta distribution).
+/// The null distribution of the alt molecules at one site: per molecule
+/// class, the probability that one molecule of the class shows the allele
+/// by error; with a panel of normals that found the rate varying between
+/// samples, the concentration (alpha + beta) of its Beta distribution.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Null {
-    /// Expected fraction of molecules showing the allele by error.
-    pub rate: f64,
-    /// alpha + beta of the per-sample rate; `None`: the rate is fixed (binomial).
+    /// Error rate per [`MoleculeClass`] (by index).
+    pub rates: ClassRates,
+    /// alpha + beta of the per-sample rate; `None`: the rate is fixed.
     pub concentration: Option<f64>,
     /// The panel of normals says this allele is noisy here: the normals'
     /// pooled alt fraction (FILTER NoisySite when the sample is not well above it).
@@ -46,33 +49,69 @@ pub struct Null {
 }
 
 impl Null {
-    /// A fixed rate (binomial test).
+    /// One fixed rate for every class (the binomial test of the count).
     pub fn binomial(rate: f64) -> Self {
         Null {
-            rate,
+            rates: [rate; N_CLASSES],
             concentration: None,
             noisy: None,
         }
     }
 
-    /// ln P(K >= k) for `k` alt molecules out of `n` under this null.
-    pub fn ln_sf(&self, k: u32, n: u32) -> f64 {
+    /// The rate of a site's molecule mix: the class rates weighted by the
+    /// molecules of each class (`depth`); the mean of the classes when
+    /// there are none. The expected alt count by error is `n` times it.
+    pub fn mix_rate(&self, depth: &ClassCounts) -> f64 {
+        let n: u32 = depth.iter().sum();
+        if n == 0 {
+            return self.rates.iter().sum::<f64>() / N_CLASSES as f64;
+        }
+        (0..N_CLASSES)
+            .map(|c| f64::from(depth[c]) * self.rates[c])
+            .sum::<f64>()
+            / f64::from(n)
+    }
+
+    /// The rate of one class.
+    pub fn rate(&self, class: MoleculeClass) -> f64 {
+        self.rates[class.index()]
+    }
+
+    /// ln p of `alt` alt molecules among `depth` molecules (both by class).
+    ///
+    /// METHOD: where the classes present have different rates, the
+    /// weighted test of [`weighted`] (each molecule at its class's rate);
+    /// otherwise, and where the panel of normals found overdispersion, the
+    /// count `K = sum k_c` against `Binomial(n, e)` or
+    /// `BetaBinomial(n, e c, (1 - e) c)` with `e` the mix rate (the
+    /// overdispersed rate is one draw per sample, shared by the classes,
+    /// which the independent-class test could not express).
+    pub fn ln_sf(&self, alt: &ClassCounts, depth: &ClassCounts) -> f64 {
+        if self.concentration.is_none() {
+            if let Some(w) = Weighted::new(&self.rates, depth) {
+                return w.ln_sf(alt);
+            }
+        }
+        let k: u32 = alt.iter().sum();
+        let n: u32 = depth.iter().sum();
+        self.ln_sf_count(k, n, self.mix_rate(depth))
+    }
+
+    /// ln P(K >= k) of the plain count at rate `rate` (binomial, or
+    /// beta-binomial with the concentration).
+    pub fn ln_sf_count(&self, k: u32, n: u32, rate: f64) -> f64 {
         let (k, n) = (u64::from(k), u64::from(n));
         match self.concentration {
-            Some(c) => stats::ln_betabinom_sf(k, n, self.rate * c, (1.0 - self.rate) * c),
-            None => stats::ln_binom_sf(k, n, self.rate),
+            Some(c) => stats::ln_betabinom_sf(k, n, rate * c, (1.0 - rate) * c),
+            None => stats::ln_binom_sf(k, n, rate),
         }
     }
 }
 
 /// A source of null error rates.
 pub trait Background: Sync {
-    /// Probability that a molecule shows this alt allele by error.
-    fn rate(&self, q: &RateQuery) -> f64;
-    /// The null distribution of the alt count (binomial with [`Background::rate`] unless overridden).
-    fn null(&self, q: &RateQuery) -> Null {
-        Null::binomial(self.rate(q))
-    }
+    /// The null distribution of one allele at one site.
+    fn null(&self, q: &RateQuery) -> Null;
     /// Short name written into the VCF header and metrics.
     fn name(&self) -> &'static str;
     /// One-line description for the VCF header (`##ctdna_background_model`).
@@ -122,21 +161,63 @@ pub fn bq_floor(mean_bq: f64) -> f64 {
     10f64.powf(-mean_bq / 10.0) / 3.0
 }
 
-/// The sample's own context rates, floored by the base-quality-implied rate.
+/// Which tally of the context model a query's allele belongs to: its kind
+/// and class index (SNV class, or homopolymer length index); `None` for an
+/// SNV whose context holds an N.
+fn tally_of(q: &RateQuery) -> Option<(context::Kind, usize)> {
+    match q.allele {
+        Alt::Snv(alt) => {
+            context::snv_class(q.context, BASES[usize::from(*alt)]).map(|i| (context::Kind::Snv, i))
+        }
+        Alt::Indel(indel) => {
+            let kind = match indel {
+                Indel::Ins(_) => context::Kind::Ins,
+                Indel::Del(_) => context::Kind::Del,
+            };
+            Some((kind, q.homopolymer.clamp(1, context::MAX_HP) - 1))
+        }
+    }
+}
+
+/// The base-quality floor of a query: 10^(-Q/10)/3 for SNVs, none for indels.
+fn floor_of(q: &RateQuery) -> f64 {
+    match q.allele {
+        Alt::Snv(_) => bq_floor(q.mean_bq),
+        Alt::Indel(_) => context::MIN_RATE,
+    }
+}
+
+impl context::ContextRates {
+    /// The rate of every molecule pooled (no classes), floored as the
+    /// one-read class is: what a panel of normals' pooled counts are
+    /// compared with.
+    pub fn pooled_rate(&self, q: &RateQuery) -> f64 {
+        let floor = floor_of(q);
+        tally_of(q).map_or(floor, |(kind, i)| self.kind_rate(kind, i).max(floor))
+    }
+}
+
+/// The sample's own context rates, per molecule class.
 ///
-/// METHOD: the floor is 10^(-Q/10)/3 with Q the site's mean base quality
-/// (the chance an error produces this particular base), an approximation of
-/// the mean of per-base error probabilities that is exact when qualities are
-/// uniform at a site.
+/// METHOD: each class's rate is [`context::ContextRates::class_rate`]; the
+/// one-read class's SNV rate is floored at 10^(-Q/10)/3 with Q the site's
+/// mean base quality (the chance a read error makes this particular base),
+/// as a single read's base quality bounds its error from below; classes of
+/// several agreeing reads are not floored by qualities (two reads rarely
+/// make the same error: their rates are what the data show).
 impl Background for context::ContextRates {
-    fn rate(&self, q: &RateQuery) -> f64 {
-        match q.allele {
-            Alt::Snv(alt) => {
-                let floor = bq_floor(q.mean_bq);
-                let class = context::snv_class(q.context, BASES[usize::from(*alt)]);
-                class.map_or(floor, |c| self.snv_rate(c).max(floor))
-            }
-            Alt::Indel(indel) => self.indel_rate(matches!(indel, Indel::Ins(_)), q.homopolymer),
+    fn null(&self, q: &RateQuery) -> Null {
+        let floor = floor_of(q);
+        let Some((kind, i)) = tally_of(q) else {
+            return Null::binomial(floor);
+        };
+        let mut rates = MoleculeClass::ALL.map(|c| self.class_rate(kind, i, c));
+        let read = &mut rates[MoleculeClass::Read.index()];
+        *read = read.max(floor);
+        Null {
+            rates,
+            concentration: None,
+            noisy: None,
         }
     }
     fn name(&self) -> &'static str {

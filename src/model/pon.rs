@@ -16,7 +16,7 @@
 use super::context::{ContextRates, MIN_RATE};
 use super::stats::ln_betabinom_pmf;
 use super::{bq_floor, Background, Null, RateQuery};
-use crate::evidence::alleles::{base_index, Alt, Indel, PositionCounts};
+use crate::evidence::alleles::{base_index, Alt, Indel, PositionCounts, N_CLASSES};
 use crate::evidence::engine::ShardEvidence;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
@@ -460,7 +460,7 @@ impl PonModel<'_> {
         let rate = e.max(floor).clamp(MIN_RATE, 0.5);
         let rho = s.rho;
         Null {
-            rate,
+            rates: [rate; N_CLASSES],
             concentration: (rho > 0.0).then(|| (1.0 - rho) / rho),
             noisy: (s.carriers >= self.params.noisy_min_normals
                 && s.mean() >= self.params.noisy_rate)
@@ -469,21 +469,38 @@ impl PonModel<'_> {
     }
 }
 
+/// METHOD: the panel's site rate `e` is of every molecule pooled, as the
+/// normals were counted; the sample's classes get it through the sample's
+/// own class rates `e_c` and pooled context rate `e_ctx`: a site noisier
+/// than its context adds its excess to every class, `e_c + (e - e_ctx)`
+/// (what makes a site noisy - mismapping, a recurrent artifact, a germline
+/// allele in some normals - is in the DNA or the alignment, which neither
+/// mate agreement nor consensus removes); a site cleaner than its context
+/// scales every class by `e / e_ctx`. Rates stay in `[1e-7, 0.5]`.
 impl Background for PonModel<'_> {
-    fn rate(&self, q: &RateQuery) -> f64 {
-        self.null(q).rate
-    }
-
     fn null(&self, q: &RateQuery) -> Null {
-        let prior = self.fallback.rate(q);
+        let own = self.fallback.null(q);
+        let prior = self.fallback.pooled_rate(q);
         let floor = match q.allele {
             Alt::Snv(_) => bq_floor(q.mean_bq),
             Alt::Indel(_) => MIN_RATE,
         };
-        match slot_of_allele(q.allele).and_then(|slot| self.pon.get(q.site.0, q.site.1, slot)) {
-            Some(s) => self.shrink(s, prior, floor),
-            None => Null::binomial(prior),
-        }
+        let Some(s) =
+            slot_of_allele(q.allele).and_then(|slot| self.pon.get(q.site.0, q.site.1, slot))
+        else {
+            return own;
+        };
+        let site = self.shrink(s, prior, floor);
+        let e = site.rates[0];
+        let rates = own.rates.map(|e_c| {
+            let r = if e >= prior {
+                e_c + (e - prior)
+            } else {
+                e_c * e / prior
+            };
+            r.clamp(MIN_RATE, 0.5)
+        });
+        Null { rates, ..site }
     }
 
     fn name(&self) -> &'static str {
@@ -592,27 +609,31 @@ mod tests {
         // Deep normals with a 0.5% artifact: an artifact site, the normals' rate.
         let deep = Fit::of((0..10).map(|_| c(100, 20_000)));
         let n = m.shrink(&summary(deep, 10), prior, 0.0);
-        assert!((n.rate - 1000.5 / 200_001.0).abs() < 1e-15, "{}", n.rate);
+        assert!(
+            (n.rates[0] - 1000.5 / 200_001.0).abs() < 1e-15,
+            "{}",
+            n.rates[0]
+        );
         assert_eq!(n.concentration, None);
         assert_eq!(n.noisy, Some(1000.0 / 200_000.0));
         // A 10% paralog difference in only 4,000 molecules stays 10%.
         let para = Fit::of((0..6).map(|_| c(65, 690)));
         let n = m.shrink(&summary(para, 6), prior, 0.0);
-        assert!((n.rate - 0.094).abs() < 1e-3, "{}", n.rate);
+        assert!((n.rates[0] - 0.094).abs() < 1e-3, "{}", n.rates[0]);
         // Ordinary site, deep normals: mostly the normals' rate.
         let clean = Fit::of((0..10).map(|_| c(1, 20_000)));
         let n = m.shrink(&summary(clean, 0), prior, 0.0);
         let want = (10.0 + 10_000.0 * prior) / (200_000.0 + 10_000.0);
-        assert!((n.rate - want).abs() < 1e-15, "{}", n.rate);
+        assert!((n.rates[0] - want).abs() < 1e-15, "{}", n.rates[0]);
         // A small excess (3x context) is still an ordinary site.
         let excess = Fit::of((0..10).map(|_| c(6, 20_000)));
         let n = m.shrink(&summary(excess, 10), prior, 0.0);
         let want = (60.0 + 10_000.0 * prior) / (200_000.0 + 10_000.0);
-        assert!((n.rate - want).abs() < 1e-15, "{}", n.rate);
+        assert!((n.rates[0] - want).abs() < 1e-15, "{}", n.rates[0]);
         // Thin normals (one molecule each): the context rate.
         let thin = Fit::of((0..10).map(|_| c(0, 1)));
         let n = m.shrink(&summary(thin, 0), prior, 0.0);
-        assert!((n.rate - prior).abs() / prior < 2e-3, "{}", n.rate);
+        assert!((n.rates[0] - prior).abs() / prior < 2e-3, "{}", n.rates[0]);
         assert_eq!(n.noisy, None);
         // Overdispersed normals cap the concentration.
         let spread = Fit::of((0..10).map(|i| c(2 + 20 * i, 20_000)));

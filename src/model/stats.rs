@@ -4,7 +4,7 @@ use statrs::function::gamma::ln_gamma;
 
 /// ln(exp(a) + exp(b)) without overflow.
 #[inline]
-fn ln_add(a: f64, b: f64) -> f64 {
+pub fn ln_add(a: f64, b: f64) -> f64 {
     if a == f64::NEG_INFINITY {
         return b;
     }
@@ -17,6 +17,14 @@ fn ln_add(a: f64, b: f64) -> f64 {
 
 fn ln_choose(n: u64, k: u64) -> f64 {
     ln_gamma(n as f64 + 1.0) - ln_gamma(k as f64 + 1.0) - ln_gamma((n - k) as f64 + 1.0)
+}
+
+/// ln P(K = k) for K ~ Poisson(lambda).
+pub fn ln_poisson_pmf(k: u64, lambda: f64) -> f64 {
+    if lambda <= 0.0 {
+        return if k == 0 { 0.0 } else { f64::NEG_INFINITY };
+    }
+    k as f64 * lambda.ln() - lambda - ln_gamma(k as f64 + 1.0)
 }
 
 /// ln P(K = k) for K ~ Binomial(n, p).

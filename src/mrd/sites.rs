@@ -55,13 +55,17 @@ pub struct ContextSiteModel<'a> {
 
 impl SiteErrorModel for ContextSiteModel<'_> {
     fn rate(&self, locus: &KnownLocus, alt: &Alt, ev: &SiteEvidence) -> f64 {
-        self.background.rate(&RateQuery {
-            context: ev.context,
-            allele: alt,
-            homopolymer: ev.homopolymer,
-            mean_bq: ev.mean_bq,
-            site: (locus.rid, locus.pos0),
-        })
+        let mut depth = ev.reference;
+        depth.merge(&ev.alt);
+        self.background
+            .null(&RateQuery {
+                context: ev.context,
+                allele: alt,
+                homopolymer: ev.homopolymer,
+                mean_bq: ev.mean_bq,
+                site: (locus.rid, locus.pos0),
+            })
+            .mix_rate(&depth.by_class)
     }
     fn name(&self) -> String {
         format!(

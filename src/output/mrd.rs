@@ -1,7 +1,7 @@
 //! `ctdna mrd` outputs besides the JSON: the per-locus TSV and the loci VCF
 //! (the FORMAT of `ctdna call`, MRD-specific FILTERs and INFO).
 
-use super::vcf::{float, FORMAT_LINES, INFO_LINES};
+use super::vcf::{float, FORMAT_LINES, INFO_LINES, SAMPLE_FORMAT};
 use crate::model::stats::phred_ln;
 use crate::mrd::loci::TumorLocus;
 use crate::mrd::{SampleResult, Settings};
@@ -138,7 +138,7 @@ pub fn vcf_records(
             float(l.weight)
         );
         s.push_str(&format!(
-            "{}\t{:.2}\t{}\t{}\tGT:DP:AD:AF:ADF:ADR:F1R2:F2R1:BQ:MQ:PVAL:FT",
+            "{}\t{:.2}\t{}\t{}\t{SAMPLE_FORMAT}",
             l.locus.joined(reference, ["\t", "\t.\t", "\t"]),
             phred_ln(first.ln_p_null).max(0.0),
             first.flag.id(),

@@ -25,12 +25,12 @@ pub struct HeaderInfo<'a> {
 pub(crate) const INFO_LINES: &[&str] = &[
     r#"##INFO=<ID=DP,Number=1,Type=Integer,Description="Molecule depth at the position in the sample with the strongest evidence (fragments: overlapping mates count once)">"#,
     r#"##INFO=<ID=AF,Number=A,Type=Float,Description="Alt allele fraction in molecules, in the sample with the strongest evidence">"#,
-    r#"##INFO=<ID=ERR,Number=A,Type=Float,Description="Null (background) error rate used in the test for this allele">"#,
-    r#"##INFO=<ID=LOD,Number=A,Type=Float,Description="Limit of detection: smallest VAF detected with 95% probability at this depth and error rate">"#,
+    r#"##INFO=<ID=ERR,Number=A,Type=Float,Description="Null (background) error rate of the site's molecules: the class rates weighted by the molecules of each class">"#,
+    r#"##INFO=<ID=LOD,Number=A,Type=Float,Description="Limit of detection: smallest VAF detected with 95% probability at this depth, molecule-class mix and error rates">"#,
     r#"##INFO=<ID=SB,Number=1,Type=Float,Description="Strand bias: phred-scaled two-sided Fisher test of ref/alt x forward/reverse molecules">"#,
     r#"##INFO=<ID=CONTEXT,Number=1,Type=String,Description="Reference trinucleotide centred on POS">"#,
     r#"##INFO=<ID=HP,Number=1,Type=Integer,Description="Length of the reference homopolymer run after POS (capped at 10)">"#,
-    r#"##INFO=<ID=TIER,Number=1,Type=String,Description="Evidence tier the test ran on: raw (fragments), single (single-strand consensus), duplex">"#,
+    r#"##INFO=<ID=TIER,Number=1,Type=String,Description="Lowest evidence tier tested (molecules of this tier or better, each weighed by its class): raw (every molecule; fragments), single (single-strand consensus or duplex), duplex">"#,
     r#"##INFO=<ID=KNOWN,Number=0,Type=Flag,Description="Allele given with --known (tested in the known-loci family)">"#,
     r#"##INFO=<ID=GERMLINE,Number=0,Type=Flag,Description="Allele fraction consistent with a germline variant">"#,
 ];
@@ -46,7 +46,8 @@ pub(crate) const FORMAT_LINES: &[&str] = &[
     r#"##FORMAT=<ID=F2R1,Number=R,Type=Integer,Description="Ref and alt molecules in F2R1 orientation">"#,
     r#"##FORMAT=<ID=BQ,Number=R,Type=Float,Description="Mean base quality of ref and alt molecules (merged mates: summed, capped at 60)">"#,
     r#"##FORMAT=<ID=MQ,Number=R,Type=Float,Description="Mean mapping quality of ref and alt molecules">"#,
-    r#"##FORMAT=<ID=PVAL,Number=A,Type=Float,Description="One-sided p-value P(K >= alt | DP) under the background: binomial with rate ERR, or beta-binomial of mean ERR with a panel of normals (see ##ctdna_background_model)">"#,
+    r#"##FORMAT=<ID=PVAL,Number=A,Type=Float,Description="One-sided p-value of the alt molecules under the background (see ##ctdna_background_model): each molecule at its class's error rate (weighted test), or the count against a binomial of rate ERR where one class holds every molecule, or a beta-binomial of mean ERR where the panel of normals found overdispersion">"#,
+    r#"##FORMAT=<ID=AMC,Number=4,Type=Integer,Description="Alt molecules by class: read (one read), pair (two agreeing mates), family (single-strand consensus), duplex">"#,
     r#"##FORMAT=<ID=FT,Number=1,Type=String,Description="Filters in this sample (PASS when none)">"#,
 ];
 
@@ -180,8 +181,11 @@ pub fn with_umi_format(header: &str) -> String {
     s
 }
 
-/// One sample's FORMAT values `GT:DP:AD:AF:ADF:ADR:F1R2:F2R1:BQ:MQ:PVAL:FT`
-/// (shared by `call` and the `mrd` loci VCF).
+/// The FORMAT keys of [`sample_column`].
+pub const SAMPLE_FORMAT: &str = "GT:DP:AD:AF:ADF:ADR:F1R2:F2R1:BQ:MQ:PVAL:AMC:FT";
+
+/// One sample's FORMAT values, keys [`SAMPLE_FORMAT`] (shared by `call`
+/// and the `mrd` loci VCF).
 pub fn sample_column(
     depth: u32,
     r: &AlleleStats,
@@ -191,7 +195,7 @@ pub fn sample_column(
     filters: &str,
 ) -> String {
     format!(
-        "{}:{}:{},{}:{}:{},{}:{},{}:{},{}:{},{}:{},{}:{},{}:{}:{}",
+        "{}:{}:{},{}:{}:{},{}:{},{}:{},{}:{},{}:{},{}:{},{}:{}:{},{},{},{}:{}",
         if a.n > 0 { "0/1" } else { "0/0" },
         depth,
         r.n,
@@ -210,6 +214,10 @@ pub fn sample_column(
         float(r.mean_mq()),
         float(a.mean_mq()),
         float(pval),
+        a.by_class[0],
+        a.by_class[1],
+        a.by_class[2],
+        a.by_class[3],
         filters
     )
 }
@@ -237,7 +245,7 @@ pub fn record(call: &Call, reference: &Reference, umi_tier: Option<Tier>) -> Str
         info.push_str(";GERMLINE");
     }
     let mut line = format!(
-        "{}\t{}\t.\t{}\t{}\t{:.2}\t{}\t{}\tGT:DP:AD:AF:ADF:ADR:F1R2:F2R1:BQ:MQ:PVAL:FT{}",
+        "{}\t{}\t.\t{}\t{}\t{:.2}\t{}\t{}\t{SAMPLE_FORMAT}{}",
         reference.contigs[call.rid].name,
         call.pos0 + 1,
         vcf_allele(&call.ref_allele),
