@@ -25,7 +25,7 @@ use crate::evidence::alleles::{
 use crate::evidence::engine::ShardEvidence;
 use crate::model::context::trinucleotide;
 use crate::model::stats::ln_binom_sf;
-use crate::model::weighted::{ln_compound_poisson_sf, Weighted};
+use crate::model::weighted::{first_at_most, ln_compound_poisson_sf, Weighted};
 use crate::model::{Background, Null, RateQuery};
 use rayon::prelude::*;
 
@@ -36,41 +36,7 @@ pub const POWER: f64 = 0.95;
 /// if none can at this depth.
 pub fn critical_alt_count(n: u32, null: &Null, e: f64, ln_alpha: f64, min_alt: u32) -> Option<u32> {
     let passes = |k: u64| null.ln_sf_count(k as u32, n, e) <= ln_alpha;
-    first_passing(u64::from(min_alt.max(1)), u64::from(n), passes).map(|k| k as u32)
-}
-
-/// The smallest `x` in `[lo, hi]` with `passes(x)` (`passes` monotone),
-/// `None` when not even `hi` passes: doubling from `lo`, then bisection (a
-/// probe of the weighted tail costs time in proportion to `x`, so the
-/// search stays near the answer).
-fn first_passing(lo: u64, hi: u64, passes: impl Fn(u64) -> bool) -> Option<u64> {
-    if lo > hi {
-        return None;
-    }
-    if passes(lo) {
-        return Some(lo);
-    }
-    let (mut lo, mut step) = (lo, 1);
-    let mut hi = loop {
-        let x = (lo + step).min(hi);
-        if passes(x) {
-            break x;
-        }
-        if x == hi {
-            return None;
-        }
-        lo = x;
-        step *= 2;
-    };
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if passes(mid) {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Some(hi)
+    first_at_most(u64::from(min_alt.max(1)), u64::from(n), passes).map(|k| k as u32)
 }
 
 /// The smallest `f` in (0, 1] with `detect(f) >= POWER`, by bisection; 1.0
@@ -89,6 +55,29 @@ fn smallest_detected(detect: impl Fn(f64) -> f64) -> f64 {
         }
     }
     hi
+}
+
+/// [`smallest_detected`] for the weighted test, whose probes cost more:
+/// bisection on `ln f` over `[1e-7, 1]`, 26 steps (relative precision
+/// 3e-7).
+fn smallest_detected_log(detect: impl Fn(f64) -> f64) -> f64 {
+    const LOWEST: f64 = 1e-7;
+    if detect(1.0) < POWER {
+        return 1.0;
+    }
+    if detect(LOWEST) >= POWER {
+        return LOWEST;
+    }
+    let (mut lo, mut hi) = (LOWEST.ln(), 0.0f64);
+    for _ in 0..26 {
+        let mid = 0.5 * (lo + hi);
+        if detect(mid.exp()) >= POWER {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi.exp()
 }
 
 /// Limit of detection (VAF in (0, 1]) at a site with `depth` molecules by
@@ -110,11 +99,10 @@ pub fn limit_of_detection(depth: &ClassCounts, null: &Null, ln_alpha: f64, min_a
     let Some(w) = weighted else {
         return by_count(k);
     };
-    let null_passes = |t: u64| w.ln_sf_at(t, 0.0) <= ln_alpha;
-    let Some(t) = first_passing(1, w.max_score(), null_passes) else {
+    let Some(t) = w.critical_score(ln_alpha) else {
         return 1.0;
     };
-    let by_score = smallest_detected(|f| w.ln_sf_at(t, f).exp());
+    let by_score = smallest_detected_log(|f| w.ln_sf_at(t, f).exp());
     // LowAltCount counts strand observations: a duplex molecule twice.
     let observations = |f: f64| {
         let jumps: Vec<(u32, f64)> = MoleculeClass::ALL
@@ -128,7 +116,7 @@ pub fn limit_of_detection(depth: &ClassCounts, null: &Null, ln_alpha: f64, min_a
             .collect();
         ln_compound_poisson_sf(&jumps, u64::from(min_alt)).exp()
     };
-    by_score.max(smallest_detected(observations))
+    by_score.max(smallest_detected_log(observations))
 }
 
 /// One sample's molecule depth and SNV limit of detection at consecutive

@@ -105,6 +105,82 @@ impl Weighted {
     pub fn max_score(&self) -> u64 {
         self.score(&self.depth)
     }
+
+    /// The null's jumps: `(u_c, n_c e_c)` of the classes with molecules.
+    fn null_jumps(&self) -> Vec<(u32, f64)> {
+        (0..N_CLASSES)
+            .filter(|&c| self.depth[c] > 0)
+            .map(|c| (self.units[c], f64::from(self.depth[c]) * self.rates[c]))
+            .collect()
+    }
+
+    /// The critical score: the smallest `t <= max_score` with
+    /// `P(T >= t) <= e^ln_alpha` under the null, `None` if there is none.
+    ///
+    /// One pass of the recursion accumulates `P(T < t)` until its
+    /// complement is at most alpha (exact to ~1e-16 absolute, so used for
+    /// alpha >= 1e-12 and a null mean of at most 500 molecules); otherwise
+    /// a search over [`Weighted::ln_sf_at`].
+    pub fn critical_score(&self, ln_alpha: f64) -> Option<u64> {
+        let jumps = self.null_jumps();
+        let total: f64 = jumps.iter().map(|j| j.1).sum();
+        let max = self.max_score();
+        if ln_alpha < (1e-12f64).ln() || total > 500.0 {
+            return first_at_most(1, max, |t| self.ln_sf_at(t, 0.0) <= ln_alpha);
+        }
+        let alpha = ln_alpha.exp();
+        let ring_len = jumps.iter().map(|j| j.0).max().unwrap_or(1) as usize + 1;
+        let mut ring = vec![0.0f64; ring_len];
+        ring[0] = (-total).exp();
+        let mut below = ring[0];
+        for s in 1..=max as usize {
+            if 1.0 - below <= alpha {
+                return Some(s as u64);
+            }
+            let acc: f64 = jumps
+                .iter()
+                .filter(|j| j.0 as usize <= s)
+                .map(|&(u, l)| l * f64::from(u) * ring[(s - u as usize) % ring_len])
+                .sum();
+            ring[s % ring_len] = acc / s as f64;
+            below += ring[s % ring_len];
+        }
+        None
+    }
+}
+
+/// The smallest `x` in `[lo, hi]` with `passes(x)` (`passes` monotone),
+/// `None` when not even `hi` passes: doubling from `lo`, then bisection (a
+/// probe of the weighted tail costs time in proportion to `x`, so the
+/// search stays near the answer).
+pub fn first_at_most(lo: u64, hi: u64, passes: impl Fn(u64) -> bool) -> Option<u64> {
+    if lo > hi {
+        return None;
+    }
+    if passes(lo) {
+        return Some(lo);
+    }
+    let (mut lo, mut step) = (lo, 1);
+    let mut hi = loop {
+        let x = (lo + step).min(hi);
+        if passes(x) {
+            break x;
+        }
+        if x == hi {
+            return None;
+        }
+        lo = x;
+        step *= 2;
+    };
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if passes(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
 }
 
 /// ln P(T >= t) for `T = sum_c u_c N_c`, `N_c ~ Poisson(lambda_c)`
@@ -323,6 +399,16 @@ mod tests {
         let w = Weighted::new(&rates, &depth).unwrap();
         for k in 0..=6 {
             assert!(w.ln_sf(&[k, 0, 0, 0]) > (1e-3f64).ln(), "{k} singletons");
+        }
+    }
+
+    #[test]
+    fn the_one_pass_critical_score_is_the_searched_one() {
+        let w = Weighted::new(&[3e-4, 3e-5, 1e-5, 2e-7], &[700, 400, 500, 900]).unwrap();
+        for alpha in [1e-2, 1e-4, 7e-7, 1e-9] {
+            let a = f64::ln(alpha);
+            let searched = first_at_most(1, w.max_score(), |t| w.ln_sf_at(t, 0.0) <= a);
+            assert_eq!(w.critical_score(a), searched, "alpha {alpha}");
         }
     }
 
