@@ -22,6 +22,13 @@
 #
 #   benches/molecules.sh                         # ~18 kb of targets: ~25 min on 2 cores
 #   BENCH_MOL_SCALE=quick benches/molecules.sh   # ~3 kb: ~3.5 min (1 min of it simulating, once)
+#
+# Knobs: BENCH_THREADS (2), BENCH_CACHE (bench-cache/), BENCH_CTDNA=path
+# (call, count and pon with that binary instead of building this checkout,
+# e.g. to compare two versions on the same cached simulation; the
+# simulation itself is made by it too when not cached yet). Every run's
+# outputs stay in bench-cache/molecules-<scale>/ (molecule-runs.tsv lists
+# them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=${BENCH_CACHE:-bench-cache}
@@ -37,8 +44,12 @@ SIM=$CACHE/molecules-${BENCH_MOL_SCALE:-default}
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
-cargo build --release --quiet
-CTDNA=${CARGO_TARGET_DIR:-$PWD/target}/release/ctdna
+if [ -n "${BENCH_CTDNA:-}" ]; then
+  CTDNA=$(realpath "$BENCH_CTDNA")
+else
+  cargo build --release --quiet
+  CTDNA=${CARGO_TARGET_DIR:-$PWD/target}/release/ctdna
+fi
 
 # shellcheck source=benches/cache.sh
 . benches/cache.sh
