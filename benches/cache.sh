@@ -3,9 +3,11 @@
 # simulator changed. Needs CTDNA (the binary) and THREADS.
 
 # The ctdna version and the last commit that touched the simulator (its
-# output changes with it: e.g. reads gained the MC tag).
+# output changes with it: e.g. reads gained the MC tag); the scorer
+# (src/simulate/score*) does not change the data.
 simulator_version() {
-  echo "$("$CTDNA" --version) $(git log -1 --format=%h -- src/simulate 2>/dev/null || true)"
+  echo "$("$CTDNA" --version) $(git log -1 --format=%h -- src/simulate \
+    ':(exclude)src/simulate/score.rs' ':(exclude)src/simulate/score' 2>/dev/null || true)"
 }
 
 simulate_cached() { # dir simulate-args...

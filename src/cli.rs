@@ -515,6 +515,17 @@ pub struct SimulateArgs {
     /// Mean PCR family size (read pairs per unique molecule, >= 1).
     #[arg(long, default_value_t = 2.0, help_heading = "Library")]
     pub family_size: f64,
+    /// PCR family size dispersion R: families of 1 + NegativeBinomial(mean
+    /// family_size - 1, size R) read pairs, so P(read once) =
+    /// (R / (R + family_size - 1))^R (16% at --family-size 4 and R = 2); 0
+    /// (default) gives 1 + Poisson(family_size - 1).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "R",
+        help_heading = "Library"
+    )]
+    pub family_dispersion: f64,
     /// UMI length in the RX tag (0: no UMIs).
     #[arg(long, default_value_t = 8, help_heading = "Library")]
     pub umi_len: usize,

@@ -2,6 +2,7 @@
 //! scored against the truth. The bounds are what the caller measurably
 //! reaches today (figure beside each); tighten them as the caller improves.
 
+use ctdna::simulate::score::molecules::{non_germline_pass, score_molecules};
 use ctdna::simulate::score::{score, BinRow, Score, ScoreOptions, VarType};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -186,5 +187,112 @@ fn score_table_from_env() {
                 .collect();
             println!("FP {}: {}", r.0, sites.join(", "));
         }
+    }
+}
+
+/// One run of `benches/molecules.sh`: a line of its runs file.
+struct MoleculeRun {
+    label: String,
+    calls: PathBuf,
+    counts: PathBuf,
+    cpu_s: f64,
+    rss_kb: f64,
+    normals: Vec<PathBuf>,
+}
+
+fn molecule_runs(path: &str) -> Vec<MoleculeRun> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(
+                f.len(),
+                6,
+                "{path}: label, calls, counts, cpu_s, rss_kb, normal VCFs: {l:?}"
+            );
+            MoleculeRun {
+                label: f[0].to_string(),
+                calls: PathBuf::from(f[1]),
+                counts: PathBuf::from(f[2]),
+                cpu_s: f[3].parse().unwrap(),
+                rss_kb: f[4].parse().unwrap(),
+                normals: f[5]
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(PathBuf::from)
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The table of `benches/molecules.sh`: `SIM_DIR=dir RUNS=runs.tsv cargo
+/// test --release --test simulate_accuracy molecule_table_from_env --
+/// --ignored --nocapture`, each line of `runs.tsv` being
+/// `label<TAB>calls.vcf.gz<TAB>count.tsv<TAB>cpu_s<TAB>rss_kb<TAB>normal1.vcf.gz,normal2.vcf.gz`
+/// (`count.tsv`: `ctdna count --known truth.vcf.gz` with the call's UMI
+/// options). Per run the molecule-level table of
+/// `ctdna::simulate::score::molecules`, then a summary of all runs.
+#[test]
+#[ignore = "a tool: needs SIM_DIR and RUNS"]
+fn molecule_table_from_env() {
+    let (Ok(dir), Ok(runs)) = (std::env::var("SIM_DIR"), std::env::var("RUNS")) else {
+        eprintln!("set SIM_DIR and RUNS");
+        return;
+    };
+    let dir = Path::new(&dir);
+    let truth = dir.join("truth.vcf.gz");
+    let targets = dir.join("targets.bed");
+    let runs = molecule_runs(&runs);
+    let mut summary = Vec::new();
+    for r in &runs {
+        let s = score_molecules(&r.calls, &truth, Some(&r.counts), Some(&targets)).unwrap();
+        let normals: Vec<usize> = r
+            .normals
+            .iter()
+            .map(|n| non_germline_pass(n, &truth).unwrap())
+            .collect();
+        let normals_text: Vec<String> = normals.iter().map(|n| n.to_string()).collect();
+        println!(
+            "== {}: CPU {:.1} s, peak RSS {:.0} MB; PASS on held-out normals: {}",
+            r.label,
+            r.cpu_s,
+            r.rss_kb / 1024.0,
+            normals_text.join(", ")
+        );
+        println!("{s}");
+        summary.push((s, normals_text.join("+")));
+    }
+    // Pooled over every VAF: TP/truth (PASS) and alt molecules reaching the test.
+    println!(
+        "{:<32} {:>8} {:>9} {:>8} {:>11} {:>3} {:>6} {:>7} {:>6} {:>6}",
+        "summary (all VAFs)",
+        "SNV TP",
+        "SNV reach",
+        "indel TP",
+        "indel reach",
+        "FP",
+        "/100kb",
+        "normals",
+        "CPU_s",
+        "RSS_MB"
+    );
+    for (r, (s, normals)) in runs.iter().zip(&summary) {
+        let (stp, struth, sc, ss) = s.pooled(VarType::Snv, 0.0);
+        let (itp, itruth, ic, is) = s.pooled(VarType::Indel, 0.0);
+        println!(
+            "{:<32} {:>8} {:>9.3} {:>8} {:>11.3} {:>3} {:>6.1} {:>7} {:>6.1} {:>6.0}",
+            r.label,
+            format!("{stp}/{struth}"),
+            sc as f64 / ss as f64,
+            format!("{itp}/{itruth}"),
+            ic as f64 / is as f64,
+            s.fp,
+            s.fp_per_100kb,
+            normals,
+            r.cpu_s,
+            r.rss_kb / 1024.0
+        );
     }
 }

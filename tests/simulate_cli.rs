@@ -229,3 +229,54 @@ fn impossible_parameters_are_refused_before_writing() {
         assert!(!out.exists(), "{extra:?}: output folder was created");
     }
 }
+
+#[test]
+fn family_dispersion_gives_negative_binomial_families_and_is_recorded() {
+    // --family-size 4 --family-dispersion 2: a molecule is read once with
+    // probability (2 / (2 + 3))^2 = 16% (Poisson families: e^-3 = 5%).
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().to_str().unwrap();
+    let o = ctdna(&[
+        "simulate",
+        "--out-dir",
+        out,
+        "--quiet",
+        "--targets",
+        "5",
+        "--snvs-per-vaf",
+        "1",
+        "--indels-per-vaf",
+        "0",
+        "--depth",
+        "400",
+        "--family-size",
+        "4",
+        "--family-dispersion",
+        "2",
+        "--normals",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["params"]["family_dispersion"], 2.0);
+    // Read names are t<target>m<molecule>c<copy>: copies per molecule.
+    let mut r = bam::Reader::from_path(d.path().join("sample.bam")).unwrap();
+    let mut copies: std::collections::BTreeMap<String, usize> = Default::default();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        if rec.is_first_in_template() {
+            let name = String::from_utf8_lossy(rec.qname()).into_owned();
+            let (mol, _) = name.rsplit_once('c').unwrap();
+            *copies.entry(mol.to_string()).or_default() += 1;
+        }
+    }
+    let n = copies.len() as f64;
+    let once = copies.values().filter(|&&c| c == 1).count() as f64 / n;
+    let mean = copies.values().sum::<usize>() as f64 / n;
+    let sd = (0.16 * 0.84 / n).sqrt();
+    assert!(n > 3000.0, "{n} molecules");
+    assert!((once - 0.16).abs() < 5.0 * sd, "{once} of {n} read once");
+    assert!((mean - 4.0).abs() < 0.2, "mean family {mean}");
+}

@@ -131,6 +131,7 @@ pub fn sim_params(a: &SimulateArgs) -> Result<SimParams> {
         germline_indels: a.germline_indels,
         depth: a.depth,
         family_size: a.family_size,
+        family_dispersion: a.family_dispersion,
         umi_len: a.umi_len,
         duplex: a.duplex,
         mark_duplicates: a.mark_duplicates,

@@ -222,13 +222,28 @@ pub struct Copy {
     pub cols: Vec<Col>,
 }
 
-/// A PCR family: `1 + Poisson(family_size - 1)` copies. Each copy is made
+/// Read pairs of one PCR family: `1 + Poisson(family_size - 1)`, or with
+/// `--family-dispersion R > 0` `1 + NegativeBinomial(mean family_size - 1,
+/// size R)` (a gamma-Poisson mixture: over-dispersed families with more
+/// singletons, `P(1 copy) = (R / (R + family_size - 1))^R`, as PCR
+/// amplification bias gives). R = 0 makes the same draws as before the
+/// option existed, so those simulations keep their bytes.
+pub fn family_copies(rng: &mut Rng, p: &SimParams) -> usize {
+    let extra = if p.family_dispersion > 0.0 {
+        rng.negative_binomial(p.family_size - 1.0, p.family_dispersion)
+    } else {
+        rng.poisson(p.family_size - 1.0)
+    };
+    1 + extra as usize
+}
+
+/// A PCR family of [`family_copies`] copies. Each copy is made
 /// from its strand's damaged original or from an earlier copy of the same
 /// strand (uniformly), inheriting that parent's errors and adding its own
 /// (substitutions at `pcr_error_rate`, slippage at half `hp_indel_rate`):
 /// early errors are shared by part of the family.
 pub fn pcr_family(rng: &mut Rng, p: &SimParams, mol: &[Col]) -> Vec<Copy> {
-    let n = 1 + rng.poisson(p.family_size - 1.0) as usize;
+    let n = family_copies(rng, p);
     let mut roots = [mol.to_vec(), mol.to_vec()];
     damage(rng, &mut roots[0], b'G', b'T', p.oxog_rate);
     damage(rng, &mut roots[1], b'C', b'A', p.oxog_rate);
@@ -318,6 +333,50 @@ mod tests {
             }));
         }
         assert!(dels > 20, "{dels}");
+    }
+
+    #[test]
+    fn dispersed_families_have_the_negative_binomial_share_of_singletons() {
+        // --family-size 4 --family-dispersion 2: P(1 copy) = (2/5)^2 = 16%,
+        // against e^-3 = 5% for Poisson families of the same mean.
+        let n = 200_000;
+        let share_read_once = |p: &SimParams, seed| {
+            let mut rng = Rng::new(seed);
+            let sizes: Vec<usize> = (0..n).map(|_| family_copies(&mut rng, p)).collect();
+            let once = sizes.iter().filter(|&&k| k == 1).count() as f64 / n as f64;
+            let mean = sizes.iter().sum::<usize>() as f64 / n as f64;
+            (once, mean)
+        };
+        let nb = SimParams {
+            family_size: 4.0,
+            family_dispersion: 2.0,
+            ..SimParams::default()
+        };
+        let (once, mean) = share_read_once(&nb, 21);
+        assert!((once - 0.16).abs() < 0.005, "{once}");
+        assert!((mean - 4.0).abs() < 0.05, "{mean}");
+        let poisson = SimParams {
+            family_dispersion: 0.0,
+            ..nb
+        };
+        let (once, mean) = share_read_once(&poisson, 21);
+        assert!((once - (-3.0f64).exp()).abs() < 0.003, "{once}");
+        assert!((mean - 4.0).abs() < 0.05, "{mean}");
+    }
+
+    #[test]
+    fn poisson_families_draw_as_before_the_dispersion_option() {
+        // R = 0 must consume the stream exactly as `1 + poisson` did, so
+        // every earlier simulation keeps its bytes.
+        let p = SimParams {
+            family_size: 4.0,
+            ..SimParams::default()
+        };
+        let (mut a, mut b) = (Rng::new(8), Rng::new(8));
+        for _ in 0..1000 {
+            assert_eq!(family_copies(&mut a, &p), 1 + b.poisson(3.0) as usize);
+        }
+        assert_eq!(a.next_u64(), b.next_u64());
     }
 
     #[test]

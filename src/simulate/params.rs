@@ -34,6 +34,11 @@ pub struct SimParams {
     pub germline_indels: usize,
     pub depth: u32,
     pub family_size: f64,
+    /// `--family-dispersion`: 0 (Poisson families) is absent from manifests
+    /// written before it existed and not written, so they read back and
+    /// regenerate unchanged.
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    pub family_dispersion: f64,
     pub umi_len: usize,
     pub duplex: bool,
     pub mark_duplicates: bool,
@@ -70,6 +75,10 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+fn is_zero_f64(x: &f64) -> bool {
+    *x == 0.0
+}
+
 impl Default for SimParams {
     /// The CLI defaults (a unit test in `commands::settings` keeps the two in step).
     fn default() -> Self {
@@ -93,6 +102,7 @@ impl Default for SimParams {
             germline_indels: 1,
             depth: 200,
             family_size: 2.0,
+            family_dispersion: 0.0,
             umi_len: 8,
             duplex: false,
             mark_duplicates: false,
@@ -254,6 +264,12 @@ impl SimParams {
                 self.family_size
             )));
         }
+        if !(self.family_dispersion >= 0.0 && self.family_dispersion <= 1e6) {
+            return Err(usage(format!(
+                "--family-dispersion {} must be between 0 (Poisson families) and 1e6",
+                self.family_dispersion
+            )));
+        }
         if self.umi_len > 32 {
             return Err(usage("--umi-len must be <= 32".into()));
         }
@@ -384,6 +400,9 @@ impl SimParams {
         }
         if let Some(tf) = self.tumor_fraction {
             s.push_str(&format!(" --tumor-fraction {tf}"));
+        }
+        if self.family_dispersion > 0.0 {
+            s.push_str(&format!(" --family-dispersion {}", self.family_dispersion));
         }
         if self.duplex {
             s.push_str(" --duplex");

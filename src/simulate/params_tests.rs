@@ -19,6 +19,7 @@ fn everything_wrong() -> SimParams {
         dup_len: 100,
         paralog_targets: 5,
         family_size: 0.5,
+        family_dispersion: -1.0,
         umi_len: 40,
         duplex: true,
         frag_min: 10,
@@ -89,6 +90,10 @@ fn checks_run_in_order_and_name_the_option() {
         ("--family-size 0.5 must be between 1 and 1000", |p| {
             p.family_size = 2.0
         }),
+        (
+            "--family-dispersion -1 must be between 0 (Poisson families) and 1e6",
+            |p| p.family_dispersion = 0.0,
+        ),
         ("--umi-len must be <= 32", |p| p.umi_len = 0),
         ("--duplex needs --umi-len > 0", |p| p.umi_len = 8),
         (

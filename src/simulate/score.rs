@@ -21,6 +21,8 @@
 //! `>= k` alt molecules in this sample (truth INFO/MOLALT from `ctdna
 //! simulate`): the best sensitivity on these very reads.
 
+pub mod molecules;
+
 use crate::{Error, Result};
 use rust_htslib::bcf::{self, Read};
 use serde::Serialize;
