@@ -14,8 +14,10 @@
 //! gives the rate of one context for molecules of one class (see its
 //! METHOD).
 
+use super::stats::ln_binom_sf;
+use super::weighted::Weighted;
 use crate::evidence::alleles::{
-    base_index, ClassCounts, Indel, MoleculeClass, PositionCounts, BASES, N_CLASSES,
+    base_index, AlleleStats, ClassCounts, Indel, MoleculeClass, PositionCounts, BASES, N_CLASSES,
 };
 use crate::evidence::engine::ShardEvidence;
 use crate::reference::RefWindow;
@@ -24,6 +26,12 @@ use crate::reference::RefWindow;
 pub const MAX_HP: usize = 10;
 /// Prior weight (molecule-positions) pulling a class toward its kind's rate.
 pub const PRIOR_WEIGHT: f64 = 10_000.0;
+/// A class's context rate is shrunk toward its prior with at least this
+/// many expected errors' worth of molecule-positions.
+pub const CLASS_PRIOR_ERRORS: f64 = 10.0;
+/// An allele observation this significant against a first fit is left
+/// out of the second (see [`ContextRates::estimate`]).
+pub const REAL_P: f64 = 1e-6;
 /// Smallest rate ever used (keeps p-values finite at perfect sites).
 pub const MIN_RATE: f64 = 1e-7;
 
@@ -176,19 +184,65 @@ impl ContextRates {
     }
 
     /// Pool the evidence of sample `sample` over all shards.
+    ///
+    /// METHOD: two fits. The first leaves out what looks real by the
+    /// count rule (>= 3 molecules and > 1%); the second also leaves out
+    /// every allele observation whose molecules are significant against the
+    /// first fit's class rates at [`REAL_P`] (the weighted test of
+    /// [`crate::model::weighted`]): a 0.2% variant seen in three duplex
+    /// molecules is far below 1% but is no duplex error, and the duplex
+    /// rates (~1e-7) would otherwise be made of the sample's own low-VAF
+    /// variants. At `REAL_P` per allele and position, error observations
+    /// wrongly left out number ~0.05 on an 18 kb panel.
     pub fn estimate(evidence: &[ShardEvidence], sample: usize) -> Self {
+        let first = Self::fit(evidence, sample, None);
+        Self::fit(evidence, sample, Some(&first))
+    }
+
+    fn fit(evidence: &[ShardEvidence], sample: usize, first: Option<&ContextRates>) -> Self {
         let mut r = ContextRates::empty();
         for ev in evidence {
             let counts = &ev.samples[sample].counts;
             for (i, pc) in counts.positions.iter().enumerate() {
                 let pos = (counts.start + i as u64) as i64;
-                r.add_position(&ev.window, pos, pc);
+                r.add_position(&ev.window, pos, pc, first);
             }
         }
         r
     }
 
-    fn add_position(&mut self, w: &RefWindow, pos: i64, pc: &PositionCounts) {
+    /// Is this allele observation (molecules `alt` of `all`, tally `i` of
+    /// `kind`) left out of the background?
+    fn left_out(
+        first: Option<&ContextRates>,
+        (kind, i): (Kind, usize),
+        alt: &AlleleStats,
+        all: &AlleleStats,
+    ) -> bool {
+        if looks_real(alt.n, all.n) {
+            return true;
+        }
+        let Some(f) = first.filter(|_| alt.n >= 2) else {
+            return false;
+        };
+        let rates = MoleculeClass::ALL.map(|c| f.class_rate(kind, i, c));
+        let ln_p = match Weighted::new(&rates, &all.by_class) {
+            Some(w) => w.ln_sf(&alt.by_class),
+            None => {
+                let c = all.by_class.iter().position(|&d| d > 0).unwrap_or(0);
+                ln_binom_sf(u64::from(alt.n), u64::from(all.n), rates[c])
+            }
+        };
+        ln_p < REAL_P.ln()
+    }
+
+    fn add_position(
+        &mut self,
+        w: &RefWindow,
+        pos: i64,
+        pc: &PositionCounts,
+        first: Option<&ContextRates>,
+    ) {
         let n = pc.depth();
         if n == 0 {
             return;
@@ -197,10 +251,13 @@ impl ContextRates {
         let ctx = trinucleotide(w, pos);
         if let Some(ref_idx) = base_index(ctx[1]) {
             for (b, s) in pc.bases.iter().enumerate() {
-                if b == ref_idx || looks_real(s.n, n) {
+                if b == ref_idx {
                     continue;
                 }
                 if let Some(c) = snv_class(ctx, BASES[b]) {
+                    if Self::left_out(first, (Kind::Snv, c), s, &all) {
+                        continue;
+                    }
                     self.pooled.snv[c].add(u64::from(s.n), u64::from(n));
                     self.each_class(|t, k| {
                         t.snv[c].add(u64::from(s.by_class[k]), u64::from(all.by_class[k]))
@@ -212,7 +269,11 @@ impl ContextRates {
         let (mut ins, mut del) = (0u64, 0u64);
         let (mut ins_c, mut del_c): (ClassCounts, ClassCounts) = Default::default();
         for (indel, s) in &pc.indels {
-            if looks_real(s.n, n) {
+            let kind = match indel {
+                Indel::Ins(_) => Kind::Ins,
+                Indel::Del(_) => Kind::Del,
+            };
+            if Self::left_out(first, (kind, hp), s, &all) {
                 continue;
             }
             let (total, by_class) = match indel {
@@ -249,9 +310,14 @@ impl ContextRates {
     /// the kind; `r_c` is itself shrunk toward `r` with [`PRIOR_WEIGHT`]
     /// molecule-positions, so a class with few molecules is not taken to be
     /// error-free), and the class's own tally of the context is shrunk
-    /// toward that prior: `(k_ci + W e_i r_c / r) / (n_ci + W)`. Deep
-    /// classes thus get their own context rates, thin ones the pooled
-    /// profile at their own level.
+    /// toward that prior `p_ci = e_i r_c / r`:
+    /// `(k_ci + W_c p_ci) / (n_ci + W_c)`, with `W_c` the larger of
+    /// [`PRIOR_WEIGHT`] and [`CLASS_PRIOR_ERRORS`]` / p_ci` molecule-positions
+    /// (a prior worth ten expected errors). A class whose context tallies
+    /// hold many errors (single reads) gets its own context rates; one
+    /// whose tallies hold a few (duplex: ~0.3 expected errors per context on
+    /// an 18 kb panel, where one unexcluded low-VAF variant would set the
+    /// rate) keeps the pooled profile at its own level.
     pub fn class_rate(&self, kind: Kind, i: usize, class: MoleculeClass) -> f64 {
         let pooled = self.pooled.kind(kind);
         let e_i = self.kind_rate(kind, i);
@@ -263,8 +329,9 @@ impl ContextRates {
         let own = Self::total(tallies);
         let r_c = (own.alt as f64 + PRIOR_WEIGHT * r) / (own.depth as f64 + PRIOR_WEIGHT);
         let prior = e_i * r_c / r;
+        let weight = PRIOR_WEIGHT.max(CLASS_PRIOR_ERRORS / prior);
         let c = tallies[i];
-        ((c.alt as f64 + PRIOR_WEIGHT * prior) / (c.depth as f64 + PRIOR_WEIGHT)).max(MIN_RATE)
+        ((c.alt as f64 + weight * prior) / (c.depth as f64 + weight)).max(MIN_RATE)
     }
 
     fn total(classes: &[Tally]) -> Tally {
@@ -416,7 +483,7 @@ mod tests {
         pc.bases[3].n = 50; // 5% T: real
         pc.bases[0].n = 1; // one A: noise
         let mut r = ContextRates::empty();
-        r.add_position(&w, 1, &pc);
+        r.add_position(&w, 1, &pc, None);
         let ct = snv_class(*b"ACG", b'T').unwrap();
         let ca = snv_class(*b"ACG", b'A').unwrap();
         assert_eq!(r.pooled.snv[ct], Tally::default());
@@ -427,5 +494,52 @@ mod tests {
                 depth: 1051
             }
         );
+    }
+
+    #[test]
+    fn a_low_vaf_variant_in_duplex_molecules_is_left_out_of_the_second_fit() {
+        // A first fit where duplex molecules err at ~1e-7 and reads at ~1e-4.
+        let c = snv_class(*b"ACG", b'T').unwrap();
+        let mut first = ContextRates::empty();
+        first.pooled.snv[c] = Tally {
+            alt: 1000,
+            depth: 10_000_000,
+        };
+        first.by_class[MoleculeClass::Read.index()].snv[c] = Tally {
+            alt: 999,
+            depth: 5_000_000,
+        };
+        first.by_class[MoleculeClass::Duplex.index()].snv[c] = Tally {
+            alt: 1,
+            depth: 5_000_000,
+        };
+        let stats = |by_class: ClassCounts| AlleleStats {
+            n: by_class.iter().sum(),
+            by_class,
+            ..AlleleStats::default()
+        };
+        let all = stats([1000, 0, 0, 1000]);
+        // Three duplex molecules of 2,000 (0.15%): no error, left out.
+        let key = (Kind::Snv, c);
+        assert!(ContextRates::left_out(
+            Some(&first),
+            key,
+            &stats([0, 0, 0, 3]),
+            &all
+        ));
+        // Three single reads are what reads at 1e-4 show: kept; and the
+        // first fit itself only has the count rule.
+        assert!(!ContextRates::left_out(
+            Some(&first),
+            key,
+            &stats([3, 0, 0, 0]),
+            &all
+        ));
+        assert!(!ContextRates::left_out(
+            None,
+            key,
+            &stats([0, 0, 0, 3]),
+            &all
+        ));
     }
 }
