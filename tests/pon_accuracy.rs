@@ -145,7 +145,7 @@ fn pon_removes_artifacts_and_keeps_truth(sim: &Sim, out: &Path, extra: &[&str]) 
         at_artifact >= 2,
         "artifacts should fool the context model: {a}"
     );
-    assert_eq!(b.fp, 0, "{b}");
+    assert_eq!(b.fp, 0, "{b}{:?}", b.fp_sites);
     // No truth variant at >= 0.5% VAF lost: bin by bin, at least as many TPs.
     for (ra, rb) in a.rows.iter().zip(&b.rows) {
         assert_eq!((ra.var_type, ra.vaf), (rb.var_type, rb.vaf));
