@@ -8,11 +8,13 @@
 pub mod filters;
 pub mod lod;
 
+use crate::evidence::alleles::Indel;
 use crate::evidence::alleles::{base_index, AlleleStats, Alt, ClassCounts, PositionCounts, BASES};
 use crate::evidence::batch::UmiEvidence;
 use crate::evidence::engine::ShardEvidence;
 use crate::evidence::umi::Tier;
 use crate::model::context::{homopolymer_after, trinucleotide};
+use crate::model::weighted::ClassRates;
 use crate::model::{Background, Null, RateQuery};
 use filters::{evaluate, orientation_bias_phred, strand_bias_phred, Filter, SiteInfo, Thresholds};
 
@@ -295,13 +297,16 @@ fn test(
 ) -> SampleCall {
     let all = pc.all_bases();
     let (alt_stats, reference) = alt.evidence(pc, ref_idx);
-    let null = model.null(&RateQuery {
+    let mut null = model.null(&RateQuery {
         context,
         allele: alt,
         homopolymer,
         mean_bq: all.mean_bq(),
         site,
     });
+    if let Alt::Indel(Indel::Ins(seq)) = alt {
+        add_misread_insertions(&mut null, pc, seq, &all, model);
+    }
     SampleCall {
         depth: all.n,
         depth_by_class: all.by_class,
@@ -315,6 +320,36 @@ fn test(
         ob_phred: 0.0,
         filters: Vec::new(),
         families: None,
+    }
+}
+
+/// Other insertions of `seq`'s length at the position, whose molecules
+/// show `seq` after read errors in the inserted bases, into the null (see
+/// [`Null::add_misread`]).
+fn add_misread_insertions(
+    null: &mut Null,
+    pc: &PositionCounts,
+    seq: &[u8],
+    all: &AlleleStats,
+    model: &dyn Background,
+) {
+    let mut per_base = None;
+    for (other, st) in &pc.indels {
+        let Indel::Ins(o) = other else { continue };
+        if o.len() != seq.len() || o.as_slice() == seq || st.n == 0 {
+            continue;
+        }
+        let distance = o.iter().zip(seq).filter(|(a, b)| a != b).count() as u32;
+        let source: ClassRates = std::array::from_fn(|c| {
+            let n = all.by_class[c];
+            if n == 0 {
+                0.0
+            } else {
+                f64::from(st.by_class[c]) / f64::from(n)
+            }
+        });
+        let per_base = per_base.get_or_insert_with(|| model.substitution_rates());
+        null.add_misread(&source, per_base, distance);
     }
 }
 
@@ -405,5 +440,46 @@ mod tests {
         assert!(c.passes());
         c.samples[0].filters = vec![Filter::StrandBias];
         assert_eq!(c.site_filters(), &[Filter::StrandBias]);
+    }
+
+    #[test]
+    fn a_misread_germline_insertion_is_no_variant() {
+        use crate::model::context::{ContextRates, Tally};
+        // Single reads err at 2e-4 per alt base.
+        let mut rates = ContextRates::empty();
+        for t in rates
+            .pooled
+            .snv
+            .iter_mut()
+            .chain(&mut rates.by_class[0].snv)
+        {
+            *t = Tally {
+                alt: 2_000,
+                depth: 10_000_000,
+            };
+        }
+        let stats = |by_class: [u32; 4]| AlleleStats {
+            n: by_class.iter().sum(),
+            by_class,
+            ..AlleleStats::default()
+        };
+        // 2,000 molecules (a third single reads); a germline insertion TTCA
+        // in half; TCCA (one base off) in three single reads; ACGT (all
+        // four off) in three single reads.
+        let mut pc = PositionCounts::default();
+        pc.bases[3] = stats([700, 700, 0, 600]);
+        pc.bases[0] = stats([0, 0, 0, 0]);
+        *pc.indel_mut(&Indel::Ins(b"TTCA".to_vec())) = stats([350, 350, 0, 300]);
+        *pc.indel_mut(&Indel::Ins(b"TCCA".to_vec())) = stats([3, 0, 0, 0]);
+        *pc.indel_mut(&Indel::Ins(b"ACGT".to_vec())) = stats([3, 0, 0, 0]);
+        let alt = |seq: &[u8]| Alt::Indel(Indel::Ins(seq.to_vec()));
+        let run = |seq: &[u8]| test(&pc, &alt(seq), Some(3), *b"ATA", 1, (0, 10), &rates);
+        let (near, far) = (run(b"TCCA"), run(b"ACGT"));
+        // One substitution from 350 single-read germline molecules: ~1e-4
+        // per read molecule, three of 700 are no evidence.
+        assert!(near.ln_p > (1e-3f64).ln(), "{}", near.ln_p);
+        assert!(near.null.rates[0] > 5e-5, "{:?}", near.null.rates);
+        // Four substitutions away: the germline allele cannot explain it.
+        assert!(far.ln_p < (1e-5f64).ln(), "{}", far.ln_p);
     }
 }

@@ -326,12 +326,23 @@ impl ContextRates {
         };
         let tallies = t.kind(kind);
         let r = Self::overall(pooled);
-        let own = Self::total(tallies);
-        let r_c = (own.alt as f64 + PRIOR_WEIGHT * r) / (own.depth as f64 + PRIOR_WEIGHT);
+        let r_c = self.class_overall(kind, class);
         let prior = e_i * r_c / r;
         let weight = PRIOR_WEIGHT.max(CLASS_PRIOR_ERRORS / prior);
         let c = tallies[i];
         ((c.alt as f64 + weight * prior) / (c.depth as f64 + weight)).max(MIN_RATE)
+    }
+
+    /// The overall rate of `kind` for molecules of `class`, shrunk toward
+    /// the pooled overall rate with [`PRIOR_WEIGHT`] molecule-positions
+    /// (the pooled rate itself where the fit has no classes).
+    pub fn class_overall(&self, kind: Kind, class: MoleculeClass) -> f64 {
+        let r = Self::overall(self.pooled.kind(kind));
+        let Some(t) = self.by_class.get(class.index()) else {
+            return r;
+        };
+        let own = Self::total(t.kind(kind));
+        (own.alt as f64 + PRIOR_WEIGHT * r) / (own.depth as f64 + PRIOR_WEIGHT)
     }
 
     fn total(classes: &[Tally]) -> Tally {

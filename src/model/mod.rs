@@ -77,6 +77,25 @@ impl Null {
         self.rates[class.index()]
     }
 
+    /// Add the molecules of another allele at the site that show this one
+    /// after `distance` read substitutions: `source[c]` is that allele's
+    /// fraction of class `c`'s molecules, `per_base[c]` the class's
+    /// substitution rate.
+    ///
+    /// METHOD: an insertion whose inserted bases differ at `d` positions
+    /// from another insertion of the same length at the anchor is also what
+    /// the other allele's molecules show after `d` read errors: each class's
+    /// rate gains `f_c s_c^d`. Next to a heterozygous germline insertion
+    /// (`f = 0.5`, single reads at `s ~ 2e-4`) that is ~1e-4 per molecule,
+    /// ten times the background rate of any insertion, and three single
+    /// reads with one wrong inserted base are no variant.
+    pub fn add_misread(&mut self, source: &ClassRates, per_base: &ClassRates, distance: u32) {
+        for c in 0..N_CLASSES {
+            let extra = source[c] * per_base[c].powi(distance as i32);
+            self.rates[c] = (self.rates[c] + extra).min(0.5);
+        }
+    }
+
     /// ln p of `alt` alt molecules among `depth` molecules (both by class).
     ///
     /// METHOD: where the classes present have different rates, the
@@ -112,6 +131,10 @@ impl Null {
 pub trait Background: Sync {
     /// The null distribution of one allele at one site.
     fn null(&self, q: &RateQuery) -> Null;
+    /// Per molecule class, the rate at which one read base turns into one
+    /// particular other base (the class's overall SNV rate per alt allele):
+    /// how often a molecule of one inserted sequence shows another.
+    fn substitution_rates(&self) -> ClassRates;
     /// Short name written into the VCF header and metrics.
     fn name(&self) -> &'static str;
     /// One-line description for the VCF header (`##ctdna_background_model`).
@@ -219,6 +242,9 @@ impl Background for context::ContextRates {
             concentration: None,
             noisy: None,
         }
+    }
+    fn substitution_rates(&self) -> ClassRates {
+        MoleculeClass::ALL.map(|c| self.class_overall(context::Kind::Snv, c))
     }
     fn name(&self) -> &'static str {
         "sample-context"

@@ -503,6 +503,10 @@ impl Background for PonModel<'_> {
         Null { rates, ..site }
     }
 
+    fn substitution_rates(&self) -> super::weighted::ClassRates {
+        self.fallback.substitution_rates()
+    }
+
     fn name(&self) -> &'static str {
         "panel-of-normals"
     }
