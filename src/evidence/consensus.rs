@@ -16,9 +16,9 @@
 //! disagreeing ones', capped at [`MERGED_QUAL_CAP`] (as for merged mates);
 //! a duplex adds the two strands' qualities under the same cap.
 
-use super::alleles::{PositionSink, Support};
+use super::alleles::{base_index, PositionSink, Support, BASES};
 use super::mates::{add, MERGED_QUAL_CAP};
-use super::observe::{ObsKind, ReadObs};
+use super::observe::{ins_compatible, Obs, ObsKind, ReadObs};
 use super::umi::Tier;
 use crate::hash::fnv1a64;
 
@@ -132,13 +132,28 @@ fn conflict(c: [StrandCall; 2]) -> bool {
     }
 }
 
+/// Key bits of an insertion (the top two).
+const INS_KEY: u64 = 2 << 62;
+
 /// Slots (bases, deletion spans) and events (indels) as comparable keys.
-fn key_of(r: &ReadObs, k: ObsKind) -> u64 {
+/// Insertions are keyed by length: two sequences of one length may be the
+/// same insertion read with errors at masked bases, and
+/// [`Consensus::ins_consensus`] settles which reads agree.
+fn key_of(k: ObsKind) -> u64 {
     match k {
         ObsKind::Base(b) => u64::from(b),
         ObsKind::DelSpan => 4,
         ObsKind::Del(n) => (1 << 62) | u64::from(n),
-        ObsKind::Ins { off, len } => (2 << 62) | (fnv1a64(r.ins_seq(off, len)) >> 2),
+        ObsKind::Ins { len, .. } => INS_KEY | u64::from(len),
+    }
+}
+
+/// The inserted sequence of an event entry.
+fn entry_ins<'a>(reads: &'a [ReadObs], e: &Entry) -> &'a [u8] {
+    let r = &reads[e.read as usize];
+    match r.obs[e.obs as usize].kind {
+        ObsKind::Ins { off, len } => r.ins_seq(off, len),
+        _ => &[],
     }
 }
 
@@ -152,6 +167,9 @@ pub struct Consensus {
     events: Vec<Entry>,
     seen: Vec<u32>,
     stamp: u32,
+    /// Per strand, the consensus of the insertion its reads agree on at
+    /// the position being called (upper case).
+    cons: [Vec<u8>; 2],
 }
 
 /// Settings of the consensus.
@@ -223,7 +241,7 @@ impl Consensus {
                     self.events.push(Entry {
                         pos: o.pos,
                         strand: m.strand,
-                        key: if o.usable { key_of(r, o.kind) } else { ABSTAIN },
+                        key: if o.usable { key_of(o.kind) } else { ABSTAIN },
                         template: m.template,
                         read: m.read,
                         obs: i as u32,
@@ -252,7 +270,7 @@ impl Consensus {
                 if r.meta.end > o.pos + 1 {
                     p.voters[s] += 1;
                 }
-                let t = &mut p.keys[s][key_of(r, o.kind) as usize];
+                let t = &mut p.keys[s][key_of(o.kind) as usize];
                 // The first of highest quality, in (template, read) order.
                 if t.n == 0 || o.qual > t.best_qual {
                     t.best = Best {
@@ -305,18 +323,18 @@ impl Consensus {
             }
             let event = (e > first).then(|| {
                 [
-                    self.event_call(first, e, 0, voters[0], rules),
-                    self.event_call(first, e, 1, voters[1], rules),
+                    self.event_call(reads, first, e, 0, voters[0], rules),
+                    self.event_call(reads, first, e, 1, voters[1], rules),
                 ]
             });
             // A molecule whose reads disagree on an indel here gives no base
             // here either: counting its base would make it a reference
             // molecule and pull the indel's allele fraction down.
             if !event.is_some_and(conflict) {
-                emit(sinks, reads, pos, slot, forced, rules);
+                emit(sinks, reads, pos, slot, &self.cons, forced, rules);
             }
             if let Some(ev) = event {
-                emit(sinks, reads, pos, ev, forced, rules);
+                emit(sinks, reads, pos, ev, &self.cons, forced, rules);
             }
         }
     }
@@ -327,6 +345,7 @@ impl Consensus {
     /// an indel here.
     fn event_call(
         &mut self,
+        reads: &[ReadObs],
         i: usize,
         j: usize,
         strand: u8,
@@ -362,19 +381,36 @@ impl Consensus {
         if agrees(total - n_event, total, rules) {
             return StrandCall::NoEvent;
         }
+        let mut key = mine.get(best_lo).map_or(0, |e| e.key);
+        // An insertion: the reads of the most common length that agree
+        // with their consensus, base by base.
+        let cons = &mut self.cons[usize::from(strand)];
+        let is_ins = key >> 62 == INS_KEY >> 62;
+        if is_ins {
+            let run = &mine[best_lo..best_lo + best_n as usize];
+            ins_consensus(reads, run, cons);
+            best_n = run
+                .iter()
+                .filter(|e| ins_compatible(entry_ins(reads, e), cons))
+                .count() as u32;
+        }
+        let agreeing =
+            |e: &Entry| e.key == key && (!is_ins || ins_compatible(entry_ins(reads, e), cons));
         if best_n == 0 || !agrees(best_n, total, rules) {
             return StrandCall::Split;
         }
-        let key = mine[best_lo].key;
+        let Some(first) = mine.iter().find(|e| agreeing(e)) else {
+            return StrandCall::Split;
+        };
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 {
             self.seen.iter_mut().for_each(|s| *s = 0);
             self.stamp = 1;
         }
         let (mut agree_q, mut other_q, mut templates, mut dist) = (0u32, 0u32, 0u32, 0u16);
-        let mut best = &mine[best_lo];
+        let mut best = first;
         for e in mine {
-            if e.key == key {
+            if agreeing(e) {
                 agree_q += u32::from(e.qual);
                 dist = dist.max(e.dist);
                 if e.qual > best.qual {
@@ -389,6 +425,10 @@ impl Consensus {
                 other_q += u32::from(e.qual);
             }
         }
+        if is_ins {
+            // Strands (duplex) compare their consensus sequences.
+            key = INS_KEY | (fnv1a64(cons) >> 2);
+        }
         StrandCall::Agree {
             key,
             qual: agree_q.saturating_sub(other_q),
@@ -398,6 +438,28 @@ impl Consensus {
                 obs: best.obs,
             },
             dist,
+        }
+    }
+}
+
+/// The consensus of one strand's insertions of one length (`run`), base by
+/// base, into `out` (upper case): the base most reads show at `--min-bq`
+/// or better (on a tie the first in ACGT order); where none does, the
+/// first read's letter.
+fn ins_consensus(reads: &[ReadObs], run: &[Entry], out: &mut Vec<u8>) {
+    out.clear();
+    let Some(first) = run.first() else { return };
+    out.extend(entry_ins(reads, first).iter().map(u8::to_ascii_uppercase));
+    for (j, c) in out.iter_mut().enumerate() {
+        let mut n = [0u32; 4];
+        for e in run {
+            if let Some(b) = entry_ins(reads, e).get(j).and_then(|&b| base_index(b)) {
+                n[b] += 1;
+            }
+        }
+        let top = (0..4).fold(0, |t, b| if n[b] > n[t] { b } else { t });
+        if n[top] > 0 {
+            *c = BASES[top];
         }
     }
 }
@@ -430,12 +492,14 @@ fn slot_call(t: &[Tally; SLOT_KEYS], rules: Rules) -> StrandCall {
     }
 }
 
-/// Count the molecule the two strands' `calls` at `pos` make, if any.
+/// Count the molecule the two strands' `calls` at `pos` make, if any; an
+/// insertion as the consensus (`cons`) of the strand that has one.
 fn emit<S: PositionSink>(
     sinks: &mut [S; 3],
     reads: &[ReadObs],
     pos: i64,
     calls: [StrandCall; 2],
+    cons: &[Vec<u8>; 2],
     forced: Option<Tier>,
     rules: Rules,
 ) {
@@ -509,14 +573,26 @@ fn emit<S: PositionSink>(
         reverse: r.meta.reverse == r.meta.read1,
         f1r2: r.meta.f1r2,
     };
-    add(&mut sinks[tier.index()], r, o, &s);
+    // A duplex's strands have the same consensus (their keys are equal).
+    let strand = usize::from(!matches!(calls[0], Agree { .. }));
+    let (ins, o) = match o.kind {
+        ObsKind::Ins { len, .. } => (
+            &cons[strand][..],
+            Obs {
+                kind: ObsKind::Ins { off: 0, len },
+                ..*o
+            },
+        ),
+        _ => (&r.ins[..], *o),
+    };
+    add(&mut sinks[tier.index()], ins, &o, &s);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::evidence::alleles::ShardCounts;
-    use crate::evidence::observe::{Obs, ReadMeta};
+    use crate::evidence::observe::ReadMeta;
 
     fn read(bases: &[(i64, u8)], indel_at: Option<i64>) -> ReadObs {
         let mut obs: Vec<Obs> = bases

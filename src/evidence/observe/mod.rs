@@ -248,6 +248,26 @@ impl ReadObs {
     }
 }
 
+/// Can two inserted sequences be the same insertion? Same length, and equal
+/// at every base both read at `--min-bq` or better: a lower-case (masked)
+/// base, one below it, is no evidence either way (see [`walk()`]).
+pub fn ins_compatible(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(&x, &y)| x == y || x.is_ascii_lowercase() || y.is_ascii_lowercase())
+}
+
+/// Fill the masked bases of `dst` from `src` where `src` read them at
+/// `--min-bq` or better (`src` compatible with `dst`, same length).
+pub fn fill_masked(dst: &mut [u8], src: &[u8]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        if d.is_ascii_lowercase() && s.is_ascii_uppercase() {
+            *d = s;
+        }
+    }
+}
+
 /// Total order of events at one position (used only to pair mates' events).
 fn event_key<'a>(o: &Obs, ins: &'a [u8]) -> (u8, u32, &'a [u8]) {
     match o.kind {
