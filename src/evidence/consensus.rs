@@ -364,49 +364,29 @@ impl Consensus {
         if total == 0 {
             return StrandCall::Absent;
         }
-        // The most common key (runs are contiguous: sorted by key).
-        let (mut best_lo, mut best_n) = (0usize, 0u32);
-        let mut k = 0;
-        while k < mine.len() {
-            let mut l = k;
-            while l < mine.len() && mine[l].key == mine[k].key {
-                l += 1;
-            }
-            if (l - k) as u32 > best_n {
-                best_n = (l - k) as u32;
-                best_lo = k;
-            }
-            k = l;
-        }
         if agrees(total - n_event, total, rules) {
             return StrandCall::NoEvent;
         }
-        let mut key = mine.get(best_lo).map_or(0, |e| e.key);
+        let (best_lo, best_n) = most_common_key(mine);
+        let key = mine.get(best_lo).map_or(0, |e| e.key);
         // An insertion: the reads of the most common length that agree
         // with their consensus, base by base.
         let cons = &mut self.cons[usize::from(strand)];
         let is_ins = key >> 62 == INS_KEY >> 62;
         if is_ins {
-            let run = &mine[best_lo..best_lo + best_n as usize];
-            ins_consensus(reads, run, cons);
-            best_n = run
-                .iter()
-                .filter(|e| ins_compatible(entry_ins(reads, e), cons))
-                .count() as u32;
+            ins_consensus(reads, &mine[best_lo..best_lo + best_n as usize], cons);
         }
         let agreeing =
             |e: &Entry| e.key == key && (!is_ins || ins_compatible(entry_ins(reads, e), cons));
-        if best_n == 0 || !agrees(best_n, total, rules) {
-            return StrandCall::Split;
-        }
-        let Some(first) = mine.iter().find(|e| agreeing(e)) else {
+        let n_agree = mine.iter().filter(|e| agreeing(e)).count() as u32;
+        let Some(first) = mine
+            .iter()
+            .find(|e| agreeing(e))
+            .filter(|_| agrees(n_agree, total, rules))
+        else {
             return StrandCall::Split;
         };
-        self.stamp = self.stamp.wrapping_add(1);
-        if self.stamp == 0 {
-            self.seen.iter_mut().for_each(|s| *s = 0);
-            self.stamp = 1;
-        }
+        next_stamp(&mut self.stamp, &mut self.seen);
         let (mut agree_q, mut other_q, mut templates, mut dist) = (0u32, 0u32, 0u32, 0u16);
         let mut best = first;
         for e in mine {
@@ -425,12 +405,13 @@ impl Consensus {
                 other_q += u32::from(e.qual);
             }
         }
-        if is_ins {
-            // Strands (duplex) compare their consensus sequences.
-            key = INS_KEY | (fnv1a64(cons) >> 2);
-        }
         StrandCall::Agree {
-            key,
+            // Strands (duplex) compare their insertions' consensus.
+            key: if is_ins {
+                INS_KEY | (fnv1a64(cons) >> 2)
+            } else {
+                key
+            },
             qual: agree_q.saturating_sub(other_q),
             templates,
             best: Best {
@@ -440,6 +421,35 @@ impl Consensus {
             dist,
         }
     }
+}
+
+/// A new stamp for `seen` (templates already counted), clearing it when
+/// the stamps wrap.
+fn next_stamp(stamp: &mut u32, seen: &mut [u32]) {
+    *stamp = stamp.wrapping_add(1);
+    if *stamp == 0 {
+        seen.iter_mut().for_each(|s| *s = 0);
+        *stamp = 1;
+    }
+}
+
+/// The first and the length of the longest run of one key in `entries`
+/// (sorted by key, so runs are contiguous): the most common allele.
+fn most_common_key(entries: &[Entry]) -> (usize, u32) {
+    let (mut best_lo, mut best_n) = (0usize, 0u32);
+    let mut k = 0;
+    while k < entries.len() {
+        let mut l = k;
+        while l < entries.len() && entries[l].key == entries[k].key {
+            l += 1;
+        }
+        if (l - k) as u32 > best_n {
+            best_n = (l - k) as u32;
+            best_lo = k;
+        }
+        k = l;
+    }
+    (best_lo, best_n)
 }
 
 /// The consensus of one strand's insertions of one length (`run`), base by
@@ -522,21 +532,7 @@ fn emit<S: PositionSink>(
             if k0 != k1 {
                 return;
             }
-            // A duplex molecule is on both strands; which one it is
-            // counted on must not lean either way (strand and orientation
-            // bias tests): the strand with more templates, on a tie one
-            // picked by the family's position.
-            let best = match t1.cmp(&t0) {
-                std::cmp::Ordering::Greater => b1,
-                std::cmp::Ordering::Less => b0,
-                std::cmp::Ordering::Equal => {
-                    if (reads[b0.read as usize].meta.start ^ pos) & 1 == 0 {
-                        b0
-                    } else {
-                        b1
-                    }
-                }
-            };
+            let best = duplex_best(reads, pos, (t0, b0), (t1, b1));
             (Tier::Duplex, best, q0 + q1, d0.max(d1))
         }
         [Agree {
@@ -575,17 +571,43 @@ fn emit<S: PositionSink>(
     };
     // A duplex's strands have the same consensus (their keys are equal).
     let strand = usize::from(!matches!(calls[0], Agree { .. }));
-    let (ins, o) = match o.kind {
+    let (ins, o) = as_consensus(r, o, &cons[strand]);
+    add(&mut sinks[tier.index()], ins, &o, &s);
+}
+
+/// The read that stands for a duplex molecule, given each strand's
+/// templates and best read. A duplex molecule is on both strands; which
+/// one it is counted on must not lean either way (strand and orientation
+/// bias tests): the strand with more templates, on a tie one picked by the
+/// family's position.
+fn duplex_best(reads: &[ReadObs], pos: i64, (t0, b0): (u32, Best), (t1, b1): (u32, Best)) -> Best {
+    match t1.cmp(&t0) {
+        std::cmp::Ordering::Greater => b1,
+        std::cmp::Ordering::Less => b0,
+        std::cmp::Ordering::Equal => {
+            if (reads[b0.read as usize].meta.start ^ pos) & 1 == 0 {
+                b0
+            } else {
+                b1
+            }
+        }
+    }
+}
+
+/// The observation `o` of `r` that stands for a molecule, an insertion
+/// rewritten as the strand's consensus `cons`, with the bases to read it
+/// from.
+fn as_consensus<'a>(r: &'a ReadObs, o: &Obs, cons: &'a [u8]) -> (&'a [u8], Obs) {
+    match o.kind {
         ObsKind::Ins { len, .. } => (
-            &cons[strand][..],
+            cons,
             Obs {
                 kind: ObsKind::Ins { off: 0, len },
                 ..*o
             },
         ),
-        _ => (&r.ins[..], *o),
-    };
-    add(&mut sinks[tier.index()], ins, &o, &s);
+        _ => (&r.ins, *o),
+    }
 }
 
 #[cfg(test)]
