@@ -1,14 +1,17 @@
 //! One family's reads → one molecule per position, with its tier (SPEC 2.3).
 //!
-//! METHOD: per position and per strand of the family, every read with a
-//! usable observation votes (overlapping mates both vote, as two reads of
-//! the same template). The strand has a consensus when the most common
-//! allele has at least `--min-agreement` of the votes; otherwise the strand
-//! is split and the molecule gets no base there (a split family is not
-//! resolved by majority: one early PCR error can make half a family). An
-//! indel is a consensus when that fraction of the reads with a base at the
-//! anchor (and reading on past it) show it; "no indel" is a consensus when
-//! that fraction do not.
+//! METHOD: per position and per strand of the family, every template with
+//! a usable observation votes once: overlapping mates that agree make one
+//! vote, mates that disagree none (one of them misread and which is
+//! unknown; a PCR error would be in both, so this is a sequencing error,
+//! which fragment mode drops the same way). The strand has a consensus
+//! when the most common allele has at least `--min-agreement` of the
+//! votes; otherwise the strand is split and the molecule gets no base
+//! there (a split family is not resolved by majority: one early PCR error
+//! can make half a family). An indel is a consensus when that fraction of
+//! the reads with a base at the anchor (and reading on past it) show it;
+//! "no indel" is a consensus when that fraction do not; a template whose
+//! reads show the consensus indel and another one does not vote.
 //! The molecule's tier at the position: both strands agree → duplex; only
 //! one strand has reads → single when it has `>= --min-family` templates
 //! voting, else raw; the strands disagree → no base.
@@ -16,11 +19,16 @@
 //! disagreeing ones', capped at [`MERGED_QUAL_CAP`] (as for merged mates);
 //! a duplex adds the two strands' qualities under the same cap.
 
-use super::alleles::{base_index, PositionSink, Support, BASES};
+mod indels;
+mod slots;
+
+use super::alleles::{PositionSink, Support};
 use super::mates::{add, MERGED_QUAL_CAP};
 use super::observe::{ins_compatible, Obs, ObsKind, ReadObs};
 use super::umi::Tier;
 use crate::hash::fnv1a64;
+use indels::{entry_ins, ins_consensus, most_common_key, tally_agreement, torn_templates};
+use slots::{PositionTally, Tally};
 
 /// One read of a family.
 #[derive(Debug, Clone, Copy)]
@@ -85,37 +93,6 @@ const SLOT_KEYS: usize = 5;
 /// usually one piece.
 const TALLY_SPAN: usize = 1024;
 
-/// One strand's votes for one slot key at one position.
-#[derive(Debug, Clone, Copy, Default)]
-struct Tally {
-    n: u32,
-    qual: u32,
-    templates: u32,
-    last_template: u32,
-    /// The observation of highest quality (the first of them).
-    best: Best,
-    best_qual: u8,
-    dist: u16,
-}
-
-/// Both strands' slot votes at one position, and per strand the reads that
-/// can show or deny an indel anchored there.
-#[derive(Debug, Clone, Copy, Default)]
-struct PositionTally {
-    keys: [[Tally; SLOT_KEYS]; 2],
-    voters: [u32; 2],
-}
-
-impl PositionTally {
-    /// Zero the tallies in use (cheaper than writing the whole struct).
-    fn clear(&mut self) {
-        for t in self.keys.iter_mut().flatten().filter(|t| t.n > 0) {
-            *t = Tally::default();
-        }
-        self.voters = [0; 2];
-    }
-}
-
 /// `n` of `total` votes are a consensus under `--min-agreement`.
 fn agrees(n: u32, total: u32, rules: Rules) -> bool {
     f64::from(n) >= rules.min_agreement * f64::from(total) - 1e-9
@@ -138,22 +115,13 @@ const INS_KEY: u64 = 2 << 62;
 /// Slots (bases, deletion spans) and events (indels) as comparable keys.
 /// Insertions are keyed by length: two sequences of one length may be the
 /// same insertion read with errors at masked bases, and
-/// [`Consensus::ins_consensus`] settles which reads agree.
+/// `indels::ins_consensus` settles which reads agree.
 fn key_of(k: ObsKind) -> u64 {
     match k {
         ObsKind::Base(b) => u64::from(b),
         ObsKind::DelSpan => 4,
         ObsKind::Del(n) => (1 << 62) | u64::from(n),
         ObsKind::Ins { len, .. } => INS_KEY | u64::from(len),
-    }
-}
-
-/// The inserted sequence of an event entry.
-fn entry_ins<'a>(reads: &'a [ReadObs], e: &Entry) -> &'a [u8] {
-    let r = &reads[e.read as usize];
-    match r.obs[e.obs as usize].kind {
-        ObsKind::Ins { off, len } => r.ins_seq(off, len),
-        _ => &[],
     }
 }
 
@@ -170,6 +138,8 @@ pub struct Consensus {
     /// Per strand, the consensus of the insertion its reads agree on at
     /// the position being called (upper case).
     cons: [Vec<u8>; 2],
+    /// Templates whose reads disagree on the indel being called.
+    torn: Vec<u32>,
 }
 
 /// Settings of the consensus.
@@ -226,7 +196,6 @@ impl Consensus {
         let mut end = from;
         for m in members {
             let r = &reads[m.read as usize];
-            let s = usize::from(m.strand);
             for (i, o) in r.obs.iter().enumerate() {
                 if o.pos < from || o.pos >= to {
                     if o.pos >= to {
@@ -260,33 +229,7 @@ impl Consensus {
                 if x >= self.slots.len() {
                     self.slots.resize(x + 1, PositionTally::default());
                 }
-                let p = &mut self.slots[x];
-                // Reads that can show or deny an indel anchored here: a
-                // base here and the next reference base read too. A read
-                // whose alignment ends at the anchor (its last base, or an
-                // insertion soft-clipped at its end) cannot see what
-                // follows; counted as "no indel" it would split every
-                // family with such a read.
-                if r.meta.end > o.pos + 1 {
-                    p.voters[s] += 1;
-                }
-                let t = &mut p.keys[s][key_of(o.kind) as usize];
-                // The first of highest quality, in (template, read) order.
-                if t.n == 0 || o.qual > t.best_qual {
-                    t.best = Best {
-                        read: m.read,
-                        obs: i as u32,
-                    };
-                    t.best_qual = o.qual;
-                }
-                // A template's reads come together: counted once.
-                if t.n == 0 || t.last_template != m.template {
-                    t.templates += 1;
-                    t.last_template = m.template;
-                }
-                t.n += 1;
-                t.qual += u32::from(o.qual);
-                t.dist = t.dist.max(o.dist);
+                self.slots[x].vote(m, i as u32, o, r.meta.end);
             }
         }
         self.events
@@ -378,33 +321,32 @@ impl Consensus {
         }
         let agreeing =
             |e: &Entry| e.key == key && (!is_ins || ins_compatible(entry_ins(reads, e), cons));
-        let n_agree = mine.iter().filter(|e| agreeing(e)).count() as u32;
+        // A template whose reads show this indel and another one does not
+        // vote (one read misread), as for slots.
+        torn_templates(
+            mine,
+            agreeing,
+            (&mut self.stamp, &mut self.seen),
+            &mut self.torn,
+        );
+        let torn = &self.torn;
+        let counted = |e: &Entry| !torn.contains(&e.template);
+        let n_torn = mine.iter().filter(|e| !counted(e)).count() as u32;
+        let total = (voters.saturating_sub(n_abstain as u32 + n_torn)).max(n_event - n_torn);
+        let n_agree = mine.iter().filter(|e| agreeing(e) && counted(e)).count() as u32;
         let Some(first) = mine
             .iter()
-            .find(|e| agreeing(e))
+            .find(|e| agreeing(e) && counted(e))
             .filter(|_| agrees(n_agree, total, rules))
         else {
             return StrandCall::Split;
         };
-        next_stamp(&mut self.stamp, &mut self.seen);
-        let (mut agree_q, mut other_q, mut templates, mut dist) = (0u32, 0u32, 0u32, 0u16);
-        let mut best = first;
-        for e in mine {
-            if agreeing(e) {
-                agree_q += u32::from(e.qual);
-                dist = dist.max(e.dist);
-                if e.qual > best.qual {
-                    best = e;
-                }
-                let s = &mut self.seen[e.template as usize];
-                if *s != self.stamp {
-                    *s = self.stamp;
-                    templates += 1;
-                }
-            } else {
-                other_q += u32::from(e.qual);
-            }
-        }
+        let (qual, templates, dist, best) = tally_agreement(
+            mine.iter().filter(|e| counted(e)),
+            agreeing,
+            first,
+            (&mut self.stamp, &mut self.seen),
+        );
         StrandCall::Agree {
             // Strands (duplex) compare their insertions' consensus.
             key: if is_ins {
@@ -412,64 +354,10 @@ impl Consensus {
             } else {
                 key
             },
-            qual: agree_q.saturating_sub(other_q),
+            qual,
             templates,
-            best: Best {
-                read: best.read,
-                obs: best.obs,
-            },
+            best,
             dist,
-        }
-    }
-}
-
-/// A new stamp for `seen` (templates already counted), clearing it when
-/// the stamps wrap.
-fn next_stamp(stamp: &mut u32, seen: &mut [u32]) {
-    *stamp = stamp.wrapping_add(1);
-    if *stamp == 0 {
-        seen.iter_mut().for_each(|s| *s = 0);
-        *stamp = 1;
-    }
-}
-
-/// The first and the length of the longest run of one key in `entries`
-/// (sorted by key, so runs are contiguous): the most common allele.
-fn most_common_key(entries: &[Entry]) -> (usize, u32) {
-    let (mut best_lo, mut best_n) = (0usize, 0u32);
-    let mut k = 0;
-    while k < entries.len() {
-        let mut l = k;
-        while l < entries.len() && entries[l].key == entries[k].key {
-            l += 1;
-        }
-        if (l - k) as u32 > best_n {
-            best_n = (l - k) as u32;
-            best_lo = k;
-        }
-        k = l;
-    }
-    (best_lo, best_n)
-}
-
-/// The consensus of one strand's insertions of one length (`run`), base by
-/// base, into `out` (upper case): the base most reads show at `--min-bq`
-/// or better (on a tie the first in ACGT order); where none does, the
-/// first read's letter.
-fn ins_consensus(reads: &[ReadObs], run: &[Entry], out: &mut Vec<u8>) {
-    out.clear();
-    let Some(first) = run.first() else { return };
-    out.extend(entry_ins(reads, first).iter().map(u8::to_ascii_uppercase));
-    for (j, c) in out.iter_mut().enumerate() {
-        let mut n = [0u32; 4];
-        for e in run {
-            if let Some(b) = entry_ins(reads, e).get(j).and_then(|&b| base_index(b)) {
-                n[b] += 1;
-            }
-        }
-        let top = (0..4).fold(0, |t, b| if n[b] > n[t] { b } else { t });
-        if n[top] > 0 {
-            *c = BASES[top];
         }
     }
 }
@@ -496,7 +384,7 @@ fn slot_call(t: &[Tally; SLOT_KEYS], rules: Rules) -> StrandCall {
     StrandCall::Agree {
         key: key as u64,
         qual: won.qual.saturating_sub(all_q - won.qual),
-        templates: won.templates,
+        templates: won.n,
         best: won.best,
         dist: won.dist,
     }
@@ -791,6 +679,38 @@ mod tests {
         let t = run_templates(&reads, &members, 10, RULES);
         let a = t[Tier::Single.index()].positions[1].bases[0];
         assert_eq!((a.n, a.sum_mq, a.sum_bq), (1, 55, 60));
+    }
+
+    #[test]
+    fn mates_that_disagree_withdraw_their_template_s_vote() {
+        // Three templates of two overlapping mates reading A at 1.
+        let mates = |second: u8, first: u8| {
+            let mut reads = vec![read(&[(1, 0)], None); 6];
+            reads[3] = read(&[(1, second)], None);
+            reads[2] = read(&[(1, first)], None);
+            reads
+        };
+        let members = [(0, 0), (0, 0), (1, 0), (1, 0), (2, 0), (2, 0)];
+        let rules3 = Rules {
+            min_family: 3,
+            ..RULES
+        };
+        // Template 1's second read says C: one of its mates misread, so
+        // the template does not vote; the other two agree on A (5 of 6
+        // reads split the strand before). Two templates: raw under a
+        // minimum family of three.
+        let t = run_templates(&mates(1, 0), &members, 10, rules3);
+        assert_eq!(t[Tier::Raw.index()].positions[1].bases[0].n, 1);
+        assert_eq!(t[Tier::Single.index()].positions[1].depth(), 0);
+        // Both mates say C (a PCR error in the template): 2 of 3 templates,
+        // a split.
+        let t = run_templates(&mates(1, 1), &members, 10, rules3);
+        assert!(t.iter().all(|c| c.positions[1].depth() == 0));
+        // Agreeing mates are one vote: three templates make a family of
+        // three, their six reads' qualities summed (capped).
+        let t = run_templates(&mates(0, 0), &members, 10, rules3);
+        let a = t[Tier::Single.index()].positions[1].bases[0];
+        assert_eq!((a.n, a.sum_bq), (1, 60));
     }
 
     #[test]

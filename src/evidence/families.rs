@@ -325,9 +325,10 @@ mod tests {
         crate::evidence::alleles::base_index(b as u8).unwrap()
     }
 
-    /// One top-strand template carrying `ins` after 50 (fragment 11..=90,
-    /// 2x56 with the insertion in the mates' overlap), read 2 showing
-    /// `ins2` with qualities `q2` for the inserted bases.
+    /// One top-strand template carrying an insertion after 50 (fragment
+    /// 11..=90, 2x56 with the insertion in the mates' overlap): read 1
+    /// shows `ins`, read 2 `ins2` with qualities `q2` for the inserted
+    /// bases.
     fn insertion_template(
         name: &str,
         reference: &str,
@@ -350,13 +351,16 @@ mod tests {
         ]
     }
 
-    /// Two molecules of three top-strand templates carrying a 6 bp
-    /// insertion; in each, one read misreads the third inserted base. At
-    /// Q2 (molecule 1) that base is masked, no evidence, and the family
-    /// agrees (5 of 6 reads disagreed before: a split); at Q40 (molecule 2)
-    /// the read disagrees and the strand is split, as for a base.
+    /// Three molecules of three top-strand templates carrying a 6 bp
+    /// insertion; in each, template b misreads the third inserted base.
+    /// Molecule 1: read 2 at Q2; that base is masked, no evidence, and
+    /// the family agrees (5 of 6 reads disagreed before: a split).
+    /// Molecule 2: both reads, at Q40: a PCR error, which splits the strand
+    /// as at a base. Molecule 3: read 2 at Q40, its mate reading it right:
+    /// one of the two misread, so the template does not vote and the other
+    /// two carry the molecule (its 5 of 6 reads split it before).
     #[test]
-    fn a_low_quality_error_in_an_inserted_base_does_not_split_a_family() {
+    fn inserted_bases_misread_by_one_read_do_not_split_a_family() {
         let reference = random_sequence(200, 11);
         // Ends in a base other than the anchor's: it cannot move left.
         let ins = if reference.as_bytes()[49] == b'A' {
@@ -366,19 +370,24 @@ mod tests {
         };
         let wrong = format!("GAG{}", &ins[3..]);
         let mut t = Vec::new();
-        for (m, umi, q) in [(1, "AAAA-CCCC", "II#III"), (2, "GGGG-TTTT", "IIIIII")] {
+        for (m, umi, b1, q) in [
+            (1, "AAAA-CCCC", ins, "II#III"),
+            (2, "GGGG-TTTT", wrong.as_str(), "IIIIII"),
+            (3, "CACA-GTGT", ins, "IIIIII"),
+        ] {
+            let right = (ins, "IIIIII");
             t.push(insertion_template(
                 &format!("m{m}a"),
                 &reference,
                 umi,
                 ins,
-                (ins, "IIIIII"),
+                right,
             ));
             t.push(insertion_template(
                 &format!("m{m}b"),
                 &reference,
                 umi,
-                ins,
+                b1,
                 (&wrong, q),
             ));
             t.push(insertion_template(
@@ -386,17 +395,17 @@ mod tests {
                 &reference,
                 umi,
                 ins,
-                (ins, "IIIIII"),
+                right,
             ));
         }
         let s = run(t, &reference, &cfg());
         let at50 = &s.counts.positions[49];
         assert_eq!(at50.indels.len(), 1, "{:?}", at50.indels);
         assert_eq!(at50.indels[0].0, Indel::Ins(ins.as_bytes().to_vec()));
-        assert_eq!(at50.indels[0].1.n, 1, "molecule 1");
+        assert_eq!(at50.indels[0].1.n, 2, "molecules 1 and 3");
         // Molecule 2 gives no base at the anchor either.
-        assert_eq!(at50.depth(), 1);
-        assert_eq!(s.counts.positions[29].depth(), 2);
+        assert_eq!(at50.depth(), 2);
+        assert_eq!(s.counts.positions[29].depth(), 3);
     }
 
     #[test]

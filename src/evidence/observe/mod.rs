@@ -70,7 +70,8 @@ pub struct Obs {
 pub struct ReadObs {
     pub meta: ReadMeta,
     pub obs: Vec<Obs>,
-    /// Inserted sequences (normalised), referenced by [`ObsKind::Ins`].
+    /// Inserted sequences (normalised; bases below `--min-bq` in lower
+    /// case, see [`ins_compatible`]), referenced by [`ObsKind::Ins`].
     pub ins: Vec<u8>,
     /// Scratch: a base run's slots before the usable ones are listed.
     pub run: Vec<Slot>,
