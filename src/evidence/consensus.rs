@@ -457,10 +457,19 @@ fn emit<S: PositionSink>(
         reverse: r.meta.reverse == r.meta.read1,
         f1r2: r.meta.f1r2,
     };
-    // A duplex's strands have the same consensus (their keys are equal).
-    let strand = usize::from(!matches!(calls[0], Agree { .. }));
-    let (ins, o) = as_consensus(r, o, &cons[strand]);
-    add(&mut sinks[tier.index()], ins, &o, &s);
+    let sink = &mut sinks[tier.index()];
+    if let ObsKind::Ins { len, .. } = o.kind {
+        // As its strand's consensus; a duplex's strands have the same
+        // one (their keys are equal).
+        let strand = usize::from(!matches!(calls[0], Agree { .. }));
+        let o = Obs {
+            kind: ObsKind::Ins { off: 0, len },
+            ..*o
+        };
+        add(sink, &cons[strand], &o, &s);
+    } else {
+        add(sink, &r.ins, o, &s);
+    }
 }
 
 /// The read that stands for a duplex molecule, given each strand's
@@ -479,22 +488,6 @@ fn duplex_best(reads: &[ReadObs], pos: i64, (t0, b0): (u32, Best), (t1, b1): (u3
                 b1
             }
         }
-    }
-}
-
-/// The observation `o` of `r` that stands for a molecule, an insertion
-/// rewritten as the strand's consensus `cons`, with the bases to read it
-/// from.
-fn as_consensus<'a>(r: &'a ReadObs, o: &Obs, cons: &'a [u8]) -> (&'a [u8], Obs) {
-    match o.kind {
-        ObsKind::Ins { len, .. } => (
-            cons,
-            Obs {
-                kind: ObsKind::Ins { off: 0, len },
-                ..*o
-            },
-        ),
-        _ => (&r.ins, *o),
     }
 }
 

@@ -35,26 +35,29 @@ pub(super) struct TemplateVote {
 const WITHDRAWN: u8 = u8::MAX;
 
 /// Both strands' slot votes at one position, per strand the reads that
-/// can show or deny an indel anchored there and the last template's vote.
+/// can show or deny an indel anchored there, and the vote of the last
+/// template (a template is on one strand; its number is the family's).
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct PositionTally {
     pub(super) keys: [[Tally; SLOT_KEYS]; 2],
     pub(super) voters: [u32; 2],
-    last: [TemplateVote; 2],
+    last: TemplateVote,
 }
 
 impl PositionTally {
     /// Zero the tallies in use (cheaper than writing the whole struct).
+    #[inline]
     pub(super) fn clear(&mut self) {
         for t in self.keys.iter_mut().flatten().filter(|t| t.n > 0) {
             *t = Tally::default();
         }
         self.voters = [0; 2];
-        self.last = [TemplateVote::default(); 2];
+        self.last.template = 0;
     }
 
     /// A read's usable slot observation `o` (its `i`th) here, the read a
     /// `member` of the family ending at `read_end`.
+    #[inline]
     pub(super) fn vote(&mut self, member: &Member, i: u32, o: &Obs, read_end: i64) {
         let s = usize::from(member.strand);
         // Reads that can show or deny an indel anchored here: a base here
@@ -93,8 +96,9 @@ impl PositionTally {
     /// one that disagrees withdraws it, as fragment mode drops a
     /// discordant overlap (one of the two misread, and which is unknown; a
     /// PCR error is in both mates).
+    #[inline]
     fn join_template(&mut self, strand: usize, template: u32, key: usize, qual: u8) -> Vote {
-        let last = &mut self.last[strand];
+        let last = &mut self.last;
         if last.template != template + 1 {
             *last = TemplateVote {
                 template: template + 1,
