@@ -1,14 +1,17 @@
 //! One family's reads → one molecule per position, with its tier (SPEC 2.3).
 //!
-//! METHOD: per position and per strand of the family, every read with a
-//! usable observation votes (overlapping mates both vote, as two reads of
-//! the same template). The strand has a consensus when the most common
-//! allele has at least `--min-agreement` of the votes; otherwise the strand
-//! is split and the molecule gets no base there (a split family is not
-//! resolved by majority: one early PCR error can make half a family). An
-//! indel is a consensus when that fraction of the reads with a base at the
-//! anchor (and reading on past it) show it; "no indel" is a consensus when
-//! that fraction do not.
+//! METHOD: per position and per strand of the family, every template with
+//! a usable observation votes once: overlapping mates that agree make one
+//! vote, mates that disagree none (one of them misread and which is
+//! unknown; a PCR error would be in both, so this is a sequencing error,
+//! which fragment mode drops the same way). The strand has a consensus
+//! when the most common allele has at least `--min-agreement` of the
+//! votes; otherwise the strand is split and the molecule gets no base
+//! there (a split family is not resolved by majority: one early PCR error
+//! can make half a family). An indel is a consensus when that fraction of
+//! the reads with a base at the anchor (and reading on past it) show it;
+//! "no indel" is a consensus when that fraction do not; a template whose
+//! reads show the consensus indel and another one does not vote.
 //! The molecule's tier at the position: both strands agree → duplex; only
 //! one strand has reads → single when it has `>= --min-family` templates
 //! voting, else raw; the strands disagree → no base.
@@ -16,11 +19,16 @@
 //! disagreeing ones', capped at [`MERGED_QUAL_CAP`] (as for merged mates);
 //! a duplex adds the two strands' qualities under the same cap.
 
+mod indels;
+mod slots;
+
 use super::alleles::{MoleculeClass, PositionSink, Support};
 use super::mates::{add, MERGED_QUAL_CAP};
-use super::observe::{ObsKind, ReadObs};
+use super::observe::{ins_compatible, Obs, ObsKind, ReadObs};
 use super::umi::Tier;
 use crate::hash::fnv1a64;
+use indels::{entry_ins, ins_consensus, most_common_key, tally_agreement, torn_templates};
+use slots::{PositionTally, Tally};
 
 /// One read of a family.
 #[derive(Debug, Clone, Copy)]
@@ -66,8 +74,9 @@ enum StrandCall {
         key: u64,
         qual: u32,
         templates: u32,
-        /// Reads voting for the allele (a template's two mates are two).
-        votes: u32,
+        /// Reads behind the agreeing votes (a template's two agreeing
+        /// mates are two): a molecule's class (pair or read) below a family.
+        reads: u32,
         /// The agreeing observation with the highest quality (its read's
         /// strand, mapping quality and observation stand for the
         /// molecule).
@@ -87,37 +96,6 @@ const SLOT_KEYS: usize = 5;
 /// usually one piece.
 const TALLY_SPAN: usize = 1024;
 
-/// One strand's votes for one slot key at one position.
-#[derive(Debug, Clone, Copy, Default)]
-struct Tally {
-    n: u32,
-    qual: u32,
-    templates: u32,
-    last_template: u32,
-    /// The observation of highest quality (the first of them).
-    best: Best,
-    best_qual: u8,
-    dist: u16,
-}
-
-/// Both strands' slot votes at one position, and per strand the reads that
-/// can show or deny an indel anchored there.
-#[derive(Debug, Clone, Copy, Default)]
-struct PositionTally {
-    keys: [[Tally; SLOT_KEYS]; 2],
-    voters: [u32; 2],
-}
-
-impl PositionTally {
-    /// Zero the tallies in use (cheaper than writing the whole struct).
-    fn clear(&mut self) {
-        for t in self.keys.iter_mut().flatten().filter(|t| t.n > 0) {
-            *t = Tally::default();
-        }
-        self.voters = [0; 2];
-    }
-}
-
 /// `n` of `total` votes are a consensus under `--min-agreement`.
 fn agrees(n: u32, total: u32, rules: Rules) -> bool {
     f64::from(n) >= rules.min_agreement * f64::from(total) - 1e-9
@@ -134,13 +112,19 @@ fn conflict(c: [StrandCall; 2]) -> bool {
     }
 }
 
+/// Key bits of an insertion (the top two).
+const INS_KEY: u64 = 2 << 62;
+
 /// Slots (bases, deletion spans) and events (indels) as comparable keys.
-fn key_of(r: &ReadObs, k: ObsKind) -> u64 {
+/// Insertions are keyed by length: two sequences of one length may be the
+/// same insertion read with errors at masked bases, and
+/// `indels::ins_consensus` settles which reads agree.
+fn key_of(k: ObsKind) -> u64 {
     match k {
         ObsKind::Base(b) => u64::from(b),
         ObsKind::DelSpan => 4,
         ObsKind::Del(n) => (1 << 62) | u64::from(n),
-        ObsKind::Ins { off, len } => (2 << 62) | (fnv1a64(r.ins_seq(off, len)) >> 2),
+        ObsKind::Ins { len, .. } => INS_KEY | u64::from(len),
     }
 }
 
@@ -154,6 +138,11 @@ pub struct Consensus {
     events: Vec<Entry>,
     seen: Vec<u32>,
     stamp: u32,
+    /// Per strand, the consensus of the insertion its reads agree on at
+    /// the position being called (upper case).
+    cons: [Vec<u8>; 2],
+    /// Templates whose reads disagree on the indel being called.
+    torn: Vec<u32>,
 }
 
 /// Settings of the consensus.
@@ -210,7 +199,6 @@ impl Consensus {
         let mut end = from;
         for m in members {
             let r = &reads[m.read as usize];
-            let s = usize::from(m.strand);
             for (i, o) in r.obs.iter().enumerate() {
                 if o.pos < from || o.pos >= to {
                     if o.pos >= to {
@@ -225,7 +213,7 @@ impl Consensus {
                     self.events.push(Entry {
                         pos: o.pos,
                         strand: m.strand,
-                        key: if o.usable { key_of(r, o.kind) } else { ABSTAIN },
+                        key: if o.usable { key_of(o.kind) } else { ABSTAIN },
                         template: m.template,
                         read: m.read,
                         obs: i as u32,
@@ -244,33 +232,7 @@ impl Consensus {
                 if x >= self.slots.len() {
                     self.slots.resize(x + 1, PositionTally::default());
                 }
-                let p = &mut self.slots[x];
-                // Reads that can show or deny an indel anchored here: a
-                // base here and the next reference base read too. A read
-                // whose alignment ends at the anchor (its last base, or an
-                // insertion soft-clipped at its end) cannot see what
-                // follows; counted as "no indel" it would split every
-                // family with such a read.
-                if r.meta.end > o.pos + 1 {
-                    p.voters[s] += 1;
-                }
-                let t = &mut p.keys[s][key_of(r, o.kind) as usize];
-                // The first of highest quality, in (template, read) order.
-                if t.n == 0 || o.qual > t.best_qual {
-                    t.best = Best {
-                        read: m.read,
-                        obs: i as u32,
-                    };
-                    t.best_qual = o.qual;
-                }
-                // A template's reads come together: counted once.
-                if t.n == 0 || t.last_template != m.template {
-                    t.templates += 1;
-                    t.last_template = m.template;
-                }
-                t.n += 1;
-                t.qual += u32::from(o.qual);
-                t.dist = t.dist.max(o.dist);
+                self.slots[x].vote(m, i as u32, o, r.meta.end);
             }
         }
         self.events
@@ -307,18 +269,18 @@ impl Consensus {
             }
             let event = (e > first).then(|| {
                 [
-                    self.event_call(first, e, 0, voters[0], rules),
-                    self.event_call(first, e, 1, voters[1], rules),
+                    self.event_call(reads, first, e, 0, voters[0], rules),
+                    self.event_call(reads, first, e, 1, voters[1], rules),
                 ]
             });
             // A molecule whose reads disagree on an indel here gives no base
             // here either: counting its base would make it a reference
             // molecule and pull the indel's allele fraction down.
             if !event.is_some_and(conflict) {
-                emit(sinks, reads, pos, slot, forced, rules);
+                emit(sinks, reads, pos, slot, &self.cons, forced, rules);
             }
             if let Some(ev) = event {
-                emit(sinks, reads, pos, ev, forced, rules);
+                emit(sinks, reads, pos, ev, &self.cons, forced, rules);
             }
         }
     }
@@ -329,6 +291,7 @@ impl Consensus {
     /// an indel here.
     fn event_call(
         &mut self,
+        reads: &[ReadObs],
         i: usize,
         j: usize,
         strand: u8,
@@ -347,61 +310,57 @@ impl Consensus {
         if total == 0 {
             return StrandCall::Absent;
         }
-        // The most common key (runs are contiguous: sorted by key).
-        let (mut best_lo, mut best_n) = (0usize, 0u32);
-        let mut k = 0;
-        while k < mine.len() {
-            let mut l = k;
-            while l < mine.len() && mine[l].key == mine[k].key {
-                l += 1;
-            }
-            if (l - k) as u32 > best_n {
-                best_n = (l - k) as u32;
-                best_lo = k;
-            }
-            k = l;
-        }
         if agrees(total - n_event, total, rules) {
             return StrandCall::NoEvent;
         }
-        if best_n == 0 || !agrees(best_n, total, rules) {
+        let (best_lo, best_n) = most_common_key(mine);
+        let key = mine.get(best_lo).map_or(0, |e| e.key);
+        // An insertion: the reads of the most common length that agree
+        // with their consensus, base by base.
+        let cons = &mut self.cons[usize::from(strand)];
+        let is_ins = key >> 62 == INS_KEY >> 62;
+        if is_ins {
+            ins_consensus(reads, &mine[best_lo..best_lo + best_n as usize], cons);
+        }
+        let agreeing =
+            |e: &Entry| e.key == key && (!is_ins || ins_compatible(entry_ins(reads, e), cons));
+        // A template whose reads show this indel and another one does not
+        // vote (one read misread), as for slots.
+        torn_templates(
+            mine,
+            agreeing,
+            (&mut self.stamp, &mut self.seen),
+            &mut self.torn,
+        );
+        let torn = &self.torn;
+        let counted = |e: &Entry| !torn.contains(&e.template);
+        let n_torn = mine.iter().filter(|e| !counted(e)).count() as u32;
+        let total = (voters.saturating_sub(n_abstain as u32 + n_torn)).max(n_event - n_torn);
+        let n_agree = mine.iter().filter(|e| agreeing(e) && counted(e)).count() as u32;
+        let Some(first) = mine
+            .iter()
+            .find(|e| agreeing(e) && counted(e))
+            .filter(|_| agrees(n_agree, total, rules))
+        else {
             return StrandCall::Split;
-        }
-        let key = mine[best_lo].key;
-        self.stamp = self.stamp.wrapping_add(1);
-        if self.stamp == 0 {
-            self.seen.iter_mut().for_each(|s| *s = 0);
-            self.stamp = 1;
-        }
-        let (mut agree_q, mut other_q, mut templates, mut dist) = (0u32, 0u32, 0u32, 0u16);
-        let mut votes = 0u32;
-        let mut best = &mine[best_lo];
-        for e in mine {
-            if e.key == key {
-                votes += 1;
-                agree_q += u32::from(e.qual);
-                dist = dist.max(e.dist);
-                if e.qual > best.qual {
-                    best = e;
-                }
-                let s = &mut self.seen[e.template as usize];
-                if *s != self.stamp {
-                    *s = self.stamp;
-                    templates += 1;
-                }
-            } else {
-                other_q += u32::from(e.qual);
-            }
-        }
+        };
+        let (qual, templates, dist, best) = tally_agreement(
+            mine.iter().filter(|e| counted(e)),
+            agreeing,
+            first,
+            (&mut self.stamp, &mut self.seen),
+        );
         StrandCall::Agree {
-            key,
-            qual: agree_q.saturating_sub(other_q),
-            templates,
-            votes,
-            best: Best {
-                read: best.read,
-                obs: best.obs,
+            // Strands (duplex) compare their insertions' consensus.
+            key: if is_ins {
+                INS_KEY | (fnv1a64(cons) >> 2)
+            } else {
+                key
             },
+            qual,
+            templates,
+            reads: n_agree,
+            best,
             dist,
         }
     }
@@ -429,24 +388,26 @@ fn slot_call(t: &[Tally; SLOT_KEYS], rules: Rules) -> StrandCall {
     StrandCall::Agree {
         key: key as u64,
         qual: won.qual.saturating_sub(all_q - won.qual),
-        templates: won.templates,
-        votes: won.n,
+        templates: won.n,
+        reads: won.reads,
         best: won.best,
         dist: won.dist,
     }
 }
 
-/// Count the molecule the two strands' `calls` at `pos` make, if any.
+/// Count the molecule the two strands' `calls` at `pos` make, if any; an
+/// insertion as the consensus (`cons`) of the strand that has one.
 fn emit<S: PositionSink>(
     sinks: &mut [S; 3],
     reads: &[ReadObs],
     pos: i64,
     calls: [StrandCall; 2],
+    cons: &[Vec<u8>; 2],
     forced: Option<Tier>,
     rules: Rules,
 ) {
     use StrandCall::*;
-    let (tier, best, qual, dist, votes) = match calls {
+    let (tier, best, qual, dist, n_reads) = match calls {
         [Split, _] | [_, Split] => return,
         [Agree {
             key: k0,
@@ -466,13 +427,13 @@ fn emit<S: PositionSink>(
             if k0 != k1 {
                 return;
             }
-            let best = duplex_strand(reads, pos, (t0, b0), (t1, b1));
+            let best = duplex_best(reads, pos, (t0, b0), (t1, b1));
             (Tier::Duplex, best, q0 + q1, d0.max(d1), u32::MAX)
         }
         [Agree {
             qual,
             templates,
-            votes,
+            reads: n_reads,
             best,
             dist,
             ..
@@ -480,7 +441,7 @@ fn emit<S: PositionSink>(
         | [Absent, Agree {
             qual,
             templates,
-            votes,
+            reads: n_reads,
             best,
             dist,
             ..
@@ -490,7 +451,7 @@ fn emit<S: PositionSink>(
             } else {
                 Tier::Raw
             };
-            (tier, best, qual, dist, votes)
+            (tier, best, qual, dist, n_reads)
         }
         _ => return,
     };
@@ -504,22 +465,41 @@ fn emit<S: PositionSink>(
         // The molecule's strand: read 1's, as for a merged fragment.
         reverse: r.meta.reverse == r.meta.read1,
         f1r2: r.meta.f1r2,
-        class: class_of(tier, votes),
+        class: class_of(tier, n_reads),
     };
-    add(&mut sinks[tier.index()], r, o, &s);
+    let sink = &mut sinks[tier.index()];
+    if let ObsKind::Ins { len, .. } = o.kind {
+        // As its strand's consensus; a duplex's strands have the same
+        // one (their keys are equal).
+        let strand = usize::from(!matches!(calls[0], Agree { .. }));
+        let o = Obs {
+            kind: ObsKind::Ins { off: 0, len },
+            ..*o
+        };
+        add(sink, &cons[strand], &o, &s);
+    } else {
+        add(sink, &r.ins, o, &s);
+    }
 }
 
-/// The strand a duplex molecule is counted on (its best read), from each
-/// strand's templates and best read. A duplex molecule is on both strands;
-/// which one it is counted on must not lean either way (strand and
-/// orientation bias tests): the strand with more templates, on a tie one
-/// picked by the family's position.
-fn duplex_strand(
-    reads: &[ReadObs],
-    pos: i64,
-    (t0, b0): (u32, Best),
-    (t1, b1): (u32, Best),
-) -> Best {
+/// The read that stands for a duplex molecule, given each strand's
+/// templates and best read. A duplex molecule is on both strands; which
+/// one it is counted on must not lean either way (strand and orientation
+/// bias tests): the strand with more templates, on a tie one picked by the
+/// The class of a molecule of `tier` whose agreeing strand had `reads`
+/// reads behind its votes: below a family, two or more agreeing reads
+/// (one template's overlapping mates) are a pair, one read is a read.
+fn class_of(tier: Tier, reads: u32) -> MoleculeClass {
+    match tier {
+        Tier::Duplex => MoleculeClass::Duplex,
+        Tier::Single => MoleculeClass::Family,
+        Tier::Raw if reads >= 2 => MoleculeClass::Pair,
+        Tier::Raw => MoleculeClass::Read,
+    }
+}
+
+/// family's position.
+fn duplex_best(reads: &[ReadObs], pos: i64, (t0, b0): (u32, Best), (t1, b1): (u32, Best)) -> Best {
     match t1.cmp(&t0) {
         std::cmp::Ordering::Greater => b1,
         std::cmp::Ordering::Less => b0,
@@ -533,23 +513,11 @@ fn duplex_strand(
     }
 }
 
-/// The class of a molecule of `tier` whose agreeing strand had `votes`
-/// reads: below a family, two or more agreeing reads (one template's
-/// overlapping mates) are a pair, one read is a read.
-fn class_of(tier: Tier, votes: u32) -> MoleculeClass {
-    match tier {
-        Tier::Duplex => MoleculeClass::Duplex,
-        Tier::Single => MoleculeClass::Family,
-        Tier::Raw if votes >= 2 => MoleculeClass::Pair,
-        Tier::Raw => MoleculeClass::Read,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::evidence::alleles::ShardCounts;
-    use crate::evidence::observe::{Obs, ReadMeta};
+    use crate::evidence::observe::ReadMeta;
 
     fn read(bases: &[(i64, u8)], indel_at: Option<i64>) -> ReadObs {
         let mut obs: Vec<Obs> = bases
@@ -726,6 +694,38 @@ mod tests {
         let t = run_templates(&reads, &members, 10, RULES);
         let a = t[Tier::Single.index()].positions[1].bases[0];
         assert_eq!((a.n, a.sum_mq, a.sum_bq), (1, 55, 60));
+    }
+
+    #[test]
+    fn mates_that_disagree_withdraw_their_template_s_vote() {
+        // Three templates of two overlapping mates reading A at 1.
+        let mates = |second: u8, first: u8| {
+            let mut reads = vec![read(&[(1, 0)], None); 6];
+            reads[3] = read(&[(1, second)], None);
+            reads[2] = read(&[(1, first)], None);
+            reads
+        };
+        let members = [(0, 0), (0, 0), (1, 0), (1, 0), (2, 0), (2, 0)];
+        let rules3 = Rules {
+            min_family: 3,
+            ..RULES
+        };
+        // Template 1's second read says C: one of its mates misread, so
+        // the template does not vote; the other two agree on A (5 of 6
+        // reads split the strand before). Two templates: raw under a
+        // minimum family of three.
+        let t = run_templates(&mates(1, 0), &members, 10, rules3);
+        assert_eq!(t[Tier::Raw.index()].positions[1].bases[0].n, 1);
+        assert_eq!(t[Tier::Single.index()].positions[1].depth(), 0);
+        // Both mates say C (a PCR error in the template): 2 of 3 templates,
+        // a split.
+        let t = run_templates(&mates(1, 1), &members, 10, rules3);
+        assert!(t.iter().all(|c| c.positions[1].depth() == 0));
+        // Agreeing mates are one vote: three templates make a family of
+        // three, their six reads' qualities summed (capped).
+        let t = run_templates(&mates(0, 0), &members, 10, rules3);
+        let a = t[Tier::Single.index()].positions[1].bases[0];
+        assert_eq!((a.n, a.sum_bq), (1, 60));
     }
 
     #[test]

@@ -198,6 +198,7 @@ fn sample_evidence(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::alleles::Indel;
     use crate::evidence::OverlapPolicy;
     use crate::reference::RefWindow;
     use crate::testing::{batch_over_c1, copy_to_bam, random_sequence, remove_tag, write_fasta};
@@ -322,6 +323,89 @@ mod tests {
 
     fn alt_index(b: char) -> usize {
         crate::evidence::alleles::base_index(b as u8).unwrap()
+    }
+
+    /// One top-strand template carrying an insertion after 50 (fragment
+    /// 11..=90, 2x56 with the insertion in the mates' overlap): read 1
+    /// shows `ins`, read 2 `ins2` with qualities `q2` for the inserted
+    /// bases.
+    fn insertion_template(
+        name: &str,
+        reference: &str,
+        umi: &str,
+        ins: &str,
+        (ins2, q2): (&str, &str),
+    ) -> [(usize, String); 2] {
+        let r1 = format!("{}{ins}{}", &reference[10..50], &reference[50..60]);
+        let r2 = format!("{}{ins2}{}", &reference[40..50], &reference[50..90]);
+        let (q, q40) = ("I".repeat(56), "I".repeat(40));
+        [
+            (
+                11,
+                format!("{name}\t99\tc1\t11\t60\t40M6I10M\t=\t41\t80\t{r1}\t{q}\tRX:Z:{umi}"),
+            ),
+            (
+                41,
+                format!("{name}\t147\tc1\t41\t60\t10M6I40M\t=\t11\t-80\t{r2}\tIIIIIIIIII{q2}{q40}\tRX:Z:{umi}"),
+            ),
+        ]
+    }
+
+    /// Three molecules of three top-strand templates carrying a 6 bp
+    /// insertion; in each, template b misreads the third inserted base.
+    /// Molecule 1: read 2 at Q2; that base is masked, no evidence, and
+    /// the family agrees (5 of 6 reads disagreed before: a split).
+    /// Molecule 2: both reads, at Q40: a PCR error, which splits the strand
+    /// as at a base. Molecule 3: read 2 at Q40, its mate reading it right:
+    /// one of the two misread, so the template does not vote and the other
+    /// two carry the molecule (its 5 of 6 reads split it before).
+    #[test]
+    fn inserted_bases_misread_by_one_read_do_not_split_a_family() {
+        let reference = random_sequence(200, 11);
+        // Ends in a base other than the anchor's: it cannot move left.
+        let ins = if reference.as_bytes()[49] == b'A' {
+            "GATTCC"
+        } else {
+            "GATTCA"
+        };
+        let wrong = format!("GAG{}", &ins[3..]);
+        let mut t = Vec::new();
+        for (m, umi, b1, q) in [
+            (1, "AAAA-CCCC", ins, "II#III"),
+            (2, "GGGG-TTTT", wrong.as_str(), "IIIIII"),
+            (3, "CACA-GTGT", ins, "IIIIII"),
+        ] {
+            let right = (ins, "IIIIII");
+            t.push(insertion_template(
+                &format!("m{m}a"),
+                &reference,
+                umi,
+                ins,
+                right,
+            ));
+            t.push(insertion_template(
+                &format!("m{m}b"),
+                &reference,
+                umi,
+                b1,
+                (&wrong, q),
+            ));
+            t.push(insertion_template(
+                &format!("m{m}c"),
+                &reference,
+                umi,
+                ins,
+                right,
+            ));
+        }
+        let s = run(t, &reference, &cfg());
+        let at50 = &s.counts.positions[49];
+        assert_eq!(at50.indels.len(), 1, "{:?}", at50.indels);
+        assert_eq!(at50.indels[0].0, Indel::Ins(ins.as_bytes().to_vec()));
+        assert_eq!(at50.indels[0].1.n, 2, "molecules 1 and 3");
+        // Molecule 2 gives no base at the anchor either.
+        assert_eq!(at50.depth(), 2);
+        assert_eq!(s.counts.positions[29].depth(), 3);
     }
 
     #[test]

@@ -156,7 +156,7 @@ impl MateRoom {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::alleles::ShardCounts;
+    use crate::evidence::alleles::{Indel, ShardCounts};
     use crate::evidence::filters::ReadCounters;
     use crate::evidence::OverlapPolicy;
     use crate::testing::{batch_over_c1, random_sequence, write_fasta};
@@ -287,5 +287,41 @@ A\t147\tc1\t31\t60\t9M1D41M\t=\t11\t-71\t{r2}\t{q2}\n"
         assert_eq!(deletions(OverlapPolicy::Merge), 1);
         // Counted per read, only read 1's copy passes.
         assert_eq!(deletions(OverlapPolicy::Independent), 1);
+    }
+
+    /// Both mates carry a 6 bp insertion after 50; read 2 misreads its
+    /// third inserted base at Q2 (below --min-bq). That base is no
+    /// evidence: the mates agree, and the fragment counts once, as the
+    /// insertion read 1 shows (it was dropped as discordant).
+    #[test]
+    fn insertion_with_a_low_quality_error_in_one_mate_still_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let reference = random_sequence(200, 11);
+        let fa = write_fasta(dir.path(), "ref.fa", &[("c1", &reference)]);
+        // Ends in a base other than the anchor's: it cannot move left.
+        let anchor = reference.as_bytes()[49];
+        let ins = if anchor == b'A' { "GATTCC" } else { "GATTCA" };
+        let wrong = format!(
+            "GA{}TC{}",
+            if &ins[2..3] == "T" { "G" } else { "T" },
+            &ins[5..]
+        );
+        let r1 = format!("{}{ins}{}", &reference[10..50], &reference[50..60]);
+        let r2 = format!("{}{wrong}{}", &reference[40..50], &reference[50..90]);
+        let q1 = "I".repeat(56);
+        let q2 = format!("{}II#{}", "I".repeat(10), "I".repeat(43));
+        let sam = format!(
+            "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:c1\tLN:200\n\
+A\t99\tc1\t11\t60\t40M6I10M\t=\t41\t80\t{r1}\t{q1}\n\
+A\t147\tc1\t41\t60\t10M6I40M\t=\t11\t-80\t{r2}\t{q2}\n"
+        );
+        let s = count_sam(dir.path(), &fa, &sam, OverlapPolicy::Merge);
+        let at50 = &s.counts.positions[49];
+        assert_eq!(at50.indels.len(), 1, "{:?}", at50.indels);
+        let (allele, st) = &at50.indels[0];
+        assert_eq!(*allele, Indel::Ins(ins.as_bytes().to_vec()));
+        assert_eq!(st.n, 1);
+        // Both mates' copies were used: their qualities summed.
+        assert_eq!(st.sum_bq, 60);
     }
 }

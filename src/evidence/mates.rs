@@ -9,13 +9,16 @@
 //! indel's anchor cannot show it, so there the other mate counts alone). A mate that shows the same indel
 //! but fails the base filters there (low quality, too near its end) does
 //! not disagree: the other mate's copy counts alone, as for a base whose
-//! mate's copy is below the quality threshold. A merged observation takes read
+//! mate's copy is below the quality threshold. Two insertions are the same
+//! when their bases read at `--min-bq` or better agree (masked bases, in
+//! lower case, are no evidence; see `observe::ins_compatible`), and each
+//! mate's masked bases are filled from the other. A merged observation takes read
 //! 1's strand and orientation, the larger distance to a read end, and the
 //! mean mapping quality.
 
 use super::alleles::{Indel, MoleculeClass, PositionCounts, PositionSink, Support};
 use super::filters::ReadCounters;
-use super::observe::{Obs, ObsKind, ReadMeta, ReadObs, ReadSlots, Slot};
+use super::observe::{fill_masked, ins_compatible, Obs, ObsKind, ReadMeta, ReadSlots, Slot};
 use std::cmp::Ordering;
 
 /// Cap on the summed quality of two agreeing mates.
@@ -43,9 +46,10 @@ fn pair_support(merged: &ReadMeta, (qa, da): (u8, u16), (qb, db): (u8, u16)) -> 
     }
 }
 
-/// Add one observation of a list-form read (unusable ones are skipped).
-pub fn add(counts: &mut impl PositionSink, r: &ReadObs, o: &Obs, s: &Support) {
-    add_obs(counts, &r.ins, o, s);
+/// Add one observation of a list-form read (unusable ones are skipped);
+/// an insertion's bases are `ins[off..off + len]`.
+pub fn add(counts: &mut impl PositionSink, ins: &[u8], o: &Obs, s: &Support) {
+    add_obs(counts, ins, o, s);
 }
 
 /// Add one observation whose inserted bases, if any, are in `ins`.
@@ -64,15 +68,18 @@ fn add_obs(counts: &mut impl PositionSink, ins: &[u8], o: &Obs, s: &Support) {
     }
 }
 
+/// Count an insertion as the bases it reads, masked ones (lower case, below
+/// `--min-bq`) as the letter read: the allele has to be written somehow,
+/// and mates and families have filled what they could (`fill_masked`).
 fn add_insertion(pc: &mut PositionCounts, seq: &[u8], s: &Support) {
     // Look up by slice first so that repeated insertions do not allocate.
     let found = pc
         .indels
         .iter_mut()
-        .find(|(k, _)| matches!(k, Indel::Ins(v) if v.as_slice() == seq));
+        .find(|(k, _)| matches!(k, Indel::Ins(v) if v.eq_ignore_ascii_case(seq)));
     match found {
         Some((_, st)) => st.add(s),
-        None => pc.indel_mut(&Indel::Ins(seq.to_vec())).add(s),
+        None => pc.indel_mut(&Indel::Ins(seq.to_ascii_uppercase())).add(s),
     }
 }
 
@@ -107,7 +114,7 @@ fn same_event(a: &ReadSlots, x: &Obs, b: &ReadSlots, y: &Obs) -> bool {
     match (x.kind, y.kind) {
         (ObsKind::Del(m), ObsKind::Del(n)) => m == n,
         (ObsKind::Ins { off: o1, len: l1 }, ObsKind::Ins { off: o2, len: l2 }) => {
-            a.ins_seq(o1, l1) == b.ins_seq(o2, l2)
+            ins_compatible(a.ins_seq(o1, l1), b.ins_seq(o2, l2))
         }
         _ => false,
     }
@@ -213,12 +220,21 @@ fn add_pair_events(
                 }
             }
             Ordering::Equal => {
-                let (x, y) = (&a.events[i], &b.events[j]);
+                let (x, y) = (a.events[i], b.events[j]);
                 i += 1;
                 j += 1;
-                if !same_event(a, x, b, y) {
+                if !same_event(a, &x, b, &y) {
                     continue;
                 }
+                // One insertion: each mate's masked bases read by the other.
+                if let (ObsKind::Ins { off: o1, len }, ObsKind::Ins { off: o2, .. }) =
+                    (x.kind, y.kind)
+                {
+                    let (o1, o2, len) = (o1 as usize, o2 as usize, len as usize);
+                    fill_masked(&mut a.ins[o1..o1 + len], &b.ins[o2..o2 + len]);
+                    fill_masked(&mut b.ins[o2..o2 + len], &a.ins[o1..o1 + len]);
+                }
+                let (x, y) = (&x, &y);
                 if x.usable != y.usable {
                     // Both mates show this indel but one copy failed the base
                     // filters: no disagreement, the usable copy counts alone.

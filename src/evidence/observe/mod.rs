@@ -70,7 +70,8 @@ pub struct Obs {
 pub struct ReadObs {
     pub meta: ReadMeta,
     pub obs: Vec<Obs>,
-    /// Inserted sequences (normalised), referenced by [`ObsKind::Ins`].
+    /// Inserted sequences (normalised; bases below `--min-bq` in lower
+    /// case, see [`ins_compatible`]), referenced by [`ObsKind::Ins`].
     pub ins: Vec<u8>,
     /// Scratch: a base run's slots before the usable ones are listed.
     pub run: Vec<Slot>,
@@ -245,6 +246,26 @@ impl ReadObs {
     /// Walk `rec` into this list (see [`walk()`]).
     pub fn walk(&mut self, rec: &Record, window: &RefWindow, ranges: &Ranges, f: &ReadFilter) {
         walk(self, rec, window, ranges, f);
+    }
+}
+
+/// Can two inserted sequences be the same insertion? Same length, and equal
+/// at every base both read at `--min-bq` or better: a lower-case (masked)
+/// base, one below it, is no evidence either way (see [`walk()`]).
+pub fn ins_compatible(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(&x, &y)| x == y || x.is_ascii_lowercase() || y.is_ascii_lowercase())
+}
+
+/// Fill the masked bases of `dst` from `src` where `src` read them at
+/// `--min-bq` or better (`src` compatible with `dst`, same length).
+pub fn fill_masked(dst: &mut [u8], src: &[u8]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        if d.is_ascii_lowercase() && s.is_ascii_uppercase() {
+            *d = s;
+        }
     }
 }
 

@@ -177,6 +177,14 @@ impl ReadWalk<'_> {
     /// 1`: one event at its left-aligned anchor if that is in the ranges,
     /// with the mean quality of the inserted bases. Insertions holding a
     /// base other than A/C/G/T are left out.
+    ///
+    /// An inserted base below `--min-bq` is kept in lower case, *masked*
+    /// (see [`super::ins_compatible`]): like an aligned base that fails,
+    /// it is no evidence of which base was inserted, so a sequencing error
+    /// there does not make the read disagree with its mate or family. A
+    /// masked base never equals a reference base, so it stops the
+    /// left-alignment where the aligner put it: an error could otherwise
+    /// move the insertion off the anchor its family shows.
     fn insertion<O: Observer>(&self, out: &mut O, rpos: i64, q: usize, len: usize) {
         if !self.has_anchor(rpos, q) {
             return;
@@ -190,8 +198,13 @@ impl ReadWalk<'_> {
                 ins.truncate(off);
                 return;
             }
-            ins.push(b);
-            qsum += u32::from(self.quals[q + i]);
+            let bq = self.quals[q + i];
+            ins.push(if bq < self.min_bq {
+                b.to_ascii_lowercase()
+            } else {
+                b
+            });
+            qsum += u32::from(bq);
         }
         let qual = (qsum / len.max(1) as u32) as u8;
         let anchor = self.window.left_align_insertion(rpos - 1, &mut ins[off..]);
@@ -292,5 +305,34 @@ mod tests {
         );
         assert!(r.obs.is_empty());
         assert_eq!((r.meta.start, r.meta.end), (3, 13));
+    }
+
+    /// A `T` inserted after the `T` at 5 of `GCATATAAAACG` is left-aligned
+    /// to 4. Read at Q10 (below --min-bq) the base is masked (lower case)
+    /// and stays where the aligner put it: a sequencing error there (the
+    /// family shows an `A` inserted after 5) must not move the read off
+    /// its family's anchor, where it would count as "no insertion".
+    #[test]
+    fn a_masked_inserted_base_is_lower_case_and_does_not_left_align() {
+        use crate::evidence::OverlapPolicy;
+        use rust_htslib::bam::record::{Cigar, CigarString};
+        let f = crate::testing::read_filter(OverlapPolicy::Merge);
+        let cigar = CigarString(vec![Cigar::Match(6), Cigar::Ins(1), Cigar::Match(6)]);
+        let inserted = |qual: u8| {
+            let mut rec = Record::new();
+            let mut quals = vec![30; 13];
+            quals[6] = qual;
+            rec.set(b"r", Some(&cigar), b"GCATATTAAAACG", &quals);
+            rec.set_tid(0);
+            let mut r = ReadObs::default();
+            r.walk(&rec, &window("GCATATAAAACG", 0), &Ranges(vec![(0, 12)]), &f);
+            let o = *r.obs.iter().find(|o| o.kind.is_event()).unwrap();
+            let ObsKind::Ins { off, len } = o.kind else {
+                panic!("{o:?}")
+            };
+            (o.pos, r.ins_seq(off, len).to_vec())
+        };
+        assert_eq!(inserted(30), (4, b"T".to_vec()));
+        assert_eq!(inserted(10), (5, b"t".to_vec()));
     }
 }
