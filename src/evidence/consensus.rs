@@ -445,14 +445,7 @@ fn emit<S: PositionSink>(
             best,
             dist,
             ..
-        }] => {
-            let tier = if templates >= rules.min_family {
-                Tier::Single
-            } else {
-                Tier::Raw
-            };
-            (tier, best, qual, dist, n_reads)
-        }
+        }] => (strand_tier(templates, rules), best, qual, dist, n_reads),
         _ => return,
     };
     let tier = forced.unwrap_or(tier);
@@ -486,6 +479,15 @@ fn emit<S: PositionSink>(
 /// templates and best read. A duplex molecule is on both strands; which
 /// one it is counted on must not lean either way (strand and orientation
 /// bias tests): the strand with more templates, on a tie one picked by the
+/// The tier of a molecule one strand alone shows with `templates`.
+fn strand_tier(templates: u32, rules: Rules) -> Tier {
+    if templates >= rules.min_family {
+        Tier::Single
+    } else {
+        Tier::Raw
+    }
+}
+
 /// The class of a molecule of `tier` whose agreeing strand had `reads`
 /// reads behind its votes: below a family, two or more agreeing reads
 /// (one template's overlapping mates) are a pair, one read is a read.
