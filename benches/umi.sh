@@ -3,8 +3,8 @@
 # UMIs (duplex), PCR families, PCR/sequencing/UMI errors and oxoG damage,
 # called counting fragments (--no-umi, one read pair per molecule: the
 # other PCR copies are flagged as duplicates; and once with
-# --keep-duplicates, every copy counted) and in UMI mode with
-# --min-tier raw, single (the default) and duplex. Each call set is scored
+# --keep-duplicates, every copy counted) and in UMI mode with every
+# molecule weighed by class (the default), --min-tier single and duplex. Each call set is scored
 # against the truth and one table is printed: TP/truth per type and VAF
 # bin (1-5% pooled), PASS false positives (count and per Mb of target), CPU
 # seconds and peak RSS (/usr/bin/time), also relative to fragment mode.
@@ -51,8 +51,8 @@ run() { # label name [call options...]
 run "fragments (--no-umi)" fragments --no-umi
 # The same without duplicate marking: every PCR copy counted as a fragment.
 run "fragments, duplicates kept" fragments-dups --no-umi --keep-duplicates
-run "UMI raw (--min-tier raw)" umi-raw --min-tier raw
-run "UMI single (default)" umi-single
+run "UMI every molecule (default)" umi-raw
+run "UMI single (--min-tier single)" umi-single --min-tier single
 run "UMI duplex (--min-tier duplex)" umi-duplex --min-tier duplex
 
 echo "## ctdna call by mode / tier: ${SIM_ARGS[*]}"
