@@ -603,3 +603,96 @@ fn every_molecule_reaches_the_test_and_a_normal_stays_clean() {
         .collect();
     assert!(fp.is_empty(), "PASS calls on a normal: {fp:?}");
 }
+
+/// PCR copies counted as molecules (`--no-umi` on a BAM without duplicate
+/// marks): every PCR error is counted once per copy. The background
+/// measures that as the classes' dispersion and the test takes errors in
+/// clusters, so a normal gets no PASS call; in UMI mode, where each family
+/// is one molecule, the classes are not dispersed.
+#[test]
+fn pcr_copies_counted_as_molecules_are_dispersion_not_evidence() {
+    let d = simulate(&[
+        "--seed",
+        "29",
+        "--targets",
+        "15",
+        "--depth",
+        "1500",
+        "--family-size",
+        "4",
+        "--duplex",
+        "--paralog-targets",
+        "0",
+        "--artifact-sites",
+        "0",
+        "--vaf",
+        "0.01",
+        "--snvs-per-vaf",
+        "3",
+        "--indels-per-vaf",
+        "1",
+        "--normals",
+        "1",
+    ]);
+    let normal = d.path.join("normal");
+    std::fs::create_dir_all(&normal).unwrap();
+    for f in ["ref.fa", "ref.fa.fai", "targets.bed"] {
+        std::fs::copy(d.path.join(f), normal.join(f)).unwrap();
+    }
+    for f in ["bam", "bam.bai"] {
+        std::fs::copy(
+            d.path.join(format!("normal_1.{f}")),
+            normal.join(format!("sample.{f}")),
+        )
+        .unwrap();
+    }
+    let dispersion = |metrics: &Path, class: &str| -> f64 {
+        let j = json(metrics);
+        let classes = j["samples"][0]["error_rates"]["molecule_classes"]
+            .as_array()
+            .unwrap()
+            .clone();
+        classes.iter().find(|c| c["class"] == class).unwrap()["dispersion"]
+            .as_f64()
+            .unwrap()
+    };
+    let (frag, frag_metrics) = call_in(&normal, "fragments", &["--no-umi"]);
+    let (umi, umi_metrics) = call_in(&normal, "umi", &[]);
+    let germline: Vec<(String, String)> = read_vcf(&d.path.join("truth.vcf.gz"))
+        .into_iter()
+        .map(|t| (t.chrom, t.pos))
+        .collect();
+    let pass = |vcf: &Path| -> Vec<String> {
+        read_vcf(vcf)
+            .iter()
+            .filter(|c| {
+                c.sample_field("FT") == "PASS"
+                    && !germline.contains(&(c.chrom.clone(), c.pos.clone()))
+            })
+            .map(|c| format!("{}:{} {}>{}", c.chrom, c.pos, c.r, c.a))
+            .collect()
+    };
+    // Measured: pair 2.1, read 1.3 (fragments); every UMI class 1.0-1.05.
+    // Without the dispersion the fragment call had 7 PASS calls on this
+    // normal (3 with one rate for every molecule).
+    let (pair, read) = (
+        dispersion(&frag_metrics, "pair"),
+        dispersion(&frag_metrics, "read"),
+    );
+    eprintln!("fragments: pair {pair:.2}, read {read:.2}");
+    assert!(pair > 1.5, "pair dispersion {pair}");
+    for class in ["read", "pair", "family", "duplex"] {
+        let phi = dispersion(&umi_metrics, class);
+        assert!(phi < 1.2, "UMI {class} dispersion {phi}");
+    }
+    assert!(
+        pass(&frag).is_empty(),
+        "PASS calls on a normal: {:?}",
+        pass(&frag)
+    );
+    assert!(
+        pass(&umi).is_empty(),
+        "PASS calls on a normal: {:?}",
+        pass(&umi)
+    );
+}

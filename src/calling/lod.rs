@@ -94,7 +94,7 @@ pub fn limit_of_detection(depth: &ClassCounts, null: &Null, ln_alpha: f64, min_a
     let weighted = null
         .concentration
         .is_none()
-        .then(|| Weighted::new(&null.rates, depth))
+        .then(|| Weighted::with_dispersion(&null.rates, &null.dispersion, depth))
         .flatten();
     let Some(w) = weighted else {
         return by_count(k);
@@ -170,6 +170,7 @@ pub fn shard_track(
         let ref_idx = base_index(ctx[1]);
         let (mut sum, mut k) = ([0.0; N_CLASSES], 0);
         let mut concentration: Option<f64> = None;
+        let mut dispersion = [1.0; N_CLASSES];
         for alt in (0..4u8).filter(|&b| ref_idx.is_some_and(|r| usize::from(b) != r)) {
             let null = model.null(&RateQuery {
                 context: ctx,
@@ -181,6 +182,7 @@ pub fn shard_track(
             for (s, r) in sum.iter_mut().zip(&null.rates) {
                 *s += r;
             }
+            dispersion = null.dispersion;
             if let Some(c) = null.concentration {
                 concentration = Some(concentration.map_or(c, |x: f64| x.min(c)));
             }
@@ -188,6 +190,7 @@ pub fn shard_track(
         }
         let null = Null {
             rates: sum.map(|s| if k == 0 { 1.0 } else { s / f64::from(k) }),
+            dispersion,
             concentration,
             noisy: None,
         };
@@ -244,6 +247,7 @@ mod tests {
             Null::binomial(3e-3),
             Null {
                 rates: [3e-3; N_CLASSES],
+                dispersion: [1.0; N_CLASSES],
                 concentration: Some(500.0),
                 noisy: None,
             },
@@ -258,6 +262,7 @@ mod tests {
         let bin = limit_of_detection(&[2000, 0, 0, 0], &Null::binomial(3e-3), a, 3);
         let over = Null {
             rates: [3e-3; N_CLASSES],
+            dispersion: [1.0; N_CLASSES],
             concentration: Some(500.0),
             noisy: None,
         };
@@ -271,6 +276,7 @@ mod tests {
         let a = (1e-6f64).ln();
         let null = Null {
             rates: [3e-4, 3e-5, 1e-5, 2e-7],
+            dispersion: [1.0; N_CLASSES],
             concentration: None,
             noisy: None,
         };

@@ -172,6 +172,10 @@ pub struct ContextRates {
     pub pooled: Tallies,
     #[serde(default)]
     pub by_class: Vec<Tallies>,
+    /// Per molecule class, the dispersion of its error counts (see
+    /// [`ContextRates::dispersion`]); empty: 1 (independent molecules).
+    #[serde(default)]
+    pub dispersion: Vec<f64>,
 }
 
 impl ContextRates {
@@ -180,6 +184,7 @@ impl ContextRates {
         ContextRates {
             pooled: Tallies::default(),
             by_class: vec![Tallies::default(); N_CLASSES],
+            dispersion: Vec::new(),
         }
     }
 
@@ -196,7 +201,64 @@ impl ContextRates {
     /// wrongly left out number ~0.05 on an 18 kb panel.
     pub fn estimate(evidence: &[ShardEvidence], sample: usize) -> Self {
         let first = Self::fit(evidence, sample, None);
-        Self::fit(evidence, sample, Some(&first))
+        let mut second = Self::fit(evidence, sample, Some(&first));
+        second.dispersion = Self::measure_dispersion(evidence, sample, &first);
+        second
+    }
+
+    /// The dispersion `phi_c` of class `c`'s error molecules: how many
+    /// times the Poisson variance their counts show.
+    ///
+    /// METHOD: over every SNV allele at every target position that the
+    /// second fit keeps (not left out as real), with `k_c` the class's alt
+    /// molecules and `mu_c = n_c e_c` its expectation under the first fit,
+    /// `phi_c = (sum (k_c - mu_c)^2 + 10) / (sum mu_c + 10)`, at least 1
+    /// (a prior of ten expected errors at `phi = 1`, so a class with few
+    /// errors is not called dispersed by chance). Independent molecules give
+    /// ~1; PCR copies counted as molecules (duplicates not marked) carry
+    /// each PCR error once per copy and give about the copies per molecule;
+    /// site-to-site variation beyond the context model adds to it too. The
+    /// test takes each class's errors as clusters of `phi_c` molecules
+    /// ([`crate::model::weighted`]).
+    pub fn measure_dispersion(
+        evidence: &[ShardEvidence],
+        sample: usize,
+        first: &ContextRates,
+    ) -> Vec<f64> {
+        let (mut sq, mut mu) = ([0.0f64; N_CLASSES], [0.0f64; N_CLASSES]);
+        for ev in evidence {
+            let counts = &ev.samples[sample].counts;
+            for (i, pc) in counts.positions.iter().enumerate() {
+                let pos = (counts.start + i as u64) as i64;
+                let ctx = trinucleotide(&ev.window, pos);
+                let Some(ref_idx) = base_index(ctx[1]) else {
+                    continue;
+                };
+                let all = pc.all_bases();
+                for (b, s) in pc.bases.iter().enumerate().filter(|(b, _)| *b != ref_idx) {
+                    let Some(cl) = snv_class(ctx, BASES[b]) else {
+                        continue;
+                    };
+                    if Self::left_out(Some(first), (Kind::Snv, cl), s, &all) {
+                        continue;
+                    }
+                    for c in MoleculeClass::ALL {
+                        let k = c.index();
+                        let m = f64::from(all.by_class[k]) * first.class_rate(Kind::Snv, cl, c);
+                        sq[k] += (f64::from(s.by_class[k]) - m).powi(2);
+                        mu[k] += m;
+                    }
+                }
+            }
+        }
+        (0..N_CLASSES)
+            .map(|k| ((sq[k] + CLASS_PRIOR_ERRORS) / (mu[k] + CLASS_PRIOR_ERRORS)).max(1.0))
+            .collect()
+    }
+
+    /// The dispersion of one class (1 where not measured).
+    pub fn class_dispersion(&self, class: MoleculeClass) -> f64 {
+        self.dispersion.get(class.index()).copied().unwrap_or(1.0)
     }
 
     fn fit(evidence: &[ShardEvidence], sample: usize, first: Option<&ContextRates>) -> Self {
@@ -410,6 +472,7 @@ impl ContextRates {
                         snv_rate: snv.raw(),
                         insertion_rate: ins.raw(),
                         deletion_rate: del.raw(),
+                        dispersion: self.class_dispersion(*c),
                     }
                 })
                 .collect(),
@@ -427,6 +490,9 @@ pub struct MoleculeClassRate {
     pub snv_rate: f64,
     pub insertion_rate: f64,
     pub deletion_rate: f64,
+    /// How many times the Poisson variance the class's error counts show
+    /// ([`ContextRates::measure_dispersion`]).
+    pub dispersion: f64,
 }
 
 /// One class's estimate, as written in the metrics.

@@ -41,6 +41,9 @@ pub struct RateQuery<'a> {
 pub struct Null {
     /// Error rate per [`MoleculeClass`] (by index).
     pub rates: ClassRates,
+    /// Per class, the mean size of the clusters error molecules come in
+    /// (1: independent molecules; see `weighted`).
+    pub dispersion: ClassRates,
     /// alpha + beta of the per-sample rate; `None`: the rate is fixed.
     pub concentration: Option<f64>,
     /// The panel of normals says this allele is noisy here: the normals'
@@ -53,6 +56,7 @@ impl Null {
     pub fn binomial(rate: f64) -> Self {
         Null {
             rates: [rate; N_CLASSES],
+            dispersion: [1.0; N_CLASSES],
             concentration: None,
             noisy: None,
         }
@@ -107,7 +111,7 @@ impl Null {
     /// which the independent-class test could not express).
     pub fn ln_sf(&self, alt: &ClassCounts, depth: &ClassCounts) -> f64 {
         if self.concentration.is_none() {
-            if let Some(w) = Weighted::new(&self.rates, depth) {
+            if let Some(w) = Weighted::with_dispersion(&self.rates, &self.dispersion, depth) {
                 return w.ln_sf(alt);
             }
         }
@@ -239,6 +243,7 @@ impl Background for context::ContextRates {
         *read = read.max(floor);
         Null {
             rates,
+            dispersion: MoleculeClass::ALL.map(|c| self.class_dispersion(c)),
             concentration: None,
             noisy: None,
         }

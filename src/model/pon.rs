@@ -461,6 +461,7 @@ impl PonModel<'_> {
         let rho = s.rho;
         Null {
             rates: [rate; N_CLASSES],
+            dispersion: [1.0; N_CLASSES],
             concentration: (rho > 0.0).then(|| (1.0 - rho) / rho),
             noisy: (s.carriers >= self.params.noisy_min_normals
                 && s.mean() >= self.params.noisy_rate)
@@ -500,7 +501,11 @@ impl Background for PonModel<'_> {
             };
             r.clamp(MIN_RATE, 0.5)
         });
-        Null { rates, ..site }
+        Null {
+            rates,
+            dispersion: own.dispersion,
+            ..site
+        }
     }
 
     fn substitution_rates(&self) -> super::weighted::ClassRates {

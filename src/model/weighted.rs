@@ -25,6 +25,15 @@
 //! taken as one minus the lower sum. Where one class holds every molecule
 //! (or all classes share one rate) the statistic is the plain count and
 //! the caller uses the exact binomial instead (see `Null::ln_sf`).
+//!
+//! Error molecules need not be independent: PCR copies of one molecule
+//! counted as several (duplicates not marked, a family split by UMI
+//! errors) carry one error several times. The background fit measures each
+//! class's dispersion `phi_c` (variance over mean of the error counts, see
+//! `ContextRates::dispersion`), and the null takes a class's errors as
+//! clusters of `phi_c` molecules arriving at rate `n_c e_c / phi_c`: jumps
+//! of `u_c phi_c` units. With independent molecules `phi_c = 1` and this is
+//! the test above.
 
 use super::stats::ln_add;
 use crate::evidence::alleles::{ClassCounts, N_CLASSES};
@@ -48,6 +57,8 @@ pub struct Weighted {
     pub units: [u32; N_CLASSES],
     pub depth: ClassCounts,
     pub rates: ClassRates,
+    /// Mean size of a class's clusters of error molecules (1: independent).
+    pub dispersion: ClassRates,
 }
 
 impl Weighted {
@@ -55,9 +66,23 @@ impl Weighted {
     /// one class holds every molecule or all classes with molecules share
     /// one rate (the count itself is then the best statistic).
     pub fn new(rates: &ClassRates, depth: &ClassCounts) -> Option<Self> {
+        Self::with_dispersion(rates, &[1.0; N_CLASSES], depth)
+    }
+
+    /// The same where a class's error molecules come in clusters of mean
+    /// size `dispersion[c]` (`>= 1`; see the module's METHOD): `None` only
+    /// when, besides one class or one rate, no class is dispersed.
+    pub fn with_dispersion(
+        rates: &ClassRates,
+        dispersion: &ClassRates,
+        depth: &ClassCounts,
+    ) -> Option<Self> {
         let active: Vec<usize> = (0..N_CLASSES).filter(|&c| depth[c] > 0).collect();
         let first = *active.first()?;
-        if active.iter().all(|&c| rates[c] == rates[first]) {
+        if active
+            .iter()
+            .all(|&c| rates[c] == rates[first] && dispersion[c] == 1.0)
+        {
             return None;
         }
         let n: u32 = depth.iter().sum();
@@ -72,6 +97,7 @@ impl Weighted {
             units,
             depth: *depth,
             rates: *rates,
+            dispersion: *dispersion,
         })
     }
 
@@ -86,14 +112,22 @@ impl Weighted {
     /// 0`: the null), each class's molecules showing it with probability
     /// `f + (1 - f) e_c`.
     pub fn ln_sf_at(&self, t: u64, f: f64) -> f64 {
-        let jumps: Vec<(u32, f64)> = (0..N_CLASSES)
+        ln_compound_poisson_sf(&self.jumps(f), t)
+    }
+
+    /// The compound-Poisson jumps of `T` at allele fraction `f`: per class
+    /// with molecules, clusters of `phi_c` molecules (`u_c phi_c` lattice
+    /// units, rounded) arriving at rate `n_c (f + (1 - f) e_c) / phi_c`.
+    fn jumps(&self, f: f64) -> Vec<(u32, f64)> {
+        (0..N_CLASSES)
             .filter(|&c| self.depth[c] > 0)
             .map(|c| {
                 let p = f + (1.0 - f) * self.rates[c];
-                (self.units[c], f64::from(self.depth[c]) * p)
+                let phi = self.dispersion[c].max(1.0);
+                let units = (f64::from(self.units[c]) * phi).round().max(1.0) as u32;
+                (units, f64::from(self.depth[c]) * p / phi)
             })
-            .collect();
-        ln_compound_poisson_sf(&jumps, t)
+            .collect()
     }
 
     /// ln P(T >= t) under the null.
@@ -106,14 +140,6 @@ impl Weighted {
         self.score(&self.depth)
     }
 
-    /// The null's jumps: `(u_c, n_c e_c)` of the classes with molecules.
-    fn null_jumps(&self) -> Vec<(u32, f64)> {
-        (0..N_CLASSES)
-            .filter(|&c| self.depth[c] > 0)
-            .map(|c| (self.units[c], f64::from(self.depth[c]) * self.rates[c]))
-            .collect()
-    }
-
     /// The critical score: the smallest `t <= max_score` with
     /// `P(T >= t) <= e^ln_alpha` under the null, `None` if there is none.
     ///
@@ -122,7 +148,7 @@ impl Weighted {
     /// alpha >= 1e-12 and a null mean of at most 500 molecules); otherwise
     /// a search over [`Weighted::ln_sf_at`].
     pub fn critical_score(&self, ln_alpha: f64) -> Option<u64> {
-        let jumps = self.null_jumps();
+        let jumps = self.jumps(0.0);
         let total: f64 = jumps.iter().map(|j| j.1).sum();
         let max = self.max_score();
         if ln_alpha < (1e-12f64).ln() || total > 500.0 {
@@ -410,6 +436,37 @@ mod tests {
             let searched = first_at_most(1, w.max_score(), |t| w.ln_sf_at(t, 0.0) <= a);
             assert_eq!(w.critical_score(a), searched, "alpha {alpha}");
         }
+    }
+
+    #[test]
+    fn clustered_errors_are_calibrated_with_their_dispersion() {
+        // Single reads whose errors come three at a time (PCR copies
+        // counted as molecules): the dispersion-aware test keeps its level,
+        // the test that takes them as independent does not.
+        let rates = [3e-3, 1e-4, 1e-5, 1e-7];
+        let depth = [1000, 500, 0, 0];
+        let phi = [3.0, 1.0, 1.0, 1.0];
+        let aware = Weighted::with_dispersion(&rates, &phi, &depth).unwrap();
+        let naive = Weighted::new(&rates, &depth).unwrap();
+        let (l0, l1) = (3.0 / 3.0, 500.0 * 1e-4);
+        let a = 1e-3;
+        let (mut aware_mass, mut naive_mass) = (0.0, 0.0);
+        for clusters in 0..15u32 {
+            for k1 in 0..8u32 {
+                let alt = [3 * clusters, k1, 0, 0];
+                let p = (ln_poisson_pmf(u64::from(clusters), l0)
+                    + ln_poisson_pmf(u64::from(k1), l1))
+                .exp();
+                if aware.ln_sf(&alt) <= f64::ln(a) {
+                    aware_mass += p;
+                }
+                if naive.ln_sf(&alt) <= f64::ln(a) {
+                    naive_mass += p;
+                }
+            }
+        }
+        assert!(aware_mass <= a * (1.0 + 1e-9), "{aware_mass}");
+        assert!(naive_mass > 5.0 * a, "{naive_mass}");
     }
 
     #[test]
