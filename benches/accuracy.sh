@@ -36,8 +36,8 @@ score() { # label calls [dot_is_pass]
   SIM_DIR=$SIM CALLS=$2 DOT_IS_PASS=${3:-0} cargo test --release --quiet --test simulate_accuracy score_from_env -- --ignored --nocapture 2>/dev/null \
     | grep -v -E '^(running|test |$)|test result'
 }
-score "ctdna call (default: UMI single-strand tier, sample context model)" "$SIM/ctdna.vcf.gz"
-score "ctdna call --pon (10 normals, single-tier PoN)" "$SIM/ctdna-pon.vcf.gz"
+score "ctdna call (default: every UMI molecule, weighed by class; sample context model)" "$SIM/ctdna.vcf.gz"
+score "ctdna call --pon (10 normals, default-tier PoN)" "$SIM/ctdna-pon.vcf.gz"
 score "ctdna call --no-umi (fragments, sample context model)" "$SIM/ctdna-frag.vcf.gz"
 score "ctdna call --no-umi --pon (fragments, 10 normals, fragment PoN)" "$SIM/ctdna-frag-pon.vcf.gz"
 if command -v bcftools >/dev/null 2>&1; then
