@@ -3,7 +3,7 @@
 //! reaches today (figure beside each); tighten them as the caller improves.
 
 use ctdna::simulate::score::molecules::{non_germline_pass, score_molecules};
-use ctdna::simulate::score::{score, BinRow, Score, ScoreOptions, VarType};
+use ctdna::simulate::score::{key_name, score, BinRow, Score, ScoreOptions, VarType};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -57,13 +57,7 @@ fn score_from_env() {
     let s = score(Path::new(&calls), &dir.join("truth.vcf.gz"), &opts).unwrap();
     println!("{s}");
     for k in &s.fp_sites {
-        println!(
-            "FP {}:{} {}>{}",
-            k.0,
-            k.1,
-            String::from_utf8_lossy(&k.2),
-            String::from_utf8_lossy(&k.3)
-        );
+        println!("FP {}", key_name(k));
     }
 }
 
@@ -119,10 +113,7 @@ fn score_table_from_env() {
         _ => String::new(),
     };
     let column = |r: &BinRow| {
-        let t = match r.var_type {
-            VarType::Snv => "SNV",
-            VarType::Indel => "indel",
-        };
+        let t = r.var_type.name();
         if r.vaf >= 0.01 {
             format!("{t} {pooled_label}")
         } else {
@@ -172,19 +163,7 @@ fn score_table_from_env() {
     );
     for (r, s) in runs.iter().zip(&scores) {
         if !s.fp_sites.is_empty() {
-            let sites: Vec<String> = s
-                .fp_sites
-                .iter()
-                .map(|k| {
-                    format!(
-                        "{}:{} {}>{}",
-                        k.0,
-                        k.1,
-                        String::from_utf8_lossy(&k.2),
-                        String::from_utf8_lossy(&k.3)
-                    )
-                })
-                .collect();
+            let sites: Vec<String> = s.fp_sites.iter().map(key_name).collect();
             println!("FP {}: {}", r.0, sites.join(", "));
         }
     }

@@ -505,6 +505,21 @@ fn singleton_sim() -> &'static Path {
     .path
 }
 
+/// A folder beside simulation `d` where its `normal_1.bam` is
+/// `sample.bam`, with the reference and targets, for `call_in`.
+fn normal_as_sample(d: &Path) -> PathBuf {
+    let normal = d.join("normal");
+    std::fs::create_dir_all(&normal).unwrap();
+    for f in ["ref.fa", "ref.fa.fai", "targets.bed"] {
+        std::fs::copy(d.join(f), normal.join(f)).unwrap();
+    }
+    for f in ["bam", "bam.bai"] {
+        let from = d.join(format!("normal_1.{f}"));
+        std::fs::copy(from, normal.join(format!("sample.{f}"))).unwrap();
+    }
+    normal
+}
+
 /// Alt molecules of the truth's somatic SNVs that reached the test (AD alt
 /// of the call, 0 where nothing was written) and simulated (MOLALT).
 fn alt_molecules_reaching_the_test(d: &Path, vcf: &Path) -> (u64, u64) {
@@ -581,18 +596,7 @@ fn every_molecule_reaches_the_test_and_a_normal_stays_clean() {
     }
     // The normal from the same genome, called the same way: no PASS call
     // but its germline variants.
-    let normal = d.join("normal");
-    std::fs::create_dir_all(&normal).unwrap();
-    for f in ["ref.fa", "ref.fa.fai", "targets.bed"] {
-        std::fs::copy(d.join(f), normal.join(f)).unwrap();
-    }
-    for f in ["bam", "bam.bai"] {
-        std::fs::copy(
-            d.join(format!("normal_1.{f}")),
-            normal.join(format!("sample.{f}")),
-        )
-        .unwrap();
-    }
+    let normal = normal_as_sample(d);
     let (nvcf, _) = call_in(&normal, "normal", &[]);
     let germline: Vec<(String, String)> = read_vcf(&truth)
         .into_iter()
@@ -639,18 +643,7 @@ fn pcr_copies_counted_as_molecules_are_dispersion_not_evidence() {
         "--normals",
         "1",
     ]);
-    let normal = d.path.join("normal");
-    std::fs::create_dir_all(&normal).unwrap();
-    for f in ["ref.fa", "ref.fa.fai", "targets.bed"] {
-        std::fs::copy(d.path.join(f), normal.join(f)).unwrap();
-    }
-    for f in ["bam", "bam.bai"] {
-        std::fs::copy(
-            d.path.join(format!("normal_1.{f}")),
-            normal.join(format!("sample.{f}")),
-        )
-        .unwrap();
-    }
+    let normal = normal_as_sample(&d.path);
     let dispersion = |metrics: &Path, class: &str| -> f64 {
         let j = json(metrics);
         let classes = j["samples"][0]["error_rates"]["molecule_classes"]

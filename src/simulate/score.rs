@@ -81,6 +81,27 @@ pub enum VarType {
     Indel,
 }
 
+impl VarType {
+    /// Name in the tables: `SNV` or `indel`.
+    pub fn name(self) -> &'static str {
+        match self {
+            VarType::Snv => "SNV",
+            VarType::Indel => "indel",
+        }
+    }
+}
+
+/// A variant key as `contig:pos REF>ALT`.
+pub fn key_name(k: &Key) -> String {
+    format!(
+        "{}:{} {}>{}",
+        k.0,
+        k.1,
+        String::from_utf8_lossy(&k.2),
+        String::from_utf8_lossy(&k.3)
+    )
+}
+
 /// One row of the table: somatic truth of one type at one VAF.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BinRow {
@@ -419,10 +440,7 @@ impl fmt::Display for Score {
             "realised"
         )?;
         for r in &self.rows {
-            let t = match r.var_type {
-                VarType::Snv => "SNV",
-                VarType::Indel => "indel",
-            };
+            let t = r.var_type.name();
             writeln!(
                 f,
                 "{:<6} {:>6.2}% {:>6} {:>5} {:>5} {:>9} {:>12.3} {:>14.3} {:>9.3}",

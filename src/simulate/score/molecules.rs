@@ -260,10 +260,7 @@ impl fmt::Display for MoleculeScore {
             "reach"
         )?;
         for r in &self.rows {
-            let t = match r.var_type {
-                VarType::Snv => "SNV",
-                VarType::Indel => "indel",
-            };
+            let t = r.var_type.name();
             writeln!(
                 f,
                 "{:<6} {:>5.2}% {:>5} {:>4} {:>6} {:>6} {:>6} {:>8} {:>8} {:>8} {:>6}",
@@ -280,19 +277,7 @@ impl fmt::Display for MoleculeScore {
                 frac(r.alt_fraction)
             )?;
         }
-        let sites: Vec<String> = self
-            .fp_sites
-            .iter()
-            .map(|k| {
-                format!(
-                    "{}:{} {}>{}",
-                    k.0,
-                    k.1,
-                    String::from_utf8_lossy(&k.2),
-                    String::from_utf8_lossy(&k.3)
-                )
-            })
-            .collect();
+        let sites: Vec<String> = self.fp_sites.iter().map(super::key_name).collect();
         writeln!(
             f,
             "FP: {} in {} bp of target ({:.1} per 100 kb){}{}",
