@@ -219,6 +219,12 @@ impl Caller<'_> {
             } else {
                 self.thresholds.min_alt
             };
+            // De novo alleles with fewer than EMIT_MIN_ALT alt molecules in
+            // every sample are never written: not tested either.
+            let seen = |pc: &&PositionCounts| alt.evidence(pc, ref_idx).0.n >= EMIT_MIN_ALT;
+            if !is_known && !at.iter().any(seen) {
+                continue;
+            }
             let mut samples: Vec<SampleCall> = at
                 .iter()
                 .zip(self.models)
