@@ -182,6 +182,22 @@ impl Caller<'_> {
         out
     }
 
+    /// The site's test family (threshold, known or not) and its LowAltCount.
+    fn site(&self, known: bool, is_indel: bool, homopolymer: usize) -> (SiteInfo, u32) {
+        let (ln_alpha, min_alt) = if known {
+            (self.alphas.known, self.thresholds.min_alt_known)
+        } else {
+            (self.alphas.de_novo, self.thresholds.min_alt)
+        };
+        let site = SiteInfo {
+            known,
+            is_indel,
+            homopolymer,
+            ln_alpha,
+        };
+        (site, min_alt)
+    }
+
     fn call_position(
         &self,
         ev: &ShardEvidence,
@@ -204,21 +220,7 @@ impl Caller<'_> {
         for alt in alts {
             let is_known = known.contains(&alt);
             let is_indel = matches!(alt, Alt::Indel(_));
-            let site = SiteInfo {
-                known: is_known,
-                is_indel,
-                homopolymer,
-                ln_alpha: if is_known {
-                    self.alphas.known
-                } else {
-                    self.alphas.de_novo
-                },
-            };
-            let min_alt = if is_known {
-                self.thresholds.min_alt_known
-            } else {
-                self.thresholds.min_alt
-            };
+            let (site, min_alt) = self.site(is_known, is_indel, homopolymer);
             // De novo alleles with fewer than EMIT_MIN_ALT alt molecules in
             // every sample are never written: not tested either.
             let seen = |pc: &&PositionCounts| alt.evidence(pc, ref_idx).0.n >= EMIT_MIN_ALT;
