@@ -58,6 +58,32 @@ fn unsorted_bam() {
     refused(&d, &bam, &d.bed, "coordinate-sorted");
 }
 
+/// A sorted, indexed BAM whose header says `SO:unsorted` (or `unknown`):
+/// the index proves the order, so it is called as the same reads with
+/// `SO:coordinate` are.
+#[test]
+fn sorted_indexed_bam_whose_header_says_unsorted_is_accepted() {
+    let d = dataset(2);
+    let chr2 = ctdna::testing::random_sequence(CHR2_LEN, 12);
+    let spikes = default_spikes(&d.chr1);
+    let records = |so: &str| {
+        let sam = sam_text(&d.chr1, &chr2, &spikes, 2, CHR1_LEN, so);
+        let bam = ctdna::testing::sam_to_bam(d.dir.path(), so, &sam);
+        let out = d.dir.path().join(format!("{so}.vcf"));
+        let o = call(&d, &bam, &d.bed, &out);
+        assert!(o.status.success(), "SO:{so}: {}", stderr(&o));
+        let text = std::fs::read_to_string(&out).unwrap();
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    let coordinate = records("coordinate");
+    assert!(!coordinate.is_empty());
+    assert_eq!(records("unsorted"), coordinate);
+    assert_eq!(records("unknown"), coordinate);
+}
+
 #[test]
 fn contig_missing_from_reference() {
     let d = dataset(10);

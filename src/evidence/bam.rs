@@ -139,11 +139,17 @@ fn open_indexed(path: &Path, reference: &Reference) -> Result<bam::IndexedReader
     Ok(r)
 }
 
+/// The header's sort order against the index. An index can only be built
+/// on a coordinate-sorted file, so an `@HD SO:` of `unsorted` or `unknown`
+/// (novoalign and others write these on sorted output) is accepted as a
+/// missing one is: the index proves the order, and a record that does
+/// arrive out of order stops the run at that record. A file that says it
+/// is in another order (`queryname`) is refused.
 fn check_sort_order(path: &Path, header: &str) -> Result<()> {
     for line in header.lines().filter(|l| l.starts_with("@HD")) {
         for field in line.split('\t') {
             if let Some(so) = field.strip_prefix("SO:") {
-                if so != "coordinate" {
+                if !matches!(so, "coordinate" | "unsorted" | "unknown") {
                     return Err(Error::bad_input(
                         path,
                         format!("header says SO:{so}; ctdna needs a coordinate-sorted file"),

@@ -196,10 +196,15 @@ impl<'a> ReadGate<'a> {
         res.map_err(|e| {
             Error::bad_input(
                 self.path,
-                format!(
-                    "cannot read a record after position {} ({e}): the file is truncated or corrupt",
-                    self.last_pos + 1
-                ),
+                match self.last_pos {
+                    i64::MIN => format!(
+                        "cannot read the first record of the fetched region ({e}): the file is truncated, corrupt or not sorted as its index says"
+                    ),
+                    last => format!(
+                        "cannot read a record after position {} ({e}): the file is truncated or corrupt",
+                        last + 1
+                    ),
+                },
                 "re-create the BAM/CRAM and its index",
             )
         })?;
@@ -208,7 +213,8 @@ impl<'a> ReadGate<'a> {
             return Err(Error::bad_input(
                 self.path,
                 format!(
-                    "record at position {} follows one at {}: not coordinate-sorted",
+                    "record {} at position {} follows one at {}: not coordinate-sorted",
+                    String::from_utf8_lossy(rec.qname()),
                     pos + 1,
                     self.last_pos + 1
                 ),
