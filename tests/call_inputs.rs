@@ -84,6 +84,68 @@ fn sorted_indexed_bam_whose_header_says_unsorted_is_accepted() {
     assert_eq!(records("unknown"), coordinate);
 }
 
+/// A header-only BAM: a VCF without records, a warning, exit 0 (issue 20,
+/// point 9; UMI detection failed on the empty fetch).
+#[test]
+fn empty_bam_gives_a_vcf_without_records_and_a_warning() {
+    let d = dataset(10);
+    let chr2 = ctdna::testing::random_sequence(CHR2_LEN, 12);
+    let sam = sam_text(&d.chr1, &chr2, &[], 10, CHR1_LEN, "coordinate");
+    let header: String = sam
+        .lines()
+        .filter(|l| l.starts_with('@'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let bam = ctdna::testing::sam_to_bam(d.dir.path(), "empty", &header);
+    let out = d.dir.path().join("empty.vcf");
+    let o = ctdna(&[
+        "call",
+        "--bam",
+        s(&bam),
+        "-r",
+        s(&d.reference),
+        "-t",
+        s(&d.bed),
+        "-o",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("holds no reads"), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("##fileformat=VCF"));
+    assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 0);
+}
+
+/// Contigs named `1, 2` in the BAM against `chr1, chr2` in the reference
+/// and BED: nothing could be counted, so exit 2 naming both (issue 20,
+/// point 8); before, an empty VCF and exit 0.
+#[test]
+fn bam_with_other_contig_names_is_refused_naming_both() {
+    let d = dataset(10);
+    let chr2 = ctdna::testing::random_sequence(CHR2_LEN, 12);
+    let sam = sam_text(
+        &d.chr1,
+        &chr2,
+        &default_spikes(&d.chr1),
+        10,
+        CHR1_LEN,
+        "coordinate",
+    )
+    .replace("SN:chr1", "SN:1")
+    .replace("SN:chr2", "SN:2")
+    .replace("\tchr1\t", "\t1\t")
+    .replace("\tchr2\t", "\t2\t");
+    let bam = ctdna::testing::sam_to_bam(d.dir.path(), "numbered", &sam);
+    let out = tempfile::tempdir().unwrap();
+    let o = call(&d, &bam, &d.bed, &out.path().join("calls.vcf.gz"));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for needle in ["chr1", "whose contigs are 1, 2", "samtools reheader"] {
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+    assert!(files_in(out.path()).is_empty());
+}
+
 #[test]
 fn contig_missing_from_reference() {
     let d = dataset(10);

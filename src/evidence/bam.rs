@@ -15,6 +15,8 @@ pub struct AlignmentInput {
     /// For each reference contig (by `.fai` index), its tid in this file.
     pub tids: Vec<Option<u32>>,
     pub is_cram: bool,
+    /// The index counts no read at all (a header-only file).
+    pub empty: bool,
 }
 
 fn index_candidates(path: &Path, is_cram: bool) -> Vec<PathBuf> {
@@ -70,7 +72,20 @@ impl AlignmentInput {
                 ));
             }
         }
-        let reader = open_indexed(path, reference)?;
+        let mut reader = open_indexed(path, reference)?;
+        // A BAM index counts its reads (CRAM's would need a full read: not
+        // asked).
+        let empty = !is_cram
+            && reader.index_stats().is_ok_and(|s| {
+                s.iter()
+                    .all(|&(_, _, mapped, unmapped)| mapped + unmapped == 0)
+            });
+        if empty {
+            log::warn!(
+                "{}: the file holds no reads (header only): its sample has no molecules and no calls",
+                path.display()
+            );
+        }
         let header = reader.header();
         let text = String::from_utf8_lossy(header.as_bytes()).to_string();
         check_sort_order(path, &text)?;
@@ -83,6 +98,7 @@ impl AlignmentInput {
                 tids[rid] = Some(tid as u32);
             }
         }
+        check_some_target_contig(path, reference, targets, &tids, header)?;
         let mut checked = vec![false; reference.contigs.len()];
         for t in targets {
             if std::mem::replace(&mut checked[t.rid], true) {
@@ -117,6 +133,7 @@ impl AlignmentInput {
             sample,
             tids,
             is_cram,
+            empty,
         })
     }
 
@@ -124,6 +141,52 @@ impl AlignmentInput {
     pub fn reader(&self, reference: &Reference) -> Result<bam::IndexedReader> {
         open_indexed(&self.path, reference)
     }
+}
+
+/// When no targeted contig is in the alignment header, the BAM and the
+/// reference/BED name contigs differently (`1` against `chr1`, say): a run
+/// would count nothing, so it stops naming both (a partial mismatch is a
+/// warning per contig).
+fn check_some_target_contig(
+    path: &Path,
+    reference: &Reference,
+    targets: &[Target],
+    tids: &[Option<u32>],
+    header: &bam::HeaderView,
+) -> Result<()> {
+    if targets.is_empty() || targets.iter().any(|t| tids[t.rid].is_some()) {
+        return Ok(());
+    }
+    // The first four distinct names, or "none".
+    let few = |names: Vec<String>| {
+        let mut v: Vec<String> = Vec::new();
+        for n in names {
+            if v.len() < 4 && !v.contains(&n) {
+                v.push(n);
+            }
+        }
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let wanted = few(targets
+        .iter()
+        .map(|t| reference.contigs[t.rid].name.clone())
+        .collect());
+    let here = few(header
+        .target_names()
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).to_string())
+        .collect());
+    Err(Error::bad_input(
+        path,
+        format!(
+            "none of the targeted contigs ({wanted}, ...) is in the alignment header, whose contigs are {here}, ...: the BAM names contigs differently from the reference and targets"
+        ),
+        "call with the reference and BED the BAM was aligned to (same contig names), or rename the BAM's contigs (`samtools reheader`)",
+    ))
 }
 
 fn open_indexed(path: &Path, reference: &Reference) -> Result<bam::IndexedReader> {

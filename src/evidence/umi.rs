@@ -348,6 +348,9 @@ fn detect(
     cfg: &UmiConfig,
 ) -> crate::Result<Presence> {
     use rust_htslib::bam::Read;
+    if input.empty {
+        return Ok(Presence::None);
+    }
     let mut r = input.reader(reference)?;
     r.fetch(rust_htslib::bam::FetchDefinition::All)
         .map_err(|e| crate::Error::hts(format!("{}: reading", input.path.display()), e))?;
