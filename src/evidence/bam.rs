@@ -63,29 +63,9 @@ impl AlignmentInput {
                 "run `samtools index` on it",
             ));
         };
-        if let (Some(data), Some(idx)) = (modified(path), modified(&index)) {
-            if idx < data {
-                return Err(Error::bad_input(
-                    path,
-                    format!("index {} is older than the file (stale)", index.display()),
-                    "re-run `samtools index` on it",
-                ));
-            }
-        }
+        check_index_fresh(path, &index)?;
         let mut reader = open_indexed(path, reference)?;
-        // A BAM index counts its reads (CRAM's would need a full read: not
-        // asked).
-        let empty = !is_cram
-            && reader.index_stats().is_ok_and(|s| {
-                s.iter()
-                    .all(|&(_, _, mapped, unmapped)| mapped + unmapped == 0)
-            });
-        if empty {
-            log::warn!(
-                "{}: the file holds no reads (header only): its sample has no molecules and no calls",
-                path.display()
-            );
-        }
+        let empty = !is_cram && holds_no_reads(&mut reader, path);
         let header = reader.header();
         let text = String::from_utf8_lossy(header.as_bytes()).to_string();
         check_sort_order(path, &text)?;
@@ -187,6 +167,36 @@ fn check_some_target_contig(
         ),
         "call with the reference and BED the BAM was aligned to (same contig names), or rename the BAM's contigs (`samtools reheader`)",
     ))
+}
+
+/// An index older than its file describes another file: refused.
+fn check_index_fresh(path: &Path, index: &Path) -> Result<()> {
+    if let (Some(data), Some(idx)) = (modified(path), modified(index)) {
+        if idx < data {
+            return Err(Error::bad_input(
+                path,
+                format!("index {} is older than the file (stale)", index.display()),
+                "re-run `samtools index` on it",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Does the BAM's index count no read at all (a header-only file)? Warns
+/// when so. (A CRAM index would need a full read to say: not asked.)
+fn holds_no_reads(reader: &mut bam::IndexedReader, path: &Path) -> bool {
+    let empty = reader.index_stats().is_ok_and(|s| {
+        s.iter()
+            .all(|&(_, _, mapped, unmapped)| mapped + unmapped == 0)
+    });
+    if empty {
+        log::warn!(
+            "{}: the file holds no reads (header only): its sample has no molecules and no calls",
+            path.display()
+        );
+    }
+    empty
 }
 
 fn open_indexed(path: &Path, reference: &Reference) -> Result<bam::IndexedReader> {
