@@ -126,7 +126,7 @@ impl AlignmentInput {
 /// When no targeted contig is in the alignment header, the BAM and the
 /// reference/BED name contigs differently (`1` against `chr1`, say): a run
 /// would count nothing, so it stops naming both (a partial mismatch is a
-/// warning per contig).
+/// warning per contig, as is a header without any `@SQ`).
 fn check_some_target_contig(
     path: &Path,
     reference: &Reference,
@@ -135,6 +135,11 @@ fn check_some_target_contig(
     header: &bam::HeaderView,
 ) -> Result<()> {
     if targets.is_empty() || targets.iter().any(|t| tids[t.rid].is_some()) {
+        return Ok(());
+    }
+    // No @SQ at all: nothing is aligned (an unaligned BAM), no naming
+    // scheme to compare; the per-contig warnings say so.
+    if header.target_count() == 0 {
         return Ok(());
     }
     // The first four distinct names, or "none".
