@@ -245,7 +245,7 @@ pub fn evaluate(s: &SampleCall, site: &SiteInfo, t: &Thresholds) -> Vec<Filter> 
     if s.null.noisy.is_some_and(|r| s.af() < t.noisy_fold * r) {
         out.push(Filter::NoisySite);
     }
-    if is_germline(k, s.depth, t) {
+    if is_germline(k, s.depth(), t) {
         out.push(Filter::Germline);
     }
     if site.is_indel && site.homopolymer >= t.homopolymer_len as usize && k < t.homopolymer_min_alt
@@ -297,7 +297,6 @@ mod tests {
     fn clean() -> SampleCall {
         let mut s = SampleCall {
             depth_by_class: [2000, 0, 0, 0],
-            depth: 2000,
             reference: stats(1980, 990, 990, 40, 60),
             alt: stats(20, 10, 10, 40, 60),
             err: 1e-4,

@@ -31,9 +31,7 @@ pub const EMIT_P: f64 = 1e-3;
 /// One sample's evidence and test for one allele.
 #[derive(Debug, Clone)]
 pub struct SampleCall {
-    /// Molecule depth at the position.
-    pub depth: u32,
-    /// The same molecules by class (the test weighs each class).
+    /// Molecules at the position, by class (the test weighs each class).
     pub depth_by_class: ClassCounts,
     /// Molecules not showing the alt (the reference base for SNVs).
     pub reference: AlleleStats,
@@ -77,11 +75,17 @@ impl FamilySupport {
 }
 
 impl SampleCall {
+    /// Molecule depth at the position.
+    pub fn depth(&self) -> u32 {
+        self.depth_by_class.iter().sum()
+    }
+
     pub fn af(&self) -> f64 {
-        if self.depth == 0 {
+        let depth = self.depth();
+        if depth == 0 {
             0.0
         } else {
-            f64::from(self.alt.n) / f64::from(self.depth)
+            f64::from(self.alt.n) / f64::from(depth)
         }
     }
     pub fn passes(&self) -> bool {
@@ -316,7 +320,6 @@ fn test(
         add_misread_insertions(&mut null, pc, seq, &all, model);
     }
     SampleCall {
-        depth: all.n,
         depth_by_class: all.by_class,
         reference,
         alt: alt_stats,
@@ -407,7 +410,6 @@ mod tests {
                 is_indel: false,
                 known: false,
                 samples: vec![SampleCall {
-                    depth: 1000,
                     depth_by_class: [1000, 0, 0, 0],
                     reference: AlleleStats::default(),
                     alt: AlleleStats::default(),

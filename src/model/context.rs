@@ -432,21 +432,6 @@ impl ContextRates {
         Self::shrunk(self.pooled.kind(kind), i)
     }
 
-    /// Background rate of one SNV class.
-    pub fn snv_rate(&self, class: usize) -> f64 {
-        Self::shrunk(&self.pooled.snv, class)
-    }
-
-    /// Background rate of any insertion (or deletion) in a homopolymer class.
-    pub fn indel_rate(&self, is_insertion: bool, hp_len: usize) -> f64 {
-        let i = hp_len.clamp(1, MAX_HP) - 1;
-        if is_insertion {
-            Self::shrunk(&self.pooled.ins, i)
-        } else {
-            Self::shrunk(&self.pooled.del, i)
-        }
-    }
-
     /// Raw (unshrunk) rates by class name, for the metrics.
     pub fn report(&self) -> RateReport {
         RateReport {

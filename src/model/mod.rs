@@ -76,11 +76,6 @@ impl Null {
             / f64::from(n)
     }
 
-    /// The rate of one class.
-    pub fn rate(&self, class: MoleculeClass) -> f64 {
-        self.rates[class.index()]
-    }
-
     /// Add the molecules of another allele at the site that show this one
     /// after `distance` read substitutions: `source[c]` is that allele's
     /// fraction of class `c`'s molecules, `per_base[c]` the class's

@@ -229,7 +229,7 @@ pub fn record(call: &Call, reference: &Reference, umi_tier: Option<Tier>) -> Str
     let qual = crate::model::stats::phred_ln(best.ln_p);
     let mut info = format!(
         "DP={};AF={};ERR={};LOD={};SB={};CONTEXT={};HP={};TIER={}",
-        best.depth,
+        best.depth(),
         float(best.af()),
         float(best.err),
         float(best.lod),
@@ -259,7 +259,7 @@ pub fn record(call: &Call, reference: &Reference, umi_tier: Option<Tier>) -> Str
         let (r, a) = (&s.reference, &s.alt);
         line.push('\t');
         line.push_str(&sample_column(
-            s.depth,
+            s.depth(),
             r,
             a,
             s.af(),
