@@ -123,8 +123,10 @@ pub struct FilterArgs {
     /// Drop paired reads that are not in a proper pair (kept and counted by default).
     #[arg(long)]
     pub drop_improper: bool,
-    /// Drop reads with more than this many mismatches+indel bases per 100
-    /// aligned bases (from the NM tag; reads without NM are kept).
+    /// Drop reads with more than this many differences per 100 aligned bases,
+    /// counted against --reference (mismatches at >= --min-bq, each indel
+    /// once), leaving out one difference (the candidate allele) and never
+    /// dropping a read with 2 others (short reads).
     #[arg(long, default_value_t = 8.0)]
     pub max_mismatch_per_100: f64,
     /// Ignore bases closer than this to a read end or a soft clip.
@@ -320,8 +322,13 @@ pub struct CallingArgs {
     /// ReadEndBias: alt mean distance to read end below this while ref's is not.
     #[arg(long, default_value_t = 10.0)]
     pub min_alt_dist_end: f64,
-    /// LowMapQ: alt mean mapping quality below this.
-    #[arg(long, default_value_t = 40.0)]
+    /// LowMapQ: alt mean mapping quality this much below the ref mean at the
+    /// site (alt reads that belong elsewhere map worse than the locus' own).
+    #[arg(long, default_value_t = 10.0)]
+    pub max_alt_mapq_drop: f64,
+    /// LowMapQ also when the alt mean mapping quality is below this absolute
+    /// floor (0: off; reads below --min-mapq are dropped anyway).
+    #[arg(long, default_value_t = 0.0)]
     pub min_alt_mapq: f64,
     /// Germline: allele fraction at or above this (or consistent with 50%).
     #[arg(long, default_value_t = 0.3)]

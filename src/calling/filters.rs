@@ -24,7 +24,9 @@ pub struct Thresholds {
     pub max_orientation_bias: f64,
     /// ReadEndBias: alt mean distance to a read end below this.
     pub min_alt_dist_end: f64,
-    /// LowMapQ: alt mean mapping quality below this.
+    /// LowMapQ: alt mean mapping quality below the ref mean by more than this ...
+    pub max_alt_mapq_drop: f64,
+    /// ... or below this absolute floor (0: none).
     pub min_alt_mapq: f64,
     /// Germline: allele fraction at or above this (or consistent with 50%).
     pub germline_vaf: f64,
@@ -57,6 +59,16 @@ impl Thresholds {
         positive("--germline-vaf", self.germline_vaf, 1.0)?;
         positive("--noisy-rate", self.noisy_rate, 1.0)?;
         positive("--noisy-fold", self.noisy_fold, f64::INFINITY)?;
+        for (name, v) in [
+            ("--max-alt-mapq-drop", self.max_alt_mapq_drop),
+            ("--min-alt-mapq", self.min_alt_mapq),
+        ] {
+            if v.is_nan() || v < 0.0 {
+                return Err(crate::Error::Usage(format!(
+                    "{name} must be >= 0 (got {v})"
+                )));
+            }
+        }
         if self.min_alt == 0 || self.min_alt_known == 0 {
             return Err(crate::Error::Usage(
                 "--min-alt and --min-alt-known must be at least 1".into(),
@@ -146,7 +158,15 @@ impl Filter {
                 "Alt bases sit near read ends: alt mean distance to read end < {} while the ref mean is not",
                 t.min_alt_dist_end
             ),
-            Filter::LowMapQ => format!("Alt molecules' mean mapping quality < {}", t.min_alt_mapq),
+            Filter::LowMapQ => format!(
+                "Alt molecules map worse than ref molecules here (alt-specific mapping artifact): alt mean MAPQ more than {} below the ref mean{}",
+                t.max_alt_mapq_drop,
+                if t.min_alt_mapq > 0.0 {
+                    format!(", or below {}", t.min_alt_mapq)
+                } else {
+                    String::new()
+                }
+            ),
             Filter::Germline => format!(
                 "Allele fraction >= {} or consistent with a heterozygous germline variant (P(K <= k | n, 0.5) > 0.001); flagged, not somatic",
                 t.germline_vaf
@@ -203,6 +223,18 @@ pub fn is_germline(k: u32, n: u32, t: &Thresholds) -> bool {
     af >= t.germline_vaf || ln_binom_cdf(u64::from(k), u64::from(n), 0.5) > 1e-3f64.ln()
 }
 
+/// LowMapQ: do the alt molecules map worse than the site's ref molecules?
+///
+/// METHOD: the filter is for reads that belong elsewhere (a paralog, a
+/// repeat): those map worse than the reads of the locus, so the alt mean
+/// MAPQ is compared with the ref mean at the same site. A low-mappability
+/// region lowers both alike and flags nothing; the absolute floor
+/// (`--min-alt-mapq`, off by default) is for those who want one anyway.
+pub fn maps_worse(alt: &AlleleStats, reference: &AlleleStats, t: &Thresholds) -> bool {
+    let a = alt.mean_mq();
+    a < t.min_alt_mapq || (reference.n > 0 && a < reference.mean_mq() - t.max_alt_mapq_drop)
+}
+
 /// Every filter except MultiAllelic (which needs the other alleles).
 pub fn evaluate(s: &SampleCall, site: &SiteInfo, t: &Thresholds) -> Vec<Filter> {
     let k = s.alt.n;
@@ -237,7 +269,7 @@ pub fn evaluate(s: &SampleCall, site: &SiteInfo, t: &Thresholds) -> Vec<Filter> 
     {
         out.push(Filter::ReadEndBias);
     }
-    if k > 0 && s.alt.mean_mq() < t.min_alt_mapq {
+    if k > 0 && maps_worse(&s.alt, &s.reference, t) {
         out.push(Filter::LowMapQ);
     }
     // METHOD: a sample well above the normals' own level at a noisy site
@@ -269,7 +301,8 @@ mod tests {
             max_strand_bias: 20.0,
             max_orientation_bias: 20.0,
             min_alt_dist_end: 10.0,
-            min_alt_mapq: 40.0,
+            max_alt_mapq_drop: 10.0,
+            min_alt_mapq: 0.0,
             germline_vaf: 0.3,
             homopolymer_len: 6,
             homopolymer_min_alt: 6,
@@ -405,10 +438,23 @@ mod tests {
     }
 
     #[test]
-    fn low_mapq_when_alt_reads_map_poorly() {
+    fn low_mapq_when_alt_reads_map_worse_than_ref_reads() {
         let mut s = clean();
         s.alt = stats(20, 10, 10, 40, 25);
         assert_eq!(only(&s, &site()), vec![Filter::LowMapQ]);
+        // Issue 20, point 5: a low-mappability region, where ref and alt
+        // reads map alike (ref 25.8, alt 25.2), is not an alt artifact.
+        s.alt.sum_mq = 504; // 25.2 over 20 molecules
+        s.reference.sum_mq = 51_084; // 25.8 over 1980
+        assert_eq!(only(&s, &site()), vec![]);
+        // The absolute floor, when asked for, still applies.
+        let floor = Thresholds {
+            min_alt_mapq: 30.0,
+            ..t()
+        };
+        assert!(maps_worse(&s.alt, &s.reference, &floor));
+        assert!(Filter::LowMapQ.description(&floor).contains("below 30"));
+        assert!(!Filter::LowMapQ.description(&t()).contains("below 0"));
     }
 
     #[test]

@@ -57,6 +57,7 @@ pub fn run(args: &CountArgs) -> Result<()> {
                 "command": "count",
                 "version": env!("CARGO_PKG_VERSION"),
                 "samples": samples,
+                "read_alarms": reads.iter().map(crate::evidence::read_alarms::read_alarms).collect::<Vec<_>>(),
                 "reads": reads,
                 "filters": filter,
                 "molecules": molecules,

@@ -121,7 +121,10 @@ impl RunInputs {
         };
         let out = engine.run(&self.shards, self.threads, &|n| bar.inc(n));
         bar.finish_and_clear();
-        out
+        let out = out?;
+        let names: Vec<&str> = self.bams.iter().map(|b| b.sample.as_str()).collect();
+        warn_about_reads(&read_counters(&out, names.len()), &names);
+        Ok(out)
     }
 }
 
@@ -136,6 +139,16 @@ pub struct Sites {
     pub known_pad: u64,
     /// `Some((i, n))`: only chunk `i` of `n` of the merged panel.
     pub chunk: Option<(usize, usize)>,
+}
+
+/// Warn about each sample whose reads the filters mostly dropped
+/// ([`crate::evidence::read_alarms`]); the metrics list the same alarms.
+pub fn warn_about_reads(reads: &[crate::evidence::ReadCounters], names: &[&str]) {
+    for (c, name) in reads.iter().zip(names) {
+        for a in crate::evidence::read_alarms::read_alarms(c) {
+            log::warn!("sample {name}: {}", a.message);
+        }
+    }
 }
 
 /// Read counters per sample, summed over shards.

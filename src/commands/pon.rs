@@ -7,7 +7,7 @@
 //! written, and its evidence dropped, so memory is bounded by one batch and
 //! not by the panel.
 
-use super::inputs::{RunInputs, Sites};
+use super::inputs::{read_counters, warn_about_reads, RunInputs, Sites};
 use super::settings::{pon_build, read_filter, umi_options};
 use crate::cli::PonArgs;
 use crate::evidence::engine::Engine;
@@ -48,7 +48,7 @@ pub fn run(args: &PonArgs) -> Result<()> {
     // of the chosen tier (all normals alike). The header records which.
     let umi = crate::evidence::umi::resolve(&umi_options(&args.umi), &inputs.bams, reference)?;
     let molecules = Molecules::of(umi.as_ref());
-    let header = PonHeader::new(reference, &filter, molecules, panel, names, build);
+    let header = PonHeader::new(reference, &filter, molecules, panel, names.clone(), build);
     let mut writer = PonWriter::create(&args.output, &header)?;
 
     let counter = crate::evidence::batch_counter(&filter, umi.as_ref());
@@ -58,8 +58,12 @@ pub fn run(args: &PonArgs) -> Result<()> {
         .build()
         .map_err(|e| Error::Runtime(format!("cannot start {threads} threads: {e}")))?;
     let mut n_rows = 0usize;
+    let mut reads = vec![crate::evidence::ReadCounters::default(); names.len()];
     for batch in inputs.shards.chunks(threads * SHARDS_PER_THREAD) {
         let evidence = engine.run(batch, threads, &|_| {})?;
+        for (acc, c) in reads.iter_mut().zip(read_counters(&evidence, names.len())) {
+            acc.merge(&c);
+        }
         let rows: Vec<Vec<PonRow>> = pool.install(|| {
             evidence
                 .par_iter()
@@ -72,6 +76,8 @@ pub fn run(args: &PonArgs) -> Result<()> {
         }
     }
     writer.finish()?;
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    warn_about_reads(&reads, &name_refs);
     log::info!(
         "panel of normals: {} normals ({}), {} rows over {} target bases, {:.1} s",
         inputs.bams.len(),

@@ -75,6 +75,7 @@ pub fn thresholds(a: &CallingArgs) -> Result<Thresholds> {
         max_strand_bias: a.max_strand_bias,
         max_orientation_bias: a.max_orientation_bias,
         min_alt_dist_end: a.min_alt_dist_end,
+        max_alt_mapq_drop: a.max_alt_mapq_drop,
         min_alt_mapq: a.min_alt_mapq,
         germline_vaf: a.germline_vaf,
         homopolymer_len: a.homopolymer_len,

@@ -155,7 +155,8 @@ pub struct AlleleStats {
     /// On the forward / reverse strand (of read 1 for a merged fragment).
     pub fwd: u32,
     pub rev: u32,
-    /// F1R2: read 1 forward or read 2 reverse; F2R1 the other orientation.
+    /// Paired molecules in the F1R2 / F2R1 [`Orientation`] (single-end
+    /// reads are in neither).
     pub f1r2: u32,
     pub f2r1: u32,
     pub sum_bq: u64,
@@ -171,8 +172,30 @@ pub struct Support {
     /// Distance (bases) from the nearer aligned read end.
     pub dist: u16,
     pub reverse: bool,
-    pub f1r2: bool,
+    pub orientation: Orientation,
     pub class: MoleculeClass,
+}
+
+/// A paired read's orientation: F1R2 is read 1 forward or read 2 reverse,
+/// F2R1 the other. A single-end read has none: its only orientation is
+/// its strand, which the strand counts already hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Orientation {
+    F1R2,
+    F2R1,
+    #[default]
+    Unpaired,
+}
+
+impl Orientation {
+    /// From a read's flags.
+    pub fn of(paired: bool, read1: bool, reverse: bool) -> Self {
+        match (paired, read1 != reverse) {
+            (false, _) => Orientation::Unpaired,
+            (true, true) => Orientation::F1R2,
+            (true, false) => Orientation::F2R1,
+        }
+    }
 }
 
 impl AlleleStats {
@@ -182,8 +205,8 @@ impl AlleleStats {
         self.by_class[s.class.index()] += 1;
         self.fwd += u32::from(!s.reverse);
         self.rev += u32::from(s.reverse);
-        self.f1r2 += u32::from(s.f1r2);
-        self.f2r1 += u32::from(!s.f1r2);
+        self.f1r2 += u32::from(s.orientation == Orientation::F1R2);
+        self.f2r1 += u32::from(s.orientation == Orientation::F2R1);
         self.sum_bq += u64::from(s.qual);
         self.sum_mq += u64::from(s.mapq);
         self.sum_dist += u64::from(s.dist);
@@ -419,6 +442,29 @@ impl ShardCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_paired_molecules_have_an_orientation() {
+        let mut st = AlleleStats::default();
+        for (paired, read1, reverse) in [
+            (true, true, false),
+            (true, false, true),
+            (true, true, true),
+            (false, true, false),
+            (false, true, true),
+        ] {
+            st.add(&Support {
+                qual: 30,
+                mapq: 60,
+                dist: 10,
+                reverse,
+                orientation: Orientation::of(paired, read1, reverse),
+                class: MoleculeClass::Read,
+            });
+        }
+        assert_eq!((st.n, st.fwd, st.rev), (5, 2, 3));
+        assert_eq!((st.f1r2, st.f2r1), (2, 1));
+    }
 
     #[test]
     fn vcf_alleles_become_engine_alts() {

@@ -10,9 +10,9 @@
 
 use super::alleles::{Indel, ShardCounts};
 use super::filters::{
-    check_flags, is_improper, nm_tag, too_many_mismatches, ReadCounters, ReadFilter, Rejection,
+    check_flags, is_improper, too_many_mismatches, ReadCounters, ReadFilter, Rejection,
 };
-use super::observe::{cigar_stats, reference_span, Ranges};
+use super::observe::{differences, reference_span, Ranges};
 use super::umi::Tier;
 use crate::hash::fnv1a64;
 use crate::reference::RefWindow;
@@ -157,6 +157,8 @@ pub(crate) struct ReadGate<'a> {
     ranges: &'a [(u64, u64)],
     keep: &'a Ranges,
     f: &'a ReadFilter,
+    /// The reference reads are compared with (mismatch filter).
+    window: &'a RefWindow,
     last_pos: i64,
     shard_of_read: usize,
     /// Per shard: the reads starting in it.
@@ -180,6 +182,7 @@ impl<'a> ReadGate<'a> {
             ranges,
             keep,
             f,
+            window: b.window,
             last_pos: i64::MIN,
             shard_of_read: 0,
             reads: vec![ReadCounters::default(); ranges.len()],
@@ -239,8 +242,7 @@ impl<'a> ReadGate<'a> {
             rc.reject(why);
             return Ok(None);
         }
-        let (aligned, indel_bases, indel_events) = cigar_stats(rec.raw_cigar());
-        if too_many_mismatches(nm_tag(rec), aligned, indel_bases, indel_events, self.f) {
+        if too_many_mismatches(differences(rec, self.window, self.f.min_bq), self.f) {
             rc.reject(Rejection::TooManyMismatches);
             return Ok(None);
         }

@@ -457,7 +457,7 @@ fn emit<S: PositionSink>(
         dist,
         // The molecule's strand: read 1's, as for a merged fragment.
         reverse: r.meta.reverse == r.meta.read1,
-        f1r2: r.meta.f1r2,
+        orientation: r.meta.orientation,
         class: class_of(tier, n_reads),
     };
     let sink = &mut sinks[tier.index()];
@@ -548,7 +548,7 @@ mod tests {
                 end: 10,
                 mapq: 60,
                 read1: true,
-                f1r2: true,
+                orientation: crate::evidence::alleles::Orientation::F1R2,
                 ..Default::default()
             },
             ..Default::default()

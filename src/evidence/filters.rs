@@ -1,6 +1,7 @@
 //! Read-level filters (SPEC 2.1): one closed enum of rejection reasons, each
 //! counted in the metrics.
 
+use super::observe::Differences;
 use crate::sam::{DUPLICATE, PAIRED, PROPER_PAIR, QC_FAIL, SECONDARY, SUPPLEMENTARY, UNMAPPED};
 use rust_htslib::bam::Record;
 
@@ -32,8 +33,9 @@ pub struct ReadFilter {
     pub keep_supplementary: bool,
     /// Drop paired reads that are not in a proper pair.
     pub drop_improper: bool,
-    /// Mismatch events (NM, indels once) per 100 aligned bases above which
-    /// a read is dropped.
+    /// Differences from the reference (mismatches at base quality >=
+    /// `min_bq`, indels once) per 100 aligned bases above which a read is
+    /// dropped; see [`too_many_mismatches`].
     pub max_mismatch_per_100: f64,
     /// Bases closer than this to a read end or a soft clip are ignored.
     pub min_dist_end: u32,
@@ -55,7 +57,8 @@ impl ReadFilter {
 
 /// Why a read was not used. Checked in this order; a read counts once, under
 /// its first reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Rejection {
     Unmapped,
     Secondary,
@@ -65,6 +68,19 @@ pub enum Rejection {
     LowMapq,
     ImproperPair,
     TooManyMismatches,
+}
+
+impl Rejection {
+    pub const ALL: [Rejection; 8] = [
+        Rejection::Unmapped,
+        Rejection::Secondary,
+        Rejection::QcFail,
+        Rejection::Supplementary,
+        Rejection::Duplicate,
+        Rejection::LowMapq,
+        Rejection::ImproperPair,
+        Rejection::TooManyMismatches,
+    ];
 }
 
 /// Read counts per outcome (summed over shards; a read overlapping two
@@ -93,7 +109,11 @@ pub struct ReadCounters {
 
 impl ReadCounters {
     pub fn reject(&mut self, r: Rejection) {
-        let c = match r {
+        *self.count_mut(r) += 1;
+    }
+
+    fn count_mut(&mut self, r: Rejection) -> &mut u64 {
+        match r {
             Rejection::Unmapped => &mut self.unmapped,
             Rejection::Secondary => &mut self.secondary,
             Rejection::QcFail => &mut self.qc_fail,
@@ -102,8 +122,12 @@ impl ReadCounters {
             Rejection::LowMapq => &mut self.low_mapq,
             Rejection::ImproperPair => &mut self.improper_pair_dropped,
             Rejection::TooManyMismatches => &mut self.too_many_mismatches,
-        };
-        *c += 1;
+        }
+    }
+
+    /// Reads dropped for reason `r` (reporting only: one copy, one match).
+    pub fn count(&self, r: Rejection) -> u64 {
+        *self.clone().count_mut(r)
     }
 
     pub fn merge(&mut self, o: &ReadCounters) {
@@ -156,34 +180,45 @@ pub fn is_improper(flags: u16) -> bool {
     flags & PAIRED != 0 && flags & PROPER_PAIR == 0
 }
 
-/// Mismatch events per 100 aligned bases from NM, counting each indel as one
-/// event rather than one per base (a true 10 bp deletion must not reject its
-/// reads). `indel_bases` and `indel_events` come from the CIGAR walk.
-pub fn too_many_mismatches(
-    nm: Option<u32>,
-    aligned: u32,
-    indel_bases: u32,
-    indel_events: u32,
-    f: &ReadFilter,
-) -> bool {
-    let Some(nm) = nm else { return false };
-    if aligned == 0 {
-        return false;
-    }
-    let events = nm.saturating_sub(indel_bases) + indel_events;
-    f64::from(events) * 100.0 / f64::from(aligned) > f.max_mismatch_per_100
+/// Differences a read may always carry: a 30-base read with a true variant
+/// and two sequencing errors is not a misplaced read, whatever its rate.
+pub const MISMATCH_FLOOR: u32 = 2;
+
+/// Is a read with `d` too far from the reference to be where it is mapped?
+///
+/// METHOD: one difference is left out, the one that may be the candidate
+/// allele itself (the filter judges the read, not the variant it carries;
+/// a read carrying two nearby true variants loses one of its allowance).
+/// The rest is dropped when it exceeds both [`MISMATCH_FLOOR`] and
+/// `--max-mismatch-per-100` per 100 aligned bases.
+pub fn too_many_mismatches(d: Differences, f: &ReadFilter) -> bool {
+    let others = d.events.saturating_sub(1);
+    others > MISMATCH_FLOOR
+        && f64::from(others) * 100.0 > f.max_mismatch_per_100 * f64::from(d.aligned)
 }
 
-/// The NM tag as an integer, if present.
-pub fn nm_tag(rec: &Record) -> Option<u32> {
-    use rust_htslib::bam::record::Aux;
-    match rec.aux(b"NM").ok()? {
-        Aux::U8(v) => Some(u32::from(v)),
-        Aux::U16(v) => Some(u32::from(v)),
-        Aux::U32(v) => Some(v),
-        Aux::I8(v) => u32::try_from(v).ok(),
-        Aux::I16(v) => u32::try_from(v).ok(),
-        Aux::I32(v) => u32::try_from(v).ok(),
-        _ => None,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter() -> ReadFilter {
+        crate::testing::read_filter(OverlapPolicy::Merge)
+    }
+
+    fn drops(aligned: u32, events: u32) -> bool {
+        too_many_mismatches(Differences { aligned, events }, &filter())
+    }
+
+    #[test]
+    fn short_reads_keep_a_floor_and_the_candidate_allele_is_left_out() {
+        assert_eq!(filter().max_mismatch_per_100, 8.0);
+        // A 30-base read with a variant and two other differences (10 per
+        // 100) is kept; a fourth difference makes it misplaced.
+        assert!(!drops(30, 3));
+        assert!(drops(30, 4));
+        // 150 bases: 12 differences besides the allele is 8 per 100, kept.
+        assert!(!drops(150, 13));
+        assert!(drops(150, 14));
+        assert!(!drops(0, 0));
     }
 }

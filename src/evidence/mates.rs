@@ -31,7 +31,7 @@ fn support(m: &ReadMeta, qual: u8, dist: u16) -> Support {
         mapq: m.mapq,
         dist,
         reverse: m.reverse,
-        f1r2: m.f1r2,
+        orientation: m.orientation,
         class: MoleculeClass::Read,
     }
 }
@@ -267,7 +267,7 @@ mod tests {
                 mapq: 60,
                 reverse: !read1,
                 read1,
-                f1r2: true,
+                orientation: crate::evidence::alleles::Orientation::F1R2,
             },
             slots: vec![Slot::EMPTY; (end - start) as usize],
             events,

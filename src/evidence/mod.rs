@@ -24,6 +24,7 @@ pub mod fragments;
 pub mod mates;
 pub mod observe;
 pub mod parked;
+pub mod read_alarms;
 pub mod umi;
 
 pub use alleles::{AlleleStats, Indel, PositionCounts, ShardCounts};

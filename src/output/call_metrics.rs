@@ -4,6 +4,7 @@
 
 use crate::calling::lod::LodTrack;
 use crate::calling::Call;
+use crate::evidence::read_alarms::{read_alarms, ReadAlarm};
 use crate::evidence::ReadCounters;
 use crate::model::context::RateReport;
 use crate::model::tiers::UmiMetrics;
@@ -53,6 +54,9 @@ pub struct TargetMetrics {
 pub struct SampleMetrics {
     pub name: String,
     pub reads: ReadCounters,
+    /// Read filters that dropped many of the reads, or too few reads used
+    /// (also warned about on stderr).
+    pub read_alarms: Vec<ReadAlarm>,
     /// Fraction of used reads whose mate overlapped them (merged into one fragment).
     pub overlap_fraction: f64,
     pub depth: DepthSummary,
@@ -152,6 +156,7 @@ pub fn sample_metrics(
     };
     SampleMetrics {
         name: facts.name,
+        read_alarms: read_alarms(&reads),
         reads,
         overlap_fraction,
         depth,

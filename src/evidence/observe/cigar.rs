@@ -1,6 +1,5 @@
 //! What a raw BAM CIGAR says in sums: its operation codes, the reference
-//! span it covers, its aligned and indel bases (for the mismatch filter),
-//! and where its soft clips end (for the distance to a read end).
+//! span it covers and where its soft clips end (for the distance to a read end).
 
 // Operation codes of a raw CIGAR entry (`len << 4 | op`), SAM spec 1.4.6.
 pub(super) const MATCH: u32 = 0;
@@ -16,24 +15,6 @@ pub(super) const DIFF: u32 = 8;
 #[inline]
 pub fn is_clip(c: u32) -> bool {
     matches!(c & 0xf, SOFT_CLIP | HARD_CLIP)
-}
-
-/// What the mismatch filter needs from a CIGAR: aligned (M/=/X) bases,
-/// indel bases and indel events.
-pub fn cigar_stats(cigar: &[u32]) -> (u32, u32, u32) {
-    let (mut aligned, mut indel_bases, mut indel_events) = (0, 0, 0);
-    for &c in cigar {
-        let len = c >> 4;
-        match c & 0xf {
-            MATCH | EQUAL | DIFF => aligned += len,
-            INS | DEL => {
-                indel_bases += len;
-                indel_events += 1;
-            }
-            _ => {}
-        }
-    }
-    (aligned, indel_bases, indel_events)
 }
 
 /// Reference bases covered by a CIGAR (M, D, N, =, X).

@@ -10,17 +10,19 @@
 //!
 //! This file holds the two forms and the trait; `walk` the CIGAR walk
 //! itself, `base_run` its innermost loop (a run of aligned bases decoded
-//! into slots), `cigar` what a CIGAR says in sums (also used by the read
-//! gate), `ranges` the intervals observations are kept in. Callers use the
+//! into slots), `cigar` what a CIGAR says in sums, `differences` how far a
+//! read is from the reference (for the read gate's mismatch filter), `ranges` the intervals observations are kept in. Callers use the
 //! re-exports below.
 
 mod base_run;
 mod cigar;
+mod differences;
 mod ranges;
 mod walk;
 
 pub use base_run::BaseRun;
-pub use cigar::{cigar_stats, is_clip, reference_span};
+pub use cigar::{is_clip, reference_span};
+pub use differences::{differences, Differences};
 pub use ranges::Ranges;
 pub use walk::walk;
 
@@ -88,7 +90,7 @@ pub struct ReadMeta {
     pub reverse: bool,
     /// First read of the pair (or unpaired).
     pub read1: bool,
-    pub f1r2: bool,
+    pub orientation: crate::evidence::alleles::Orientation,
 }
 
 /// One reference position of a [`ReadSlots`]: a base (index into

@@ -8,7 +8,7 @@ use super::base_run::BaseRun;
 use super::cigar::{self, aligned_query_range, reference_span};
 use super::ranges::Ranges;
 use super::{Obs, ObsKind, Observer, ReadMeta};
-use crate::evidence::alleles::{base_index, BASES};
+use crate::evidence::alleles::{base_index, Orientation, BASES};
 use crate::evidence::filters::ReadFilter;
 use crate::reference::RefWindow;
 use crate::sam;
@@ -100,7 +100,7 @@ fn read_meta(rec: &Record, cigar: &[u32]) -> ReadMeta {
         mapq: rec.mapq(),
         reverse,
         read1,
-        f1r2: read1 != reverse,
+        orientation: Orientation::of(flags & sam::PAIRED != 0, read1, reverse),
     }
 }
 
