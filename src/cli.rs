@@ -336,9 +336,10 @@ pub struct CallingArgs {
     /// Homopolymer: indels in runs at least this long ...
     #[arg(long, default_value_t = 6)]
     pub homopolymer_len: u32,
-    /// ... need at least this many alt molecules.
-    #[arg(long, default_value_t = 6)]
-    pub homopolymer_min_alt: u32,
+    /// ... need an allele fraction at least this many times the sample's
+    /// slippage rate for runs of that length (estimated per run length).
+    #[arg(long, default_value_t = 3.0)]
+    pub homopolymer_fold: f64,
     /// NoisySite (with --pon): the normals' pooled alt fraction at the site
     /// is at least this ...
     #[arg(long, default_value_t = 1e-3)]

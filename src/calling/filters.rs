@@ -32,8 +32,9 @@ pub struct Thresholds {
     pub germline_vaf: f64,
     /// Homopolymer: indels in runs at least this long ...
     pub homopolymer_len: u32,
-    /// ... need at least this many alt molecules.
-    pub homopolymer_min_alt: u32,
+    /// ... need an allele fraction at least this many times the sample's
+    /// background (slippage) rate for the run.
+    pub homopolymer_fold: f64,
     /// NoisySite: the normals' pooled alt fraction is at least this ...
     pub noisy_rate: f64,
     /// ... with at least this many normals carrying the allele ...
@@ -59,6 +60,7 @@ impl Thresholds {
         positive("--germline-vaf", self.germline_vaf, 1.0)?;
         positive("--noisy-rate", self.noisy_rate, 1.0)?;
         positive("--noisy-fold", self.noisy_fold, f64::INFINITY)?;
+        positive("--homopolymer-fold", self.homopolymer_fold, f64::INFINITY)?;
         for (name, v) in [
             ("--max-alt-mapq-drop", self.max_alt_mapq_drop),
             ("--min-alt-mapq", self.min_alt_mapq),
@@ -172,8 +174,8 @@ impl Filter {
                 t.germline_vaf
             ),
             Filter::Homopolymer => format!(
-                "Indel in a homopolymer of >= {} bases with fewer than {} alt molecules",
-                t.homopolymer_len, t.homopolymer_min_alt
+                "Indel in a homopolymer of >= {} bases whose allele fraction is below {} times the background (slippage) rate for runs of its length",
+                t.homopolymer_len, t.homopolymer_fold
             ),
             Filter::MultiAllelic => {
                 "Another alt allele at this position passes with a smaller p-value".to_string()
@@ -280,7 +282,14 @@ pub fn evaluate(s: &SampleCall, site: &SiteInfo, t: &Thresholds) -> Vec<Filter> 
     if is_germline(k, s.depth(), t) {
         out.push(Filter::Germline);
     }
-    if site.is_indel && site.homopolymer >= t.homopolymer_len as usize && k < t.homopolymer_min_alt
+    // METHOD: slippage varies between runs of one length (flanking
+    // sequence, base) beyond what the run-length rate says; an allele
+    // within a few times that rate is not told apart from a run that slips
+    // more than its length's average. A fraction against a rate scales
+    // with depth, where a minimum alt count is passed by any deep sample.
+    if site.is_indel
+        && site.homopolymer >= t.homopolymer_len as usize
+        && s.af() < t.homopolymer_fold * s.err
     {
         out.push(Filter::Homopolymer);
     }
@@ -305,7 +314,7 @@ mod tests {
             min_alt_mapq: 0.0,
             germline_vaf: 0.3,
             homopolymer_len: 6,
-            homopolymer_min_alt: 6,
+            homopolymer_fold: 3.0,
             noisy_rate: 1e-3,
             noisy_normals: 2,
             noisy_fold: 5.0,
@@ -469,15 +478,28 @@ mod tests {
     }
 
     #[test]
-    fn homopolymer_indels_need_more_support() {
+    fn homopolymer_indels_need_a_fraction_above_the_run_s_slippage() {
+        // Issue 20, point 6: 12 alt molecules of 1,500 (0.8%) in a 9-base
+        // run slipping at 0.5%: flagged however many molecules that is.
         let mut s = clean();
-        s.alt = stats(4, 2, 2, 40, 60);
+        s.depth_by_class = [1500, 0, 0, 0];
+        s.alt = stats(12, 6, 6, 40, 60);
+        s.err = 5e-3;
         let hp = SiteInfo {
             is_indel: true,
-            homopolymer: 7,
+            homopolymer: 9,
             ..site()
         };
         assert!(only(&s, &hp).contains(&Filter::Homopolymer));
+        // The same fraction at 100x the depth is no more a variant.
+        s.depth_by_class = [150_000, 0, 0, 0];
+        s.alt = stats(1200, 600, 600, 40, 60);
+        assert!(only(&s, &hp).contains(&Filter::Homopolymer));
+        // Where the run slips at 0.1%, 0.8% is 8 times that: not flagged.
+        s.err = 1e-3;
+        assert!(!only(&s, &hp).contains(&Filter::Homopolymer));
+        // A short run is never this filter's business.
+        s.err = 5e-3;
         let short = SiteInfo {
             is_indel: true,
             homopolymer: 3,

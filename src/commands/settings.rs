@@ -79,7 +79,7 @@ pub fn thresholds(a: &CallingArgs) -> Result<Thresholds> {
         min_alt_mapq: a.min_alt_mapq,
         germline_vaf: a.germline_vaf,
         homopolymer_len: a.homopolymer_len,
-        homopolymer_min_alt: a.homopolymer_min_alt,
+        homopolymer_fold: a.homopolymer_fold,
         noisy_rate: a.noisy_rate,
         noisy_normals: a.noisy_normals,
         noisy_fold: a.noisy_fold,

@@ -14,6 +14,7 @@
 //! gives the rate of one context for molecules of one class (see its
 //! METHOD).
 
+use super::run_length::run_length_rate;
 use super::stats::ln_binom_sf;
 use super::weighted::Weighted;
 use crate::evidence::alleles::{
@@ -422,14 +423,18 @@ impl ContextRates {
     }
 
     fn shrunk(classes: &[Tally], i: usize) -> f64 {
-        let overall = Self::overall(classes);
-        let c = classes[i];
-        ((c.alt as f64 + PRIOR_WEIGHT * overall) / (c.depth as f64 + PRIOR_WEIGHT)).max(MIN_RATE)
+        super::run_length::shrunk_toward(classes[i], Self::overall(classes))
     }
 
-    /// Pooled rate (every molecule) of class `i` of `kind`.
+    /// Pooled rate (every molecule) of class `i` of `kind`: an SNV
+    /// class shrunk toward the overall SNV rate; an indel's run length
+    /// toward the run-length trend ([`super::run_length`]).
     pub fn kind_rate(&self, kind: Kind, i: usize) -> f64 {
-        Self::shrunk(self.pooled.kind(kind), i)
+        let tallies = self.pooled.kind(kind);
+        match kind {
+            Kind::Snv => Self::shrunk(tallies, i),
+            Kind::Ins | Kind::Del => run_length_rate(tallies, i, Self::overall(tallies)),
+        }
     }
 
     /// Raw (unshrunk) rates by class name, for the metrics.

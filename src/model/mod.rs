@@ -10,6 +10,7 @@
 pub mod context;
 pub mod pon;
 pub mod pon_file;
+pub mod run_length;
 pub mod saved;
 pub mod stats;
 pub mod tiers;
