@@ -39,12 +39,13 @@ fn slip_rate(len: usize) -> f64 {
     5e-4 * 2f64.powi(len as i32 - 5)
 }
 
-/// A deterministic uniform draw in [0, 1) for read `i`, stream `s`.
+/// A deterministic uniform draw in [0, 1) for read `i`, stream `s`
+/// (splitmix64's finalizer over the pair).
 fn draw(i: u64, s: u64) -> f64 {
-    let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ s.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let mut x = (s << 40 ^ i).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^= x >> 31;
-    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^= x >> 29;
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 

@@ -423,6 +423,7 @@ fn all_snv_pvalues(sim: &Sim, bam: &str, pon: Option<&Path>) -> Vec<f64> {
                     homopolymer: 1,
                     mean_bq: all.mean_bq(),
                     site: (ev.shard.rid, pos),
+                    own: None,
                 });
                 let l = null.ln_sf(&pc.bases[b].by_class, &all.by_class);
                 if l < 1e-3f64.ln() && std::env::var("PON_DEBUG").is_ok() {

@@ -178,6 +178,7 @@ pub fn shard_track(
                 homopolymer: 1,
                 mean_bq: bq.mean_bq(),
                 site: (ev.shard.rid, pos as u64),
+                own: None,
             });
             for (s, r) in sum.iter_mut().zip(&null.rates) {
                 *s += r;

@@ -13,7 +13,7 @@ use crate::evidence::alleles::{base_index, AlleleStats, Alt, ClassCounts, Positi
 use crate::evidence::batch::UmiEvidence;
 use crate::evidence::engine::ShardEvidence;
 use crate::evidence::umi::Tier;
-use crate::model::context::{homopolymer_after, trinucleotide};
+use crate::model::context::{homopolymer_after, trinucleotide, Kind, SiteTally};
 use crate::model::weighted::ClassRates;
 use crate::model::{Background, Null, RateQuery};
 use filters::{evaluate, orientation_bias_phred, strand_bias_phred, Filter, SiteInfo, Thresholds};
@@ -309,12 +309,18 @@ fn test(
 ) -> SampleCall {
     let all = pc.all_bases();
     let (alt_stats, reference) = alt.evidence(pc, ref_idx);
+    let own = match alt {
+        Alt::Indel(Indel::Ins(_)) => Some(SiteTally::of(pc, &all, Kind::Ins)),
+        Alt::Indel(Indel::Del(_)) => Some(SiteTally::of(pc, &all, Kind::Del)),
+        Alt::Snv(_) => None,
+    };
     let mut null = model.null(&RateQuery {
         context,
         allele: alt,
         homopolymer,
         mean_bq: all.mean_bq(),
         site,
+        own,
     });
     if let Alt::Indel(Indel::Ins(seq)) = alt {
         add_misread_insertions(&mut null, pc, seq, &all, model);

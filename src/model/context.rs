@@ -110,14 +110,60 @@ pub fn trinucleotide(w: &RefWindow, pos: i64) -> [u8; 3] {
 }
 
 /// Length of the homopolymer run starting right after the anchor `pos`
-/// (where a left-aligned indel sits), capped at [`MAX_HP`].
+/// (where a left-aligned indel sits), capped at [`MAX_HP`]; 1 where `pos`
+/// is itself inside that run.
+///
+/// METHOD: a slip of a run's base left-aligns to the base before the run,
+/// so only that position is an opportunity for the run's slippage. A
+/// position inside the run anchors only other indels (an inserted G in a
+/// T run), which are not slippage: counted as length 1, the interior
+/// positions of long runs no longer dilute the slippage rate of the
+/// shorter lengths (the 3 positions inside a 9-base run had counted as
+/// 8-, 7- and 6-base runs that never slip).
 pub fn homopolymer_after(w: &RefWindow, pos: i64) -> usize {
     let b = w.base(pos + 1);
+    if w.base(pos) == b {
+        return 1;
+    }
     let mut n = 1;
     while n < MAX_HP && w.base(pos + 1 + n as i64) == b && b != b'N' {
         n += 1;
     }
     n
+}
+
+/// What one site put into an indel tally: its molecules of the kind (every
+/// allele of the kind at the anchor that was not left out) and its depth,
+/// per molecule class. The test of an indel leaves it out of the rates it
+/// is compared with ([`ContextRates::without`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SiteTally {
+    pub alt: ClassCounts,
+    pub depth: ClassCounts,
+}
+
+impl SiteTally {
+    /// The contribution of the site `pc` (total `all`) to the `kind`
+    /// tally, as the first fit counted it (an allele that looks real was
+    /// left out).
+    pub fn of(pc: &PositionCounts, all: &AlleleStats, kind: Kind) -> Self {
+        let mut t = SiteTally {
+            depth: all.by_class,
+            ..Default::default()
+        };
+        for (indel, s) in &pc.indels {
+            let same = matches!(
+                (indel, kind),
+                (Indel::Ins(_), Kind::Ins) | (Indel::Del(_), Kind::Del)
+            );
+            if same && !looks_real(s.n, all.n) {
+                for (d, x) in t.alt.iter_mut().zip(&s.by_class) {
+                    *d += x;
+                }
+            }
+        }
+        t
+    }
 }
 
 /// Does this allele look like a real variant rather than noise?
@@ -151,6 +197,14 @@ impl Tallies {
             Kind::Snv => &self.snv,
             Kind::Ins => &self.ins,
             Kind::Del => &self.del,
+        }
+    }
+
+    fn kind_mut(&mut self, kind: Kind) -> &mut [Tally] {
+        match kind {
+            Kind::Snv => &mut self.snv,
+            Kind::Ins => &mut self.ins,
+            Kind::Del => &mut self.del,
         }
     }
 }
@@ -426,6 +480,28 @@ impl ContextRates {
         super::run_length::shrunk_toward(classes[i], Self::overall(classes))
     }
 
+    /// These rates with one site's contribution to tally `i` of `kind`
+    /// taken out.
+    ///
+    /// METHOD: a site is not its own background. It matters where a tally
+    /// holds few sites (a homopolymer length seen at one or two places of
+    /// a panel: a true 0.5% deletion there was most of its own run
+    /// length's "slippage"), not for SNV classes pooled over thousands of
+    /// positions, which the test leaves as they are.
+    pub fn without(&self, kind: Kind, i: usize, site: &SiteTally) -> ContextRates {
+        let mut out = self.clone();
+        let minus = |t: &mut Tally, alt: u32, depth: u32| {
+            t.alt = t.alt.saturating_sub(u64::from(alt));
+            t.depth = t.depth.saturating_sub(u64::from(depth));
+        };
+        let (a, d): (u32, u32) = (site.alt.iter().sum(), site.depth.iter().sum());
+        minus(&mut out.pooled.kind_mut(kind)[i], a, d);
+        for (k, t) in out.by_class.iter_mut().enumerate() {
+            minus(&mut t.kind_mut(kind)[i], site.alt[k], site.depth[k]);
+        }
+        out
+    }
+
     /// Pooled rate (every molecule) of class `i` of `kind`: an SNV
     /// class shrunk toward the overall SNV rate; an indel's run length
     /// toward the run-length trend ([`super::run_length`]).
@@ -508,6 +584,38 @@ pub struct RateReport {
 mod tests {
     use super::*;
 
+    /// A true 0.6% deletion at the one 9-base run of a panel is not its
+    /// run length's slippage: tested without it, the rate is what the
+    /// other lengths' trend says.
+    #[test]
+    fn an_indel_is_tested_without_its_own_site_in_the_tally() {
+        let mut r = ContextRates::empty();
+        for (i, t) in r.pooled.del.iter_mut().enumerate().take(8).skip(2) {
+            // Runs of 3-8 bases: 1e-5 doubling per base, 400,000 molecules each.
+            *t = Tally {
+                alt: (4.0 * 2f64.powi(i as i32 - 2)).round() as u64,
+                depth: 400_000,
+            };
+        }
+        r.pooled.del[8] = Tally {
+            alt: 12,
+            depth: 2_000,
+        };
+        let site = SiteTally {
+            alt: [12, 0, 0, 0],
+            depth: [2_000, 0, 0, 0],
+        };
+        let with = r.kind_rate(Kind::Del, 8);
+        let without = r.without(Kind::Del, 8, &site).kind_rate(Kind::Del, 8);
+        assert!(with > 1.5e-3, "{with}");
+        assert!((3e-4..1.2e-3).contains(&without), "{without}");
+        // The per-class tallies lose the site too, and nothing else moves.
+        let w = r.without(Kind::Del, 8, &site);
+        assert_eq!(w.pooled.del[8], Tally::default());
+        assert_eq!(w.pooled.del[7], r.pooled.del[7]);
+        assert_eq!(w.pooled.ins, r.pooled.ins);
+    }
+
     #[test]
     fn strand_collapse_maps_complementary_changes_to_one_class() {
         // A[C>T]G on the plus strand equals C[G>A]T read on the minus strand.
@@ -537,6 +645,9 @@ mod tests {
         };
         assert_eq!(homopolymer_after(&w, 1), 5);
         assert_eq!(homopolymer_after(&w, 6), 1);
+        // Inside the run: no slip of the run anchors here.
+        assert_eq!(homopolymer_after(&w, 2), 1);
+        assert_eq!(homopolymer_after(&w, 4), 1);
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub struct RateQuery<'a> {
     pub mean_bq: f64,
     /// The site: (contig index, 0-based position; the anchor for indels).
     pub site: (usize, u64),
+    /// For an indel: what this site put into its run length's tally, left
+    /// out of the rates it is tested against (`None`: nothing to leave out,
+    /// e.g. a LoD query or a locus masked from the fit).
+    pub own: Option<context::SiteTally>,
 }
 
 /// The null distribution of the alt molecules at one site: per molecule
@@ -216,7 +220,25 @@ impl context::ContextRates {
     /// compared with.
     pub fn pooled_rate(&self, q: &RateQuery) -> f64 {
         let floor = floor_of(q);
-        tally_of(q).map_or(floor, |(kind, i)| self.kind_rate(kind, i).max(floor))
+        tally_of(q).map_or(floor, |(kind, i)| {
+            self.left_out_of(q, kind, i).kind_rate(kind, i).max(floor)
+        })
+    }
+
+    /// These rates, or (for an indel query with [`RateQuery::own`]) these
+    /// rates without the site's own contribution.
+    fn left_out_of(
+        &self,
+        q: &RateQuery,
+        kind: context::Kind,
+        i: usize,
+    ) -> std::borrow::Cow<'_, Self> {
+        match (q.own, kind) {
+            (Some(site), context::Kind::Ins | context::Kind::Del) => {
+                std::borrow::Cow::Owned(self.without(kind, i, &site))
+            }
+            _ => std::borrow::Cow::Borrowed(self),
+        }
     }
 }
 
@@ -234,7 +256,8 @@ impl Background for context::ContextRates {
         let Some((kind, i)) = tally_of(q) else {
             return Null::binomial(floor);
         };
-        let mut rates = MoleculeClass::ALL.map(|c| self.class_rate(kind, i, c));
+        let own = self.left_out_of(q, kind, i);
+        let mut rates = MoleculeClass::ALL.map(|c| own.class_rate(kind, i, c));
         let read = &mut rates[MoleculeClass::Read.index()];
         *read = read.max(floor);
         Null {

@@ -64,6 +64,7 @@ impl SiteErrorModel for ContextSiteModel<'_> {
                 homopolymer: ev.homopolymer,
                 mean_bq: ev.mean_bq,
                 site: (locus.rid, locus.pos0),
+                own: None,
             })
             .mix_rate(&depth.by_class)
     }
