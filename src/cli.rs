@@ -241,7 +241,9 @@ pub struct UmiArgs {
     #[arg(long, conflicts_with_all = ["umi_from_name", "min_tier"], help_heading = "UMI")]
     pub no_umi: bool,
     /// Take the UMI from the read name's last `:`-field (Illumina style; a
-    /// `+` between dual UMIs is read as `-`). Forces UMI mode.
+    /// `+` between dual UMIs is read as `-`). Forces UMI mode when the names
+    /// end in UMIs; a field that is not DNA letters (a read number) is no
+    /// UMI: the run warns and counts those reads without UMIs.
     #[arg(long, help_heading = "UMI")]
     pub umi_from_name: bool,
     /// Templates a strand needs for a single-strand consensus (fewer: raw tier).

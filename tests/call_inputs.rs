@@ -255,3 +255,101 @@ fn bed_contig_absent_from_the_bam_is_skipped_with_a_warning() {
     );
     assert!(out.exists());
 }
+
+/// `call` on `bam` (with `d`'s reference and panel) into `<bam stem>.vcf`.
+fn call_with(d: &DataSet, bam: &Path, extra: &[&str]) -> std::process::Output {
+    let out = bam.with_extension("vcf");
+    let mut args = vec!["call", "--bam", s(bam), "-r", s(&d.reference)];
+    args.extend(["-t", s(&d.bed), "-o", s(&out)]);
+    args.extend_from_slice(extra);
+    ctdna(&args)
+}
+
+/// `dataset(2)`'s reads with their names rewritten by `rename`, and the
+/// record lines and stderr of `call` on them with `extra` options.
+fn renamed_call(
+    d: &DataSet,
+    name: &str,
+    rename: impl Fn(&str) -> String,
+    extra: &[&str],
+) -> (Vec<String>, String) {
+    let chr2 = ctdna::testing::random_sequence(CHR2_LEN, 12);
+    let sam = sam_text(
+        &d.chr1,
+        &chr2,
+        &default_spikes(&d.chr1),
+        2,
+        CHR1_LEN,
+        "coordinate",
+    );
+    let sam: String = sam
+        .lines()
+        .map(|l| match l.split_once('\t') {
+            Some((qname, rest)) if !l.starts_with('@') => format!("{}\t{rest}\n", rename(qname)),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    let bam = ctdna::testing::sam_to_bam(d.dir.path(), name, &sam);
+    let o = call_with(d, &bam, extra);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(bam.with_extension("vcf")).unwrap();
+    let records = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(String::from)
+        .collect();
+    (records, stderr(&o))
+}
+
+/// Read names ending in a number (`chr1:1234`, as in a consensus BAM from
+/// a tool that writes no cD tag) with `--umi-from-name`: the numbers are no
+/// UMIs, so the run says so, naming the file, and counts fragments as
+/// `--no-umi` does (issue 20, point 7: before, UMI mode without a word,
+/// read numbers one digit apart joined into one family).
+#[test]
+fn read_numbers_in_read_names_are_not_taken_as_umis() {
+    let d = dataset(2);
+    let numbered = |q: &str| q.replace("_f", ":");
+    let (records, err) = renamed_call(&d, "numbered", numbered, &["--umi-from-name"]);
+    let bam = d.dir.path().join("numbered.bam");
+    let head = format!(
+        "{}: the read names' last `:`-field (--umi-from-name) holds no UMIs: 2000 of 2000 values are not DNA letters (e.g. `0`, `1`: read numbers?)",
+        bam.display()
+    );
+    assert!(err.contains(&head), "{err}");
+    assert!(
+        err.contains("--no-umi") && !err.contains("UMI mode"),
+        "{err}"
+    );
+    let (fragments, _) = renamed_call(&d, "numbered-no-umi", numbered, &["--no-umi"]);
+    assert!(!records.is_empty());
+    assert_eq!(records, fragments);
+    // A consensus tier needs UMIs: a usage error, not an empty test.
+    let o = call_with(&d, &bam, &["--umi-from-name", "--min-tier", "single"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--min-tier single needs UMIs, and the first reads carry none in the read names' last `:`-field"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// The same reads with an 8-base UMI at the end of each name: UMIs, so no
+/// doubt about them, UMI mode as asked, and a warning that no read
+/// families were found (a BAM of consensus reads is counted with --no-umi).
+#[test]
+fn dna_umis_in_read_names_are_used_and_a_library_without_families_is_named() {
+    let d = dataset(2);
+    let with_umi = |q: &str| {
+        let seed = q.bytes().fold(7u64, |h, c| h * 31 + u64::from(c));
+        format!("{q}:{}", ctdna::testing::random_sequence(8, seed))
+    };
+    let (records, err) = renamed_call(&d, "umis", with_umi, &["--umi-from-name"]);
+    assert!(!records.is_empty());
+    assert!(!err.contains("UMIs:") && !err.contains("not DNA"), "{err}");
+    assert!(err.contains("UMI mode"), "{err}");
+    assert!(
+        err.contains("--umi-from-name: no read families among the first 2000 reads of"),
+        "{err}"
+    );
+}

@@ -9,8 +9,9 @@
 //! `engine` runs all batches in parallel, in order, with the loop chosen
 //! once ([`batch_counter`]). In UMI mode `families` is the read loop
 //! instead: it pairs mates and hands templates to `family_window`, which
-//! groups them into families (UMIs from `umi`), and `consensus` turns each
-//! family into molecules of a tier.
+//! groups them into families (UMIs from `umi`; `umi_check` says when an
+//! input's UMIs do not look like UMIs), and `consensus` turns each family
+//! into molecules of a tier.
 
 pub mod alleles;
 pub mod bam;
@@ -26,6 +27,7 @@ pub mod observe;
 pub mod parked;
 pub mod read_alarms;
 pub mod umi;
+pub mod umi_check;
 
 pub use alleles::{AlleleStats, Indel, PositionCounts, ShardCounts};
 pub use filters::{OverlapPolicy, ReadCounters, ReadFilter};

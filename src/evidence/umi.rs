@@ -10,6 +10,7 @@
 //! in a UMI makes a rare neighbour of a common UMI, while two real
 //! molecules that happen to differ by one base have similar counts.
 
+use super::umi_check;
 use crate::sam::{MATE_REVERSE, READ1, READ2, REVERSE};
 use rust_htslib::bam::record::{Aux, Record};
 
@@ -58,7 +59,8 @@ pub struct UmiOptions {
     pub tag: String,
     /// Count fragments, ignoring UMIs.
     pub no_umi: bool,
-    /// Take the UMI from the read name's last `:`-field (forces UMI mode).
+    /// Take the UMI from the read name's last `:`-field (forces UMI mode
+    /// when the names end in UMIs).
     pub from_name: bool,
     /// Templates a strand needs for a single-strand consensus.
     pub min_family: u32,
@@ -265,8 +267,16 @@ impl Umi {
     }
 }
 
-/// The read's UMI, if it has one.
+/// The read's UMI, if it has one: the value where it should be, when that
+/// is DNA letters (a read number taken from the read name is no UMI; see
+/// `umi_check`).
 pub fn umi_of(rec: &Record, cfg: &UmiConfig) -> Option<Umi> {
+    umi_value(rec, cfg).filter(|u| umi_check::is_dna(u.as_bytes()))
+}
+
+/// The value where the read's UMI should be, whatever it holds: the tag's,
+/// or the read name's last `:`-field.
+fn umi_value(rec: &Record, cfg: &UmiConfig) -> Option<Umi> {
     if cfg.from_name {
         let name = rec.qname();
         let i = name.iter().rposition(|&c| c == b':')?;
@@ -334,6 +344,9 @@ const ORIENTATION: u16 = REVERSE | MATE_REVERSE | READ1 | READ2;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Presence {
     None,
+    /// Values where the UMIs should be, but most are not DNA
+    /// (`umi_check`): not used as UMIs; the input was warned about.
+    NotUmis,
     /// UMIs, but no two reads of one family: a library without PCR
     /// duplicates, where consensus has nothing to correct.
     UmisOnly,
@@ -356,21 +369,36 @@ fn detect(
         .map_err(|e| crate::Error::hts(format!("{}: reading", input.path.display()), e))?;
     let mut rec = Record::new();
     let mut keys: Vec<(i64, i64, u16, Umi)> = Vec::new();
+    let mut values: Vec<Umi> = Vec::new();
+    let mut first_name = None;
     let mut n = 0;
     while let Some(Ok(())) = r.read(&mut rec) {
         if rec.aux(b"cD").is_ok() {
             return Ok(Presence::Families);
         }
-        if let Some(u) = umi_of(&rec, cfg) {
-            keys.push((rec.pos(), rec.mpos(), rec.flags() & ORIENTATION, u));
+        if let Some(u) = umi_value(&rec, cfg) {
+            values.push(u);
+            if umi_check::is_dna(u.as_bytes()) {
+                keys.push((rec.pos(), rec.mpos(), rec.flags() & ORIENTATION, u));
+            }
         }
+        first_name.get_or_insert_with(|| String::from_utf8_lossy(rec.qname()).into_owned());
         n += 1;
         if n >= DETECT_READS {
             break;
         }
     }
-    if keys.is_empty() {
+    if values.is_empty() {
+        if let Some(name) = first_name.filter(|_| cfg.from_name) {
+            log::warn!("{}", umi_check::no_name_field(&input.path, &name));
+        }
         return Ok(Presence::None);
+    }
+    if let Some(doubt) = umi_check::judge(&values) {
+        log::warn!("{}", umi_check::warning(&input.path, cfg, &doubt));
+        if doubt.rules_out() {
+            return Ok(Presence::NotUmis);
+        }
     }
     keys.sort_unstable();
     let repeats = keys.windows(2).filter(|w| w[0] == w[1]).count();
@@ -384,8 +412,10 @@ fn detect(
 }
 
 /// UMI mode from the command line and the inputs: `None` for fragment mode
-/// (`--no-umi`; no input has UMIs on its first reads; or, unless
-/// `--min-tier` asks for UMI mode, UMIs without any read families).
+/// (`--no-umi`; no input has UMIs on its first reads, values that are not
+/// DNA letters being none (`umi_check`, with a warning); or, unless
+/// `--min-tier` or `--umi-from-name` asks for UMI mode, UMIs without any
+/// read families).
 ///
 /// The one way every command (`call`, `count`, `pon`, `mrd`) turns its
 /// [`UmiOptions`] into a mode: all inputs of a run are counted
@@ -427,28 +457,52 @@ pub fn resolve(
             break;
         }
     }
-    let umi_mode = || {
+    mode(best, a, cfg, inputs)
+}
+
+/// The mode for what detection found, `best` being the most that any
+/// input showed. `--umi-from-name` and `--min-tier` force UMI mode only on
+/// inputs with UMIs: values that are not DNA are none (`umi_check`).
+fn mode(
+    best: Presence,
+    a: &UmiOptions,
+    cfg: UmiConfig,
+    inputs: &[super::bam::AlignmentInput],
+) -> crate::Result<Option<UmiConfig>> {
+    let umi_mode = |cfg: UmiConfig| {
         log::info!(
             "UMI mode: counting {} molecules and better",
             cfg.min_tier.name()
         );
-        Ok(Some(cfg.clone()))
+        Ok(Some(cfg))
     };
     match (best, a.min_tier) {
-        (Presence::Families, _) | (Presence::UmisOnly, Some(_)) => umi_mode(),
-        (_, _) if a.from_name => umi_mode(),
+        (Presence::Families, _) | (Presence::UmisOnly, Some(_)) => umi_mode(cfg),
+        (Presence::UmisOnly, None) if a.from_name => {
+            let paths: Vec<String> = inputs
+                .iter()
+                .map(|i| i.path.display().to_string())
+                .collect();
+            log::warn!(
+                "--umi-from-name: no read families among the first {DETECT_READS} reads of {} (no two templates share position, orientation and UMI): every family will be one template (raw tier). A BAM of consensus reads holds one read pair per molecule: run it with --no-umi to count each as one molecule",
+                paths.join(", ")
+            );
+            umi_mode(cfg)
+        }
         (Presence::UmisOnly, None) => {
             log::info!(
                 "reads carry UMIs but no read families among the first {DETECT_READS}: counting fragments (--min-tier forces UMI mode)"
             );
             Ok(None)
         }
-        (Presence::None, Some(t)) if t > Tier::Raw => Err(usage(format!(
-            "--min-tier {} needs UMIs, and the first reads carry no {} tag",
-            t.name(),
-            a.tag
-        ))),
-        (Presence::None, _) => Ok(None),
+        (Presence::None | Presence::NotUmis, Some(t)) if t > Tier::Raw => {
+            Err(crate::Error::Usage(format!(
+                "--min-tier {} needs UMIs, and the first reads carry none in {}",
+                t.name(),
+                umi_check::source(&cfg)
+            )))
+        }
+        (Presence::None | Presence::NotUmis, _) => Ok(None),
     }
 }
 
@@ -544,6 +598,11 @@ mod tests {
             min_tier: Tier::Single,
         };
         assert_eq!(umi_of(&r, &cfg).unwrap().as_bytes(), b"ACGT-TTGA");
+        // A read number is no UMI (umi_check): the read has none.
+        let mut numbered = Record::new();
+        numbered.set(b"consensus:1234", None, b"A", &[30]);
+        assert_eq!(umi_value(&numbered, &cfg).unwrap().as_bytes(), b"1234");
+        assert!(umi_of(&numbered, &cfg).is_none());
         cfg.from_name = false;
         assert!(umi_of(&r, &cfg).is_none());
         r.push_aux(b"RX", Aux::String("gatt-ccaa")).unwrap();
