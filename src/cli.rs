@@ -321,6 +321,11 @@ pub struct CallingArgs {
     /// OrientationBias: Fisher F1R2/F2R1 test, phred, at or above this.
     #[arg(long, default_value_t = 20.0)]
     pub max_orientation_bias: f64,
+    /// StrandUnconfirmed: a one-strand alt at a site whose other strand holds
+    /// below this fraction of the sample's minor-strand share (too few
+    /// molecules there to confirm it; 0: off).
+    #[arg(long, default_value_t = 0.25)]
+    pub one_strand_site: f64,
     /// ReadEndBias: alt mean distance to read end below this while ref's is not.
     #[arg(long, default_value_t = 10.0)]
     pub min_alt_dist_end: f64,

@@ -22,6 +22,9 @@ pub struct Thresholds {
     pub max_strand_bias: f64,
     /// OrientationBias: Fisher F1R2/F2R1 test phred at or above this.
     pub max_orientation_bias: f64,
+    /// StrandUnconfirmed: a site whose minor-strand share is below this
+    /// fraction of the sample's own cannot confirm a one-strand alt.
+    pub one_strand_site: f64,
     /// ReadEndBias: alt mean distance to a read end below this.
     pub min_alt_dist_end: f64,
     /// LowMapQ: alt mean mapping quality below the ref mean by more than this ...
@@ -61,6 +64,12 @@ impl Thresholds {
         positive("--noisy-rate", self.noisy_rate, 1.0)?;
         positive("--noisy-fold", self.noisy_fold, f64::INFINITY)?;
         positive("--homopolymer-fold", self.homopolymer_fold, f64::INFINITY)?;
+        if !(0.0..=1.0).contains(&self.one_strand_site) {
+            return Err(crate::Error::Usage(format!(
+                "--one-strand-site must be in [0, 1] (got {})",
+                self.one_strand_site
+            )));
+        }
         for (name, v) in [
             ("--max-alt-mapq-drop", self.max_alt_mapq_drop),
             ("--min-alt-mapq", self.min_alt_mapq),
@@ -87,6 +96,7 @@ pub enum Filter {
     LowQual,
     NotDetected,
     StrandBias,
+    StrandUnconfirmed,
     OrientationBias,
     ReadEndBias,
     LowMapQ,
@@ -98,11 +108,12 @@ pub enum Filter {
 
 impl Filter {
     /// Every filter, in header order.
-    pub const ALL: [Filter; 11] = [
+    pub const ALL: [Filter; 12] = [
         Filter::LowAltCount,
         Filter::LowQual,
         Filter::NotDetected,
         Filter::StrandBias,
+        Filter::StrandUnconfirmed,
         Filter::OrientationBias,
         Filter::ReadEndBias,
         Filter::LowMapQ,
@@ -120,6 +131,7 @@ impl Filter {
             Filter::NotDetected => "NotDetected",
             Filter::NoisySite => "NoisySite",
             Filter::StrandBias => "StrandBias",
+            Filter::StrandUnconfirmed => "StrandUnconfirmed",
             Filter::OrientationBias => "OrientationBias",
             Filter::ReadEndBias => "ReadEndBias",
             Filter::LowMapQ => "LowMapQ",
@@ -151,6 +163,11 @@ impl Filter {
             Filter::StrandBias => format!(
                 "Alt and ref molecules split differently between strands: two-sided Fisher test phred >= {}",
                 t.max_strand_bias
+            ),
+            Filter::StrandUnconfirmed => format!(
+                "Every alt molecule is on one strand, at a site whose other strand holds below {} times the sample's own minor-strand share: too few molecules there to confirm the allele or show it to be a one-strand artifact ({:.0}% chance of no alt molecule there if the allele were real, or more)",
+                t.one_strand_site,
+                100.0 * NO_POWER
             ),
             Filter::OrientationBias => format!(
                 "Alt and ref molecules split differently between F1R2 and F2R1 orientations (e.g. oxidation, FFPE artifacts): two-sided Fisher test phred >= {}",
@@ -237,8 +254,49 @@ pub fn maps_worse(alt: &AlleleStats, reference: &AlleleStats, t: &Thresholds) ->
     a < t.min_alt_mapq || (reference.n > 0 && a < reference.mean_mq() - t.max_alt_mapq_drop)
 }
 
-/// Every filter except MultiAllelic (which needs the other alleles).
-pub fn evaluate(s: &SampleCall, site: &SiteInfo, t: &Thresholds) -> Vec<Filter> {
+/// StrandUnconfirmed applies where a real allele would show no molecule on
+/// the other strand with at least this probability (the strand test has no
+/// power there).
+pub const NO_POWER: f64 = 0.05;
+
+/// StrandUnconfirmed: is this one-strand alt at a site that cannot tell?
+///
+/// METHOD: where the site's molecules lie on both strands, `StrandBias`
+/// (Fisher) tests the alt's split against the site's. Where the site's
+/// other strand holds a share `f` of its molecules so small that a real
+/// allele with `k` molecules shows none there with probability
+/// `(1 - f)^k >= NO_POWER`, no test can tell a one-strand artifact from a
+/// variant. Such a site is judged against the sample: if the assay covers
+/// both strands (its minor-strand share `F`, [`ContextRates`]'s strand
+/// count) and this site holds under `--one-strand-site` x `F` on its
+/// other strand, the one-strand alt stays unconfirmed. An assay read from
+/// one strand (amplicons from one end: `F` near 0) carries no strand
+/// evidence anywhere and is not flagged.
+///
+/// [`ContextRates`]: crate::model::context::ContextRates
+pub fn strand_unconfirmed(s: &SampleCall, sample_minor: Option<f64>, t: &Thresholds) -> bool {
+    let (a, r) = (&s.alt, &s.reference);
+    let Some(big) = sample_minor else {
+        return false;
+    };
+    if a.n == 0 || (a.fwd > 0 && a.rev > 0) {
+        return false;
+    }
+    let (site_fwd, site_rev) = (a.fwd + r.fwd, a.rev + r.rev);
+    let other = if a.fwd > 0 { site_rev } else { site_fwd };
+    let f = f64::from(other) / f64::from((site_fwd + site_rev).max(1));
+    (1.0 - f).powi(a.n as i32) >= NO_POWER && f < t.one_strand_site * big
+}
+
+/// Every filter except MultiAllelic (which needs the other alleles);
+/// `sample_minor` is the sample's minor-strand share (see
+/// [`strand_unconfirmed`]).
+pub fn evaluate(
+    s: &SampleCall,
+    site: &SiteInfo,
+    t: &Thresholds,
+    sample_minor: Option<f64>,
+) -> Vec<Filter> {
     let k = s.alt.n;
     let mut out = Vec::new();
     let min_alt = if site.known {
@@ -261,6 +319,9 @@ pub fn evaluate(s: &SampleCall, site: &SiteInfo, t: &Thresholds) -> Vec<Filter> 
     }
     if s.sb_phred >= t.max_strand_bias {
         out.push(Filter::StrandBias);
+    }
+    if strand_unconfirmed(s, sample_minor, t) {
+        out.push(Filter::StrandUnconfirmed);
     }
     if s.ob_phred >= t.max_orientation_bias {
         out.push(Filter::OrientationBias);
@@ -309,6 +370,7 @@ mod tests {
             min_alt_known: 2,
             max_strand_bias: 20.0,
             max_orientation_bias: 20.0,
+            one_strand_site: 0.25,
             min_alt_dist_end: 10.0,
             max_alt_mapq_drop: 10.0,
             min_alt_mapq: 0.0,
@@ -368,7 +430,7 @@ mod tests {
         let mut s = s.clone();
         s.sb_phred = strand_bias_phred(&s.reference, &s.alt);
         s.ob_phred = orientation_bias_phred(&s.reference, &s.alt);
-        evaluate(&s, site, &t())
+        evaluate(&s, site, &t(), Some(0.5))
     }
 
     #[test]
@@ -427,6 +489,33 @@ mod tests {
         let mut s = clean();
         s.alt = stats(20, 20, 10, 40, 60);
         assert_eq!(only(&s, &site()), vec![Filter::StrandBias]);
+    }
+
+    /// Issue 20, point 6: 12 alt molecules, all forward, at a site of 98%
+    /// forward molecules (Fisher has no power) in a sample covering both
+    /// strands; not in an assay read from one strand.
+    #[test]
+    fn strand_unconfirmed_where_the_site_cannot_tell() {
+        let mut s = clean();
+        s.reference = stats(1968, 1928, 990, 40, 60);
+        s.alt = stats(12, 12, 6, 40, 60);
+        assert_eq!(only(&s, &site()), vec![Filter::StrandUnconfirmed]);
+        assert!(!strand_unconfirmed(&s, Some(0.02), &t()));
+        assert!(!strand_unconfirmed(&s, None, &t()));
+        // One alt molecule on the thin strand confirms it.
+        s.alt = stats(12, 11, 6, 40, 60);
+        assert!(!strand_unconfirmed(&s, Some(0.5), &t()));
+        // At a balanced site a one-strand alt is the Fisher test's business.
+        let mut b = clean();
+        b.alt = stats(12, 12, 6, 40, 60);
+        assert!(!strand_unconfirmed(&b, Some(0.5), &t()));
+        assert!(only(&b, &site()).contains(&Filter::StrandBias));
+        // --one-strand-site 0 turns it off.
+        let off = Thresholds {
+            one_strand_site: 0.0,
+            ..t()
+        };
+        assert!(!strand_unconfirmed(&s, Some(0.5), &off));
     }
 
     #[test]

@@ -168,6 +168,9 @@ pub struct Caller<'a> {
     pub alphas: Alphas,
     /// Known alleles by (contig index, 0-based anchor position).
     pub known: &'a std::collections::BTreeMap<(usize, u64), Vec<Alt>>,
+    /// Per sample, its minor-strand share (StrandUnconfirmed; `None`:
+    /// unknown, never flagged).
+    pub minor_strand: &'a [Option<f64>],
 }
 
 impl Caller<'_> {
@@ -248,12 +251,13 @@ impl Caller<'_> {
             }
             // The costlier statistics only for alleles that are written.
             let offset = (pos0 - ev.shard.start) as usize;
-            for (s, sample) in samples.iter_mut().zip(&ev.samples) {
+            for (k, (s, sample)) in samples.iter_mut().zip(&ev.samples).enumerate() {
                 s.families = FamilySupport::at(sample.umi.as_deref(), offset, &alt);
                 s.lod = lod::limit_of_detection(&s.depth_by_class, &s.null, site.ln_alpha, min_alt);
                 s.sb_phred = strand_bias_phred(&s.reference, &s.alt);
                 s.ob_phred = orientation_bias_phred(&s.reference, &s.alt);
-                s.filters = evaluate(s, &site, self.thresholds);
+                let minor = self.minor_strand.get(k).copied().flatten();
+                s.filters = evaluate(s, &site, self.thresholds, minor);
             }
             let (ref_allele, alt_allele) = match &alt {
                 Alt::Snv(b) => (vec![ref_base], vec![BASES[*b as usize]]),

@@ -68,7 +68,8 @@ pub fn run(args: &CallArgs) -> Result<()> {
     }
     let rates = fit(args, &mut setup, &evidence)?;
     let models = SampleModel::all(&rates, setup.pon.as_ref());
-    let (calls, alphas) = test(&setup, &evidence, &models);
+    let minor: Vec<Option<f64>> = rates.iter().map(ContextRates::minor_strand_share).collect();
+    let (calls, alphas) = test(&setup, &evidence, &models, &minor);
     write_vcf(args, &setup, vcf_out, &calls, &models)?;
     let tracks = lod_tracks(args, &setup, &evidence, &models, alphas);
     if let (Some(path), Some(first)) = (&args.lod_bedgraph, tracks.first()) {
@@ -229,7 +230,12 @@ fn fit(
 
 /// Test every candidate allele of every shard (in parallel, in panel
 /// order); the whole panel is one family of tests, whichever chunk runs here.
-fn test(setup: &Setup, evidence: &[ShardEvidence], models: &[SampleModel]) -> (Vec<Call>, Alphas) {
+fn test(
+    setup: &Setup,
+    evidence: &[ShardEvidence],
+    models: &[SampleModel],
+    minor_strand: &[Option<f64>],
+) -> (Vec<Call>, Alphas) {
     let inputs = &setup.inputs;
     let alphas = Alphas::new(&setup.thresholds, inputs.panel_bases, inputs.known.len());
     let mut known: BTreeMap<(usize, u64), Vec<Alt>> = BTreeMap::new();
@@ -244,6 +250,7 @@ fn test(setup: &Setup, evidence: &[ShardEvidence], models: &[SampleModel]) -> (V
         thresholds: &setup.thresholds,
         alphas,
         known: &known,
+        minor_strand,
     };
     let calls = setup.pool.install(|| {
         evidence

@@ -74,6 +74,7 @@ pub fn thresholds(a: &CallingArgs) -> Result<Thresholds> {
         min_alt_known: a.min_alt_known,
         max_strand_bias: a.max_strand_bias,
         max_orientation_bias: a.max_orientation_bias,
+        one_strand_site: a.one_strand_site,
         min_alt_dist_end: a.min_alt_dist_end,
         max_alt_mapq_drop: a.max_alt_mapq_drop,
         min_alt_mapq: a.min_alt_mapq,

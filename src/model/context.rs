@@ -231,6 +231,11 @@ pub struct ContextRates {
     /// [`ContextRates::dispersion`]); empty: 1 (independent molecules).
     #[serde(default)]
     pub dispersion: Vec<f64>,
+    /// Molecule-positions on the forward and the reverse strand over the
+    /// fitted positions: how the sample's assay covers the two strands
+    /// (`[0, 0]` in a background saved before this was kept).
+    #[serde(default)]
+    pub strands: [u64; 2],
 }
 
 impl ContextRates {
@@ -240,7 +245,16 @@ impl ContextRates {
             pooled: Tallies::default(),
             by_class: vec![Tallies::default(); N_CLASSES],
             dispersion: Vec::new(),
+            strands: [0, 0],
         }
+    }
+
+    /// The sample's share of molecules on its less covered strand (about
+    /// 0.5 for hybrid capture, near 0 for amplicons read from one end);
+    /// `None` when unknown.
+    pub fn minor_strand_share(&self) -> Option<f64> {
+        let [f, r] = self.strands;
+        (f + r > 0).then(|| f.min(r) as f64 / (f + r) as f64)
     }
 
     /// Pool the evidence of sample `sample` over all shards.
@@ -365,6 +379,8 @@ impl ContextRates {
             return;
         }
         let all = pc.all_bases();
+        self.strands[0] += u64::from(all.fwd);
+        self.strands[1] += u64::from(all.rev);
         let ctx = trinucleotide(w, pos);
         if let Some(ref_idx) = base_index(ctx[1]) {
             for (b, s) in pc.bases.iter().enumerate() {
@@ -526,6 +542,7 @@ impl ContextRates {
                 .collect(),
             insertion_by_homopolymer: self.pooled.ins.iter().map(Tally::raw).collect(),
             deletion_by_homopolymer: self.pooled.del.iter().map(Tally::raw).collect(),
+            minor_strand_share: self.minor_strand_share(),
             molecule_classes: MoleculeClass::ALL
                 .iter()
                 .zip(&self.by_class)
@@ -578,6 +595,9 @@ pub struct RateReport {
     pub deletion_by_homopolymer: Vec<f64>,
     /// Per molecule class (one read, a pair, a family, a duplex).
     pub molecule_classes: Vec<MoleculeClassRate>,
+    /// The sample's share of molecules on its less covered strand
+    /// (StrandUnconfirmed), null when unknown.
+    pub minor_strand_share: Option<f64>,
 }
 
 #[cfg(test)]
