@@ -12,7 +12,7 @@ use super::alleles::{Indel, ShardCounts};
 use super::filters::{
     check_flags, is_improper, too_many_mismatches, ReadCounters, ReadFilter, Rejection,
 };
-use super::observe::{differences, reference_span, Ranges};
+use super::observe::{differences, reference_span, Ranges, RefCodes};
 use super::umi::Tier;
 use crate::hash::fnv1a64;
 use crate::reference::RefWindow;
@@ -157,8 +157,8 @@ pub(crate) struct ReadGate<'a> {
     ranges: &'a [(u64, u64)],
     keep: &'a Ranges,
     f: &'a ReadFilter,
-    /// The reference reads are compared with (mismatch filter).
-    window: &'a RefWindow,
+    /// The reference reads are compared with (mismatch filter), as codes.
+    codes: RefCodes,
     last_pos: i64,
     shard_of_read: usize,
     /// Per shard: the reads starting in it.
@@ -182,7 +182,7 @@ impl<'a> ReadGate<'a> {
             ranges,
             keep,
             f,
-            window: b.window,
+            codes: RefCodes::of(b.window),
             last_pos: i64::MIN,
             shard_of_read: 0,
             reads: vec![ReadCounters::default(); ranges.len()],
@@ -242,7 +242,7 @@ impl<'a> ReadGate<'a> {
             rc.reject(why);
             return Ok(None);
         }
-        if too_many_mismatches(differences(rec, self.window, self.f.min_bq), self.f) {
+        if too_many_mismatches(differences(rec, &self.codes, self.f.min_bq), self.f) {
             rc.reject(Rejection::TooManyMismatches);
             return Ok(None);
         }

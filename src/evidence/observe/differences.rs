@@ -16,15 +16,52 @@ pub struct Differences {
     pub events: u32,
 }
 
-/// Compare `rec` base by base with `window`, the reference given to this
-/// run (not the BAM's NM tag, which may be missing, stale or computed
-/// against another reference). A mismatch counts when the read's base is
-/// at least `min_bq` (a low-quality base is a sequencing error, not a sign
-/// of a misplaced read) and both bases are A/C/G/T; positions outside the
-/// window are not compared.
-pub fn differences(rec: &Record, window: &RefWindow, min_bq: u8) -> Differences {
+/// A reference window as 4-bit BAM base codes (A 1, C 2, G 4, T 8; 0 for
+/// anything else), made once per batch so reads compare code with code.
+#[derive(Debug, Clone, Default)]
+pub struct RefCodes {
+    start: i64,
+    codes: Vec<u8>,
+}
+
+impl RefCodes {
+    pub fn of(window: &RefWindow) -> Self {
+        RefCodes {
+            start: window.start as i64,
+            codes: window
+                .seq
+                .iter()
+                .map(|&b| match b {
+                    b'A' => 1,
+                    b'C' => 2,
+                    b'G' => 4,
+                    b'T' => 8,
+                    _ => 0,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Compare `rec` base by base with the reference given to this run (as
+/// `codes`), not with the BAM's NM tag, which may be missing, stale or
+/// computed against another reference. A mismatch counts when the read's
+/// base is at least `min_bq` (a low-quality base is a sequencing error,
+/// not a sign of a misplaced read) and both bases are A/C/G/T; positions
+/// outside the window are not compared.
+pub fn differences(rec: &Record, codes: &RefCodes, min_bq: u8) -> Differences {
     let seq = rec.seq();
-    let quals = rec.qual();
+    let read = ReadBases {
+        enc: seq.encoded,
+        quals: rec.qual(),
+        len: seq.len(),
+    };
+    // QUAL `*` (0xff): no qualities, every base counts.
+    let floor = if read.quals.first() == Some(&0xff) {
+        0
+    } else {
+        min_bq
+    };
     let mut d = Differences::default();
     let (mut rpos, mut q) = (rec.pos(), 0usize);
     for &c in rec.raw_cigar() {
@@ -32,14 +69,7 @@ pub fn differences(rec: &Record, window: &RefWindow, min_bq: u8) -> Differences 
         match c & 0xf {
             MATCH | EQUAL | DIFF => {
                 d.aligned += len as u32;
-                for i in 0..len.min(seq.len().saturating_sub(q)) {
-                    let ref_base = window.base(rpos + i as i64);
-                    let base = seq[q + i];
-                    // QUAL `*` (0xff): no qualities, every base counts.
-                    let good = quals.get(q + i).is_some_and(|&b| b == 0xff || b >= min_bq);
-                    d.events +=
-                        u32::from(good && is_acgt(base) && is_acgt(ref_base) && base != ref_base);
-                }
+                d.events += read.mismatches(codes, (rpos, q, len), floor);
                 rpos += len as i64;
                 q += len;
             }
@@ -59,9 +89,63 @@ pub fn differences(rec: &Record, window: &RefWindow, min_bq: u8) -> Differences 
     d
 }
 
-#[inline]
-fn is_acgt(b: u8) -> bool {
-    matches!(b, b'A' | b'C' | b'G' | b'T')
+/// One base against the reference: 1 when the read's base (a 4-bit code)
+/// is A/C/G/T (one bit set), the reference's is too, they differ, and the
+/// base quality is at least `floor`.
+#[inline(always)]
+fn mismatch(base: u8, reference: u8, bq: u8, floor: u8) -> u32 {
+    let one_base = base != 0 && base & base.wrapping_sub(1) == 0;
+    u32::from((base != reference) & (reference != 0) & one_base & (bq >= floor))
+}
+
+/// A read's packed bases and qualities.
+struct ReadBases<'a> {
+    enc: &'a [u8],
+    quals: &'a [u8],
+    len: usize,
+}
+
+impl ReadBases<'_> {
+    /// Mismatches of one aligned block of `len` bases at reference `rpos`,
+    /// query `q`, over its part inside the window and the sequence: a read
+    /// base of A/C/G/T (a code with one bit set) at quality >= `floor`
+    /// against a reference A/C/G/T of another code.
+    #[inline]
+    fn mismatches(&self, codes: &RefCodes, (rpos, q, len): (i64, usize, usize), floor: u8) -> u32 {
+        let end = codes.start + codes.codes.len() as i64;
+        let lo = rpos.max(codes.start);
+        let hi = (rpos + len as i64)
+            .min(end)
+            .min(rpos + self.len.saturating_sub(q) as i64);
+        if lo >= hi {
+            return 0;
+        }
+        let reference = &codes.codes[(lo - codes.start) as usize..(hi - codes.start) as usize];
+        let q0 = q + (lo - rpos) as usize;
+        let Some(quals) = self.quals.get(q0..q0 + reference.len()) else {
+            return 0;
+        };
+        // Two bases per byte: an odd first base alone, then whole bytes.
+        let mut n = 0u32;
+        let (mut reference, mut quals, mut qi) = (reference, quals, q0);
+        if qi & 1 == 1 {
+            n += mismatch(self.enc[qi >> 1] & 0xf, reference[0], quals[0], floor);
+            (reference, quals, qi) = (&reference[1..], &quals[1..], qi + 1);
+        }
+        let bytes = &self.enc[qi >> 1..];
+        let pairs = reference
+            .chunks_exact(2)
+            .zip(quals.chunks_exact(2))
+            .zip(bytes);
+        for ((r, bq), &b) in pairs {
+            n += mismatch(b >> 4, r[0], bq[0], floor) + mismatch(b & 0xf, r[1], bq[1], floor);
+        }
+        if reference.len() % 2 == 1 {
+            let last = reference.len() - 1;
+            n += mismatch(bytes[last / 2] >> 4, reference[last], quals[last], floor);
+        }
+        n
+    }
 }
 
 #[cfg(test)]
@@ -99,7 +183,7 @@ mod tests {
         let seq = b"TTAGGTAAACGTTACG";
         for nm in [Some(0), None, Some(9)] {
             let r = read(100, cigar.clone(), seq, &[30; 16], nm);
-            let d = differences(&r, &w, 20);
+            let d = differences(&r, &RefCodes::of(&w), 20);
             assert_eq!(
                 d,
                 Differences {
@@ -113,7 +197,7 @@ mod tests {
         let mut quals = [30; 16];
         quals[3] = 5;
         let r = read(100, cigar, seq, &quals, None);
-        assert_eq!(differences(&r, &w, 20).events, 3);
+        assert_eq!(differences(&r, &RefCodes::of(&w), 20).events, 3);
     }
 
     #[test]
@@ -123,7 +207,7 @@ mod tests {
         let r = read(98, vec![Cigar::Match(6)], b"GGAGNA", &[30; 6], None);
         // Window ACGT vs read AGNA: C>G mismatch counts, N does not, T>A counts.
         assert_eq!(
-            differences(&r, &w, 20),
+            differences(&r, &RefCodes::of(&w), 20),
             Differences {
                 aligned: 6,
                 events: 2

@@ -22,7 +22,7 @@ mod walk;
 
 pub use base_run::BaseRun;
 pub use cigar::{is_clip, reference_span};
-pub use differences::{differences, Differences};
+pub use differences::{differences, Differences, RefCodes};
 pub use ranges::Ranges;
 pub use walk::walk;
 
