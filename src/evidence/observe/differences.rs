@@ -213,5 +213,33 @@ mod tests {
                 events: 2
             }
         );
+        // Odd and even offsets into the packed bases, odd block lengths:
+        // a 7-base read from each start, against the window base by base.
+        let bases = b"GTCAGTCAGTCAGTCAGT";
+        for start in 96..104i64 {
+            let seq = &bases[(start - 96) as usize..(start - 89) as usize];
+            let r = read(start, vec![Cigar::Match(7)], seq, &[30; 7], None);
+            let expect = (0..7)
+                .filter(|&i| {
+                    let p = start + i as i64;
+                    p >= 100 && p < 110 && w.base(p) != seq[i]
+                })
+                .count() as u32;
+            assert_eq!(
+                differences(&r, &RefCodes::of(&w), 20).events,
+                expect,
+                "start {start}"
+            );
+        }
+        // A read longer than its window part, starting at an odd offset of
+        // its own sequence (soft clip of 3).
+        let r = read(
+            100,
+            vec![Cigar::SoftClip(3), Cigar::Match(5)],
+            b"GGGACGTT",
+            &[30; 8],
+            None,
+        );
+        assert_eq!(differences(&r, &RefCodes::of(&w), 20).events, 1);
     }
 }
