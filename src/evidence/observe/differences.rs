@@ -222,7 +222,7 @@ mod tests {
             let expect = (0..7)
                 .filter(|&i| {
                     let p = start + i as i64;
-                    p >= 100 && p < 110 && w.base(p) != seq[i]
+                    (100..110).contains(&p) && w.base(p) != seq[i]
                 })
                 .count() as u32;
             assert_eq!(
