@@ -96,6 +96,11 @@ fn add_slot(pc: &mut PositionCounts, s: Slot, m: &ReadMeta) {
 /// Count `r`'s slots from `pos` onwards into `pcs` (counters of
 /// consecutive positions starting at `pos`), on their own.
 fn add_run(pcs: &mut [PositionCounts], r: &ReadSlots, pos: i64) {
+    if pcs.is_empty() {
+        // Nothing of `r` here; `pos` may lie past its end (a shard piece
+        // of a fragment beyond this mate).
+        return;
+    }
     let i = (pos - r.meta.start) as usize;
     for (pc, &s) in pcs.iter_mut().zip(&r.slots[i..]) {
         add_slot(pc, s, &r.meta);
@@ -154,6 +159,12 @@ pub fn add_pair(
         let (overlap, after) = rest.split_at_mut((cut2 - cut1) as usize);
         add_run(before, first, pos);
         add_run(after, last, cut2);
+        if overlap.is_empty() {
+            // A piece of the fragment outside the overlap: it may start
+            // past the end of the earlier mate (shards with a gap), where
+            // that mate has no slots to look at.
+            return;
+        }
         let sa = &a.slots[(cut1 - ma.start) as usize..];
         let sb = &b.slots[(cut1 - mb.start) as usize..];
         for ((pc, &x), &y) in overlap.iter_mut().zip(sa).zip(sb) {
@@ -413,6 +424,31 @@ mod tests {
         // minus the two where one mate shows nothing.
         assert_eq!(rc.discordant_overlap_bases, 1);
         assert_eq!(rc.concordant_overlap_bases, 5 + 5 - 1 - 1 - 1);
+    }
+
+    /// Issue 24: a shard piece of the fragment that starts after the
+    /// earlier mate ends (two known loci close together outside the panel,
+    /// or adjacent BED lines) indexed that mate's slots past their end
+    /// ("range start index 181 out of range for slice of length 150").
+    #[test]
+    fn a_shard_piece_past_the_end_of_one_mate_counts_the_other_alone() {
+        use crate::evidence::alleles::BatchCounts;
+        let mut counts = BatchCounts::new([(0, 15), (35, 60)]);
+        let all: Vec<(i64, u8)> = (0..50).map(|p| (p, 0)).collect();
+        let mut a = read(0, 30, true, &all[0..30], Vec::new());
+        let mut b = read(10, 50, false, &all[10..50], Vec::new());
+        let mut rc = ReadCounters::default();
+        add_pair(&mut counts, &mut a, &mut b, &mut rc);
+        let second = &counts.shards[1];
+        for p in 35..60 {
+            let st = second.positions[p - 35].bases[0];
+            assert_eq!(
+                (st.n, st.rev),
+                (u32::from(p < 50), u32::from(p < 50)),
+                "position {p}"
+            );
+        }
+        assert_eq!(rc.concordant_overlap_bases, 5);
     }
 
     #[test]
