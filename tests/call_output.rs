@@ -120,6 +120,35 @@ fn known_loci_are_reported_even_without_alt_reads() {
     assert!(line.contains("LOD="), "{line}");
 }
 
+/// Issue 24: two known loci 90 bp apart outside the panel, where reads
+/// are: a fragment spans both loci's shards with a gap between them, past
+/// the end of its first mate (a panic: "range start index 181 out of
+/// range for slice of length 150"). `call` and `count` both count them.
+#[test]
+fn known_loci_close_together_outside_the_panel_are_counted() {
+    let d = dataset(2);
+    let known = d.dir.path().join("near.vcf");
+    let mut text =
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n".to_string();
+    for pos in [4500, 4590] {
+        let r = &d.chr1[pos - 1..pos];
+        let alt = if r == "A" { "C" } else { "A" };
+        text.push_str(&format!("chr1\t{pos}\t.\t{r}\t{alt}\t.\t.\t.\n"));
+    }
+    std::fs::write(&known, text).unwrap();
+    let out = d.dir.path().join("near.vcf.out");
+    let o = d.run("call", &["--known", s(&known), "-o", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let vcf = std::fs::read_to_string(&out).unwrap();
+    for pos in [4500, 4590] {
+        assert!(vcf.contains(&format!("chr1\t{pos}\t")), "{pos}: {vcf}");
+    }
+    let o = d.run("count", &["--known", s(&known)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tsv = String::from_utf8_lossy(&o.stdout);
+    assert!(tsv.lines().any(|l| l.contains("\tchr1\t4590\t")), "{tsv}");
+}
+
 #[test]
 fn several_bams_give_several_sample_columns() {
     let d = dataset(2);
