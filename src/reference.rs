@@ -49,7 +49,10 @@ impl Reference {
                 ));
             }
         }
-        let contigs = parse_fai(&fai)?;
+        check_fai_fresh(path, &fai)?;
+        let entries = parse_fai(&fai)?;
+        check_fai_offsets(path, &fai, &entries)?;
+        let contigs = entries.into_iter().map(|e| e.contig).collect();
         Ok(Reference {
             path: path.to_path_buf(),
             contigs,
@@ -74,31 +77,166 @@ fn fai_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn parse_fai(fai: &Path) -> Result<Vec<Contig>> {
+/// One `.fai` line: the contig and where its bases sit in the FASTA.
+struct FaiEntry {
+    contig: Contig,
+    /// Byte offset of the first base; bases per line; bytes per line.
+    offset: u64,
+    line_bases: u64,
+    line_width: u64,
+}
+
+fn parse_fai(fai: &Path) -> Result<Vec<FaiEntry>> {
     let text = std::fs::read_to_string(fai).map_err(|e| Error::io(fai, e))?;
-    let mut contigs = Vec::new();
+    let mut entries = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.is_empty() {
             continue;
         }
-        let mut fields = line.split('\t');
-        let name = fields.next().unwrap_or_default();
-        let len = fields.next().and_then(|l| l.parse::<u64>().ok());
-        match len {
-            Some(len) if !name.is_empty() => contigs.push(Contig {
-                name: name.to_string(),
-                len,
-            }),
+        let fields: Vec<&str> = line.split('\t').collect();
+        let num = |k: usize| fields.get(k).and_then(|f| f.parse::<u64>().ok());
+        match (num(1), num(2), num(3), num(4)) {
+            (Some(len), Some(offset), Some(line_bases), Some(line_width))
+                if !fields[0].is_empty() && line_bases > 0 && line_width > line_bases =>
+            {
+                entries.push(FaiEntry {
+                    contig: Contig {
+                        name: fields[0].to_string(),
+                        len,
+                    },
+                    offset,
+                    line_bases,
+                    line_width,
+                })
+            }
             _ => return Err(Error::BadLine {
                 path: fai.to_path_buf(),
                 line: i + 1,
-                msg:
-                    "not a FASTA index line (name<TAB>length...); rebuild it with `samtools faidx`"
-                        .into(),
+                msg: "not a FASTA index line (name<TAB>length<TAB>offset<TAB>linebases<TAB>linewidth); rebuild it with `samtools faidx`"
+                    .into(),
             }),
         }
     }
-    Ok(contigs)
+    Ok(entries)
+}
+
+const REBUILD_FAI: &str = "delete the .fai and rebuild it with `samtools faidx` on the FASTA";
+
+/// An index older than its FASTA may describe another layout: refused
+/// (as a stale BAM index is).
+fn check_fai_fresh(path: &Path, fai: &Path) -> Result<()> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let (Some(data), Some(idx)) = (modified(path), modified(fai)) {
+        if idx < data {
+            return Err(Error::bad_input(
+                path,
+                format!(
+                    "FASTA index {} is older than the FASTA (stale)",
+                    fai.display()
+                ),
+                REBUILD_FAI,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The `.fai` must point at this FASTA's bases: for each contig, its
+/// header line (`>name`) ends just before the offset, the first line
+/// break falls where the line width says, and the last base is followed by
+/// a line break or the end of the file. A FASTA re-wrapped or edited after
+/// indexing fails here instead of giving wrong bases. A few small reads
+/// per contig; a bgzip-compressed FASTA (offsets into the uncompressed
+/// text) is not checked.
+fn check_fai_offsets(path: &Path, fai: &Path, entries: &[FaiEntry]) -> Result<()> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut magic = [0u8; 2];
+    if size < 2 || file.read_exact(&mut magic).is_err() || magic == [0x1f, 0x8b] {
+        return Ok(());
+    }
+    for e in entries {
+        let bad = |what: String| {
+            Error::bad_input(
+                path,
+                format!(
+                    "its index {} does not match the file: contig '{}' {what} (the FASTA was changed or re-wrapped after indexing)",
+                    fai.display(),
+                    e.contig.name
+                ),
+                REBUILD_FAI,
+            )
+        };
+        let header = header_line_before(&mut file, e.offset);
+        let named = header
+            .strip_prefix(format!(">{}", e.contig.name).as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_whitespace()));
+        if !named {
+            return Err(bad(format!(
+                "starts at byte {} but the line before it is not its header",
+                e.offset
+            )));
+        }
+        let eol = |b: Option<u8>| matches!(b, Some(b'\n' | b'\r'));
+        if e.contig.len > e.line_bases && !eol(byte_at(&mut file, e.offset + e.line_bases)) {
+            return Err(bad(format!(
+                "should have {} bases a line, but its first line is not that long",
+                e.line_bases
+            )));
+        }
+        if e.contig.len > 0 {
+            let last = e.contig.len - 1;
+            let at = e.offset + last / e.line_bases * e.line_width + last % e.line_bases;
+            let base = byte_at(&mut file, at);
+            let after = if at + 1 >= size {
+                None
+            } else {
+                byte_at(&mut file, at + 1)
+            };
+            if base.is_none_or(|b| b == b'>' || eol(Some(b))) || !(after.is_none() || eol(after)) {
+                return Err(bad(format!(
+                    "should end at byte {at} after {} bases, but its bases do not end there",
+                    e.contig.len
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The line that ends just before byte `offset` (without its line break),
+/// or an empty string when the byte before `offset` is not a line break.
+fn header_line_before(file: &mut std::fs::File, offset: u64) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    // A header longer than this is not checked past its last bytes.
+    const MAX: u64 = 64 * 1024;
+    let from = offset.saturating_sub(MAX);
+    let mut buf = vec![0u8; (offset - from) as usize];
+    if file.seek(SeekFrom::Start(from)).is_err() || file.read_exact(&mut buf).is_err() {
+        return String::new();
+    }
+    if buf.last() != Some(&b'\n') {
+        return String::new();
+    }
+    buf.pop();
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    let start = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = &buf[start..];
+    let line = line
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(line);
+    String::from_utf8_lossy(line).into_owned()
+}
+
+fn byte_at(file: &mut std::fs::File, pos: u64) -> Option<u8> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut b = [0u8; 1];
+    file.seek(SeekFrom::Start(pos)).ok()?;
+    file.read_exact(&mut b).ok()?;
+    Some(b[0])
 }
 
 /// A window of reference sequence, upper-cased, with its 0-based start.
@@ -186,7 +324,102 @@ impl RefWindow {
 
 #[cfg(test)]
 mod tests {
+    use super::Reference;
     use crate::testing::window;
+    use std::path::Path;
+    use std::time::{Duration, SystemTime};
+
+    fn wrapped(name_line: &str, seq: &str, width: usize) -> String {
+        let mut s = format!(">{name_line}\n");
+        for line in seq.as_bytes().chunks(width) {
+            s.push_str(std::str::from_utf8(line).unwrap());
+            s.push('\n');
+        }
+        s
+    }
+
+    fn set_mtime(p: &Path, t: SystemTime) {
+        let f = std::fs::File::options().write(true).open(p).unwrap();
+        f.set_modified(t).unwrap();
+    }
+
+    /// A two-contig FASTA wrapped at 60 with its `.fai` built by htslib.
+    fn indexed(dir: &Path) -> (std::path::PathBuf, String, String) {
+        let a = crate::testing::random_sequence(250, 1);
+        let b = crate::testing::random_sequence(130, 2);
+        let fa = dir.join("ref.fa");
+        let text = wrapped("chrA first contig", &a, 60) + &wrapped("chrB", &b, 60);
+        std::fs::write(&fa, text).unwrap();
+        let r = Reference::open(&fa).unwrap();
+        assert_eq!(r.contigs.len(), 2);
+        assert_eq!(r.contigs[1].len, 130);
+        (fa, a, b)
+    }
+
+    fn message(fa: &Path) -> String {
+        let e = Reference::open(fa).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
+        let m = e.to_string();
+        assert!(m.contains("samtools faidx"), "{m}");
+        m
+    }
+
+    #[test]
+    fn an_index_older_than_its_fasta_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (fa, _, _) = indexed(dir.path());
+        set_mtime(&dir.path().join("ref.fa.fai"), SystemTime::UNIX_EPOCH);
+        assert!(message(&fa).contains("older than the FASTA"));
+    }
+
+    #[test]
+    fn a_fasta_rewrapped_after_indexing_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (fa, a, b) = indexed(dir.path());
+        // Re-wrapped at 80: the first contig's header and offset still
+        // match, its line length does not.
+        std::fs::write(
+            &fa,
+            wrapped("chrA first contig", &a, 80) + &wrapped("chrB", &b, 80),
+        )
+        .unwrap();
+        set_mtime(
+            &dir.path().join("ref.fa.fai"),
+            SystemTime::now() + Duration::from_secs(60),
+        );
+        let m = message(&fa);
+        assert!(m.contains("does not match") && m.contains("chrA"), "{m}");
+    }
+
+    #[test]
+    fn an_index_with_a_wrong_offset_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (fa, _, _) = indexed(dir.path());
+        let fai = dir.path().join("ref.fa.fai");
+        let text = std::fs::read_to_string(&fai).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut f: Vec<String> = lines[1].split('\t').map(str::to_string).collect();
+        f[2] = (f[2].parse::<u64>().unwrap() + 3).to_string();
+        lines[1] = f.join("\t");
+        std::fs::write(&fai, lines.join("\n") + "\n").unwrap();
+        let m = message(&fa);
+        assert!(m.contains("chrB"), "{m}");
+        // A contig whose bases end elsewhere than the index says.
+        let mut f: Vec<String> = text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split('\t')
+            .map(str::to_string)
+            .collect();
+        f[1] = "129".into();
+        std::fs::write(
+            &fai,
+            format!("{}\n{}\n", text.lines().next().unwrap(), f.join("\t")),
+        )
+        .unwrap();
+        assert!(message(&fa).contains("do not end there"));
+    }
 
     #[test]
     fn deletion_in_homopolymer_moves_to_the_base_before_the_run() {
