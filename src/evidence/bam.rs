@@ -53,6 +53,7 @@ impl AlignmentInput {
         let is_cram = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("cram"));
+        check_container(path)?;
         let index = index_candidates(path, is_cram)
             .into_iter()
             .find(|p| p.exists());
@@ -172,6 +173,73 @@ fn check_some_target_contig(
         ),
         "call with the reference and BED the BAM was aligned to (same contig names), or rename the BAM's contigs (`samtools reheader`)",
     ))
+}
+
+/// The empty BGZF block that ends every complete BAM (SAM spec 4.1.2).
+const BGZF_EOF: [u8; 28] = [
+    0x1f, 0x8b, 0x08, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x06, 0x00, 0x42, 0x43, 0x02, 0x00,
+    0x1b, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+];
+
+/// The end-of-file container that ends every complete CRAM 3.x file.
+const CRAM3_EOF: [u8; 38] = [
+    0x0f, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xe0, 0x45, 0x4f, 0x46, 0x00, 0x00, 0x00,
+    0x00, 0x01, 0x00, 0x05, 0xbd, 0xd9, 0x4f, 0x00, 0x01, 0x00, 0x06, 0x06, 0x01, 0x00, 0x01, 0x00,
+    0x01, 0x00, 0xee, 0x63, 0x01, 0x4b,
+];
+
+/// What the file is by its first bytes, and whether it ends with its
+/// format's end-of-file marker. SAM text is refused with how to convert it
+/// (it cannot be indexed); a BAM or CRAM without its end-of-file block was
+/// cut short (at a block boundary htslib only warns and reads fewer
+/// records): refused, as `samtools quickcheck` does. Reads the first and
+/// last few bytes only (what htslib's `bgzf_check_EOF` compares, without
+/// unsafe code).
+fn check_container(path: &Path) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut head = [0u8; 6];
+    let n = f.read(&mut head).map_err(|e| Error::io(path, e))?;
+    let head = &head[..n];
+    let tail = |f: &mut std::fs::File, len: usize| -> Option<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        f.seek(SeekFrom::Start(size.checked_sub(len as u64)?))
+            .ok()?;
+        f.read_exact(&mut buf).ok()?;
+        Some(buf)
+    };
+    let truncated = || {
+        Error::bad_input(
+            path,
+            "the file has no end-of-file block: it was cut short (truncated), and `samtools quickcheck` fails on it",
+            "re-create it from its source (copy it again, or re-run the alignment and `samtools sort`), then `samtools index` it",
+        )
+    };
+    if head.starts_with(&[0x1f, 0x8b]) {
+        if tail(&mut f, BGZF_EOF.len()).as_deref() != Some(BGZF_EOF.as_slice()) {
+            return Err(truncated());
+        }
+    } else if head.starts_with(b"CRAM") {
+        if head.get(4) == Some(&3)
+            && tail(&mut f, CRAM3_EOF.len()).as_deref() != Some(CRAM3_EOF.as_slice())
+        {
+            return Err(truncated());
+        }
+    } else if head.starts_with(b"@") || head.first().is_some_and(|b| b.is_ascii_graphic()) {
+        return Err(Error::bad_input(
+            path,
+            "this is SAM text, not a BAM or CRAM (ctdna needs an indexed, coordinate-sorted BAM/CRAM)",
+            "convert it: `samtools sort -o x.bam x.sam && samtools index x.bam`",
+        ));
+    } else {
+        return Err(Error::bad_input(
+            path,
+            "not a BAM or CRAM file (no BGZF or CRAM magic at its start)",
+            "give a coordinate-sorted, indexed BAM or CRAM with --bam",
+        ));
+    }
+    Ok(())
 }
 
 /// An index older than its file describes another file: refused.
