@@ -39,5 +39,6 @@ pub mod sam;
 pub mod simulate;
 #[doc(hidden)]
 pub mod testing;
+pub mod text;
 
 pub use error::{Error, Result};

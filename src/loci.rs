@@ -10,7 +10,6 @@ use crate::reference::{RefWindow, Reference};
 use crate::regions::Target;
 use crate::{Error, Result};
 use rust_htslib::faidx;
-use std::io::BufRead;
 use std::path::Path;
 
 /// A known locus (hotspot, tumor-informed site): one REF/ALT pair from a VCF.
@@ -53,25 +52,62 @@ pub struct KnownRecord {
 
 /// Read the data lines of a VCF (plain or bgzipped), in file order. Each
 /// gives one locus per ALT; contigs not in the reference, malformed POS or
-/// REF, a REF past the contig's end and symbolic ALTs are errors naming
-/// the line.
-pub fn read_records(path: &Path, reference: &Reference) -> Result<Vec<KnownRecord>> {
+/// REF, a REF past the contig's end or unlike the reference there, ALT
+/// equal to REF or missing (`.`) and symbolic ALTs are errors naming the
+/// line. `option` (`--known`, `--tumor-variants`) is the command-line
+/// option that named the file, for messages.
+pub fn read_records(path: &Path, reference: &Reference, option: &str) -> Result<Vec<KnownRecord>> {
     let reader = rust_htslib::bgzf::Reader::from_path(path).map_err(|e| {
         Error::bad_input(
             path,
             format!("cannot open ({e})"),
-            "give a VCF or bgzipped VCF with --known",
+            format!("give a VCF or bgzipped VCF with {option}"),
         )
     })?;
     let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(reader).lines().enumerate() {
-        let line = line.map_err(|e| Error::io(path, e))?;
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
+    crate::text::for_each_line(path, std::io::BufReader::new(reader), |line, text| {
+        if !(text.starts_with('#') || text.trim().is_empty()) {
+            out.push(parse_record(path, line, text, reference)?);
         }
-        out.push(parse_record(path, i + 1, &line, reference)?);
-    }
+        Ok(())
+    })?;
+    check_ref_bases(path, &out, reference, option)?;
     Ok(out)
+}
+
+/// Every record's REF against the reference, so that a file made for
+/// another build is refused naming its line (normalisation checks again).
+fn check_ref_bases(
+    path: &Path,
+    records: &[KnownRecord],
+    reference: &Reference,
+    option: &str,
+) -> Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let fasta = reference.reader()?;
+    for rec in records {
+        let Some(k) = rec.loci.first() else { continue };
+        let contig = &reference.contigs[k.rid];
+        let end = k.pos0 + k.ref_allele.len() as u64;
+        let here = RefWindow::fetch(&fasta, contig, k.pos0, end)?.seq;
+        if here != k.ref_allele {
+            return Err(Error::BadLine {
+                path: path.to_path_buf(),
+                line: rec.line,
+                msg: format!(
+                    "REF {} at {}:{} does not match the reference {} there ({}): are the {option} variants from another genome build? Give variants called against this reference",
+                    String::from_utf8_lossy(&k.ref_allele),
+                    contig.name,
+                    k.pos0 + 1,
+                    reference.path.display(),
+                    String::from_utf8_lossy(&here)
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// One VCF data line (`line` is its 1-based number) → its checked loci.
@@ -111,8 +147,20 @@ fn parse_record(
         )));
     }
     let mut loci = Vec::new();
-    for alt in f[4].split(',') {
-        let alt = alt.to_ascii_uppercase().into_bytes();
+    for alt_text in f[4].split(',') {
+        let alt = alt_text.to_ascii_uppercase().into_bytes();
+        if alt == b"." {
+            return Err(bad(
+                "ALT is '.' (no alternate allele): not a variant to look for; remove the record"
+                    .into(),
+            ));
+        }
+        if alt == ref_allele {
+            return Err(bad(format!(
+                "ALT '{alt_text}' equals REF '{}': not a variant to look for; remove the record or fix its ALT",
+                f[3]
+            )));
+        }
         if alt.is_empty() || !alt.iter().all(|b| b"ACGT".contains(b)) {
             return Err(bad(format!(
                 "ALT '{}' is not a base sequence (symbolic and '*' alleles are not supported)",
@@ -136,7 +184,7 @@ fn parse_record(
 /// Read known loci from a VCF (plain or bgzipped; see [`read_records`]),
 /// sorted and without repeats. Multi-allelic records give one locus per ALT.
 pub fn read_known(path: &Path, reference: &Reference) -> Result<Vec<KnownLocus>> {
-    let mut out: Vec<KnownLocus> = read_records(path, reference)?
+    let mut out: Vec<KnownLocus> = read_records(path, reference, "--known")?
         .into_iter()
         .flat_map(|r| r.loci)
         .collect();
@@ -199,9 +247,10 @@ impl<'a> Normalizer<'a> {
         let here: Vec<u8> = (0..k.ref_allele.len())
             .map(|i| w.base((k.pos0 + i as u64) as i64))
             .collect();
+        // Checked against the file's line on reading (`read_records`).
         if here != k.ref_allele {
             return Err(Error::bad_input(
-                "--known",
+                &self.reference.path,
                 format!(
                     "REF {} at {}:{} does not match the reference ({})",
                     String::from_utf8_lossy(&k.ref_allele),
@@ -326,7 +375,7 @@ mod tests {
             dir.path(),
             "c1\t2\t.\tc\tA,t\t.\tPASS\tCCF=1\nc1\t1\t.\tG\tA\n",
         );
-        let recs = read_records(&p, &r).unwrap();
+        let recs = read_records(&p, &r, "--known").unwrap();
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[0].line, 3);
         assert_eq!(recs[0].loci, vec![locus(1, "C", "A"), locus(1, "C", "T")]);
@@ -354,12 +403,54 @@ mod tests {
             ("c1\t2\t.\tC?\tT\n", "REF 'C?'"),
             ("c1\t25\t.\tGA\tG\n", "past the end"),
             ("c1\t2\t.\tC\t<DEL>\n", "symbolic"),
+            ("c1\t2\t.\tC\tc\n", "ALT 'c' equals REF"),
+            ("c1\t4\t.\tAA\tT,AA\n", "ALT 'AA' equals REF"),
+            ("c1\t2\t.\tC\t.\n", "ALT is '.'"),
+            (
+                "c1\t2\t.\tG\tT\n",
+                "REF G at c1:2 does not match the reference",
+            ),
         ] {
             let e = read_known(&vcf(dir.path(), body), &r)
                 .unwrap_err()
                 .to_string();
             assert!(e.contains(":3:") && e.contains(want), "{body}: {e}");
         }
+    }
+
+    #[test]
+    fn a_ref_mismatch_names_the_option_that_gave_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = reference(dir.path());
+        let p = vcf(dir.path(), "c1\t1\t.\tG\tA\nc1\t3\t.\tA\tC\n");
+        let e = read_records(&p, &r, "--tumor-variants").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let m = e.to_string();
+        assert!(
+            m.contains("k.vcf:4:") && m.contains("--tumor-variants"),
+            "{m}"
+        );
+        assert!(!m.contains("--known"), "{m}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_contig() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = reference(dir.path());
+        let p = dir.path().join("bom.vcf");
+        std::fs::write(&p, b"\xEF\xBB\xBFc1\t1\t.\tG\tA\n").unwrap();
+        assert_eq!(read_known(&p, &r).unwrap(), vec![locus(0, "G", "A")]);
+    }
+
+    #[test]
+    fn random_bytes_are_bad_input_naming_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = reference(dir.path());
+        let p = dir.path().join("noise.vcf");
+        std::fs::write(&p, b"##fileformat=VCFv4.3\n\x93\xff\x00\x12\xc3(\n").unwrap();
+        let e = read_known(&p, &r).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
+        assert!(e.to_string().contains("noise.vcf:2: not text"), "{e}");
     }
 
     #[test]

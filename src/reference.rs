@@ -32,6 +32,7 @@ impl Reference {
                 "give an existing FASTA with --reference",
             ));
         }
+        refuse_byte_order_mark(path)?;
         let fai = fai_path(path);
         if !fai.exists() {
             faidx::Reader::from_path(path).map_err(|_| {
@@ -69,6 +70,23 @@ impl Reference {
         faidx::Reader::from_path(&self.path)
             .map_err(|e| Error::hts(format!("opening {}", self.path.display()), e))
     }
+}
+
+/// htslib cannot index a FASTA that starts with a UTF-8 byte order mark
+/// (some Windows editors write one), and the mark would otherwise hide in
+/// the first contig's name: refused, saying how to remove it.
+fn refuse_byte_order_mark(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut head = [0u8; 3];
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    if f.read_exact(&mut head).is_ok() && head == *b"\xEF\xBB\xBF" {
+        return Err(Error::bad_input(
+            path,
+            "the FASTA starts with a UTF-8 byte order mark (invisible bytes before the first '>')",
+            "remove it (`sed -i '1s/^\\xEF\\xBB\\xBF//' ref.fa`), then `samtools faidx` it",
+        ));
+    }
+    Ok(())
 }
 
 fn fai_path(path: &Path) -> PathBuf {
@@ -362,6 +380,16 @@ mod tests {
         let m = e.to_string();
         assert!(m.contains("samtools faidx"), "{m}");
         m
+    }
+
+    #[test]
+    fn a_fasta_with_a_byte_order_mark_is_refused_saying_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let fa = dir.path().join("bom.fa");
+        std::fs::write(&fa, b"\xEF\xBB\xBF>chr1\nACGTACGTAC\n").unwrap();
+        let e = Reference::open(&fa).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("byte order mark"), "{e}");
     }
 
     #[test]

@@ -7,7 +7,6 @@
 
 use crate::reference::Reference;
 use crate::{Error, Result};
-use std::io::BufRead;
 use std::path::Path;
 
 /// A merged target interval on one reference contig.
@@ -53,18 +52,24 @@ pub struct BedInterval {
 /// `contig<TAB>start<TAB>end` with `start < end` is an error naming the
 /// line.
 pub fn read_bed_intervals(path: &Path) -> Result<Vec<BedInterval>> {
+    if !path.exists() {
+        return Err(Error::bad_input(
+            path,
+            "panel BED not found",
+            "check the --targets path (a BED file of contig, 0-based start, end)",
+        ));
+    }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| Error::io(path, e))?;
-        let bad = |msg: String| bad_line(path, i + 1, msg);
+    crate::text::for_each_line(path, std::io::BufReader::new(file), |line_no, line| {
+        let bad = |msg: String| bad_line(path, line_no, msg);
         let trimmed = line.trim_end();
         if trimmed.is_empty()
             || trimmed.starts_with('#')
             || trimmed.starts_with("track")
             || trimmed.starts_with("browser")
         {
-            continue;
+            return Ok(());
         }
         let fields: Vec<&str> = trimmed.split('\t').collect();
         if fields.len() < 3 {
@@ -91,9 +96,10 @@ pub fn read_bed_intervals(path: &Path) -> Result<Vec<BedInterval>> {
             contig: fields[0].to_string(),
             start,
             end,
-            line: i + 1,
+            line: line_no,
         });
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 

@@ -92,3 +92,149 @@ fn sam_text_as_bam_is_told_to_convert() {
     );
     assert!(!err.contains("run `samtools index` on it"), "{err}");
 }
+
+/// A VCF of `body` records (after a minimal header) in the data set's folder.
+fn vcf(d: &DataSet, name: &str, body: &str) -> PathBuf {
+    let p = d.dir.path().join(name);
+    std::fs::write(
+        &p,
+        format!("##fileformat=VCFv4.3\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n{body}"),
+    )
+    .unwrap();
+    p
+}
+
+fn base(d: &DataSet, pos1: usize) -> char {
+    d.chr1.as_bytes()[pos1 - 1] as char
+}
+
+#[test]
+fn known_locus_with_alt_equal_to_ref_is_refused_naming_the_line() {
+    let d = dataset(10);
+    let b = base(&d, 1500);
+    let v = vcf(&d, "same.vcf", &format!("chr1\t1500\t.\t{b}\t{b}\n"));
+    refused_with(
+        &d,
+        &d.bam,
+        &["--known", s(&v)],
+        &["same.vcf:3:", "equals REF"],
+    );
+    let v = vcf(&d, "noalt.vcf", &format!("chr1\t1500\t.\t{b}\t.\n"));
+    refused_with(
+        &d,
+        &d.bam,
+        &["--known", s(&v)],
+        &["noalt.vcf:3:", "ALT is '.'"],
+    );
+}
+
+#[test]
+fn mrd_with_only_alt_equal_to_ref_loci_is_refused_not_detected() {
+    let d = dataset(10);
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("mrd.json");
+    let body: String = [1500, 2000, 2500]
+        .iter()
+        .map(|&p| format!("chr1\t{p}\t.\t{0}\t{0}\n", base(&d, p)))
+        .collect();
+    let v = vcf(&d, "tumor.vcf", &body);
+    let o = ctdna(&[
+        "mrd",
+        "--quiet",
+        "--bam",
+        s(&d.bam),
+        "-r",
+        s(&d.reference),
+        "--tumor-variants",
+        s(&v),
+        "-o",
+        s(&json),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("tumor.vcf:3:") && err.contains("equals REF"),
+        "{err}"
+    );
+    assert!(!json.exists());
+}
+
+#[test]
+fn tumor_variant_ref_mismatch_names_file_line_and_option() {
+    let d = dataset(10);
+    let b = base(&d, 2000);
+    let wrong = if b == 'A' { 'C' } else { 'A' };
+    let r1 = base(&d, 1500);
+    let a1 = if r1 == 'A' { 'C' } else { 'A' };
+    let body = format!("chr1\t1500\t.\t{r1}\t{a1}\nchr1\t2000\t.\t{wrong}\t{b}\n");
+    let v = vcf(&d, "tumor.vcf", &body);
+    let out = tempfile::tempdir().unwrap();
+    let o = ctdna(&[
+        "mrd",
+        "--quiet",
+        "--bam",
+        s(&d.bam),
+        "-r",
+        s(&d.reference),
+        "--tumor-variants",
+        s(&v),
+        "-o",
+        s(&out.path().join("mrd.json")),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("tumor.vcf:4:"), "{err}");
+    assert!(
+        err.contains("--tumor-variants") && !err.contains("--known"),
+        "{err}"
+    );
+}
+
+#[test]
+fn random_bytes_as_a_vcf_are_bad_input_naming_file_and_line() {
+    let d = dataset(10);
+    let p = d.dir.path().join("noise.vcf");
+    let mut bytes = b"##fileformat=VCFv4.3\n".to_vec();
+    bytes.extend((0..200u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 0x80));
+    std::fs::write(&p, bytes).unwrap();
+    refused_with(
+        &d,
+        &d.bam,
+        &["--known", s(&p)],
+        &["noise.vcf:2:", "not text"],
+    );
+}
+
+#[test]
+fn a_missing_bed_is_bad_input_with_the_fix() {
+    let d = dataset(10);
+    let bed = d.dir.path().join("no-such-panel.bed");
+    refused_with(
+        &d,
+        &d.bam,
+        &["-t", s(&bed)],
+        &["no-such-panel.bed", "not found", "--targets"],
+    );
+}
+
+#[test]
+fn a_byte_order_mark_does_not_hide_in_a_contig_name() {
+    let d = dataset(10);
+    let bed = d.dir.path().join("bom.bed");
+    std::fs::write(&bed, b"\xEF\xBB\xBFchr1\t1000\t2000\n").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let vcf = out.path().join("calls.vcf");
+    let o = ctdna(&[
+        "call",
+        "--quiet",
+        "--bam",
+        s(&d.bam),
+        "-r",
+        s(&d.reference),
+        "-t",
+        s(&bed),
+        "-o",
+        s(&vcf),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -38,7 +38,7 @@ pub fn read_tumor_variants(
 ) -> Result<Vec<TumorLocus>> {
     // Every record is checked (`read_records`) before any weight is, so a
     // bad allele is reported before a bad weight wherever they sit.
-    let records = loci::read_records(path, reference)?;
+    let records = loci::read_records(path, reference, "--tumor-variants")?;
     let weights = read_weights(path, &records, purity)?;
     let mut raw: Vec<KnownLocus> = records.into_iter().flat_map(|r| r.loci).collect();
     raw.sort();
