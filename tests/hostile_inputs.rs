@@ -238,3 +238,22 @@ fn a_byte_order_mark_does_not_hide_in_a_contig_name() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn nan_thresholds_are_usage_errors_naming_the_option() {
+    let d = dataset(10);
+    for opt in [
+        "--max-strand-bias",
+        "--max-orientation-bias",
+        "--min-alt-dist-end",
+    ] {
+        let arg = format!("{opt}=NaN");
+        refused_with(&d, &d.bam, &[&arg], &[opt]);
+    }
+    refused_with(
+        &d,
+        &d.bam,
+        &["--min-alt-dist-end=inf"],
+        &["--min-alt-dist-end"],
+    );
+}

@@ -70,13 +70,24 @@ impl Thresholds {
                 self.one_strand_site
             )));
         }
-        for (name, v) in [
-            ("--max-alt-mapq-drop", self.max_alt_mapq_drop),
-            ("--min-alt-mapq", self.min_alt_mapq),
+        // A phred or MAPQ-drop ceiling may be `inf` (the filter is off);
+        // NaN compares false with everything and would switch a filter
+        // off silently, and a floor of `inf` would filter every allele.
+        for (name, v, ceiling) in [
+            ("--max-strand-bias", self.max_strand_bias, true),
+            ("--max-orientation-bias", self.max_orientation_bias, true),
+            ("--max-alt-mapq-drop", self.max_alt_mapq_drop, true),
+            ("--min-alt-dist-end", self.min_alt_dist_end, false),
+            ("--min-alt-mapq", self.min_alt_mapq, false),
         ] {
-            if v.is_nan() || v < 0.0 {
+            if v.is_nan() || v < 0.0 || (!ceiling && v.is_infinite()) {
+                let range = if ceiling {
+                    "a number >= 0 (inf: off)"
+                } else {
+                    "a finite number >= 0"
+                };
                 return Err(crate::Error::Usage(format!(
-                    "{name} must be >= 0 (got {v})"
+                    "{name} must be {range} (got {v})"
                 )));
             }
         }
@@ -381,6 +392,35 @@ mod tests {
             noisy_normals: 2,
             noisy_fold: 5.0,
         }
+    }
+
+    #[test]
+    fn nan_and_meaningless_infinities_are_refused_naming_the_option() {
+        assert!(t().validate().is_ok());
+        type Set = fn(&mut Thresholds, f64);
+        let cases: [(&str, Set); 5] = [
+            ("--max-strand-bias", |t, v| t.max_strand_bias = v),
+            ("--max-orientation-bias", |t, v| t.max_orientation_bias = v),
+            ("--max-alt-mapq-drop", |t, v| t.max_alt_mapq_drop = v),
+            ("--min-alt-dist-end", |t, v| t.min_alt_dist_end = v),
+            ("--min-alt-mapq", |t, v| t.min_alt_mapq = v),
+        ];
+        for (name, set) in cases {
+            for v in [f64::NAN, f64::NEG_INFINITY, -1.0] {
+                let mut th = t();
+                set(&mut th, v);
+                let e = th.validate().unwrap_err();
+                assert_eq!(e.exit_code(), 2);
+                assert!(e.to_string().starts_with(name), "{name} {v}: {e}");
+            }
+            // `inf` switches a ceiling off; a floor of `inf` is refused.
+            let mut th = t();
+            set(&mut th, f64::INFINITY);
+            assert_eq!(th.validate().is_ok(), name.starts_with("--max"), "{name}");
+        }
+        let mut th = t();
+        th.one_strand_site = f64::NAN;
+        assert!(th.validate().is_err());
     }
 
     fn stats(n: u32, fwd: u32, f1r2: u32, dist: u64, mq: u64) -> AlleleStats {
