@@ -257,3 +257,37 @@ fn nan_thresholds_are_usage_errors_naming_the_option() {
         &["--min-alt-dist-end"],
     );
 }
+
+#[test]
+fn the_same_bam_twice_is_refused() {
+    let d = dataset(10);
+    refused_with(
+        &d,
+        &d.bam,
+        &["--bam", s(&d.bam)],
+        &["tumour.bam", "given twice"],
+    );
+}
+
+#[test]
+fn two_bams_with_one_sample_name_are_refused_naming_both() {
+    let d = dataset(10);
+    let copy = d.dir.path().join("copy.bam");
+    std::fs::copy(&d.bam, &copy).unwrap();
+    fresh_index_for(&d, &copy);
+    let err = refused_with(
+        &d,
+        &d.bam,
+        &["--bam", s(&copy)],
+        &["copy.bam", "tumour.bam", "'tumour'"],
+    );
+    assert!(err.contains("sample"), "{err}");
+    // count writes a column per sample too.
+    let out = tempfile::tempdir().unwrap();
+    let mut args = d.args("count");
+    let tsv = out.path().join("counts.tsv");
+    args.extend(["--bam", s(&copy), "-o", s(&tsv), "--quiet"]);
+    let o = ctdna(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!tsv.exists());
+}

@@ -50,7 +50,31 @@ impl RunInputs {
             known_pad: 0,
             chunk,
         };
-        RunInputs::new(reference, &args.bams, args.threads, sites)
+        let inputs = RunInputs::new(reference, &args.bams, args.threads, sites)?;
+        inputs.require_distinct_samples()?;
+        Ok(inputs)
+    }
+
+    /// Outputs with a column per sample (VCF, count table) tell samples
+    /// apart by name, and bcftools refuses a VCF with two equal sample
+    /// columns: two BAMs with one `SM` are refused naming both files
+    /// (renaming them silently would hide which is which). `pon` does not
+    /// ask this: its normals are columns by order.
+    pub fn require_distinct_samples(&self) -> Result<()> {
+        for (i, b) in self.bams.iter().enumerate() {
+            if let Some(a) = self.bams[..i].iter().find(|a| a.sample == b.sample) {
+                return Err(Error::bad_input(
+                    &b.path,
+                    format!(
+                        "its sample name '{}' (first @RG SM, else the file name) is also that of {}: the output would have two equal sample columns",
+                        b.sample,
+                        a.path.display()
+                    ),
+                    "give each sample once, each with its own @RG SM (`samtools reheader` changes it)",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// [`RunInputs::open`] with the reference already open and the BED and
@@ -80,6 +104,7 @@ impl RunInputs {
             Some((i, n)) => regions::chunk(&panel, i, n),
             None => panel,
         };
+        refuse_repeated_files(bams)?;
         let bams = bams
             .iter()
             .map(|p| AlignmentInput::open(p, &reference, &targets))
@@ -126,6 +151,22 @@ impl RunInputs {
         warn_about_reads(&read_counters(&out, names.len()), &names);
         Ok(out)
     }
+}
+
+/// One file given twice would count its reads as two samples (two equal
+/// columns, or one normal weighed twice in a PoN): refused naming it.
+fn refuse_repeated_files(bams: &[PathBuf]) -> Result<()> {
+    let key = |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+    for (i, b) in bams.iter().enumerate() {
+        if let Some(a) = bams[..i].iter().find(|a| key(a) == key(b)) {
+            return Err(Error::bad_input(
+                b,
+                format!("given twice (as {} and {})", a.display(), b.display()),
+                "give each BAM once",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Where a run counts: the panel BED and/or known loci.

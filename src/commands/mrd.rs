@@ -100,6 +100,7 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
         chunk: None,
     };
     let inputs = RunInputs::new(reference, &bams, args.threads, sites)?;
+    inputs.require_distinct_samples()?;
     let reference = &inputs.reference;
     // Fragments, or UMI molecules of the chosen tier (plasma and baseline
     // alike): the loci's counts and the background they are tested against.
