@@ -291,3 +291,46 @@ fn two_bams_with_one_sample_name_are_refused_naming_both() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!tsv.exists());
 }
+
+#[test]
+fn a_cigar_longer_than_its_sequence_names_the_read() {
+    use rust_htslib::bam::record::{Cigar, CigarString};
+    use rust_htslib::bam::{self, Read};
+    let d = dataset(10);
+    let bad = d.dir.path().join("longcigar.bam");
+    // htslib cannot index such a file: it is written without an index and
+    // given the original's (the records keep their positions).
+    let mut reader = bam::Reader::from_path(&d.bam).unwrap();
+    let header = bam::Header::from_template(reader.header());
+    let mut writer = bam::Writer::from_path(&bad, &header, bam::Format::Bam).unwrap();
+    let mut rec = bam::Record::new();
+    let mut i = 0;
+    while let Some(r) = reader.read(&mut rec) {
+        r.unwrap();
+        if i == 40 {
+            // 100M over 90 bases.
+            let (qname, seq, qual) = (
+                rec.qname().to_vec(),
+                rec.seq().as_bytes(),
+                rec.qual().to_vec(),
+            );
+            let cigar = CigarString(vec![Cigar::Match(100)]);
+            rec.set(&qname, Some(&cigar), &seq[..90], &qual[..90]);
+        }
+        i += 1;
+        writer.write(&rec).unwrap();
+    }
+    drop(writer);
+    fresh_index_for(&d, &bad);
+    let err = refused_with(&d, &bad, &[], &["longcigar.bam"]);
+    assert!(!err.contains("-9223372036854775807"), "{err}");
+    // htslib's own line names the read too: look at ctdna's.
+    let ours = err
+        .lines()
+        .find(|l| l.starts_with("ctdna"))
+        .unwrap_or_default();
+    assert!(
+        ours.contains("read chr1_f") && ours.contains("not a valid record"),
+        "{err}"
+    );
+}

@@ -196,21 +196,7 @@ impl<'a> ReadGate<'a> {
         res: std::result::Result<(), rust_htslib::errors::Error>,
         rec: &Record,
     ) -> Result<Option<(i64, i64, usize)>> {
-        res.map_err(|e| {
-            Error::bad_input(
-                self.path,
-                match self.last_pos {
-                    i64::MIN => format!(
-                        "cannot read the first record of the fetched region ({e}): the file is truncated, corrupt or not sorted as its index says"
-                    ),
-                    last => format!(
-                        "cannot read a record after position {} ({e}): the file is truncated or corrupt",
-                        last + 1
-                    ),
-                },
-                "re-create the BAM/CRAM and its index",
-            )
-        })?;
+        res.map_err(|e| self.read_error(e, rec))?;
         let pos = rec.pos();
         if pos < self.last_pos {
             return Err(Error::bad_input(
@@ -249,6 +235,40 @@ impl<'a> ReadGate<'a> {
         rc.used += 1;
         rc.improper_pair_kept += u64::from(is_improper(rec.flags()));
         Ok(Some((pos, end, self.shard_of_read)))
+    }
+}
+
+impl ReadGate<'_> {
+    /// The error for a record htslib could not read. An invalid record
+    /// (htslib's -4: e.g. a CIGAR longer than SEQ) was read into `rec`
+    /// before it was judged, so its name and position are named; after a
+    /// truncated one `rec` holds no trustworthy name, and the last good
+    /// position is named instead.
+    fn read_error(&self, e: rust_htslib::errors::Error, rec: &Record) -> Error {
+        let fix = "re-create the BAM/CRAM and its index";
+        let name = String::from_utf8_lossy(rec.qname()).into_owned();
+        let printable = !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic());
+        if matches!(e, rust_htslib::errors::Error::BamInvalidRecord) && printable {
+            return Error::bad_input(
+                self.path,
+                format!(
+                    "read {name} (at position {}) is not a valid record ({e}; htslib's message above says why, e.g. CIGAR and sequence lengths differ)",
+                    rec.pos().saturating_add(1)
+                ),
+                "fix or drop that read (or re-create the BAM/CRAM from its source), then `samtools index`",
+            );
+        }
+        let msg = if self.last_pos < 0 {
+            format!(
+                "cannot read the first record of the fetched region ({e}): the file is truncated, corrupt or not sorted as its index says"
+            )
+        } else {
+            format!(
+                "cannot read a record after position {} ({e}): the file is truncated or corrupt",
+                self.last_pos + 1
+            )
+        };
+        Error::bad_input(self.path, msg, fix)
     }
 }
 
