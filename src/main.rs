@@ -14,6 +14,11 @@ fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level))
         .format_timestamp(None)
         .init();
+    // SIGINT / SIGTERM: remove this run's temporary files and outputs,
+    // exit 130 / 143.
+    if let Err(e) = ctdna::atomic::install_signal_cleanup() {
+        log::warn!("{e}: an interrupted run may leave temporary files");
+    }
     match ctdna::commands::run(cli.command) {
         Ok(()) => {}
         Err(ctdna::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {

@@ -522,7 +522,7 @@ fn pon_is_deterministic_and_round_trips() {
     let again = out.path().join("again.pon");
     let mut w = pon_file::PonWriter::create(&again, &header).unwrap();
     w.rows(&rows).unwrap();
-    w.finish().unwrap();
+    w.finish().unwrap().commit().unwrap();
     let text = |path: &Path| {
         let mut r = rust_htslib::bgzf::Reader::from_path(path).unwrap();
         let mut t = String::new();

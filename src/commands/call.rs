@@ -1,8 +1,9 @@
 //! `ctdna call`: set up, count evidence, fit the background, test, write
 //! the VCF (and the bedGraph and metrics).
 
-use super::inputs::{read_counters, RunInputs};
+use super::inputs::{input_files, read_counters, RunInputs};
 use super::settings::{read_filter, thresholds, umi_options};
+use crate::atomic::Pending;
 use crate::calling::filters::Thresholds;
 use crate::calling::lod::{sample_tracks, LodTrack};
 use crate::calling::{Alphas, Call, Caller};
@@ -61,27 +62,62 @@ struct Setup {
 /// Run `ctdna call`.
 pub fn run(args: &CallArgs) -> Result<()> {
     let started = Instant::now();
-    let (mut setup, vcf_out) = set_up(args)?;
+    let (mut setup, out) = set_up(args)?;
     let evidence = setup.inputs.count(&setup.filter, setup.umi.as_ref())?;
     if let Some(u) = &setup.umi {
         crate::model::tiers::warn_if_thin(&evidence, u.min_tier);
     }
-    let rates = fit(args, &mut setup, &evidence)?;
+    let (rates, background) = fit(&mut setup, &evidence, out.background)?;
     let models = SampleModel::all(&rates, setup.pon.as_ref());
     let minor: Vec<Option<f64>> = rates.iter().map(ContextRates::minor_strand_share).collect();
     let (calls, alphas) = test(&setup, &evidence, &models, &minor);
-    write_vcf(args, &setup, vcf_out, &calls, &models)?;
+    // Every output is written under its temporary name, then all are
+    // moved into place together: a failure anywhere leaves none.
+    let mut done = write_vcf(args, &setup, out.vcf, &calls, &models)?;
+    done.extend(background);
     let tracks = lod_tracks(args, &setup, &evidence, &models, alphas);
-    if let (Some(path), Some(first)) = (&args.lod_bedgraph, tracks.first()) {
+    if let (Some(pending), Some(first)) = (out.bedgraph, tracks.first()) {
         let contigs = &setup.inputs.reference.contigs;
-        crate::output::bedgraph::write(path, first, contigs, &setup.samples[0])?;
+        let sample = &setup.samples[0];
+        done.push(crate::output::bedgraph::write(
+            pending, first, contigs, sample,
+        )?);
     }
-    if let Some(path) = &args.metrics {
+    if let Some(pending) = out.metrics {
         let samples = sample_summaries(&setup, &evidence, &rates, &models, &tracks);
         let metrics = metrics(args, &setup, samples, &calls, started);
-        crate::output::metrics::write_json(path, &metrics)?;
+        done.push(crate::output::metrics::write_json(pending, &metrics)?);
     }
-    Ok(())
+    crate::atomic::commit_all(done)
+}
+
+/// The outputs of a run, reserved (temporary files created) before any work.
+struct Outputs {
+    vcf: VcfWriter,
+    metrics: Option<Pending>,
+    bedgraph: Option<Pending>,
+    background: Option<Pending>,
+}
+
+/// Check every output path against the others and the inputs (exit 2,
+/// nothing written), before anything is read.
+fn check_output_paths(args: &CallArgs) -> Result<()> {
+    let vcf = vcf::output_files(&args.output);
+    let mut outputs: Vec<(&str, &std::path::Path)> =
+        vcf.iter().map(|p| ("-o", p.as_path())).collect();
+    outputs.extend(args.metrics.as_deref().map(|p| ("--metrics", p)));
+    outputs.extend(args.lod_bedgraph.as_deref().map(|p| ("--lod-bedgraph", p)));
+    let background = args.scatter.write_background.as_deref();
+    outputs.extend(background.map(|p| ("--write-background", p)));
+    let mut inputs = input_files(&args.input);
+    inputs.extend(args.pon.pon.as_deref().map(|p| ("--pon", p)));
+    inputs.extend(
+        args.scatter
+            .background
+            .as_deref()
+            .map(|p| ("--background", p)),
+    );
+    crate::atomic::check_paths(&outputs, &inputs)
 }
 
 /// Per-position depth and LoD: the first sample's for the bedGraph, every
@@ -110,7 +146,8 @@ fn lod_tracks(
 
 /// Check every setting and input, load the PoN and a saved background, and
 /// reserve the outputs: a wrong input fails before any counting.
-fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
+fn set_up(args: &CallArgs) -> Result<(Setup, Outputs)> {
+    check_output_paths(args)?;
     let filter = read_filter(&args.filters)?;
     let thresholds = thresholds(&args.calling)?;
     let chunk = args
@@ -144,10 +181,13 @@ fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
         None => None,
     };
     // Reserve the outputs before the work, so a bad path fails fast.
-    let writer = VcfWriter::create(&Destination::from_path(&args.output))?;
-    for p in args.metrics.iter().chain(&args.lod_bedgraph) {
-        drop(crate::atomic::Pending::new(p)?);
-    }
+    let reserve = |p: &Option<std::path::PathBuf>| p.as_deref().map(Pending::new).transpose();
+    let outputs = Outputs {
+        vcf: VcfWriter::create(&Destination::from_path(&args.output))?,
+        metrics: reserve(&args.metrics)?,
+        bedgraph: reserve(&args.lod_bedgraph)?,
+        background: reserve(&args.scatter.write_background)?,
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(inputs.threads)
         .build()
@@ -163,7 +203,7 @@ fn set_up(args: &CallArgs) -> Result<(Setup, VcfWriter)> {
         samples,
         pool,
     };
-    Ok((setup, writer))
+    Ok((setup, outputs))
 }
 
 /// With `--pon`: the panel of normals, checked against this run's
@@ -194,19 +234,21 @@ fn load_pon(
 }
 
 /// Each sample's context rates: fitted on this run's evidence, or the
-/// saved whole-panel model of a scattered run; `--write-background` saves them.
+/// saved whole-panel model of a scattered run; `--write-background` saves
+/// them (returned for the caller to commit).
 fn fit(
-    args: &CallArgs,
     setup: &mut Setup,
     evidence: &[ShardEvidence],
-) -> Result<Vec<ContextRates>> {
+    background: Option<Pending>,
+) -> Result<(Vec<ContextRates>, Option<Pending>)> {
     let rates: Vec<ContextRates> = match setup.saved.take() {
         Some(rates) => rates,
         None => (0..setup.samples.len())
             .map(|s| ContextRates::estimate(evidence, s))
             .collect(),
     };
-    if let Some(path) = &args.scatter.write_background {
+    let mut written = None;
+    if let Some(pending) = background {
         let fitted = setup
             .samples
             .iter()
@@ -223,9 +265,9 @@ fn fit(
             setup.molecules,
             fitted,
         );
-        crate::output::metrics::write_json(path, &saved)?;
+        written = Some(crate::output::metrics::write_json(pending, &saved)?);
     }
-    Ok(rates)
+    Ok((rates, written))
 }
 
 /// Test every candidate allele of every shard (in parallel, in panel
@@ -262,14 +304,15 @@ fn test(
     (calls, alphas)
 }
 
-/// The VCF: header (settings as JSON) and one record per call.
+/// The VCF: header (settings as JSON) and one record per call; returns the
+/// finished files (VCF and index) for the caller to commit.
 fn write_vcf(
     args: &CallArgs,
     setup: &Setup,
     mut writer: VcfWriter,
     calls: &[Call],
     models: &[SampleModel],
-) -> Result<()> {
+) -> Result<Vec<Pending>> {
     let reference = &setup.inputs.reference;
     let mut options = serde_json::json!({
         "filters": setup.filter,
@@ -300,7 +343,7 @@ fn write_vcf(
     for c in calls {
         writer.write(&vcf::record(c, reference, tier))?;
     }
-    writer.finish()?;
+    let finished = writer.finish()?;
     let counts = CallCounts::of(calls);
     let target_bases: u64 = setup.inputs.targets.iter().map(|t| t.len()).sum();
     log::info!(
@@ -311,7 +354,7 @@ fn write_vcf(
         counts.pass_indel,
         target_bases
     );
-    Ok(())
+    Ok(finished)
 }
 
 /// Each sample's metrics, from what the stages computed.

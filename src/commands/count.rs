@@ -1,7 +1,7 @@
 //! `ctdna count`: the evidence engine's per-position allele counts as TSV
 //! (fragments, or in UMI mode molecules of the chosen tier and better).
 
-use super::inputs::{read_counters, RunInputs};
+use super::inputs::{input_files, read_counters, RunInputs};
 use super::settings::{read_filter, umi_options};
 use crate::atomic::Pending;
 use crate::cli::CountArgs;
@@ -13,6 +13,9 @@ use std::path::Path;
 
 /// Run `ctdna count`.
 pub fn run(args: &CountArgs) -> Result<()> {
+    let mut outputs = vec![("-o", args.output.as_path())];
+    outputs.extend(args.metrics.as_deref().map(|m| ("--metrics", m)));
+    crate::atomic::check_paths(&outputs, &input_files(&args.input))?;
     let filter = read_filter(&args.filters)?;
     let inputs = RunInputs::open(&args.input, None)?;
     // Fragments, or molecules of the chosen UMI tier and better, as `call`
@@ -27,6 +30,7 @@ pub fn run(args: &CountArgs) -> Result<()> {
     } else {
         Some(Pending::new(&args.output)?)
     };
+    let metrics = args.metrics.as_deref().map(Pending::new).transpose()?;
     let evidence = inputs.count(&filter, umi.as_ref())?;
     let samples: Vec<String> = inputs.bams.iter().map(|i| i.sample.clone()).collect();
 
@@ -35,7 +39,7 @@ pub fn run(args: &CountArgs) -> Result<()> {
         .map_or(args.output.as_path(), |p| p.tmp.as_path());
     let io = |e| Error::io(out_path, e);
     let mut w: Box<dyn Write> = match &pending {
-        Some(p) => Box::new(BufWriter::new(std::fs::File::create(&p.tmp).map_err(io)?)),
+        Some(p) => Box::new(p.open()?),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
     w.write_all(counts_tsv::header(tier).as_bytes())
@@ -46,12 +50,10 @@ pub fn run(args: &CountArgs) -> Result<()> {
     }
     w.flush().map_err(io)?;
     drop(w);
-    if let Some(p) = pending {
-        p.commit()?;
-    }
-    if let Some(m) = &args.metrics {
+    let mut done: Vec<Pending> = pending.into_iter().collect();
+    if let Some(m) = metrics {
         let reads = read_counters(&evidence, samples.len());
-        crate::output::metrics::write_json(
+        done.push(crate::output::metrics::write_json(
             m,
             &serde_json::json!({
                 "command": "count",
@@ -63,7 +65,8 @@ pub fn run(args: &CountArgs) -> Result<()> {
                 "molecules": molecules,
                 "umi": umi,
             }),
-        )?;
+        )?);
     }
-    Ok(())
+    // The TSV and the metrics are moved into place together, or neither.
+    crate::atomic::commit_all(done)
 }

@@ -12,7 +12,17 @@ use crate::reference::Reference;
 use crate::regions::{self, Shard, Target};
 use crate::{Error, Result};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The input files named by `args`, with their options: outputs must not
+/// overwrite them (see [`crate::atomic::check_paths`]).
+pub fn input_files(args: &InputArgs) -> Vec<(&'static str, &Path)> {
+    let mut files: Vec<(&str, &Path)> = args.bams.iter().map(|b| ("--bam", b.as_path())).collect();
+    files.push(("--reference", &args.reference));
+    files.extend(args.targets.as_deref().map(|t| ("--targets", t)));
+    files.extend(args.known.as_deref().map(|k| ("--known", k)));
+    files
+}
 
 /// The validated inputs of a counting run.
 pub struct RunInputs {

@@ -64,6 +64,7 @@ struct Outputs {
 /// Run `ctdna mrd`: set up, count, fit and test each sample, write.
 pub fn run(args: &MrdArgs) -> Result<()> {
     let started = Instant::now();
+    check_output_paths(args)?;
     let setup = set_up(args)?;
     let outputs = Outputs {
         json: Pending::new(&args.output)?,
@@ -301,11 +302,11 @@ fn write(
     let json = report(args, setup, plasma, baseline, null_model);
     let text = serde_json::to_string_pretty(&json)
         .map_err(|e| Error::Runtime(format!("serialising {}: {e}", args.output.display())))?;
-    std::fs::write(&outputs.json.tmp, text + "\n").map_err(|e| Error::io(&args.output, e))?;
-    if let (Some(p), Some(path)) = (&outputs.tsv, &args.tsv) {
+    outputs.json.write_all(&(text + "\n"))?;
+    if let Some(p) = &outputs.tsv {
         let text = report::tsv_header(baseline.is_some())
             + &report::tsv_rows(&setup.loci, plasma, baseline, reference);
-        std::fs::write(&p.tmp, text).map_err(|e| Error::io(path, e))?;
+        p.write_all(&text)?;
     }
     // INFO/TIER as in `call`: `raw` for fragments, else the tier counted.
     let tier = setup.umi.as_ref().map_or("raw", |u| u.min_tier.name());
@@ -321,12 +322,32 @@ fn write(
         ))?;
         w.write(&report::vcf_records(&setup.loci, &samples, reference, tier))?;
     }
-    // Everything is written: move it all into place.
-    if let Some(w) = vcf {
-        w.finish()?;
-    }
-    if let Some(p) = outputs.tsv {
-        p.commit()?;
-    }
-    outputs.json.commit()
+    // Everything is written: move it all into place together.
+    let mut done = match vcf {
+        Some(w) => w.finish()?,
+        None => Vec::new(),
+    };
+    done.extend(outputs.tsv);
+    done.push(outputs.json);
+    crate::atomic::commit_all(done)
+}
+
+/// Check every output path against the others and the inputs (exit 2,
+/// nothing written), before anything is read.
+fn check_output_paths(args: &MrdArgs) -> Result<()> {
+    let mut outputs = vec![("-o", args.output.clone())];
+    outputs.extend(args.tsv.iter().map(|p| ("--tsv", p.clone())));
+    let vcf = args.vcf.as_deref().map(crate::output::vcf::output_files);
+    outputs.extend(vcf.into_iter().flatten().map(|p| ("--vcf", p)));
+    let outputs: Vec<(&str, &std::path::Path)> =
+        outputs.iter().map(|(o, p)| (*o, p.as_path())).collect();
+    let mut inputs = vec![
+        ("--bam", args.bam.as_path()),
+        ("--reference", &args.reference),
+        ("--tumor-variants", &args.tumor_variants),
+    ];
+    inputs.extend(args.baseline.as_deref().map(|p| ("--baseline", p)));
+    inputs.extend(args.pon.pon.as_deref().map(|p| ("--pon", p)));
+    inputs.extend(args.targets.as_deref().map(|p| ("--targets", p)));
+    crate::atomic::check_paths(&outputs, &inputs)
 }

@@ -27,6 +27,11 @@ const SHARDS_PER_THREAD: usize = 16;
 /// Run `ctdna pon`.
 pub fn run(args: &PonArgs) -> Result<()> {
     let started = Instant::now();
+    let mut inputs: Vec<(&str, &std::path::Path)> =
+        args.bams.iter().map(|b| ("--bam", b.as_path())).collect();
+    inputs.push(("--reference", &args.reference));
+    inputs.push(("--targets", &args.targets));
+    crate::atomic::check_paths(&[("-o", &args.output)], &inputs)?;
     let filter = read_filter(&args.filters)?;
     let build = pon_build(args)?;
     let reference = Reference::open(&args.reference)?;
@@ -75,7 +80,7 @@ pub fn run(args: &PonArgs) -> Result<()> {
             n_rows += r.len();
         }
     }
-    writer.finish()?;
+    let finished = writer.finish()?;
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
     warn_about_reads(&reads, &name_refs);
     log::info!(
@@ -86,5 +91,5 @@ pub fn run(args: &PonArgs) -> Result<()> {
         panel.iter().map(|t| t.len()).sum::<u64>(),
         started.elapsed().as_secs_f64()
     );
-    Ok(())
+    finished.commit()
 }

@@ -11,7 +11,7 @@
 #[cfg(test)]
 use super::pon::SiteFit;
 use super::pon::{slot_name, slot_of, AlleleSummary, BuildParams, Count, Fit, Pon, PonRow};
-use crate::atomic::Pending;
+use crate::atomic::{Guarded, Pending};
 use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
 use crate::hash::Fnv1a64;
@@ -153,7 +153,7 @@ pub fn row_line(r: &PonRow, contigs: &[Contig]) -> String {
 /// Writes a PoN file under a temporary name; [`PonWriter::finish`] moves it
 /// into place.
 pub struct PonWriter {
-    inner: std::io::BufWriter<rust_htslib::bgzf::Writer>,
+    inner: std::io::BufWriter<Guarded<rust_htslib::bgzf::Writer>>,
     pending: Pending,
     contigs: Vec<Contig>,
 }
@@ -165,7 +165,7 @@ impl PonWriter {
         let w = rust_htslib::bgzf::Writer::from_path(&pending.tmp)
             .map_err(|e| Error::hts(format!("{}: opening for bgzip output", path.display()), e))?;
         let mut pw = PonWriter {
-            inner: std::io::BufWriter::new(w),
+            inner: std::io::BufWriter::new(Guarded(w)),
             pending,
             contigs: header.contigs.clone(),
         };
@@ -190,8 +190,9 @@ impl PonWriter {
         self.write(&buf)
     }
 
-    /// Flush, close the BGZF stream and move the file into place.
-    pub fn finish(self) -> Result<()> {
+    /// Flush and close the BGZF stream: the finished file, for the caller
+    /// to commit.
+    pub fn finish(self) -> Result<Pending> {
         let path = self.pending.path.clone();
         let w = self
             .inner
@@ -199,7 +200,7 @@ impl PonWriter {
             .map_err(|e| Error::io(&path, e.into_error()))?;
         // Dropping the writer writes the BGZF EOF block.
         drop(w);
-        self.pending.commit()
+        Ok(self.pending)
     }
 }
 
@@ -533,7 +534,7 @@ mod tests {
         let path = dir.path().join("n.pon");
         let mut w = PonWriter::create(&path, &header).unwrap();
         w.rows(&rows).unwrap();
-        w.finish().unwrap();
+        w.finish().unwrap().commit().unwrap();
         let (h2, back) = read(&path).unwrap();
         assert_eq!(h2, header);
         assert_eq!(back.len(), 3);

@@ -4,9 +4,7 @@
 use crate::atomic::Pending;
 use crate::calling::lod::LodTrack;
 use crate::reference::Contig;
-use crate::{Error, Result};
-use std::io::Write;
-use std::path::Path;
+use crate::Result;
 
 /// Six decimals: the LOD as a VAF, fine enough for 0.0001 (0.01%).
 fn value(x: f64) -> String {
@@ -44,13 +42,16 @@ pub fn text(tracks: &[LodTrack], contigs: &[Contig], sample: &str) -> String {
     out
 }
 
-/// Write the bedGraph to `path` (temporary name, renamed when complete).
-pub fn write(path: &Path, tracks: &[LodTrack], contigs: &[Contig], sample: &str) -> Result<()> {
-    let pending = Pending::new(path)?;
-    let mut f = std::fs::File::create(&pending.tmp).map_err(|e| Error::io(path, e))?;
-    f.write_all(text(tracks, contigs, sample).as_bytes())
-        .map_err(|e| Error::io(path, e))?;
-    pending.commit()
+/// Write the bedGraph into a reserved output; the caller commits it with
+/// the run's other outputs.
+pub fn write(
+    pending: Pending,
+    tracks: &[LodTrack],
+    contigs: &[Contig],
+    sample: &str,
+) -> Result<Pending> {
+    pending.write_all(&text(tracks, contigs, sample))?;
+    Ok(pending)
 }
 
 #[cfg(test)]

@@ -2,15 +2,14 @@
 
 use crate::atomic::Pending;
 use crate::{Error, Result};
-use std::path::Path;
 
-/// Serialize `value` as pretty JSON to `path`, atomically.
-pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
-    let pending = Pending::new(path)?;
+/// Serialize `value` as pretty JSON into a reserved output; the caller
+/// commits it with the run's other outputs.
+pub fn write_json<T: serde::Serialize>(pending: Pending, value: &T) -> Result<Pending> {
     let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::Runtime(format!("serialising metrics: {e}")))?;
-    std::fs::write(&pending.tmp, text + "\n").map_err(|e| Error::io(path, e))?;
-    pending.commit()
+        .map_err(|e| Error::Runtime(format!("serialising {}: {e}", pending.path.display())))?;
+    pending.write_all(&(text + "\n"))?;
+    Ok(pending)
 }
 
 /// Peak resident memory of this process in bytes (Linux `VmHWM`), if known.

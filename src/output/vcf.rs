@@ -1,7 +1,7 @@
 //! VCF 4.3 output (SPEC section 5): bgzipped with a `.tbi` index, or plain
 //! text for `.vcf` / `-`. Written under a temporary name, renamed on success.
 
-use crate::atomic::Pending;
+use crate::atomic::{Guarded, Pending};
 use crate::calling::filters::{Filter, Thresholds};
 use crate::calling::Call;
 use crate::evidence::alleles::AlleleStats;
@@ -313,9 +313,8 @@ impl VcfWriter {
             },
             Destination::Plain(p) => {
                 let pending = Pending::new(p)?;
-                let f = std::fs::File::create(&pending.tmp).map_err(|e| Error::io(p, e))?;
                 VcfWriter {
-                    inner: Box::new(std::io::BufWriter::new(f)),
+                    inner: Box::new(pending.open()?),
                     pending: Some(pending),
                     index: false,
                 }
@@ -326,7 +325,7 @@ impl VcfWriter {
                     Error::hts(format!("{}: opening for bgzip output", p.display()), e)
                 })?;
                 VcfWriter {
-                    inner: Box::new(std::io::BufWriter::new(w)),
+                    inner: Box::new(std::io::BufWriter::new(Guarded(w))),
                     pending: Some(pending),
                     index: true,
                 }
@@ -344,8 +343,9 @@ impl VcfWriter {
             .map_err(|e| Error::io(path, e))
     }
 
-    /// Flush, close, index and move into place.
-    pub fn finish(mut self) -> Result<()> {
+    /// Flush, close and index: the finished file (and its index) for the
+    /// caller to commit with the run's other outputs; none for stdout.
+    pub fn finish(mut self) -> Result<Vec<Pending>> {
         let path = self
             .pending
             .as_ref()
@@ -357,18 +357,26 @@ impl VcfWriter {
             Box::new(std::io::sink()),
         ));
         let Some(pending) = self.pending.take() else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         if self.index {
             let tmp_index = tbi_path(&pending.tmp);
             let index_pending = Pending::adopt(&tmp_index, &tbi_path(&pending.path));
             build_tabix(&pending.tmp)?;
-            pending.commit()?;
-            index_pending.commit()?;
+            Ok(vec![pending, index_pending])
         } else {
-            pending.commit()?;
+            Ok(vec![pending])
         }
-        Ok(())
+    }
+}
+
+/// Every file a VCF output path puts on disk: the VCF, and its `.tbi` when
+/// bgzipped (for the checks before a run).
+pub fn output_files(path: &Path) -> Vec<PathBuf> {
+    match Destination::from_path(path) {
+        Destination::Stdout => Vec::new(),
+        Destination::Plain(p) => vec![p],
+        Destination::Bgzip(p) => vec![tbi_path(&p), p],
     }
 }
 
