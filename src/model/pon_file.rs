@@ -25,10 +25,16 @@ use std::path::Path;
 pub const FORMAT: &str = "ctdna-pon";
 /// Bumped whenever a column or a header field changes meaning. Version 2
 /// added `molecules`; version 1 files (always counted fragments) are still
-/// read, as fragment PoNs.
-pub const FORMAT_VERSION: u32 = 2;
+/// read, as fragment PoNs. Version 3 added the end line; versions 1 and 2
+/// are still read, with a warning that a cut file cannot be told.
+pub const FORMAT_VERSION: u32 = 3;
 
 const HEADER_PREFIX: &str = "##ctdna-pon=";
+/// The last line: `#end<TAB>rows=N<TAB>fnv1a64=HEX`, the number of data
+/// lines and the FNV-1a hash of their bytes (newlines included). A file
+/// cut anywhere, even at a line boundary and compressed again, lacks it
+/// or disagrees with it.
+const END_PREFIX: &str = "#end\t";
 const COLUMNS: &str = "#contig\tpos\tref\talt\tnormals\tcarriers\tgermline\talt_sum\tdepth_sum\talpha\tbeta\tf1r2_alt\tf1r2_depth\tf1r2_alpha\tf1r2_beta\tf2r1_alt\tf2r1_depth\tf2r1_alpha\tf2r1_beta\tper_normal";
 
 /// Identity of a panel: its merged targets, as a count, a length and an
@@ -156,6 +162,9 @@ pub struct PonWriter {
     inner: std::io::BufWriter<Guarded<rust_htslib::bgzf::Writer>>,
     pending: Pending,
     contigs: Vec<Contig>,
+    /// Data lines written so far, and the hash of their bytes.
+    rows: u64,
+    hash: Fnv1a64,
 }
 
 impl PonWriter {
@@ -168,6 +177,8 @@ impl PonWriter {
             inner: std::io::BufWriter::new(Guarded(w)),
             pending,
             contigs: header.contigs.clone(),
+            rows: 0,
+            hash: Fnv1a64::default(),
         };
         let json = serde_json::to_string(header)
             .map_err(|e| Error::Runtime(format!("serialising the PoN header: {e}")))?;
@@ -187,12 +198,16 @@ impl PonWriter {
         for r in rows {
             buf.push_str(&row_line(r, &self.contigs));
         }
+        self.rows += rows.len() as u64;
+        self.hash.write(buf.as_bytes());
         self.write(&buf)
     }
 
     /// Flush and close the BGZF stream: the finished file, for the caller
     /// to commit.
-    pub fn finish(self) -> Result<Pending> {
+    pub fn finish(mut self) -> Result<Pending> {
+        let end = end_line(self.rows, self.hash.finish());
+        self.write(&end)?;
         let path = self.pending.path.clone();
         let w = self
             .inner
@@ -202,6 +217,19 @@ impl PonWriter {
         drop(w);
         Ok(self.pending)
     }
+}
+
+fn end_line(rows: u64, hash: u64) -> String {
+    format!("{END_PREFIX}rows={rows}\tfnv1a64={hash:016x}\n")
+}
+
+/// A file that ends early or whose rows disagree with its end line.
+fn truncated(path: &Path, msg: String) -> Error {
+    Error::bad_input(
+        path,
+        format!("truncated panel of normals: {msg}"),
+        "build it again with `ctdna pon`",
+    )
 }
 
 fn bad(path: &Path, line: usize, msg: impl Into<String>) -> Error {
@@ -294,12 +322,23 @@ fn for_each_row(
         .enumerate()
         .map(|(i, c)| (c.name.as_str(), i))
         .collect();
+    let (mut rows, mut hash, mut end) = (0u64, Fnv1a64::default(), None);
     for (i, l) in lines.enumerate() {
         let line_no = i + 2;
         let l = l.map_err(|e| Error::io(path, e))?;
+        if end.is_some() && !l.is_empty() {
+            return Err(bad(path, line_no, "a line after the end line"));
+        }
+        if l.starts_with(END_PREFIX) {
+            end = Some(l);
+            continue;
+        }
         if l.starts_with('#') || l.is_empty() {
             continue;
         }
+        rows += 1;
+        hash.write(l.as_bytes());
+        hash.write(b"\n");
         let f: Vec<&str> = l.split('\t').collect();
         if f.len() != 20 {
             return Err(bad(
@@ -359,7 +398,37 @@ fn for_each_row(
             },
         });
     }
+    check_end(path, &header, end, rows, hash.finish())?;
     Ok(header)
+}
+
+/// Version 3 and later: the end line is there and agrees with the rows.
+fn check_end(
+    path: &Path,
+    header: &PonHeader,
+    end: Option<String>,
+    rows: u64,
+    hash: u64,
+) -> Result<()> {
+    if header.format_version < 3 {
+        log::warn!(
+            "{}: format v{} has no end line, so a cut file cannot be told from a whole one; build it again with `ctdna pon` to have it checked",
+            path.display(),
+            header.format_version
+        );
+        return Ok(());
+    }
+    match end {
+        None => Err(truncated(
+            path,
+            format!("it ends after {rows} rows, without its end line"),
+        )),
+        Some(l) if l != end_line(rows, hash).trim_end() => Err(truncated(
+            path,
+            format!("its {rows} rows do not match the end line '{l}' (cut or edited)"),
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
 /// Load a PoN for `call` and check it was built for this run: same
@@ -557,6 +626,83 @@ mod tests {
         // Rows out of order are sorted.
         let shuffled = Pon::from_rows(&[back[2].clone(), back[0].clone(), back[1].clone()]);
         assert_eq!(shuffled.get(1, 10, DEL), table.get(1, 10, DEL));
+    }
+
+    /// Decompressed text of a BGZF file, and writing one.
+    fn unzip(p: &Path) -> String {
+        let mut t = String::new();
+        let mut r = rust_htslib::bgzf::Reader::from_path(p).unwrap();
+        std::io::Read::read_to_string(&mut r, &mut t).unwrap();
+        t
+    }
+
+    fn rezip(p: &Path, text: &str) {
+        let mut w = rust_htslib::bgzf::Writer::from_path(p).unwrap();
+        w.write_all(text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn a_file_cut_at_a_line_boundary_or_edited_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let contigs = vec![Contig {
+            name: "chr1".into(),
+            len: 1000,
+        }];
+        let header = PonHeader {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            ctdna_version: "x".into(),
+            filters: serde_json::json!({}),
+            molecules: Molecules::Fragments,
+            contigs,
+            panel: PanelId::of(&[]),
+            normals: vec!["a".into(), "b".into()],
+            build: BuildParams::default(),
+            fit: "mom".into(),
+        };
+        let mut rows = vec![
+            row(10, 0, &[(0, 900), (1, 1000)]),
+            row(11, 2, &[(3, 900), (30, 1000)]),
+            row(12, 3, &[(0, 1000), (2, 1000)]),
+        ];
+        for r in &mut rows {
+            r.rid = 0;
+        }
+        let path = dir.path().join("n.pon");
+        let mut w = PonWriter::create(&path, &header).unwrap();
+        w.rows(&rows).unwrap();
+        w.finish().unwrap().commit().unwrap();
+        assert_eq!(read(&path).unwrap().1.len(), 3);
+        let text = unzip(&path);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 6, "{text}");
+        assert!(lines[5].starts_with("#end\trows=3\tfnv1a64="), "{text}");
+        let cut = dir.path().join("cut.pon");
+        // Cut at every line boundary after the header, compressed again.
+        for keep in 2..6 {
+            rezip(&cut, &(lines[..keep].join("\n") + "\n"));
+            let e = read_table(&cut).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{e}");
+            assert!(e.to_string().contains("truncated panel of normals"), "{e}");
+            assert!(e.to_string().contains("ctdna pon"), "{e}");
+        }
+        // A row dropped from the middle, or a number changed.
+        let dropped = [&lines[..3], &lines[4..]].concat().join("\n") + "\n";
+        rezip(&cut, &dropped);
+        assert!(read(&cut).unwrap_err().to_string().contains("do not match"));
+        rezip(&cut, &text.replacen("0/900", "0/901", 1));
+        assert!(read(&cut).unwrap_err().to_string().contains("do not match"));
+        rezip(&cut, &(text.clone() + lines[3] + "\n"));
+        assert!(read(&cut)
+            .unwrap_err()
+            .to_string()
+            .contains("after the end line"));
+        // Version 2 files have no end line: still read.
+        let v2 = text
+            .replacen("\"format_version\":3", "\"format_version\":2", 1)
+            .replace(&format!("{}\n", lines[5]), "");
+        rezip(&cut, &v2);
+        assert_eq!(read(&cut).unwrap().1.len(), 3);
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! size, samples and the molecules counted (fragments, or a UMI tier and its
 //! consensus settings: [`Molecules`]) — and `--background` refuses a file
 //! that differs from the run in any of them.
+//!
+//! A file cut short is refused as truncated: the document is one JSON
+//! object, so a cut anywhere (even at a line boundary) leaves it unclosed,
+//! and no end marker is needed.
 
 use super::context::ContextRates;
 use crate::evidence::umi::Molecules;
@@ -86,8 +90,17 @@ impl SavedBackground {
         };
         // Format and version first: an older file lacks fields, and its
         // version says more than "missing field".
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| not_ours(e.to_string()))?;
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            if e.is_eof() {
+                Error::bad_input(
+                    path,
+                    format!("truncated background model: the JSON ends early ({e})"),
+                    "write it again with `ctdna call --write-background`",
+                )
+            } else {
+                not_ours(e.to_string())
+            }
+        })?;
         let format = value["format"].as_str().unwrap_or("?");
         let version = value["format_version"].as_u64().unwrap_or(0);
         if format != FORMAT || version != u64::from(FORMAT_VERSION) {
@@ -133,5 +146,35 @@ impl SavedBackground {
             )));
         }
         Ok(saved.samples.into_iter().map(|s| s.rates).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_cut_at_a_line_boundary_is_refused_as_truncated() {
+        let dir = tempfile::tempdir().unwrap();
+        let fa = crate::testing::write_fasta(dir.path(), "r.fa", &[("chr1", "ACGTACGTAC")]);
+        let reference = Reference::open(&fa).unwrap();
+        let filter = crate::testing::read_filter(crate::evidence::OverlapPolicy::Merge);
+        let saved = SavedBackground::new(&reference, &filter, 10, Molecules::Fragments, Vec::new());
+        let text = serde_json::to_string_pretty(&saved).unwrap() + "\n";
+        let lines: Vec<&str> = text.lines().collect();
+        let path = dir.path().join("bg.json");
+        let load = |t: &str| {
+            std::fs::write(&path, t).unwrap();
+            SavedBackground::load(&path, &reference, &filter, &Molecules::Fragments, 10, &[])
+        };
+        assert!(load(&text).unwrap().is_empty());
+        for keep in 1..lines.len() {
+            let e = load(&(lines[..keep].join("\n") + "\n")).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert!(
+                e.to_string().contains("truncated background model"),
+                "{keep}: {e}"
+            );
+        }
     }
 }
