@@ -324,4 +324,38 @@ A\t147\tc1\t41\t60\t10M6I40M\t=\t11\t-80\t{r2}\t{q2}\n"
         // Both mates' copies were used: their qualities summed.
         assert_eq!(st.sum_bq, 60);
     }
+
+    /// Shard pieces with a gap, as `--known` loci outside the panel make:
+    /// mates on 11..=60 and 31..=80 overlap on 31..=60, and the second
+    /// piece (66..=75) lies after the overlap and after read 1's end. Each
+    /// piece counts the fragment once where it covers it (the fuzz harness,
+    /// tests/fuzz.rs, found the panic this once was: seed 24, case 13 of
+    /// the `known` target).
+    #[test]
+    fn shard_pieces_beside_the_overlap_count_the_fragment_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let reference = random_sequence(200, 7);
+        let fa = write_fasta(dir.path(), "ref.fa", &[("c1", &reference)]);
+        let q = "I".repeat(50);
+        let sam = format!(
+            "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:c1\tLN:200\n\
+A\t99\tc1\t11\t60\t50M\t=\t31\t70\t{}\t{q}\n\
+A\t147\tc1\t31\t60\t50M\t=\t11\t-70\t{}\t{q}\n",
+            bases(&reference, 11, 50, &[]),
+            bases(&reference, 31, 50, &[]),
+        );
+        let (bam_path, mut reader, window) = batch_over_c1(dir.path(), &fa, "gap", &sam);
+        // 0-based pieces: 1..=20 and 66..=75 (1-based), a gap between.
+        let ranges = [(0, 20), (65, 75)];
+        let b = Batch::new(&mut reader, &bam_path, 0, &ranges, &window);
+        let got = count_batch(b, &filter(OverlapPolicy::Merge)).unwrap();
+        assert_eq!(got.len(), 2);
+        let (p1, p2) = (&got[0].counts, &got[1].counts);
+        // Piece 1: read 1 alone from 11 (1-based) on.
+        assert_eq!(p1.positions[10].depth(), 1);
+        assert_eq!(p1.positions[19].depth(), 1);
+        assert_eq!(p1.positions[9].depth(), 0);
+        // Piece 2: read 2 alone up to 80.
+        assert!(p2.positions.iter().all(|pc| pc.depth() == 1));
+    }
 }
