@@ -489,3 +489,63 @@ fn temporary_files_of_a_killed_run_are_removed_by_the_next() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn a_panel_of_normals_cut_at_a_line_boundary_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = small(dir.path());
+    let f = |name: &str| s(&sim.join(name)).to_string();
+    let (bam, fa, bed) = (f("sample.bam"), f("ref.fa"), f("targets.bed"));
+    let pon = dir.path().join("n.pon");
+    let o = ctdna(&[
+        "pon",
+        "--quiet",
+        "--bam",
+        &bam,
+        "-r",
+        &fa,
+        "-t",
+        &bed,
+        "-o",
+        s(&pon),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Drop the last tenth of the rows, at a line boundary, and compress
+    // again: a file that looks whole to any BGZF reader.
+    let mut text = String::new();
+    rust_htslib::bgzf::Reader::from_path(&pon)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let keep = lines.len() * 9 / 10;
+    let cut = dir.path().join("cut.pon");
+    let mut w = rust_htslib::bgzf::Writer::from_path(&cut).unwrap();
+    std::io::Write::write_all(&mut w, (lines[..keep].join("\n") + "\n").as_bytes()).unwrap();
+    drop(w);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let runs: [Vec<&str>; 2] = [
+        vec!["call", "--bam", &bam, "-r", &fa, "-t", &bed, "-o", "c.vcf"],
+        vec!["mrd", "--bam", &bam, "-r", &fa, "-t", &bed, "-o", "m.json"],
+    ];
+    for mut args in runs {
+        let tumor = f("tumor.vcf.gz");
+        if args[0] == "mrd" {
+            args.extend(["--tumor-variants", &tumor]);
+        }
+        args.extend(["--pon", s(&cut)]);
+        let o = Command::new(env!("CARGO_BIN_EXE_ctdna"))
+            .args(&args)
+            .current_dir(&out)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("truncated panel of normals"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(files_in(&out).is_empty());
+    }
+}
