@@ -215,8 +215,9 @@ fn process_alive(_pid: u32) -> bool {
 
 /// Check a command's output paths before any work: none names a folder or
 /// a folder that does not exist, no two are the same file, none is one of
-/// the inputs. `outputs` and `inputs` are (option, path); `-` (stdout) and
-/// devices are skipped.
+/// the inputs or an input's index (`.bai`, `.csi`, `.crai`, `.fai`, `.gzi`,
+/// `.tbi` beside it). `outputs` and `inputs` are (option, path); `-`
+/// (stdout) and devices are skipped.
 pub fn check_paths(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<()> {
     let mut seen: Vec<(&str, &Path, PathBuf)> = Vec::new();
     for &(option, path) in outputs {
@@ -249,10 +250,20 @@ pub fn check_paths(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Resul
             ));
         }
         for &(input_option, input) in inputs {
-            if std::fs::canonicalize(input).is_ok_and(|i| i == key) {
+            let index = |ext: &str| {
+                let mut p = input.as_os_str().to_owned();
+                p.push(ext);
+                PathBuf::from(p)
+            };
+            let mut files = vec![input.to_path_buf()];
+            files.extend(INDEXES.iter().map(|ext| index(ext)));
+            if files
+                .iter()
+                .any(|f| std::fs::canonicalize(f).is_ok_and(|i| i == key))
+            {
                 return Err(Error::bad_input(
                     path,
-                    format!("{option} names the {input_option} input; it would be overwritten"),
+                    format!("{option} names the {input_option} input or its index; it would be overwritten"),
                     "give the output another path",
                 ));
             }
@@ -261,6 +272,9 @@ pub fn check_paths(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Resul
     }
     Ok(())
 }
+
+/// Index files that sit beside an input under its name plus this suffix.
+const INDEXES: [&str; 6] = [".bai", ".csi", ".crai", ".fai", ".gzi", ".tbi"];
 
 /// The absolute path a file has or would have: its folder resolved, its
 /// name kept (the file itself need not exist yet).
@@ -482,6 +496,14 @@ mod tests {
         let e = check_paths(&[("--metrics", &bam)], &[("--bam", &bam)]).unwrap_err();
         assert!(
             e.to_string().contains("--metrics names the --bam input"),
+            "{e}"
+        );
+        let bai = d.path().join("s.bam.bai");
+        std::fs::write(&bai, "i").unwrap();
+        let e = check_paths(&[("-o", &bai)], &[("--bam", &bam)]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("-o names the --bam input or its index"),
             "{e}"
         );
         check_paths(&[("-o", &out), ("--metrics", &bam)], &[]).unwrap();
