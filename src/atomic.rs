@@ -309,6 +309,8 @@ mod signals {
 
     static PIPE_WRITE: AtomicI32 = AtomicI32::new(-1);
 
+    /// The handler. It may clobber `errno` of the thread it interrupts;
+    /// harmless, as the process ends without that thread going on.
     extern "C" fn on_signal(sig: libc::c_int) {
         let byte = sig as u8;
         let fd = PIPE_WRITE.load(Ordering::Relaxed);
