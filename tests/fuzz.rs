@@ -68,6 +68,12 @@ fn made() -> &'static Made {
         let two: String = targets.lines().take(2).map(|l| format!("{l}\n")).collect();
         std::fs::write(&bed, two).expect("panel.bed");
         let (bam, fa) = (test_data("sample.bam"), test_data("ref.fa"));
+        // A second normal: the same reads under another file (one BAM
+        // given twice is refused).
+        let bam2 = dir.join("normal2.bam");
+        std::fs::copy(&bam, &bam2).expect("copy the BAM");
+        std::fs::copy(test_data("sample.bam.bai"), dir.join("normal2.bam.bai"))
+            .expect("copy the index");
         let pon = dir.join("seed.pon");
         let bg = dir.join("seed.background.json");
         ctdna(&[
@@ -75,7 +81,7 @@ fn made() -> &'static Made {
             "--bam",
             s(&bam),
             "--bam",
-            s(&bam),
+            s(&bam2),
             "-r",
             s(&fa),
             "-t",
