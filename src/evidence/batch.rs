@@ -228,7 +228,8 @@ impl<'a> ReadGate<'a> {
             rc.reject(why);
             return Ok(None);
         }
-        if too_many_mismatches(differences(rec, &self.codes, self.f.min_bq), self.f) {
+        let d = differences(rec, &self.codes, self.f.min_bq);
+        if too_many_mismatches(d.aligned, d.events, self.f) {
             rc.reject(Rejection::TooManyMismatches);
             return Ok(None);
         }

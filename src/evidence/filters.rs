@@ -1,7 +1,6 @@
 //! Read-level filters (SPEC 2.1): one closed enum of rejection reasons, each
 //! counted in the metrics.
 
-use super::observe::Differences;
 use crate::sam::{DUPLICATE, PAIRED, PROPER_PAIR, QC_FAIL, SECONDARY, SUPPLEMENTARY, UNMAPPED};
 use rust_htslib::bam::Record;
 
@@ -184,17 +183,18 @@ pub fn is_improper(flags: u16) -> bool {
 /// and two sequencing errors is not a misplaced read, whatever its rate.
 pub const MISMATCH_FLOOR: u32 = 2;
 
-/// Is a read with `d` too far from the reference to be where it is mapped?
+/// Is a read with `events` differences from the reference over `aligned`
+/// bases (`observe::differences`) too far from it to be where it is mapped?
 ///
 /// METHOD: one difference is left out, the one that may be the candidate
 /// allele itself (the filter judges the read, not the variant it carries;
 /// a read carrying two nearby true variants loses one of its allowance).
 /// The rest is dropped when it exceeds both [`MISMATCH_FLOOR`] and
 /// `--max-mismatch-per-100` per 100 aligned bases.
-pub fn too_many_mismatches(d: Differences, f: &ReadFilter) -> bool {
-    let others = d.events.saturating_sub(1);
+pub fn too_many_mismatches(aligned: u32, events: u32, f: &ReadFilter) -> bool {
+    let others = events.saturating_sub(1);
     others > MISMATCH_FLOOR
-        && f64::from(others) * 100.0 > f.max_mismatch_per_100 * f64::from(d.aligned)
+        && f64::from(others) * 100.0 > f.max_mismatch_per_100 * f64::from(aligned)
 }
 
 #[cfg(test)]
@@ -206,7 +206,7 @@ mod tests {
     }
 
     fn drops(aligned: u32, events: u32) -> bool {
-        too_many_mismatches(Differences { aligned, events }, &filter())
+        too_many_mismatches(aligned, events, &filter())
     }
 
     #[test]

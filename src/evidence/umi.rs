@@ -267,6 +267,12 @@ impl Umi {
     }
 }
 
+impl AsRef<[u8]> for Umi {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
 /// The read's UMI, if it has one: the value where it should be, when that
 /// is DNA letters (a read number taken from the read name is no UMI; see
 /// `umi_check`).
@@ -395,7 +401,10 @@ fn detect(
         return Ok(Presence::None);
     }
     if let Some(doubt) = umi_check::judge(&values) {
-        log::warn!("{}", umi_check::warning(&input.path, cfg, &doubt));
+        log::warn!(
+            "{}",
+            umi_check::warning(&input.path, (cfg.from_name, cfg.tag), &doubt)
+        );
         if doubt.rules_out() {
             return Ok(Presence::NotUmis);
         }
@@ -499,7 +508,7 @@ fn mode(
             Err(crate::Error::Usage(format!(
                 "--min-tier {} needs UMIs, and the first reads carry none in {}",
                 t.name(),
-                umi_check::source(&cfg)
+                umi_check::source(cfg.from_name, cfg.tag)
             )))
         }
         (Presence::None | Presence::NotUmis, _) => Ok(None),

@@ -17,7 +17,6 @@
 //! own (no read families); it is legitimate for a library without PCR
 //! duplicates, so it matters only when an option forces UMI mode.
 
-use super::umi::{Umi, UmiConfig};
 use std::path::Path;
 
 /// Why sampled values are not, or may not be, UMIs.
@@ -70,7 +69,7 @@ impl Doubt {
 }
 
 /// Is `u` DNA letters, in parts joined by `-` or `+` (dual UMIs)? Upper
-/// case, as [`Umi`] holds it.
+/// case, as `umi::Umi` holds it.
 pub fn is_dna(u: &[u8]) -> bool {
     // One pass, as it runs on every read in UMI mode: a separator needs a
     // base before it, and the value must end in a base.
@@ -87,9 +86,9 @@ pub fn is_dna(u: &[u8]) -> bool {
 
 /// Judge a sample of UMI values (one per read): `None` when they look like
 /// UMIs, else the first doubt (values that are not DNA before lengths).
-pub fn judge(umis: &[Umi]) -> Option<Doubt> {
-    let text = |u: &Umi| String::from_utf8_lossy(u.as_bytes()).into_owned();
-    let not_dna: Vec<&Umi> = umis.iter().filter(|u| !is_dna(u.as_bytes())).collect();
+pub fn judge<U: AsRef<[u8]>>(umis: &[U]) -> Option<Doubt> {
+    let text = |u: &U| String::from_utf8_lossy(u.as_ref()).into_owned();
+    let not_dna: Vec<&U> = umis.iter().filter(|u| !is_dna(u.as_ref())).collect();
     if !not_dna.is_empty() {
         let mut examples: Vec<String> = Vec::new();
         for u in &not_dna {
@@ -107,20 +106,21 @@ pub fn judge(umis: &[Umi]) -> Option<Doubt> {
             examples,
         });
     }
-    let shortest = umis.iter().min_by_key(|u| u.as_bytes().len())?;
-    let longest = umis.iter().max_by_key(|u| u.as_bytes().len())?;
-    (shortest.as_bytes().len() != longest.as_bytes().len()).then(|| Doubt::LengthsVary {
+    let shortest = umis.iter().min_by_key(|u| u.as_ref().len())?;
+    let longest = umis.iter().max_by_key(|u| u.as_ref().len())?;
+    (shortest.as_ref().len() != longest.as_ref().len()).then(|| Doubt::LengthsVary {
         shortest: text(shortest),
         longest: text(longest),
     })
 }
 
-/// Where the UMIs were taken from, in words.
-pub fn source(cfg: &UmiConfig) -> String {
-    if cfg.from_name {
+/// Where the UMIs were taken from, in words: the read names
+/// (`--umi-from-name`) or the tag `tag`.
+pub fn source(from_name: bool, tag: [u8; 2]) -> String {
+    if from_name {
         "the read names' last `:`-field (--umi-from-name)".into()
     } else {
-        format!("the {} tag", String::from_utf8_lossy(&cfg.tag))
+        format!("the {} tag", String::from_utf8_lossy(&tag))
     }
 }
 
@@ -137,13 +137,14 @@ fn advice(from_name: bool) -> String {
 /// What happens to reads whose values are not UMIs.
 const WITHOUT: &str = "counted without UMIs (as fragments, unless another input has UMIs)";
 
-/// The warning for `doubt` about the UMIs of the input at `path`.
-pub fn warning(path: &Path, cfg: &UmiConfig, doubt: &Doubt) -> String {
+/// The warning for `doubt` about the UMIs of the input at `path`, taken
+/// from the read names or the tag `tag` ([`source`]).
+pub fn warning(path: &Path, (from_name, tag): (bool, [u8; 2]), doubt: &Doubt) -> String {
     let (path, source, reason, advice) = (
         path.display(),
-        source(cfg),
+        source(from_name, tag),
         doubt.reason(),
-        advice(cfg.from_name),
+        advice(from_name),
     );
     match doubt {
         Doubt::NotDna { .. } if doubt.rules_out() => format!(
@@ -172,8 +173,11 @@ pub fn no_name_field(path: &Path, example: &str) -> String {
 mod tests {
     use super::*;
 
-    fn umis(v: &[&str]) -> Vec<Umi> {
-        v.iter().map(|s| Umi::new(s.as_bytes())).collect()
+    /// Values as a UMI holds them (upper case).
+    fn umis(v: &[&str]) -> Vec<Vec<u8>> {
+        v.iter()
+            .map(|s| s.as_bytes().to_ascii_uppercase())
+            .collect()
     }
 
     #[test]
@@ -230,7 +234,7 @@ mod tests {
         assert_eq!(judge(&umis(&["ACGT-TTGA", "GGCC-ATAT"])), None);
         assert_eq!(judge(&umis(&["ACGT+TTGA", "GGCC+ATAT"])), None);
         // Nothing sampled: nothing to doubt.
-        assert_eq!(judge(&[]), None);
+        assert_eq!(judge::<Vec<u8>>(&[]), None);
         // A separator needs a part on both sides.
         assert!(!is_dna(b"ACGT-"));
         assert!(!is_dna(b"-ACGT"));
@@ -241,21 +245,15 @@ mod tests {
 
     #[test]
     fn warnings_name_the_file_the_source_the_reason_and_what_to_do() {
-        let mut cfg = UmiConfig {
-            tag: *b"RX",
-            from_name: true,
-            min_family: 2,
-            min_agreement: 0.9,
-            min_tier: crate::evidence::umi::Tier::Raw,
-        };
+        let mut cfg = (true, *b"RX");
         let d = judge(&umis(&["17", "18"])).unwrap();
         assert_eq!(
-            warning(Path::new("cons.bam"), &cfg, &d),
+            warning(Path::new("cons.bam"), cfg, &d),
             "cons.bam: the read names' last `:`-field (--umi-from-name) holds no UMIs: 2 of 2 values are not DNA letters (e.g. `17`, `18`: read numbers?). A UMI is a short DNA sequence, so these reads are counted without UMIs (as fragments, unless another input has UMIs). Drop --umi-from-name if the UMI is in a tag (--umi-tag, default RX), or give --no-umi to count fragments (a consensus BAM holds one read pair per molecule); consensus reads from fgbio (cD/aD/bD tags) are counted as molecules without any UMI option"
         );
-        cfg.from_name = false;
+        cfg.0 = false;
         let d = judge(&umis(&["ACG", "ACGTACGT"])).unwrap();
-        let w = warning(Path::new("a.bam"), &cfg, &d);
+        let w = warning(Path::new("a.bam"), cfg, &d);
         assert!(
             w.starts_with("a.bam: the RX tag may not hold UMIs: their lengths vary from 3 (`ACG`) to 8 (`ACGTACGT`), but the UMIs of one library have one length. They are used as UMIs. Name the tag that holds the UMI with --umi-tag, or give --no-umi"),
             "{w}"
@@ -265,7 +263,7 @@ mod tests {
             "sim.bam: --umi-from-name, but no read name among its first reads ends in a `:`-field to take a UMI from (e.g. `t0m1c0`): its reads are counted without UMIs (as fragments, unless another input has UMIs). Drop --umi-from-name if the UMI is in a tag (--umi-tag, default RX), or give --no-umi to count fragments (a consensus BAM holds one read pair per molecule); consensus reads from fgbio (cD/aD/bD tags) are counted as molecules without any UMI option"
         );
         let d = judge(&umis(&["ACGT", "ACGT", "AC.T"])).unwrap();
-        let w = warning(Path::new("a.bam"), &cfg, &d);
+        let w = warning(Path::new("a.bam"), cfg, &d);
         assert!(
             w.starts_with("a.bam: the RX tag holds values that are not UMIs: 1 of 3 values are not DNA letters (e.g. `AC.T`)."),
             "{w}"

@@ -16,6 +16,7 @@
 
 use super::run_length::run_length_rate;
 use super::stats::ln_binom_sf;
+pub use super::tally::{shrunk_toward, Tally, MIN_RATE, PRIOR_WEIGHT};
 use super::weighted::Weighted;
 use crate::evidence::alleles::{
     base_index, AlleleStats, ClassCounts, Indel, MoleculeClass, PositionCounts, BASES, N_CLASSES,
@@ -25,37 +26,12 @@ use crate::reference::RefWindow;
 
 /// Longest homopolymer class; longer runs share the last class.
 pub const MAX_HP: usize = 10;
-/// Prior weight (molecule-positions) pulling a class toward its kind's rate.
-pub const PRIOR_WEIGHT: f64 = 10_000.0;
 /// A class's context rate is shrunk toward its prior with at least this
 /// many expected errors' worth of molecule-positions.
 pub const CLASS_PRIOR_ERRORS: f64 = 10.0;
 /// An allele observation this significant against a first fit is left
 /// out of the second (see [`ContextRates::estimate`]).
 pub const REAL_P: f64 = 1e-6;
-/// Smallest rate ever used (keeps p-values finite at perfect sites).
-pub const MIN_RATE: f64 = 1e-7;
-
-/// Alt molecules and opportunities (molecule-positions) of a class.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Tally {
-    pub alt: u64,
-    pub depth: u64,
-}
-
-impl Tally {
-    fn add(&mut self, alt: u64, depth: u64) {
-        self.alt += alt;
-        self.depth += depth;
-    }
-    fn raw(&self) -> f64 {
-        if self.depth == 0 {
-            0.0
-        } else {
-            self.alt as f64 / self.depth as f64
-        }
-    }
-}
 
 /// Class of an SNV: pyrimidine-centred trinucleotide x substitution, 0..96.
 /// `None` when the context holds an N.
@@ -493,7 +469,7 @@ impl ContextRates {
     }
 
     fn shrunk(classes: &[Tally], i: usize) -> f64 {
-        super::run_length::shrunk_toward(classes[i], Self::overall(classes))
+        shrunk_toward(classes[i], Self::overall(classes))
     }
 
     /// These rates with one site's contribution to tally `i` of `kind`

@@ -13,6 +13,7 @@ pub mod pon_file;
 pub mod run_length;
 pub mod saved;
 pub mod stats;
+pub mod tally;
 pub mod tiers;
 pub mod weighted;
 

@@ -2,17 +2,11 @@
 //! long runs are rare in a panel, so each length borrows strength from a
 //! trend over the lengths instead of from the overall indel rate.
 
-use super::context::{Tally, MIN_RATE, PRIOR_WEIGHT};
+use super::tally::{shrunk_toward, Tally};
 
 /// The shortest run (bases) whose indel rate follows the run-length trend;
 /// shorter ones (no run, or two bases) are shrunk toward the overall rate.
 pub const TREND_FROM: usize = 3;
-
-/// `(alt + W prior) / (depth + W)`: a tally shrunk toward `prior` with
-/// [`PRIOR_WEIGHT`] molecule-positions.
-pub fn shrunk_toward(c: Tally, prior: f64) -> f64 {
-    ((c.alt as f64 + PRIOR_WEIGHT * prior) / (c.depth as f64 + PRIOR_WEIGHT)).max(MIN_RATE)
-}
 
 /// The indel rate of run length `i + 1` from the tallies of every length
 /// (index = length - 1, the last holding longer runs too).
