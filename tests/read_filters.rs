@@ -64,32 +64,13 @@ impl Data {
 
     /// `call` with `extra`; the VCF's records and the metrics document.
     fn call(&self, bam: &Path, extra: &[&str]) -> (Vec<Vec<String>>, serde_json::Value, String) {
-        let out = self.dir.path().join("out.vcf");
         let metrics = self.dir.path().join("out.json");
-        let mut args = vec![
-            "call",
-            "--bam",
-            s(bam),
-            "-r",
-            s(&self.reference),
-            "-t",
-            s(&self.bed),
-            "-o",
-            s(&out),
-            "--metrics",
-            s(&metrics),
-        ];
+        let mut args = vec!["--metrics", s(&metrics)];
         args.extend_from_slice(extra);
-        let o = ctdna(&args);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let vcf = std::fs::read_to_string(&out).unwrap();
-        let records = vcf
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .map(|l| l.split('\t').map(String::from).collect())
-            .collect();
+        let files = (bam, self.reference.as_path(), self.bed.as_path());
+        let (records, err) = call_records(self.dir.path(), files, &args);
         let m = serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
-        (records, m, stderr(&o))
+        (records, m, err)
     }
 
     /// The reference with `snvs` (1-based position, base) applied.
@@ -109,12 +90,6 @@ fn other(b: u8) -> u8 {
     } else {
         b'A'
     }
-}
-
-/// The sample's value of FORMAT `key` in `record`.
-fn format_field<'a>(record: &'a [String], key: &str) -> &'a str {
-    let i = record[8].split(':').position(|k| k == key).unwrap();
-    record[9].split(':').nth(i).unwrap()
 }
 
 fn at(records: &[Vec<String>], pos: usize) -> Option<&Vec<String>> {

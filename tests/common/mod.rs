@@ -205,6 +205,43 @@ impl UmiData {
     }
 }
 
+/// `ctdna call --bam bam -r fasta -t bed -o <dir>/out.vcf` plus `extra`,
+/// which must succeed: the VCF's records, split into fields, and stderr.
+pub fn call_records(
+    dir: &Path,
+    (bam, fasta, bed): (&Path, &Path, &Path),
+    extra: &[&str],
+) -> (Vec<Vec<String>>, String) {
+    let out = dir.join("out.vcf");
+    let mut args = vec![
+        "call",
+        "--bam",
+        s(bam),
+        "-r",
+        s(fasta),
+        "-t",
+        s(bed),
+        "-o",
+        s(&out),
+    ];
+    args.extend_from_slice(extra);
+    let o = ctdna(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let records = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('\t').map(String::from).collect())
+        .collect();
+    (records, stderr(&o))
+}
+
+/// The first sample's value of FORMAT `key` in a VCF record.
+pub fn format_field<'a>(record: &'a [String], key: &str) -> &'a str {
+    let i = record[8].split(':').position(|k| k == key).unwrap();
+    record[9].split(':').nth(i).unwrap()
+}
+
 /// Run the binary with arguments.
 pub fn ctdna(args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_ctdna"))
