@@ -184,6 +184,8 @@ where
 {
     let f = Arc::new(f);
     let strict = strict();
+    let progress = std::env::var_os("CTDNA_FUZZ_PROGRESS")
+        .map(|d| std::path::PathBuf::from(d).join(format!("{target}.last")));
     let seed = base_seed();
     let start = Instant::now();
     let mut tally = Tally::default();
@@ -191,6 +193,10 @@ where
     while start.elapsed() < budget() || i == 0 {
         let mut rng = Rng::stream(seed, target, i);
         let input = generate(&mut rng);
+        if let Some(p) = &progress {
+            // What ran last, should the process die (a crash in C code).
+            let _ = std::fs::write(p, format!("seed {seed} case {i}\n{}", input.show()));
+        }
         let out = run_case(&f, &input, "case");
         tally.cases += 1;
         match &out {
