@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Below every stage sit [`sam`] (the SAM flag bits), [`hash`] (FNV-1a),
-//! [`rng`] (seeded random numbers), [`atomic`] (nothing half-written) and [`mod@reference`] (the FASTA, reference
+//! [`rng`] (seeded random numbers), [`atomic`] (nothing half-written), [`bgzf_in`] (plain or bgzipped text inputs) and [`mod@reference`] (the FASTA, reference
 //! windows, left alignment). The binary is a thin shell over
 //! [`commands::run`]. docs/architecture.md draws the data flow and says
 //! which module owns what.
@@ -22,6 +22,7 @@
 #![deny(unsafe_code)]
 
 pub mod atomic;
+pub mod bgzf_in;
 pub mod calling;
 pub mod cli;
 pub mod commands;

@@ -57,7 +57,7 @@ pub struct KnownRecord {
 /// line. `option` (`--known`, `--tumor-variants`) is the command-line
 /// option that named the file, for messages.
 pub fn read_records(path: &Path, reference: &Reference, option: &str) -> Result<Vec<KnownRecord>> {
-    let reader = rust_htslib::bgzf::Reader::from_path(path).map_err(|e| {
+    let reader = crate::bgzf_in::open(path).map_err(|e| {
         Error::bad_input(
             path,
             format!("cannot open ({e})"),

@@ -322,3 +322,57 @@ fn fuzz_reads() {
         reads::PAIRS.load(Relaxed)
     );
 }
+
+/// A folder where a bgzipped-or-plain input is expected: refused with exit
+/// code 2. rust-htslib's BGZF reader returned a null handle for it and the
+/// first read crashed the process (SIGSEGV, exit 139), for `--known`,
+/// `--pon` and `--tumor-variants` alike (found by the fuzz harness).
+#[test]
+fn a_folder_as_a_text_input_is_refused_not_a_crash() {
+    let m = made();
+    let folder = m.dir.join("a-folder");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let (bam, fa, bed) = (test_data("sample.bam"), test_data("ref.fa"), m.bed.clone());
+    let out = m.dir.join("folder-out.vcf.gz");
+    let call = |opt: &str| {
+        vec![
+            "call",
+            "--bam",
+            s(&bam),
+            "-r",
+            s(&fa),
+            "-t",
+            s(&bed),
+            opt,
+            s(&folder),
+            "-o",
+            s(&out),
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
+    let mrd: Vec<String> = [
+        "mrd",
+        "--bam",
+        s(&bam),
+        "-r",
+        s(&fa),
+        "--tumor-variants",
+        s(&folder),
+        "-o",
+        s(&m.dir.join("folder-mrd.json")),
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    for args in [call("--known"), call("--pon"), mrd] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ctdna"))
+            .args(&args)
+            .output()
+            .expect("run ctdna");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {:?} {err}", o.status);
+        assert!(err.contains("a-folder"), "{err}");
+    }
+}

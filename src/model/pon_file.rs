@@ -294,7 +294,7 @@ fn for_each_row(
             "give the file written by `ctdna pon`",
         ));
     }
-    let r = rust_htslib::bgzf::Reader::from_path(path).map_err(|e| not_pon(e.to_string()))?;
+    let r = crate::bgzf_in::open(path).map_err(|e| not_pon(e.to_string()))?;
     let mut lines = std::io::BufReader::new(r).lines();
     let first = match lines.next() {
         Some(Ok(l)) => l,

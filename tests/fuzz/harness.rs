@@ -29,6 +29,15 @@ pub fn base_seed() -> u64 {
         .unwrap_or(24)
 }
 
+/// Open file descriptors of this process and their soft limit (Linux).
+fn descriptors() -> Option<(u64, u64)> {
+    let open = std::fs::read_dir("/proc/self/fd").ok()?.count() as u64;
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let soft = line.split_whitespace().nth(3)?.parse().ok()?;
+    Some((open, soft))
+}
+
 fn env_f64(name: &str, default: f64) -> f64 {
     std::env::var(name)
         .ok()
@@ -191,6 +200,16 @@ where
     let mut tally = Tally::default();
     let mut i = 0u64;
     while start.elapsed() < budget() || i == 0 {
+        if let Some((open, limit)) = descriptors() {
+            if open * 4 > limit * 3 {
+                eprintln!(
+                    "fuzz {target}: stopped early, {open} of {limit} file descriptors open: \
+                     rust-htslib 0.46's bgzf::Reader never closes its file (no Drop), one \
+                     leaked a reader open; run one target per process (docs/fuzzing.md)"
+                );
+                break;
+            }
+        }
         let mut rng = Rng::stream(seed, target, i);
         let input = generate(&mut rng);
         if let Some(p) = &progress {

@@ -47,7 +47,8 @@ const SPECIAL: &[u8] = b"\t\n\r#,;=/:.-+*<>[]{}\"\\ 0Nn\x00\xff";
 pub struct Text {
     pub bytes: Vec<u8>,
     /// 0: plain, 1: bgzipped, 2: bgzipped and then a byte of the
-    /// compressed stream changed, 3: bgzipped and cut.
+    /// compressed stream changed, 3: bgzipped and cut, 4: a folder in the
+    /// file's place.
     pub wrap: u8,
     /// For wrap 2 and 3: where (a fraction of the compressed length).
     pub at: f64,
@@ -99,6 +100,7 @@ impl Input for Text {
             "bgzipped",
             "bgzipped, a compressed byte changed",
             "bgzipped, cut",
+            "a folder",
         ][self.wrap as usize];
         format!(
             "  ({wrap}, at {:.4}, {} bytes)\n{}",
@@ -112,6 +114,16 @@ impl Input for Text {
 impl Text {
     /// Write to `path` as plain text or bgzipped (and then damaged).
     pub fn write(&self, path: &std::path::Path) {
+        // The last case may have left a folder here.
+        if path.is_dir() {
+            std::fs::remove_dir_all(path).expect("remove the last case's folder");
+        } else if path.exists() {
+            std::fs::remove_file(path).expect("remove the last case's file");
+        }
+        if self.wrap == 4 {
+            std::fs::create_dir(path).expect("a folder as the input");
+            return;
+        }
         if self.wrap == 0 {
             std::fs::write(path, &self.bytes).expect("write fuzz input");
             return;
@@ -149,7 +161,9 @@ pub fn mutate(rng: &mut Rng, seeds: &[Vec<u8>], gz: bool) -> Text {
     for _ in 0..n {
         b = mutate_once(rng, b, seeds);
     }
-    let wrap = if gz {
+    let wrap = if rng.bernoulli(0.005) {
+        4
+    } else if gz {
         [0u8, 0, 1, 1, 2, 3][rng.below(6) as usize]
     } else {
         0
