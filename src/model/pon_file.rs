@@ -259,6 +259,16 @@ fn parse_fit(f: &[&str], path: &Path, line: usize) -> Result<Fit> {
     })
 }
 
+/// A PoN whose compressed data stops or breaks off mid-block (htslib's
+/// "Can not read"): bad input saying so, not an I/O failure.
+fn cut_short(path: &Path, line: usize, e: std::io::Error) -> Error {
+    bad(
+        path,
+        line,
+        format!("cannot be read here ({e}): the panel of normals is truncated or corrupt; build it again with `ctdna pon` (or copy it again)"),
+    )
+}
+
 /// Read a PoN file: its header and every row, per-normal counts included.
 pub fn read(path: &Path) -> Result<(PonHeader, Vec<PonRow>)> {
     let mut rows = Vec::new();
@@ -298,7 +308,12 @@ fn for_each_row(
     let mut lines = std::io::BufReader::new(r).lines();
     let first = match lines.next() {
         Some(Ok(l)) => l,
-        Some(Err(e)) => return Err(not_pon(e.to_string())),
+        Some(Err(e)) => return Err(cut_short(path, 1, e)),
+        // Bytes beyond an end-of-file block, yet no line: cut short.
+        None if std::fs::metadata(path).is_ok_and(|m| m.len() > 28) => {
+            let e = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no complete line");
+            return Err(cut_short(path, 1, e));
+        }
         None => return Err(not_pon("empty file".into())),
     };
     let json = first
@@ -325,7 +340,7 @@ fn for_each_row(
     let (mut rows, mut hash, mut end) = (0u64, Fnv1a64::default(), None);
     for (i, l) in lines.enumerate() {
         let line_no = i + 2;
-        let l = l.map_err(|e| Error::io(path, e))?;
+        let l = l.map_err(|e| cut_short(path, line_no, e))?;
         if end.is_some() && !l.is_empty() {
             return Err(bad(path, line_no, "a line after the end line"));
         }
@@ -716,6 +731,37 @@ mod tests {
             e.to_string().contains("not a ctdna panel of normals"),
             "{e}"
         );
+    }
+
+    /// A PoN cut in the middle of a compressed block: bad input naming the
+    /// file and saying to rebuild it (htslib only says "Can not read").
+    #[test]
+    fn a_pon_cut_mid_block_is_called_truncated() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cut.pon");
+        let header = r#"{"format":"ctdna-pon","format_version":1,"ctdna_version":"0.1.0","filters":{},"contigs":[{"name":"chr1","len":1000}],"panel":{"targets":1,"bases":10,"fnv1a64":"0"},"normals":["a"],"build":{"germline_vaf":0.25,"carrier_min_alt":2},"fit":"mom"}"#;
+        let mut w = rust_htslib::bgzf::Writer::from_path(&p).unwrap();
+        w.write_all(format!("{HEADER_PREFIX}{header}\n{COLUMNS}\n").as_bytes())
+            .unwrap();
+        w.flush().unwrap();
+        for i in 0..2000u64 {
+            let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            w.write_all(format!("# {x:x} {}\n", x.rotate_left(17)).as_bytes())
+                .unwrap();
+        }
+        drop(w);
+        let bytes = std::fs::read(&p).unwrap();
+        // BGZF block sizes sit at bytes 16-17 of each block.
+        let first_block = u16::from_le_bytes([bytes[16], bytes[17]]) as usize + 1;
+        assert!(bytes.len() > first_block + 1000);
+        for cut in [first_block + 500, first_block / 2] {
+            std::fs::write(&p, &bytes[..cut]).unwrap();
+            let e = read(&p).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{e}");
+            let m = e.to_string();
+            assert!(m.contains("cut.pon:") && m.contains("truncated"), "{m}");
+            assert!(m.contains("ctdna pon"), "{m}");
+        }
     }
 
     /// Version 1 headers have no `molecules`: they were always built from
