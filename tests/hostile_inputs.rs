@@ -334,3 +334,90 @@ fn a_cigar_longer_than_its_sequence_names_the_read() {
         "{err}"
     );
 }
+
+#[test]
+fn cram_against_another_reference_says_so_not_truncated() {
+    let d = dataset(10);
+    // Written by samtools, as users make CRAMs (with @SQ M5 tags); skipped
+    // where samtools is not installed (CI installs it).
+    let cram = d.dir.path().join("tumour.cram");
+    let made = std::process::Command::new("samtools")
+        .args([
+            "view",
+            "-C",
+            "-T",
+            s(&d.reference),
+            "-o",
+            s(&cram),
+            s(&d.bam),
+        ])
+        .status()
+        .is_ok_and(|st| st.success())
+        && std::process::Command::new("samtools")
+            .args(["index", s(&cram)])
+            .status()
+            .is_ok_and(|st| st.success());
+    if !made {
+        eprintln!("SKIP cram_against_another_reference_says_so_not_truncated: no samtools");
+        return;
+    }
+    // Same contigs and lengths, every 20th base changed.
+    let other = d.dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let change = |seq: &str| -> String {
+        seq.bytes()
+            .enumerate()
+            .map(|(i, b)| match (i % 20, b) {
+                (0, b'A') => 'C',
+                (0, _) => 'A',
+                _ => b as char,
+            })
+            .collect()
+    };
+    let chr2 = ctdna::testing::random_sequence(CHR2_LEN, 12);
+    let fa = ctdna::testing::write_fasta(
+        &other,
+        "ref.fa",
+        &[("chr1", &change(&d.chr1)), ("chr2", &change(&chr2))],
+    );
+    let out = tempfile::tempdir().unwrap();
+    let vcf = out.path().join("calls.vcf.gz");
+    let o = ctdna(&[
+        "call",
+        "--quiet",
+        "--bam",
+        s(&cram),
+        "-r",
+        s(&fa),
+        "-t",
+        s(&d.bed),
+        "-o",
+        s(&vcf),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let ours = err
+        .lines()
+        .find(|l| l.starts_with("ctdna"))
+        .unwrap_or_default();
+    assert!(
+        ours.contains("tumour.cram") && ours.contains("reference"),
+        "{err}"
+    );
+    assert!(ours.contains("--reference"), "{err}");
+    assert!(!vcf.exists());
+    // With its own reference it runs.
+    let o = ctdna(&[
+        "call",
+        "--quiet",
+        "--bam",
+        s(&cram),
+        "-r",
+        s(&d.reference),
+        "-t",
+        s(&d.bed),
+        "-o",
+        s(&vcf),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -247,8 +247,24 @@ impl ReadGate<'_> {
     /// position is named instead.
     fn read_error(&self, e: rust_htslib::errors::Error, rec: &Record) -> Error {
         let fix = "re-create the BAM/CRAM and its index";
-        let name = String::from_utf8_lossy(rec.qname()).into_owned();
+        let name = read_name(rec).unwrap_or_default();
         let printable = !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic());
+        let is_cram = self
+            .path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("cram"));
+        if is_cram {
+            // The file ends with its end-of-file container (checked at
+            // open), so a slice that cannot be decoded is most often one
+            // whose reference MD5 does not match the FASTA given.
+            return Error::bad_input(
+                self.path,
+                format!(
+                    "cannot decode the CRAM's records here ({e}): most likely the reference given is not the one the CRAM was written against (htslib says \"MD5 checksum reference mismatch\" above when so), else the file is corrupt"
+                ),
+                "give with --reference the FASTA the CRAM was written against (its @SQ M5 tags are that FASTA's sequence MD5s), or re-create the CRAM",
+            );
+        }
         if matches!(e, rust_htslib::errors::Error::BamInvalidRecord) && printable {
             return Error::bad_input(
                 self.path,
@@ -271,6 +287,17 @@ impl ReadGate<'_> {
         };
         Error::bad_input(self.path, msg, fix)
     }
+}
+
+/// The read name held by `rec`, or `None` when it holds none (a record
+/// htslib failed to fill: `Record::qname` would panic on it).
+fn read_name(rec: &Record) -> Option<String> {
+    let core = &rec.inner().core;
+    let cap = core.l_qname as usize;
+    if cap < 1 + core.l_extranul as usize || (rec.inner().l_data.max(0) as usize) < cap {
+        return None;
+    }
+    Some(String::from_utf8_lossy(rec.qname()).into_owned())
 }
 
 /// Whether `rec`'s mate is mapped on its contig: the reads whose mate the
