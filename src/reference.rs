@@ -186,10 +186,14 @@ fn check_fai_offsets(path: &Path, fai: &Path, entries: &[FaiEntry]) -> Result<()
                 REBUILD_FAI,
             )
         };
-        let header = header_line_before(&mut file, e.offset);
-        let named = header
-            .strip_prefix(format!(">{}", e.contig.name).as_str())
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_whitespace()));
+        // The name and up to 256 bytes of description are looked at: a
+        // few reads per contig, even for assemblies of many scaffolds.
+        let window = e.contig.name.len() as u64 + 258;
+        let named = header_line_before(&mut file, e.offset, window).is_none_or(|header| {
+            header
+                .strip_prefix(format!(">{}", e.contig.name).as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
+        });
         if !named {
             return Err(bad(format!(
                 "starts at byte {} but the line before it is not its header",
@@ -224,29 +228,29 @@ fn check_fai_offsets(path: &Path, fai: &Path, entries: &[FaiEntry]) -> Result<()
 }
 
 /// The line that ends just before byte `offset` (without its line break),
-/// or an empty string when the byte before `offset` is not a line break.
-fn header_line_before(file: &mut std::fs::File, offset: u64) -> String {
+/// an empty string when the byte before `offset` is not a line break, and
+/// `None` when that line starts more than `window` bytes back (a long
+/// description: its name is not checked).
+fn header_line_before(file: &mut std::fs::File, offset: u64, window: u64) -> Option<String> {
     use std::io::{Read, Seek, SeekFrom};
-    // A header longer than this is not checked past its last bytes.
-    const MAX: u64 = 64 * 1024;
-    let from = offset.saturating_sub(MAX);
+    let from = offset.saturating_sub(window);
     let mut buf = vec![0u8; (offset - from) as usize];
     if file.seek(SeekFrom::Start(from)).is_err() || file.read_exact(&mut buf).is_err() {
-        return String::new();
+        return Some(String::new());
     }
     if buf.last() != Some(&b'\n') {
-        return String::new();
+        return Some(String::new());
     }
     buf.pop();
     if buf.last() == Some(&b'\r') {
         buf.pop();
     }
-    let start = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let line = &buf[start..];
-    let line = line
-        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
-        .unwrap_or(line);
-    String::from_utf8_lossy(line).into_owned()
+    let line = match buf.iter().rposition(|&b| b == b'\n') {
+        Some(i) => &buf[i + 1..],
+        None if from == 0 => &buf[..],
+        None => return None,
+    };
+    Some(String::from_utf8_lossy(line).into_owned())
 }
 
 fn byte_at(file: &mut std::fs::File, pos: u64) -> Option<u8> {
@@ -390,6 +394,21 @@ mod tests {
         let e = Reference::open(&fa).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("byte order mark"), "{e}");
+    }
+
+    #[test]
+    fn long_descriptions_and_crlf_line_breaks_pass_the_index_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = crate::testing::random_sequence(150, 3);
+        let text = wrapped("chrA", &a, 70)
+            + &wrapped(&format!("chrB {}", "d".repeat(1000)), &a, 50)
+            + &wrapped("chrC desc", &a, 60).replace('\n', "\r\n");
+        let fa = dir.path().join("ref.fa");
+        std::fs::write(&fa, text).unwrap();
+        let r = Reference::open(&fa).unwrap();
+        assert_eq!(r.contigs.len(), 3);
+        // Opened again, with the index htslib built.
+        assert_eq!(Reference::open(&fa).unwrap().contigs[2].len, 150);
     }
 
     #[test]
