@@ -421,3 +421,36 @@ fn cram_against_another_reference_says_so_not_truncated() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_cram_without_md5_tags_is_warned_about() {
+    use rust_htslib::bam::{self, Read};
+    let d = dataset(10);
+    let cram = d.dir.path().join("nomd5.cram");
+    let mut reader = bam::Reader::from_path(&d.bam).unwrap();
+    let header = bam::Header::from_template(reader.header());
+    let mut writer = bam::Writer::from_path(&cram, &header, bam::Format::Cram).unwrap();
+    writer.set_reference(&d.reference).unwrap();
+    let mut rec = bam::Record::new();
+    while let Some(r) = reader.read(&mut rec) {
+        r.unwrap();
+        writer.write(&rec).unwrap();
+    }
+    drop(writer);
+    bam::index::build(&cram, None, bam::index::Type::Bai, 1).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let vcf = out.path().join("calls.vcf.gz");
+    let o = ctdna(&[
+        "call",
+        "--bam",
+        s(&cram),
+        "-r",
+        s(&d.reference),
+        "-t",
+        s(&d.bed),
+        "-o",
+        s(&vcf),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no M5 checksums"), "{}", stderr(&o));
+}

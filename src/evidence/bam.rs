@@ -70,6 +70,9 @@ impl AlignmentInput {
         let header = reader.header();
         let text = String::from_utf8_lossy(header.as_bytes()).to_string();
         check_sort_order(path, &text)?;
+        if is_cram {
+            warn_without_md5(path, &text);
+        }
         let sample = sample_name(&text).unwrap_or_else(|| file_stem(path));
 
         let mut tids = vec![None; reference.contigs.len()];
@@ -240,6 +243,22 @@ fn check_container(path: &Path) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// htslib checks each CRAM slice against the reference's MD5 only where
+/// the header's `@SQ` lines carry `M5`: without them a CRAM decoded
+/// against another reference gives other bases silently. Warned.
+fn warn_without_md5(path: &Path, header: &str) {
+    let sq = header.lines().filter(|l| l.starts_with("@SQ"));
+    if sq
+        .clone()
+        .any(|l| !l.split('\t').any(|f| f.starts_with("M5:")))
+    {
+        log::warn!(
+            "{}: its @SQ lines carry no M5 checksums, so nothing checks that --reference is the FASTA it was written against (another one gives wrong bases silently); `samtools view -C -T ref.fa` writes them",
+            path.display()
+        );
+    }
 }
 
 /// An index older than its file describes another file: refused.
