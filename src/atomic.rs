@@ -216,9 +216,16 @@ fn process_alive(_pid: u32) -> bool {
 /// Check a command's output paths before any work: none names a folder or
 /// a folder that does not exist, no two are the same file, none is one of
 /// the inputs or an input's index (`.bai`, `.csi`, `.crai`, `.fai`, `.gzi`,
-/// `.tbi` beside it). `outputs` and `inputs` are (option, path); `-`
-/// (stdout) and devices are skipped.
+/// `.tbi` beside it), and no input is a folder. `outputs` and `inputs` are
+/// (option, path); `-` (stdout) and devices are skipped.
 pub fn check_paths(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<()> {
+    if let Some((option, path)) = inputs.iter().find(|(_, p)| p.is_dir()) {
+        return Err(Error::bad_input(
+            *path,
+            format!("{option} names a folder, not a file"),
+            format!("give the file itself with {option}"),
+        ));
+    }
     let mut seen: Vec<(&str, &Path, PathBuf)> = Vec::new();
     for &(option, path) in outputs {
         if path == Path::new("-") {
@@ -495,6 +502,9 @@ mod tests {
             "{e}"
         );
         assert_eq!(e.exit_code(), 2);
+        let e = check_paths(&[("-o", &out)], &[("--targets", d.path())]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("--targets names a folder"), "{e}");
         let e = check_paths(&[("--metrics", &bam)], &[("--bam", &bam)]).unwrap_err();
         assert!(
             e.to_string().contains("--metrics names the --bam input"),

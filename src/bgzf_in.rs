@@ -50,7 +50,11 @@ impl std::io::Read for Reader {
         // SAFETY: the handle is open (owned, closed only in Drop) and `buf`
         // is writable for `buf.len()` bytes.
         let n = unsafe {
-            htslib::bgzf_read(self.handle.as_ptr(), buf.as_mut_ptr().cast(), buf.len() as _)
+            htslib::bgzf_read(
+                self.handle.as_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len() as _,
+            )
         };
         usize::try_from(n).map_err(|_| {
             Error::new(

@@ -22,6 +22,9 @@ pub fn for_each_line(
     for line in 1.. {
         buf.clear();
         let n = reader.read_until(b'\n', &mut buf).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::IsADirectory {
+                return Error::bad_input(path, "is a folder, not a file", "give the file itself");
+            }
             if matches!(
                 e.kind(),
                 std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
@@ -68,6 +71,15 @@ mod tests {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    #[test]
+    fn a_folder_is_bad_input() {
+        let d = tempfile::tempdir().unwrap();
+        let f = std::fs::File::open(d.path()).unwrap();
+        let e = for_each_line(d.path(), std::io::BufReader::new(f), |_, _| Ok(())).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("folder"), "{e}");
     }
 
     #[test]

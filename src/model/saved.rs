@@ -11,7 +11,8 @@
 //! object, so a cut anywhere (even at a line boundary) leaves it unclosed,
 //! and no end marker is needed.
 
-use super::context::ContextRates;
+use super::context::{ContextRates, Tallies};
+use crate::evidence::alleles::N_CLASSES;
 use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
 use crate::reference::{Contig, Reference};
@@ -77,7 +78,7 @@ impl SavedBackground {
         panel_bases: u64,
         samples: &[String],
     ) -> Result<Vec<ContextRates>> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let not_ours = |e: String| {
             Error::bad_input(
                 path,
@@ -90,7 +91,7 @@ impl SavedBackground {
         };
         // Format and version first: an older file lacks fields, and its
         // version says more than "missing field".
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
             if e.is_eof() {
                 Error::bad_input(
                     path,
@@ -145,13 +146,128 @@ impl SavedBackground {
                 "it holds samples {names:?}, this run has {samples:?}"
             )));
         }
+        for s in &saved.samples {
+            impossible(&s.rates).map_err(|why| {
+                Error::bad_input(
+                    path,
+                    format!(
+                        "sample {}: {why}, which no fit writes: the file was edited or damaged",
+                        s.sample
+                    ),
+                    "write it again with `ctdna call --write-background`",
+                )
+            })?;
+        }
         Ok(saved.samples.into_iter().map(|s| s.rates).collect())
     }
+}
+
+/// What a fit cannot have written: tallies of the wrong shape or with more
+/// alt than molecules, a dispersion below 1 or not finite.
+fn impossible(rates: &ContextRates) -> std::result::Result<(), String> {
+    let shape = Tallies::default();
+    let same_shape = |t: &Tallies| {
+        t.snv.len() == shape.snv.len()
+            && t.ins.len() == shape.ins.len()
+            && t.del.len() == shape.del.len()
+    };
+    for (what, t) in std::iter::once(("pooled", &rates.pooled))
+        .chain(rates.by_class.iter().map(|t| ("class", t)))
+    {
+        if !same_shape(t) {
+            return Err(format!("{what} tallies of the wrong length"));
+        }
+        if let Some(x) = t
+            .snv
+            .iter()
+            .chain(&t.ins)
+            .chain(&t.del)
+            .find(|x| x.alt > x.depth)
+        {
+            return Err(format!(
+                "{what} tally with {} alt of {} molecules",
+                x.alt, x.depth
+            ));
+        }
+    }
+    if !rates.by_class.is_empty() && rates.by_class.len() != N_CLASSES {
+        return Err(format!(
+            "{} molecule classes, not {N_CLASSES}",
+            rates.by_class.len()
+        ));
+    }
+    if let Some(d) = rates
+        .dispersion
+        .iter()
+        .find(|d| !(d.is_finite() && **d >= 1.0))
+    {
+        return Err(format!(
+            "dispersion {d} (a fit gives a finite value of at least 1)"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_no_fit_writes_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let fa = crate::testing::write_fasta(dir.path(), "r.fa", &[("chr1", "ACGTACGTAC")]);
+        let reference = Reference::open(&fa).unwrap();
+        let filter = crate::testing::read_filter(crate::evidence::OverlapPolicy::Merge);
+        let path = dir.path().join("bg.json");
+        let load = |rates: ContextRates| {
+            let one = vec![SampleBackground {
+                sample: "s1".into(),
+                rates,
+            }];
+            let saved = SavedBackground::new(&reference, &filter, 10, Molecules::Fragments, one);
+            std::fs::write(&path, serde_json::to_string(&saved).unwrap()).unwrap();
+            let names = ["s1".to_string()];
+            SavedBackground::load(
+                &path,
+                &reference,
+                &filter,
+                &Molecules::Fragments,
+                10,
+                &names,
+            )
+        };
+        let mut fine = ContextRates::empty();
+        fine.dispersion = vec![1.0, 2.5, 1.0, 1.0];
+        fine.pooled.snv[3].add(2, 900);
+        assert_eq!(load(fine.clone()).unwrap().len(), 1);
+        // a huge dispersion is possible in principle; the test caps each
+        // cluster at the site's molecules (weighted.rs), so it loads
+        fine.dispersion[0] = 9.2e18;
+        assert_eq!(load(fine.clone()).unwrap().len(), 1);
+        fine.dispersion[0] = 1.0;
+        for (why, edit) in [
+            (
+                "dispersion",
+                (|r: &mut ContextRates| r.dispersion[0] = -3.0) as fn(&mut ContextRates),
+            ),
+            ("dispersion", |r| r.dispersion[1] = 0.5),
+            ("alt of", |r| r.pooled.del[2].add(50, 10)),
+            ("wrong length", |r| {
+                r.by_class[1].snv.pop().map(drop).unwrap_or(())
+            }),
+            ("molecule classes", |r| r.by_class.truncate(2)),
+        ] {
+            let mut bad = fine.clone();
+            edit(&mut bad);
+            let e = load(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{e}");
+            let msg = e.to_string();
+            assert!(
+                msg.contains(why) && msg.contains("edited or damaged"),
+                "{msg}"
+            );
+        }
+    }
 
     #[test]
     fn a_file_cut_at_a_line_boundary_is_refused_as_truncated() {

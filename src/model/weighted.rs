@@ -118,12 +118,16 @@ impl Weighted {
     /// The compound-Poisson jumps of `T` at allele fraction `f`: per class
     /// with molecules, clusters of `phi_c` molecules (`u_c phi_c` lattice
     /// units, rounded) arriving at rate `n_c (f + (1 - f) e_c) / phi_c`.
+    /// A cluster holds at most the class's `n_c` molecules, so `phi_c` is
+    /// taken at most `n_c` (this also bounds the recursion's memory, which
+    /// grows with the largest jump, whatever dispersion a saved background
+    /// carries).
     fn jumps(&self, f: f64) -> Vec<(u32, f64)> {
         (0..N_CLASSES)
             .filter(|&c| self.depth[c] > 0)
             .map(|c| {
                 let p = f + (1.0 - f) * self.rates[c];
-                let phi = self.dispersion[c].max(1.0);
+                let phi = self.dispersion[c].max(1.0).min(f64::from(self.depth[c]));
                 let units = (f64::from(self.units[c]) * phi).round().max(1.0) as u32;
                 (units, f64::from(self.depth[c]) * p / phi)
             })
@@ -467,6 +471,25 @@ mod tests {
         }
         assert!(aware_mass <= a * (1.0 + 1e-9), "{aware_mass}");
         assert!(naive_mass > 5.0 * a, "{naive_mass}");
+    }
+
+    #[test]
+    fn a_cluster_holds_at_most_the_sites_molecules() {
+        // A dispersion beyond the class's molecules (an edited or damaged
+        // saved background: 9.2e18) is the whole class as one cluster: the
+        // same answer as phi = n_c, in bounded time and memory (it asked
+        // for 32 GiB before).
+        let rates = [3e-3, 1e-4, 1e-5, 1e-7];
+        let depth = [40, 500, 0, 0];
+        let huge = Weighted::with_dispersion(&rates, &[9.2e18, 1.0, 1.0, 1.0], &depth).unwrap();
+        let at_n = Weighted::with_dispersion(&rates, &[40.0, 1.0, 1.0, 1.0], &depth).unwrap();
+        for alt in [[0, 3, 0, 0], [5, 2, 0, 0], [40, 0, 0, 0]] {
+            assert_eq!(huge.ln_sf(&alt), at_n.ln_sf(&alt), "{alt:?}");
+        }
+        assert_eq!(
+            huge.critical_score(1e-3f64.ln()),
+            at_n.critical_score(1e-3f64.ln())
+        );
     }
 
     #[test]

@@ -204,8 +204,8 @@ where
             if open * 4 > limit * 3 {
                 eprintln!(
                     "fuzz {target}: stopped early, {open} of {limit} file descriptors open: \
-                     rust-htslib 0.46's bgzf::Reader never closes its file (no Drop), one \
-                     leaked a reader open; run one target per process (docs/fuzzing.md)"
+                     a reader leaks its file (rust-htslib 0.46's bgzf::Reader did; inputs go \
+                     through ctdna's bgzf_in::Reader, which closes it)"
                 );
                 break;
             }
