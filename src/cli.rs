@@ -135,6 +135,12 @@ pub struct FilterArgs {
     /// Mate overlap handling.
     #[arg(long, value_enum, default_value_t = OverlapArg::Merge)]
     pub overlap: OverlapArg,
+    /// Substitutions on one molecule within this many consecutive
+    /// reference bases are one MNV record (3: adjacent, or one base apart;
+    /// 2: adjacent only; 1: no MNVs). An MNV's bases are not also counted
+    /// as SNVs.
+    #[arg(long, default_value_t = crate::evidence::filters::DEFAULT_MNV_WINDOW)]
+    pub mnv_window: u32,
 }
 
 /// `ctdna call` options.

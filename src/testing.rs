@@ -112,5 +112,6 @@ pub fn read_filter(overlap: crate::evidence::OverlapPolicy) -> crate::evidence::
         max_mismatch_per_100: 8.0,
         min_dist_end: 0,
         overlap,
+        mnv_window: crate::evidence::filters::DEFAULT_MNV_WINDOW,
     }
 }

@@ -206,7 +206,7 @@ impl Filter {
                 t.homopolymer_len, t.homopolymer_fold
             ),
             Filter::MultiAllelic => {
-                "Another alt allele at this position passes with a smaller p-value".to_string()
+                "Another alt allele at this position passes with a smaller p-value (an SNV and an MNV that starts with it are not counted as rivals)".to_string()
             }
         }
     }

@@ -13,7 +13,9 @@ use crate::evidence::alleles::{base_index, AlleleStats, Alt, ClassCounts, Positi
 use crate::evidence::batch::UmiEvidence;
 use crate::evidence::engine::ShardEvidence;
 use crate::evidence::umi::Tier;
-use crate::model::context::{homopolymer_after, trinucleotide, Kind, SiteTally};
+use crate::model::context::{
+    event_kind, homopolymer_after, mnv_class, trinucleotide, SiteTally, MAX_HP,
+};
 use crate::model::weighted::ClassRates;
 use crate::model::{Background, Null, RateQuery};
 use filters::{evaluate, orientation_bias_phred, strand_bias_phred, Filter, SiteInfo, Thresholds};
@@ -314,8 +316,13 @@ fn test(
     let all = pc.all_bases();
     let (alt_stats, reference) = alt.evidence(pc, ref_idx);
     let own = match alt {
-        Alt::Indel(Indel::Ins(_)) => Some(SiteTally::of(pc, &all, Kind::Ins)),
-        Alt::Indel(Indel::Del(_)) => Some(SiteTally::of(pc, &all, Kind::Del)),
+        Alt::Indel(e) => {
+            let i = match e {
+                Indel::Mnv(seq) => mnv_class(seq.len()),
+                _ => homopolymer.clamp(1, MAX_HP) - 1,
+            };
+            Some(SiteTally::of(pc, &all, (event_kind(e), i)))
+        }
         Alt::Snv(_) => None,
     };
     let mut null = model.null(&RateQuery {
@@ -374,8 +381,24 @@ fn add_misread_insertions(
     }
 }
 
+/// Do two alleles of one position make the same change there, one an MNV
+/// that goes on from it (an SNV and an MNV starting with its base, as a
+/// subclone's)? They are nested haplotypes, not competing readings of one
+/// base.
+fn nested(a: &Call, b: &Call) -> bool {
+    let snv_in_mnv = |s: &Call, m: &Call| {
+        s.ref_allele.len() == 1
+            && s.alt_allele.len() == 1
+            && m.ref_allele.len() == m.alt_allele.len()
+            && m.alt_allele.len() > 1
+            && m.alt_allele[0] == s.alt_allele[0]
+    };
+    snv_in_mnv(a, b) || snv_in_mnv(b, a)
+}
+
 /// In each sample, when several alleles of one position pass, all but the
-/// one with the smallest p-value get MultiAllelic.
+/// one with the smallest p-value get MultiAllelic (an SNV and an MNV it
+/// starts are both kept: [`nested`]).
 pub fn mark_multiallelic(calls: &mut [Call]) {
     let n_samples = calls.first().map_or(0, |c| c.samples.len());
     for s in 0..n_samples {
@@ -395,7 +418,7 @@ pub fn mark_multiallelic(calls: &mut [Call]) {
             })
             .unwrap_or(passing[0]);
         for i in passing {
-            if i != best {
+            if i != best && !nested(&calls[i], &calls[best]) {
                 calls[i].samples[s].filters.push(Filter::MultiAllelic);
             }
         }

@@ -48,6 +48,7 @@ pub fn read_filter(a: &FilterArgs) -> Result<ReadFilter> {
         max_mismatch_per_100: a.max_mismatch_per_100,
         min_dist_end: a.min_dist_end,
         overlap: a.overlap.into(),
+        mnv_window: a.mnv_window,
     };
     f.validate()?;
     Ok(f)

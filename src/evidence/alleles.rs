@@ -17,14 +17,20 @@ pub fn base_index(b: u8) -> Option<usize> {
     }
 }
 
-/// An indel event anchored at a reference position (the base before it),
-/// left-aligned against the reference.
+/// An event anchored at a reference position: an indel (after the anchor
+/// base, left-aligned against the reference) or an MNV (from the anchor
+/// on). Counted per molecule like a base, but spanning more than one
+/// reference position.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Indel {
     /// Bases inserted after the anchor.
     Ins(Vec<u8>),
     /// Number of reference bases deleted after the anchor.
     Del(u32),
+    /// Bases replacing as many reference bases from the anchor on (an
+    /// MNV: substitutions close together on the same molecules; the first
+    /// and last differ from the reference).
+    Mnv(Vec<u8>),
 }
 
 impl Indel {
@@ -41,6 +47,21 @@ impl Indel {
                 let r = (0..=i64::from(*n)).map(|i| window.base(pos0 + i)).collect();
                 (r, vec![anchor])
             }
+            Indel::Mnv(seq) => {
+                let r = (0..seq.len() as i64)
+                    .map(|i| window.base(pos0 + i))
+                    .collect();
+                (r, seq.clone())
+            }
+        }
+    }
+
+    /// The VCF INFO/TYPE of this event.
+    pub fn vcf_type(&self) -> &'static str {
+        match self {
+            Indel::Ins(_) => "ins",
+            Indel::Del(_) => "del",
+            Indel::Mnv(_) => "mnv",
         }
     }
 }

@@ -114,6 +114,8 @@ fn conflict(c: [StrandCall; 2]) -> bool {
 
 /// Key bits of an insertion (the top two).
 const INS_KEY: u64 = 2 << 62;
+/// Key bits of an MNV (the top two).
+const MNV_KEY: u64 = 3 << 62;
 
 /// Slots (bases, deletion spans) and events (indels) as comparable keys.
 /// Insertions are keyed by length: two sequences of one length may be the
@@ -125,6 +127,19 @@ fn key_of(k: ObsKind) -> u64 {
         ObsKind::DelSpan => 4,
         ObsKind::Del(n) => (1 << 62) | u64::from(n),
         ObsKind::Ins { len, .. } => INS_KEY | u64::from(len),
+        // By length here; [`event_key`] keys an MNV by its bases.
+        ObsKind::Mnv { len, .. } => MNV_KEY | u64::from(len),
+    }
+}
+
+/// The key of an event of a read whose event sequences are `seqs`: an MNV
+/// by its bases (two MNVs agree only base for base), others as [`key_of`].
+fn event_key(k: ObsKind, seqs: &[u8]) -> u64 {
+    match k {
+        ObsKind::Mnv { off, len } => {
+            MNV_KEY | (fnv1a64(&seqs[off as usize..(off + len) as usize]) >> 3)
+        }
+        _ => key_of(k),
     }
 }
 
@@ -213,7 +228,11 @@ impl Consensus {
                     self.events.push(Entry {
                         pos: o.pos,
                         strand: m.strand,
-                        key: if o.usable { key_of(o.kind) } else { ABSTAIN },
+                        key: if o.usable {
+                            event_key(o.kind, &r.ins)
+                        } else {
+                            ABSTAIN
+                        },
                         template: m.template,
                         read: m.read,
                         obs: i as u32,

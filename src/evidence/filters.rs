@@ -40,6 +40,19 @@ pub struct ReadFilter {
     pub min_dist_end: u32,
     /// Mate overlap handling.
     pub overlap: OverlapPolicy,
+    /// Substitutions on one read within this many consecutive reference
+    /// bases are one MNV (`--mnv-window`; below 2: no MNVs). Recorded in a
+    /// PoN or saved background only when not the default, so files made
+    /// before MNVs existed still match a default run.
+    #[serde(skip_serializing_if = "is_default_mnv_window")]
+    pub mnv_window: u32,
+}
+
+/// `--mnv-window`'s default: adjacent substitutions and two one base apart.
+pub const DEFAULT_MNV_WINDOW: u32 = 3;
+
+fn is_default_mnv_window(w: &u32) -> bool {
+    *w == DEFAULT_MNV_WINDOW
 }
 
 impl ReadFilter {

@@ -65,6 +65,19 @@ fn add_obs(counts: &mut impl PositionSink, ins: &[u8], o: &Obs, s: &Support) {
         ObsKind::DelSpan => pc.del_span += 1,
         ObsKind::Del(n) => pc.indel_mut(&Indel::Del(n)).add(s),
         ObsKind::Ins { off, len } => add_insertion(pc, &ins[off as usize..(off + len) as usize], s),
+        ObsKind::Mnv { off, len } => add_mnv(pc, &ins[off as usize..(off + len) as usize], s),
+    }
+}
+
+/// Count an MNV (looked up by slice, so repeated ones do not allocate).
+fn add_mnv(pc: &mut PositionCounts, seq: &[u8], s: &Support) {
+    let found = pc
+        .indels
+        .iter_mut()
+        .find(|(k, _)| matches!(k, Indel::Mnv(v) if v == seq));
+    match found {
+        Some((_, st)) => st.add(s),
+        None => pc.indel_mut(&Indel::Mnv(seq.to_vec())).add(s),
     }
 }
 
@@ -120,6 +133,9 @@ fn same_event(a: &ReadSlots, x: &Obs, b: &ReadSlots, y: &Obs) -> bool {
         (ObsKind::Del(m), ObsKind::Del(n)) => m == n,
         (ObsKind::Ins { off: o1, len: l1 }, ObsKind::Ins { off: o2, len: l2 }) => {
             ins_compatible(a.ins_seq(o1, l1), b.ins_seq(o2, l2))
+        }
+        (ObsKind::Mnv { off: o1, len: l1 }, ObsKind::Mnv { off: o2, len: l2 }) => {
+            a.ins_seq(o1, l1) == b.ins_seq(o2, l2)
         }
         _ => false,
     }
@@ -206,8 +222,8 @@ fn add_pair_events(
     a.sort_events();
     b.sort_events();
     // An indel after anchor `p` sits between `p` and `p + 1`: only a mate
-    // that reads both can show or deny it.
-    let in_overlap = |o: &Obs| o.pos >= lo && o.pos + 1 < hi;
+    // that reads both can show or deny it (an MNV: all its bases).
+    let in_overlap = |o: &Obs| o.pos >= lo && o.pos + o.kind.span_after() < hi;
     let (mut i, mut j) = (0, 0);
     while i < a.events.len() || j < b.events.len() {
         let ord = match (a.events.get(i), b.events.get(j)) {

@@ -119,19 +119,20 @@ pub struct SiteTally {
 }
 
 impl SiteTally {
-    /// The contribution of the site `pc` (total `all`) to the `kind`
-    /// tally, as the first fit counted it (an allele that looks real was
+    /// The contribution of the site `pc` (total `all`) to tally `i` of
+    /// `kind` (an indel's is the site's run length: every indel of the kind
+    /// here), as the first fit counted it (an allele that looks real was
     /// left out).
-    pub fn of(pc: &PositionCounts, all: &AlleleStats, kind: Kind) -> Self {
+    pub fn of(pc: &PositionCounts, all: &AlleleStats, (kind, i): (Kind, usize)) -> Self {
         let mut t = SiteTally {
             depth: all.by_class,
             ..Default::default()
         };
         for (indel, s) in &pc.indels {
-            let same = matches!(
-                (indel, kind),
-                (Indel::Ins(_), Kind::Ins) | (Indel::Del(_), Kind::Del)
-            );
+            let same = match indel {
+                Indel::Mnv(seq) => kind == Kind::Mnv && mnv_class(seq.len()) == i,
+                _ => event_kind(indel) == kind,
+            };
             if same && !looks_real(s.n, all.n) {
                 for (d, x) in t.alt.iter_mut().zip(&s.by_class) {
                     *d += x;
@@ -148,12 +149,29 @@ fn looks_real(k: u32, n: u32) -> bool {
 }
 
 /// The tallies of one set of molecules: per SNV class (96), per
-/// homopolymer length for insertions and deletions.
+/// homopolymer length for insertions and deletions, per length for MNVs
+/// ([`mnv_class`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tallies {
     pub snv: Vec<Tally>,
     pub ins: Vec<Tally>,
     pub del: Vec<Tally>,
+    /// Empty in a background saved before MNVs were counted (their rates
+    /// then fall to the floor of the shrinkage: no MNV seen).
+    #[serde(default = "mnv_tallies")]
+    pub mnv: Vec<Tally>,
+}
+
+/// MNV length classes: 2, 3, 4 and 5 or more bases.
+pub const MNV_CLASSES: usize = 4;
+
+fn mnv_tallies() -> Vec<Tally> {
+    vec![Tally::default(); MNV_CLASSES]
+}
+
+/// The tally index of an MNV of `len` bases.
+pub fn mnv_class(len: usize) -> usize {
+    len.saturating_sub(2).min(MNV_CLASSES - 1)
 }
 
 impl Default for Tallies {
@@ -162,6 +180,7 @@ impl Default for Tallies {
             snv: vec![Tally::default(); 96],
             ins: vec![Tally::default(); MAX_HP],
             del: vec![Tally::default(); MAX_HP],
+            mnv: mnv_tallies(),
         }
     }
 }
@@ -173,6 +192,7 @@ impl Tallies {
             Kind::Snv => &self.snv,
             Kind::Ins => &self.ins,
             Kind::Del => &self.del,
+            Kind::Mnv => &self.mnv,
         }
     }
 
@@ -181,16 +201,27 @@ impl Tallies {
             Kind::Snv => &mut self.snv,
             Kind::Ins => &mut self.ins,
             Kind::Del => &mut self.del,
+            Kind::Mnv => &mut self.mnv,
         }
     }
 }
 
-/// The three kinds of allele the model keeps rates for.
+/// The kinds of allele the model keeps rates for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Snv,
     Ins,
     Del,
+    Mnv,
+}
+
+/// The kind of an event allele.
+pub fn event_kind(e: &Indel) -> Kind {
+    match e {
+        Indel::Ins(_) => Kind::Ins,
+        Indel::Del(_) => Kind::Del,
+        Indel::Mnv(_) => Kind::Mnv,
+    }
 }
 
 /// Fitted per-class background rates of one sample: every molecule pooled
@@ -375,32 +406,35 @@ impl ContextRates {
             }
         }
         let hp = homopolymer_after(w, pos) - 1;
-        let (mut ins, mut del) = (0u64, 0u64);
-        let (mut ins_c, mut del_c): (ClassCounts, ClassCounts) = Default::default();
+        // Per tally (ins, del, then MNVs by length): pooled and per class.
+        let mut alt = [(0u64, ClassCounts::default()); 2 + MNV_CLASSES];
         for (indel, s) in &pc.indels {
-            let kind = match indel {
-                Indel::Ins(_) => Kind::Ins,
-                Indel::Del(_) => Kind::Del,
+            let (kind, i, slot) = match indel {
+                Indel::Ins(_) => (Kind::Ins, hp, 0),
+                Indel::Del(_) => (Kind::Del, hp, 1),
+                Indel::Mnv(seq) => (Kind::Mnv, mnv_class(seq.len()), 2 + mnv_class(seq.len())),
             };
-            if Self::left_out(first, (kind, hp), s, &all) {
+            if Self::left_out(first, (kind, i), s, &all) {
                 continue;
             }
-            let (total, by_class) = match indel {
-                Indel::Ins(_) => (&mut ins, &mut ins_c),
-                Indel::Del(_) => (&mut del, &mut del_c),
-            };
+            let (total, by_class) = &mut alt[slot];
             *total += u64::from(s.n);
             for (d, x) in by_class.iter_mut().zip(&s.by_class) {
                 *d += x;
             }
         }
-        self.pooled.ins[hp].add(ins, u64::from(n));
-        self.pooled.del[hp].add(del, u64::from(n));
-        self.each_class(|t, k| {
-            let depth = u64::from(all.by_class[k]);
-            t.ins[hp].add(u64::from(ins_c[k]), depth);
-            t.del[hp].add(u64::from(del_c[k]), depth);
-        });
+        let tally = |slot: usize| match slot {
+            0 => (Kind::Ins, hp),
+            1 => (Kind::Del, hp),
+            m => (Kind::Mnv, m - 2),
+        };
+        for (slot, (total, by_class)) in alt.iter().enumerate() {
+            let (kind, i) = tally(slot);
+            self.pooled.kind_mut(kind)[i].add(*total, u64::from(n));
+            self.each_class(|t, k| {
+                t.kind_mut(kind)[i].add(u64::from(by_class[k]), u64::from(all.by_class[k]))
+            });
+        }
     }
 
     /// Apply `f` to each class's tallies (with the class index).
@@ -502,6 +536,11 @@ impl ContextRates {
         match kind {
             Kind::Snv => Self::shrunk(tallies, i),
             Kind::Ins | Kind::Del => run_length_rate(tallies, i, Self::overall(tallies)),
+            // Two substitutions on one molecule are rare: an MNV's rate is
+            // its own (by length), shrunk toward the MNV rate overall,
+            // which a panel without MNV errors puts near 1 / 10^6 positions
+            // or lower.
+            Kind::Mnv => Self::shrunk(tallies, i),
         }
     }
 

@@ -197,13 +197,11 @@ fn tally_of(q: &RateQuery) -> Option<(context::Kind, usize)> {
         Alt::Snv(alt) => {
             context::snv_class(q.context, BASES[usize::from(*alt)]).map(|i| (context::Kind::Snv, i))
         }
-        Alt::Indel(indel) => {
-            let kind = match indel {
-                Indel::Ins(_) => context::Kind::Ins,
-                Indel::Del(_) => context::Kind::Del,
-            };
-            Some((kind, q.homopolymer.clamp(1, context::MAX_HP) - 1))
-        }
+        Alt::Indel(Indel::Mnv(seq)) => Some((context::Kind::Mnv, context::mnv_class(seq.len()))),
+        Alt::Indel(indel) => Some((
+            context::event_kind(indel),
+            q.homopolymer.clamp(1, context::MAX_HP) - 1,
+        )),
     }
 }
 

@@ -44,6 +44,8 @@ pub fn slot_of_allele(a: &Alt) -> Option<usize> {
         Alt::Snv(b) => Some(usize::from(*b)),
         Alt::Indel(Indel::Ins(_)) => Some(INS),
         Alt::Indel(Indel::Del(_)) => Some(DEL),
+        // Not kept in the panel of normals (see docs/pon.md).
+        Alt::Indel(Indel::Mnv(_)) => None,
     }
 }
 
@@ -251,7 +253,12 @@ fn observe(pc: &PositionCounts, slot: usize) -> NormalObs {
     match slot {
         INS | DEL => {
             for (indel, s) in &pc.indels {
-                if matches!(indel, Indel::Ins(_)) == (slot == INS) {
+                let kind = match indel {
+                    Indel::Ins(_) => INS,
+                    Indel::Del(_) => DEL,
+                    Indel::Mnv(_) => continue,
+                };
+                if kind == slot {
                     add(s);
                 }
             }

@@ -31,6 +31,7 @@ pub(crate) const INFO_LINES: &[&str] = &[
     r#"##INFO=<ID=CONTEXT,Number=1,Type=String,Description="Reference trinucleotide centred on POS">"#,
     r#"##INFO=<ID=HP,Number=1,Type=Integer,Description="Length of the reference homopolymer run after POS (capped at 10)">"#,
     r#"##INFO=<ID=TIER,Number=1,Type=String,Description="Lowest evidence tier tested (molecules of this tier or better, each weighed by its class): raw (every molecule; fragments), single (single-strand consensus or duplex), duplex">"#,
+    r#"##INFO=<ID=TYPE,Number=A,Type=String,Description="Variant type: snv, mnv (substitutions close together on the same molecules, one record), ins, del, complex">"#,
     r#"##INFO=<ID=KNOWN,Number=0,Type=Flag,Description="Allele given with --known (tested in the known-loci family)">"#,
     r#"##INFO=<ID=GERMLINE,Number=0,Type=Flag,Description="Allele fraction consistent with a germline variant">"#,
 ];
@@ -222,6 +223,17 @@ pub fn sample_column(
     )
 }
 
+/// INFO/TYPE of a normalised REF/ALT pair.
+pub fn variant_type(ref_allele: &[u8], alt: &[u8]) -> &'static str {
+    match (ref_allele.len(), alt.len()) {
+        (1, 1) => "snv",
+        (r, a) if r == a => "mnv",
+        (1, _) if alt[0] == ref_allele[0] => "ins",
+        (_, 1) if alt[0] == ref_allele[0] => "del",
+        _ => "complex",
+    }
+}
+
 /// One record line; in UMI mode (`umi_tier`: the tier tested) with INFO
 /// TIER set to it and the FORMAT fields FAM and DUP.
 pub fn record(call: &Call, reference: &Reference, umi_tier: Option<Tier>) -> String {
@@ -238,6 +250,8 @@ pub fn record(call: &Call, reference: &Reference, umi_tier: Option<Tier>) -> Str
         call.homopolymer,
         umi_tier.map_or("raw", Tier::name)
     );
+    info.push_str(";TYPE=");
+    info.push_str(variant_type(&call.ref_allele, &call.alt_allele));
     if call.known {
         info.push_str(";KNOWN");
     }

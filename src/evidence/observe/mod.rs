@@ -41,13 +41,30 @@ pub enum ObsKind {
     Ins { off: u32, len: u32 },
     /// A deletion of this many bases after this position.
     Del(u32),
+    /// Substitutions close together on one read (an MNV): the bases
+    /// `off..off+len` in the read's sequence buffer replace the `len`
+    /// reference bases from this position on (see [`walk()`]).
+    Mnv { off: u32, len: u32 },
 }
 
 impl ObsKind {
     /// Bases and deletion spans fill a position's single "slot"; indels are
     /// events anchored at it. Slots sort before events.
     pub fn is_event(&self) -> bool {
-        matches!(self, ObsKind::Ins { .. } | ObsKind::Del(_))
+        matches!(
+            self,
+            ObsKind::Ins { .. } | ObsKind::Del(_) | ObsKind::Mnv { .. }
+        )
+    }
+
+    /// Reference positions after the event's position that a read must
+    /// also cover to show or deny it: the next base for an indel (it sits
+    /// between the two), the rest of the substituted bases for an MNV.
+    pub fn span_after(&self) -> i64 {
+        match *self {
+            ObsKind::Mnv { len, .. } => i64::from(len) - 1,
+            _ => 1,
+        }
     }
 }
 
@@ -73,7 +90,8 @@ pub struct ReadObs {
     pub meta: ReadMeta,
     pub obs: Vec<Obs>,
     /// Inserted sequences (normalised; bases below `--min-bq` in lower
-    /// case, see [`ins_compatible`]), referenced by [`ObsKind::Ins`].
+    /// case, see [`ins_compatible`]) and MNV bases, referenced by
+    /// [`ObsKind::Ins`] and [`ObsKind::Mnv`].
     pub ins: Vec<u8>,
     /// Scratch: a base run's slots before the usable ones are listed.
     pub run: Vec<Slot>,
@@ -128,7 +146,8 @@ pub struct ReadSlots {
     /// Indel events (usable or not, see [`Obs::usable`]); in position
     /// order after [`ReadSlots::sort_events`].
     pub events: Vec<Obs>,
-    /// Inserted sequences, referenced by [`ObsKind::Ins`].
+    /// Inserted sequences and MNV bases, referenced by [`ObsKind::Ins`]
+    /// and [`ObsKind::Mnv`].
     pub ins: Vec<u8>,
 }
 
@@ -278,5 +297,6 @@ fn event_key<'a>(o: &Obs, ins: &'a [u8]) -> (u8, u32, &'a [u8]) {
         ObsKind::DelSpan => (1, 0, &[]),
         ObsKind::Del(n) => (2, n, &[]),
         ObsKind::Ins { off, len } => (3, len, &ins[off as usize..(off + len) as usize]),
+        ObsKind::Mnv { off, len } => (4, len, &ins[off as usize..(off + len) as usize]),
     }
 }

@@ -59,6 +59,7 @@ pub fn walk<O: Observer>(
         ranges,
         min_bq: f.min_bq,
         min_dist: f.min_dist_end as usize,
+        mnv_window: f.mnv_window as usize,
     };
     // Reference and query positions of the next operation.
     let (mut rpos, mut q) = (start, 0usize);
@@ -120,6 +121,9 @@ struct ReadWalk<'a> {
     ranges: &'a Ranges,
     min_bq: u8,
     min_dist: usize,
+    /// Substitutions within this many consecutive reference bases are one
+    /// MNV (`--mnv-window`; below 2: none).
+    mnv_window: usize,
 }
 
 impl ReadWalk<'_> {
@@ -155,22 +159,126 @@ impl ReadWalk<'_> {
             let from = (rs - rpos).clamp(0, len as i64) as usize;
             let to = (re - rpos).clamp(0, len as i64) as usize;
             if from < to {
-                out.bases(
-                    rpos + from as i64,
-                    BaseRun {
-                        encoded: self.seq.encoded,
-                        quals: self.quals,
-                        q: q + from,
-                        end: q + to,
-                        first_q: self.first_q,
-                        last_q: self.last_q,
-                        min_bq: self.min_bq,
-                        min_dist: self.min_dist,
-                    },
-                );
+                self.substituted(out, rpos, q, (from, to));
             }
             r += 1;
         }
+    }
+
+    /// Bases `from..to` of the aligned block at `rpos`, query `q`, as base
+    /// runs, with each MNV in them as an event instead of its substituted
+    /// bases.
+    ///
+    /// An MNV is two or more substitutions within `--mnv-window`
+    /// consecutive reference bases of this read (grouped from the left:
+    /// each starts at a substitution and takes those less than the window
+    /// after it), every one an A/C/G/T read at `--min-bq` or better, far
+    /// enough from the read ends. Its substituted bases are not also
+    /// counted as SNVs: the molecule shows the MNV, so an SNV that occurs
+    /// only as part of it has no molecules of its own; bases between them
+    /// that match the reference stay bases.
+    fn substituted<O: Observer>(
+        &self,
+        out: &mut O,
+        rpos: i64,
+        q: usize,
+        (from, to): (usize, usize),
+    ) {
+        let mut done = from;
+        let mut i = from;
+        while self.mnv_window >= 2 && i < to {
+            if !self.usable_substitution(rpos, q, i) {
+                i += 1;
+                continue;
+            }
+            let last = (i + 1..(i + self.mnv_window).min(to))
+                .filter(|&j| self.is_substitution(rpos, q, j))
+                .last();
+            let Some(last) = last else {
+                i += 1;
+                continue;
+            };
+            let group = i..=last;
+            if !group
+                .clone()
+                .filter(|&j| self.is_substitution(rpos, q, j))
+                .all(|j| self.usable_substitution(rpos, q, j))
+            {
+                i += 1;
+                continue;
+            }
+            self.run(out, rpos, q, (done, i));
+            self.mnv(out, rpos + i as i64, q + i, last + 1 - i);
+            // Matching bases inside the MNV stay bases.
+            for j in i + 1..last {
+                if !self.is_substitution(rpos, q, j) {
+                    self.run(out, rpos, q, (j, j + 1));
+                }
+            }
+            done = last + 1;
+            i = last + 1;
+        }
+        self.run(out, rpos, q, (done, to));
+    }
+
+    /// Bases `from..to` of the block at `rpos`, query `q`, as one run.
+    #[inline]
+    fn run<O: Observer>(&self, out: &mut O, rpos: i64, q: usize, (from, to): (usize, usize)) {
+        if from < to {
+            out.bases(
+                rpos + from as i64,
+                BaseRun {
+                    encoded: self.seq.encoded,
+                    quals: self.quals,
+                    q: q + from,
+                    end: q + to,
+                    first_q: self.first_q,
+                    last_q: self.last_q,
+                    min_bq: self.min_bq,
+                    min_dist: self.min_dist,
+                },
+            );
+        }
+    }
+
+    /// Does base `i` of the block at `rpos`, query `q`, differ from the
+    /// reference (both A/C/G/T)?
+    #[inline]
+    fn is_substitution(&self, rpos: i64, q: usize, i: usize) -> bool {
+        let b = decode(self.seq.encoded_base(q + i));
+        let r = self.window.base(rpos + i as i64);
+        b != r && b != b'N' && base_index(r).is_some()
+    }
+
+    /// A substitution that passes the base filters.
+    #[inline]
+    fn usable_substitution(&self, rpos: i64, q: usize, i: usize) -> bool {
+        self.is_substitution(rpos, q, i)
+            && self.quals[q + i] >= self.min_bq
+            && self.far_from_ends(q + i)
+    }
+
+    /// The MNV event of `len` bases at `pos`, query `q`: the read's bases,
+    /// the lowest quality and distance to a read end among them.
+    fn mnv<O: Observer>(&self, out: &mut O, pos: i64, q: usize, len: usize) {
+        if !self.ranges.contains(pos) {
+            return;
+        }
+        let seqs = out.ins();
+        let off = seqs.len();
+        seqs.extend((q..q + len).map(|k| decode(self.seq.encoded_base(k))));
+        let qual = self.quals[q..q + len].iter().copied().min().unwrap_or(0);
+        let dist = (q..q + len).map(|k| self.dist(k)).min().unwrap_or(0);
+        out.event(Obs {
+            pos,
+            kind: ObsKind::Mnv {
+                off: off as u32,
+                len: len as u32,
+            },
+            qual,
+            dist,
+            usable: true,
+        });
     }
 
     /// An insertion of `len` bases from query `q`, after reference `rpos -

@@ -1,0 +1,249 @@
+//! MNVs (issue 21, point 1): substitutions close together on the same
+//! molecules are one record. A BAM built here (single-end reads from every
+//! start, both strands, 0.1% random errors) carries at 2%: an adjacent
+//! dinucleotide, two substitutions one base apart, a lone SNV, and an MNV
+//! whose first base also occurs alone on other molecules. Each MNV must be
+//! one `TYPE=mnv` PASS record with no PASS SNV record for its parts, the
+//! lone SNVs must keep theirs, and the VCF must be normalised as bcftools
+//! sees it.
+
+mod common;
+use common::*;
+use ctdna::testing::{random_sequence, sam_to_bam, write_fasta};
+use std::path::Path;
+
+const LEN: usize = 1500;
+const READ: usize = 100;
+const PER_START: usize = 20;
+/// 1-based positions of what is planted.
+const ADJACENT: usize = 600;
+const GAPPED: usize = 900;
+const SHARED: usize = 750;
+const LONE: usize = 1100;
+
+fn other(b: u8) -> u8 {
+    match b {
+        b'A' => b'C',
+        b'C' => b'G',
+        b'G' => b'T',
+        _ => b'A',
+    }
+}
+
+/// A tiny deterministic generator for the random errors.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+/// Every 49th read covering a site carries its event (strands alternate); at `SHARED` the MNV
+/// is on reads 49, 98, ... and the lone SNV of its first base on reads
+/// 24, 73, ...
+fn sam(r: &[u8]) -> String {
+    let mut s = format!("@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr1\tLN:{LEN}\n@RG\tID:rg\tSM:s\n");
+    let q = "I".repeat(READ);
+    let mut rng = Lcg(7);
+    let mut seen = [0usize; 4];
+    let mut i = 0usize;
+    for start in 200..LEN - READ - 200 {
+        for copy in 0..PER_START {
+            i += 1;
+            let mut seq = r[start - 1..start - 1 + READ].to_vec();
+            for b in seq.iter_mut() {
+                if rng.next() % 1000 == 0 {
+                    *b = other(*b);
+                }
+            }
+            let covers = |p: usize, len: usize| start <= p && p + len <= start + READ;
+            let mut set = |p: usize| seq[p - start] = other(r[p - 1]);
+            for (k, &(site, len)) in [(ADJACENT, 2), (GAPPED, 3), (SHARED, 2), (LONE, 1)]
+                .iter()
+                .enumerate()
+            {
+                if !covers(site, len) {
+                    continue;
+                }
+                seen[k] += 1;
+                if seen[k] % 49 == 0 {
+                    set(site);
+                    set(site + len - 1);
+                } else if site == SHARED && seen[k] % 49 == 24 {
+                    set(site);
+                }
+            }
+            s.push_str(&format!(
+                "r{i}\t{}\tchr1\t{start}\t60\t{READ}M\t*\t0\t0\t{}\t{q}\tRG:Z:rg\n",
+                if copy % 2 == 1 { 16 } else { 0 },
+                String::from_utf8(seq).unwrap()
+            ));
+        }
+    }
+    s
+}
+
+struct Run {
+    reference: Vec<u8>,
+    records: Vec<Vec<String>>,
+}
+
+fn call(dir: &Path, extra: &[&str]) -> Run {
+    let r = random_sequence(LEN, 21).into_bytes();
+    let fasta = write_fasta(dir, "ref.fa", &[("chr1", std::str::from_utf8(&r).unwrap())]);
+    let bed = dir.join("t.bed");
+    std::fs::write(&bed, "chr1\t300\t1200\n").unwrap();
+    let bam = sam_to_bam(dir, "s", &sam(&r));
+    let (records, _) = call_records(dir, (&bam, &fasta, &bed), extra);
+    Run {
+        reference: r,
+        records,
+    }
+}
+
+impl Run {
+    /// PASS records starting at `pos` (1-based) as (REF, ALT, INFO).
+    fn pass_at(&self, pos: usize) -> Vec<(String, String, String)> {
+        self.records
+            .iter()
+            .filter(|f| f[1] == pos.to_string() && f[6] == "PASS")
+            .map(|f| (f[3].clone(), f[4].clone(), f[7].clone()))
+            .collect()
+    }
+
+    /// The expected MNV at `pos` of `len` bases (first and last changed).
+    fn mnv(&self, pos: usize, len: usize) -> (String, String) {
+        let refs = &self.reference[pos - 1..pos - 1 + len];
+        let mut alt = refs.to_vec();
+        alt[0] = other(alt[0]);
+        alt[len - 1] = other(alt[len - 1]);
+        (
+            String::from_utf8(refs.to_vec()).unwrap(),
+            String::from_utf8(alt).unwrap(),
+        )
+    }
+
+    fn assert_one_mnv(&self, pos: usize, len: usize) {
+        let (r, a) = self.mnv(pos, len);
+        let here = self.pass_at(pos);
+        assert!(
+            here.iter()
+                .any(|(rr, aa, info)| *rr == r && *aa == a && info.contains("TYPE=mnv")),
+            "no PASS MNV {r}>{a} at {pos}: {here:?} {:?}",
+            self.records
+                .iter()
+                .filter(|f| f[1].parse::<usize>().unwrap().abs_diff(pos) < 4)
+                .collect::<Vec<_>>()
+        );
+        for p in pos..pos + len {
+            let snvs: Vec<_> = self
+                .pass_at(p)
+                .into_iter()
+                .filter(|(rr, _, _)| rr.len() == 1)
+                .collect();
+            assert!(
+                snvs.is_empty(),
+                "a part of the MNV at {pos} passed on its own: {p} {snvs:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn substitutions_on_the_same_molecules_are_one_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = call(dir.path(), &[]);
+    run.assert_one_mnv(ADJACENT, 2);
+    run.assert_one_mnv(GAPPED, 3);
+    // The first base of this MNV also occurs alone: that SNV keeps its
+    // own record, with its own molecules only (about 2%, not 4%).
+    let (r, a) = run.mnv(SHARED, 2);
+    let shared = run.pass_at(SHARED);
+    assert!(
+        shared.iter().any(|(rr, aa, _)| *rr == r && *aa == a),
+        "{shared:?}"
+    );
+    let snv = shared.iter().find(|(rr, _, _)| rr.len() == 1);
+    let near: Vec<_> = run.records.iter().filter(|f| f[1] == SHARED.to_string()).collect();
+    let (_, _, info) = snv.unwrap_or_else(|| panic!("no PASS SNV at {SHARED}: {near:?}"));
+    assert!(info.contains("TYPE=snv"), "{info}");
+    let af: f64 = info
+        .split(';')
+        .find_map(|kv| kv.strip_prefix("AF="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((0.01..0.03).contains(&af), "the lone SNV's AF {af}");
+    let lone = run.pass_at(LONE);
+    assert!(
+        lone.iter()
+            .any(|(rr, aa, info)| rr.len() == 1 && aa.len() == 1 && info.contains("TYPE=snv")),
+        "{lone:?}"
+    );
+    // Nothing else passes: the random errors are background.
+    let others: Vec<_> = run
+        .records
+        .iter()
+        .filter(|f| f[6] == "PASS")
+        .filter(|f| {
+            ![ADJACENT, GAPPED, SHARED, LONE]
+                .map(|p| p.to_string())
+                .contains(&f[1])
+        })
+        .collect();
+    assert!(others.is_empty(), "{others:?}");
+}
+
+#[test]
+fn with_a_window_of_one_base_the_parts_are_snvs_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = call(dir.path(), &["--mnv-window", "1"]);
+    assert!(run.records.iter().all(|f| !f[7].contains("TYPE=mnv")));
+    for p in [ADJACENT, ADJACENT + 1, GAPPED, GAPPED + 2] {
+        assert_eq!(run.pass_at(p).len(), 1, "SNV at {p}");
+    }
+}
+
+/// `bcftools norm -c e -f ref.fa` (check REF, left-align, split nothing)
+/// leaves every record as it is: the alleles written are normalised.
+#[test]
+fn records_are_normalised_as_bcftools_sees_them() {
+    if std::process::Command::new("bcftools")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIP: bcftools not installed (apt-get install bcftools)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = call(dir.path(), &[]);
+    assert!(run.records.iter().any(|f| f[7].contains("TYPE=mnv")));
+    let fa = dir.path().join("ref.fa");
+    ctdna::reference::Reference::open(&fa).unwrap();
+    let o = std::process::Command::new("bcftools")
+        .args([
+            "norm",
+            "-c",
+            "e",
+            "-f",
+            s(&fa),
+            s(&dir.path().join("out.vcf")),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let normed: Vec<Vec<String>> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('\t').map(String::from).collect())
+        .collect();
+    let key = |f: &Vec<String>| (f[1].clone(), f[3].clone(), f[4].clone());
+    let before: Vec<_> = run.records.iter().map(key).collect();
+    let after: Vec<_> = normed.iter().map(key).collect();
+    assert_eq!(before, after);
+}
