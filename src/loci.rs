@@ -234,8 +234,8 @@ impl<'a> Normalizer<'a> {
 
     /// Normalise `k` like the evidence engine does (trim shared bases,
     /// left-align indels) so that it meets the counted alleles at one
-    /// anchor. REF must match the reference (an error otherwise). MNVs and
-    /// complex alleles are not supported yet: `None`, with a warning.
+    /// anchor. REF must match the reference (an error otherwise). Complex
+    /// alleles are not supported yet: `None`, with a warning.
     pub fn normalize(&self, k: &KnownLocus) -> Result<Option<KnownLocus>> {
         let contig = &self.reference.contigs[k.rid];
         let w = RefWindow::fetch(
@@ -264,7 +264,7 @@ impl<'a> Normalizer<'a> {
         let norm = normalize_alleles(&w, k.pos0, &k.ref_allele, &k.alt_allele);
         if norm.is_none() {
             log::warn!(
-                "known locus {}:{} {}>{} is an MNV or complex allele, which ctdna does not test yet; skipped",
+                "known locus {}:{} {}>{} is a complex allele (REF and ALT of different lengths, neither one base), which ctdna does not test yet; skipped",
                 contig.name,
                 k.pos0 + 1,
                 String::from_utf8_lossy(&k.ref_allele),
@@ -281,8 +281,9 @@ impl<'a> Normalizer<'a> {
 }
 
 /// The normalised `(pos0, REF, ALT)` of a REF/ALT pair at `pos0` in `w`:
-/// SNVs trimmed; insertions and deletions trimmed to their anchor base and
-/// left-aligned; `None` for MNVs and complex alleles.
+/// SNVs and MNVs trimmed (an MNV's first and last bases differ from the
+/// reference); insertions and deletions trimmed to their anchor base and
+/// left-aligned; `None` for complex alleles.
 fn normalize_alleles(
     w: &RefWindow,
     pos0: u64,
@@ -291,7 +292,7 @@ fn normalize_alleles(
 ) -> Option<(u64, Vec<u8>, Vec<u8>)> {
     let (mut r, mut a) = (ref_allele.to_vec(), alt_allele.to_vec());
     let pos0 = pos0 + trim_alleles(&mut r, &mut a) as u64;
-    if r.len() == 1 && a.len() == 1 {
+    if r.len() == a.len() {
         Some((pos0, r, a))
     } else if r.len() == 1 && a[0] == r[0] {
         let mut seq = a[1..].to_vec();
@@ -310,7 +311,7 @@ fn normalize_alleles(
 }
 
 /// Normalise known loci (see [`Normalizer::normalize`]), sorted and without
-/// repeats; MNVs and complex alleles are skipped with a warning.
+/// repeats; complex alleles are skipped with a warning.
 pub fn normalize_known(known: Vec<KnownLocus>, reference: &Reference) -> Result<Vec<KnownLocus>> {
     let normalizer = Normalizer::new(reference)?;
     let mut out = Vec::with_capacity(known.len());
@@ -322,17 +323,25 @@ pub fn normalize_known(known: Vec<KnownLocus>, reference: &Reference) -> Result<
     Ok(out)
 }
 
-/// The span each known locus needs counted: its (normalised) anchor, widened
-/// by `pad` bases on each side
-/// (clipped to the contig).
+/// The span each known locus needs counted: its (normalised) anchor, or
+/// every base of an MNV (its molecules must be read across it), widened by
+/// `pad` bases on each side (clipped to the contig).
 pub fn known_targets(known: &[KnownLocus], reference: &Reference, pad: u64) -> Vec<Target> {
     known
         .iter()
-        .map(|k| Target {
-            rid: k.rid,
-            contig: reference.contigs[k.rid].name.clone(),
-            start: k.pos0.saturating_sub(pad),
-            end: (k.pos0 + 1 + pad).min(reference.contigs[k.rid].len.max(k.pos0 + 1)),
+        .map(|k| {
+            let span = if k.ref_allele.len() == k.alt_allele.len() {
+                k.ref_allele.len() as u64
+            } else {
+                1
+            };
+            let end = k.pos0 + span;
+            Target {
+                rid: k.rid,
+                contig: reference.contigs[k.rid].name.clone(),
+                start: k.pos0.saturating_sub(pad),
+                end: (end + pad).min(reference.contigs[k.rid].len.max(end)),
+            }
         })
         .collect()
 }
@@ -471,7 +480,7 @@ mod tests {
     }
 
     #[test]
-    fn indels_are_left_aligned_and_mnvs_skipped() {
+    fn indels_are_left_aligned_and_mnvs_trimmed() {
         let dir = tempfile::tempdir().unwrap();
         let r = reference(dir.path());
         let norm = |k: Vec<KnownLocus>| normalize_known(k, &r).unwrap();
@@ -483,14 +492,21 @@ mod tests {
             norm(vec![locus(14, "C", "CAC")]),
             vec![locus(9, "G", "GCA")]
         );
-        // Padded SNV, an MNV (skipped), and a repeat once normalised.
+        // Padded SNV, an MNV, a padded MNV, a complex allele (skipped)
+        // and a repeat once normalised.
         assert_eq!(
             norm(vec![
                 locus(0, "GC", "GA"),
                 locus(0, "GC", "AA"),
+                locus(0, "GCT", "GAA"),
+                locus(0, "GC", "ATT"),
                 locus(1, "C", "A")
             ]),
-            vec![locus(1, "C", "A")]
+            vec![
+                locus(0, "GC", "AA"),
+                locus(1, "C", "A"),
+                locus(1, "CT", "AA")
+            ]
         );
         let e = normalize_known(vec![locus(0, "A", "C")], &r).unwrap_err();
         assert!(e.to_string().contains("does not match"), "{e}");

@@ -56,7 +56,7 @@ fn sam(r: &[u8]) -> String {
             i += 1;
             let mut seq = r[start - 1..start - 1 + READ].to_vec();
             for b in seq.iter_mut() {
-                if rng.next() % 1000 == 0 {
+                if rng.next().is_multiple_of(1000) {
                     *b = other(*b);
                 }
             }
@@ -70,7 +70,7 @@ fn sam(r: &[u8]) -> String {
                     continue;
                 }
                 seen[k] += 1;
-                if seen[k] % 49 == 0 {
+                if seen[k].is_multiple_of(49) {
                     set(site);
                     set(site + len - 1);
                 } else if site == SHARED && seen[k] % 49 == 24 {
@@ -168,7 +168,11 @@ fn substitutions_on_the_same_molecules_are_one_record() {
         "{shared:?}"
     );
     let snv = shared.iter().find(|(rr, _, _)| rr.len() == 1);
-    let near: Vec<_> = run.records.iter().filter(|f| f[1] == SHARED.to_string()).collect();
+    let near: Vec<_> = run
+        .records
+        .iter()
+        .filter(|f| f[1] == SHARED.to_string())
+        .collect();
     let (_, _, info) = snv.unwrap_or_else(|| panic!("no PASS SNV at {SHARED}: {near:?}"));
     assert!(info.contains("TYPE=snv"), "{info}");
     let af: f64 = info
@@ -246,4 +250,81 @@ fn records_are_normalised_as_bcftools_sees_them() {
     let before: Vec<_> = run.records.iter().map(key).collect();
     let after: Vec<_> = normed.iter().map(key).collect();
     assert_eq!(before, after);
+}
+
+/// A VCF of `(pos, REF, ALT)` records on chr1.
+fn vcf(dir: &Path, name: &str, records: &[(usize, String, String)]) -> std::path::PathBuf {
+    let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=chr1,length=1500>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    for (pos, r, a) in records {
+        text.push_str(&format!("chr1\t{pos}\t.\t{r}\t{a}\t.\t.\t.\n"));
+    }
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Known loci and `mrd` take MNVs: a known MNV is tested (KNOWN) and
+/// counted on its molecules (given padded with a reference base); `mrd`
+/// counts its alt molecules at the tumour variant.
+#[test]
+fn known_loci_and_mrd_take_mnvs() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = call(dir.path(), &[]);
+    let (r, a) = run.mnv(GAPPED, 3);
+    // Padded by one reference base on the left, as some tools write it.
+    let pad = (run.reference[GAPPED - 2] as char).to_string();
+    let known = vcf(
+        dir.path(),
+        "known.vcf",
+        &[(GAPPED - 1, pad.clone() + &r, pad + &a)],
+    );
+    let d = dir.path();
+    let (records, err) = call_records(
+        d,
+        (&d.join("s.bam"), &d.join("ref.fa"), &d.join("t.bed")),
+        &["--known", s(&known)],
+    );
+    assert!(!err.contains("skipped"), "{err}");
+    let rec = records
+        .iter()
+        .find(|f| f[1] == GAPPED.to_string() && f[3] == r && f[4] == a)
+        .unwrap_or_else(|| panic!("no record for the known MNV: {records:?}"));
+    assert!(
+        rec[7].contains("KNOWN") && rec[7].contains("TYPE=mnv"),
+        "{rec:?}"
+    );
+    assert_eq!(rec[6], "PASS");
+
+    let tumor = vcf(
+        d,
+        "tumor.vcf",
+        &[(ADJACENT, run.mnv(ADJACENT, 2).0, run.mnv(ADJACENT, 2).1)],
+    );
+    let tsv = d.join("mrd.tsv");
+    let o = ctdna(&[
+        "mrd",
+        "--bam",
+        s(&d.join("s.bam")),
+        "-r",
+        s(&d.join("ref.fa")),
+        "--tumor-variants",
+        s(&tumor),
+        "-o",
+        s(&d.join("mrd.json")),
+        "--tsv",
+        s(&tsv),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(&tsv).unwrap();
+    let mut lines = table.lines().filter(|l| !l.starts_with('#'));
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let row: Vec<&str> = lines
+        .next()
+        .unwrap_or_else(|| panic!("{table}"))
+        .split('\t')
+        .collect();
+    let col = |k: &str| row[header.iter().position(|h| *h == k).unwrap()];
+    let alt: u32 = col("alt_molecules").parse().unwrap();
+    // 2% of ~1,840 molecules carry it.
+    assert!((25..=50).contains(&alt), "{table}");
 }

@@ -228,7 +228,7 @@ impl Caller<'_> {
         let homopolymer = homopolymer_after(w, pos);
         for alt in alts {
             let is_known = known.contains(&alt);
-            let is_indel = matches!(alt, Alt::Indel(_));
+            let is_indel = alt.is_indel();
             let (site, min_alt) = self.site(is_known, is_indel, homopolymer);
             // De novo alleles with fewer than EMIT_MIN_ALT alt molecules in
             // every sample are never written: not tested either.

@@ -77,16 +77,25 @@ pub enum Alt {
 }
 
 impl Alt {
-    /// The alt of a VCF REF/ALT pair in the engine's terms: an SNV, an
-    /// insertion after a one-base REF, a deletion to a one-base ALT; `None`
-    /// for anything else (MNPs, complex alleles) or a non-ACGT SNV.
+    /// The alt of a normalised VCF REF/ALT pair in the engine's terms: an
+    /// SNV, an insertion after a one-base REF, a deletion to a one-base ALT,
+    /// an MNV (REF and ALT of one length, A/C/G/T); `None` for anything
+    /// else (complex alleles) or a non-ACGT SNV.
     pub fn of_alleles(ref_allele: &[u8], alt_allele: &[u8]) -> Option<Alt> {
         match (ref_allele.len(), alt_allele.len()) {
             (1, 1) => base_index(alt_allele[0]).map(|b| Alt::Snv(b as u8)),
             (1, _) => Some(Alt::Indel(Indel::Ins(alt_allele[1..].to_vec()))),
             (r, 1) => Some(Alt::Indel(Indel::Del(r as u32 - 1))),
+            (r, a) if r == a && alt_allele.iter().all(|&b| base_index(b).is_some()) => {
+                Some(Alt::Indel(Indel::Mnv(alt_allele.to_vec())))
+            }
             _ => None,
         }
+    }
+
+    /// Is this an insertion or a deletion (not an SNV or MNV)?
+    pub fn is_indel(&self) -> bool {
+        matches!(self, Alt::Indel(Indel::Ins(_) | Indel::Del(_)))
     }
 
     /// The molecules for this alt and for the reference at `pc` (`ref_idx`:

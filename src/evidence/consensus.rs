@@ -807,4 +807,45 @@ mod tests {
         let molecules: u32 = t.iter().flat_map(|c| &c.positions).map(|p| p.depth()).sum();
         assert_eq!(molecules, 4);
     }
+
+    /// A read showing the MNV `bases` at 3 (and its base at 1).
+    fn mnv_read(bases: &[u8]) -> ReadObs {
+        let mut r = read(&[(1, 0)], None);
+        r.ins = bases.to_vec();
+        r.obs.push(Obs {
+            pos: 3,
+            kind: ObsKind::Mnv {
+                off: 0,
+                len: bases.len() as u32,
+            },
+            qual: 30,
+            dist: 20,
+            usable: true,
+        });
+        r
+    }
+
+    #[test]
+    fn an_mnv_is_a_family_event_keyed_by_its_bases() {
+        let at3 = |t: &ShardCounts| t.positions[3].indels.clone();
+        // Both strands show GA: one duplex MNV.
+        let r = [
+            mnv_read(b"GA"),
+            mnv_read(b"GA"),
+            mnv_read(b"GA"),
+            mnv_read(b"GA"),
+        ];
+        let t = run(&r, &[0, 0, 1, 1], RULES);
+        let duplex = at3(&t[Tier::Duplex.index()]);
+        assert_eq!(duplex.len(), 1, "{duplex:?}");
+        assert_eq!(
+            duplex[0].0,
+            crate::evidence::alleles::Indel::Mnv(b"GA".to_vec())
+        );
+        // Same length, other bases on one read of three: no agreement at
+        // 0.9, no MNV (a length-only key would have called GA).
+        let r = [mnv_read(b"GA"), mnv_read(b"GA"), mnv_read(b"GT")];
+        let t = run(&r, &[0, 0, 0], RULES);
+        assert!(t.iter().all(|c| at3(c).is_empty()), "{:?}", at3(&t[1]));
+    }
 }

@@ -354,6 +354,52 @@ mod tests {
         }
     }
 
+    /// A read over `[start, end)` showing the MNV `bases` from 20 on (or
+    /// nothing there).
+    fn with_mnv(start: i64, end: i64, read1: bool, bases: Option<&[u8]>) -> ReadSlots {
+        let slots: &[(i64, u8)] = if start <= 19 { &[(19, 0)] } else { &[] };
+        let mut r = read(start, end, read1, slots, Vec::new());
+        if let Some(b) = bases {
+            r.ins = b.to_vec();
+            r.events.push(Obs {
+                pos: 20,
+                kind: ObsKind::Mnv {
+                    off: 0,
+                    len: b.len() as u32,
+                },
+                qual: 30,
+                dist: 10,
+                usable: true,
+            });
+        }
+        r
+    }
+
+    #[test]
+    fn mates_agree_on_an_mnv_base_for_base_and_only_where_both_read_it() {
+        let mnv_at_20 = |c: &ShardCounts| c.positions[20].indels.clone();
+        let pair = |a: Option<&[u8]>, b: Option<&[u8]>, b_start: i64| {
+            let mut counts = ShardCounts::new(0, 40);
+            let mut x = with_mnv(0, 30, true, a);
+            let mut y = with_mnv(b_start, 40, false, b);
+            add_pair(&mut counts, &mut x, &mut y, &mut ReadCounters::default());
+            mnv_at_20(&counts)
+        };
+        let got = pair(Some(b"GT"), Some(b"GT"), 10);
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (&got[0].0, got[0].1.by_class),
+            (&Indel::Mnv(b"GT".to_vec()), [0, 1, 0, 0])
+        );
+        // Other bases, or none, in a mate that reads all of it: discordant.
+        assert!(pair(Some(b"GT"), Some(b"GA"), 10).is_empty());
+        assert!(pair(Some(b"GT"), None, 10).is_empty());
+        // A mate that starts inside the MNV (at 21) cannot deny it.
+        let got = pair(Some(b"GT"), None, 21);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].1.by_class, [1, 0, 0, 0]);
+    }
+
     #[test]
     fn agreeing_mates_are_a_pair_and_a_lone_read_a_read() {
         // Mates overlap on [10, 30): a base both show is a pair molecule,

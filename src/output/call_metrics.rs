@@ -77,6 +77,11 @@ pub struct CallCounts {
     pub pass: usize,
     pub pass_snv: usize,
     pub pass_indel: usize,
+    pub pass_mnv: usize,
+}
+
+fn type_of(c: &Call) -> &'static str {
+    super::vcf::variant_type(&c.ref_allele, &c.alt_allele)
 }
 
 impl CallCounts {
@@ -85,8 +90,9 @@ impl CallCounts {
         CallCounts {
             records: calls.len(),
             pass: pass.len(),
-            pass_snv: pass.iter().filter(|c| !c.is_indel).count(),
+            pass_snv: pass.iter().filter(|c| type_of(c) == "snv").count(),
             pass_indel: pass.iter().filter(|c| c.is_indel).count(),
+            pass_mnv: pass.iter().filter(|c| type_of(c) == "mnv").count(),
         }
     }
 }

@@ -111,10 +111,10 @@ pub fn write_shard(
             }
             for (indel, s) in &pc.indels {
                 let (r, a) = indel.alleles(&ev.window, pos0 as i64);
-                let kind = if matches!(indel, Indel::Ins(_)) {
-                    "INS"
-                } else {
-                    "DEL"
+                let kind = match indel {
+                    Indel::Ins(_) => "INS",
+                    Indel::Del(_) => "DEL",
+                    Indel::Mnv(_) => "MNV",
                 };
                 row(w, sample, chrom, pos0 + 1, &r, &a, kind, pc, s, tier)?;
             }

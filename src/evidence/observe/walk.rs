@@ -18,6 +18,20 @@ use rust_htslib::bam::Record;
 /// Quality used when a read has no qualities (QUAL `*`, stored as 0xff).
 const MISSING_QUAL: u8 = 30;
 
+/// Substitutions looked at in one aligned part of a read: a read with more
+/// is far from the reference (the mismatch filter drops most such reads).
+const MAX_SUBSTITUTIONS: usize = 32;
+
+/// 4-bit BAM code of an upper-case reference base (0: not A/C/G/T).
+const CODE: [u8; 256] = {
+    let mut c = [0u8; 256];
+    c[b'A' as usize] = 1;
+    c[b'C' as usize] = 2;
+    c[b'G' as usize] = 4;
+    c[b'T' as usize] = 8;
+    c
+};
+
 /// Walk `rec` against `window` into `out`, keeping observations anchored
 /// in `ranges`. Bases below `min_bq`, `N`s and bases within
 /// `min_dist_end` of an aligned read end are left out; indels are
@@ -184,41 +198,86 @@ impl ReadWalk<'_> {
         q: usize,
         (from, to): (usize, usize),
     ) {
-        let mut done = from;
-        let mut i = from;
-        while self.mnv_window >= 2 && i < to {
-            if !self.usable_substitution(rpos, q, i) {
-                i += 1;
+        let mut subs = [0usize; MAX_SUBSTITUTIONS];
+        let n = if self.mnv_window >= 2 {
+            self.substitutions(rpos, q, (from, to), &mut subs)
+        } else {
+            0
+        };
+        if n < 2 {
+            // Nearly every read: one run, as without MNVs.
+            self.run(out, rpos, q, (from, to));
+            return;
+        }
+        let subs = &subs[..n];
+        let (mut done, mut k) = (from, 0);
+        while k < n {
+            let i = subs[k];
+            let group = subs[k..]
+                .iter()
+                .take_while(|&&j| j < i + self.mnv_window)
+                .count();
+            let members = &subs[k..k + group];
+            k += group;
+            if group < 2 || !members.iter().all(|&j| self.passes_filters(q + j)) {
                 continue;
             }
-            let last = (i + 1..(i + self.mnv_window).min(to))
-                .filter(|&j| self.is_substitution(rpos, q, j))
-                .last();
-            let Some(last) = last else {
-                i += 1;
-                continue;
-            };
-            let group = i..=last;
-            if !group
-                .clone()
-                .filter(|&j| self.is_substitution(rpos, q, j))
-                .all(|j| self.usable_substitution(rpos, q, j))
-            {
-                i += 1;
-                continue;
-            }
+            let last = members[group - 1];
             self.run(out, rpos, q, (done, i));
             self.mnv(out, rpos + i as i64, q + i, last + 1 - i);
             // Matching bases inside the MNV stay bases.
             for j in i + 1..last {
-                if !self.is_substitution(rpos, q, j) {
+                if !members.contains(&j) {
                     self.run(out, rpos, q, (j, j + 1));
                 }
             }
             done = last + 1;
-            i = last + 1;
         }
         self.run(out, rpos, q, (done, to));
+    }
+
+    /// The block offsets in `from..to` (block at `rpos`, query `q`) where
+    /// the read's base and the reference's are both A/C/G/T and differ,
+    /// into `subs` (the first [`MAX_SUBSTITUTIONS`]); how many. One tight
+    /// pass of 4-bit code comparisons.
+    #[inline]
+    fn substitutions(
+        &self,
+        rpos: i64,
+        q: usize,
+        (from, to): (usize, usize),
+        subs: &mut [usize; MAX_SUBSTITUTIONS],
+    ) -> usize {
+        let w0 = self.window.start as i64;
+        let lo = (rpos + from as i64).max(w0);
+        let hi = (rpos + to as i64).min(w0 + self.window.seq.len() as i64);
+        if lo >= hi {
+            return 0;
+        }
+        let refs = &self.window.seq[(lo - w0) as usize..(hi - w0) as usize];
+        let first = (lo - rpos) as usize;
+        let enc = self.seq.encoded;
+        let mut n = 0;
+        for (k, &r) in refs.iter().enumerate() {
+            let qi = q + first + k;
+            let code = (enc[qi >> 1] >> ((!qi & 1) << 2)) & 0xf;
+            let rc = CODE[usize::from(r)];
+            if code != rc && rc != 0 && code.is_power_of_two() {
+                subs[n] = first + k;
+                n += 1;
+                if n == MAX_SUBSTITUTIONS {
+                    break;
+                }
+            }
+        }
+        n
+    }
+
+    /// Does the base at query `qi` pass the base filters (quality, distance
+    /// to the read ends)?
+    #[inline]
+    fn passes_filters(&self, qi: usize) -> bool {
+        self.quals[qi] >= self.min_bq && self.far_from_ends(qi)
     }
 
     /// Bases `from..to` of the block at `rpos`, query `q`, as one run.
@@ -239,23 +298,6 @@ impl ReadWalk<'_> {
                 },
             );
         }
-    }
-
-    /// Does base `i` of the block at `rpos`, query `q`, differ from the
-    /// reference (both A/C/G/T)?
-    #[inline]
-    fn is_substitution(&self, rpos: i64, q: usize, i: usize) -> bool {
-        let b = decode(self.seq.encoded_base(q + i));
-        let r = self.window.base(rpos + i as i64);
-        b != r && b != b'N' && base_index(r).is_some()
-    }
-
-    /// A substitution that passes the base filters.
-    #[inline]
-    fn usable_substitution(&self, rpos: i64, q: usize, i: usize) -> bool {
-        self.is_substitution(rpos, q, i)
-            && self.quals[q + i] >= self.min_bq
-            && self.far_from_ends(q + i)
     }
 
     /// The MNV event of `len` bases at `pos`, query `q`: the read's bases,
