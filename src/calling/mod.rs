@@ -185,7 +185,7 @@ impl Caller<'_> {
             let at: Vec<&PositionCounts> =
                 ev.samples.iter().map(|s| &s.counts.positions[i]).collect();
             let first = out.len();
-            self.call_position(ev, pos0, &at, &mut out);
+            self.call_position(ev, (pos0, i), &at, &mut out);
             mark_multiallelic(&mut out[first..]);
         }
         out
@@ -210,7 +210,7 @@ impl Caller<'_> {
     fn call_position(
         &self,
         ev: &ShardEvidence,
-        pos0: u64,
+        (pos0, i): (u64, usize),
         at: &[&PositionCounts],
         out: &mut Vec<Call>,
     ) {
@@ -232,16 +232,24 @@ impl Caller<'_> {
             let (site, min_alt) = self.site(is_known, is_indel, homopolymer);
             // De novo alleles with fewer than EMIT_MIN_ALT alt molecules in
             // every sample are never written: not tested either.
-            let seen = |pc: &&PositionCounts| alt.evidence(pc, ref_idx).0.n >= EMIT_MIN_ALT;
-            if !is_known && !at.iter().any(seen) {
+            let in_mnvs = each_in_mnvs(ev, i, &alt);
+            let seen = |(pc, m): (&&PositionCounts, &AlleleStats)| {
+                alt.evidence(pc, ref_idx).0.n.saturating_sub(m.n) >= EMIT_MIN_ALT
+            };
+            if !is_known && !at.iter().zip(&in_mnvs).any(seen) {
                 continue;
             }
             let mut samples: Vec<SampleCall> = at
                 .iter()
                 .zip(self.models)
-                .map(|(pc, model)| {
+                .zip(&in_mnvs)
+                .map(|((pc, model), mnvs)| {
                     let site = (ev.shard.rid, pos0);
-                    test(pc, &alt, ref_idx, context, homopolymer, site, *model)
+                    let allele = Allele {
+                        alt: &alt,
+                        in_mnvs: mnvs,
+                    };
+                    test(pc, allele, ref_idx, context, homopolymer, site, *model)
                 })
                 .collect();
             let emit = is_known
@@ -302,11 +310,54 @@ fn candidates(at: &[&PositionCounts], ref_idx: Option<usize>, known: &[Alt]) -> 
     alts
 }
 
+/// Per sample, the molecules of `alt` at position index `i` that show it
+/// as part of an MNV: the MNV's evidence, not the SNV's own (none for
+/// other alleles).
+fn each_in_mnvs(ev: &ShardEvidence, i: usize, alt: &Alt) -> Vec<AlleleStats> {
+    ev.samples
+        .iter()
+        .map(|s| match *alt {
+            Alt::Snv(b) => in_mnvs(&s.counts.positions, i, BASES[usize::from(b)]),
+            Alt::Indel(_) => AlleleStats::default(),
+        })
+        .collect()
+}
+
+/// The MNV molecules at `positions[i]` that show `base` there: every MNV
+/// anchored up to [`MNV_REACH`] positions before `i` that spans `i` with
+/// that base.
+fn in_mnvs(positions: &[PositionCounts], i: usize, base: u8) -> AlleleStats {
+    let mut out = AlleleStats::default();
+    let lo = i.saturating_sub(MNV_REACH);
+    for (a, pc) in (lo..).zip(&positions[lo..=i]) {
+        for (e, s) in &pc.indels {
+            if let Indel::Mnv(seq) = e {
+                if seq.get(i - a) == Some(&base) {
+                    out.merge(s);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The farthest an MNV's last base lies from its anchor that
+/// [`in_mnvs`] looks for (MNVs of up to 17 bases).
+const MNV_REACH: usize = 16;
+
+/// An allele to test and, for an SNV, the molecules that show it as part
+/// of an MNV (taken out of its evidence).
+#[derive(Clone, Copy)]
+struct Allele<'a> {
+    alt: &'a Alt,
+    in_mnvs: &'a AlleleStats,
+}
+
 /// The count test of one allele in one sample (statistics of written
 /// alleles are filled in by the caller).
 fn test(
     pc: &PositionCounts,
-    alt: &Alt,
+    Allele { alt, in_mnvs }: Allele<'_>,
     ref_idx: Option<usize>,
     context: [u8; 3],
     homopolymer: usize,
@@ -315,6 +366,7 @@ fn test(
 ) -> SampleCall {
     let all = pc.all_bases();
     let (alt_stats, reference) = alt.evidence(pc, ref_idx);
+    let alt_stats = alt_stats.minus(in_mnvs);
     let own = match alt {
         Alt::Indel(e) => {
             let i = match e {
@@ -325,14 +377,18 @@ fn test(
         }
         Alt::Snv(_) => None,
     };
-    let mut null = model.null(&RateQuery {
+    let query = RateQuery {
         context,
         allele: alt,
         homopolymer,
         mean_bq: all.mean_bq(),
         site,
         own,
-    });
+    };
+    let mut null = model.null(&query);
+    if let Alt::Indel(Indel::Mnv(seq)) = alt {
+        floor_clustered_mnv(&mut null, seq, &query, model);
+    }
     if let Alt::Indel(Indel::Ins(seq)) = alt {
         add_misread_insertions(&mut null, pc, seq, &all, model);
     }
@@ -348,6 +404,40 @@ fn test(
         ob_phred: 0.0,
         filters: Vec::new(),
         families: None,
+    }
+}
+
+/// Class dispersion above which a sample's molecules are taken to come in
+/// clusters of copies (PCR copies counted as molecules: duplicates not
+/// marked, no UMIs); independent molecules measure 1.0-1.3.
+const CLUSTERED: f64 = 1.5;
+
+/// An MNV in a sample whose molecules come in clusters is no stronger than
+/// its first substitution as an SNV: each class's rate is at least that
+/// SNV's.
+///
+/// METHOD: an MNV's own rate is that of two errors on one molecule, rare
+/// (~1e-6 per position); where copies of one molecule are counted as
+/// several, a single double error in a template before amplification
+/// shows on every copy, a cluster the mean cluster size (the dispersion,
+/// fitted on SNVs where most errors are single-read errors) understates:
+/// in `umi_truth`'s fragment normal five copies of one such template
+/// passed against the MNV rate. The SNV rate, with its dispersion, is
+/// calibrated on exactly such clusters.
+fn floor_clustered_mnv(null: &mut Null, seq: &[u8], query: &RateQuery, model: &dyn Background) {
+    if !null.dispersion.iter().any(|&d| d > CLUSTERED) {
+        return;
+    }
+    let Some(first) = base_index(seq[0]) else {
+        return;
+    };
+    let snv = model.null(&RateQuery {
+        allele: &Alt::Snv(first as u8),
+        own: None,
+        ..*query
+    });
+    for (r, s) in null.rates.iter_mut().zip(snv.rates) {
+        *r = r.max(s);
     }
 }
 
@@ -516,7 +606,15 @@ mod tests {
         *pc.indel_mut(&Indel::Ins(b"TCCA".to_vec())) = stats([3, 0, 0, 0]);
         *pc.indel_mut(&Indel::Ins(b"ACGT".to_vec())) = stats([3, 0, 0, 0]);
         let alt = |seq: &[u8]| Alt::Indel(Indel::Ins(seq.to_vec()));
-        let run = |seq: &[u8]| test(&pc, &alt(seq), Some(3), *b"ATA", 1, (0, 10), &rates);
+        let none = AlleleStats::default();
+        let run = |seq: &[u8]| {
+            let a = alt(seq);
+            let allele = Allele {
+                alt: &a,
+                in_mnvs: &none,
+            };
+            test(&pc, allele, Some(3), *b"ATA", 1, (0, 10), &rates)
+        };
         let (near, far) = (run(b"TCCA"), run(b"ACGT"));
         // One substitution from 350 single-read germline molecules: ~1e-4
         // per read molecule, three of 700 are no evidence.

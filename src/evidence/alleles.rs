@@ -508,7 +508,12 @@ mod tests {
             Some(Alt::Indel(Indel::Del(2)))
         );
         assert_eq!(Alt::of_alleles(b"A", b"N"), None);
-        assert_eq!(Alt::of_alleles(b"AC", b"GT"), None);
+        assert_eq!(
+            Alt::of_alleles(b"AC", b"GT"),
+            Some(Alt::Indel(Indel::Mnv(b"GT".to_vec())))
+        );
+        assert_eq!(Alt::of_alleles(b"AC", b"GN"), None);
+        assert_eq!(Alt::of_alleles(b"AC", b"GTT"), None);
     }
 
     #[test]

@@ -146,20 +146,26 @@ impl SavedBackground {
                 "it holds samples {names:?}, this run has {samples:?}"
             )));
         }
-        for s in &saved.samples {
-            impossible(&s.rates).map_err(|why| {
-                Error::bad_input(
-                    path,
-                    format!(
-                        "sample {}: {why}, which no fit writes: the file was edited or damaged",
-                        s.sample
-                    ),
-                    "write it again with `ctdna call --write-background`",
-                )
-            })?;
-        }
+        check_values(path, &saved.samples)?;
         Ok(saved.samples.into_iter().map(|s| s.rates).collect())
     }
+}
+
+/// Refuse a file whose rates hold values no fit writes ([`impossible`]).
+fn check_values(path: &Path, samples: &[SampleBackground]) -> Result<()> {
+    for s in samples {
+        impossible(&s.rates).map_err(|why| {
+            Error::bad_input(
+                path,
+                format!(
+                    "sample {}: {why}, which no fit writes: the file was edited or damaged",
+                    s.sample
+                ),
+                "write it again with `ctdna call --write-background`",
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// What a fit cannot have written: tallies of the wrong shape or with more

@@ -180,17 +180,15 @@ impl ReadWalk<'_> {
     }
 
     /// Bases `from..to` of the aligned block at `rpos`, query `q`, as base
-    /// runs, with each MNV in them as an event instead of its substituted
-    /// bases.
+    /// runs, and each MNV in them as an event after its first base.
     ///
     /// An MNV is two or more substitutions within `--mnv-window`
     /// consecutive reference bases of this read (grouped from the left:
     /// each starts at a substitution and takes those less than the window
     /// after it), every one an A/C/G/T read at `--min-bq` or better, far
-    /// enough from the read ends. Its substituted bases are not also
-    /// counted as SNVs: the molecule shows the MNV, so an SNV that occurs
-    /// only as part of it has no molecules of its own; bases between them
-    /// that match the reference stay bases.
+    /// enough from the read ends. Its bases stay bases too (the pileup of
+    /// each position is what samtools counts); calling takes an MNV's
+    /// molecules out of its parts' SNV evidence.
     fn substituted<O: Observer>(
         &self,
         out: &mut O,
@@ -222,16 +220,10 @@ impl ReadWalk<'_> {
             if group < 2 || !members.iter().all(|&j| self.passes_filters(q + j)) {
                 continue;
             }
-            let last = members[group - 1];
-            self.run(out, rpos, q, (done, i));
-            self.mnv(out, rpos + i as i64, q + i, last + 1 - i);
-            // Matching bases inside the MNV stay bases.
-            for j in i + 1..last {
-                if !members.contains(&j) {
-                    self.run(out, rpos, q, (j, j + 1));
-                }
-            }
-            done = last + 1;
+            // Slots before events at a position.
+            self.run(out, rpos, q, (done, i + 1));
+            self.mnv(out, rpos + i as i64, q + i, members[group - 1] + 1 - i);
+            done = i + 1;
         }
         self.run(out, rpos, q, (done, to));
     }
