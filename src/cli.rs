@@ -523,6 +523,18 @@ pub struct SimulateArgs {
     /// Somatic indels (1-10 bp, about half in homopolymers) per VAF.
     #[arg(long, default_value_t = 2, help_heading = "Variants")]
     pub indels_per_vaf: usize,
+    /// Somatic MNVs per VAF: even-numbered ones two adjacent substitutions
+    /// (REF/ALT 2 bp, like BRAF V600K GT>AA), odd-numbered ones two
+    /// substitutions one base apart with the middle base unchanged (3 bp).
+    #[arg(long, default_value_t = 0, help_heading = "Variants")]
+    pub mnvs_per_vaf: usize,
+    /// Somatic long indels per VAF: even-numbered ones deletions of 15 or
+    /// 18 bp (alternating), odd-numbered ones 9-30 bp insertions that
+    /// duplicate the bases after the anchor (tandem duplications). Reads
+    /// carry them in the CIGAR or soft-clipped at the event, as an aligner
+    /// would (docs/simulate.md).
+    #[arg(long, default_value_t = 0, help_heading = "Variants")]
+    pub long_indels_per_vaf: usize,
     /// Germline SNVs (two in three heterozygous, the rest homozygous).
     #[arg(long, default_value_t = 4, help_heading = "Variants")]
     pub germline_snvs: usize,

@@ -130,6 +130,8 @@ pub fn sim_params(a: &SimulateArgs) -> Result<SimParams> {
         tumor_fraction: a.tumor_fraction,
         snvs_per_vaf: a.snvs_per_vaf,
         indels_per_vaf: a.indels_per_vaf,
+        mnvs_per_vaf: a.mnvs_per_vaf,
+        long_indels_per_vaf: a.long_indels_per_vaf,
         germline_snvs: a.germline_snvs,
         germline_indels: a.germline_indels,
         depth: a.depth,

@@ -92,7 +92,8 @@ pub fn build_molecule(seq: &[u8], mut start: u64, len: u32, present: &[&Variant]
             Some(v) => {
                 vi.next();
                 match v.kind() {
-                    Kind::Snv => {
+                    // An MNV's later bases are set below.
+                    Kind::Snv | Kind::Mnv => {
                         cols.push(Col::M {
                             r: r as u32,
                             b: v.alt[0],
@@ -139,6 +140,18 @@ pub fn build_molecule(seq: &[u8], mut start: u64, len: u32, present: &[&Variant]
     }
     while matches!(cols.last(), Some(Col::D { .. })) {
         cols.pop();
+    }
+    // Every base of a carried MNV, also when the fragment starts inside it.
+    for v in present.iter().filter(|v| v.kind() == Kind::Mnv) {
+        for c in cols.iter_mut() {
+            if let Col::M { r, b } = c {
+                if let Some(i) = u64::from(*r).checked_sub(v.pos0) {
+                    if let Some(&x) = v.alt.get(i as usize) {
+                        *b = x;
+                    }
+                }
+            }
+        }
     }
     cols
 }

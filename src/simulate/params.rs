@@ -30,6 +30,13 @@ pub struct SimParams {
     pub tumor_fraction: Option<f64>,
     pub snvs_per_vaf: usize,
     pub indels_per_vaf: usize,
+    /// `--mnvs-per-vaf`: absent from older manifests and not written when
+    /// 0, so those data sets read back and regenerate unchanged.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub mnvs_per_vaf: usize,
+    /// `--long-indels-per-vaf` (same rule as `mnvs_per_vaf`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub long_indels_per_vaf: usize,
     pub germline_snvs: usize,
     pub germline_indels: usize,
     pub depth: u32,
@@ -98,6 +105,8 @@ impl Default for SimParams {
             tumor_fraction: None,
             snvs_per_vaf: 4,
             indels_per_vaf: 2,
+            mnvs_per_vaf: 0,
+            long_indels_per_vaf: 0,
             germline_snvs: 4,
             germline_indels: 1,
             depth: 200,
@@ -190,7 +199,9 @@ impl SimParams {
                 )));
             }
         }
-        if self.vafs.is_empty() && self.snvs_per_vaf + self.indels_per_vaf > 0 {
+        let per_vaf =
+            self.snvs_per_vaf + self.indels_per_vaf + self.mnvs_per_vaf + self.long_indels_per_vaf;
+        if self.vafs.is_empty() && per_vaf > 0 {
             return Err(usage("--vaf needs at least one value".into()));
         }
         Ok(())
@@ -412,6 +423,15 @@ impl SimParams {
         }
         if self.no_seq_errors {
             s.push_str(" --no-seq-errors");
+        }
+        if self.mnvs_per_vaf > 0 {
+            s.push_str(&format!(" --mnvs-per-vaf {}", self.mnvs_per_vaf));
+        }
+        if self.long_indels_per_vaf > 0 {
+            s.push_str(&format!(
+                " --long-indels-per-vaf {}",
+                self.long_indels_per_vaf
+            ));
         }
         s.push_str(" (all parameters: manifest.json)");
         s

@@ -364,6 +364,8 @@ fn simulate_target(
                 read_len: p.read_len as usize,
                 hp_rate: p.hp_indel_rate,
                 seq_errors: !p.no_seq_errors,
+                // Only with long indels, so older simulations keep their bytes.
+                clip_events: p.long_indels_per_vaf > 0,
                 umi,
                 duplicate: p.mark_duplicates && k > 0,
             };
@@ -393,9 +395,12 @@ fn simulate_target(
     (reads, n_mol, pairs, counts, duplex_alt)
 }
 
-/// Longest reference span of a simulated variant (indels are at most 10 bp;
-/// the extra base is the one after an indel that must be read).
-const MAX_VARIANT_SPAN: u64 = 16;
+/// Longer than the reference span of any simulated variant (deletions are
+/// at most 18 bp after the anchor) plus the base after an indel that must
+/// be read. Only where the scan of the sorted variants starts: a larger
+/// value visits a few more variants that end before the molecule, which
+/// draw nothing, so it does not move any random draw.
+const MAX_VARIANT_SPAN: u64 = 40;
 
 /// Index of the first variant (sorted by contig and position, as
 /// [`super::variants::generate`] returns them) that can reach `start` or
@@ -412,8 +417,8 @@ fn count_variants(
     present: &[(usize, &Variant)],
     counts: &mut [(u32, u32)],
 ) {
-    let lo = pair.iter().map(|r| r.pos as u64).min().unwrap_or(0);
-    let hi = pair.iter().map(|r| r.end as u64).max().unwrap_or(0);
+    let lo = pair.iter().map(|r| r.read_span.0 as u64).min().unwrap_or(0);
+    let hi = pair.iter().map(|r| r.read_span.1 as u64).max().unwrap_or(0);
     for (vi, v) in variants
         .iter()
         .enumerate()
@@ -434,12 +439,14 @@ fn count_variants(
 /// Does a read of the pair span the variant (anchor and next base for indels)?
 fn spans(pair: &[SimRead; 2], v: &Variant) -> bool {
     let (s, e) = match v.kind() {
-        Kind::Snv => (v.pos0, v.end()),
+        Kind::Snv | Kind::Mnv => (v.pos0, v.end()),
         // Indels: the anchor and the base after the event must be read.
         _ => (v.pos0, v.end() + 1),
     };
+    // The bases read, a soft-clipped event included: realignment of the
+    // clip can recover it.
     pair.iter().any(|r| {
-        let (a, b) = (r.pos as u64, r.end as u64);
+        let (a, b) = (r.read_span.0 as u64, r.read_span.1 as u64);
         a <= s && b >= e
     })
 }

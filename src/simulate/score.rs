@@ -8,8 +8,12 @@
 //! [`ScoreOptions::unfiltered_is_pass`] is set for a peer caller that never
 //! sets FILTER).
 //!
-//! Somatic truth is binned by (type, VAF): SNV or indel (insertion and
-//! deletion together). Germline truth is *not* in the somatic bins: it is
+//! Somatic truth is binned by (type, VAF): SNV, MNV or indel (insertion and
+//! deletion together; [`types`] splits them into short and long). An MNV is
+//! found only by ONE record with its exact POS/REF/ALT: written as separate
+//! SNVs it is missed, and those component SNV records (PASS calls of a
+//! changed base of a truth MNV with its ALT base) are counted as `split`
+//! calls, not as false positives. Germline truth is *not* in the somatic bins: it is
 //! reported on its own line (how many germline variants got a PASS call),
 //! and a call matching a germline variant is never a false positive,
 //! whatever its FILTER.
@@ -22,6 +26,7 @@
 //! simulate`): the best sensitivity on these very reads.
 
 pub mod molecules;
+pub mod types;
 
 use crate::{Error, Result};
 use rust_htslib::bcf::{self, Read};
@@ -79,16 +84,47 @@ pub enum VarType {
     Snv,
     /// Insertion or deletion (any length), or other length-changing allele.
     Indel,
+    /// Multi-base substitution (REF and ALT of equal length > 1).
+    Mnv,
 }
 
 impl VarType {
-    /// Name in the tables: `SNV` or `indel`.
+    /// Name in the tables: `SNV`, `indel` or `MNV`.
     pub fn name(self) -> &'static str {
         match self {
             VarType::Snv => "SNV",
             VarType::Indel => "indel",
+            VarType::Mnv => "MNV",
         }
     }
+
+    /// The type of a normalised allele pair.
+    pub fn of(r: &[u8], a: &[u8]) -> VarType {
+        match (r.len(), a.len()) {
+            (1, 1) => VarType::Snv,
+            (x, y) if x == y => VarType::Mnv,
+            _ => VarType::Indel,
+        }
+    }
+}
+
+/// The single-base records a truth MNV splits into (each changed base with
+/// its ALT base), mapped to that MNV: a PASS call of one of them is a
+/// `split` call, neither a true nor a false positive.
+fn mnv_components(truth: &BTreeMap<Key, TruthRec>) -> BTreeMap<Key, Key> {
+    let mut out = BTreeMap::new();
+    for k in truth.keys() {
+        if VarType::of(&k.2, &k.3) != VarType::Mnv {
+            continue;
+        }
+        for (i, (&r, &a)) in k.2.iter().zip(&k.3).enumerate() {
+            if r != a {
+                let c = (k.0.clone(), k.1 + i as i64, vec![r], vec![a]);
+                out.insert(c, k.clone());
+            }
+        }
+    }
+    out
 }
 
 /// A variant key as `contig:pos REF>ALT`.
@@ -138,8 +174,12 @@ pub struct Score {
     pub germline_pass: usize,
     /// PASS calls in total.
     pub pass_calls: usize,
-    /// PASS calls matching no truth variant, inside the targets (all of them without a BED).
+    /// PASS calls matching no truth variant, inside the targets (all of them
+    /// without a BED); split MNV components are not among them.
     pub fp: usize,
+    /// PASS calls that are a changed base of a truth MNV (the MNV split
+    /// into SNVs): neither TP nor FP.
+    pub split: usize,
     /// PASS calls matching no truth variant outside the targets.
     pub fp_outside_targets: usize,
     /// Target size (bp, merged) used for the rate; 0 without a BED.
@@ -229,11 +269,7 @@ fn read_truth(path: &Path) -> Result<BTreeMap<Key, TruthRec>> {
         let alleles: Vec<Vec<u8>> = rec.alleles().iter().map(|a| a.to_vec()).collect();
         for alt in alleles.iter().skip(1) {
             let key = normalize_key(&contig, rec.pos() + 1, &alleles[0], alt);
-            let var_type = if key.2.len() == 1 && key.3.len() == 1 {
-                VarType::Snv
-            } else {
-                VarType::Indel
-            };
+            let var_type = VarType::of(&key.2, &key.3);
             // Round to f32 precision: the VCF stores Float.
             out.insert(
                 key,
@@ -372,10 +408,12 @@ pub fn score(calls: &Path, truth: &Path, opts: &ScoreOptions) -> Result<Score> {
                 .is_some_and(|ivs| ivs.iter().any(|&(a, e)| pos0 >= a && pos0 < e))
         }
     };
+    let components = mnv_components(&truth_map);
+    let split = pass.iter().filter(|k| components.contains_key(*k)).count();
     let mut fp_sites = Vec::new();
     let mut fp_outside = 0;
     for k in &pass {
-        if truth_map.contains_key(k) {
+        if truth_map.contains_key(k) || components.contains_key(k) {
             continue;
         }
         if in_targets(k) {
@@ -395,6 +433,7 @@ pub fn score(calls: &Path, truth: &Path, opts: &ScoreOptions) -> Result<Score> {
         germline_pass,
         pass_calls: pass.len(),
         fp,
+        split,
         fp_outside_targets: fp_outside,
         target_bp,
         fp_per_mb: if target_bp > 0 {
@@ -460,6 +499,13 @@ impl fmt::Display for Score {
             "germline: {} truth, {} with a PASS call (not counted as FP)",
             self.germline_truth, self.germline_pass
         )?;
+        if self.split > 0 {
+            writeln!(
+                f,
+                "split: {} PASS SNV calls are changed bases of truth MNVs (those MNVs are missed; not counted as FP)",
+                self.split
+            )?;
+        }
         if self.target_bp > 0 {
             writeln!(
                 f,

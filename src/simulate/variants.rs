@@ -1,5 +1,6 @@
-//! Truth variants: somatic SNVs and indels at the chosen VAFs and germline
-//! heterozygous / homozygous variants, all in normalised VCF form.
+//! Truth variants: somatic SNVs, indels, MNVs and long indels at the chosen
+//! VAFs and germline heterozygous / homozygous variants, all in normalised
+//! VCF form (left-aligned, parsimonious, one record per MNV).
 
 use super::genome::{other_base, Genome};
 use super::panel::Target;
@@ -26,6 +27,9 @@ pub enum Origin {
 pub enum Kind {
     /// Single-base substitution.
     Snv,
+    /// Multi-nucleotide variant: REF and ALT of equal length > 1, first and
+    /// last bases changed (a middle base may be unchanged).
+    Mnv,
     /// Insertion (ref is the anchor base).
     Ins,
     /// Deletion (alt is the anchor base).
@@ -53,10 +57,11 @@ pub struct Variant {
 }
 
 impl Variant {
-    /// SNV, insertion or deletion.
+    /// SNV, MNV, insertion or deletion.
     pub fn kind(&self) -> Kind {
         match self.ref_allele.len().cmp(&self.alt.len()) {
-            std::cmp::Ordering::Equal => Kind::Snv,
+            std::cmp::Ordering::Equal if self.ref_allele.len() == 1 => Kind::Snv,
+            std::cmp::Ordering::Equal => Kind::Mnv,
             std::cmp::Ordering::Less => Kind::Ins,
             std::cmp::Ordering::Greater => Kind::Del,
         }
@@ -123,6 +128,14 @@ enum Want {
     Snv,
     HpIndel,
     Indel,
+    /// Two substitutions, adjacent (`gap` false) or one unchanged base apart.
+    Mnv {
+        gap: bool,
+    },
+    /// Deletion of this many bases.
+    LongDel(usize),
+    /// Tandem duplication of 9-30 bases.
+    LongIns,
 }
 
 /// Draw every truth variant for `p`, sorted by (tid, pos0). Variants sit
@@ -141,6 +154,18 @@ pub fn generate(p: &SimParams, g: &Genome, targets: &[Target]) -> Result<Vec<Var
                 Want::HpIndel
             } else {
                 Want::Indel
+            };
+            plan.push((w, vaf, Origin::Somatic));
+        }
+        // After the older kinds, so with 0 of these the draws are unchanged.
+        for i in 0..p.mnvs_per_vaf {
+            plan.push((Want::Mnv { gap: i % 2 == 1 }, vaf, Origin::Somatic));
+        }
+        for i in 0..p.long_indels_per_vaf {
+            let w = match (i % 2, (i / 2) % 2) {
+                (0, 0) => Want::LongDel(15),
+                (0, _) => Want::LongDel(18),
+                _ => Want::LongIns,
             };
             plan.push((w, vaf, Origin::Somatic));
         }
@@ -263,6 +288,27 @@ fn draw_event(
             };
             let (p2, r2, a2) = normalize(seq, p, r, a);
             (r2 != a2).then_some((p2, r2, a2))
+        }
+        Want::Mnv { gap } => {
+            let p = rng.range(lo, hi) as usize;
+            let n = if gap { 3 } else { 2 };
+            let r = seq[p..p + n].to_vec();
+            let mut a = r.clone();
+            a[0] = other_base(rng, r[0]);
+            a[n - 1] = other_base(rng, r[n - 1]);
+            Some((p as u64, r, a))
+        }
+        Want::LongDel(len) => {
+            let p = rng.range(lo, hi);
+            let r = seq[p as usize..=p as usize + len].to_vec();
+            Some(normalize(seq, p, r, vec![seq[p as usize]]))
+        }
+        Want::LongIns => {
+            // A tandem duplication: the anchor then the `len` bases after it again.
+            let p = rng.range(lo, hi);
+            let len = rng.range(9, 30) as usize;
+            let a = seq[p as usize..=p as usize + len].to_vec();
+            Some(normalize(seq, p, vec![seq[p as usize]], a))
         }
     }
 }

@@ -7,6 +7,26 @@ use rust_htslib::bgzf;
 use std::io::Write;
 use std::path::Path;
 
+/// INFO/TYPE of a truth variant.
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Snv => "SNV",
+        Kind::Mnv => "MNV",
+        Kind::Ins => "INS",
+        Kind::Del => "DEL",
+    }
+}
+
+/// The INFO/TYPE header line: MNV is named only when the data has one, so
+/// the truth VCFs of simulations without MNVs keep their bytes.
+fn type_header(variants: &[Variant]) -> &'static str {
+    if variants.iter().any(|v| v.kind() == Kind::Mnv) {
+        r#"##INFO=<ID=TYPE,Number=1,Type=String,Description="SNV, MNV (one record per multi-base substitution), INS or DEL">"#
+    } else {
+        r#"##INFO=<ID=TYPE,Number=1,Type=String,Description="SNV, INS or DEL">"#
+    }
+}
+
 /// Header lines of the simulator's VCFs: format, program, reference and
 /// its contigs.
 fn preamble(g: &Genome) -> String {
@@ -42,7 +62,7 @@ pub fn truth_vcf_text(
         r#"##INFO=<ID=ORIGIN,Number=1,Type=String,Description="somatic or germline">"#,
         r#"##INFO=<ID=SOMATIC,Number=0,Type=Flag,Description="Somatic (tumor-derived) variant">"#,
         r#"##INFO=<ID=ZYGOSITY,Number=1,Type=String,Description="Germline only: het or hom">"#,
-        r#"##INFO=<ID=TYPE,Number=1,Type=String,Description="SNV, INS or DEL">"#,
+        type_header(variants),
         r#"##INFO=<ID=HPLEN,Number=1,Type=Integer,Description="Indels: length of the homopolymer run after the anchor base">"#,
         r#"##INFO=<ID=MOLDP,Number=1,Type=Integer,Description="Unique molecules in sample.bam whose reads span the variant (anchor and next base for indels)">"#,
         r#"##INFO=<ID=MOLALT,Number=1,Type=Integer,Description="Of MOLDP, molecules carrying the alt allele">"#,
@@ -61,14 +81,10 @@ pub fn truth_vcf_text(
             Origin::GermlineHet { .. } => ("germline", ";ZYGOSITY=het".to_string()),
             Origin::GermlineHom => ("germline", ";ZYGOSITY=hom".to_string()),
         };
-        let kind = match v.kind() {
-            Kind::Snv => "SNV",
-            Kind::Ins => "INS",
-            Kind::Del => "DEL",
-        };
+        let kind = kind_name(v.kind());
         let (dp, alt) = counts.get(i).copied().unwrap_or((0, 0));
         let mut info = format!("VAF={};ORIGIN={origin}{extra};TYPE={kind}", v.vaf);
-        if v.kind() != Kind::Snv {
+        if matches!(v.kind(), Kind::Ins | Kind::Del) {
             info.push_str(&format!(";HPLEN={}", v.hp_len));
         }
         info.push_str(&format!(";MOLDP={dp};MOLALT={alt}"));
@@ -93,17 +109,13 @@ pub fn truth_vcf_text(
 /// for `ctdna mrd --tumor-variants` (no INFO weight: clonal heterozygous).
 pub fn tumor_vcf_text(g: &Genome, variants: &[Variant]) -> String {
     let mut s = preamble(g);
-    s.push_str(r#"##INFO=<ID=TYPE,Number=1,Type=String,Description="SNV, INS or DEL">"#);
+    s.push_str(type_header(variants));
     s.push_str("\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
     for (i, v) in variants.iter().enumerate() {
         if !v.is_somatic() {
             continue;
         }
-        let kind = match v.kind() {
-            Kind::Snv => "SNV",
-            Kind::Ins => "INS",
-            Kind::Del => "DEL",
-        };
+        let kind = kind_name(v.kind());
         s.push_str(&format!(
             "{}\t{}\tsim{}\t{}\t{}\t.\tPASS\tTYPE={kind}\n",
             g.contigs[v.tid].name,
