@@ -3,6 +3,7 @@
 //! reaches today (figure beside each); tighten them as the caller improves.
 
 use ctdna::simulate::score::molecules::{non_germline_pass, score_molecules};
+use ctdna::simulate::score::types::score_types;
 use ctdna::simulate::score::{key_name, score, BinRow, Score, ScoreOptions, VarType};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,7 +38,8 @@ fn call_on_test_data_meets_measured_sensitivity_and_fp_bounds() {
     );
 }
 
-/// Score any simulation: `SIM_DIR=dir CALLS=calls.vcf.gz cargo test --release
+/// Score any simulation (the bin table, then the per-type table of
+/// `score::types`): `SIM_DIR=dir CALLS=calls.vcf.gz cargo test --release
 /// --test simulate_accuracy score_from_env -- --ignored --nocapture`
 /// (used for benchmark tables; `MIN_ALT` sets k, default 3; `DOT_IS_PASS=1`
 /// counts FILTER `.` as PASS, for peers such as bcftools).
@@ -59,6 +61,9 @@ fn score_from_env() {
     for k in &s.fp_sites {
         println!("FP {}", key_name(k));
     }
+    // Per type: short and long indels apart, MNVs only as one record.
+    let t = score_types(Path::new(&calls), &dir.join("truth.vcf.gz"), &opts).unwrap();
+    println!("{t}");
 }
 
 /// One table for several call sets of one simulation (`benches/umi.sh`):

@@ -13,6 +13,7 @@
 //! artifacts  recurrent site-specific errors shown by every sample
 //! fragments  cfDNA lengths, molecule columns, oxoG damage, PCR genealogy
 //! reads      read pairs: qualities, errors, CIGAR, NM, flags
+//! clip       with long indels: indels near a read end soft-clipped (bwa mem's scores)
 //! sample     all molecules of one sample over every target (rayon)
 //! bam_out / vcf_out   sample.bam(.bai), truth.vcf.gz(.tbi)
 //! score      calls VCF vs truth: per VAF bin and type, FP per Mb
@@ -28,6 +29,7 @@
 
 pub mod artifacts;
 pub mod bam_out;
+pub mod clip;
 pub mod fragments;
 pub mod genome;
 pub mod panel;

@@ -136,76 +136,15 @@ pub struct Aligned {
     pub read_span: (i64, i64),
 }
 
-/// bwa mem's default scores (`-A 1 -B 4 -O 6 -E 1 -L 5`), for [`clip_at_events`].
-pub const MATCH: i32 = 1;
-/// Mismatch penalty.
-pub const MISMATCH: i32 = 4;
-/// Gap open penalty (insertions and deletions alike).
-pub const GAP_OPEN: i32 = 6;
-/// Gap extension penalty per base.
-pub const GAP_EXTEND: i32 = 1;
-/// Clipping penalty.
-pub const CLIP_PENALTY: i32 = 5;
-
-/// Narrow the aligned columns `first..=last` as a local aligner would: an
-/// indel whose short side (the aligned bases between it and the nearer read
-/// end, scored +1 a match, -4 a mismatch) scores at most its gap cost
-/// (6 + 1 a base) minus the clip penalty (5) is soft-clipped together with
-/// that side; `short <= gap - 5` is bwa mem's test (it keeps the end-to-end
-/// alignment only when that scores more than the clipped one plus 5). So a
-/// read keeps an 18 bp deletion in its CIGAR with >= 20 matching bases on
-/// both sides. When both ends qualify, the lower-scoring side goes first;
-/// repeated until no event qualifies.
-pub fn clip_at_events(cols: &[Col], reference: &[u8], first: usize, last: usize) -> (usize, usize) {
-    let is_gap = |c: &Col| !matches!(c, Col::M { .. });
-    let score = |part: &[Col]| -> i32 {
-        part.iter()
-            .map(|c| match c {
-                Col::M { r, b } if reference.get(*r as usize) == Some(b) => MATCH,
-                Col::M { .. } => -MISMATCH,
-                _ => 0,
-            })
-            .sum()
-    };
-    let (mut first, mut last) = (first, last);
-    loop {
-        let inner = &cols[first..=last];
-        let Some(a) = inner.iter().position(is_gap).map(|i| first + i) else {
-            return (first, last);
-        };
-        // `last` is an M column, so both runs end inside the range.
-        let b = a + cols[a..].iter().take_while(|c| is_gap(c)).count();
-        let z = first + inner.iter().rposition(is_gap).unwrap_or(0);
-        let y = z + 1 - cols[..=z].iter().rev().take_while(|c| is_gap(c)).count();
-        let cost = |from: usize, to: usize| GAP_OPEN + GAP_EXTEND * (to - from) as i32;
-        let left = score(&cols[first..a]);
-        let right = score(&cols[z + 1..=last]);
-        let clip_left = left <= cost(a, b) - CLIP_PENALTY;
-        let clip_right = right <= cost(y, z + 1) - CLIP_PENALTY;
-        match (clip_left, clip_right) {
-            (true, true) if left <= right => first = b,
-            (true, false) => first = b,
-            (_, true) => last = y - 1,
-            (false, false) => return (first, last),
-        }
-    }
-}
-
 /// Alignment of a column slice. Insertions
 /// before the first / after the last aligned base become soft clips and
-/// deletions there are dropped. With `clip_events`, indels near a read end
-/// are soft-clipped by [`clip_at_events`]. None if no base is aligned.
-pub fn align(cols: &[Col], reference: &[u8], clip_events: bool) -> Option<Aligned> {
+/// deletions there are dropped. None if no base is aligned.
+pub fn align(cols: &[Col], reference: &[u8]) -> Option<Aligned> {
     let first = cols.iter().position(|c| matches!(c, Col::M { .. }))?;
     let last = cols.iter().rposition(|c| matches!(c, Col::M { .. }))?;
     let read_span = match (cols[first], cols[last]) {
         (Col::M { r: a, .. }, Col::M { r: b, .. }) => (i64::from(a), i64::from(b) + 1),
         _ => (0, 0),
-    };
-    let (first, last) = if clip_events {
-        clip_at_events(cols, reference, first, last)
-    } else {
-        (first, last)
     };
     let bases: Vec<u8> = cols.iter().filter_map(|c| c.base()).collect();
     let lead = cols[..first].iter().filter(|c| c.base().is_some()).count() as u32;
@@ -290,7 +229,8 @@ pub struct PairInfo<'a> {
     pub hp_rate: f64,
     /// Apply the sequencing substitution errors the qualities state.
     pub seq_errors: bool,
-    /// Soft-clip indels near read ends as an aligner would ([`clip_at_events`]).
+    /// Soft-clip indels near read ends as an aligner would
+    /// ([`super::clip::clip_at_events`]).
     pub clip_events: bool,
     /// RX value.
     pub umi: Option<String>,
@@ -306,12 +246,18 @@ pub fn read_pair(rng: &mut Rng, copy: &Copy, info: &PairInfo) -> Option<[SimRead
     slip(rng, &mut front_cols, info.hp_rate);
     let mut back_cols = copy.cols.clone();
     slip(rng, &mut back_cols, info.hp_rate);
-    let clip = info.clip_events;
-    let front = align(take_front(&front_cols, info.read_len), info.reference, clip)?;
-    let back = align(take_back(&back_cols, info.read_len), info.reference, clip)?;
+    let front_cols = take_front(&front_cols, info.read_len);
+    let back_cols = take_back(&back_cols, info.read_len);
+    let front = align(front_cols, info.reference)?;
+    let back = align(back_cols, info.reference)?;
     // The front read is sequenced forward, the back read reverse.
-    let f = sequence(rng, front, false, info);
-    let b = sequence(rng, back, true, info);
+    let mut f = sequence(rng, front, false, info);
+    let mut b = sequence(rng, back, true, info);
+    // Clipped after sequencing: the aligner sees the errors too.
+    if info.clip_events {
+        f = super::clip::realign(front_cols, f, info.reference);
+        b = super::clip::realign(back_cols, b, info.reference);
+    }
     let tlen = f.end.max(b.end) - f.pos.min(b.pos);
     let read = |x: &Aligned, mate: &Aligned, reverse: bool, first: bool| {
         let mut flags = PAIRED | PROPER_PAIR;
@@ -444,7 +390,7 @@ mod tests {
             bases,
             nm,
             ..
-        } = align(&cols, reference, false).unwrap();
+        } = align(&cols, reference).unwrap();
         assert_eq!((pos, end), (2, 6));
         assert_eq!(
             cigar,
