@@ -352,6 +352,20 @@ impl SimParams {
         Ok(())
     }
 
+    /// `--mnvs-per-vaf` and `--long-indels-per-vaf` when not 0.
+    fn complex_variant_options(&self) -> String {
+        let mut s = String::new();
+        for (name, n) in [
+            ("mnvs-per-vaf", self.mnvs_per_vaf),
+            ("long-indels-per-vaf", self.long_indels_per_vaf),
+        ] {
+            if n > 0 {
+                s.push_str(&format!(" --{name} {n}"));
+            }
+        }
+        s
+    }
+
     /// The equivalent command line (without `--out-dir`), for the BAM `@PG`
     /// header: output-folder independent, so regenerated files are identical.
     pub fn command_line(&self) -> String {
@@ -424,15 +438,7 @@ impl SimParams {
         if self.no_seq_errors {
             s.push_str(" --no-seq-errors");
         }
-        if self.mnvs_per_vaf > 0 {
-            s.push_str(&format!(" --mnvs-per-vaf {}", self.mnvs_per_vaf));
-        }
-        if self.long_indels_per_vaf > 0 {
-            s.push_str(&format!(
-                " --long-indels-per-vaf {}",
-                self.long_indels_per_vaf
-            ));
-        }
+        s.push_str(&self.complex_variant_options());
         s.push_str(" (all parameters: manifest.json)");
         s
     }

@@ -159,3 +159,32 @@ fn checks_run_in_order_and_name_the_option() {
 fn defaults_are_valid() {
     SimParams::default().validate().unwrap();
 }
+
+#[test]
+fn mnvs_and_long_indels_reach_the_command_line_and_manifest_only_when_set() {
+    let d = SimParams::default();
+    assert!(!d.command_line().contains("per-vaf"));
+    let json = serde_json::to_string(&d).unwrap();
+    assert!(!json.contains("mnvs_per_vaf") && !json.contains("long_indels_per_vaf"));
+    let p = SimParams {
+        mnvs_per_vaf: 3,
+        long_indels_per_vaf: 4,
+        ..d
+    };
+    let cl = p.command_line();
+    assert!(
+        cl.contains(" --mnvs-per-vaf 3") && cl.contains(" --long-indels-per-vaf 4"),
+        "{cl}"
+    );
+    let back: SimParams = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+    assert_eq!(back, p);
+    // Without VAFs nothing can be planted.
+    let none = SimParams {
+        vafs: vec![],
+        snvs_per_vaf: 0,
+        indels_per_vaf: 0,
+        mnvs_per_vaf: 1,
+        ..SimParams::default()
+    };
+    assert!(none.validate().is_err());
+}

@@ -149,13 +149,6 @@ pub fn score_types(calls: &Path, truth: &Path, opts: &ScoreOptions) -> Result<Ty
             b.reachable += usize::from(m >= opts.min_alt as i32);
         }
     }
-    let ratio = |a: usize, b: usize| {
-        if b > 0 {
-            a as f64 / b as f64
-        } else {
-            f64::NAN
-        }
-    };
     let rows = bins
         .into_iter()
         .map(|((fine_type, v), a)| TypeRow {
@@ -173,17 +166,10 @@ pub fn score_types(calls: &Path, truth: &Path, opts: &ScoreOptions) -> Result<Ty
             },
         })
         .collect();
-    let in_targets = |k: &Key| {
-        let pos0 = k.1 - 1;
-        bed.as_ref().is_none_or(|b| {
-            b.get(&k.0)
-                .is_some_and(|ivs| ivs.iter().any(|&(s, e)| pos0 >= s && pos0 < e))
-        })
-    };
     let fp_sites: Vec<Key> = pass
         .iter()
         .filter(|k| !truth_map.contains_key(*k) && !components.contains_key(*k))
-        .filter(|k| in_targets(k))
+        .filter(|k| in_targets(bed.as_ref(), k))
         .cloned()
         .collect();
     let target_bp: u64 = bed
@@ -202,6 +188,23 @@ pub fn score_types(calls: &Path, truth: &Path, opts: &ScoreOptions) -> Result<Ty
         rows,
         target_bp,
         min_alt: opts.min_alt,
+    })
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b > 0 {
+        a as f64 / b as f64
+    } else {
+        f64::NAN
+    }
+}
+
+/// Whether a key's position lies in the merged targets (true without a BED).
+fn in_targets(bed: Option<&BTreeMap<String, Vec<(i64, i64)>>>, k: &Key) -> bool {
+    let pos0 = k.1 - 1;
+    bed.is_none_or(|b| {
+        b.get(&k.0)
+            .is_some_and(|ivs| ivs.iter().any(|&(s, e)| pos0 >= s && pos0 < e))
     })
 }
 
