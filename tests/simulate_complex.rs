@@ -316,3 +316,56 @@ fn the_scorer_counts_a_split_mnv_as_missed_and_its_snvs_not_as_fp() {
         assert!(n > 0 && tp == n, "{t:?}: {tp}/{n}");
     }
 }
+
+#[test]
+fn clipped_parts_that_map_alone_carry_an_sa_tag_pointing_at_their_bases() {
+    use rust_htslib::bam::{self, record::Aux, Read as _};
+    let p = params(false);
+    let d = tempfile::tempdir().unwrap();
+    ctdna::simulate::simulate(&p, d.path()).unwrap();
+    let g = Genome::generate(&p).unwrap();
+    let mut reader = bam::Reader::from_path(d.path().join("sample.bam")).unwrap();
+    let (mut tagged, mut clipped) = (0, 0);
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        let cigar = rec.cigar();
+        let clips = cigar
+            .iter()
+            .any(|c| matches!(c, Cigar::SoftClip(n) if *n >= 30));
+        clipped += usize::from(clips);
+        let Ok(Aux::String(sa)) = rec.aux(b"SA") else {
+            continue;
+        };
+        tagged += 1;
+        // The primary may have run straight on into a few of those bases.
+        let any_clip = cigar.iter().any(|c| matches!(c, Cigar::SoftClip(_)));
+        assert!(any_clip, "an SA tag on a read without a clip: {sa}");
+        // contig,pos,strand,CIGAR,MAPQ,NM; with the read's own strand.
+        let f: Vec<&str> = sa.trim_end_matches(';').split(',').collect();
+        assert_eq!(f.len(), 6, "{sa}");
+        let tid = g.contigs.iter().position(|c| c.name == f[0]).unwrap();
+        assert_eq!(tid as i32, rec.tid());
+        assert_eq!(f[2], if rec.is_reverse() { "-" } else { "+" });
+        let sa_cigar = rust_htslib::bam::record::CigarString::try_from(f[3]).unwrap();
+        let (lead, m) = match sa_cigar.0.as_slice() {
+            [Cigar::SoftClip(s), Cigar::Match(m), ..] => (*s as usize, *m as usize),
+            [Cigar::Match(m), ..] => (0, *m as usize),
+            other => panic!("{other:?}"),
+        };
+        assert!(m >= 30, "{sa}");
+        let seq = rec.seq().as_bytes();
+        let pos0 = f[1].parse::<usize>().unwrap() - 1;
+        let reference = &g.contigs[tid].seq[pos0..pos0 + m];
+        let mismatches = seq[lead..lead + m]
+            .iter()
+            .zip(reference)
+            .filter(|(a, b)| a != b)
+            .count();
+        assert_eq!(mismatches.to_string(), f[5], "{sa}");
+        assert!(mismatches * 10 <= m, "{sa}");
+    }
+    assert!(
+        tagged >= 5 && tagged < clipped,
+        "{tagged} SA tags, {clipped} long clips"
+    );
+}

@@ -60,6 +60,8 @@ pub struct BamSink {
     writer: bam::Writer,
     path: PathBuf,
     sample: String,
+    /// Contig names by tid, for the `SA` tag.
+    contigs: Vec<String>,
 }
 
 impl BamSink {
@@ -70,10 +72,17 @@ impl BamSink {
         writer
             .set_compression_level(bam::CompressionLevel::Level(level))
             .map_err(|e| Error::hts(format!("{}: compression level", path.display()), e))?;
+        let view = bam::HeaderView::from_header(header);
+        let contigs = view
+            .target_names()
+            .iter()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .collect();
         Ok(BamSink {
             writer,
             path: path.to_path_buf(),
             sample: sample.to_string(),
+            contigs,
         })
     }
 
@@ -106,9 +115,37 @@ impl BamSink {
             rec.push_aux(b"RX", Aux::String(u))
                 .map_err(|e| Error::hts(ctx("RX tag"), e))?;
         }
+        if !r.supplementary.is_empty() {
+            let sa = self.sa_tag(r);
+            rec.push_aux(b"SA", Aux::String(&sa))
+                .map_err(|e| Error::hts(ctx("SA tag"), e))?;
+        }
         self.writer
             .write(&rec)
             .map_err(|e| Error::hts(ctx("writing"), e))
+    }
+
+    /// `SA:Z` text: `contig,pos(1-based),strand,CIGAR,MAPQ,NM;` per part,
+    /// on the read's contig and strand, MAPQ as the read's.
+    fn sa_tag(&self, r: &SimRead) -> String {
+        let contig = self.contigs.get(r.tid as usize).map_or("*", |s| s.as_str());
+        let strand = if r.flags & crate::sam::REVERSE != 0 {
+            '-'
+        } else {
+            '+'
+        };
+        r.supplementary
+            .iter()
+            .map(|p| {
+                let cigar = CigarString(p.cigar.clone()).to_string();
+                format!(
+                    "{contig},{},{strand},{cigar},{},{};",
+                    p.pos + 1,
+                    r.mapq,
+                    p.nm
+                )
+            })
+            .collect()
     }
 
     /// Close the file and build its `.bai`.

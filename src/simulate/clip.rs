@@ -23,6 +23,77 @@
 
 use super::fragments::Col;
 use super::reads::{align, Aligned};
+use rust_htslib::bam::record::Cigar;
+
+/// Lowest score of a clipped part that gets its own (supplementary)
+/// alignment, as bwa mem's `-T 30`.
+pub const MIN_SUPPLEMENTARY_SCORE: i32 = 30;
+
+/// A clipped part that maps on its own: the short side of a clipped
+/// event, contiguous on the reference. Written as the read's `SA` tag.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Supplementary {
+    /// 0-based position of its first aligned base.
+    pub pos: i64,
+    /// CIGAR over the whole read (the rest soft-clipped).
+    pub cigar: Vec<Cigar>,
+    /// Mismatches in the aligned part.
+    pub nm: u32,
+}
+
+/// Bases of the event next to a short side that go on straight along the
+/// reference with it (a duplication's copy): how many, and their score.
+type Straight = (usize, i32);
+
+/// The short side `cols[from..=to]` (all M), extended over `before` /
+/// `after` straight-running event bases, as a supplementary alignment when
+/// it scores at least [`MIN_SUPPLEMENTARY_SCORE`].
+fn supplementary(
+    cols: &[Col],
+    reference: &[u8],
+    (from, to): (usize, usize),
+    before: Straight,
+    after: Straight,
+) -> Option<Supplementary> {
+    let short = score(&cols[from..=to], reference);
+    if short + before.1 + after.1 < MIN_SUPPLEMENTARY_SCORE {
+        return None;
+    }
+    let Col::M { r, .. } = cols[from] else {
+        return None;
+    };
+    let bases = |part: &[Col]| part.iter().filter(|c| c.base().is_some()).count();
+    let lead = bases(&cols[..from]) - before.0;
+    let m = bases(&cols[from..=to]) + before.0 + after.0;
+    let trail = bases(&cols[to + 1..]) - after.0;
+    let cigar = [lead, m, trail]
+        .into_iter()
+        .zip([
+            Cigar::SoftClip as fn(u32) -> Cigar,
+            Cigar::Match,
+            Cigar::SoftClip,
+        ])
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, op)| op(n as u32))
+        .collect();
+    // Each straight base scores +1 or -4: its mismatches are (len - score) / 5.
+    let mismatches = |(n, sc): Straight| (n as i32 - sc) as u32 / 5;
+    let nm = cols[from..=to]
+        .iter()
+        .filter(|c| matches!(c, Col::M { r, b } if reference.get(*r as usize) != Some(b)))
+        .count() as u32
+        + mismatches(before)
+        + mismatches(after);
+    Some(Supplementary {
+        pos: i64::from(r) - before.0 as i64,
+        cigar,
+        nm,
+    })
+}
+
+/// One clip: the short side's score, the new columns, and the clipped
+/// part's own alignment if it has one.
+type Clip = (i32, Vec<Col>, Option<Supplementary>);
 
 /// Match score (bwa mem `-A`).
 pub const MATCH: i32 = 1;
@@ -82,7 +153,7 @@ fn gap_cost(len: usize) -> i32 {
 
 /// The read with its rightmost indel clipped, when the rule says so:
 /// (short-side score, new columns).
-fn clip_right(cols: &[Col], reference: &[u8]) -> Option<(i32, Vec<Col>)> {
+fn clip_right(cols: &[Col], reference: &[u8]) -> Option<Clip> {
     let first = cols.iter().position(|c| !is_gap(c))?;
     let last = cols.iter().rposition(|c| !is_gap(c))?;
     let z = cols[..=last]
@@ -108,11 +179,19 @@ fn clip_right(cols: &[Col], reference: &[u8]) -> Option<(i32, Vec<Col>)> {
         },
         false => Col::I { b },
     }));
-    Some((short, out))
+    // The supplementary part: the short side, extended back over the
+    // inserted bases that run straight into it.
+    let inserted: Vec<u8> = cols[y..=z].iter().rev().filter_map(|c| c.base()).collect();
+    let Col::M { r: rs, .. } = cols[z + 1] else {
+        return None;
+    };
+    let (sc, n) = best_ungapped(&inserted, reference, |j| (rs as usize).checked_sub(1 + j));
+    let sa = supplementary(cols, reference, (z + 1, last), (n, sc), (0, 0));
+    Some((short, out, sa))
 }
 
 /// The read with its leftmost indel clipped, when the rule says so.
-fn clip_left(cols: &[Col], reference: &[u8]) -> Option<(i32, Vec<Col>)> {
+fn clip_left(cols: &[Col], reference: &[u8]) -> Option<Clip> {
     let first = cols.iter().position(|c| !is_gap(c))?;
     let last = cols.iter().rposition(|c| !is_gap(c))?;
     let a = first + cols[first..=last].iter().position(is_gap)?;
@@ -144,20 +223,55 @@ fn clip_left(cols: &[Col], reference: &[u8]) -> Option<(i32, Vec<Col>)> {
         })
         .collect();
     out.extend_from_slice(&cols[b..]);
-    Some((short, out))
+    let inserted: Vec<u8> = cols[a..b].iter().filter_map(|c| c.base()).collect();
+    let Col::M { r: re, .. } = cols[a - 1] else {
+        return None;
+    };
+    let (sc, n) = best_ungapped(&inserted, reference, |j| Some(re as usize + 1 + j));
+    let sa = supplementary(cols, reference, (first, a - 1), (0, 0), (n, sc));
+    Some((short, out, sa))
 }
 
 /// Clip indels near the read ends by the rule in the module docs; bases
 /// beyond the last (before the first) aligned column become the soft clip.
-pub fn clip_at_events(mut cols: Vec<Col>, reference: &[u8]) -> Vec<Col> {
+/// Also returns the clipped parts that align on their own (scoring >= 30,
+/// as bwa mem's `-T`: in practice the far side of a long duplication).
+pub fn clip_at_events(mut cols: Vec<Col>, reference: &[u8]) -> (Vec<Col>, Vec<Supplementary>) {
+    let mut parts = Vec::new();
     loop {
-        cols = match (clip_left(&cols, reference), clip_right(&cols, reference)) {
-            (Some(l), Some(r)) if l.0 <= r.0 => l.1,
-            (_, Some(r)) => r.1,
-            (Some(l), None) => l.1,
-            (None, None) => return cols,
+        let (_, next, sa) = match (clip_left(&cols, reference), clip_right(&cols, reference)) {
+            (Some(l), Some(r)) if l.0 <= r.0 => l,
+            (_, Some(r)) => r,
+            (Some(l), None) => l,
+            (None, None) => return (cols, parts),
         };
+        cols = next;
+        parts.extend(sa);
     }
+}
+
+/// The read bases an alignment covers: (first, end) after the leading clip.
+fn query_span(cigar: &[Cigar]) -> (u32, u32) {
+    let lead = match cigar.first() {
+        Some(Cigar::SoftClip(n)) => *n,
+        _ => 0,
+    };
+    let aligned: u32 = cigar
+        .iter()
+        .filter(|c| matches!(c, Cigar::Match(_) | Cigar::Ins(_)))
+        .map(|c| c.len())
+        .sum();
+    (lead, lead + aligned)
+}
+
+/// bwa mem's `-m` rule (mask level 0.5): a second alignment is a
+/// supplementary one only when at most half of the shorter of the two
+/// covers the same read bases; otherwise it is an alternative of the
+/// primary, not a split part (no `SA`).
+fn distinct(a: (u32, u32), b: (u32, u32)) -> bool {
+    let overlap = a.1.min(b.1).saturating_sub(a.0.max(b.0));
+    let shorter = (a.1 - a.0).min(b.1 - b.0);
+    2 * overlap <= shorter
 }
 
 /// `read`, sequenced from the columns `cols`, aligned again with its events
@@ -172,12 +286,18 @@ pub fn realign(cols: &[Col], read: Aligned, reference: &[u8]) -> Aligned {
             *b = bases.next().copied().unwrap_or(*b);
         }
     }
-    match align(&clip_at_events(cols, reference), reference) {
-        Some(a) => Aligned {
-            qual: read.qual,
-            read_span: read.read_span,
-            ..a
-        },
+    let (cols, mut supplementary) = clip_at_events(cols, reference);
+    match align(&cols, reference) {
+        Some(a) => {
+            let primary = query_span(&a.cigar);
+            supplementary.retain(|s| distinct(primary, query_span(&s.cigar)));
+            Aligned {
+                qual: read.qual,
+                read_span: read.read_span,
+                supplementary,
+                ..a
+            }
+        }
         None => read,
     }
 }
@@ -220,7 +340,7 @@ mod tests {
     }
 
     fn cigar_of(cols: Vec<Col>, seq: &[u8]) -> (i64, Vec<Cigar>) {
-        let a = align(&clip_at_events(cols, seq), seq).unwrap();
+        let a = align(&clip_at_events(cols, seq).0, seq).unwrap();
         (a.pos, a.cigar)
     }
 
@@ -278,5 +398,57 @@ mod tests {
             m >= 92 && c.iter().all(|x| !matches!(x, Cigar::Ins(_))),
             "{c:?}"
         );
+    }
+
+    fn matches(seq: &[u8], r: std::ops::Range<u32>) -> impl Iterator<Item = Col> + '_ {
+        r.map(|r| Col::M {
+            r,
+            b: seq[r as usize],
+        })
+    }
+
+    fn inserted(seq: &[u8], r: std::ops::Range<u32>) -> impl Iterator<Item = Col> + '_ {
+        r.map(|r| Col::I { b: seq[r as usize] })
+    }
+
+    #[test]
+    fn a_clipped_part_scoring_30_or_more_gets_a_supplementary_alignment() {
+        let seq = reference();
+        // 80 reference bases to 179, a 29 bp duplication of 180..209, then
+        // 41 bases from 180: clipped (41 - 35 <= 29 - 5); the 41 bases map
+        // on their own at 180 (bwa's SA would say 109S41M).
+        let mut cols: Vec<Col> = matches(&seq, 100..180).collect();
+        cols.extend(inserted(&seq, 180..209));
+        cols.extend(matches(&seq, 180..221));
+        let (clipped, parts) = clip_at_events(cols.clone(), &seq);
+        let a = align(&clipped, &seq).unwrap();
+        assert!(
+            matches!(a.cigar.last(), Some(Cigar::SoftClip(_))),
+            "{:?}",
+            a.cigar
+        );
+        let sa = Supplementary {
+            pos: 180,
+            cigar: vec![Cigar::SoftClip(109), Cigar::Match(41)],
+            nm: 0,
+        };
+        assert_eq!(parts, vec![sa]);
+        // 20 bases after it: clipped too, but too short to map alone.
+        let (_, parts) = clip_at_events(cols[..129].to_vec(), &seq);
+        assert!(parts.is_empty());
+        // The mirror image: 20 bases to 179, the duplication, 100 bases
+        // from 180: the left part maps with the copy running straight on.
+        let mut cols: Vec<Col> = matches(&seq, 160..180).collect();
+        cols.extend(inserted(&seq, 180..209));
+        cols.extend(matches(&seq, 180..280));
+        let (clipped, parts) = clip_at_events(cols, &seq);
+        let a = align(&clipped, &seq).unwrap();
+        assert_eq!((a.pos, a.cigar[0]), (180, Cigar::SoftClip(49)));
+        let sa = Supplementary {
+            pos: 160,
+            cigar: vec![Cigar::Match(49), Cigar::SoftClip(100)],
+            nm: 0,
+        };
+        assert_eq!(parts, vec![sa]);
     }
 }

@@ -87,6 +87,9 @@ pub struct SimRead {
     /// Reference span (0-based half-open) of the bases read, soft-clipped
     /// events included: what the read saw, for the truth's molecule counts.
     pub read_span: (i64, i64),
+    /// Clipped parts that align on their own, written as the `SA` tag
+    /// (no supplementary record is written).
+    pub supplementary: Vec<super::clip::Supplementary>,
 }
 
 /// The first `n` bases of `cols` (plus columns between them).
@@ -134,6 +137,8 @@ pub struct Aligned {
     pub qual: Vec<u8>,
     /// Reference span of the aligned columns before any clip at an event.
     pub read_span: (i64, i64),
+    /// Clipped parts that align on their own (the `SA` tag).
+    pub supplementary: Vec<super::clip::Supplementary>,
 }
 
 /// Alignment of a column slice. Insertions
@@ -212,6 +217,7 @@ pub fn align(cols: &[Col], reference: &[u8]) -> Option<Aligned> {
         nm,
         qual: Vec::new(),
         read_span,
+        supplementary: Vec::new(),
     })
 }
 
@@ -283,6 +289,7 @@ pub fn read_pair(rng: &mut Rng, copy: &Copy, info: &PairInfo) -> Option<[SimRead
             umi: info.umi.clone(),
             end: x.end,
             read_span: x.read_span,
+            supplementary: x.supplementary.clone(),
         }
     };
     let fr = read(&f, &b, false, copy.top);
