@@ -44,10 +44,11 @@ impl Lcg {
 
 /// Every 49th read covering a site carries its event (strands alternate); at `SHARED` the MNV
 /// is on reads 49, 98, ... and the lone SNV of its first base on reads
-/// 24, 73, ...
+/// 24, 73, ... At `ADJACENT` one MNV read in four reads its first base at
+/// Q2: that read shows only the second as a usable substitution (the
+/// MNV's molecules that leak into an SNV of its part).
 fn sam(r: &[u8]) -> String {
     let mut s = format!("@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr1\tLN:{LEN}\n@RG\tID:rg\tSM:s\n");
-    let q = "I".repeat(READ);
     let mut rng = Lcg(7);
     let mut seen = [0usize; 4];
     let mut i = 0usize;
@@ -55,6 +56,7 @@ fn sam(r: &[u8]) -> String {
         for copy in 0..PER_START {
             i += 1;
             let mut seq = r[start - 1..start - 1 + READ].to_vec();
+            let mut q = vec![b'I'; READ];
             for b in seq.iter_mut() {
                 if rng.next().is_multiple_of(1000) {
                     *b = other(*b);
@@ -73,14 +75,18 @@ fn sam(r: &[u8]) -> String {
                 if seen[k].is_multiple_of(49) {
                     set(site);
                     set(site + len - 1);
+                    if site == ADJACENT && seen[k].is_multiple_of(4 * 49) {
+                        q[site - start] = b'#';
+                    }
                 } else if site == SHARED && seen[k] % 49 == 24 {
                     set(site);
                 }
             }
             s.push_str(&format!(
-                "r{i}\t{}\tchr1\t{start}\t60\t{READ}M\t*\t0\t0\t{}\t{q}\tRG:Z:rg\n",
+                "r{i}\t{}\tchr1\t{start}\t60\t{READ}M\t*\t0\t0\t{}\t{}\tRG:Z:rg\n",
                 if copy % 2 == 1 { 16 } else { 0 },
-                String::from_utf8(seq).unwrap()
+                String::from_utf8(seq).unwrap(),
+                String::from_utf8(q).unwrap()
             ));
         }
     }
@@ -159,6 +165,13 @@ fn substitutions_on_the_same_molecules_are_one_record() {
     let run = call(dir.path(), &[]);
     run.assert_one_mnv(ADJACENT, 2);
     run.assert_one_mnv(GAPPED, 3);
+    // The MNV's molecules whose first base was Q2 show its second alone.
+    let leaked = run
+        .records
+        .iter()
+        .find(|f| f[1] == (ADJACENT + 1).to_string() && f[3].len() == 1)
+        .unwrap_or_else(|| panic!("no SNV record for the leaked second base"));
+    assert!(leaked[6].contains("MnvPart"), "{leaked:?}");
     // The first base of this MNV also occurs alone: that SNV keeps its
     // own record, with its own molecules only (about 2%, not 4%).
     let (r, a) = run.mnv(SHARED, 2);

@@ -18,7 +18,10 @@ use crate::model::context::{
 };
 use crate::model::weighted::ClassRates;
 use crate::model::{Background, Null, RateQuery};
-use filters::{evaluate, orientation_bias_phred, strand_bias_phred, Filter, SiteInfo, Thresholds};
+use filters::{
+    evaluate, orientation_bias_phred, strand_bias_phred, Filter, SiteInfo, Thresholds,
+    MNV_PART_RATIO,
+};
 
 /// De novo alleles are written to the VCF (filtered or not) when some sample
 /// has at least this many alt molecules and a nominal p-value at most
@@ -191,6 +194,29 @@ impl Caller<'_> {
         out
     }
 
+    /// The costlier statistics and the FILTERs of an allele that is
+    /// written, in each sample (`in_mnvs`: its molecules inside MNVs there).
+    fn judge(
+        &self,
+        samples: &mut [SampleCall],
+        (ev, offset): (&ShardEvidence, usize),
+        alt: &Alt,
+        (site, min_alt): (&SiteInfo, u32),
+        in_mnvs: &[AlleleStats],
+    ) {
+        for (k, (s, sample)) in samples.iter_mut().zip(&ev.samples).enumerate() {
+            s.families = FamilySupport::at(sample.umi.as_deref(), offset, alt);
+            s.lod = lod::limit_of_detection(&s.depth_by_class, &s.null, site.ln_alpha, min_alt);
+            s.sb_phred = strand_bias_phred(&s.reference, &s.alt);
+            s.ob_phred = orientation_bias_phred(&s.reference, &s.alt);
+            let minor = self.minor_strand.get(k).copied().flatten();
+            s.filters = evaluate(s, site, self.thresholds, minor);
+            if in_mnvs[k].n > 0 && in_mnvs[k].n >= MNV_PART_RATIO * s.alt.n {
+                s.filters.push(Filter::MnvPart);
+            }
+        }
+    }
+
     /// The site's test family (threshold, known or not) and its LowAltCount.
     fn site(&self, known: bool, is_indel: bool, homopolymer: usize) -> (SiteInfo, u32) {
         let (ln_alpha, min_alt) = if known {
@@ -259,16 +285,8 @@ impl Caller<'_> {
             if !emit {
                 continue;
             }
-            // The costlier statistics only for alleles that are written.
             let offset = (pos0 - ev.shard.start) as usize;
-            for (k, (s, sample)) in samples.iter_mut().zip(&ev.samples).enumerate() {
-                s.families = FamilySupport::at(sample.umi.as_deref(), offset, &alt);
-                s.lod = lod::limit_of_detection(&s.depth_by_class, &s.null, site.ln_alpha, min_alt);
-                s.sb_phred = strand_bias_phred(&s.reference, &s.alt);
-                s.ob_phred = orientation_bias_phred(&s.reference, &s.alt);
-                let minor = self.minor_strand.get(k).copied().flatten();
-                s.filters = evaluate(s, &site, self.thresholds, minor);
-            }
+            self.judge(&mut samples, (ev, offset), &alt, (&site, min_alt), &in_mnvs);
             let (ref_allele, alt_allele) = match &alt {
                 Alt::Snv(b) => (vec![ref_base], vec![BASES[*b as usize]]),
                 Alt::Indel(indel) => indel.alleles(w, pos),

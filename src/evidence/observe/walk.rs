@@ -182,13 +182,18 @@ impl ReadWalk<'_> {
     /// Bases `from..to` of the aligned block at `rpos`, query `q`, as base
     /// runs, and each MNV in them as an event after its first base.
     ///
-    /// An MNV is two or more substitutions within `--mnv-window`
-    /// consecutive reference bases of this read (grouped from the left:
-    /// each starts at a substitution and takes those less than the window
-    /// after it), every one an A/C/G/T read at `--min-bq` or better, far
-    /// enough from the read ends. Its bases stay bases too (the pileup of
-    /// each position is what samtools counts); calling takes an MNV's
-    /// molecules out of its parts' SNV evidence.
+    /// An MNV is two or more substitutions (A/C/G/T against A/C/G/T)
+    /// within `--mnv-window` consecutive reference bases of this read
+    /// (grouped from the left: each starts at a substitution and takes
+    /// those less than the window after it). It is usable when every one
+    /// passes the base filters (`--min-bq`, distance to the read ends);
+    /// otherwise it is kept unusable, as an indel is: the read neither
+    /// shows nor denies it, so its mate or family decides (counted as "no
+    /// MNV" it would split a family whose other reads show it, and the
+    /// family would still count the MNV's later bases as an SNV). Its
+    /// bases stay bases too (the pileup of each position is what samtools
+    /// counts); calling takes an MNV's molecules out of its parts' SNV
+    /// evidence.
     fn substituted<O: Observer>(
         &self,
         out: &mut O,
@@ -217,12 +222,14 @@ impl ReadWalk<'_> {
                 .count();
             let members = &subs[k..k + group];
             k += group;
-            if group < 2 || !members.iter().all(|&j| self.passes_filters(q + j)) {
+            if group < 2 {
                 continue;
             }
+            let usable = members.iter().all(|&j| self.passes_filters(q + j));
             // Slots before events at a position.
             self.run(out, rpos, q, (done, i + 1));
-            self.mnv(out, rpos + i as i64, q + i, members[group - 1] + 1 - i);
+            let len = members[group - 1] + 1 - i;
+            self.mnv(out, (rpos + i as i64, q + i, len), usable);
             done = i + 1;
         }
         self.run(out, rpos, q, (done, to));
@@ -294,7 +301,7 @@ impl ReadWalk<'_> {
 
     /// The MNV event of `len` bases at `pos`, query `q`: the read's bases,
     /// the lowest quality and distance to a read end among them.
-    fn mnv<O: Observer>(&self, out: &mut O, pos: i64, q: usize, len: usize) {
+    fn mnv<O: Observer>(&self, out: &mut O, (pos, q, len): (i64, usize, usize), usable: bool) {
         if !self.ranges.contains(pos) {
             return;
         }
@@ -311,7 +318,7 @@ impl ReadWalk<'_> {
             },
             qual,
             dist,
-            usable: true,
+            usable,
         });
     }
 
