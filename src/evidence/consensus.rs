@@ -294,8 +294,14 @@ impl Consensus {
             });
             // A molecule whose reads disagree on an indel here gives no base
             // here either: counting its base would make it a reference
-            // molecule and pull the indel's allele fraction down.
-            if !event.is_some_and(conflict) {
+            // molecule and pull the indel's allele fraction down. Not so
+            // for an MNV: its bases are slots of their own, voted on
+            // position by position (a read with one more error beside a
+            // true SNV would otherwise take the SNV's molecule away).
+            let mnvs_only = self.events[first..e]
+                .iter()
+                .all(|x| x.key == ABSTAIN || x.key >> 62 == MNV_KEY >> 62);
+            if mnvs_only || !event.is_some_and(conflict) {
                 emit(sinks, reads, pos, slot, &self.cons, forced, rules);
             }
             if let Some(ev) = event {
