@@ -13,9 +13,7 @@ use crate::evidence::alleles::{base_index, AlleleStats, Alt, ClassCounts, Positi
 use crate::evidence::batch::UmiEvidence;
 use crate::evidence::engine::ShardEvidence;
 use crate::evidence::umi::Tier;
-use crate::model::context::{
-    event_kind, homopolymer_after, mnv_class, trinucleotide, SiteTally, MAX_HP,
-};
+use crate::model::context::{event_tally, homopolymer_after, trinucleotide, SiteTally, MAX_HP};
 use crate::model::weighted::ClassRates;
 use crate::model::{Background, Null, RateQuery};
 use filters::{
@@ -387,11 +385,8 @@ fn test(
     let alt_stats = alt_stats.minus(in_mnvs);
     let own = match alt {
         Alt::Indel(e) => {
-            let i = match e {
-                Indel::Mnv(seq) => mnv_class(seq.len()),
-                _ => homopolymer.clamp(1, MAX_HP) - 1,
-            };
-            Some(SiteTally::of(pc, &all, (event_kind(e), i)))
+            let tally = event_tally(e, homopolymer.clamp(1, MAX_HP) - 1);
+            Some(SiteTally::of(pc, &all, tally))
         }
         Alt::Snv(_) => None,
     };

@@ -129,10 +129,9 @@ impl SiteTally {
             ..Default::default()
         };
         for (indel, s) in &pc.indels {
-            let same = match indel {
-                Indel::Mnv(seq) => kind == Kind::Mnv && mnv_class(seq.len()) == i,
-                _ => event_kind(indel) == kind,
-            };
+            // Short indels of the kind are all in the site's run length.
+            let (k, j) = event_tally(indel, i);
+            let same = k == kind && j == i;
             if same && !looks_real(s.n, all.n) {
                 for (d, x) in t.alt.iter_mut().zip(&s.by_class) {
                     *d += x;
@@ -160,6 +159,12 @@ pub struct Tallies {
     /// then fall to the floor of the shrinkage: no MNV seen).
     #[serde(default = "mnv_tallies")]
     pub mnv: Vec<Tally>,
+    /// Insertions and deletions of [`LONG_INDEL`] bases or more, by length
+    /// class ([`long_class`]) instead of run length; defaults as `mnv`.
+    #[serde(default = "long_tallies")]
+    pub long_ins: Vec<Tally>,
+    #[serde(default = "long_tallies")]
+    pub long_del: Vec<Tally>,
 }
 
 /// MNV length classes: 2, 3, 4 and 5 or more bases.
@@ -174,6 +179,41 @@ pub fn mnv_class(len: usize) -> usize {
     len.saturating_sub(2).min(MNV_CLASSES - 1)
 }
 
+/// Length from which an indel's rate is kept by its length, not by the
+/// run it may slip in: replication slippage makes indels of a base or two
+/// in runs; long ones (exon 19 deletions, tandem duplications) come from
+/// other errors, far rarer and growing rarer with length.
+pub const LONG_INDEL: usize = 5;
+
+/// Long indel length classes: 5-9, 10-19, 20-39 and 40 or more bases.
+pub const LONG_CLASSES: usize = 4;
+
+fn long_tallies() -> Vec<Tally> {
+    vec![Tally::default(); LONG_CLASSES]
+}
+
+/// The tally index of an indel of `len >= LONG_INDEL` bases.
+pub fn long_class(len: usize) -> usize {
+    match len {
+        0..=9 => 0,
+        10..=19 => 1,
+        20..=39 => 2,
+        _ => 3,
+    }
+}
+
+/// The tally of an event: its kind and index (`hp`: the site's run-length
+/// index, which short indels are kept by).
+pub fn event_tally(e: &Indel, hp: usize) -> (Kind, usize) {
+    match e {
+        Indel::Ins(seq) if seq.len() >= LONG_INDEL => (Kind::LongIns, long_class(seq.len())),
+        Indel::Del(n) if *n as usize >= LONG_INDEL => (Kind::LongDel, long_class(*n as usize)),
+        Indel::Ins(_) => (Kind::Ins, hp),
+        Indel::Del(_) => (Kind::Del, hp),
+        Indel::Mnv(seq) => (Kind::Mnv, mnv_class(seq.len())),
+    }
+}
+
 impl Default for Tallies {
     fn default() -> Self {
         Tallies {
@@ -181,6 +221,8 @@ impl Default for Tallies {
             ins: vec![Tally::default(); MAX_HP],
             del: vec![Tally::default(); MAX_HP],
             mnv: mnv_tallies(),
+            long_ins: long_tallies(),
+            long_del: long_tallies(),
         }
     }
 }
@@ -193,6 +235,8 @@ impl Tallies {
             Kind::Ins => &self.ins,
             Kind::Del => &self.del,
             Kind::Mnv => &self.mnv,
+            Kind::LongIns => &self.long_ins,
+            Kind::LongDel => &self.long_del,
         }
     }
 
@@ -202,6 +246,8 @@ impl Tallies {
             Kind::Ins => &mut self.ins,
             Kind::Del => &mut self.del,
             Kind::Mnv => &mut self.mnv,
+            Kind::LongIns => &mut self.long_ins,
+            Kind::LongDel => &mut self.long_del,
         }
     }
 }
@@ -213,15 +259,8 @@ pub enum Kind {
     Ins,
     Del,
     Mnv,
-}
-
-/// The kind of an event allele.
-pub fn event_kind(e: &Indel) -> Kind {
-    match e {
-        Indel::Ins(_) => Kind::Ins,
-        Indel::Del(_) => Kind::Del,
-        Indel::Mnv(_) => Kind::Mnv,
-    }
+    LongIns,
+    LongDel,
 }
 
 /// Fitted per-class background rates of one sample: every molecule pooled
@@ -406,30 +445,33 @@ impl ContextRates {
             }
         }
         let hp = homopolymer_after(w, pos) - 1;
-        // Per tally (ins, del, then MNVs by length): pooled and per class.
-        let mut alt = [(0u64, ClassCounts::default()); 2 + MNV_CLASSES];
-        for (indel, s) in &pc.indels {
-            let (kind, i, slot) = match indel {
-                Indel::Ins(_) => (Kind::Ins, hp, 0),
-                Indel::Del(_) => (Kind::Del, hp, 1),
-                Indel::Mnv(seq) => (Kind::Mnv, mnv_class(seq.len()), 2 + mnv_class(seq.len())),
+        // The tallies a position adds its molecules to: short indels at its
+        // run length, MNVs and long indels at every length class.
+        let mut tallies = [(Kind::Ins, hp); 2 + MNV_CLASSES + 2 * LONG_CLASSES];
+        tallies[1] = (Kind::Del, hp);
+        for (j, t) in tallies[2..].iter_mut().enumerate() {
+            *t = match j {
+                j if j < MNV_CLASSES => (Kind::Mnv, j),
+                j if j < MNV_CLASSES + LONG_CLASSES => (Kind::LongIns, j - MNV_CLASSES),
+                j => (Kind::LongDel, j - MNV_CLASSES - LONG_CLASSES),
             };
-            if Self::left_out(first, (kind, i), s, &all) {
+        }
+        let mut alt = [(0u64, ClassCounts::default()); 2 + MNV_CLASSES + 2 * LONG_CLASSES];
+        for (indel, s) in &pc.indels {
+            let tally = event_tally(indel, hp);
+            if Self::left_out(first, tally, s, &all) {
                 continue;
             }
+            let Some(slot) = tallies.iter().position(|t| *t == tally) else {
+                continue;
+            };
             let (total, by_class) = &mut alt[slot];
             *total += u64::from(s.n);
             for (d, x) in by_class.iter_mut().zip(&s.by_class) {
                 *d += x;
             }
         }
-        let tally = |slot: usize| match slot {
-            0 => (Kind::Ins, hp),
-            1 => (Kind::Del, hp),
-            m => (Kind::Mnv, m - 2),
-        };
-        for (slot, (total, by_class)) in alt.iter().enumerate() {
-            let (kind, i) = tally(slot);
+        for (&(kind, i), (total, by_class)) in tallies.iter().zip(&alt) {
             self.pooled.kind_mut(kind)[i].add(*total, u64::from(n));
             self.each_class(|t, k| {
                 t.kind_mut(kind)[i].add(u64::from(by_class[k]), u64::from(all.by_class[k]))
@@ -529,8 +571,10 @@ impl ContextRates {
     }
 
     /// Pooled rate (every molecule) of class `i` of `kind`: an SNV
-    /// class shrunk toward the overall SNV rate; an indel's run length
-    /// toward the run-length trend ([`super::run_length`]).
+    /// class shrunk toward the overall SNV rate; a short indel's run
+    /// length toward the run-length trend ([`super::run_length`]); an MNV's
+    /// or a long indel's length class toward its kind's rate over all
+    /// lengths.
     pub fn kind_rate(&self, kind: Kind, i: usize) -> f64 {
         let tallies = self.pooled.kind(kind);
         match kind {
@@ -541,6 +585,9 @@ impl ContextRates {
             // which a panel without MNV errors puts near 1 / 10^6 positions
             // or lower.
             Kind::Mnv => Self::shrunk(tallies, i),
+            // Long indels by length class, shrunk toward the kind's rate
+            // over all long lengths: no slippage trend to follow.
+            Kind::LongIns | Kind::LongDel => Self::shrunk(tallies, i),
         }
     }
 
@@ -754,5 +801,29 @@ mod tests {
             &stats([0, 0, 0, 3]),
             &all
         ));
+    }
+
+    #[test]
+    fn long_indels_are_kept_by_length_not_by_run() {
+        assert_eq!(event_tally(&Indel::Del(2), 3), (Kind::Del, 3));
+        assert_eq!(event_tally(&Indel::Del(15), 3), (Kind::LongDel, 1));
+        assert_eq!(
+            event_tally(&Indel::Ins(vec![b'A'; 30]), 0),
+            (Kind::LongIns, 2)
+        );
+        assert_eq!(event_tally(&Indel::Mnv(b"GT".to_vec()), 4), (Kind::Mnv, 0));
+        // A panel with 1 bp deletion errors at 3e-4 and no long deletion:
+        // a 15 bp deletion's rate is its own class's, far below.
+        let mut r = ContextRates::empty();
+        for t in &mut r.pooled.del {
+            t.add(300, 1_000_000);
+        }
+        for t in &mut r.pooled.long_del {
+            t.add(0, 1_000_000);
+        }
+        let short = r.kind_rate(Kind::Del, 0);
+        let long = r.kind_rate(Kind::LongDel, long_class(15));
+        assert!(short > 2e-4, "{short}");
+        assert!(long < short / 100.0, "{long} vs {short}");
     }
 }

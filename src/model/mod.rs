@@ -17,7 +17,7 @@ pub mod tally;
 pub mod tiers;
 pub mod weighted;
 
-use crate::evidence::alleles::{Alt, ClassCounts, Indel, MoleculeClass, BASES, N_CLASSES};
+use crate::evidence::alleles::{Alt, ClassCounts, MoleculeClass, BASES, N_CLASSES};
 use weighted::{ClassRates, Weighted};
 
 /// What the model needs to know about a tested allele.
@@ -197,9 +197,8 @@ fn tally_of(q: &RateQuery) -> Option<(context::Kind, usize)> {
         Alt::Snv(alt) => {
             context::snv_class(q.context, BASES[usize::from(*alt)]).map(|i| (context::Kind::Snv, i))
         }
-        Alt::Indel(Indel::Mnv(seq)) => Some((context::Kind::Mnv, context::mnv_class(seq.len()))),
-        Alt::Indel(indel) => Some((
-            context::event_kind(indel),
+        Alt::Indel(e) => Some(context::event_tally(
+            e,
             q.homopolymer.clamp(1, context::MAX_HP) - 1,
         )),
     }
@@ -233,7 +232,7 @@ impl context::ContextRates {
         i: usize,
     ) -> std::borrow::Cow<'_, Self> {
         match (q.own, kind) {
-            (Some(site), context::Kind::Ins | context::Kind::Del) => {
+            (Some(site), kind) if kind != context::Kind::Snv => {
                 std::borrow::Cow::Owned(self.without(kind, i, &site))
             }
             _ => std::borrow::Cow::Borrowed(self),

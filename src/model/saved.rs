@@ -176,6 +176,9 @@ fn impossible(rates: &ContextRates) -> std::result::Result<(), String> {
         t.snv.len() == shape.snv.len()
             && t.ins.len() == shape.ins.len()
             && t.del.len() == shape.del.len()
+            && t.mnv.len() == shape.mnv.len()
+            && t.long_ins.len() == shape.long_ins.len()
+            && t.long_del.len() == shape.long_del.len()
     };
     for (what, t) in std::iter::once(("pooled", &rates.pooled))
         .chain(rates.by_class.iter().map(|t| ("class", t)))
@@ -188,6 +191,9 @@ fn impossible(rates: &ContextRates) -> std::result::Result<(), String> {
             .iter()
             .chain(&t.ins)
             .chain(&t.del)
+            .chain(&t.mnv)
+            .chain(&t.long_ins)
+            .chain(&t.long_del)
             .find(|x| x.alt > x.depth)
         {
             return Err(format!(
@@ -262,6 +268,7 @@ mod tests {
                 r.by_class[1].snv.pop().map(drop).unwrap_or(())
             }),
             ("molecule classes", |r| r.by_class.truncate(2)),
+            ("wrong length", |r| r.pooled.mnv.clear()),
         ] {
             let mut bad = fine.clone();
             edit(&mut bad);
