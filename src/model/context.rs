@@ -14,12 +14,16 @@
 //! gives the rate of one context for molecules of one class (see its
 //! METHOD).
 
+pub use super::event_classes::{
+    event_tally, long_class, mnv_class, Kind, LONG_CLASSES, LONG_INDEL, MNV_CLASSES,
+};
+use super::event_classes::{long_tallies, mnv_tallies};
 use super::run_length::run_length_rate;
 use super::stats::ln_binom_sf;
 pub use super::tally::{shrunk_toward, Tally, MIN_RATE, PRIOR_WEIGHT};
 use super::weighted::Weighted;
 use crate::evidence::alleles::{
-    base_index, AlleleStats, ClassCounts, Indel, MoleculeClass, PositionCounts, BASES, N_CLASSES,
+    base_index, AlleleStats, ClassCounts, MoleculeClass, PositionCounts, BASES, N_CLASSES,
 };
 use crate::evidence::engine::ShardEvidence;
 use crate::reference::RefWindow;
@@ -167,53 +171,6 @@ pub struct Tallies {
     pub long_del: Vec<Tally>,
 }
 
-/// MNV length classes: 2, 3, 4 and 5 or more bases.
-pub const MNV_CLASSES: usize = 4;
-
-fn mnv_tallies() -> Vec<Tally> {
-    vec![Tally::default(); MNV_CLASSES]
-}
-
-/// The tally index of an MNV of `len` bases.
-pub fn mnv_class(len: usize) -> usize {
-    len.saturating_sub(2).min(MNV_CLASSES - 1)
-}
-
-/// Length from which an indel's rate is kept by its length, not by the
-/// run it may slip in: replication slippage makes indels of a base or two
-/// in runs; long ones (exon 19 deletions, tandem duplications) come from
-/// other errors, far rarer and growing rarer with length.
-pub const LONG_INDEL: usize = 5;
-
-/// Long indel length classes: 5-9, 10-19, 20-39 and 40 or more bases.
-pub const LONG_CLASSES: usize = 4;
-
-fn long_tallies() -> Vec<Tally> {
-    vec![Tally::default(); LONG_CLASSES]
-}
-
-/// The tally index of an indel of `len >= LONG_INDEL` bases.
-pub fn long_class(len: usize) -> usize {
-    match len {
-        0..=9 => 0,
-        10..=19 => 1,
-        20..=39 => 2,
-        _ => 3,
-    }
-}
-
-/// The tally of an event: its kind and index (`hp`: the site's run-length
-/// index, which short indels are kept by).
-pub fn event_tally(e: &Indel, hp: usize) -> (Kind, usize) {
-    match e {
-        Indel::Ins(seq) if seq.len() >= LONG_INDEL => (Kind::LongIns, long_class(seq.len())),
-        Indel::Del(n) if *n as usize >= LONG_INDEL => (Kind::LongDel, long_class(*n as usize)),
-        Indel::Ins(_) => (Kind::Ins, hp),
-        Indel::Del(_) => (Kind::Del, hp),
-        Indel::Mnv(seq) => (Kind::Mnv, mnv_class(seq.len())),
-    }
-}
-
 impl Default for Tallies {
     fn default() -> Self {
         Tallies {
@@ -250,17 +207,6 @@ impl Tallies {
             Kind::LongDel => &mut self.long_del,
         }
     }
-}
-
-/// The kinds of allele the model keeps rates for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Snv,
-    Ins,
-    Del,
-    Mnv,
-    LongIns,
-    LongDel,
 }
 
 /// Fitted per-class background rates of one sample: every molecule pooled
@@ -805,6 +751,7 @@ mod tests {
 
     #[test]
     fn long_indels_are_kept_by_length_not_by_run() {
+        use crate::evidence::alleles::Indel;
         assert_eq!(event_tally(&Indel::Del(2), 3), (Kind::Del, 3));
         assert_eq!(event_tally(&Indel::Del(15), 3), (Kind::LongDel, 1));
         assert_eq!(

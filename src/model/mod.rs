@@ -8,6 +8,7 @@
 //! `mrd` alike. [`tiers`] summarises the per-tier error rates of UMI mode.
 
 pub mod context;
+pub mod event_classes;
 pub mod pon;
 pub mod pon_file;
 pub mod run_length;
