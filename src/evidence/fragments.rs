@@ -8,7 +8,7 @@ use super::batch::{
 };
 use super::filters::ReadFilter;
 use super::mates::{add_pair, add_single};
-use super::observe::{Ranges, ReadSlots};
+use super::observe::{clips, Ranges, ReadSlots};
 use super::parked::{ParkedId, ParkedReads};
 use crate::evidence::OverlapPolicy;
 use crate::reference::RefWindow;
@@ -67,8 +67,11 @@ pub fn count_batch(mut b: Batch<'_>, f: &ReadFilter) -> Result<Vec<SampleEvidenc
                 continue;
             }
             // Not the mate of a read waiting under this name: counted alone.
+            // A read that ends in a soft clip may overlap its mate once
+            // both are realigned (`observe::clips`).
             let mpos = rec.mpos();
-            if mpos >= pos && mpos < end && !room.waiting.contains_key(&key) {
+            let reach = end + clips::reach_past_end(rec.raw_cigar());
+            if mpos >= pos && mpos < reach && !room.waiting.contains_key(&key) {
                 room.park(key, &rec);
                 continue;
             }

@@ -6,7 +6,9 @@
 //! overlap is evidence of an error in one of the two reads, and we cannot
 //! tell which). Indels inside the overlap must be seen by both mates; an
 //! indel seen by one mate only is dropped (a mate whose last base is the
-//! indel's anchor cannot show it, so there the other mate counts alone). A mate that shows the same indel
+//! indel's anchor cannot show it, so there the other mate counts alone; nor
+//! can a mate whose bases after the anchor, to its end, repeat an
+//! insertion's sequence, e.g. one ending inside a duplicated copy). A mate that shows the same indel
 //! but fails the base filters there (low quality, too near its end) does
 //! not disagree: the other mate's copy counts alone, as for a base whose
 //! mate's copy is below the quality threshold. Two insertions are the same
@@ -141,6 +143,32 @@ fn same_event(a: &ReadSlots, x: &Obs, b: &ReadSlots, y: &Obs) -> bool {
     }
 }
 
+/// Can `other` not tell whether insertion `o` of `r` is there? It cannot
+/// when its bases from the insertion's anchor to its end are the inserted
+/// sequence repeated: shifted right, the insertion lies past its end. A
+/// mate that ends inside a duplicated copy (the aligner soft-clipped the
+/// rest, too little of it to realign) shows just that. Bases it shows
+/// nothing at are no evidence either way.
+fn ins_runs_past(r: &ReadSlots, o: &Obs, other: &ReadSlots) -> bool {
+    let ObsKind::Ins { off, len } = o.kind else {
+        return false;
+    };
+    let seq = r.ins_seq(off, len);
+    let from = o.pos + 1 - other.meta.start;
+    if from < 0 || seq.is_empty() {
+        return false;
+    }
+    let slots = other.slots.get(from as usize..).unwrap_or_default();
+    slots.iter().enumerate().all(|(i, s)| match s.code {
+        Slot::NONE => true,
+        Slot::DEL => false,
+        c => {
+            let b = seq[i % seq.len()];
+            b.is_ascii_lowercase() || super::alleles::BASES[c as usize] == b
+        }
+    })
+}
+
 /// Count two overlapping mates as one fragment.
 pub fn add_pair(
     counts: &mut impl PositionSink,
@@ -235,14 +263,14 @@ fn add_pair_events(
             Ordering::Less => {
                 let x = &a.events[i];
                 i += 1;
-                if !in_overlap(x) {
+                if !in_overlap(x) || ins_runs_past(a, x, b) {
                     add_obs(counts, &a.ins, x, &support(&a.meta, x.qual, x.dist));
                 }
             }
             Ordering::Greater => {
                 let y = &b.events[j];
                 j += 1;
-                if !in_overlap(y) {
+                if !in_overlap(y) || ins_runs_past(b, y, a) {
                     add_obs(counts, &b.ins, y, &support(&b.meta, y.qual, y.dist));
                 }
             }
@@ -423,6 +451,32 @@ mod tests {
         let mut apart = ShardCounts::new(0, 40);
         add_single(&mut apart, &with_deletion(0, 30, true, true));
         assert_eq!(apart.positions[22].bases[1].by_class, [1, 0, 0, 0]);
+    }
+
+    #[test]
+    fn a_mate_ending_inside_a_duplicated_copy_does_not_deny_it() {
+        // Read 1 shows "CAG" (codes 1, 0, 2) inserted after 20; read 2
+        // ends at 26 reading C A G C A G from 21 on: the insertion shifted
+        // right lies past its end. One base further (a T at 26), it reads
+        // through and denies it.
+        for (end, want) in [(27, 1), (28, 0)] {
+            let mut counts = ShardCounts::new(0, 40);
+            let ins = Obs {
+                pos: 20,
+                kind: ObsKind::Ins { off: 0, len: 3 },
+                qual: 30,
+                dist: 10,
+                usable: true,
+            };
+            let mut a = read(0, 40, true, &[], vec![ins]);
+            a.ins = b"CAG".to_vec();
+            let copy = [1, 0, 2, 1, 0, 2, 3];
+            let slots: Vec<(i64, u8)> = (21..end).map(|p| (p, copy[(p - 21) as usize])).collect();
+            let mut b = read(10, end, false, &slots, Vec::new());
+            add_pair(&mut counts, &mut a, &mut b, &mut ReadCounters::default());
+            let n: u32 = counts.positions[20].indels.iter().map(|(_, s)| s.n).sum();
+            assert_eq!(n, want, "mate ending at {end}");
+        }
     }
 
     #[test]

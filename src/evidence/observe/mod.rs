@@ -10,12 +10,14 @@
 //!
 //! This file holds the two forms and the trait; `walk` the CIGAR walk
 //! itself, `base_run` its innermost loop (a run of aligned bases decoded
-//! into slots), `cigar` what a CIGAR says in sums, `differences` how far a
+//! into slots), `cigar` what a CIGAR says in sums, `clips` a
+//! read soft-clipped across a long indel realigned across it, `differences` how far a
 //! read is from the reference (for the read gate's mismatch filter), `ranges` the intervals observations are kept in. Callers use the
 //! re-exports below.
 
 mod base_run;
 mod cigar;
+pub mod clips;
 mod differences;
 mod ranges;
 mod walk;

@@ -6,6 +6,7 @@
 
 use super::base_run::BaseRun;
 use super::cigar::{self, aligned_query_range, reference_span};
+use super::clips;
 use super::ranges::Ranges;
 use super::{Obs, ObsKind, Observer, ReadMeta};
 use crate::evidence::alleles::{base_index, Orientation, BASES};
@@ -43,9 +44,16 @@ pub fn walk<O: Observer>(
     ranges: &Ranges,
     f: &ReadFilter,
 ) {
-    let cigar = rec.raw_cigar();
-    let start = rec.pos();
-    out.begin(read_meta(rec, cigar));
+    // A read soft-clipped across a long deletion or duplication is walked
+    // as realigned across it (see `clips`); the record is left as it is.
+    let realigned = clips::has_long_clip(rec.raw_cigar())
+        .then(|| clips::realign(rec, window, f.min_bq))
+        .flatten();
+    let (start, cigar) = match &realigned {
+        Some(r) => (r.start, &r.cigar[..]),
+        None => (rec.pos(), rec.raw_cigar()),
+    };
+    out.begin(read_meta(rec, start, cigar));
     let seq = rec.seq();
     if seq.is_empty() {
         // SEQ `*`: an alignment without bases (valid SAM, e.g. samtools'
@@ -102,13 +110,13 @@ pub fn walk<O: Observer>(
     }
 }
 
-/// What the fragment logic needs to know about `rec` besides what it shows.
+/// What the fragment logic needs to know about `rec` besides what it
+/// shows, aligned from `start` as `cigar` says (its own, or realigned).
 #[inline]
-fn read_meta(rec: &Record, cigar: &[u32]) -> ReadMeta {
+fn read_meta(rec: &Record, start: i64, cigar: &[u32]) -> ReadMeta {
     let flags = rec.flags();
     let read1 = sam::is_read1(flags);
     let reverse = flags & sam::REVERSE != 0;
-    let start = rec.pos();
     ReadMeta {
         start,
         end: start + reference_span(cigar),

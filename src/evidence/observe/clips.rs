@@ -1,0 +1,524 @@
+//! Long indels the aligner wrote as a soft clip: a read that crosses a
+//! 10-60 bp deletion or a 9-60 bp tandem duplication is often aligned up
+//! to the breakpoint and clipped there (or split, with the rest in an `SA`
+//! record), so its CIGAR shows no indel. [`realign`] finds the event the
+//! clipped bases spell and, when the event explains them clearly better
+//! than the reference, gives the read's alignment rewritten in memory:
+//! the indel in the CIGAR, the formerly clipped bases aligned, the start
+//! moved for a left clip. The walk then reads that alignment, so mate
+//! pairing, UMI consensus, counting, the model and calling see an
+//! ordinary indel read (docs/architecture.md, "Long indels from clipped
+//! reads").
+//!
+//! METHOD: the search is per read, from the read alone: its clipped bases
+//! (plus up to [`MAX_BACK`] aligned bases before the clip, for an aligner
+//! that matched a few bases past the breakpoint by chance) are compared
+//! base by base with the reference shifted by each event size. Shift
+//! `s > 0` is a deletion of `s` bases, `s < 0` a duplication of the `-s`
+//! bases before the breakpoint. The best shift must be unique, match at
+//! least [`MIN_CLIP`] confident bases with at most one mismatch per ten;
+//! then rust-bio's pairwise aligner scores the clip with its neighbouring
+//! aligned bases against the alternative haplotype and against the
+//! reference, both allowed to leave the clip unaligned for free (what the
+//! aligner did), and the alternative must win by [`MIN_MARGIN`]. Nothing
+//! depends on other reads, so the result is the same whatever the
+//! batching, thread count or read order, and the record itself (its
+//! position, mate fields, name) is untouched: streaming order, the mate
+//! room and the UMI family window see the read as the aligner wrote it.
+
+use super::cigar::{DEL, DIFF, EQUAL, INS, MATCH, SOFT_CLIP};
+use crate::reference::RefWindow;
+use bio::alignment::pairwise::{Aligner, Scoring, MIN_SCORE};
+use rust_htslib::bam::Record;
+
+/// Deletions searched: 10-60 bp (shorter ones the aligner writes itself).
+pub const DEL_SIZES: std::ops::RangeInclusive<i64> = 10..=60;
+/// Duplications searched: 9-60 bp.
+pub const DUP_SIZES: std::ops::RangeInclusive<i64> = 9..=60;
+/// Confident clipped bases (at `--min-bq` or better, A/C/G/T) a clip needs
+/// beyond the breakpoint to be evidence either way: a random 10-mer
+/// matches one of the ~100 shifts with probability ~1e-4.
+pub const MIN_CLIP: usize = 10;
+/// Aligned bases before the clip that may belong to the event.
+pub const MAX_BACK: usize = 4;
+/// Aligned bases beside the clip aligned with it.
+const ANCHOR: usize = 12;
+/// Reference bases beyond the query on each haplotype (room for a gap).
+const PAD: usize = 6;
+/// How much better (in score points: +1 a matching base, -4 a mismatch,
+/// gaps -6 - 1 per base) the alternative haplotype must explain the
+/// clip than the reference: eight net bases, so that one mismatch in a
+/// short clip (10 bases: 10 - 5 = 5) is not enough.
+pub const MIN_MARGIN: i32 = 8;
+/// Bases a duplication clip must read past the inserted copy, so that the
+/// read shows the whole insertion.
+const DUP_PAST: usize = 2;
+
+/// A read's alignment as [`realign`] rewrote it: the new start and raw
+/// BAM CIGAR (`len << 4 | op`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Realigned {
+    pub start: i64,
+    pub cigar: Vec<u32>,
+}
+
+/// Which end of the read is clipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Left,
+    Right,
+}
+
+/// A soft clip worth a look: its side, the index of its CIGAR entry, its
+/// length and the aligned block beside it (index and length).
+#[derive(Debug, Clone, Copy)]
+struct Clip {
+    side: Side,
+    op: usize,
+    len: usize,
+    block: usize,
+    aligned: usize,
+}
+
+fn is_aligned(c: u32) -> bool {
+    matches!(c & 0xf, MATCH | EQUAL | DIFF)
+}
+
+/// The soft clips of `cigar` long enough to be evidence, right first: a
+/// look at its ends, no allocation.
+#[inline]
+fn clips(cigar: &[u32]) -> [Option<Clip>; 2] {
+    let hard = |c: &&u32| **c & 0xf == 5;
+    let right = cigar.iter().rposition(|c| !hard(&c)).and_then(|op| {
+        let c = cigar[op];
+        let b = op.checked_sub(1)?;
+        (c & 0xf == SOFT_CLIP && (c >> 4) as usize >= MIN_CLIP && is_aligned(cigar[b])).then_some(
+            Clip {
+                side: Side::Right,
+                op,
+                len: (c >> 4) as usize,
+                block: b,
+                aligned: (cigar[b] >> 4) as usize,
+            },
+        )
+    });
+    let left = cigar.iter().position(|c| !hard(&c)).and_then(|op| {
+        let c = cigar[op];
+        let b = op + 1;
+        let next = *cigar.get(b)?;
+        (c & 0xf == SOFT_CLIP && (c >> 4) as usize >= MIN_CLIP && is_aligned(next)).then_some(
+            Clip {
+                side: Side::Left,
+                op,
+                len: (c >> 4) as usize,
+                block: b,
+                aligned: (next >> 4) as usize,
+            },
+        )
+    });
+    [right, left]
+}
+
+/// How far past the end of its aligned span a read with `cigar` may reach
+/// once realigned: its trailing soft clip and the longest deletion (0
+/// without a trailing soft clip). The fragment loop waits for a mate that
+/// starts within that reach, as it waits for one that starts within the
+/// span: the mate's own clip may realign back over this read.
+#[inline]
+pub fn reach_past_end(cigar: &[u32]) -> i64 {
+    match cigar.iter().rev().find(|&&c| c & 0xf != 5) {
+        Some(&c) if c & 0xf == SOFT_CLIP => i64::from(c >> 4) + DEL_SIZES.end(),
+        _ => 0,
+    }
+}
+
+/// Does `cigar` hold a soft clip [`realign`] would look at? Cheap.
+#[inline]
+pub fn has_long_clip(cigar: &[u32]) -> bool {
+    let [r, l] = clips(cigar);
+    r.is_some() || l.is_some()
+}
+
+/// The read `rec` realigned across the long deletion or duplication its
+/// soft clip spells (see the module docs), or `None`: no long clip, no
+/// unique event, or not clearly better than the reference. Bases below
+/// `min_bq` are no evidence either way.
+pub fn realign(rec: &Record, window: &RefWindow, min_bq: u8) -> Option<Realigned> {
+    let cigar = rec.raw_cigar();
+    let found = clips(cigar);
+    if found.iter().all(Option::is_none) {
+        return None;
+    }
+    let query_len: usize = cigar
+        .iter()
+        .filter(|&&c| matches!(c & 0xf, MATCH | INS | SOFT_CLIP | EQUAL | DIFF))
+        .map(|&c| (c >> 4) as usize)
+        .sum();
+    if rec.seq_len() != query_len || rec.qual().len() != query_len {
+        // SEQ `*`, or a record htslib would not have read.
+        return None;
+    }
+    let read = ReadBases::of(rec, min_bq);
+    let end = rec.pos() + super::reference_span(cigar);
+    found.into_iter().flatten().find_map(|clip| {
+        let bp = match clip.side {
+            Side::Right => end,
+            Side::Left => rec.pos(),
+        };
+        let ev = search(&read, window, clip, bp)?;
+        confirm(&read, window, clip, bp, ev).then(|| rewrite(cigar, rec.pos(), clip, bp, ev))
+    })
+}
+
+/// A read's bases, low-quality and ambiguous ones as `N`.
+struct ReadBases {
+    seq: Vec<u8>,
+}
+
+impl ReadBases {
+    fn of(rec: &Record, min_bq: u8) -> Self {
+        let quals = rec.qual();
+        let missing = quals.first() == Some(&0xff);
+        let seq = rec
+            .seq()
+            .as_bytes()
+            .into_iter()
+            .zip(quals)
+            .map(|(b, &q)| match b.to_ascii_uppercase() {
+                x @ (b'A' | b'C' | b'G' | b'T') if missing || q >= min_bq => x,
+                _ => b'N',
+            })
+            .collect();
+        ReadBases { seq }
+    }
+}
+
+/// The event a clip spells: `j` aligned bases taken into it, reference
+/// shift `s` (> 0 deletion, < 0 duplication).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Event {
+    j: usize,
+    s: i64,
+}
+
+/// The clipped bases (with `j` aligned ones) and the reference position
+/// of each under shift `s`: `(query index, reference position)` pairs.
+fn pairs(read_len: usize, clip: Clip, bp: i64, e: Event) -> impl Iterator<Item = (usize, i64)> {
+    let k = clip.len + e.j;
+    let (q0, r0) = match clip.side {
+        // Query from the breakpoint (moved back j) on; reference after it.
+        Side::Right => (read_len - clip.len - e.j, bp - e.j as i64 + e.s),
+        // Query up to the breakpoint (moved on j); reference before it.
+        Side::Left => (0, bp + e.j as i64 - e.s - k as i64),
+    };
+    (0..k).map(move |i| (q0 + i, r0 + i as i64))
+}
+
+/// Confident matches and mismatches of the clip under event `e`, the
+/// count stopping once past one mismatch per ten bases of the clip (the
+/// most [`search`] accepts).
+fn score_shift(read: &ReadBases, w: &RefWindow, clip: Clip, bp: i64, e: Event) -> (usize, usize) {
+    let (mut m, mut mm) = (0, 0);
+    let limit = (clip.len + e.j) / 10;
+    for (q, r) in pairs(read.seq.len(), clip, bp, e) {
+        if mm > limit {
+            break;
+        }
+        let b = read.seq[q];
+        if b == b'N' {
+            continue;
+        }
+        let x = w.base(r);
+        if x == b'N' {
+            // Outside the window or an ambiguous reference base.
+            mm += 1;
+        } else if x == b {
+            m += 1;
+        } else {
+            mm += 1;
+        }
+    }
+    (m, mm)
+}
+
+/// The unique best event of `clip` at breakpoint `bp`, if it matches
+/// enough confident bases with few enough mismatches.
+fn search(read: &ReadBases, w: &RefWindow, clip: Clip, bp: i64) -> Option<Event> {
+    let shifts = DEL_SIZES.chain(DUP_SIZES.map(|l| -l));
+    let back = MAX_BACK.min(clip.aligned.saturating_sub(1));
+    // Mismatches of the aligned bases next to the clip against the
+    // reference, from the nearest on: taking `j` of them into the clip
+    // leaves the others'.
+    let mut left_as_aligned = [0usize; MAX_BACK + 1];
+    for t in (0..back).rev() {
+        let (q, r) = match clip.side {
+            Side::Right => (read.seq.len() - clip.len - 1 - t, bp - 1 - t as i64),
+            Side::Left => (clip.len + t, bp + t as i64),
+        };
+        let b = read.seq[q];
+        left_as_aligned[t] = left_as_aligned[t + 1] + usize::from(b != b'N' && b != w.base(r));
+    }
+    // Per shift, the best j: fewest mismatches (the clip's under the
+    // event, the aligned bases' against the reference), then fewest bases
+    // taken.
+    let mut best: Option<(usize, Event)> = None;
+    let mut tie = false;
+    for s in shifts {
+        let mut for_s: Option<(usize, Event)> = None;
+        for (j, &kept_mm) in left_as_aligned.iter().enumerate().take(back + 1) {
+            let e = Event { j, s };
+            if s < 0 && clip.len + j < (-s) as usize + DUP_PAST {
+                continue;
+            }
+            let (m, mm) = score_shift(read, w, clip, bp, e);
+            if m < MIN_CLIP || mm > (m + mm) / 10 {
+                continue;
+            }
+            let total = mm + kept_mm;
+            if for_s.is_none_or(|(b, _)| total < b) {
+                for_s = Some((total, e));
+            }
+        }
+        let Some((mm, e)) = for_s else { continue };
+        match best {
+            Some((b, _)) if mm == b => tie = true,
+            Some((b, _)) if mm > b => {}
+            _ => {
+                best = Some((mm, e));
+                tie = false;
+            }
+        }
+    }
+    best.filter(|_| !tie).map(|(_, e)| e)
+}
+
+/// Score of a read's bases against a haplotype: `N` on either side is no
+/// evidence.
+fn base_score(a: u8, b: u8) -> i32 {
+    if a == b'N' || b == b'N' {
+        0
+    } else if a == b {
+        1
+    } else {
+        -4
+    }
+}
+
+/// The reference bases `[from, to)` (`N` outside the window).
+fn ref_bases(w: &RefWindow, from: i64, to: i64) -> Vec<u8> {
+    (from..to).map(|p| w.base(p)).collect()
+}
+
+/// Does the alternative haplotype of `e` explain the clip (with up to
+/// [`ANCHOR`] aligned bases beside it) better than the reference by
+/// [`MIN_MARGIN`]? Both alignments may leave the clip's far end unaligned
+/// at no cost, and the reference may use gaps (a clip that is the
+/// reference with a short indel or a few errors is not this event).
+fn confirm(read: &ReadBases, w: &RefWindow, clip: Clip, bp: i64, e: Event) -> bool {
+    let k = clip.len + e.j;
+    let a = ANCHOR.min(clip.aligned - e.j);
+    let n = read.seq.len();
+    let (pad, (ai, ki)) = (PAD as i64, (a as i64, k as i64));
+    let bpj = match clip.side {
+        Side::Right => bp - e.j as i64,
+        Side::Left => bp + e.j as i64,
+    };
+    let (query, reference, alt) = match clip.side {
+        Side::Right => {
+            let query = &read.seq[n - clip.len - e.j - a..];
+            let mut alt = ref_bases(w, bpj - ai - pad, bpj);
+            alt.extend(ref_bases(w, bpj + e.s, bpj + e.s + ki + pad));
+            (query, ref_bases(w, bpj - ai - pad, bpj + ki + pad), alt)
+        }
+        Side::Left => {
+            let query = &read.seq[..k + a];
+            let mut alt = ref_bases(w, bpj - e.s - ki - pad, bpj - e.s);
+            alt.extend(ref_bases(w, bpj, bpj + ai + pad));
+            (query, ref_bases(w, bpj - ki - pad, bpj + ai + pad), alt)
+        }
+    };
+    let mut scoring = Scoring::new(-6, -1, base_score as fn(u8, u8) -> i32).yclip(0);
+    scoring = match clip.side {
+        Side::Right => scoring.xclip_prefix(MIN_SCORE).xclip_suffix(0),
+        Side::Left => scoring.xclip_prefix(0).xclip_suffix(MIN_SCORE),
+    };
+    let mut al = Aligner::with_capacity_and_scoring(query.len(), alt.len(), scoring);
+    let alt_score = al.custom(query, &alt).score;
+    let ref_score = al.custom(query, &reference).score;
+    alt_score - ref_score >= MIN_MARGIN
+}
+
+/// `rec`'s CIGAR with the clip realigned as event `e`, and its new start.
+fn rewrite(cigar: &[u32], pos: i64, clip: Clip, bp: i64, e: Event) -> Realigned {
+    let op = |len: usize, code: u32| ((len as u32) << 4) | code;
+    let k = clip.len + e.j;
+    let kept = clip.aligned - e.j;
+    let event = |out: &mut Vec<u32>, before: usize, after: usize| {
+        if e.s > 0 {
+            out.extend([op(before, MATCH), op(e.s as usize, DEL), op(after, MATCH)]);
+        } else {
+            out.extend([
+                op(before, MATCH),
+                op((-e.s) as usize, INS),
+                op(after, MATCH),
+            ]);
+        }
+    };
+    let mut out = Vec::with_capacity(cigar.len() + 2);
+    match clip.side {
+        Side::Right => {
+            out.extend_from_slice(&cigar[..clip.block]);
+            let after = if e.s > 0 { k } else { k - (-e.s) as usize };
+            event(&mut out, kept, after);
+            out.extend_from_slice(&cigar[clip.op + 1..]);
+            Realigned {
+                start: pos,
+                cigar: out,
+            }
+        }
+        Side::Left => {
+            out.extend_from_slice(&cigar[..clip.op]);
+            let before = if e.s > 0 { k } else { k - (-e.s) as usize };
+            event(&mut out, before, kept);
+            out.extend_from_slice(&cigar[clip.block + 1..]);
+            let bpj = bp + e.j as i64;
+            // The first base of the rewritten read: k clipped bases before
+            // the deletion, or the bases before the inserted copy.
+            let start = if e.s > 0 {
+                bpj - e.s - k as i64
+            } else {
+                bpj - before as i64
+            };
+            Realigned { start, cigar: out }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{random_sequence, window};
+    use rust_htslib::bam::record::CigarString;
+
+    const DEL_AT: usize = 200;
+
+    fn reference() -> String {
+        random_sequence(500, 21)
+    }
+
+    /// A read at 0-based `pos` with `cigar` (SAM text) and bases `seq`, Q30.
+    fn rec(pos: i64, cigar: &str, seq: &str) -> Record {
+        let mut r = Record::new();
+        let c = CigarString::try_from(cigar).unwrap();
+        r.set(b"r", Some(&c), seq.as_bytes(), &vec![30; seq.len()]);
+        r.set_pos(pos);
+        r
+    }
+
+    fn text(c: &[u32]) -> String {
+        c.iter()
+            .map(|&x| format!("{}{}", x >> 4, b"MIDNSHP=X"[(x & 0xf) as usize] as char))
+            .collect()
+    }
+
+    fn run(r: &Record, reference: &str) -> Option<(i64, String)> {
+        realign(r, &window(reference, 0), 20).map(|x| (x.start, text(&x.cigar)))
+    }
+
+    #[test]
+    fn a_right_clip_across_a_32_bp_deletion_is_realigned() {
+        let g = reference();
+        // 50 aligned bases up to the deletion, then 30 from after it.
+        let seq = format!("{}{}", &g[150..DEL_AT], &g[DEL_AT + 32..DEL_AT + 62]);
+        let r = rec(150, "50M30S", &seq);
+        assert_eq!(run(&r, &g), Some((150, "50M32D30M".into())));
+        // A hard clip after the soft one is kept.
+        let r = rec(150, "50M30S5H", &seq);
+        assert_eq!(run(&r, &g), Some((150, "50M32D30M5H".into())));
+    }
+
+    #[test]
+    fn a_left_clip_across_a_deletion_moves_the_start() {
+        let g = reference();
+        let seq = format!(
+            "{}{}",
+            &g[DEL_AT - 30..DEL_AT],
+            &g[DEL_AT + 32..DEL_AT + 82]
+        );
+        let r = rec((DEL_AT + 32) as i64, "30S50M", &seq);
+        assert_eq!(
+            run(&r, &g),
+            Some(((DEL_AT - 30) as i64, "30M32D50M".into()))
+        );
+    }
+
+    /// The aligner aligned two bases past the breakpoint (mismatches
+    /// there): the event is found with them taken back.
+    #[test]
+    fn a_breakpoint_a_few_bases_before_the_clip_is_found() {
+        let g = reference();
+        let seq = format!("{}{}", &g[150..DEL_AT], &g[DEL_AT + 32..DEL_AT + 62]);
+        let mut b = seq.into_bytes();
+        // Read 52 bases as aligned: the first two after the deletion.
+        let r = rec(150, "52M28S", std::str::from_utf8(&b).unwrap());
+        let got = realign(&r, &window(&g, 0), 20).unwrap();
+        // 50M32D30M, or the same deletion further right (51M32D29M when
+        // the base after it equals its first): one left-aligned anchor.
+        assert_eq!((got.cigar[1] & 0xf, got.cigar[1] >> 4), (DEL, 32));
+        let anchor = 150 + i64::from(got.cigar[0] >> 4) - 1;
+        let w = window(&g, 0);
+        assert_eq!(
+            w.left_align_deletion(anchor, 32),
+            w.left_align_deletion(DEL_AT as i64 - 1, 32)
+        );
+        // An adapter-like read of the same shape is left alone.
+        for x in &mut b[52..] {
+            *x = b'A';
+        }
+        let r = rec(150, "52M28S", std::str::from_utf8(&b).unwrap());
+        assert_eq!(run(&r, &g), None);
+    }
+
+    #[test]
+    fn clips_across_a_duplication_become_an_insertion() {
+        let g = reference();
+        // 18 bases before 218 (0-based 200..218) read twice.
+        let (a, l) = (218, 18);
+        let alt = format!("{}{}{}", &g[..a], &g[a - l..a], &g[a..]);
+        // Right clip: 68 aligned up to the copy, 30 clipped (18 + 12).
+        let r = rec(150, "68M30S", &alt[150..248]);
+        assert_eq!(run(&r, &g), Some((150, "68M18I12M".into())));
+        // Left clip: the second copy and what follows are aligned (from
+        // 200), the first copy and 12 bases before it clipped.
+        let r = rec((a - l) as i64, "30S70M", &alt[a - 30..a + 70]);
+        assert_eq!(run(&r, &g), Some(((a - 30) as i64, "12M18I70M".into())));
+        // A clip shorter than the copy does not show the whole insertion:
+        // no evidence.
+        let r = rec(150, "68M15S", &alt[150..233]);
+        assert_eq!(run(&r, &g), None);
+    }
+
+    #[test]
+    fn short_adapter_and_reference_clips_are_no_evidence() {
+        let g = reference();
+        // Nine bases past the breakpoint: too short to tell.
+        let seq = format!("{}{}", &g[150..DEL_AT], &g[DEL_AT + 32..DEL_AT + 41]);
+        assert_eq!(run(&rec(150, "50M9S", &seq), &g), None);
+        // Adapter read-through.
+        let seq = format!("{}AGATCGGAAGAGCACACGTCTGAACTCCAGTCA", &g[150..DEL_AT]);
+        assert_eq!(run(&rec(150, "50M33S", &seq), &g), None);
+        // The reference itself, clipped (low-quality tail the aligner cut).
+        let seq = &g[150..DEL_AT + 30];
+        assert_eq!(run(&rec(150, "50M30S", seq), &g), None);
+        // Low-quality clipped bases are no evidence either way.
+        let seq = format!("{}{}", &g[150..DEL_AT], &g[DEL_AT + 32..DEL_AT + 62]);
+        let mut r = rec(150, "50M30S", &seq);
+        let mut q = vec![30u8; 80];
+        q[58..].fill(5);
+        let c = r.cigar().take();
+        r.set(b"r", Some(&c), seq.as_bytes(), &q);
+        assert_eq!(run(&r, &g), None, "8 confident bases");
+        // No clip: nothing to do, no allocation.
+        assert!(!has_long_clip(rec(150, "80M", &g[150..230]).raw_cigar()));
+    }
+}
