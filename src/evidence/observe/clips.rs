@@ -15,7 +15,10 @@
 //! that matched a few bases past the breakpoint by chance) are compared
 //! base by base with the reference shifted by each event size. Shift
 //! `s > 0` is a deletion of `s` bases, `s < 0` a duplication of the `-s`
-//! bases before the breakpoint. The best shift must be unique, match at
+//! bases before the breakpoint. A shift is scored only when the 8 clipped
+//! bases next to the breakpoint (the seed) match it exactly, so most
+//! clips (adapter, errors) cost ~100 short comparisons and no decoding of
+//! the read. The best shift must be unique, match at
 //! least [`MIN_CLIP`] confident bases with at most one mismatch per ten;
 //! then rust-bio's pairwise aligner scores the clip with its neighbouring
 //! aligned bases against the alternative haplotype and against the
@@ -158,16 +161,101 @@ pub fn realign(rec: &Record, window: &RefWindow, min_bq: u8) -> Option<Realigned
         // SEQ `*`, or a record htslib would not have read.
         return None;
     }
-    let read = ReadBases::of(rec, min_bq);
     let end = rec.pos() + super::reference_span(cigar);
-    found.into_iter().flatten().find_map(|clip| {
+    // Decoded only once a seed matches: most clips (adapter, errors, the
+    // reference itself) stop at the seed.
+    let mut read: Option<ReadBases> = None;
+    for clip in found.into_iter().flatten() {
         let bp = match clip.side {
             Side::Right => end,
             Side::Left => rec.pos(),
         };
-        let ev = search(&read, window, clip, bp)?;
-        confirm(&read, window, clip, bp, ev).then(|| rewrite(cigar, rec.pos(), clip, bp, ev))
-    })
+        let Some(seed) = Seed::of(rec, clip, min_bq) else {
+            continue;
+        };
+        if !shifts().any(|s| seed.matches(window, clip, bp, s)) {
+            continue;
+        }
+        let read = read.get_or_insert_with(|| ReadBases::of(rec, min_bq));
+        let Some(ev) = search(read, &seed, window, clip, bp) else {
+            continue;
+        };
+        if confirm(read, window, clip, bp, ev) {
+            return Some(rewrite(cigar, rec.pos(), clip, bp, ev));
+        }
+    }
+    None
+}
+
+/// The shifts searched: deletions, then duplications (negative).
+fn shifts() -> impl Iterator<Item = i64> {
+    DEL_SIZES.chain(DUP_SIZES.map(|l| -l))
+}
+
+/// Clipped bases next to the breakpoint that must match the reference
+/// exactly under a shift before it is scored: [`SEED`] of them, the
+/// j-independent part of the comparison (see [`pairs`]).
+const SEED: usize = 8;
+
+/// The [`SEED`] clipped bases nearest the breakpoint (`N`: below
+/// `--min-bq` or ambiguous), decoded straight from the record.
+struct Seed {
+    /// The bases as one word, and which of its bytes are confident.
+    word: u64,
+    mask: u64,
+}
+
+impl Seed {
+    /// `None` when fewer than 6 of them are confident: too little to tell.
+    fn of(rec: &Record, clip: Clip, min_bq: u8) -> Option<Seed> {
+        let seq = rec.seq();
+        let quals = rec.qual();
+        let missing = quals.first() == Some(&0xff);
+        let from = match clip.side {
+            Side::Right => seq.len() - clip.len,
+            Side::Left => clip.len - SEED,
+        };
+        let mut bases = [b'N'; SEED];
+        let mut confident = 0;
+        for (i, b) in bases.iter_mut().enumerate() {
+            let q = from + i;
+            let x = match seq.encoded_base(q) {
+                1 => b'A',
+                2 => b'C',
+                4 => b'G',
+                8 => b'T',
+                _ => continue,
+            };
+            if missing || quals[q] >= min_bq {
+                *b = x;
+                confident += 1;
+            }
+        }
+        let mask = u64::from_le_bytes(bases.map(|b| if b == b'N' { 0 } else { 0xff }));
+        (confident >= 6).then_some(Seed {
+            word: u64::from_le_bytes(bases),
+            mask,
+        })
+    }
+
+    /// Do the confident seed bases equal the reference under shift `s`?
+    #[inline]
+    fn matches(&self, w: &RefWindow, clip: Clip, bp: i64, s: i64) -> bool {
+        let r0 = match clip.side {
+            Side::Right => bp + s,
+            Side::Left => bp - s - SEED as i64,
+        };
+        // Eight bytes compared at once; outside the window is no match.
+        let Some(from) = usize::try_from(r0 - w.start as i64).ok() else {
+            return false;
+        };
+        let Some(r) = w.seq.get(from..from + SEED) else {
+            return false;
+        };
+        // Invariant: `r` is SEED bytes long.
+        let r = u64::from_le_bytes(r.try_into().expect("SEED bytes"));
+        (r ^ self.word) & self.mask == 0
+    }
 }
 
 /// A read's bases, low-quality and ambiguous ones as `N`.
@@ -243,8 +331,7 @@ fn score_shift(read: &ReadBases, w: &RefWindow, clip: Clip, bp: i64, e: Event) -
 
 /// The unique best event of `clip` at breakpoint `bp`, if it matches
 /// enough confident bases with few enough mismatches.
-fn search(read: &ReadBases, w: &RefWindow, clip: Clip, bp: i64) -> Option<Event> {
-    let shifts = DEL_SIZES.chain(DUP_SIZES.map(|l| -l));
+fn search(read: &ReadBases, seed: &Seed, w: &RefWindow, clip: Clip, bp: i64) -> Option<Event> {
     let back = MAX_BACK.min(clip.aligned.saturating_sub(1));
     // Mismatches of the aligned bases next to the clip against the
     // reference, from the nearest on: taking `j` of them into the clip
@@ -263,7 +350,7 @@ fn search(read: &ReadBases, w: &RefWindow, clip: Clip, bp: i64) -> Option<Event>
     // taken.
     let mut best: Option<(usize, Event)> = None;
     let mut tie = false;
-    for s in shifts {
+    for s in shifts().filter(|&s| seed.matches(w, clip, bp, s)) {
         let mut for_s: Option<(usize, Event)> = None;
         for (j, &kept_mm) in left_as_aligned.iter().enumerate().take(back + 1) {
             let e = Event { j, s };
