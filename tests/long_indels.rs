@@ -3,7 +3,8 @@
 //! fragments, written into the CIGAR on one fragment only; every other
 //! read across them is aligned up to the breakpoint and soft-clipped
 //! there (half of them with an `SA` tag for the clipped part), as aligners
-//! do. A pile of adapter read-through clips sits elsewhere. The call must
+//! do. A pile of adapter read-through clips and one of random clips sit
+//! elsewhere. The call must
 //! give each event as one correct record, counted on the clipped reads,
 //! and nothing else; the same for one and two threads.
 
@@ -19,6 +20,9 @@ const DEL: (usize, usize) = (1000, 32);
 const DUP: (usize, usize) = (1800, 18);
 /// 0-based reference position where adapter read-through reads end.
 const ADAPTER_AT: usize = 1400;
+/// 0-based reference position where reads with random clips end (and,
+/// 20 bases on, begin).
+const RANDOM_AT: usize = 2200;
 const READ: usize = 100;
 const FRAGMENT: usize = 150;
 /// Every `CARRIER`-th fragment over an event carries it.
@@ -200,6 +204,37 @@ fn sam(g: &[u8]) -> (String, [usize; 2]) {
                 "a{i}\t0\tchr1\t{}\t60\t{insert}M{}S\t*\t0\t0\t{seq}\t{q}\tRG:Z:rg",
                 from + 1,
                 READ - insert
+            ),
+        ));
+    }
+    // Random clips (chimeric or junk sequence): 40 right clips at
+    // RANDOM_AT and 40 left clips just after it, 10-49 bases each.
+    for i in 0..40 {
+        let clip = 10 + (i * 7) % 40;
+        let junk = random_sequence(clip, 1000 + i as u64);
+        let aligned = READ - clip;
+        let from = RANDOM_AT - aligned;
+        let seq = format!(
+            "{}{junk}",
+            std::str::from_utf8(&g[from..RANDOM_AT]).unwrap()
+        );
+        recs.push((
+            (from + 1) * 2,
+            format!(
+                "j{i}\t16\tchr1\t{}\t60\t{aligned}M{clip}S\t*\t0\t0\t{seq}\t{q}\tRG:Z:rg",
+                from + 1
+            ),
+        ));
+        let at = RANDOM_AT + 20;
+        let seq = format!(
+            "{junk}{}",
+            std::str::from_utf8(&g[at..at + aligned]).unwrap()
+        );
+        recs.push((
+            (at + 1) * 2,
+            format!(
+                "k{i}\t0\tchr1\t{}\t60\t{clip}S{aligned}M\t*\t0\t0\t{seq}\t{q}\tRG:Z:rg",
+                at + 1
             ),
         ));
     }
