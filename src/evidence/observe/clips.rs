@@ -18,7 +18,8 @@
 //! bases before the breakpoint. A shift is scored only when the 8 clipped
 //! bases next to the breakpoint (the seed) match it exactly, so most
 //! clips (adapter, errors) cost ~100 short comparisons and no decoding of
-//! the read. The best shift must be unique, match at
+//! the read; a split read's `SA` tag names one more shift to score. The
+//! best shift must be unique, match at
 //! least [`MIN_CLIP`] confident bases with at most one mismatch per ten;
 //! then rust-bio's pairwise aligner scores the clip with its neighbouring
 //! aligned bases against the alternative haplotype and against the
@@ -32,6 +33,7 @@
 use super::cigar::{DEL, DIFF, EQUAL, INS, MATCH, SOFT_CLIP};
 use crate::reference::RefWindow;
 use bio::alignment::pairwise::{Aligner, Scoring, MIN_SCORE};
+use rust_htslib::bam::record::Aux;
 use rust_htslib::bam::Record;
 
 /// Deletions searched: 10-60 bp (shorter ones the aligner writes itself).
@@ -173,11 +175,18 @@ pub fn realign(rec: &Record, window: &RefWindow, min_bq: u8) -> Option<Realigned
         let Some(seed) = Seed::of(rec, clip, min_bq) else {
             continue;
         };
+        // A split read's SA tag names a shift to score even when a
+        // sequencing error sits among the seed bases.
+        let mut split = None;
         if !shifts().any(|s| seed.matches(window, clip, bp, s)) {
-            continue;
+            split = sa_shift(rec, clip, bp);
+            if split.is_none() {
+                continue;
+            }
         }
         let read = read.get_or_insert_with(|| ReadBases::of(rec, min_bq));
-        let Some(ev) = search(read, &seed, window, clip, bp) else {
+        let scored = |s: i64| split == Some(s) || seed.matches(window, clip, bp, s);
+        let Some(ev) = search(read, scored, window, clip, bp) else {
             continue;
         };
         if confirm(read, window, clip, bp, ev) {
@@ -190,6 +199,44 @@ pub fn realign(rec: &Record, window: &RefWindow, min_bq: u8) -> Option<Realigned
 /// The shifts searched: deletions, then duplications (negative).
 fn shifts() -> impl Iterator<Item = i64> {
     DEL_SIZES.chain(DUP_SIZES.map(|l| -l))
+}
+
+/// The shift an `SA` tag of `rec` gives for `clip` at breakpoint `bp`:
+/// a supplementary alignment on the read's strand whose aligned part
+/// starts (right clip) or ends (left clip) a searched event size away.
+/// Its contig is not checked (the read's header is not at hand here): the
+/// shift is only a candidate, scored on the bases like any other.
+fn sa_shift(rec: &Record, clip: Clip, bp: i64) -> Option<i64> {
+    let Ok(Aux::String(sa)) = rec.aux(b"SA") else {
+        return None;
+    };
+    sa.split(';').find_map(|part| {
+        let mut f = part.split(',');
+        let (_contig, pos, strand, cigar) = (f.next()?, f.next()?, f.next()?, f.next()?);
+        if (strand == "-") != rec.is_reverse() {
+            return None;
+        }
+        let pos0 = pos.parse::<i64>().ok()? - 1;
+        let s = match clip.side {
+            Side::Right => pos0 - bp,
+            Side::Left => bp - (pos0 + text_cigar_span(cigar)?),
+        };
+        (DEL_SIZES.contains(&s) || DUP_SIZES.contains(&-s)).then_some(s)
+    })
+}
+
+/// Reference bases covered by a CIGAR in SAM text (M, D, N, =, X).
+fn text_cigar_span(cigar: &str) -> Option<i64> {
+    let (mut span, mut n) = (0i64, 0i64);
+    for c in cigar.bytes() {
+        match c {
+            b'0'..=b'9' => n = n.checked_mul(10)?.checked_add(i64::from(c - b'0'))?,
+            b'M' | b'D' | b'N' | b'=' | b'X' => (span, n) = (span.checked_add(n)?, 0),
+            b'I' | b'S' | b'H' | b'P' => n = 0,
+            _ => return None,
+        }
+    }
+    Some(span)
 }
 
 /// Clipped bases next to the breakpoint that must match the reference
@@ -331,7 +378,13 @@ fn score_shift(read: &ReadBases, w: &RefWindow, clip: Clip, bp: i64, e: Event) -
 
 /// The unique best event of `clip` at breakpoint `bp`, if it matches
 /// enough confident bases with few enough mismatches.
-fn search(read: &ReadBases, seed: &Seed, w: &RefWindow, clip: Clip, bp: i64) -> Option<Event> {
+fn search(
+    read: &ReadBases,
+    scored: impl Fn(i64) -> bool,
+    w: &RefWindow,
+    clip: Clip,
+    bp: i64,
+) -> Option<Event> {
     let back = MAX_BACK.min(clip.aligned.saturating_sub(1));
     // Mismatches of the aligned bases next to the clip against the
     // reference, from the nearest on: taking `j` of them into the clip
@@ -350,7 +403,7 @@ fn search(read: &ReadBases, seed: &Seed, w: &RefWindow, clip: Clip, bp: i64) -> 
     // taken.
     let mut best: Option<(usize, Event)> = None;
     let mut tie = false;
-    for s in shifts().filter(|&s| seed.matches(w, clip, bp, s)) {
+    for s in shifts().filter(|&s| scored(s)) {
         let mut for_s: Option<(usize, Event)> = None;
         for (j, &kept_mm) in left_as_aligned.iter().enumerate().take(back + 1) {
             let e = Event { j, s };
@@ -522,6 +575,47 @@ mod tests {
         // A hard clip after the soft one is kept.
         let r = rec(150, "50M30S5H", &seq);
         assert_eq!(run(&r, &g), Some((150, "50M32D30M5H".into())));
+    }
+
+    /// A sequencing error in the first clipped base hides the event from
+    /// the seed; a split read's SA tag still names it.
+    #[test]
+    fn an_sa_tag_names_the_shift_when_the_seed_has_an_error() {
+        let g = reference();
+        let mut seq = format!("{}{}", &g[150..DEL_AT], &g[DEL_AT + 32..DEL_AT + 72]).into_bytes();
+        seq[50] = if seq[50] == b'A' { b'C' } else { b'A' };
+        let seq = String::from_utf8(seq).unwrap();
+        let mut r = rec(150, "50M40S", &seq);
+        assert_eq!(run(&r, &g), None);
+        // Supplementary: the 40 clipped bases aligned after the deletion.
+        let sa = format!("chr1,{},+,50S40M,60,1;", DEL_AT + 32 + 1);
+        r.push_aux(b"SA", Aux::String(&sa)).unwrap();
+        assert_eq!(run(&r, &g), Some((150, "50M32D40M".into())));
+        // On the other strand it is another alignment: not used.
+        let mut other = rec(150, "50M40S", &seq);
+        let sa = format!("chr1,{},-,50S40M,60,1;", DEL_AT + 32 + 1);
+        other.push_aux(b"SA", Aux::String(&sa)).unwrap();
+        assert_eq!(run(&other, &g), None);
+        // Left clip: the supplementary ends where the deletion starts.
+        let mut seq = format!(
+            "{}{}",
+            &g[DEL_AT - 30..DEL_AT],
+            &g[DEL_AT + 32..DEL_AT + 82]
+        )
+        .into_bytes();
+        seq[29] = if seq[29] == b'A' { b'C' } else { b'A' };
+        let mut r = rec(
+            (DEL_AT + 32) as i64,
+            "30S50M",
+            std::str::from_utf8(&seq).unwrap(),
+        );
+        assert_eq!(run(&r, &g), None);
+        let sa = format!("chr1,{},+,30M50S,60,1;", DEL_AT - 30 + 1);
+        r.push_aux(b"SA", Aux::String(&sa)).unwrap();
+        assert_eq!(
+            run(&r, &g),
+            Some(((DEL_AT - 30) as i64, "30M32D50M".into()))
+        );
     }
 
     #[test]
