@@ -21,25 +21,13 @@
 //! Run on the sequenced read, so sequencing errors count as they would for
 //! an aligner; docs/simulate.md compares the rule with bwa mem.
 
+use super::alignment::{align, Aligned, Supplementary};
 use super::fragments::Col;
-use super::reads::{align, Aligned};
 use rust_htslib::bam::record::Cigar;
 
 /// Lowest score of a clipped part that gets its own (supplementary)
 /// alignment, as bwa mem's `-T 30`.
 pub const MIN_SUPPLEMENTARY_SCORE: i32 = 30;
-
-/// A clipped part that maps on its own: the short side of a clipped
-/// event, contiguous on the reference. Written as the read's `SA` tag.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Supplementary {
-    /// 0-based position of its first aligned base.
-    pub pos: i64,
-    /// CIGAR over the whole read (the rest soft-clipped).
-    pub cigar: Vec<Cigar>,
-    /// Mismatches in the aligned part.
-    pub nm: u32,
-}
 
 /// Bases of the event next to a short side that go on straight along the
 /// reference with it (a duplication's copy): how many, and their score.

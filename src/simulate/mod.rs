@@ -28,6 +28,7 @@
 //! println!("{} read pairs", summary.pairs);
 //! ```
 
+pub mod alignment;
 pub mod artifacts;
 pub mod bam_out;
 pub mod clip;
