@@ -24,6 +24,16 @@ pub struct RefCodes {
     codes: Vec<u8>,
 }
 
+/// 4-bit BAM code of an upper-case reference base (0: not A/C/G/T).
+pub(super) const BAM_CODE: [u8; 256] = {
+    let mut c = [0u8; 256];
+    c[b'A' as usize] = 1;
+    c[b'C' as usize] = 2;
+    c[b'G' as usize] = 4;
+    c[b'T' as usize] = 8;
+    c
+};
+
 impl RefCodes {
     pub fn of(window: &RefWindow) -> Self {
         RefCodes {
@@ -31,13 +41,7 @@ impl RefCodes {
             codes: window
                 .seq
                 .iter()
-                .map(|&b| match b {
-                    b'A' => 1,
-                    b'C' => 2,
-                    b'G' => 4,
-                    b'T' => 8,
-                    _ => 0,
-                })
+                .map(|&b| BAM_CODE[usize::from(b)])
                 .collect(),
         }
     }

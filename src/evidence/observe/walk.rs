@@ -7,6 +7,7 @@
 use super::base_run::BaseRun;
 use super::cigar::{self, aligned_query_range, reference_span};
 use super::clips;
+use super::differences::BAM_CODE;
 use super::ranges::Ranges;
 use super::{Obs, ObsKind, Observer, ReadMeta};
 use crate::evidence::alleles::{base_index, Orientation, BASES};
@@ -22,16 +23,6 @@ const MISSING_QUAL: u8 = 30;
 /// Substitutions looked at in one aligned part of a read: a read with more
 /// is far from the reference (the mismatch filter drops most such reads).
 const MAX_SUBSTITUTIONS: usize = 32;
-
-/// 4-bit BAM code of an upper-case reference base (0: not A/C/G/T).
-const CODE: [u8; 256] = {
-    let mut c = [0u8; 256];
-    c[b'A' as usize] = 1;
-    c[b'C' as usize] = 2;
-    c[b'G' as usize] = 4;
-    c[b'T' as usize] = 8;
-    c
-};
 
 /// Walk `rec` against `window` into `out`, keeping observations anchored
 /// in `ranges`. Bases below `min_bq`, `N`s and bases within
@@ -187,8 +178,8 @@ impl ReadWalk<'_> {
         }
     }
 
-    /// Bases `from..to` of the aligned block at `rpos`, query `q`, as base
-    /// runs, and each MNV in them as an event after its first base.
+    /// Bases `from..to` of the aligned block at `rpos`, query `q`, as one
+    /// base run, then each MNV in them as an event.
     ///
     /// An MNV is two or more substitutions (A/C/G/T against A/C/G/T)
     /// within `--mnv-window` consecutive reference bases of this read
@@ -220,8 +211,11 @@ impl ReadWalk<'_> {
             self.run(out, rpos, q, (from, to));
             return;
         }
+        // Events may follow the block's bases: consumers sort a read's
+        // events (left-aligned indels move back too).
+        self.run(out, rpos, q, (from, to));
         let subs = &subs[..n];
-        let (mut done, mut k) = (from, 0);
+        let mut k = 0;
         while k < n {
             let i = subs[k];
             let group = subs[k..]
@@ -230,17 +224,12 @@ impl ReadWalk<'_> {
                 .count();
             let members = &subs[k..k + group];
             k += group;
-            if group < 2 {
-                continue;
+            if group >= 2 {
+                let usable = members.iter().all(|&j| self.passes_filters(q + j));
+                let len = members[group - 1] + 1 - i;
+                self.mnv(out, (rpos + i as i64, q + i, len), usable);
             }
-            let usable = members.iter().all(|&j| self.passes_filters(q + j));
-            // Slots before events at a position.
-            self.run(out, rpos, q, (done, i + 1));
-            let len = members[group - 1] + 1 - i;
-            self.mnv(out, (rpos + i as i64, q + i, len), usable);
-            done = i + 1;
         }
-        self.run(out, rpos, q, (done, to));
     }
 
     /// The block offsets in `from..to` (block at `rpos`, query `q`) where
@@ -268,7 +257,7 @@ impl ReadWalk<'_> {
         for (k, &r) in refs.iter().enumerate() {
             let qi = q + first + k;
             let code = (enc[qi >> 1] >> ((!qi & 1) << 2)) & 0xf;
-            let rc = CODE[usize::from(r)];
+            let rc = BAM_CODE[usize::from(r)];
             if code != rc && rc != 0 && code.is_power_of_two() {
                 subs[n] = first + k;
                 n += 1;
@@ -436,15 +425,13 @@ fn correct_copy(seq: &mut [u8], window: &RefWindow, anchor: i64) {
         return;
     }
     for from in [anchor + 1, anchor + 1 - len as i64] {
-        let copy: Vec<u8> = (0..len as i64).map(|i| window.base(from + i)).collect();
-        if copy.iter().any(|&b| base_index(b).is_none()) {
+        let copy = |i: usize| window.base(from + i as i64);
+        if (0..len).any(|i| base_index(copy(i)).is_none()) {
             continue;
         }
-        let differ: Vec<usize> = (0..len)
-            .filter(|&i| seq[i].is_ascii_uppercase() && seq[i] != copy[i])
-            .collect();
-        if let [i] = differ[..] {
-            seq[i] = copy[i];
+        let mut differ = (0..len).filter(|&i| seq[i].is_ascii_uppercase() && seq[i] != copy(i));
+        if let (Some(i), None) = (differ.next(), differ.next()) {
+            seq[i] = copy(i);
             return;
         }
     }
