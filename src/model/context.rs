@@ -186,7 +186,7 @@ impl Default for Tallies {
 
 impl Tallies {
     /// The tallies of one kind of allele.
-    fn kind(&self, kind: Kind) -> &[Tally] {
+    pub fn kind(&self, kind: Kind) -> &[Tally] {
         match kind {
             Kind::Snv => &self.snv,
             Kind::Ins => &self.ins,

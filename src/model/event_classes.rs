@@ -16,6 +16,18 @@ pub enum Kind {
     LongDel,
 }
 
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 6] = [
+        Kind::Snv,
+        Kind::Ins,
+        Kind::Del,
+        Kind::Mnv,
+        Kind::LongIns,
+        Kind::LongDel,
+    ];
+}
+
 /// MNV length classes: 2, 3, 4 and 5 or more bases.
 pub const MNV_CLASSES: usize = 4;
 

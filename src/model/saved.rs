@@ -11,7 +11,7 @@
 //! object, so a cut anywhere (even at a line boundary) leaves it unclosed,
 //! and no end marker is needed.
 
-use super::context::{ContextRates, Tallies};
+use super::context::{ContextRates, Kind, Tallies};
 use crate::evidence::alleles::N_CLASSES;
 use crate::evidence::umi::Molecules;
 use crate::evidence::ReadFilter;
@@ -173,12 +173,9 @@ fn check_values(path: &Path, samples: &[SampleBackground]) -> Result<()> {
 fn impossible(rates: &ContextRates) -> std::result::Result<(), String> {
     let shape = Tallies::default();
     let same_shape = |t: &Tallies| {
-        t.snv.len() == shape.snv.len()
-            && t.ins.len() == shape.ins.len()
-            && t.del.len() == shape.del.len()
-            && t.mnv.len() == shape.mnv.len()
-            && t.long_ins.len() == shape.long_ins.len()
-            && t.long_del.len() == shape.long_del.len()
+        Kind::ALL
+            .iter()
+            .all(|&k| t.kind(k).len() == shape.kind(k).len())
     };
     for (what, t) in std::iter::once(("pooled", &rates.pooled))
         .chain(rates.by_class.iter().map(|t| ("class", t)))
@@ -186,16 +183,8 @@ fn impossible(rates: &ContextRates) -> std::result::Result<(), String> {
         if !same_shape(t) {
             return Err(format!("{what} tallies of the wrong length"));
         }
-        if let Some(x) = t
-            .snv
-            .iter()
-            .chain(&t.ins)
-            .chain(&t.del)
-            .chain(&t.mnv)
-            .chain(&t.long_ins)
-            .chain(&t.long_del)
-            .find(|x| x.alt > x.depth)
-        {
+        let mut all = Kind::ALL.iter().flat_map(|&k| t.kind(k));
+        if let Some(x) = all.find(|x| x.alt > x.depth) {
             return Err(format!(
                 "{what} tally with {} alt of {} molecules",
                 x.alt, x.depth
