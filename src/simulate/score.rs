@@ -28,6 +28,28 @@
 pub mod molecules;
 pub mod types;
 
+/// Hand-made truth and call VCFs for the scorers' tests.
+#[cfg(test)]
+mod test_vcf {
+    use std::path::{Path, PathBuf};
+
+    /// The header of the tests' truth and call VCFs (chr1 of 100 kb).
+    pub const HEADER: &str = "##fileformat=VCFv4.3\n##contig=<ID=chr1,length=100000>\n\
+##FILTER=<ID=PASS,Description=\"All filters passed\">\n\
+##FILTER=<ID=LowAltCount,Description=\"few\">\n\
+##INFO=<ID=VAF,Number=1,Type=Float,Description=\"v\">\n\
+##INFO=<ID=SOMATIC,Number=0,Type=Flag,Description=\"s\">\n\
+##INFO=<ID=MOLALT,Number=1,Type=Integer,Description=\"m\">\n\
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+
+    /// `dir/name` holding [`HEADER`] and `body`.
+    pub fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, format!("{HEADER}{body}")).unwrap();
+        p
+    }
+}
+
 use crate::{Error, Result};
 use rust_htslib::bcf::{self, Read};
 use serde::Serialize;
@@ -526,19 +548,7 @@ impl fmt::Display for Score {
 mod tests {
     use super::*;
 
-    const HEADER: &str = "##fileformat=VCFv4.3\n##contig=<ID=chr1,length=1000>\n\
-##FILTER=<ID=PASS,Description=\"All filters passed\">\n\
-##FILTER=<ID=LowAltCount,Description=\"few\">\n\
-##INFO=<ID=VAF,Number=1,Type=Float,Description=\"v\">\n\
-##INFO=<ID=SOMATIC,Number=0,Type=Flag,Description=\"s\">\n\
-##INFO=<ID=MOLALT,Number=1,Type=Integer,Description=\"m\">\n\
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
-
-    fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
-        let p = dir.join(name);
-        std::fs::write(&p, format!("{HEADER}{body}")).unwrap();
-        p
-    }
+    use super::test_vcf::write;
 
     #[test]
     fn poisson_limit_values() {

@@ -2,13 +2,7 @@
 
 use super::*;
 
-const HEADER: &str = "##fileformat=VCFv4.3\n##contig=<ID=chr1,length=1000>\n\
-##FILTER=<ID=PASS,Description=\"All filters passed\">\n\
-##FILTER=<ID=LowAltCount,Description=\"few\">\n\
-##INFO=<ID=VAF,Number=1,Type=Float,Description=\"v\">\n\
-##INFO=<ID=SOMATIC,Number=0,Type=Flag,Description=\"s\">\n\
-##INFO=<ID=MOLALT,Number=1,Type=Integer,Description=\"m\">\n\
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+use crate::simulate::score::test_vcf::HEADER;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);

@@ -1,22 +1,8 @@
 //! Tests of the per-type scorer on hand-made truth and calls.
 
 use super::*;
+use crate::simulate::score::test_vcf::write;
 use crate::simulate::score::{score, VarType};
-use std::path::PathBuf;
-
-const HEADER: &str = "##fileformat=VCFv4.3\n##contig=<ID=chr1,length=100000>\n\
-##FILTER=<ID=PASS,Description=\"All filters passed\">\n\
-##FILTER=<ID=LowAltCount,Description=\"few\">\n\
-##INFO=<ID=VAF,Number=1,Type=Float,Description=\"v\">\n\
-##INFO=<ID=SOMATIC,Number=0,Type=Flag,Description=\"s\">\n\
-##INFO=<ID=MOLALT,Number=1,Type=Integer,Description=\"m\">\n\
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
-
-fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, format!("{HEADER}{body}")).unwrap();
-    p
-}
 
 #[test]
 fn types_by_normalised_alleles() {
