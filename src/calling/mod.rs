@@ -390,18 +390,14 @@ fn test(
         }
         Alt::Snv(_) => None,
     };
-    let query = RateQuery {
+    let mut null = model.null(&RateQuery {
         context,
         allele: alt,
         homopolymer,
         mean_bq: all.mean_bq(),
         site,
         own,
-    };
-    let mut null = model.null(&query);
-    if let Alt::Indel(Indel::Mnv(seq)) = alt {
-        floor_clustered_mnv(&mut null, seq, &query, model);
-    }
+    });
     if let Alt::Indel(Indel::Ins(seq)) = alt {
         add_misread_insertions(&mut null, pc, seq, &all, model);
     }
@@ -417,40 +413,6 @@ fn test(
         ob_phred: 0.0,
         filters: Vec::new(),
         families: None,
-    }
-}
-
-/// Class dispersion above which a sample's molecules are taken to come in
-/// clusters of copies (PCR copies counted as molecules: duplicates not
-/// marked, no UMIs); independent molecules measure 1.0-1.3.
-const CLUSTERED: f64 = 1.5;
-
-/// An MNV in a sample whose molecules come in clusters is no stronger than
-/// its first substitution as an SNV: each class's rate is at least that
-/// SNV's.
-///
-/// METHOD: an MNV's own rate is that of two errors on one molecule, rare
-/// (~1e-6 per position); where copies of one molecule are counted as
-/// several, a single double error in a template before amplification
-/// shows on every copy, a cluster the mean cluster size (the dispersion,
-/// fitted on SNVs where most errors are single-read errors) understates:
-/// in `umi_truth`'s fragment normal five copies of one such template
-/// passed against the MNV rate. The SNV rate, with its dispersion, is
-/// calibrated on exactly such clusters.
-fn floor_clustered_mnv(null: &mut Null, seq: &[u8], query: &RateQuery, model: &dyn Background) {
-    if !null.dispersion.iter().any(|&d| d > CLUSTERED) {
-        return;
-    }
-    let Some(first) = base_index(seq[0]) else {
-        return;
-    };
-    let snv = model.null(&RateQuery {
-        allele: &Alt::Snv(first as u8),
-        own: None,
-        ..*query
-    });
-    for (r, s) in null.rates.iter_mut().zip(snv.rates) {
-        *r = r.max(s);
     }
 }
 

@@ -18,7 +18,9 @@ pub mod tally;
 pub mod tiers;
 pub mod weighted;
 
-use crate::evidence::alleles::{Alt, ClassCounts, MoleculeClass, BASES, N_CLASSES};
+use crate::evidence::alleles::{
+    base_index, Alt, ClassCounts, Indel, MoleculeClass, BASES, N_CLASSES,
+};
 use weighted::{ClassRates, Weighted};
 
 /// What the model needs to know about a tested allele.
@@ -241,6 +243,39 @@ impl context::ContextRates {
     }
 }
 
+/// Class dispersion above which a sample's molecules are taken to come in
+/// clusters of copies (PCR copies counted as molecules: duplicates not
+/// marked, no UMIs); independent molecules measure 1.0-1.3.
+const CLUSTERED: f64 = 1.5;
+
+impl context::ContextRates {
+    /// An MNV in a sample whose molecules come in clusters is no stronger
+    /// than its first substitution as an SNV: each class's rate is at
+    /// least that SNV's.
+    ///
+    /// METHOD: an MNV's own rate is that of two errors on one molecule,
+    /// rare (~1e-6 per position); where copies of one molecule are counted
+    /// as several, a single double error in a template before
+    /// amplification shows on every copy, a cluster the mean cluster size
+    /// (the dispersion, fitted on SNVs where most errors are single-read
+    /// errors) understates: in `umi_truth`'s fragment normal five copies
+    /// of one such template passed against the MNV rate. The SNV rate,
+    /// with its dispersion, is calibrated on exactly such clusters.
+    fn floor_at_first_substitution(&self, rates: &mut ClassRates, seq: &[u8], q: &RateQuery) {
+        let Some(first) = seq.first().and_then(|&b| base_index(b)) else {
+            return;
+        };
+        let snv = self.null(&RateQuery {
+            allele: &Alt::Snv(first as u8),
+            own: None,
+            ..*q
+        });
+        for (r, s) in rates.iter_mut().zip(snv.rates) {
+            *r = r.max(s);
+        }
+    }
+}
+
 /// The sample's own context rates, per molecule class.
 ///
 /// METHOD: each class's rate is [`context::ContextRates::class_rate`]; the
@@ -259,9 +294,15 @@ impl Background for context::ContextRates {
         let mut rates = MoleculeClass::ALL.map(|c| own.class_rate(kind, i, c));
         let read = &mut rates[MoleculeClass::Read.index()];
         *read = read.max(floor);
+        let dispersion = MoleculeClass::ALL.map(|c| self.class_dispersion(c));
+        if let Alt::Indel(Indel::Mnv(seq)) = q.allele {
+            if dispersion.iter().any(|&d| d > CLUSTERED) {
+                self.floor_at_first_substitution(&mut rates, seq, q);
+            }
+        }
         Null {
             rates,
-            dispersion: MoleculeClass::ALL.map(|c| self.class_dispersion(c)),
+            dispersion,
             concentration: None,
             noisy: None,
         }
