@@ -55,15 +55,6 @@ impl Indel {
             }
         }
     }
-
-    /// The VCF INFO/TYPE of this event.
-    pub fn vcf_type(&self) -> &'static str {
-        match self {
-            Indel::Ins(_) => "ins",
-            Indel::Del(_) => "del",
-            Indel::Mnv(_) => "mnv",
-        }
-    }
 }
 
 /// An alt allele at a position, in the engine's terms: the one allele type
