@@ -168,6 +168,14 @@ pub struct CallArgs {
     /// bedGraph (0-based half-open runs of equal LOD) here.
     #[arg(long, value_name = "PATH")]
     pub lod_bedgraph: Option<PathBuf>,
+    /// The patient's matched normal (white blood cells / buffy coat, same
+    /// panel): counted like the plasma, written as the last sample column,
+    /// never a source of calls. A plasma allele the normal carries gets
+    /// FILTER NormalEvidence (clonal haematopoiesis or germline); without
+    /// --pon the normal is also the sites' background (a one-sample panel
+    /// of normals). See docs/filters.md.
+    #[arg(long, value_name = "BAM")]
+    pub normal: Option<PathBuf>,
 }
 
 /// Panel-of-normals options of `ctdna call`.
@@ -364,6 +372,16 @@ pub struct CallingArgs {
     /// normals' (a variant far above the noise is left to the test).
     #[arg(long, default_value_t = 5.0)]
     pub noisy_fold: f64,
+    /// NormalEvidence (with --normal): the normal's alt molecules are
+    /// significant against its own background at this level (one test per
+    /// written allele) ...
+    #[arg(long, default_value_t = 0.01)]
+    pub normal_alpha: f64,
+    /// ... and the normal's allele fraction is at least this fraction of the
+    /// plasma's (a clone of blood cells is at least as frequent in them as in
+    /// plasma; a trace of tumour DNA in the normal is far below).
+    #[arg(long, default_value_t = 0.2)]
+    pub normal_vaf_fraction: f64,
 }
 
 /// `ctdna mrd` options.
@@ -535,6 +553,19 @@ pub struct SimulateArgs {
     /// would (docs/simulate.md).
     #[arg(long, default_value_t = 0, help_heading = "Variants")]
     pub long_indels_per_vaf: usize,
+    /// Clonal-haematopoiesis (CHIP) SNVs per CHIP VAF: in plasma at the VAF,
+    /// in the matched normal's blood cells at VAF / 0.8 (blood cells give
+    /// ~80% of plasma DNA); truth ORIGIN=chip. Needs --matched-normal-depth.
+    #[arg(long, default_value_t = 0, help_heading = "Variants")]
+    pub chip_per_vaf: usize,
+    /// Plasma VAFs of the CHIP variants, comma-separated (default: --vaf's).
+    #[arg(long, value_delimiter = ',', help_heading = "Variants")]
+    pub chip_vaf: Vec<f64>,
+    /// Also write `matched_normal.bam`: the patient's white blood cells at
+    /// this many molecules per position (germline and CHIP variants, no
+    /// tumour), for `ctdna call --normal` (0: none).
+    #[arg(long, default_value_t = 0, help_heading = "Variants")]
+    pub matched_normal_depth: u32,
     /// Germline SNVs (two in three heterozygous, the rest homozygous).
     #[arg(long, default_value_t = 4, help_heading = "Variants")]
     pub germline_snvs: usize,

@@ -368,7 +368,7 @@ fn all_snv_pvalues(sim: &Sim, bam: &str, pon: Option<&Path>) -> Vec<f64> {
         panic!("not a call")
     };
     let filter = read_filter(&args.filters).unwrap();
-    let prepared = RunInputs::open(&args.input, None).unwrap();
+    let prepared = RunInputs::open(&args.input, None, None).unwrap();
     let umi = umi::resolve(&umi_options(&args.umi), &prepared.bams, &prepared.reference).unwrap();
     let molecules = umi::Molecules::of(umi.as_ref());
     let evidence = prepared.count(&filter, umi.as_ref()).unwrap();

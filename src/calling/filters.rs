@@ -44,6 +44,11 @@ pub struct Thresholds {
     pub noisy_normals: u32,
     /// ... and the sample's fraction below this many times the normals'.
     pub noisy_fold: f64,
+    /// NormalEvidence: the matched normal's alt molecules significant at
+    /// this level ...
+    pub normal_alpha: f64,
+    /// ... and its allele fraction at least this fraction of the plasma's.
+    pub normal_vaf_fraction: f64,
 }
 
 impl Thresholds {
@@ -64,6 +69,12 @@ impl Thresholds {
         positive("--noisy-rate", self.noisy_rate, 1.0)?;
         positive("--noisy-fold", self.noisy_fold, f64::INFINITY)?;
         positive("--homopolymer-fold", self.homopolymer_fold, f64::INFINITY)?;
+        positive("--normal-alpha", self.normal_alpha, 1.0)?;
+        positive(
+            "--normal-vaf-fraction",
+            self.normal_vaf_fraction,
+            f64::INFINITY,
+        )?;
         if !(0.0..=1.0).contains(&self.one_strand_site) {
             return Err(crate::Error::Usage(format!(
                 "--one-strand-site must be in [0, 1] (got {})",
@@ -116,11 +127,12 @@ pub enum Filter {
     Homopolymer,
     MultiAllelic,
     MnvPart,
+    NormalEvidence,
 }
 
 impl Filter {
     /// Every filter, in header order.
-    pub const ALL: [Filter; 13] = [
+    pub const ALL: [Filter; 14] = [
         Filter::LowAltCount,
         Filter::LowQual,
         Filter::NotDetected,
@@ -134,6 +146,7 @@ impl Filter {
         Filter::Homopolymer,
         Filter::MultiAllelic,
         Filter::MnvPart,
+        Filter::NormalEvidence,
     ];
 
     /// FILTER ID.
@@ -152,6 +165,7 @@ impl Filter {
             Filter::Homopolymer => "Homopolymer",
             Filter::MultiAllelic => "MultiAllelic",
             Filter::MnvPart => "MnvPart",
+            Filter::NormalEvidence => "NormalEvidence",
         }
     }
 
@@ -213,6 +227,10 @@ impl Filter {
             }
             Filter::MnvPart => format!(
                 "SNV that is a part of an MNV: fewer than 1/{MNV_PART_RATIO} of its molecules show it outside MNVs (molecules of an MNV that lost another of its bases to the base filters or a read end)"
+            ),
+            Filter::NormalEvidence => format!(
+                "The matched normal (--normal) carries the allele: its alt molecules are significant against its own background (p <= {}) at an allele fraction >= {} times this sample's (clonal haematopoiesis or germline, not tumour)",
+                t.normal_alpha, t.normal_vaf_fraction
             ),
         }
     }
@@ -410,6 +428,8 @@ mod tests {
             noisy_rate: 1e-3,
             noisy_normals: 2,
             noisy_fold: 5.0,
+            normal_alpha: 0.01,
+            normal_vaf_fraction: 0.2,
         }
     }
 

@@ -7,6 +7,7 @@
 
 pub mod filters;
 pub mod lod;
+pub mod normal;
 
 use crate::evidence::alleles::Indel;
 use crate::evidence::alleles::{base_index, AlleleStats, Alt, ClassCounts, PositionCounts, BASES};
@@ -20,6 +21,7 @@ use filters::{
     evaluate, orientation_bias_phred, strand_bias_phred, Filter, SiteInfo, Thresholds,
     MNV_PART_RATIO,
 };
+use normal::{NormalRule, NormalVerdict};
 
 /// De novo alleles are written to the VCF (filtered or not) when some sample
 /// has at least this many alt molecules and a nominal p-value at most
@@ -109,28 +111,47 @@ pub struct Call {
     pub is_indel: bool,
     pub known: bool,
     pub samples: Vec<SampleCall>,
+    /// With a matched normal (`--normal`, one of `samples`): what it says.
+    pub normal: Option<NormalVerdict>,
 }
 
 impl Call {
-    /// Index of the sample with the strongest evidence (smallest p).
-    pub fn best(&self) -> usize {
-        let mut best = 0;
-        for (i, s) in self.samples.iter().enumerate() {
-            if s.ln_p < self.samples[best].ln_p {
-                best = i;
-            }
-        }
-        best
+    /// The samples calls are made in: every sample but the matched normal.
+    pub fn called(&self) -> impl Iterator<Item = (usize, &SampleCall)> {
+        let normal = self.normal.map(|v| v.index);
+        self.samples
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| Some(*i) != normal)
     }
 
-    /// Site FILTER: empty (PASS) when any sample passes, else the best
-    /// sample's filters.
+    /// Index of the called sample with the strongest evidence (smallest p).
+    pub fn best(&self) -> usize {
+        let mut best: Option<usize> = None;
+        for (i, s) in self.called() {
+            if best.is_none_or(|b| s.ln_p < self.samples[b].ln_p) {
+                best = Some(i);
+            }
+        }
+        best.unwrap_or(0)
+    }
+
+    /// Site FILTER: empty (PASS) when any called sample passes, else the
+    /// best sample's filters.
     pub fn site_filters(&self) -> &[Filter] {
-        if self.samples.iter().any(SampleCall::passes) {
+        if self.called().any(|(_, s)| s.passes()) {
             &[]
         } else {
             &self.samples[self.best()].filters
         }
+    }
+
+    /// INFO NormalLowDepth: a matched normal too shallow to clear the
+    /// allele at the best sample's allele fraction
+    /// ([`NormalVerdict::too_shallow_for`]).
+    pub fn normal_low_depth(&self) -> bool {
+        self.normal
+            .is_some_and(|v| v.too_shallow_for(&self.samples[self.best()]))
     }
 
     pub fn passes(&self) -> bool {
@@ -174,6 +195,8 @@ pub struct Caller<'a> {
     /// Per sample, its minor-strand share (StrandUnconfirmed; `None`:
     /// unknown, never flagged).
     pub minor_strand: &'a [Option<f64>],
+    /// `--normal`: which sample is the matched normal, and its test.
+    pub normal: Option<NormalRule>,
 }
 
 impl Caller<'_> {
@@ -193,7 +216,8 @@ impl Caller<'_> {
     }
 
     /// The costlier statistics and the FILTERs of an allele that is
-    /// written, in each sample (`in_mnvs`: its molecules inside MNVs there).
+    /// written, in each sample (`in_mnvs`: its molecules inside MNVs
+    /// there), and the matched normal's verdict on it.
     fn judge(
         &self,
         samples: &mut [SampleCall],
@@ -201,7 +225,7 @@ impl Caller<'_> {
         alt: &Alt,
         (site, min_alt): (&SiteInfo, u32),
         in_mnvs: &[AlleleStats],
-    ) {
+    ) -> Option<NormalVerdict> {
         for (k, (s, sample)) in samples.iter_mut().zip(&ev.samples).enumerate() {
             s.families = FamilySupport::at(sample.umi.as_deref(), offset, alt);
             s.lod = lod::limit_of_detection(&s.depth_by_class, &s.null, site.ln_alpha, min_alt);
@@ -213,6 +237,35 @@ impl Caller<'_> {
                 s.filters.push(Filter::MnvPart);
             }
         }
+        let verdict = self.normal.map(|rule| rule.judge(&samples[rule.index]))?;
+        for (k, s) in samples.iter_mut().enumerate() {
+            if k != verdict.index && verdict.explains(s) {
+                s.filters.push(Filter::NormalEvidence);
+            }
+        }
+        Some(verdict)
+    }
+
+    /// Is sample `k` one calls are made in (not the matched normal)?
+    fn is_called(&self, k: usize) -> bool {
+        self.normal.is_none_or(|r| r.index != k)
+    }
+
+    /// Is an allele tested in every sample worth writing? Known alleles
+    /// always; de novo ones when a called sample has [`EMIT_MIN_ALT`] alt
+    /// molecules and a nominal p-value at most [`EMIT_P`], or the panel of
+    /// normals or the matched normal shows the allele there (so the user
+    /// sees what they removed).
+    fn worth_writing(&self, samples: &[SampleCall], is_known: bool) -> bool {
+        let normal = self
+            .normal
+            .is_some_and(|rule| rule.carries(&samples[rule.index]));
+        is_known
+            || samples.iter().enumerate().any(|(k, s)| {
+                self.is_called(k)
+                    && s.alt.n >= EMIT_MIN_ALT
+                    && (s.ln_p <= EMIT_P.ln() || s.null.noisy.is_some() || normal)
+            })
     }
 
     /// The site's test family (threshold, known or not) and its LowAltCount.
@@ -247,7 +300,11 @@ impl Caller<'_> {
             .get(&(ev.shard.rid, pos0))
             .cloned()
             .unwrap_or_default();
-        let alts = candidates(at, ref_idx, &known);
+        let called: Vec<&PositionCounts> = (at.iter().enumerate())
+            .filter(|&(k, _)| self.is_called(k))
+            .map(|(_, pc)| *pc)
+            .collect();
+        let alts = candidates(&called, ref_idx, &known);
         let context = trinucleotide(w, pos);
         let homopolymer = homopolymer_after(w, pos);
         for alt in alts {
@@ -257,10 +314,11 @@ impl Caller<'_> {
             // De novo alleles with fewer than EMIT_MIN_ALT alt molecules in
             // every sample are never written: not tested either.
             let in_mnvs = each_in_mnvs(ev, i, &alt);
-            let seen = |(pc, m): (&&PositionCounts, &AlleleStats)| {
-                alt.evidence(pc, ref_idx).0.n.saturating_sub(m.n) >= EMIT_MIN_ALT
+            let seen = |(k, (pc, m)): (usize, (&&PositionCounts, &AlleleStats))| {
+                self.is_called(k)
+                    && alt.evidence(pc, ref_idx).0.n.saturating_sub(m.n) >= EMIT_MIN_ALT
             };
-            if !is_known && !at.iter().zip(&in_mnvs).any(seen) {
+            if !is_known && !at.iter().zip(&in_mnvs).enumerate().any(seen) {
                 continue;
             }
             let mut samples: Vec<SampleCall> = at
@@ -276,15 +334,11 @@ impl Caller<'_> {
                     test(pc, allele, ref_idx, context, homopolymer, site, *model)
                 })
                 .collect();
-            let emit = is_known
-                || samples.iter().any(|s| {
-                    s.alt.n >= EMIT_MIN_ALT && (s.ln_p <= EMIT_P.ln() || s.null.noisy.is_some())
-                });
-            if !emit {
+            if !self.worth_writing(&samples, is_known) {
                 continue;
             }
             let offset = (pos0 - ev.shard.start) as usize;
-            self.judge(&mut samples, (ev, offset), &alt, (&site, min_alt), &in_mnvs);
+            let normal = self.judge(&mut samples, (ev, offset), &alt, (&site, min_alt), &in_mnvs);
             let (ref_allele, alt_allele) = match &alt {
                 Alt::Snv(b) => (vec![ref_base], vec![BASES[*b as usize]]),
                 Alt::Indel(indel) => indel.alleles(w, pos),
@@ -299,6 +353,7 @@ impl Caller<'_> {
                 is_indel,
                 known: is_known,
                 samples,
+                normal,
             });
         }
     }
@@ -461,12 +516,13 @@ fn nested(a: &Call, b: &Call) -> bool {
     snv_in_mnv(a, b) || snv_in_mnv(b, a)
 }
 
-/// In each sample, when several alleles of one position pass, all but the
-/// one with the smallest p-value get MultiAllelic (an SNV and an MNV it
-/// starts are both kept: [`nested`]).
+/// In each called sample, when several alleles of one position pass, all
+/// but the one with the smallest p-value get MultiAllelic (an SNV and an
+/// MNV it starts are both kept: [`nested`]).
 pub fn mark_multiallelic(calls: &mut [Call]) {
     let n_samples = calls.first().map_or(0, |c| c.samples.len());
-    for s in 0..n_samples {
+    let normal = calls.first().and_then(|c| c.normal).map(|v| v.index);
+    for s in (0..n_samples).filter(|&s| Some(s) != normal) {
         let passing: Vec<usize> = (0..calls.len())
             .filter(|&i| calls[i].samples[s].passes())
             .collect();
@@ -520,6 +576,7 @@ mod tests {
                     filters: vec![],
                     families: None,
                 }],
+                normal: None,
             })
             .collect()
     }

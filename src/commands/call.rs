@@ -6,6 +6,7 @@ use super::settings::{read_filter, thresholds, umi_options};
 use crate::atomic::Pending;
 use crate::calling::filters::Thresholds;
 use crate::calling::lod::{sample_tracks, LodTrack};
+use crate::calling::normal::NormalRule;
 use crate::calling::{Alphas, Call, Caller};
 use crate::cli::CallArgs;
 use crate::evidence::alleles::Alt;
@@ -68,7 +69,10 @@ pub fn run(args: &CallArgs) -> Result<()> {
         crate::model::tiers::warn_if_thin(&evidence, u.min_tier);
     }
     let (rates, background) = fit(&mut setup, &evidence, out.background)?;
-    let models = SampleModel::all(&rates, setup.pon.as_ref());
+    if setup.pon.is_none() {
+        setup.pon = normal_as_pon(args, &setup, &evidence);
+    }
+    let models = sample_models(&setup, &rates);
     let minor: Vec<Option<f64>> = rates.iter().map(ContextRates::minor_strand_share).collect();
     let (calls, alphas) = test(&setup, &evidence, &models, &minor);
     // Every output is written under its temporary name, then all are
@@ -110,6 +114,7 @@ fn check_output_paths(args: &CallArgs) -> Result<()> {
     let background = args.scatter.write_background.as_deref();
     outputs.extend(background.map(|p| ("--write-background", p)));
     let mut inputs = input_files(&args.input);
+    inputs.extend(args.normal.as_deref().map(|p| ("--normal", p)));
     inputs.extend(args.pon.pon.as_deref().map(|p| ("--pon", p)));
     inputs.extend(
         args.scatter
@@ -161,7 +166,7 @@ fn set_up(args: &CallArgs) -> Result<(Setup, Outputs)> {
             "--shard I/N needs --background (the model fitted on the whole panel, from `ctdna call --write-background`), so that every chunk tests against the same background".into(),
         ));
     }
-    let inputs = RunInputs::open(&args.input, chunk)?;
+    let inputs = RunInputs::open(&args.input, args.normal.as_deref(), chunk)?;
     // UMI mode decides what a molecule is; the PoN and background must have
     // been fitted on the same molecules.
     let umi_options = umi_options(&args.umi);
@@ -233,6 +238,40 @@ fn load_pon(
         .map(Some)
 }
 
+/// Without `--pon`, the matched normal (`--normal`) as a one-sample panel
+/// of normals: its molecules at each site, shrunk toward the context rate
+/// as a panel's are (docs/model.md).
+fn normal_as_pon(args: &CallArgs, setup: &Setup, evidence: &[ShardEvidence]) -> Option<LoadedPon> {
+    let normal = setup.inputs.normal?;
+    let build = crate::model::pon::BuildParams::default();
+    let pon = setup
+        .pool
+        .install(|| crate::model::pon::of_one_sample(evidence, normal, &build));
+    Some(LoadedPon {
+        pon,
+        normals: 1,
+        params: UseParams {
+            prior_weight: args.pon.pon_prior_weight,
+            noisy_rate: setup.thresholds.noisy_rate,
+            noisy_min_normals: setup.thresholds.noisy_normals,
+        },
+    })
+}
+
+/// One background per sample: the called samples' with the panel of
+/// normals (if any); the matched normal's of its own context rates.
+fn sample_models<'a>(setup: &'a Setup, rates: &'a [ContextRates]) -> Vec<SampleModel<'a>> {
+    let pon = |k: usize| {
+        setup
+            .pon
+            .as_ref()
+            .filter(|_| setup.inputs.normal != Some(k))
+    };
+    (rates.iter().enumerate())
+        .map(|(k, r)| SampleModel::of(r, pon(k)))
+        .collect()
+}
+
 /// Each sample's context rates: fitted on this run's evidence, or the
 /// saved whole-panel model of a scattered run; `--write-background` saves
 /// them (returned for the caller to commit).
@@ -293,6 +332,7 @@ fn test(
         alphas,
         known: &known,
         minor_strand,
+        normal: inputs.normal.map(|i| NormalRule::new(i, &setup.thresholds)),
     };
     let calls = setup.pool.install(|| {
         evidence
@@ -326,6 +366,7 @@ fn write_vcf(
     let header = vcf::header(&HeaderInfo {
         reference,
         samples: &setup.samples,
+        normal: setup.inputs.normal.map(|i| setup.samples[i].as_str()),
         command_line: super::command_line(),
         thresholds: &setup.thresholds,
         model: models
@@ -400,6 +441,7 @@ fn metrics(
             "reference": args.input.reference,
             "targets": args.input.targets,
             "known": args.input.known,
+            "normal": args.normal,
         }),
         parameters: serde_json::json!({
             "filters": setup.filter,

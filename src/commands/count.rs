@@ -17,7 +17,7 @@ pub fn run(args: &CountArgs) -> Result<()> {
     outputs.extend(args.metrics.as_deref().map(|m| ("--metrics", m)));
     crate::atomic::check_paths(&outputs, &input_files(&args.input))?;
     let filter = read_filter(&args.filters)?;
-    let inputs = RunInputs::open(&args.input, None)?;
+    let inputs = RunInputs::open(&args.input, None, None)?;
     // Fragments, or molecules of the chosen UMI tier and better, as `call`
     // would test them.
     let umi_options = umi_options(&args.umi);

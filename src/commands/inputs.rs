@@ -35,16 +35,24 @@ pub struct RunInputs {
     /// what a panel of normals is checked against.
     pub bed_panel: Vec<Target>,
     pub known: Vec<KnownLocus>,
-    /// The BAMs/CRAMs, in `--bam` order (one sample each).
+    /// The BAMs/CRAMs, in `--bam` order (one sample each), then the
+    /// matched normal (`call --normal`) if any.
     pub bams: Vec<AlignmentInput>,
+    /// Index of the matched normal in `bams` (the last).
+    pub normal: Option<usize>,
     pub shards: Vec<Shard>,
     pub threads: usize,
 }
 
 impl RunInputs {
     /// Read and check everything named on the command line; with `chunk =
-    /// Some((i, n))` keep only chunk `i` of `n` of the merged panel.
-    pub fn open(args: &InputArgs, chunk: Option<(usize, usize)>) -> Result<RunInputs> {
+    /// Some((i, n))` keep only chunk `i` of `n` of the merged panel; a
+    /// matched normal (`normal`) is counted after the `--bam`s.
+    pub fn open(
+        args: &InputArgs,
+        normal: Option<&Path>,
+        chunk: Option<(usize, usize)>,
+    ) -> Result<RunInputs> {
         let reference = Reference::open(&args.reference)?;
         let bed_panel = match &args.targets {
             Some(bed) => regions::merge(regions::read_bed(bed, &reference)?),
@@ -60,7 +68,10 @@ impl RunInputs {
             known_pad: 0,
             chunk,
         };
-        let inputs = RunInputs::new(reference, &args.bams, args.threads, sites)?;
+        let mut bams = args.bams.clone();
+        bams.extend(normal.map(Path::to_path_buf));
+        let mut inputs = RunInputs::new(reference, &bams, args.threads, sites)?;
+        inputs.normal = normal.map(|_| bams.len() - 1);
         inputs.require_distinct_samples()?;
         Ok(inputs)
     }
@@ -128,6 +139,7 @@ impl RunInputs {
             bed_panel,
             known,
             bams,
+            normal: None,
             shards,
             threads,
         })

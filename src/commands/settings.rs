@@ -85,6 +85,8 @@ pub fn thresholds(a: &CallingArgs) -> Result<Thresholds> {
         noisy_rate: a.noisy_rate,
         noisy_normals: a.noisy_normals,
         noisy_fold: a.noisy_fold,
+        normal_alpha: a.normal_alpha,
+        normal_vaf_fraction: a.normal_vaf_fraction,
     };
     t.validate()?;
     Ok(t)
@@ -132,6 +134,9 @@ pub fn sim_params(a: &SimulateArgs) -> Result<SimParams> {
         indels_per_vaf: a.indels_per_vaf,
         mnvs_per_vaf: a.mnvs_per_vaf,
         long_indels_per_vaf: a.long_indels_per_vaf,
+        chip_per_vaf: a.chip_per_vaf,
+        chip_vafs: a.chip_vaf.clone(),
+        matched_normal_depth: a.matched_normal_depth,
         germline_snvs: a.germline_snvs,
         germline_indels: a.germline_indels,
         depth: a.depth,

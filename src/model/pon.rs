@@ -288,6 +288,28 @@ pub fn summarize(obs: &[NormalObs], p: &BuildParams) -> AlleleSummary {
 /// The rows of one shard: every position, every alt slot (SNV slots only
 /// where the reference base is A, C, G or T), in position then slot order.
 pub fn summarize_shard(ev: &ShardEvidence, p: &BuildParams) -> Vec<PonRow> {
+    summarize_samples(ev, 0..ev.samples.len(), p)
+}
+
+/// The panel of normals of one sample of a run: `call --normal`'s matched
+/// normal as a one-sample panel (its rows built as `ctdna pon` builds
+/// them, kept in memory).
+pub fn of_one_sample(evidence: &[ShardEvidence], sample: usize, p: &BuildParams) -> Pon {
+    let mut pon = Pon::default();
+    for ev in evidence {
+        for r in summarize_samples(ev, sample..sample + 1, p) {
+            pon.push(&r);
+        }
+    }
+    pon.finish()
+}
+
+/// [`summarize_shard`] over the samples `samples` of the shard only.
+fn summarize_samples(
+    ev: &ShardEvidence,
+    samples: std::ops::Range<usize>,
+    p: &BuildParams,
+) -> Vec<PonRow> {
     let n_pos = ev.samples.first().map_or(0, |s| s.counts.positions.len());
     let mut rows = Vec::with_capacity(n_pos * 5);
     let mut obs = Vec::with_capacity(ev.samples.len());
@@ -301,7 +323,7 @@ pub fn summarize_shard(ev: &ShardEvidence, p: &BuildParams) -> Vec<PonRow> {
             }
             obs.clear();
             obs.extend(
-                ev.samples
+                ev.samples[samples.clone()]
                     .iter()
                     .map(|s| observe(&s.counts.positions[i], slot)),
             );

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub struct HeaderInfo<'a> {
     pub reference: &'a Reference,
     pub samples: &'a [String],
+    /// The matched normal's sample name (`call --normal`), one of `samples`.
+    pub normal: Option<&'a str>,
     pub command_line: String,
     pub thresholds: &'a Thresholds,
     pub model: String,
@@ -70,10 +72,21 @@ pub fn preamble(command_line: &str, reference: &Reference) -> String {
     s
 }
 
+/// INFO lines of a run with a matched normal.
+const NORMAL_INFO_LINES: &[&str] = &[
+    r#"##INFO=<ID=NLOD,Number=A,Type=Float,Description="Matched normal's limit of detection: the smallest allele fraction in the normal that its NormalEvidence test (--normal-alpha) detects with 95% probability at its depth">"#,
+    r#"##INFO=<ID=NormalLowDepth,Number=0,Type=Flag,Description="The matched normal is too shallow to clear this allele: NLOD is above the allele fraction, so a blood-cell clone at that fraction could be in the normal unseen (a label, not a filter)">"#,
+];
+
 /// The full header text.
 pub fn header(h: &HeaderInfo) -> String {
     let mut s = preamble(&h.command_line, h.reference);
-    for l in INFO_LINES {
+    let normal_lines = if h.normal.is_some() {
+        NORMAL_INFO_LINES
+    } else {
+        &[]
+    };
+    for l in INFO_LINES.iter().chain(normal_lines) {
         s.push_str(l);
         s.push('\n');
     }
@@ -91,6 +104,9 @@ pub fn header(h: &HeaderInfo) -> String {
     }
     s.push_str(&format!("##ctdna_background_model={}\n", h.model));
     s.push_str(&format!("##ctdna_options={}\n", h.options_json));
+    if let Some(name) = h.normal {
+        s.push_str(&format!("##normal_sample={name}\n"));
+    }
     s.push_str("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT");
     for name in h.samples {
         s.push('\t');
@@ -257,6 +273,12 @@ pub fn record(call: &Call, reference: &Reference, umi_tier: Option<Tier>) -> Str
     }
     if best.filters.contains(&Filter::Germline) {
         info.push_str(";GERMLINE");
+    }
+    if let Some(n) = &call.normal {
+        info.push_str(&format!(";NLOD={}", float(n.lod)));
+        if call.normal_low_depth() {
+            info.push_str(";NormalLowDepth");
+        }
     }
     let mut line = format!(
         "{}\t{}\t.\t{}\t{}\t{:.2}\t{}\t{}\t{SAMPLE_FORMAT}{}",

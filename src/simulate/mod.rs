@@ -128,14 +128,18 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
 
     // The BAM first: the truth VCF reports the molecule counts it realised.
     let cl = p.command_line();
-    let write_sample =
-        |kind: sample::SampleKind, file: &str, rg: &str| -> Result<sample::SampleStats> {
-            let h = bam_out::header(&g, rg, &cl);
-            let mut sink = bam_out::BamSink::create(&path(file), &h, rg, p.bam_compression)?;
-            let stats = sample::stream_sample(p, &g, &targets, &variants, kind, |r| sink.write(r))?;
-            sink.finish()?;
-            Ok(stats)
-        };
+    let write_with = |p: &params::SimParams,
+                      kind: sample::SampleKind,
+                      file: &str,
+                      rg: &str|
+     -> Result<sample::SampleStats> {
+        let h = bam_out::header(&g, rg, &cl);
+        let mut sink = bam_out::BamSink::create(&path(file), &h, rg, p.bam_compression)?;
+        let stats = sample::stream_sample(p, &g, &targets, &variants, kind, |r| sink.write(r))?;
+        sink.finish()?;
+        Ok(stats)
+    };
+    let write_sample = |kind, file: &str, rg: &str| write_with(p, kind, file, rg);
     let tumor = write_sample(sample::SampleKind::Tumor, "sample.bam", &p.sample_name)?;
     files.extend(["sample.bam".to_string(), "sample.bam.bai".to_string()]);
 
@@ -155,6 +159,16 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
         files.extend(["tumor.vcf.gz".to_string(), "tumor.vcf.gz.tbi".to_string()]);
     }
 
+    if p.matched_normal_depth > 0 {
+        let wbc = params::SimParams {
+            depth: p.matched_normal_depth,
+            ..p.clone()
+        };
+        let rg = format!("{}_normal", p.sample_name);
+        let kind = sample::SampleKind::MatchedNormal;
+        write_with(&wbc, kind, "matched_normal.bam", &rg)?;
+        files.extend(["matched_normal.bam".into(), "matched_normal.bam.bai".into()]);
+    }
     for k in 1..=p.normals {
         let name = format!("normal_{k}");
         write_sample(sample::SampleKind::Normal(k), &format!("{name}.bam"), &name)?;

@@ -37,6 +37,17 @@ pub struct SimParams {
     /// `--long-indels-per-vaf` (same rule as `mnvs_per_vaf`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub long_indels_per_vaf: usize,
+    /// `--chip-per-vaf`: clonal-haematopoiesis SNVs per VAF, in plasma
+    /// and (at a higher fraction) in the matched normal (same rule).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub chip_per_vaf: usize,
+    /// `--chip-vaf`: the CHIP variants' plasma VAFs (empty: `vafs`; same rule).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chip_vafs: Vec<f64>,
+    /// `--matched-normal-depth`: molecules per position of
+    /// `matched_normal.bam` (0: not written; same rule).
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub matched_normal_depth: u32,
     pub germline_snvs: usize,
     pub germline_indels: usize,
     pub depth: u32,
@@ -82,6 +93,10 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
+}
+
 fn is_zero_f64(x: &f64) -> bool {
     *x == 0.0
 }
@@ -107,6 +122,9 @@ impl Default for SimParams {
             indels_per_vaf: 2,
             mnvs_per_vaf: 0,
             long_indels_per_vaf: 0,
+            chip_per_vaf: 0,
+            chip_vafs: Vec::new(),
+            matched_normal_depth: 0,
             germline_snvs: 4,
             germline_indels: 1,
             depth: 200,
@@ -162,6 +180,15 @@ impl SimParams {
         }
     }
 
+    /// The CHIP variants' plasma VAFs: `--chip-vaf`, else the somatic VAFs.
+    pub fn chip_vafs(&self) -> Vec<f64> {
+        if self.chip_vafs.is_empty() {
+            self.somatic_vafs()
+        } else {
+            self.chip_vafs.clone()
+        }
+    }
+
     /// Distance kept between a target and a contig end.
     pub fn edge_margin(&self) -> u64 {
         u64::from(self.frag_max) + EDGE_PAD
@@ -199,8 +226,26 @@ impl SimParams {
                 )));
             }
         }
-        let per_vaf =
-            self.snvs_per_vaf + self.indels_per_vaf + self.mnvs_per_vaf + self.long_indels_per_vaf;
+        let per_vaf = self.snvs_per_vaf
+            + self.indels_per_vaf
+            + self.mnvs_per_vaf
+            + self.long_indels_per_vaf
+            + self.chip_per_vaf;
+        if let Some(v) = self.chip_vafs.iter().find(|v| !(**v > 0.0 && **v < 1.0)) {
+            return Err(usage(format!("--chip-vaf {v} is outside (0, 1)")));
+        }
+        if self.chip_per_vaf > 0 && self.matched_normal_depth == 0 {
+            return Err(usage(
+                "--chip-per-vaf needs --matched-normal-depth (the blood cells the clones live in)"
+                    .into(),
+            ));
+        }
+        if self.matched_normal_depth > 1_000_000 {
+            return Err(usage(format!(
+                "--matched-normal-depth {} is above 1,000,000 molecules per position",
+                self.matched_normal_depth
+            )));
+        }
         if self.vafs.is_empty() && per_vaf > 0 {
             return Err(usage("--vaf needs at least one value".into()));
         }
@@ -352,16 +397,23 @@ impl SimParams {
         Ok(())
     }
 
-    /// `--mnvs-per-vaf` and `--long-indels-per-vaf` when not 0.
+    /// `--mnvs-per-vaf`, `--long-indels-per-vaf`, `--chip-per-vaf` and
+    /// `--matched-normal-depth` when not 0.
     fn complex_variant_options(&self) -> String {
         let mut s = String::new();
         for (name, n) in [
             ("mnvs-per-vaf", self.mnvs_per_vaf),
             ("long-indels-per-vaf", self.long_indels_per_vaf),
+            ("chip-per-vaf", self.chip_per_vaf),
+            ("matched-normal-depth", self.matched_normal_depth as usize),
         ] {
             if n > 0 {
                 s.push_str(&format!(" --{name} {n}"));
             }
+        }
+        if !self.chip_vafs.is_empty() {
+            let v: Vec<String> = self.chip_vafs.iter().map(|v| v.to_string()).collect();
+            s.push_str(&format!(" --chip-vaf {}", v.join(",")));
         }
         s
     }

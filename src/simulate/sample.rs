@@ -7,7 +7,7 @@ use super::genome::Genome;
 use super::panel::Target;
 use super::params::SimParams;
 use super::reads::{read_pair, PairInfo, SimRead};
-use super::variants::{Kind, Origin, Variant};
+use super::variants::{Kind, Origin, Variant, CHIP_BLOOD_SHARE};
 use crate::rng::Rng;
 use crate::Result;
 use rayon::prelude::*;
@@ -51,6 +51,8 @@ pub enum SampleKind {
     Tumor,
     /// Germline only (the `k`-th normal, 1-based).
     Normal(usize),
+    /// The patient's white blood cells: germline and CHIP variants.
+    MatchedNormal,
 }
 
 /// Sort key of a read: coordinate, then name and flags (unique per read).
@@ -92,6 +94,7 @@ pub fn stream_sample(
     let label = match kind {
         SampleKind::Tumor => "sample".to_string(),
         SampleKind::Normal(k) => format!("normal{k}"),
+        SampleKind::MatchedNormal => "matched_normal".to_string(),
     };
     let sites = super::artifacts::generate(p, g, targets, variants)?;
     let rates = super::artifacts::sample_rates(p, &sites, &label);
@@ -179,6 +182,11 @@ pub fn simulate_sample(
 fn carries(rng: &mut Rng, v: &Variant, hap: u8, kind: SampleKind) -> bool {
     match v.origin {
         Origin::Somatic => kind == SampleKind::Tumor && rng.bernoulli(v.vaf),
+        Origin::Chip => match kind {
+            SampleKind::Tumor => rng.bernoulli(v.vaf),
+            SampleKind::MatchedNormal => rng.bernoulli((v.vaf / CHIP_BLOOD_SHARE).min(1.0)),
+            SampleKind::Normal(_) => false,
+        },
         Origin::GermlineHet { hap: h } => h == hap,
         Origin::GermlineHom => true,
     }

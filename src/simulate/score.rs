@@ -194,6 +194,11 @@ pub struct Score {
     pub germline_truth: usize,
     /// Of those, how many got a PASS call.
     pub germline_pass: usize,
+    /// Clonal-haematopoiesis truth (ORIGIN=chip): real, not the tumour's;
+    /// must not PASS with a matched normal (scored apart, never FP).
+    pub chip_truth: usize,
+    /// Of those, how many got a PASS call.
+    pub chip_pass: usize,
     /// PASS calls in total.
     pub pass_calls: usize,
     /// PASS calls matching no truth variant, inside the targets (all of them
@@ -232,6 +237,8 @@ pub fn poisson_at_least(lambda: f64, k: u32) -> f64 {
 
 struct TruthRec {
     somatic: bool,
+    /// ORIGIN=chip: a blood-cell clone.
+    chip: bool,
     mol_alt: Option<i32>,
     vaf: f64,
     var_type: VarType,
@@ -281,6 +288,12 @@ fn read_truth(path: &Path) -> Result<BTreeMap<Key, TruthRec>> {
                     "use a truth VCF from ctdna simulate",
                 )
             })?;
+        let chip = rec
+            .info(b"ORIGIN")
+            .string()
+            .ok()
+            .flatten()
+            .is_some_and(|v| v.first().is_some_and(|o| *o == b"chip"));
         // Optional: absent from truth VCFs not written by ctdna simulate.
         let mol_alt = rec
             .info(b"MOLALT")
@@ -297,6 +310,7 @@ fn read_truth(path: &Path) -> Result<BTreeMap<Key, TruthRec>> {
                 key,
                 TruthRec {
                     somatic,
+                    chip,
                     mol_alt,
                     vaf: (f64::from(vaf) * 1e6).round() / 1e6,
                     var_type,
@@ -375,7 +389,13 @@ pub fn score(calls: &Path, truth: &Path, opts: &ScoreOptions) -> Result<Score> {
     }
     let mut bins: BTreeMap<(VarType, u64), Acc> = BTreeMap::new();
     let (mut germline_truth, mut germline_pass) = (0, 0);
+    let (mut chip_truth, mut chip_pass) = (0, 0);
     for (key, t) in &truth_map {
+        if t.chip {
+            chip_truth += 1;
+            chip_pass += usize::from(pass.contains(key));
+            continue;
+        }
         if !t.somatic {
             germline_truth += 1;
             germline_pass += usize::from(pass.contains(key));
@@ -453,6 +473,8 @@ pub fn score(calls: &Path, truth: &Path, opts: &ScoreOptions) -> Result<Score> {
         rows,
         germline_truth,
         germline_pass,
+        chip_truth,
+        chip_pass,
         pass_calls: pass.len(),
         fp,
         split,
@@ -521,6 +543,13 @@ impl fmt::Display for Score {
             "germline: {} truth, {} with a PASS call (not counted as FP)",
             self.germline_truth, self.germline_pass
         )?;
+        if self.chip_truth > 0 {
+            writeln!(
+                f,
+                "chip: {} truth (clonal haematopoiesis), {} with a PASS call (must not PASS; not counted as FP)",
+                self.chip_truth, self.chip_pass
+            )?;
+        }
         if self.split > 0 {
             writeln!(
                 f,

@@ -20,7 +20,14 @@ pub enum Origin {
     },
     /// Germline homozygous: on every fragment.
     GermlineHom,
+    /// Clonal haematopoiesis: a blood-cell clone, in plasma at the VAF and
+    /// in the matched normal at VAF / [`CHIP_BLOOD_SHARE`].
+    Chip,
 }
+
+/// Share of plasma DNA from blood cells: a CHIP clone's fraction in the
+/// white blood cells is its plasma fraction divided by this.
+pub const CHIP_BLOOD_SHARE: f64 = 0.8;
 
 /// Variant class, as the scorer bins them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -184,6 +191,12 @@ pub fn generate(p: &SimParams, g: &Genome, targets: &[Target]) -> Result<Vec<Var
     for i in 0..p.germline_indels {
         let (v, o) = germ(i);
         plan.push((Want::Indel, v, o));
+    }
+    // Last, so with none the draws of the others are unchanged.
+    for vaf in p.chip_vafs() {
+        for _ in 0..p.chip_per_vaf {
+            plan.push((Want::Snv, vaf, Origin::Chip));
+        }
     }
     let mut out: Vec<Variant> = Vec::with_capacity(plan.len());
     for (want, vaf, origin) in plan {

@@ -59,7 +59,7 @@ pub fn truth_vcf_text(
     let mut s = preamble(g);
     for line in [
         r#"##INFO=<ID=VAF,Number=1,Type=Float,Description="Simulated allele fraction: somatic, the probability that a molecule carries the allele; germline, 0.5 (het) or 1 (hom)">"#,
-        r#"##INFO=<ID=ORIGIN,Number=1,Type=String,Description="somatic or germline">"#,
+        r#"##INFO=<ID=ORIGIN,Number=1,Type=String,Description="somatic, germline or chip (clonal haematopoiesis: in plasma at VAF and in matched_normal.bam's blood cells, not the tumour's)">"#,
         r#"##INFO=<ID=SOMATIC,Number=0,Type=Flag,Description="Somatic (tumor-derived) variant">"#,
         r#"##INFO=<ID=ZYGOSITY,Number=1,Type=String,Description="Germline only: het or hom">"#,
         type_header(variants),
@@ -80,6 +80,7 @@ pub fn truth_vcf_text(
             Origin::Somatic => ("somatic", ";SOMATIC".to_string()),
             Origin::GermlineHet { .. } => ("germline", ";ZYGOSITY=het".to_string()),
             Origin::GermlineHom => ("germline", ";ZYGOSITY=hom".to_string()),
+            Origin::Chip => ("chip", String::new()),
         };
         let kind = kind_name(v.kind());
         let (dp, alt) = counts.get(i).copied().unwrap_or((0, 0));
