@@ -211,6 +211,7 @@ impl Caller<'_> {
             let first = out.len();
             self.call_position(ev, (pos0, i), &at, &mut out);
             mark_multiallelic(&mut out[first..]);
+            mark_not_detected(&mut out[first..]);
         }
         out
     }
@@ -546,6 +547,30 @@ pub fn mark_multiallelic(calls: &mut [Call]) {
     }
 }
 
+/// Several samples (timepoints of one patient): an allele that passes in
+/// one called sample is reported in every other, and where it does not
+/// pass there for want of molecules or significance, `LowAltCount` and
+/// `LowQual` become `NotDetected`, as at a known locus (absent at the
+/// sample's FORMAT/LOD): a resistance variant that passes at a late
+/// timepoint shows its history, bounded by each earlier sample's LoD.
+pub fn mark_not_detected(calls: &mut [Call]) {
+    for c in calls.iter_mut().filter(|c| c.passes()) {
+        let normal = c.normal.map(|v| v.index);
+        for (k, s) in c.samples.iter_mut().enumerate() {
+            if Some(k) == normal || s.passes() {
+                continue;
+            }
+            let before = s.filters.len();
+            s.filters
+                .retain(|f| !matches!(f, Filter::LowAltCount | Filter::LowQual));
+            if s.filters.len() < before {
+                s.filters.push(Filter::NotDetected);
+                s.filters.sort();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -593,6 +618,24 @@ mod tests {
         let mut single = call_with(&[-30.0]);
         mark_multiallelic(&mut single);
         assert!(single[0].passes());
+    }
+
+    #[test]
+    fn a_passing_allele_is_not_detected_elsewhere() {
+        let mut c = call_with(&[-30.0]).remove(0);
+        let mut absent = c.samples[0].clone();
+        absent.filters = vec![Filter::LowAltCount, Filter::LowQual, Filter::StrandBias];
+        c.samples.push(absent);
+        let mut calls = vec![c.clone()];
+        mark_not_detected(&mut calls);
+        assert!(calls[0].samples[0].passes());
+        let want = vec![Filter::NotDetected, Filter::StrandBias];
+        assert_eq!(calls[0].samples[1].filters, want);
+        // Where no sample passes, nothing is reported as not detected.
+        c.samples[0].filters = vec![Filter::LowQual];
+        let mut calls = vec![c];
+        mark_not_detected(&mut calls);
+        assert_eq!(calls[0].samples[0].filters, vec![Filter::LowQual]);
     }
 
     #[test]

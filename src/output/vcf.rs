@@ -72,6 +72,11 @@ pub fn preamble(command_line: &str, reference: &Reference) -> String {
     s
 }
 
+/// FORMAT lines of `call` besides [`FORMAT_LINES`].
+const CALL_FORMAT_LINES: &[&str] = &[
+    r#"##FORMAT=<ID=LOD,Number=A,Type=Float,Description="The sample's limit of detection: smallest VAF detected with 95% probability at its depth, molecule-class mix and error rates (with FT NotDetected: absent at this VAF)">"#,
+];
+
 /// INFO lines of a run with a matched normal.
 const NORMAL_INFO_LINES: &[&str] = &[
     r#"##INFO=<ID=NLOD,Number=A,Type=Float,Description="Matched normal's limit of detection: the smallest allele fraction in the normal that its NormalEvidence test (--normal-alpha) detects with 95% probability at its depth">"#,
@@ -98,7 +103,7 @@ pub fn header(h: &HeaderInfo) -> String {
             f.description(h.thresholds).replace('"', "'")
         ));
     }
-    for l in FORMAT_LINES {
+    for l in FORMAT_LINES.iter().chain(CALL_FORMAT_LINES) {
         s.push_str(l);
         s.push('\n');
     }
@@ -281,7 +286,7 @@ pub fn record(call: &Call, reference: &Reference, umi_tier: Option<Tier>) -> Str
         }
     }
     let mut line = format!(
-        "{}\t{}\t.\t{}\t{}\t{:.2}\t{}\t{}\t{SAMPLE_FORMAT}{}",
+        "{}\t{}\t.\t{}\t{}\t{:.2}\t{}\t{}\t{SAMPLE_FORMAT}:LOD{}",
         reference.contigs[call.rid].name,
         call.pos0 + 1,
         vcf_allele(&call.ref_allele),
@@ -302,6 +307,8 @@ pub fn record(call: &Call, reference: &Reference, umi_tier: Option<Tier>) -> Str
             s.ln_p.exp(),
             &filter_field(&s.filters),
         ));
+        line.push(':');
+        line.push_str(&float(s.lod));
         if umi_tier.is_some() {
             let f = s.families.unwrap_or_default();
             line.push_str(&format!(":{}:{}", f.families, f.duplex_alt));
