@@ -59,7 +59,7 @@ pub fn truth_vcf_text(
     let mut s = preamble(g);
     for line in [
         r#"##INFO=<ID=VAF,Number=1,Type=Float,Description="Simulated allele fraction: somatic, the probability that a molecule carries the allele; germline, 0.5 (het) or 1 (hom)">"#,
-        r#"##INFO=<ID=ORIGIN,Number=1,Type=String,Description="somatic, germline or chip (clonal haematopoiesis: in plasma at VAF and in matched_normal.bam's blood cells, not the tumour's)">"#,
+        origin_header(variants),
         r#"##INFO=<ID=SOMATIC,Number=0,Type=Flag,Description="Somatic (tumor-derived) variant">"#,
         r#"##INFO=<ID=ZYGOSITY,Number=1,Type=String,Description="Germline only: het or hom">"#,
         type_header(variants),
@@ -103,6 +103,16 @@ pub fn truth_vcf_text(
         ));
     }
     s
+}
+
+/// INFO/ORIGIN's header line: `chip` is named only when the truth holds
+/// CHIP variants (earlier data sets keep their bytes).
+fn origin_header(variants: &[Variant]) -> &'static str {
+    if variants.iter().any(|v| v.origin == Origin::Chip) {
+        r#"##INFO=<ID=ORIGIN,Number=1,Type=String,Description="somatic, germline or chip (clonal haematopoiesis: in plasma at VAF and in matched_normal.bam's blood cells, not the tumour's)">"#
+    } else {
+        r#"##INFO=<ID=ORIGIN,Number=1,Type=String,Description="somatic or germline">"#
+    }
 }
 
 /// The tumor-tissue VCF of a `--tumor-fraction` simulation: the somatic
