@@ -369,9 +369,15 @@ pub struct CallingArgs {
 /// `ctdna mrd` options.
 #[derive(Debug, Args)]
 pub struct MrdArgs {
-    /// Plasma BAM/CRAM (coordinate-sorted, indexed).
-    #[arg(long, value_name = "BAM")]
-    pub bam: PathBuf,
+    /// Plasma BAM/CRAM (coordinate-sorted, indexed). Repeat for a series,
+    /// in time order: each timepoint is fitted on its own and the JSON and
+    /// TSV become a trajectory (docs/mrd.md).
+    #[arg(long, value_name = "BAM", required = true)]
+    pub bam: Vec<PathBuf>,
+    /// Labels of the `--bam` timepoints, comma-separated, one per `--bam`
+    /// (default: each BAM's @RG SM, else its file stem).
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub timepoints: Option<Vec<String>>,
     /// Indexed reference FASTA (`.fai` is built beside it if missing).
     #[arg(long, short = 'r')]
     pub reference: PathBuf,

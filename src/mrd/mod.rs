@@ -16,6 +16,7 @@
 
 pub mod loci;
 pub mod model;
+pub mod series;
 pub mod sites;
 
 use loci::TumorLocus;
