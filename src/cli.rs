@@ -523,6 +523,34 @@ pub struct SimulateArgs {
     /// --snvs-per-vaf for the number of loci (50-2,000).
     #[arg(long, value_name = "TF", help_heading = "Variants")]
     pub tumor_fraction: Option<f64>,
+    /// A patient series: one plasma per tumor fraction, comma-separated, in
+    /// time order (`T1.bam`, `T2.bam`, ... from one genome and one set of
+    /// tumor variants, each at VAF = TF x 0.5; 0 is tumor-free), with
+    /// `tumor.vcf.gz` and per-timepoint truth (docs/simulate.md). Replaces
+    /// `sample.bam` and --tumor-fraction.
+    #[arg(
+        long,
+        value_name = "TF,TF,...",
+        value_delimiter = ',',
+        help_heading = "Variants"
+    )]
+    pub series_tf: Vec<f64>,
+    /// With --series-tf: somatic SNVs of a subclone (resistance variants),
+    /// besides --snvs-per-vaf shared ones; absent before --subclone-from,
+    /// at --subclone-vaf from then on; not in `tumor.vcf.gz`.
+    #[arg(long, default_value_t = 0, help_heading = "Variants")]
+    pub subclone_variants: usize,
+    /// The 1-based timepoint at which the subclone appears.
+    #[arg(long, value_name = "T", help_heading = "Variants")]
+    pub subclone_from: Option<usize>,
+    /// The subclone's allele fraction from --subclone-from on.
+    #[arg(
+        long,
+        default_value_t = 0.01,
+        value_name = "VAF",
+        help_heading = "Variants"
+    )]
+    pub subclone_vaf: f64,
     /// Somatic SNVs per VAF.
     #[arg(long, default_value_t = 4, help_heading = "Variants")]
     pub snvs_per_vaf: usize,

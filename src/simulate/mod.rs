@@ -39,6 +39,7 @@ pub mod params;
 pub mod reads;
 pub mod sample;
 pub mod score;
+pub mod series;
 pub mod variants;
 pub mod vcf_out;
 
@@ -109,7 +110,11 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     }
     let g = genome::Genome::generate(p)?;
     let targets = panel::place_targets(p, &g)?;
-    let variants = variants::generate(p, &g, &targets)?;
+    let (variants, subclone) = if p.series_tf.is_empty() {
+        (variants::generate(p, &g, &targets)?, Vec::new())
+    } else {
+        series::variants(p, &g, &targets)?
+    };
     let artifact_sites = artifacts::generate(p, &g, &targets, &variants)?;
 
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
@@ -128,39 +133,41 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
 
     // The BAM first: the truth VCF reports the molecule counts it realised.
     let cl = p.command_line();
-    let write_sample =
-        |kind: sample::SampleKind, file: &str, rg: &str| -> Result<sample::SampleStats> {
-            let h = bam_out::header(&g, rg, &cl);
-            let mut sink = bam_out::BamSink::create(&path(file), &h, rg, p.bam_compression)?;
-            let stats = sample::stream_sample(p, &g, &targets, &variants, kind, |r| sink.write(r))?;
-            sink.finish()?;
-            Ok(stats)
-        };
-    let tumor = write_sample(sample::SampleKind::Tumor, "sample.bam", &p.sample_name)?;
-    files.extend(["sample.bam".to_string(), "sample.bam.bai".to_string()]);
-
-    let text = vcf_out::truth_vcf_text(
-        &g,
-        &variants,
-        &tumor.variant_counts,
-        p.duplex.then_some(tumor.variant_duplex_alt.as_slice()),
-    );
-    vcf_out::write_vcf_gz(&path("truth.vcf.gz"), &text)?;
-    files.extend(["truth.vcf.gz".to_string(), "truth.vcf.gz.tbi".to_string()]);
-    if p.tumor_fraction.is_some() {
-        vcf_out::write_vcf_gz(
-            &path("tumor.vcf.gz"),
-            &vcf_out::tumor_vcf_text(&g, &variants),
-        )?;
-        files.extend(["tumor.vcf.gz".to_string(), "tumor.vcf.gz.tbi".to_string()]);
-    }
+    let write_sample = |kind: sample::SampleKind,
+                        file: &str,
+                        rg: &str,
+                        variants: &[variants::Variant]|
+     -> Result<sample::SampleStats> {
+        let h = bam_out::header(&g, rg, &cl);
+        let mut sink = bam_out::BamSink::create(&path(file), &h, rg, p.bam_compression)?;
+        let stats = sample::stream_sample(p, &g, &targets, variants, kind, |r| sink.write(r))?;
+        sink.finish()?;
+        Ok(stats)
+    };
+    let summary_counts = if p.series_tf.is_empty() {
+        write_tumor(p, &g, &variants, out_dir, &write_sample, &mut files)?
+    } else {
+        series::write(
+            p,
+            &g,
+            &variants,
+            &subclone,
+            out_dir,
+            &write_sample,
+            &mut files,
+        )?
+    };
 
     for k in 1..=p.normals {
         let name = format!("normal_{k}");
-        write_sample(sample::SampleKind::Normal(k), &format!("{name}.bam"), &name)?;
+        write_sample(
+            sample::SampleKind::Normal(k),
+            &format!("{name}.bam"),
+            &name,
+            &variants,
+        )?;
         files.extend([format!("{name}.bam"), format!("{name}.bam.bai")]);
     }
-    let summary_counts = (tumor.molecules, tumor.pairs);
 
     files.push("manifest.json".into());
     let summary = Summary {
@@ -173,6 +180,40 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     };
     write_manifest(&path("manifest.json"), p, &summary)?;
     Ok(summary)
+}
+
+/// `sample.bam`, `truth.vcf.gz` and (with `--tumor-fraction`)
+/// `tumor.vcf.gz`; returns (molecules, read pairs).
+fn write_tumor(
+    p: &params::SimParams,
+    g: &genome::Genome,
+    variants: &[variants::Variant],
+    out_dir: &Path,
+    write_sample: &series::WriteSample,
+    files: &mut Vec<String>,
+) -> Result<(u64, u64)> {
+    let path = |name: &str| out_dir.join(name);
+    let tumor = write_sample(
+        sample::SampleKind::Tumor,
+        "sample.bam",
+        &p.sample_name,
+        variants,
+    )?;
+    files.extend(["sample.bam".to_string(), "sample.bam.bai".to_string()]);
+
+    let text = vcf_out::truth_vcf_text(
+        g,
+        variants,
+        &tumor.variant_counts,
+        p.duplex.then_some(tumor.variant_duplex_alt.as_slice()),
+    );
+    vcf_out::write_vcf_gz(&path("truth.vcf.gz"), &text)?;
+    files.extend(["truth.vcf.gz".to_string(), "truth.vcf.gz.tbi".to_string()]);
+    if p.tumor_fraction.is_some() {
+        vcf_out::write_vcf_gz(&path("tumor.vcf.gz"), &vcf_out::tumor_vcf_text(g, variants))?;
+        files.extend(["tumor.vcf.gz".to_string(), "tumor.vcf.gz.tbi".to_string()]);
+    }
+    Ok((tumor.molecules, tumor.pairs))
 }
 
 /// `manifest.json`: the program, every parameter and what was written.

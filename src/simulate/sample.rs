@@ -51,6 +51,9 @@ pub enum SampleKind {
     Tumor,
     /// Germline only (the `k`-th normal, 1-based).
     Normal(usize),
+    /// The `k`-th plasma of a series (1-based): somatic and germline, its
+    /// molecules from their own stream.
+    Timepoint(usize),
 }
 
 /// Sort key of a read: coordinate, then name and flags (unique per read).
@@ -92,6 +95,7 @@ pub fn stream_sample(
     let label = match kind {
         SampleKind::Tumor => "sample".to_string(),
         SampleKind::Normal(k) => format!("normal{k}"),
+        SampleKind::Timepoint(k) => format!("timepoint{k}"),
     };
     let sites = super::artifacts::generate(p, g, targets, variants)?;
     let rates = super::artifacts::sample_rates(p, &sites, &label);
@@ -178,7 +182,7 @@ pub fn simulate_sample(
 
 fn carries(rng: &mut Rng, v: &Variant, hap: u8, kind: SampleKind) -> bool {
     match v.origin {
-        Origin::Somatic => kind == SampleKind::Tumor && rng.bernoulli(v.vaf),
+        Origin::Somatic => !matches!(kind, SampleKind::Normal(_)) && rng.bernoulli(v.vaf),
         Origin::GermlineHet { hap: h } => h == hap,
         Origin::GermlineHom => true,
     }
