@@ -369,13 +369,11 @@ pub struct CallingArgs {
 /// `ctdna mrd` options.
 #[derive(Debug, Args)]
 pub struct MrdArgs {
-    /// Plasma BAM/CRAM (coordinate-sorted, indexed). Repeat for a series,
-    /// in time order: each timepoint is fitted on its own and the JSON and
-    /// TSV become a trajectory (docs/mrd.md).
+    /// Plasma BAM/CRAM (coordinate-sorted, indexed); repeat, in time order,
+    /// for a series (one result per timepoint, docs/mrd.md).
     #[arg(long, value_name = "BAM", required = true)]
     pub bam: Vec<PathBuf>,
-    /// Labels of the `--bam` timepoints, comma-separated, one per `--bam`
-    /// (default: each BAM's @RG SM, else its file stem).
+    /// Timepoint labels, one per `--bam` (default: @RG SM, else file stem).
     #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
     pub timepoints: Option<Vec<String>>,
     /// Indexed reference FASTA (`.fai` is built beside it if missing).
@@ -523,33 +521,22 @@ pub struct SimulateArgs {
     /// --snvs-per-vaf for the number of loci (50-2,000).
     #[arg(long, value_name = "TF", help_heading = "Variants")]
     pub tumor_fraction: Option<f64>,
-    /// A patient series: one plasma per tumor fraction, comma-separated, in
-    /// time order (`T1.bam`, `T2.bam`, ... from one genome and one set of
-    /// tumor variants, each at VAF = TF x 0.5; 0 is tumor-free), with
-    /// `tumor.vcf.gz` and per-timepoint truth (docs/simulate.md). Replaces
-    /// `sample.bam` and --tumor-fraction.
+    /// A patient series instead of `sample.bam`: `T1.bam`, `T2.bam`, ...,
+    /// one per TF (time order; VAF = TF x 0.5), with truth (docs/simulate.md).
     #[arg(
         long,
-        value_name = "TF,TF,...",
+        value_name = "TF,..",
         value_delimiter = ',',
         help_heading = "Variants"
     )]
     pub series_tf: Vec<f64>,
-    /// With --series-tf: somatic SNVs of a subclone (resistance variants),
-    /// besides --snvs-per-vaf shared ones; absent before --subclone-from,
-    /// at --subclone-vaf from then on; not in `tumor.vcf.gz`.
+    /// With --series-tf: SNVs of a subclone (not in `tumor.vcf.gz`), absent
+    /// before timepoint --subclone-from (1-based), then at --subclone-vaf.
     #[arg(long, default_value_t = 0, help_heading = "Variants")]
     pub subclone_variants: usize,
-    /// The 1-based timepoint at which the subclone appears.
     #[arg(long, value_name = "T", help_heading = "Variants")]
     pub subclone_from: Option<usize>,
-    /// The subclone's allele fraction from --subclone-from on.
-    #[arg(
-        long,
-        default_value_t = 0.01,
-        value_name = "VAF",
-        help_heading = "Variants"
-    )]
+    #[arg(long, default_value_t = 0.01, help_heading = "Variants")]
     pub subclone_vaf: f64,
     /// Somatic SNVs per VAF.
     #[arg(long, default_value_t = 4, help_heading = "Variants")]

@@ -110,11 +110,7 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     }
     let g = genome::Genome::generate(p)?;
     let targets = panel::place_targets(p, &g)?;
-    let (variants, subclone) = if p.series_tf.is_empty() {
-        (variants::generate(p, &g, &targets)?, Vec::new())
-    } else {
-        series::variants(p, &g, &targets)?
-    };
+    let (variants, subclone) = series::variants(p, &g, &targets)?;
     let artifact_sites = artifacts::generate(p, &g, &targets, &variants)?;
 
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;

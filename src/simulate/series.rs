@@ -81,13 +81,19 @@ pub fn options(p: &SimParams) -> String {
     s
 }
 
-/// Every truth variant of a series: the shared ones and the subclone's
-/// SNVs, drawn in one go (sorted), and which of them are the subclone's.
+/// Every truth variant (sorted) and which are the subclone's: of a series,
+/// the shared ones and the subclone's SNVs drawn in one go; else those of
+/// [`super::variants::generate`] (and none).
 pub fn variants(
     p: &SimParams,
     g: &Genome,
     targets: &[Target],
 ) -> Result<(Vec<Variant>, Vec<bool>)> {
+    if p.series_tf.is_empty() {
+        let all = super::variants::generate(p, g, targets)?;
+        let none = vec![false; all.len()];
+        return Ok((all, none));
+    }
     let mut drawn = p.clone();
     drawn.snvs_per_vaf += p.subclone_variants;
     let variants = super::variants::generate(&drawn, g, targets)?;
