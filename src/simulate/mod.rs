@@ -16,6 +16,7 @@
 //! clip       with long indels: indels near a read end soft-clipped (bwa mem's scores)
 //! sample     all molecules of one sample over every target (rayon)
 //! bam_out / vcf_out   sample.bam(.bai), truth.vcf.gz(.tbi)
+//! series     --series-tf: T1..TN.bam, per-timepoint truth, a subclone from a chosen timepoint
 //! score      calls VCF vs truth: per VAF bin and type, FP per Mb; an MNV
 //!            only as one record; score::types per snv/ins/del/mnv/long ins/long del
 //! ```

@@ -203,3 +203,83 @@ pub fn write(
     files.push("series_truth.tsv".into());
     Ok(totals)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series() -> SimParams {
+        SimParams {
+            series_tf: vec![1e-2, 0.0, 3e-4],
+            subclone_variants: 2,
+            subclone_from: 3,
+            ..SimParams::default()
+        }
+    }
+
+    #[test]
+    fn series_options_are_checked_and_named() {
+        assert_eq!(check(&series()), Ok(()));
+        assert_eq!(check(&SimParams::default()), Ok(()));
+        let refused = |edit: fn(&mut SimParams), want: &str| {
+            let mut p = series();
+            edit(&mut p);
+            let msg = check(&p).unwrap_err();
+            assert!(msg.contains(want), "{msg}");
+            // and through validate(), with the command's prefix
+            assert!(p.validate().unwrap_err().to_string().contains(want));
+        };
+        refused(|p| p.series_tf.clear(), "need --series-tf");
+        refused(
+            |p| p.tumor_fraction = Some(1e-3),
+            "replaces --tumor-fraction",
+        );
+        refused(
+            |p| p.series_tf[1] = 1.5,
+            "--series-tf 1.5 is outside [0, 1]",
+        );
+        refused(|p| p.subclone_from = 4, "a timepoint from 1 to 3");
+        refused(|p| p.subclone_from = 0, "a timepoint from 1 to 3");
+        refused(
+            |p| p.subclone_vaf = 0.0,
+            "--subclone-vaf 0 is outside (0, 1)",
+        );
+        refused(
+            |p| {
+                p.subclone_variants = 0;
+            },
+            "--subclone-from needs --subclone-variants",
+        );
+        assert_eq!(options(&SimParams::default()), "");
+        assert_eq!(
+            options(&series()),
+            " --series-tf 0.01,0,0.0003 --subclone-variants 2 --subclone-from 3 --subclone-vaf 0.01"
+        );
+    }
+
+    #[test]
+    fn a_timepoint_carries_the_shared_variants_at_half_its_tf_and_the_subclone_from_its_timepoint()
+    {
+        let p = series();
+        let g = super::super::genome::Genome::generate(&p).unwrap();
+        let targets = super::super::panel::place_targets(&p, &g).unwrap();
+        let (variants, subclone) = variants(&p, &g, &targets).unwrap();
+        let somatic = variants.iter().filter(|v| v.is_somatic()).count();
+        // --snvs-per-vaf 4 + --indels-per-vaf 2 shared, 2 subclone SNVs.
+        assert_eq!(somatic, 4 + 2 + 2);
+        assert_eq!(subclone.iter().filter(|&&s| s).count(), 2);
+        for (k, tf) in [(1, 1e-2), (2, 0.0), (3, 3e-4)] {
+            let at = at_timepoint(&p, &variants, &subclone, k);
+            for ((v, t), &sub) in variants.iter().zip(&at).zip(&subclone) {
+                let want = match (v.is_somatic(), sub) {
+                    (false, _) => v.vaf,
+                    (true, false) => tf * 0.5,
+                    (true, true) if k >= 3 => p.subclone_vaf,
+                    (true, true) => 0.0,
+                };
+                assert_eq!(t.vaf, want);
+                assert!(!sub || v.kind() == Kind::Snv);
+            }
+        }
+    }
+}
