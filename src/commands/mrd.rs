@@ -13,6 +13,7 @@ use crate::model::context::ContextRates;
 use crate::model::pon::{LoadedPon, UseParams};
 use crate::model::SampleModel;
 use crate::mrd::loci::{read_tumor_variants, TumorLocus};
+use crate::mrd::series::{ratio_to_baseline, trajectory, Relapse, Timepoint};
 use crate::mrd::sites::{mask_loci, site_evidence, ContextSiteModel, SiteErrorModel};
 use crate::mrd::{analyse, ModelOptions, SampleResult, Settings};
 use crate::output::mrd as report;
@@ -24,9 +25,16 @@ use std::time::Instant;
 /// What `mrd.json` holds.
 #[derive(Debug, serde::Serialize)]
 struct MrdReport<'a> {
-    /// The plasma sample's result; its `call` is the top-level verdict.
+    /// The plasma sample's result (of a series: the last timepoint's); its
+    /// `call` is the top-level verdict.
     #[serde(flatten)]
     plasma: &'a SampleResult,
+    /// A series only (several `--bam`): every timepoint, in time order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timepoints: Option<Vec<Timepoint<'a>>>,
+    /// A series only: the first DETECTED after a NOT_DETECTED (null if none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    molecular_relapse: Option<Option<Relapse>>,
     baseline: Option<&'a SampleResult>,
     /// Baseline-normalised fraction: plasma TF / baseline TF (when both > 0).
     tf_ratio_to_baseline: Option<f64>,
@@ -45,6 +53,9 @@ struct Setup {
     settings: Settings,
     filter: ReadFilter,
     inputs: RunInputs,
+    /// The plasma timepoints' labels, in `--bam` order (the baseline, if
+    /// any, is the BAM after them).
+    labels: Vec<String>,
     loci: Vec<TumorLocus>,
     /// The engine's allele of each locus, in `loci` order.
     alts: Vec<Alt>,
@@ -79,6 +90,7 @@ pub fn run(args: &MrdArgs) -> Result<()> {
     for r in &results {
         log_result(r, &setup.settings);
     }
+    log_relapse(&setup.labels, &results[..setup.labels.len()]);
     write(args, &setup, &results, &null_model, outputs)?;
     log::info!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
@@ -92,7 +104,7 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
     let filter = read_filter(&args.filters)?;
     let reference = Reference::open(&args.reference)?;
     let loci = read_tumor_variants(&args.tumor_variants, &reference, options.tumor_purity)?;
-    let mut bams = vec![args.bam.clone()];
+    let mut bams = args.bam.clone();
     bams.extend(args.baseline.iter().cloned());
     let sites = Sites {
         bed_panel: Vec::new(),
@@ -100,7 +112,13 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
         known_pad: options.background_pad,
         chunk: None,
     };
-    let inputs = RunInputs::new(reference, &bams, args.threads, sites)?;
+    let mut inputs = RunInputs::new(reference, &bams, args.threads, sites)?;
+    let labels = timepoint_labels(args, &inputs)?;
+    // The labels name the sample columns (one patient's BAMs often share
+    // one @RG SM); the baseline keeps its own name.
+    for (b, l) in inputs.bams.iter_mut().zip(&labels) {
+        b.sample = l.clone();
+    }
     inputs.require_distinct_samples()?;
     let reference = &inputs.reference;
     // Fragments, or UMI molecules of the chosen tier (plasma and baseline
@@ -125,12 +143,50 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
         settings,
         filter,
         inputs,
+        labels,
         loci,
         alts,
         umi,
         molecules,
         pon,
     })
+}
+
+/// The timepoints' labels: `--timepoints` (one per `--bam`, non-empty,
+/// distinct), else the BAMs' sample names.
+fn timepoint_labels(args: &MrdArgs, inputs: &RunInputs) -> Result<Vec<String>> {
+    let n = args.bam.len();
+    let Some(labels) = &args.timepoints else {
+        let names: Vec<String> = inputs.bams[..n].iter().map(|b| b.sample.clone()).collect();
+        if let Some(i) = (1..n).find(|&i| names[..i].contains(&names[i])) {
+            return Err(Error::bad_input(
+                &inputs.bams[i].path,
+                format!("its sample name '{}' (first @RG SM, else the file name) is that of an earlier --bam: the timepoints cannot be told apart", names[i]),
+                "label the timepoints with --timepoints (one label per --bam, in order)",
+            ));
+        }
+        return Ok(names);
+    };
+    if labels.len() != n {
+        return Err(Error::Usage(format!(
+            "--timepoints has {} labels for {n} --bam: give one label per --bam, in the same order",
+            labels.len()
+        )));
+    }
+    for (i, l) in labels.iter().enumerate() {
+        if l.is_empty() || l.chars().any(|c| c.is_whitespace()) {
+            return Err(Error::Usage(format!(
+                "--timepoints label {} ('{l}') is empty or has white space",
+                i + 1
+            )));
+        }
+        if labels[..i].contains(l) {
+            return Err(Error::Usage(format!(
+                "--timepoints label '{l}' is given twice"
+            )));
+        }
+    }
+    Ok(labels.clone())
 }
 
 /// With `--pon` (and its `--targets`): the panel of normals, checked
@@ -252,32 +308,62 @@ fn log_result(r: &SampleResult, settings: &Settings) {
     );
 }
 
-/// What `mrd.json` holds: the verdicts, inputs and parameters.
+/// A series' molecular relapse (or its absence) on stderr.
+fn log_relapse(labels: &[String], series: &[SampleResult]) {
+    if series.len() < 2 {
+        return;
+    }
+    let calls: Vec<_> = series.iter().map(|r| r.call).collect();
+    match crate::mrd::series::relapse_index(&calls) {
+        Some(i) => log::info!(
+            "molecular relapse at {} (DETECTED after NOT_DETECTED at {})",
+            labels[i],
+            labels[i - 1]
+        ),
+        None => log::info!("no molecular relapse over {} timepoints", series.len()),
+    }
+}
+
+/// What `mrd.json` holds: the verdicts, inputs and parameters. One
+/// `--bam` keeps the single-sample shape; a series adds `timepoints` and
+/// `molecular_relapse`, the top level being its last timepoint.
 fn report<'a>(
     args: &MrdArgs,
     setup: &Setup,
-    plasma: &'a SampleResult,
+    series: &'a [SampleResult],
     baseline: Option<&'a SampleResult>,
     null_model: &str,
 ) -> MrdReport<'a> {
+    // `run` fits one result per `--bam` (required, so at least one).
+    let plasma = &series[series.len() - 1];
+    let (timepoints, molecular_relapse, bam) = if series.len() > 1 {
+        let (points, relapse) = trajectory(&setup.labels, series, baseline);
+        (Some(points), Some(relapse), serde_json::json!(args.bam))
+    } else {
+        (None, None, serde_json::json!(args.bam[0]))
+    };
+    let mut inputs = serde_json::json!({
+        "bam": bam,
+        "baseline": args.baseline,
+        "reference": args.reference,
+        "tumor_variants": args.tumor_variants,
+        "pon": args.pon.pon,
+        "targets": args.targets,
+    });
+    if series.len() > 1 {
+        inputs["timepoints"] = serde_json::json!(setup.labels);
+    }
     MrdReport {
         plasma,
+        timepoints,
+        molecular_relapse,
         baseline,
-        tf_ratio_to_baseline: baseline
-            .filter(|b| b.tumor_fraction > 0.0)
-            .map(|b| plasma.tumor_fraction / b.tumor_fraction),
+        tf_ratio_to_baseline: ratio_to_baseline(plasma, baseline),
         null_model: null_model.to_string(),
         program: "ctdna",
         version: env!("CARGO_PKG_VERSION"),
         command: "mrd",
-        inputs: serde_json::json!({
-            "bam": args.bam,
-            "baseline": args.baseline,
-            "reference": args.reference,
-            "tumor_variants": args.tumor_variants,
-            "pon": args.pon.pon,
-            "targets": args.targets,
-        }),
+        inputs,
         parameters: serde_json::json!({
             "model": setup.settings,
             "background_pad": setup.options.background_pad,
@@ -298,14 +384,20 @@ fn write(
     outputs: Outputs,
 ) -> Result<()> {
     let reference = &setup.inputs.reference;
-    let (plasma, baseline) = (&results[0], results.get(1));
-    let json = report(args, setup, plasma, baseline, null_model);
+    let n = setup.labels.len();
+    let (series, baseline) = (&results[..n], results.get(n));
+    let json = report(args, setup, series, baseline, null_model);
     let text = serde_json::to_string_pretty(&json)
         .map_err(|e| Error::Runtime(format!("serialising {}: {e}", args.output.display())))?;
     outputs.json.write_all(&(text + "\n"))?;
     if let Some(p) = &outputs.tsv {
-        let text = report::tsv_header(baseline.is_some())
-            + &report::tsv_rows(&setup.loci, plasma, baseline, reference);
+        let text = match &json.timepoints {
+            Some(points) => report::series_tsv(points),
+            None => {
+                report::tsv_header(baseline.is_some())
+                    + &report::tsv_rows(&setup.loci, json.plasma, baseline, reference)
+            }
+        };
         p.write_all(&text)?;
     }
     // INFO/TIER as in `call`: `raw` for fragments, else the tier counted.
@@ -341,11 +433,12 @@ fn check_output_paths(args: &MrdArgs) -> Result<()> {
     outputs.extend(vcf.into_iter().flatten().map(|p| ("--vcf", p)));
     let outputs: Vec<(&str, &std::path::Path)> =
         outputs.iter().map(|(o, p)| (*o, p.as_path())).collect();
-    let mut inputs = vec![
-        ("--bam", args.bam.as_path()),
-        ("--reference", &args.reference),
+    let mut inputs: Vec<(&str, &std::path::Path)> =
+        args.bam.iter().map(|b| ("--bam", b.as_path())).collect();
+    inputs.extend([
+        ("--reference", args.reference.as_path()),
         ("--tumor-variants", &args.tumor_variants),
-    ];
+    ]);
     inputs.extend(args.baseline.as_deref().map(|p| ("--baseline", p)));
     inputs.extend(args.pon.pon.as_deref().map(|p| ("--pon", p)));
     inputs.extend(args.targets.as_deref().map(|p| ("--targets", p)));

@@ -9,6 +9,7 @@
 //! (engine)  plasma BAM           -> counts over the loci +/- pad (same filters as `call`)
 //! sites     counts               -> per-locus evidence; loci masked; null rate per locus
 //! model     n, k, e, w per locus -> outliers, TF^, 95% CI, LR test, leave-one-out, LoD
+//! series    one result per timepoint -> trajectory, molecular relapse
 //! ```
 //!
 //! The maths is in [`model`] and docs/mrd.md; the TSV and loci VCF are
@@ -16,6 +17,7 @@
 
 pub mod loci;
 pub mod model;
+pub mod series;
 pub mod sites;
 
 use loci::TumorLocus;

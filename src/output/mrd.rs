@@ -4,6 +4,7 @@
 use super::vcf::{float, FORMAT_LINES, INFO_LINES, SAMPLE_FORMAT};
 use crate::model::stats::phred_ln;
 use crate::mrd::loci::TumorLocus;
+use crate::mrd::series::Timepoint;
 use crate::mrd::{SampleResult, Settings};
 use crate::reference::Reference;
 
@@ -158,6 +159,38 @@ pub fn vcf_records(
             ));
         }
         s.push('\n');
+    }
+    s
+}
+
+/// A series' TSV (several `--bam`): one row per timepoint, in time order;
+/// `relapse` is `yes` at the molecular relapse.
+pub fn series_tsv(points: &[Timepoint]) -> String {
+    let mut s = String::from(
+        "timepoint\tindex\tcall\ttumor_fraction\tci95_low\tci95_high\tp_value\tlimit_of_detection\tloci_used\tmolecules\talt_molecules\texpected_error_molecules\ttf_ratio_to_baseline\trelapse\n",
+    );
+    for t in points {
+        let r = t.result;
+        let call = match r.call {
+            crate::mrd::MrdCall::Detected => "DETECTED",
+            crate::mrd::MrdCall::NotDetected => "NOT_DETECTED",
+        };
+        s.push_str(&format!(
+            "{}\t{}\t{call}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            t.timepoint,
+            t.index,
+            float(r.tumor_fraction),
+            float(r.ci95[0]),
+            float(r.ci95[1]),
+            float(r.p_value),
+            float(r.limit_of_detection),
+            r.loci.used,
+            r.molecules,
+            r.alt_molecules,
+            float(r.expected_error_molecules),
+            t.tf_ratio_to_baseline.map_or(".".to_string(), float),
+            if t.relapse { "yes" } else { "no" }
+        ));
     }
     s
 }

@@ -16,6 +16,7 @@
 //! clip       with long indels: indels near a read end soft-clipped (bwa mem's scores)
 //! sample     all molecules of one sample over every target (rayon)
 //! bam_out / vcf_out   sample.bam(.bai), truth.vcf.gz(.tbi)
+//! series     --series-tf: T1..TN.bam, per-timepoint truth, a subclone from a chosen timepoint
 //! score      calls VCF vs truth: per VAF bin and type, FP per Mb; an MNV
 //!            only as one record; score::types per snv/ins/del/mnv/long ins/long del
 //! ```
@@ -39,6 +40,7 @@ pub mod params;
 pub mod reads;
 pub mod sample;
 pub mod score;
+pub mod series;
 pub mod variants;
 pub mod vcf_out;
 
@@ -109,7 +111,7 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     }
     let g = genome::Genome::generate(p)?;
     let targets = panel::place_targets(p, &g)?;
-    let variants = variants::generate(p, &g, &targets)?;
+    let (variants, subclone) = series::variants(p, &g, &targets)?;
     let artifact_sites = artifacts::generate(p, &g, &targets, &variants)?;
 
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
@@ -128,53 +130,32 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
 
     // The BAM first: the truth VCF reports the molecule counts it realised.
     let cl = p.command_line();
-    let write_with = |p: &params::SimParams,
-                      kind: sample::SampleKind,
-                      file: &str,
-                      rg: &str|
+    let write_sample = |kind: sample::SampleKind,
+                        file: &str,
+                        rg: &str,
+                        variants: &[variants::Variant]|
      -> Result<sample::SampleStats> {
         let h = bam_out::header(&g, rg, &cl);
         let mut sink = bam_out::BamSink::create(&path(file), &h, rg, p.bam_compression)?;
-        let stats = sample::stream_sample(p, &g, &targets, &variants, kind, |r| sink.write(r))?;
+        let stats = sample::stream_sample(p, &g, &targets, variants, kind, |r| sink.write(r))?;
         sink.finish()?;
         Ok(stats)
     };
-    let write_sample = |kind, file: &str, rg: &str| write_with(p, kind, file, rg);
-    let tumor = write_sample(sample::SampleKind::Tumor, "sample.bam", &p.sample_name)?;
-    files.extend(["sample.bam".to_string(), "sample.bam.bai".to_string()]);
+    let summary_counts = if p.series_tf.is_empty() {
+        write_tumor(p, &g, &variants, out_dir, &write_sample, &mut files)?
+    } else {
+        series::write(
+            p,
+            &g,
+            &variants,
+            &subclone,
+            out_dir,
+            &write_sample,
+            &mut files,
+        )?
+    };
 
-    let text = vcf_out::truth_vcf_text(
-        &g,
-        &variants,
-        &tumor.variant_counts,
-        p.duplex.then_some(tumor.variant_duplex_alt.as_slice()),
-    );
-    vcf_out::write_vcf_gz(&path("truth.vcf.gz"), &text)?;
-    files.extend(["truth.vcf.gz".to_string(), "truth.vcf.gz.tbi".to_string()]);
-    if p.tumor_fraction.is_some() {
-        vcf_out::write_vcf_gz(
-            &path("tumor.vcf.gz"),
-            &vcf_out::tumor_vcf_text(&g, &variants),
-        )?;
-        files.extend(["tumor.vcf.gz".to_string(), "tumor.vcf.gz.tbi".to_string()]);
-    }
-
-    if p.matched_normal_depth > 0 {
-        let wbc = params::SimParams {
-            depth: p.matched_normal_depth,
-            ..p.clone()
-        };
-        let rg = format!("{}_normal", p.sample_name);
-        let kind = sample::SampleKind::MatchedNormal;
-        write_with(&wbc, kind, "matched_normal.bam", &rg)?;
-        files.extend(["matched_normal.bam".into(), "matched_normal.bam.bai".into()]);
-    }
-    for k in 1..=p.normals {
-        let name = format!("normal_{k}");
-        write_sample(sample::SampleKind::Normal(k), &format!("{name}.bam"), &name)?;
-        files.extend([format!("{name}.bam"), format!("{name}.bam.bai")]);
-    }
-    let summary_counts = (tumor.molecules, tumor.pairs);
+    write_normals(p, &variants, &write_sample, &mut files)?;
 
     files.push("manifest.json".into());
     let summary = Summary {
@@ -187,6 +168,63 @@ pub fn simulate(p: &params::SimParams, out_dir: &Path) -> Result<Summary> {
     };
     write_manifest(&path("manifest.json"), p, &summary)?;
     Ok(summary)
+}
+
+/// `sample.bam`, `truth.vcf.gz` and (with `--tumor-fraction`)
+/// `tumor.vcf.gz`; returns (molecules, read pairs).
+fn write_tumor(
+    p: &params::SimParams,
+    g: &genome::Genome,
+    variants: &[variants::Variant],
+    out_dir: &Path,
+    write_sample: &series::WriteSample,
+    files: &mut Vec<String>,
+) -> Result<(u64, u64)> {
+    let path = |name: &str| out_dir.join(name);
+    let tumor = write_sample(
+        sample::SampleKind::Tumor,
+        "sample.bam",
+        &p.sample_name,
+        variants,
+    )?;
+    files.extend(["sample.bam".to_string(), "sample.bam.bai".to_string()]);
+
+    let text = vcf_out::truth_vcf_text(
+        g,
+        variants,
+        &tumor.variant_counts,
+        p.duplex.then_some(tumor.variant_duplex_alt.as_slice()),
+    );
+    vcf_out::write_vcf_gz(&path("truth.vcf.gz"), &text)?;
+    files.extend(["truth.vcf.gz".to_string(), "truth.vcf.gz.tbi".to_string()]);
+    if p.tumor_fraction.is_some() {
+        vcf_out::write_vcf_gz(&path("tumor.vcf.gz"), &vcf_out::tumor_vcf_text(g, variants))?;
+        files.extend(["tumor.vcf.gz".to_string(), "tumor.vcf.gz.tbi".to_string()]);
+    }
+    Ok((tumor.molecules, tumor.pairs))
+}
+
+/// With `--matched-normal-depth`, `matched_normal.bam`; with `--normals N`,
+/// `normal_1.bam` ... `normal_N.bam`.
+fn write_normals(
+    p: &params::SimParams,
+    variants: &[variants::Variant],
+    write_sample: &series::WriteSample,
+    files: &mut Vec<String>,
+) -> Result<()> {
+    if p.matched_normal_depth > 0 {
+        let rg = format!("{}_normal", p.sample_name);
+        let kind = sample::SampleKind::MatchedNormal;
+        write_sample(kind, "matched_normal.bam", &rg, variants)?;
+        files.extend(["matched_normal.bam".into(), "matched_normal.bam.bai".into()]);
+    }
+    for k in 1..=p.normals {
+        let name = format!("normal_{k}");
+        let kind = sample::SampleKind::Normal(k);
+        write_sample(kind, &format!("{name}.bam"), &name, variants)?;
+        files.extend([format!("{name}.bam"), format!("{name}.bam.bai")]);
+    }
+    Ok(())
 }
 
 /// `manifest.json`: the program, every parameter and what was written.

@@ -28,6 +28,23 @@ pub struct SimParams {
     /// manifests, and not written when unset, so they read back unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tumor_fraction: Option<f64>,
+    /// `--series-tf`: a patient series, one plasma per tumor fraction
+    /// (docs/simulate.md). Absent from older manifests and not written when
+    /// empty, as are the three subclone fields when unused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub series_tf: Vec<f64>,
+    /// `--subclone-variants`: extra somatic SNVs of a subclone (series only).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub subclone_variants: usize,
+    /// `--subclone-from`: 1-based timepoint where the subclone appears.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub subclone_from: usize,
+    /// `--subclone-vaf`: the subclone's allele fraction from then on.
+    #[serde(
+        default = "default_subclone_vaf",
+        skip_serializing_if = "is_default_subclone_vaf"
+    )]
+    pub subclone_vaf: f64,
     pub snvs_per_vaf: usize,
     pub indels_per_vaf: usize,
     /// `--mnvs-per-vaf`: absent from older manifests and not written when
@@ -101,6 +118,14 @@ fn is_zero_f64(x: &f64) -> bool {
     *x == 0.0
 }
 
+fn default_subclone_vaf() -> f64 {
+    0.01
+}
+
+fn is_default_subclone_vaf(x: &f64) -> bool {
+    *x == default_subclone_vaf()
+}
+
 impl Default for SimParams {
     /// The CLI defaults (a unit test in `commands::settings` keeps the two in step).
     fn default() -> Self {
@@ -118,6 +143,10 @@ impl Default for SimParams {
             paralog_targets: 1,
             vafs: vec![0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
             tumor_fraction: None,
+            series_tf: Vec::new(),
+            subclone_variants: 0,
+            subclone_from: 0,
+            subclone_vaf: default_subclone_vaf(),
             snvs_per_vaf: 4,
             indels_per_vaf: 2,
             mnvs_per_vaf: 0,
@@ -171,12 +200,13 @@ fn check_rate(name: &str, v: f64, max_inclusive: f64) -> Result<()> {
 }
 
 impl SimParams {
-    /// The somatic VAFs to simulate: `TF x 0.5` with `--tumor-fraction`,
-    /// else `--vaf`.
+    /// The somatic VAFs to simulate: `TF x 0.5` with `--tumor-fraction`
+    /// (with `--series-tf`, of the first timepoint: each timepoint then
+    /// sets its own), else `--vaf`.
     pub fn somatic_vafs(&self) -> Vec<f64> {
-        match self.tumor_fraction {
-            Some(tf) => vec![tf * 0.5],
-            None => self.vafs.clone(),
+        match (self.tumor_fraction, self.series_tf.first()) {
+            (Some(tf), _) | (None, Some(&tf)) => vec![tf * 0.5],
+            (None, None) => self.vafs.clone(),
         }
     }
 
@@ -249,7 +279,7 @@ impl SimParams {
         if self.vafs.is_empty() && per_vaf > 0 {
             return Err(usage("--vaf needs at least one value".into()));
         }
-        Ok(())
+        super::series::check(self).map_err(usage)
     }
 
     /// "Library", first part: the number of molecules per position.
@@ -491,6 +521,7 @@ impl SimParams {
             s.push_str(" --no-seq-errors");
         }
         s.push_str(&self.complex_variant_options());
+        s.push_str(&super::series::options(self));
         s.push_str(" (all parameters: manifest.json)");
         s
     }

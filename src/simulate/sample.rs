@@ -53,6 +53,9 @@ pub enum SampleKind {
     Normal(usize),
     /// The patient's white blood cells: germline and CHIP variants.
     MatchedNormal,
+    /// The `k`-th plasma of a series (1-based): somatic and germline, its
+    /// molecules from their own stream.
+    Timepoint(usize),
 }
 
 /// Sort key of a read: coordinate, then name and flags (unique per read).
@@ -63,6 +66,28 @@ fn read_order(a: &SimRead, b: &SimRead) -> std::cmp::Ordering {
 /// Targets simulated together before their reads are handed on: memory is
 /// bounded by one batch, not by the panel.
 const BATCH: usize = 4;
+
+/// A sample's parameters: the matched normal is sequenced to its own depth.
+fn params_of(p: &SimParams, kind: SampleKind) -> std::borrow::Cow<'_, SimParams> {
+    match kind {
+        SampleKind::MatchedNormal => std::borrow::Cow::Owned(SimParams {
+            depth: p.matched_normal_depth,
+            ..p.clone()
+        }),
+        _ => std::borrow::Cow::Borrowed(p),
+    }
+}
+
+/// Are the variants sorted and each shorter than [`MAX_VARIANT_SPAN`]
+/// (what [`first_near`] relies on)?
+fn sorted_and_short(variants: &[Variant]) -> bool {
+    variants
+        .windows(2)
+        .all(|w| (w[0].tid, w[0].pos0) <= (w[1].tid, w[1].pos0))
+        && variants
+            .iter()
+            .all(|v| (v.ref_allele.len() as u64) < MAX_VARIANT_SPAN)
+}
 
 /// Simulate one sample and hand every read to `sink` in coordinate order,
 /// holding at most `BATCH` (4) targets' reads (plus those of paralog targets)
@@ -82,19 +107,14 @@ pub fn stream_sample(
     kind: SampleKind,
     mut sink: impl FnMut(&SimRead) -> Result<()>,
 ) -> Result<SampleStats> {
-    debug_assert!(
-        variants
-            .windows(2)
-            .all(|w| (w[0].tid, w[0].pos0) <= (w[1].tid, w[1].pos0))
-            && variants
-                .iter()
-                .all(|v| (v.ref_allele.len() as u64) < MAX_VARIANT_SPAN),
-        "variants must be sorted and short (see first_near)"
-    );
+    debug_assert!(sorted_and_short(variants), "see first_near");
+    let own = params_of(p, kind);
+    let p = own.as_ref();
     let label = match kind {
         SampleKind::Tumor => "sample".to_string(),
         SampleKind::Normal(k) => format!("normal{k}"),
         SampleKind::MatchedNormal => "matched_normal".to_string(),
+        SampleKind::Timepoint(k) => format!("timepoint{k}"),
     };
     let sites = super::artifacts::generate(p, g, targets, variants)?;
     let rates = super::artifacts::sample_rates(p, &sites, &label);
@@ -181,9 +201,12 @@ pub fn simulate_sample(
 
 fn carries(rng: &mut Rng, v: &Variant, hap: u8, kind: SampleKind) -> bool {
     match v.origin {
-        Origin::Somatic => kind == SampleKind::Tumor && rng.bernoulli(v.vaf),
+        Origin::Somatic => {
+            !matches!(kind, SampleKind::Normal(_) | SampleKind::MatchedNormal)
+                && rng.bernoulli(v.vaf)
+        }
         Origin::Chip => match kind {
-            SampleKind::Tumor => rng.bernoulli(v.vaf),
+            SampleKind::Tumor | SampleKind::Timepoint(_) => rng.bernoulli(v.vaf),
             SampleKind::MatchedNormal => rng.bernoulli((v.vaf / CHIP_BLOOD_SHARE).min(1.0)),
             SampleKind::Normal(_) => false,
         },

@@ -2,15 +2,18 @@
 /*
  * ctdna: low-VAF circulating-tumor-DNA calling, scaled out with Nextflow.
  *
- * samplesheet (sample,bam,bai[,type][,tumor_variants])
+ * samplesheet (sample,bam,bai[,type][,tumor_variants][,patient,timepoint])
  *   -> optional panel of normals: `ctdna pon` over all type=normal rows at
  *      once (--build_pon), or a ready-made one (--pon)
  *   -> ctdna call per sample (with --pon when there is one), scattered into
  *      --scatter_count chunks of targets when the panel has more targets
  *      than that, gathered with bcftools concat
  *   -> optional `ctdna mrd` per sample with a tumor_variants VCF
+ *   -> per patient with >= 2 timepoints and a tumor_variants VCF: one
+ *      `ctdna mrd` over the series (CTDNA_MRD_SERIES), time-ordered
  *   -> ctdna_metrics_mqc.tsv (one row per sample, MultiQC custom content),
- *      ctdna_mrd_mqc.tsv (one row per MRD sample)
+ *      ctdna_mrd_mqc.tsv (one row per MRD sample),
+ *      ctdna_mrd_series_mqc.tsv (one row per timepoint of each patient)
  *   -> software_versions.yml (from the `versions` topic)
  *
  * Nextflow is the distributed engine; ctdna stays a single-node binary.
@@ -19,6 +22,7 @@
 
 include { CTDNA_PON          } from './modules/local/ctdna/pon/main'
 include { CTDNA_MRD          } from './modules/local/ctdna/mrd/main'
+include { CTDNA_MRD as CTDNA_MRD_SERIES } from './modules/local/ctdna/mrd/main'
 include { CTDNA_SCATTER_CALL } from './subworkflows/local/ctdna_scatter_call/main'
 
 workflow {
@@ -82,7 +86,21 @@ workflow {
 
     // Tumor-informed MRD for the samples that name their tumor's variants.
     CTDNA_MRD(
-        ch_rows.sample.filter { _meta, _bam, _bai, variants -> variants != [] },
+        ch_rows.sample
+            .filter { _meta, _bam, _bai, variants -> variants != [] }
+            .map { meta, bam, bai, variants -> [meta, [bam], [bai], variants] },
+        ch_fasta,
+        ch_fai,
+    )
+
+    // Per patient: the MRD trajectory over its timepoints (time order).
+    CTDNA_MRD_SERIES(
+        ch_rows.sample
+            .filter { meta, _bam, _bai, variants -> meta.patient && variants != [] }
+            .map { meta, bam, bai, variants -> [meta.patient, [meta, bam, bai, variants]] }
+            .groupTuple()
+            .map { patient, rows -> seriesTask(patient, rows) }
+            .filter { task -> task[1].size() > 1 },
         ch_fasta,
         ch_fai,
     )
@@ -102,6 +120,14 @@ workflow {
         .map { rows -> ([mrdHeader()] + rows).join('\n') + '\n' }
         .collectFile(name: 'ctdna_mrd_mqc.tsv', storeDir: "${params.outdir}/multiqc")
 
+    // The trajectories, one row per timepoint of each patient (no file without any).
+    CTDNA_MRD_SERIES.out.json
+        .map { meta, json -> mrdSeriesRows(meta, json) }
+        .toSortedList()
+        .filter { rows -> rows.size() > 0 }
+        .map { rows -> ([mrdSeriesHeader()] + rows).join('\n') + '\n' }
+        .collectFile(name: 'ctdna_mrd_series_mqc.tsv', storeDir: "${params.outdir}/multiqc")
+
     channel.topic('versions')
         .map { process, tool, version -> "${process.tokenize(':').last()}:\n  ${tool}: ${version}".toString() }
         .unique()
@@ -117,6 +143,13 @@ def validateParams(opts) {
     }
     if (!(opts.scatter_count instanceof Integer) || opts.scatter_count < 1) {
         error("ctdna: --scatter_count must be a whole number >= 1, got '${opts.scatter_count}'")
+    }
+    if (!(opts.molecules in ['auto', 'umi', 'fragments'])) {
+        error("ctdna: --molecules must be auto, umi or fragments, got '${opts.molecules}'")
+    }
+    def pinned = ['ctdna_args', 'pon_args', 'mrd_args'].find { name -> opts[name] =~ /--(no-umi|min-tier)\b/ }
+    if (opts.molecules != 'auto' && pinned) {
+        error("ctdna: --molecules ${opts.molecules} pins the molecule mode; drop --no-umi/--min-tier from --${pinned} (or use --molecules auto)")
     }
     if (opts.build_pon && opts.pon) {
         error("ctdna: give --build_pon (build a panel of normals from the samplesheet's normal rows) or --pon FILE (use a ready-made one), not both")
@@ -134,10 +167,12 @@ def countTargets(bed) {
 // One samplesheet row -> [meta, bam, bai, tumor_variants], tumor_variants
 // being [] when the optional column is empty or absent. Relative paths are
 // taken from the samplesheet's folder, so a sheet can sit beside its data.
+// Optional `patient` and `timepoint` (a number: days, or the visit) put the
+// row in that patient's series (meta.patient, meta.timepoint).
 def readSamplesheet(sheet) {
     def rows = sheet.splitCsv(header: true, strip: true)
     def seen = [] as Set
-    return rows.withIndex().collect { row, i ->
+    def parsed = rows.withIndex().collect { row, i ->
         def where = "${sheet.name} row ${i + 2}"
         ['sample', 'bam', 'bai'].each { column ->
             if (!row[column]) {
@@ -155,8 +190,52 @@ def readSamplesheet(sheet) {
             error("ctdna: ${where}: sample '${row.sample}' appears twice; one BAM per sample")
         }
         def variants = row.tumor_variants ? sheetPath(sheet, row.tumor_variants) : []
-        [[id: row.sample, type: type], sheetPath(sheet, row.bam), sheetPath(sheet, row.bai), variants]
+        def meta = [id: row.sample, type: type] + seriesMeta(row, type, where)
+        [meta, sheetPath(sheet, row.bam), sheetPath(sheet, row.bai), variants]
     }
+    checkSeries(parsed, sheet.name)
+    return parsed
+}
+
+// A row's patient and timepoint ([:] when neither is given).
+def seriesMeta(row, type, where) {
+    if (!row.patient && !row.timepoint) {
+        return [:]
+    }
+    if (!row.patient || !row.timepoint) {
+        error("ctdna: ${where}: give both patient and timepoint, or neither")
+    }
+    if (type == 'normal') {
+        error("ctdna: ${where}: a normal row is in no patient's series (patient/timepoint are for plasma samples)")
+    }
+    if (!row.timepoint.isBigDecimal()) {
+        error("ctdna: ${where}: timepoint must be a number (days, or the visit number) that orders the series, got '${row.timepoint}'")
+    }
+    if (row.sample =~ /[,\s]/) {
+        error("ctdna: ${where}: sample '${row.sample}' of a series names a timepoint of `ctdna mrd --timepoints`: no commas or spaces")
+    }
+    return [patient: row.patient, timepoint: row.timepoint.toBigDecimal()]
+}
+
+// Per patient: distinct timepoints, and one tumor VCF (or none) for all its rows.
+def checkSeries(rows, sheetName) {
+    rows.findAll { row -> row[0].patient }.groupBy { row -> row[0].patient }.each { patient, series ->
+        def times = series.collect { row -> row[0].timepoint }
+        if (times.unique(false).size() != times.size()) {
+            error("ctdna: ${sheetName}: patient '${patient}' has two rows with one timepoint")
+        }
+        if (series.collect { row -> row[3] }.unique(false).size() > 1) {
+            error("ctdna: ${sheetName}: patient '${patient}' names different tumor_variants; give every timepoint the patient's one tumor VCF")
+        }
+    }
+}
+
+// One patient's rows ([meta, bam, bai, tumor_variants] each) -> the series
+// task: [meta (id = patient, timepoints = sample ids in time order), bams, bais, tumor_variants].
+def seriesTask(patient, rows) {
+    def ordered = rows.sort(false) { row -> row[0].timepoint }
+    def meta = [id: patient, timepoints: ordered.collect { row -> row[0].id }]
+    return [meta, ordered.collect { row -> row[1] }, ordered.collect { row -> row[2] }, ordered[0][3]]
 }
 
 def sheetPath(sheet, String p) {
@@ -199,6 +278,29 @@ def mrdHeader() {
         ['Sample', 'call', 'tumor_fraction', 'ci95_low', 'ci95_high', 'p_value', 'limit_of_detection',
          'loci_total', 'loci_used', 'molecules', 'alt_molecules'].join('\t'),
     ].join('\n')
+}
+
+def mrdSeriesHeader() {
+    return [
+        "# id: 'ctdna_mrd_series'",
+        "# section_name: 'ctdna mrd series'",
+        "# description: 'MRD trajectory per patient (ctdna mrd over its timepoints): per timepoint the verdict, tumor fraction with its 95% interval and LoD; relapse marks the first DETECTED after a NOT_DETECTED.'",
+        "# plot_type: 'table'",
+        ['Sample', 'patient', 'index', 'call', 'tumor_fraction', 'ci95_low', 'ci95_high',
+         'limit_of_detection', 'relapse'].join('\t'),
+    ].join('\n')
+}
+
+// The TSV lines of a patient's series JSON, one per timepoint (named by the
+// samplesheet's sample); one NA row for a stub.
+def mrdSeriesRows(meta, json) {
+    def m = new groovy.json.JsonSlurper().parseText(json.text)
+    def points = m.timepoints ?: [[timepoint: meta.id]]
+    return points.collect { t ->
+        def ci = t.ci95 ?: [null, null]
+        [t.timepoint, meta.id, t.index, t.call, t.tumor_fraction, ci[0], ci[1],
+         t.limit_of_detection, t.relapse].collect { v -> v == null ? 'NA' : v }.join('\t')
+    }.join('\n')
 }
 
 // One TSV line for a sample's ctdna mrd JSON, named by the samplesheet.

@@ -15,6 +15,13 @@
 #      sample's row names the simulation's truth VCF as tumor_variants, so
 #      rule mrd runs too; its verdict must equal a direct `ctdna mrd`, and
 #      the MRD table must hold one DETECTED row.
+#   6. a patient series: a 3-timepoint series simulated here (`ctdna
+#      simulate --series-tf 0.05,0,0.05`, ~1 s) in a samplesheet with
+#      patient and timepoint columns (rows out of time order), run with
+#      molecules=fragments; rule mrd_series must equal a direct `ctdna mrd
+#      --no-umi` over the timepoints in time order (a relapse at the third),
+#      every MRD JSON must say fragments, and the series table must hold one
+#      row per timepoint.
 #
 # Snakemake comes from PyPI, pinned, in a cached venv; bcftools from Debian.
 # Env: CTDNA_CI_CACHE (default ~/.cache/ctdna-ci), CTDNA_BIN (default:
@@ -168,6 +175,49 @@ then passes=$((passes + 1)); else echo "FAIL plasma1 mrd"; fails=$((fails + 1));
 mrd_rows=$(grep -v '^#' "$out/results/ctdna_mrd_mqc.tsv" | cut -f 1,2 | tr '\t\n' ': ')
 if [ "$mrd_rows" != "Sample:call plasma1:DETECTED " ]; then
   echo "FAIL MRD table rows are '$mrd_rows', want 'Sample:call plasma1:DETECTED '"; fails=$((fails + 1))
+else
+  passes=$((passes + 1))
+fi
+
+echo "== a patient series (patient/timepoint columns, molecules=fragments)"
+ser=$work/series
+"$ctdna" simulate --quiet --threads 2 --out-dir "$ser" --seed 3 --series-tf 0.05,0,0.05 \
+  --contigs 1 --contig-len 20000 --dup-segments 0 --paralog-targets 0 --targets 2 \
+  --target-min-len 400 --target-max-len 500 --snvs-per-vaf 20 --indels-per-vaf 0 \
+  --depth 400 --family-size 2 --mark-duplicates --bam-compression 1
+printf 'sample,bam,bai,type,tumor_variants,patient,timepoint\n' > "$work/series.csv"
+for k in 3 1 2; do  # out of time order on purpose; timepoints 0, 30, 180 days
+  printf 'p1_t%s,%s,%s,tumor,%s,P1,%s\n' "$k" "$ser/T$k.bam" "$ser/T$k.bam.bai" "$ser/tumor.vcf.gz" \
+    "$(echo "0 30 180" | cut -d' ' -f"$k")" >> "$work/series.csv"
+done
+out=$work/run-series
+"$snakemake" --snakefile "$here/Snakefile" --directory "$out" --cores 2 --quiet all \
+  --config samplesheet="$work/series.csv" fasta="$ser/ref.fa" targets="$ser/targets.bed" \
+  ctdna="$ctdna" outdir="$out/results" scatter_count=1000 molecules=fragments > "$out.log" 2>&1 || {
+    cat "$out.log"; echo "snakemake failed (series)"; exit 1; }
+"$ctdna" mrd --quiet --no-umi --bam "$ser/T1.bam" --bam "$ser/T2.bam" --bam "$ser/T3.bam" \
+  --timepoints p1_t1,p1_t2,p1_t3 --reference "$ser/ref.fa" --tumor-variants "$ser/tumor.vcf.gz" \
+  --output "$work/by-hand.series.json"
+if python3 - "$out/results/patients/P1/P1.series.mrd.json" "$work/by-hand.series.json" \
+    "$out/results"/p1_t*/p1_t*.mrd.json <<'PY'
+import json, sys
+series, by_hand = (json.load(open(p)) for p in sys.argv[1:3])
+keys = ("timepoint", "call", "tumor_fraction", "ci95", "relapse")
+got = [[t[k] for k in keys] for t in series["timepoints"]]
+want = [[t[k] for k in keys] for t in by_hand["timepoints"]]
+calls = [t["call"] for t in series["timepoints"]]
+kinds = {json.load(open(p))["parameters"]["molecules"]["kind"] for p in sys.argv[1:2] + sys.argv[3:]}
+relapse = (series["molecular_relapse"] or {}).get("timepoint")
+print(f"   P1 series: {calls}, relapse at {relapse}, molecules {sorted(kinds)}"
+      + ("" if got == want else f"; differs from ctdna mrd by hand: {got} vs {want}"))
+ok = got == want and calls == ["DETECTED", "NOT_DETECTED", "DETECTED"] and relapse == "p1_t3"
+sys.exit(0 if ok and kinds == {"fragments"} and len(sys.argv) == 6 else 1)
+PY
+then passes=$((passes + 1)); else echo "FAIL P1 series mrd"; fails=$((fails + 1)); fi
+series_rows=$(grep -v '^#' "$out/results/ctdna_mrd_series_mqc.tsv" | cut -f 1,2,4,9 | tr '\t\n' ': ')
+want_rows="Sample:patient:call:relapse p1_t1:P1:DETECTED:false p1_t2:P1:NOT_DETECTED:false p1_t3:P1:DETECTED:true "
+if [ "$series_rows" != "$want_rows" ]; then
+  echo "FAIL MRD series table rows are '$series_rows', want '$want_rows'"; fails=$((fails + 1))
 else
   passes=$((passes + 1))
 fi

@@ -10,9 +10,14 @@ For every modules/**/main.nf:
      appears as an option in `ctdna <command> --help`, and <command> is
      listed by `ctdna --help`. Flags passed to `bcftools <command>` are
      checked the same way against bcftools' usage text.
-  3. Flags written in conf/modules.config `ext.args` literals are checked
-     against the command of the process they configure.
-  4. Every image tag `ctdna:X.Y.Z` named in the pipeline and in
+  3. Flags written in conf/modules.config `ext.args` (the string literals
+     of its expression: e.g. the --molecules flags) are checked against the
+     command of the process they configure (an alias from main.nf's
+     `include { X as Y }` configures X's command).
+  4. No module names a `container`: the pipeline's --ctdna_container,
+     set in conf/modules.config, must reach every process (a process's own
+     directive would win over it).
+  5. Every image tag `ctdna:X.Y.Z` named in the pipeline and in
      workflows/Dockerfile is the version that `ctdna --version` prints.
 
 Usage: contract.py --ctdna PATH/TO/ctdna [--bcftools bcftools] [PIPELINE_DIR]
@@ -207,13 +212,20 @@ def module_commands(module):
 
 
 def config_args(pipeline):
-    """ext.args string literals per process name in conf/modules.config."""
+    """Flags in the string literals of ext.args per process name in conf/modules.config."""
     text = (pipeline / "conf" / "modules.config").read_text()
     found = {}
     for m in re.finditer(r"withName:\s*'([^']+)'\s*\{(.*?)\n    \}", text, re.S):
-        for args in re.findall(r"ext\.args\s*=\s*(['\"])(.*?)\1", m.group(2)):
-            found.setdefault(m.group(1), []).extend(FLAG.findall(args[1]))
+        for expression in re.findall(r"ext\.args\s*=\s*(.+)", m.group(2)):
+            for literal in re.findall(r"(['\"])(.*?)\1", expression):
+                found.setdefault(m.group(1), []).extend(FLAG.findall(literal[1]))
     return found
+
+
+def aliases(pipeline):
+    """`include { X as Y }` in main.nf: Y -> X."""
+    text = (pipeline / "main.nf").read_text()
+    return dict((alias, name) for name, alias in re.findall(r"include\s*\{\s*(\w+)\s+as\s+(\w+)\s*\}", text))
 
 
 def main():
@@ -235,13 +247,18 @@ def main():
         if not commands:
             problems.append(f"{rel}: no ctdna/bcftools command found in its script")
         check_flags(rel, commands, helps, problems)
-        name = re.search(r"^process\s+(\w+)", (module / "main.nf").read_text(), re.M).group(1)
+        source = (module / "main.nf").read_text()
+        name = re.search(r"^process\s+(\w+)", source, re.M).group(1)
         process_commands[name] = commands
+        if re.search(r"^\s*container\s", source, re.M):
+            problems.append(f"{rel}: names a container; the pipeline's --ctdna_container "
+                            "(conf/modules.config) would not reach it")
         checked += 1
         print(f"{rel}: {', '.join(f'{t} {s} ({len(f)} flags)' for t, s, f in commands)}")
 
+    alias_of = aliases(pipeline)
     for process, flags in config_args(pipeline).items():
-        commands = process_commands.get(process)
+        commands = process_commands.get(alias_of.get(process, process))
         if not commands:
             problems.append(f"conf/modules.config: ext.args for unknown process {process}")
             continue

@@ -154,5 +154,53 @@ check('the MRD table has the same columns as the Snakemake twin') {
     assert script.mrdHeader().readLines().last().split('\t').toList() == columns
 }
 
+check('readSamplesheet: patient and timepoint make a series; seriesTask orders it by time') {
+    def dir = tmp.resolve('series')
+    Files.createDirectories(dir)
+    ['a.bam', 'a.bam.bai', 'b.bam', 'b.bam.bai', 'c.bam', 'c.bam.bai', 't.vcf.gz', 'u.vcf.gz'].each { f -> Files.write(dir.resolve(f), [] as byte[]) }
+    def head = 'sample,bam,bai,type,tumor_variants,patient,timepoint\n'
+    def rows = script.readSamplesheet(sheet('p.csv', head +
+        'P1_d90,series/c.bam,series/c.bam.bai,,series/t.vcf.gz,P1,90\n' +
+        'P1_d0,series/a.bam,series/a.bam.bai,,series/t.vcf.gz,P1,0\n' +
+        'P1_d7,series/b.bam,series/b.bam.bai,,series/t.vcf.gz,P1,7\n' +
+        'Q,series/a.bam,series/a.bam.bai,,,,\n'))
+    assert rows[0][0] == [id: 'P1_d90', type: 'tumor', patient: 'P1', timepoint: 90]
+    assert rows[3][0] == [id: 'Q', type: 'tumor']
+    // numeric order (7 before 90), not the sheet's, and not text order
+    def task = script.seriesTask('P1', rows.findAll { row -> row[0].patient })
+    assert task[0] == [id: 'P1', timepoints: ['P1_d0', 'P1_d7', 'P1_d90']]
+    assert task[1] == [dir.resolve('a.bam'), dir.resolve('b.bam'), dir.resolve('c.bam')]*.normalize()
+    assert task[2][0] == dir.resolve('a.bam.bai').normalize()
+    assert task[3] == dir.resolve('t.vcf.gz').normalize()
+    def bad = { String name, String body -> sheet(name, head + body) }
+    refuses({ script.readSamplesheet(bad('p1.csv', 'A,series/a.bam,series/a.bam.bai,,,P1,\n')) }, 'give both patient and timepoint')
+    refuses({ script.readSamplesheet(bad('p2.csv', 'A,series/a.bam,series/a.bam.bai,,,P1,week1\n')) }, 'timepoint must be a number')
+    refuses({ script.readSamplesheet(bad('p3.csv', 'A,series/a.bam,series/a.bam.bai,normal,,P1,1\n')) }, 'a normal row is in no patient')
+    refuses({ script.readSamplesheet(bad('p4.csv', 'A,series/a.bam,series/a.bam.bai,,,P1,1\nB,series/b.bam,series/b.bam.bai,,,P1,1\n')) }, "patient 'P1' has two rows with one timepoint")
+    refuses({ script.readSamplesheet(bad('p5.csv', 'A,series/a.bam,series/a.bam.bai,,series/t.vcf.gz,P1,1\nB,series/b.bam,series/b.bam.bai,,series/u.vcf.gz,P1,2\n')) }, 'names different tumor_variants')
+}
+
+check('mrdSeriesRows: one row per timepoint, the relapse marked; NA for a stub') {
+    def json = sheet('series.json', '''{"call": "DETECTED", "timepoints": [
+        {"timepoint": "P1_d0", "index": 1, "call": "NOT_DETECTED", "tumor_fraction": 0, "ci95": [0, 0.001],
+         "limit_of_detection": 0.002, "relapse": false},
+        {"timepoint": "P1_d90", "index": 2, "call": "DETECTED", "tumor_fraction": 0.01, "ci95": [0.008, 0.012],
+         "limit_of_detection": 0.002, "relapse": true}]}''')
+    def header = script.mrdSeriesHeader().readLines().last().split('\t')
+    def rows = script.mrdSeriesRows([id: 'P1'], json).readLines()*.split('\t')
+    assert rows.size() == 2 && rows.every { row -> row.size() == header.size() }
+    assert rows[0][0] == 'P1_d0' && rows[0][1] == 'P1' && rows[0][3] == 'NOT_DETECTED'
+    assert rows[1][header.findIndexOf { c -> c == 'relapse' }] == 'true'
+    def stub = script.mrdSeriesRows([id: 'X'], sheet('seriesstub.json', '{}')).split('\t')
+    assert stub[0] == 'X' && stub[1] == 'X' && stub.drop(2).every { v -> v == 'NA' }
+}
+
+check('the MRD series table has the same columns as the Snakemake twin') {
+    def twin = new File(args[0]).canonicalFile.parentFile.toPath()
+        .resolve('../snakemake/scripts/mrd_series_table.py').normalize()
+    def columns = ['Sample'] + (twin.text =~ /\("(\w+)", lambda/).collect { m -> m[1] }
+    assert script.mrdSeriesHeader().readLines().last().split('\t').toList() == columns
+}
+
 println "groovy helpers: ${passed} passed, ${failed} failed"
 System.exit(failed ? 1 : 0)

@@ -13,7 +13,10 @@ small panel simulated here (`ctdna simulate --normals 3`, ~2 s): CTDNA_PON
 over the three normals (staged as normal1/, normal2/, ... as Nextflow's
 stageAs 'normal?/*' does), then every call and background fit with --pon.
 CTDNA_MRD runs on the simulated plasma with the simulation's truth VCF as
-the tumor variants.
+the tumor variants, and on a simulated 3-timepoint patient series (`ctdna
+simulate --series-tf`, staged as bam1/, bam2/, ... as its stageAs 'bam?/*'
+does) with --timepoints: one JSON entry and one TSV row per timepoint, the
+molecular relapse at the third.
 
 The values of the scripts' Groovy `def`s (prefix, shard, model, args) are
 written below by hand, mirroring the modules; the flags themselves are
@@ -24,6 +27,7 @@ Usage: shell_smoke.py --ctdna PATH [--test-data DIR] [PIPELINE_DIR]
 """
 import argparse
 import glob
+import json
 import os
 import pathlib
 import re
@@ -129,6 +133,37 @@ def scatter_gather(run, label, inputs, common, normals):
     return whole
 
 
+def mrd_series(run, mrd, root, common):
+    """CTDNA_MRD over a simulated patient series (TF 5%, 0, 5%): one entry
+    and one TSV row per timepoint, the relapse at the third."""
+    sim = pathlib.Path(root) / "series"
+    subprocess.run([run.env_ctdna, "simulate", "--quiet", "--threads", "2", "--out-dir", str(sim),
+                    "--seed", "3", "--series-tf", "0.05,0,0.05", "--contigs", "1", "--contig-len", "20000",
+                    "--dup-segments", "0", "--paralog-targets", "0", "--targets", "2",
+                    "--target-min-len", "400", "--target-max-len", "500", "--snvs-per-vaf", "20",
+                    "--indels-per-vaf", "0", "--depth", "400", "--family-size", "1", "--umi-len", "0",
+                    "--bam-compression", "1"], check=True, env=run.env)
+    staged = [(sim / f"T{k}.bam{ext}", f"bam{k}/T{k}.bam{ext}") for k in (1, 2, 3) for ext in ("", ".bai")]
+    staged += [sim / "ref.fa", sim / "ref.fa.fai", sim / "tumor.vcf.gz"]
+    failures = run.failures
+    work = run.task("CTDNA_MRD series", mrd, "script", staged,
+                    dict(common, prefix="P1.series", tumor_variants="tumor.vcf.gz",
+                         plasma=" ".join(f"--bam bam{k}/T{k}.bam" for k in (1, 2, 3)),
+                         timepoints="--timepoints p1_d0,p1_d30,p1_d90"))
+    if run.failures != failures:
+        return
+    run.count += 1
+    verdict = json.loads((work / "P1.series.mrd.json").read_text())
+    calls = [(t["timepoint"], t["call"]) for t in verdict.get("timepoints", [])]
+    rows = (work / "P1.series.mrd.tsv").read_text().splitlines()
+    want = [("p1_d0", "DETECTED"), ("p1_d30", "NOT_DETECTED"), ("p1_d90", "DETECTED")]
+    relapse = (verdict.get("molecular_relapse") or {}).get("timepoint")
+    if calls == want and len(rows) == 4 and relapse == "p1_d90":
+        print(f"ok   series mrd: {calls}, relapse at {relapse}, {len(rows) - 1} TSV rows")
+    else:
+        run.fail(f"series mrd: timepoints {calls} (want {want}), relapse {relapse}, {len(rows)} TSV lines")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ctdna", required=True)
@@ -141,6 +176,7 @@ def main():
     fasta, fai, bed = data / "ref.fa", data / "ref.fa.fai", data / "targets.bed"
     root = tempfile.mkdtemp(prefix="nf-shell-smoke.")
     run = Runner(pipeline, args.ctdna, root)
+    run.env_ctdna = args.ctdna
     call, background, concat = CALL, BACKGROUND, CONCAT
     pon_module, mrd = "modules/local/ctdna/pon", "modules/local/ctdna/mrd"
     common = {"bam": bam.name, "bai": bai.name, "fasta": fasta.name, "targets": bed.name,
@@ -163,8 +199,12 @@ def main():
                             normals=" ".join(f"--bam normal{i}/normal_{i}.bam" for i in (1, 2, 3))))
         pon_file = pon / "normals.pon.tsv.gz"
         scatter_gather(run, " with --pon", sim_inputs + [pon_file], common, f"--pon {pon_file.name}")
-        run.task("CTDNA_MRD", mrd, "script", sim_inputs[:4] + [sim / "truth.vcf.gz"],
-                 dict(common, prefix="sample", tumor_variants="truth.vcf.gz"))
+        run.task("CTDNA_MRD", mrd, "script",
+                 [(sim / "sample.bam", "bam1/sample.bam"), (sim / "sample.bam.bai", "bam1/sample.bam.bai")]
+                 + sim_inputs[2:4] + [sim / "truth.vcf.gz"],
+                 dict(common, prefix="sample", tumor_variants="truth.vcf.gz",
+                      plasma="--bam bam1/sample.bam", timepoints=""))
+        mrd_series(run, mrd, root, common)
         for module in (call, background, concat, pon_module, mrd):
             run.task("_".join(module.split("/")[-2:]).upper(), module, "stub", [], {"prefix": "sample"})
     finally:

@@ -6,7 +6,6 @@ process BCFTOOLS_CONCAT {
     label 'process_low'
 
     conda "${moduleDir}/environment.yml"
-    container 'ctdna:0.1.0'
 
     input:
     tuple val(meta), path(vcfs), path(tbis)

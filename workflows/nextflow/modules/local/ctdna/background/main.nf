@@ -12,7 +12,6 @@ process CTDNA_BACKGROUND {
     label 'process_medium'
 
     conda "${moduleDir}/environment.yml"
-    container 'ctdna:0.1.0'
 
     input:
     tuple val(meta), path(bam), path(bai)

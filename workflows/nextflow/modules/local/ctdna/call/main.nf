@@ -15,7 +15,6 @@ process CTDNA_CALL {
     label 'process_medium'
 
     conda "${moduleDir}/environment.yml"
-    container 'ctdna:0.1.0'
 
     input:
     tuple val(meta), path(bam), path(bai), path(background)

@@ -1,16 +1,22 @@
-// Tumor-informed minimal residual disease on one plasma sample (`ctdna mrd`):
-// evidence at the patient's known tumor variants is pooled into one tumor
-// fraction estimate and a DETECTED / NOT_DETECTED verdict (docs/mrd.md).
-// No panel BED: the loci are the tumor VCF's records.
+// Tumor-informed minimal residual disease (`ctdna mrd`): evidence at the
+// patient's known tumor variants is pooled into one tumor fraction estimate
+// and a DETECTED / NOT_DETECTED verdict (docs/mrd.md). No panel BED: the
+// loci are the tumor VCF's records.
+//
+// `bams` and `bais` are lists (arity 1..*) in time order: one plasma, or a
+// patient's series with `meta.timepoints` (one label per BAM) -- then the
+// JSON holds one entry per timepoint and the molecular relapse, the TSV one
+// row per timepoint. BAMs are staged as bam1/<bam>, bam2/<bam>, ... with each
+// index beside its BAM, so two timepoints may share a file name.
+// The container comes from the pipeline's config (--ctdna_container).
 process CTDNA_MRD {
     tag "${meta.id}"
     label 'process_medium'
 
     conda "${moduleDir}/environment.yml"
-    container 'ctdna:0.1.0'
 
     input:
-    tuple val(meta), path(bam), path(bai), path(tumor_variants)
+    tuple val(meta), path(bams, arity: '1..*', stageAs: 'bam?/*'), path(bais, arity: '1..*', stageAs: 'bam?/*'), path(tumor_variants)
     tuple val(meta2), path(fasta)
     tuple val(meta3), path(fai)
 
@@ -24,9 +30,11 @@ process CTDNA_MRD {
     script:
     def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: "${meta.id}"
+    def plasma = bams.collect { bam -> "--bam ${bam}" }.join(' ')
+    def timepoints = meta.timepoints ? "--timepoints ${meta.timepoints.join(',')}" : ''
     """
     ctdna mrd \\
-        --bam ${bam} \\
+        ${plasma} ${timepoints} \\
         --reference ${fasta} \\
         --tumor-variants ${tumor_variants} \\
         --threads ${task.cpus} \\

@@ -14,7 +14,6 @@ process CTDNA_PON {
     label 'process_high'
 
     conda "${moduleDir}/environment.yml"
-    container 'ctdna:0.1.0'
 
     input:
     tuple val(meta), path(bams, arity: '1..*', stageAs: 'normal?/*'), path(bais, arity: '1..*', stageAs: 'normal?/*')
