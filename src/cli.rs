@@ -394,6 +394,10 @@ pub struct MrdArgs {
     /// for a series (one result per timepoint, docs/mrd.md).
     #[arg(long, value_name = "BAM", required = true)]
     pub bam: Vec<PathBuf>,
+    /// The patient's matched normal (white blood cells, same assay): tumour
+    /// loci it carries (clonal haematopoiesis, germline) are left out.
+    #[arg(long, value_name = "BAM")]
+    pub normal: Option<PathBuf>,
     /// Timepoint labels, one per `--bam` (default: @RG SM, else file stem).
     #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
     pub timepoints: Option<Vec<String>>,
@@ -451,6 +455,11 @@ pub struct MrdModelArgs {
     /// Family-wise level of the germline/CHIP outlier exclusion.
     #[arg(long, default_value_t = 0.01)]
     pub outlier_alpha: f64,
+    /// With --normal: a locus whose alt molecules in the normal are
+    /// significant at this level (against the normal's own background) is
+    /// left out as NormalEvidence.
+    #[arg(long, default_value_t = 0.01)]
+    pub normal_alpha: f64,
     /// Tumor purity of the tissue sample, to turn INFO TVAF into a weight.
     #[arg(long, default_value_t = 1.0)]
     pub tumor_purity: f64,

@@ -222,3 +222,90 @@ fn bad_normal_inputs_are_refused() {
     assert!(stderr(&o).contains("given twice"), "{}", stderr(&o));
     assert!(!pair.file("x.vcf").exists());
 }
+
+#[test]
+fn mrd_leaves_out_the_tumour_loci_the_normal_carries() {
+    // A tumour VCF from tissue called without a normal holds three CHIP
+    // clones among 20 tumour SNVs: the plasma shows them far above the
+    // tumour's fraction; the matched normal shows them too.
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    let p = SimParams {
+        seed: 31,
+        contigs: 1,
+        contig_len: 80_000,
+        dup_segments: 0,
+        paralog_targets: 0,
+        targets: 24,
+        target_min_len: 200,
+        target_max_len: 250,
+        depth: 1_000,
+        tumor_fraction: Some(0.01),
+        snvs_per_vaf: 20,
+        indels_per_vaf: 0,
+        chip_per_vaf: 3,
+        chip_vafs: vec![0.02],
+        matched_normal_depth: 1_000,
+        bam_compression: 1,
+        ..Default::default()
+    };
+    ctdna::simulate::simulate(&p, &sim).unwrap();
+    let text = |f: &str| {
+        let mut t = String::new();
+        let mut r = ctdna::bgzf_in::open(&sim.join(f)).unwrap();
+        std::io::Read::read_to_string(&mut r, &mut t).unwrap();
+        t
+    };
+    let truth = text("truth.vcf.gz");
+    let chip: Vec<&str> = truth
+        .lines()
+        .filter(|l| l.contains("ORIGIN=chip"))
+        .collect();
+    assert_eq!(chip.len(), 3);
+    let mut tumour: Vec<String> = text("tumor.vcf.gz").lines().map(String::from).collect();
+    for c in &chip {
+        let f: Vec<&str> = c.split('\t').collect();
+        tumour.push(format!(
+            "{}\t{}\tchip\t{}\t{}\t.\tPASS\tTYPE=SNV",
+            f[0], f[1], f[3], f[4]
+        ));
+    }
+    let (header, mut body): (Vec<String>, Vec<String>) =
+        tumour.into_iter().partition(|l| l.starts_with('#'));
+    body.sort_by_key(|l| l.split('\t').nth(1).unwrap().parse::<u64>().unwrap());
+    let vcf = sim.join("tissue.vcf");
+    std::fs::write(&vcf, [header, body].concat().join("\n") + "\n").unwrap();
+    let f = |n: &str| sim.join(n).display().to_string();
+    let run = |extra: &[&str], out: &str| {
+        let bam = f("sample.bam");
+        let mut args = vec!["mrd", "--quiet", "--bam", &bam];
+        let (r, t, o) = (f("ref.fa"), vcf.display().to_string(), f(out));
+        let tsv = f(&format!("{out}.tsv"));
+        args.extend(["-r", &r, "--tumor-variants", &t, "-o", &o, "--tsv", &tsv]);
+        args.extend_from_slice(extra);
+        let o = ctdna(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(f(out)).unwrap()).unwrap();
+        (json, std::fs::read_to_string(tsv).unwrap())
+    };
+    let normal = f("matched_normal.bam");
+    let (with, tsv) = run(&["--normal", &normal], "with.json");
+    assert_eq!(with["loci"]["normal_evidence"], 3, "{with}");
+    let flagged: Vec<&str> = tsv
+        .lines()
+        .filter(|l| l.ends_with("\tNormalEvidence"))
+        .collect();
+    for c in &chip {
+        let pos = c.split('\t').nth(1).unwrap();
+        assert!(
+            flagged.iter().any(|l| l.split('\t').nth(1) == Some(pos)),
+            "{tsv}"
+        );
+    }
+    assert_eq!(with["call"], "DETECTED");
+    // Without the normal the clones are in the fit or caught as outliers,
+    // never as NormalEvidence.
+    let (alone, _) = run(&[], "alone.json");
+    assert_eq!(alone["loci"]["normal_evidence"], 0, "{alone}");
+}

@@ -14,7 +14,7 @@ use crate::model::pon::{LoadedPon, UseParams};
 use crate::model::SampleModel;
 use crate::mrd::loci::{read_tumor_variants, TumorLocus};
 use crate::mrd::series::{ratio_to_baseline, trajectory, Relapse, Timepoint};
-use crate::mrd::sites::{mask_loci, site_evidence, ContextSiteModel, SiteErrorModel};
+use crate::mrd::sites::{mask_loci, site_evidence, ContextSiteModel, SiteErrorModel, SiteEvidence};
 use crate::mrd::{analyse, ModelOptions, SampleResult, Settings};
 use crate::output::mrd as report;
 use crate::output::vcf::{Destination, VcfWriter};
@@ -62,6 +62,8 @@ struct Setup {
     umi: Option<UmiConfig>,
     molecules: Molecules,
     pon: Option<LoadedPon>,
+    /// Index of the matched normal (`--normal`) among the BAMs (the last).
+    normal: Option<usize>,
 }
 
 /// The outputs, reserved before any work (bad paths fail fast, and bad
@@ -106,6 +108,8 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
     let loci = read_tumor_variants(&args.tumor_variants, &reference, options.tumor_purity)?;
     let mut bams = args.bam.clone();
     bams.extend(args.baseline.iter().cloned());
+    bams.extend(args.normal.iter().cloned());
+    let normal = args.normal.as_ref().map(|_| bams.len() - 1);
     let sites = Sites {
         bed_panel: Vec::new(),
         known: loci.iter().map(|l| l.locus.clone()).collect(),
@@ -149,6 +153,7 @@ fn set_up(args: &MrdArgs) -> Result<Setup> {
         umi,
         molecules,
         pon,
+        normal,
     })
 }
 
@@ -246,32 +251,48 @@ fn fit_samples(setup: &Setup) -> Result<(Vec<SampleResult>, String)> {
     let known: Vec<_> = setup.loci.iter().map(|l| l.locus.clone()).collect();
     mask_loci(&mut evidence, &known);
 
-    let mut results: Vec<SampleResult> = Vec::with_capacity(n_samples);
-    let mut null_model = String::new();
-    for (s, ev) in site_ev.into_iter().enumerate() {
+    let errs = |s: usize, ev: &[SiteEvidence]| -> (Vec<f64>, String) {
         let rates = ContextRates::estimate(&evidence, s);
         // With --pon, the normals' per-site rates (shrunk toward, and outside
-        // the PoN's panel replaced by, this sample's context rates).
-        let background = SampleModel::of(&rates, setup.pon.as_ref());
+        // the PoN's panel replaced by, this sample's context rates); the
+        // matched normal against its own context rates.
+        let pon = setup.pon.as_ref().filter(|_| setup.normal != Some(s));
+        let background = SampleModel::of(&rates, pon);
         let model = ContextSiteModel {
             background: background.as_dyn(),
             pad: setup.options.background_pad,
         };
-        null_model = model.name();
-        let errs: Vec<f64> = setup
-            .loci
-            .iter()
-            .zip(&setup.alts)
-            .zip(&ev)
+        let errs = (setup.loci.iter().zip(&setup.alts).zip(ev))
             .map(|((l, a), e)| model.rate(&l.locus, a, e))
             .collect();
+        (errs, model.name())
+    };
+    let in_normal: Vec<bool> = match setup.normal {
+        Some(n) => {
+            let (e, _) = errs(n, &site_ev[n]);
+            let ln_alpha = setup.settings.normal_alpha.ln();
+            (site_ev[n].iter().zip(e))
+                .map(|(ev, e)| crate::mrd::normal_carries(ev, e, ln_alpha))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let mut results: Vec<SampleResult> = Vec::with_capacity(n_samples);
+    let mut null_model = String::new();
+    for (s, ev) in site_ev.into_iter().enumerate() {
+        if setup.normal == Some(s) {
+            continue;
+        }
+        let (e, name) = errs(s, &ev);
+        null_model = name;
         let sample = &inputs.bams[s].sample;
         let reference = &inputs.reference;
+        let evidence = (ev, in_normal.as_slice());
         results.push(analyse(
             sample,
             &setup.loci,
-            ev,
-            &errs,
+            evidence,
+            &e,
             &setup.settings,
             reference,
         ));
@@ -440,6 +461,7 @@ fn check_output_paths(args: &MrdArgs) -> Result<()> {
         ("--tumor-variants", &args.tumor_variants),
     ]);
     inputs.extend(args.baseline.as_deref().map(|p| ("--baseline", p)));
+    inputs.extend(args.normal.as_deref().map(|p| ("--normal", p)));
     inputs.extend(args.pon.pon.as_deref().map(|p| ("--pon", p)));
     inputs.extend(args.targets.as_deref().map(|p| ("--targets", p)));
     crate::atomic::check_paths(&outputs, &inputs)

@@ -99,6 +99,7 @@ pub fn mrd_model(a: &MrdModelArgs) -> ModelOptions {
         min_depth: a.min_depth,
         background_pad: a.background_pad,
         outlier_alpha: a.outlier_alpha,
+        normal_alpha: a.normal_alpha,
         tumor_purity: a.tumor_purity,
         lod_replicates: a.lod_replicates,
     }

@@ -127,6 +127,7 @@ fn bad_values_are_refused_by_the_stage() {
             min_depth: 100,
             background_pad: 50,
             outlier_alpha: 0.01,
+            normal_alpha: 0.01,
             tumor_purity: 1.0,
             lod_replicates: 200,
         })

@@ -42,6 +42,9 @@ pub enum LocusFlag {
     /// Alt fraction far above what the other loci explain: likely germline
     /// or clonal hematopoiesis (or an artefact).
     GermlineOrCHIP,
+    /// The matched normal (`--normal`) carries the allele: clonal
+    /// haematopoiesis or germline, not the tumour's.
+    NormalEvidence,
 }
 
 impl LocusFlag {
@@ -51,6 +54,7 @@ impl LocusFlag {
             LocusFlag::Pass => "PASS",
             LocusFlag::LowDepth => "LowDepth",
             LocusFlag::GermlineOrCHIP => "GermlineOrCHIP",
+            LocusFlag::NormalEvidence => "NormalEvidence",
         }
     }
 }
@@ -66,6 +70,8 @@ pub struct Settings {
     pub outlier_alpha: f64,
     /// Only loci with at least this many alt molecules can be outliers.
     pub outlier_min_alt: u64,
+    /// With a matched normal: its locus test's level (NormalEvidence).
+    pub normal_alpha: f64,
     /// Monte Carlo replicates for the limit of detection.
     pub lod_replicates: usize,
     /// Seed of the limit-of-detection Monte Carlo.
@@ -87,6 +93,8 @@ pub struct ModelOptions {
     pub background_pad: u64,
     /// Family-wise level of the germline/CHIP outlier exclusion.
     pub outlier_alpha: f64,
+    /// Level of the matched normal's test at each locus.
+    pub normal_alpha: f64,
     /// Tumor purity of the tissue sample (turns INFO TVAF into a weight).
     pub tumor_purity: f64,
     /// Monte Carlo replicates for the limit of detection.
@@ -107,6 +115,7 @@ impl ModelOptions {
         };
         unit("alpha", self.alpha)?;
         unit("outlier-alpha", self.outlier_alpha)?;
+        unit("normal-alpha", self.normal_alpha)?;
         if !(self.tumor_purity > 0.0 && self.tumor_purity <= 1.0) {
             return Err(Error::Usage(format!(
                 "--tumor-purity {} must be in (0, 1]",
@@ -126,6 +135,7 @@ impl ModelOptions {
             min_depth: self.min_depth,
             outlier_alpha: self.outlier_alpha,
             outlier_min_alt: 3,
+            normal_alpha: self.normal_alpha,
             lod_replicates: self.lod_replicates,
             seed: LOD_SEED,
         })
@@ -161,6 +171,8 @@ pub struct LociSummary {
     pub used: usize,
     pub low_depth: usize,
     pub germline_or_chip: usize,
+    /// Loci the matched normal carries (`--normal`).
+    pub normal_evidence: usize,
     /// Used loci with at least one alt molecule.
     pub with_alt: usize,
 }
@@ -209,18 +221,23 @@ impl LociSummary {
             used: used.len(),
             low_depth: count(LocusFlag::LowDepth),
             germline_or_chip: count(LocusFlag::GermlineOrCHIP),
+            normal_evidence: count(LocusFlag::NormalEvidence),
             with_alt: used.iter().filter(|o| o.k > 0).count(),
         }
     }
 }
 
-/// Each locus's flag: LowDepth below `--min-depth`, then GermlineOrCHIP for
-/// the outliers among the deep loci, else Pass.
-fn flag_loci(obs: &[LocusObs], settings: &Settings) -> Vec<LocusFlag> {
+/// Each locus's flag: NormalEvidence where the matched normal carries it
+/// (`in_normal`, empty without one), LowDepth below `--min-depth`, then
+/// GermlineOrCHIP for the outliers among the other deep loci, else Pass.
+fn flag_loci(obs: &[LocusObs], in_normal: &[bool], settings: &Settings) -> Vec<LocusFlag> {
     let mut flags: Vec<LocusFlag> = obs
         .iter()
-        .map(|o| {
-            if o.n < u64::from(settings.min_depth) {
+        .enumerate()
+        .map(|(i, o)| {
+            if in_normal.get(i) == Some(&true) {
+                LocusFlag::NormalEvidence
+            } else if o.n < u64::from(settings.min_depth) {
                 LocusFlag::LowDepth
             } else {
                 LocusFlag::Pass
@@ -237,11 +254,23 @@ fn flag_loci(obs: &[LocusObs], settings: &Settings) -> Vec<LocusFlag> {
     flags
 }
 
-/// Fit one sample: flag loci, fit TF, test, leave-one-out, limit of detection.
+/// Does the matched normal carry a locus's allele: its alt molecules
+/// significant against its own background at the normal's rate `e`
+/// (`P(K >= k | n, e) <= --normal-alpha`, one test per locus)? A tumour
+/// locus the patient's blood cells carry is clonal haematopoiesis or
+/// germline: its plasma molecules say nothing of the tumour.
+pub fn normal_carries(ev: &SiteEvidence, e: f64, ln_alpha: f64) -> bool {
+    let (k, n) = (u64::from(ev.alt.n), u64::from(ev.depth));
+    k > 0 && crate::model::stats::ln_binom_sf(k, n, e) <= ln_alpha
+}
+
+/// Fit one sample: flag loci, fit TF, test, leave-one-out, limit of
+/// detection; `in_normal`: the loci the matched normal carries (empty
+/// without one).
 pub fn analyse(
     sample: &str,
     loci: &[TumorLocus],
-    evidence: Vec<SiteEvidence>,
+    (evidence, in_normal): (Vec<SiteEvidence>, &[bool]),
     errs: &[f64],
     settings: &Settings,
     reference: &crate::reference::Reference,
@@ -257,7 +286,7 @@ pub fn analyse(
             w: l.weight,
         })
         .collect();
-    let flags = flag_loci(&obs, settings);
+    let flags = flag_loci(&obs, in_normal, settings);
     let used: Vec<usize> = (0..obs.len())
         .filter(|&i| flags[i] == LocusFlag::Pass)
         .collect();

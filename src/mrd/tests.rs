@@ -39,6 +39,7 @@ fn settings() -> Settings {
         min_depth: 100,
         outlier_alpha: 0.01,
         outlier_min_alt: 3,
+        normal_alpha: 0.01,
         lod_replicates: 1,
         seed: 1,
     }
@@ -86,7 +87,7 @@ fn false_detection_rate_at_tf_zero_is_at_most_alpha() {
     let mut nominal = 0;
     for _ in 0..runs {
         let (ev, errs) = sample(&mut rng, m, 0.0);
-        let r = analyse("s", &l, ev, &errs, &settings(), &reference());
+        let r = analyse("s", &l, (ev, &[]), &errs, &settings(), &reference());
         detected += usize::from(r.call == MrdCall::Detected);
         nominal += usize::from(r.p_value <= 0.01);
     }
@@ -109,7 +110,7 @@ fn false_detection_rate_stays_below_alpha_when_counts_are_few() {
     let mut nominal = 0;
     for _ in 0..runs {
         let (ev, errs) = sample_at(&mut rng, m, 0.0, 500, 1e-6);
-        let r = analyse("s", &l, ev, &errs, &settings(), &reference());
+        let r = analyse("s", &l, (ev, &[]), &errs, &settings(), &reference());
         detected += usize::from(r.call == MrdCall::Detected);
         nominal += usize::from(r.p_value <= 0.01);
     }
@@ -125,7 +126,7 @@ fn tf_1e3_with_200_loci_is_detected_and_the_ci_covers_the_truth() {
     let (mut detected, mut covered) = (0, 0);
     for _ in 0..runs {
         let (ev, errs) = sample(&mut rng, m, tf);
-        let r = analyse("s", &l, ev, &errs, &settings(), &reference());
+        let r = analyse("s", &l, (ev, &[]), &errs, &settings(), &reference());
         detected += usize::from(r.call == MrdCall::Detected);
         covered += usize::from(r.ci95[0] <= tf && tf <= r.ci95[1]);
     }
@@ -142,13 +143,13 @@ fn a_chip_locus_is_excluded_and_does_not_make_a_call() {
     let mut rng = Rng::new(13);
     let (mut ev, errs) = sample(&mut rng, m, 0.0);
     ev[17].alt.n = ev[17].depth / 50; // 2% CHIP clone
-    let r = analyse("s", &l, ev.clone(), &errs, &settings(), &reference());
+    let r = analyse("s", &l, (ev.clone(), &[]), &errs, &settings(), &reference());
     assert_eq!(r.per_locus[17].flag, LocusFlag::GermlineOrCHIP);
     assert_eq!(r.loci.germline_or_chip, 1);
     assert_eq!(r.call, MrdCall::NotDetected);
     // Low depth is flagged and left out.
     ev[3].depth = 50;
-    let r = analyse("s", &l, ev, &errs, &settings(), &reference());
+    let r = analyse("s", &l, (ev, &[]), &errs, &settings(), &reference());
     assert_eq!(r.per_locus[3].flag, LocusFlag::LowDepth);
     assert_eq!(r.loci.used, m - 2);
 }

@@ -100,6 +100,10 @@ pub fn vcf_header(
         "##FILTER=<ID=GermlineOrCHIP,Description=\"Alt molecules far above what the other loci explain (tail p <= {} / loci, at least {} alt molecules): likely germline or clonal hematopoiesis; not used in the fit\">\n",
         settings.outlier_alpha, settings.outlier_min_alt
     ));
+    s.push_str(&format!(
+        "##FILTER=<ID=NormalEvidence,Description=\"The matched normal (--normal) carries the allele: its alt molecules are significant against its own background (p <= {}): clonal haematopoiesis or germline; not used in the fit\">\n",
+        settings.normal_alpha
+    ));
     for l in FORMAT_LINES {
         s.push_str(l);
         s.push('\n');
