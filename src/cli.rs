@@ -385,6 +385,15 @@ pub struct CallingArgs {
     /// plasma; a trace of tumour DNA in the normal is far below).
     #[arg(long, default_value_t = 0.2)]
     pub normal_vaf_fraction: f64,
+    /// Several samples of one patient (timepoints): also test each allele
+    /// on the molecules of all of them pooled (same panel-wide level); an
+    /// allele found so is judged in each sample at --joint-alpha (INFO
+    /// JOINT), so a clone passes at the first timepoint it is in.
+    #[arg(long)]
+    pub joint: bool,
+    /// With --joint: the level of each sample's test of a jointly found allele.
+    #[arg(long, default_value_t = 0.01)]
+    pub joint_alpha: f64,
 }
 
 /// `ctdna mrd` options.

@@ -49,6 +49,9 @@ pub struct Thresholds {
     pub normal_alpha: f64,
     /// ... and its allele fraction at least this fraction of the plasma's.
     pub normal_vaf_fraction: f64,
+    /// `--joint`: the level of each sample's test of an allele found on
+    /// the samples pooled (`None`: no joint discovery).
+    pub joint_alpha: Option<f64>,
 }
 
 impl Thresholds {
@@ -75,6 +78,9 @@ impl Thresholds {
             self.normal_vaf_fraction,
             f64::INFINITY,
         )?;
+        if let Some(a) = self.joint_alpha {
+            positive("--joint-alpha", a, 1.0)?;
+        }
         if !(0.0..=1.0).contains(&self.one_strand_site) {
             return Err(crate::Error::Usage(format!(
                 "--one-strand-site must be in [0, 1] (got {})",
@@ -430,6 +436,7 @@ mod tests {
             noisy_fold: 5.0,
             normal_alpha: 0.01,
             normal_vaf_fraction: 0.2,
+            joint_alpha: None,
         }
     }
 

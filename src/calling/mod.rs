@@ -6,6 +6,7 @@
 //! and a record is PASS when it passes in at least one sample.
 
 pub mod filters;
+pub mod joint;
 pub mod lod;
 pub mod normal;
 
@@ -113,6 +114,9 @@ pub struct Call {
     pub samples: Vec<SampleCall>,
     /// With a matched normal (`--normal`, one of `samples`): what it says.
     pub normal: Option<NormalVerdict>,
+    /// Found on the samples pooled (`--joint`) and judged in each at the
+    /// joint level (INFO JOINT).
+    pub joint: bool,
 }
 
 impl Call {
@@ -247,6 +251,13 @@ impl Caller<'_> {
         Some(verdict)
     }
 
+    /// `--joint`: does the allele pass on the called samples' molecules
+    /// pooled ([`joint::discovered`])?
+    fn jointly_found(&self, samples: &[SampleCall], ln_alpha: f64, min_alt: u32) -> bool {
+        self.thresholds.joint_alpha.is_some()
+            && joint::discovered(samples, |k| self.is_called(k), ln_alpha, min_alt)
+    }
+
     /// Is sample `k` one calls are made in (not the matched normal)?
     fn is_called(&self, k: usize) -> bool {
         self.normal.is_none_or(|r| r.index != k)
@@ -311,7 +322,7 @@ impl Caller<'_> {
         for alt in alts {
             let is_known = known.contains(&alt);
             let is_indel = alt.is_indel();
-            let (site, min_alt) = self.site(is_known, is_indel, homopolymer);
+            let (mut site, min_alt) = self.site(is_known, is_indel, homopolymer);
             // De novo alleles with fewer than EMIT_MIN_ALT alt molecules in
             // every sample are never written: not tested either.
             let in_mnvs = each_in_mnvs(ev, i, &alt);
@@ -335,7 +346,10 @@ impl Caller<'_> {
                     test(pc, allele, ref_idx, context, homopolymer, site, *model)
                 })
                 .collect();
-            if !self.worth_writing(&samples, is_known) {
+            let joint = !is_known && self.jointly_found(&samples, site.ln_alpha, min_alt);
+            if joint {
+                site.ln_alpha = self.thresholds.joint_alpha.map_or(site.ln_alpha, f64::ln);
+            } else if !self.worth_writing(&samples, is_known) {
                 continue;
             }
             let offset = (pos0 - ev.shard.start) as usize;
@@ -355,6 +369,7 @@ impl Caller<'_> {
                 known: is_known,
                 samples,
                 normal,
+                joint,
             });
         }
     }
@@ -602,6 +617,7 @@ mod tests {
                     families: None,
                 }],
                 normal: None,
+                joint: false,
             })
             .collect()
     }

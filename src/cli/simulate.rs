@@ -86,6 +86,11 @@ pub struct SimulateArgs {
     pub subclone_from: Option<usize>,
     #[arg(long, default_value_t = 0.01, help_heading = "Variants")]
     pub subclone_vaf: f64,
+    /// The subclone's allele fractions at the timepoints just before
+    /// --subclone-from, comma-separated (a clone growing into it: with
+    /// --subclone-from 5, `0.001,0.003` puts it at 0.1% at T3, 0.3% at T4).
+    #[arg(long, value_delimiter = ',', help_heading = "Variants")]
+    pub subclone_ramp: Vec<f64>,
     /// Somatic SNVs per VAF.
     #[arg(long, default_value_t = 4, help_heading = "Variants")]
     pub snvs_per_vaf: usize,

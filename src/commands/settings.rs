@@ -87,6 +87,7 @@ pub fn thresholds(a: &CallingArgs) -> Result<Thresholds> {
         noisy_fold: a.noisy_fold,
         normal_alpha: a.normal_alpha,
         normal_vaf_fraction: a.normal_vaf_fraction,
+        joint_alpha: a.joint.then_some(a.joint_alpha),
     };
     t.validate()?;
     Ok(t)
@@ -135,6 +136,7 @@ pub fn sim_params(a: &SimulateArgs) -> Result<SimParams> {
         subclone_variants: a.subclone_variants,
         subclone_from: a.subclone_from.unwrap_or(0),
         subclone_vaf: a.subclone_vaf,
+        subclone_ramp: a.subclone_ramp.clone(),
         snvs_per_vaf: a.snvs_per_vaf,
         indels_per_vaf: a.indels_per_vaf,
         mnvs_per_vaf: a.mnvs_per_vaf,

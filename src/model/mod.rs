@@ -104,6 +104,40 @@ impl Null {
         }
     }
 
+    /// The null of molecules pooled over samples: `parts` holds each
+    /// sample's null and its molecules by class.
+    ///
+    /// METHOD: the expected error molecules of the samples add up, so each
+    /// class's rate is the samples' rates weighted by their molecules of
+    /// the class; the cluster size (dispersion) is the largest of the
+    /// samples', an overdispersed rate's concentration the smallest (both
+    /// the conservative side), and the site is noisy when any sample's
+    /// panel says so.
+    pub fn pooled(parts: &[(&Null, &ClassCounts)]) -> Null {
+        let mut out = Null::binomial(0.0);
+        let mut n = [0.0f64; N_CLASSES];
+        for (null, depth) in parts {
+            for c in 0..N_CLASSES {
+                out.rates[c] += f64::from(depth[c]) * null.rates[c];
+                n[c] += f64::from(depth[c]);
+                out.dispersion[c] = out.dispersion[c].max(null.dispersion[c]);
+            }
+            out.concentration = match (out.concentration, null.concentration) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            out.noisy = out.noisy.or(null.noisy);
+        }
+        for c in 0..N_CLASSES {
+            out.rates[c] = if n[c] > 0.0 {
+                out.rates[c] / n[c]
+            } else {
+                parts.iter().map(|(x, _)| x.rates[c]).fold(0.0, f64::max)
+            };
+        }
+        out
+    }
+
     /// ln p of `alt` alt molecules among `depth` molecules (both by class).
     ///
     /// METHOD: where the classes present have different rates, the

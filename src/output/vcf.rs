@@ -77,6 +77,11 @@ const CALL_FORMAT_LINES: &[&str] = &[
     r#"##FORMAT=<ID=LOD,Number=A,Type=Float,Description="The sample's limit of detection: smallest VAF detected with 95% probability at its depth, molecule-class mix and error rates (with FT NotDetected: absent at this VAF)">"#,
 ];
 
+/// INFO lines of a `--joint` run.
+const JOINT_INFO_LINES: &[&str] = &[
+    r#"##INFO=<ID=JOINT,Number=0,Type=Flag,Description="call --joint: significant on the molecules of every sample pooled (at the de novo level); each sample judged at --joint-alpha">"#,
+];
+
 /// INFO lines of a run with a matched normal.
 const NORMAL_INFO_LINES: &[&str] = &[
     r#"##INFO=<ID=NLOD,Number=A,Type=Float,Description="Matched normal's limit of detection: the smallest allele fraction in the normal that its NormalEvidence test (--normal-alpha) detects with 95% probability at its depth">"#,
@@ -91,7 +96,12 @@ pub fn header(h: &HeaderInfo) -> String {
     } else {
         &[]
     };
-    for l in INFO_LINES.iter().chain(normal_lines) {
+    let joint_lines = if h.thresholds.joint_alpha.is_some() {
+        JOINT_INFO_LINES
+    } else {
+        &[]
+    };
+    for l in INFO_LINES.iter().chain(normal_lines).chain(joint_lines) {
         s.push_str(l);
         s.push('\n');
     }
@@ -278,6 +288,9 @@ pub fn record(call: &Call, reference: &Reference, umi_tier: Option<Tier>) -> Str
     }
     if best.filters.contains(&Filter::Germline) {
         info.push_str(";GERMLINE");
+    }
+    if call.joint {
+        info.push_str(";JOINT");
     }
     if let Some(n) = &call.normal {
         info.push_str(&format!(";NLOD={}", float(n.lod)));

@@ -45,6 +45,11 @@ pub struct SimParams {
         skip_serializing_if = "is_default_subclone_vaf"
     )]
     pub subclone_vaf: f64,
+    /// `--subclone-ramp`: the subclone's allele fractions at the
+    /// timepoints just before `--subclone-from` (growing into it; empty:
+    /// absent before; not written when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subclone_ramp: Vec<f64>,
     pub snvs_per_vaf: usize,
     pub indels_per_vaf: usize,
     /// `--mnvs-per-vaf`: absent from older manifests and not written when
@@ -147,6 +152,7 @@ impl Default for SimParams {
             subclone_variants: 0,
             subclone_from: 0,
             subclone_vaf: default_subclone_vaf(),
+            subclone_ramp: Vec::new(),
             snvs_per_vaf: 4,
             indels_per_vaf: 2,
             mnvs_per_vaf: 0,

@@ -62,6 +62,17 @@ pub fn check(p: &SimParams) -> std::result::Result<(), String> {
             p.subclone_vaf
         ));
     }
+    if let Some(v) = p.subclone_ramp.iter().find(|v| !(**v > 0.0 && **v < 1.0)) {
+        return Err(format!("--subclone-ramp {v} is outside (0, 1)"));
+    }
+    if p.subclone_ramp.len() >= p.subclone_from {
+        return Err(format!(
+            "--subclone-ramp has {} values: at most {} fit before --subclone-from {}",
+            p.subclone_ramp.len(),
+            p.subclone_from - 1,
+            p.subclone_from
+        ));
+    }
     Ok(())
 }
 
@@ -77,6 +88,10 @@ pub fn options(p: &SimParams) -> String {
             " --subclone-variants {} --subclone-from {} --subclone-vaf {}",
             p.subclone_variants, p.subclone_from, p.subclone_vaf
         ));
+        if !p.subclone_ramp.is_empty() {
+            let r: Vec<String> = p.subclone_ramp.iter().map(|v| v.to_string()).collect();
+            s.push_str(&format!(" --subclone-ramp {}", r.join(",")));
+        }
     }
     s
 }
@@ -111,6 +126,18 @@ pub fn variants(
     Ok((variants, subclone))
 }
 
+/// The subclone's allele fraction at timepoint `k` before `--subclone-from`:
+/// the `--subclone-ramp` value for it, else 0 (absent).
+fn ramp_vaf(p: &SimParams, k: usize) -> f64 {
+    let before = p.subclone_from - k;
+    let ramp = &p.subclone_ramp;
+    if before <= ramp.len() {
+        ramp[ramp.len() - before]
+    } else {
+        0.0
+    }
+}
+
 /// The variants as timepoint `k` (1-based) carries them: shared at
 /// `TF_k x 0.5`, the subclone at `--subclone-vaf` from `--subclone-from`
 /// on and at 0 before.
@@ -130,7 +157,7 @@ pub fn at_timepoint(
                 v.vaf = match (sub, k >= p.subclone_from) {
                     (false, _) => tf * 0.5,
                     (true, true) => p.subclone_vaf,
-                    (true, false) => 0.0,
+                    (true, false) => ramp_vaf(p, k),
                 };
             }
             v
