@@ -6,6 +6,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod report;
+pub use report::ReportArgs;
+
 /// ctdna: find circulating-tumor-DNA mutations in deep targeted sequencing.
 #[derive(Debug, Parser)]
 #[command(name = "ctdna", version, about, long_about = None)]
@@ -69,41 +72,9 @@ pub enum Command {
     /// as `call`: with UMI families the loci and their background are
     /// counted as consensus molecules of --min-tier and better.
     Mrd(MrdArgs),
-    /// One self-contained HTML page from a finished run's metrics and VCF.
-    ///
-    /// The page `call --report` writes, for runs already made: run summary,
-    /// then per sample reads by fate, molecules per class and tier, family
-    /// sizes, depth per target and its distribution, LoD per target, the
-    /// SBS-96 error spectrum, indel rates by homopolymer length, the calls
-    /// (PASS and filtered) and VAF against LoD; with --mrd the verdict, and
-    /// with --pon the normals' pooled rates beside the sample's. Inline SVG
-    /// and CSS, no network (docs/output.md lists every plot and column).
+    /// The self-contained HTML page of a finished run (`call --report`'s),
+    /// from its metrics and VCF; with --mrd the verdict (docs/output.md).
     Report(ReportArgs),
-}
-
-/// `ctdna report` options.
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    /// The run's metrics (`ctdna call --metrics`).
-    #[arg(long, value_name = "JSON")]
-    pub metrics: PathBuf,
-    /// The run's VCF (`ctdna call -o`; plain or bgzipped).
-    #[arg(long, value_name = "VCF")]
-    pub vcf: PathBuf,
-    /// An `ctdna mrd -o` result to show beside the calls.
-    #[arg(long, value_name = "JSON")]
-    pub mrd: Option<PathBuf>,
-    /// The panel of normals the run used: its pooled error rates are drawn
-    /// beside the sample's.
-    #[arg(long, value_name = "PON")]
-    pub pon: Option<PathBuf>,
-    /// Output HTML page.
-    #[arg(long, short = 'o', value_name = "HTML")]
-    pub output: PathBuf,
-    /// Also write MultiQC custom content (`*_mqc.json`) into this folder
-    /// (created if missing).
-    #[arg(long, value_name = "DIR")]
-    pub multiqc: Option<PathBuf>,
 }
 
 /// Inputs shared by every command that reads BAMs.
@@ -203,13 +174,10 @@ pub struct CallArgs {
     /// bedGraph (0-based half-open runs of equal LOD) here.
     #[arg(long, value_name = "PATH")]
     pub lod_bedgraph: Option<PathBuf>,
-    /// Write one self-contained HTML report of the run here (as `ctdna
-    /// report` makes from the metrics and VCF).
+    /// Write the run's self-contained HTML report here (docs/output.md).
     #[arg(long, value_name = "HTML")]
     pub report: Option<PathBuf>,
-    /// Write MultiQC custom content (`<sample>.ctdna_*_mqc.json`: general
-    /// statistics, read fates, family sizes, error spectrum) into this
-    /// folder (created if missing).
+    /// Write MultiQC custom content (`<sample>.ctdna_*_mqc.json`) into this folder.
     #[arg(long, value_name = "DIR")]
     pub multiqc: Option<PathBuf>,
 }
@@ -436,9 +404,8 @@ pub struct MrdArgs {
     /// The loci with their evidence as VCF (`.vcf.gz`: bgzipped + `.tbi`).
     #[arg(long, value_name = "VCF")]
     pub vcf: Option<PathBuf>,
-    /// Write MultiQC custom content (`<sample>.ctdna_mrd_mqc.json`: the
-    /// call and tumor fraction as general statistics) into this folder
-    /// (created if missing).
+    /// Write the call and tumor fraction as MultiQC general statistics
+    /// (`<sample>.ctdna_mrd_mqc.json`) into this folder.
     #[arg(long, value_name = "DIR")]
     pub multiqc: Option<PathBuf>,
     /// Worker threads (default: all cores). Output is identical for any value.

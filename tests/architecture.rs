@@ -59,7 +59,7 @@ fn production(rel: &str, text: &str) -> Vec<String> {
 }
 
 fn is_face(rel: &str) -> bool {
-    rel == "main.rs" || rel == "cli.rs" || rel.starts_with("commands/")
+    rel == "main.rs" || rel == "cli.rs" || rel.starts_with("cli/") || rel.starts_with("commands/")
 }
 
 #[test]

@@ -71,9 +71,9 @@ pub enum Cell {
     Html(String),
 }
 
-/// A table: header row, body rows, the row's CSS class, and the table's id.
+/// A table: header row, body rows, the row's CSS class, and the table's class (its name for checks).
 pub fn table(out: &mut String, id: &str, header: &[&str], rows: &[(Vec<Cell>, &str)]) {
-    let _ = write!(out, "<table id=\"{}\"><thead><tr>", esc(id));
+    let _ = write!(out, "<table class=\"{}\"><thead><tr>", esc(id));
     for h in header {
         let _ = write!(out, "<th>{}</th>", esc(h));
     }

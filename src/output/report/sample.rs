@@ -263,7 +263,7 @@ fn depth(out: &mut String, s: &Value) {
     if !lows.is_empty() {
         let _ = write!(
             out,
-            "<p class=\"bad\" id=\"low-targets\">Low targets ({}): {}</p>",
+            "<p class=\"bad low-targets\">Low targets ({}): {}</p>",
             lows.len(),
             esc(&lows.join(", "))
         );

@@ -1,0 +1,27 @@
+//! `ctdna report` options (a topic of [`crate::cli`]).
+
+use clap::Args;
+use std::path::PathBuf;
+
+/// `ctdna report` options.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run's metrics (`ctdna call --metrics`).
+    #[arg(long, value_name = "JSON")]
+    pub metrics: PathBuf,
+    /// The run's VCF (`ctdna call -o`; plain or bgzipped).
+    #[arg(long, value_name = "VCF")]
+    pub vcf: PathBuf,
+    /// A `ctdna mrd -o` result to show beside the calls.
+    #[arg(long, value_name = "JSON")]
+    pub mrd: Option<PathBuf>,
+    /// The run's panel of normals: its pooled rates drawn beside the sample's.
+    #[arg(long, value_name = "PON")]
+    pub pon: Option<PathBuf>,
+    /// Output HTML page.
+    #[arg(long, short = 'o', value_name = "HTML")]
+    pub output: PathBuf,
+    /// Also write MultiQC custom content (`*_mqc.json`) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub multiqc: Option<PathBuf>,
+}
