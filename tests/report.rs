@@ -456,3 +456,90 @@ fn the_readme_command_s_report_passes_the_browser_check() {
         "test-data",
     );
 }
+
+#[test]
+fn the_normals_pooled_rates_are_drawn_beside_the_sample_s() {
+    let run = Run::new();
+    let sim = run.path("sim");
+    let sp = |f: &str| sim.join(f).display().to_string();
+    let o = ctdna(&[
+        "simulate",
+        "--quiet",
+        "--out-dir",
+        s(&sim),
+        "--seed",
+        "3",
+        "--targets",
+        "4",
+        "--contigs",
+        "1",
+        "--depth",
+        "200",
+        "--vaf",
+        "0.05",
+        "--germline-snvs",
+        "1",
+        "--dup-segments",
+        "0",
+        "--paralog-targets",
+        "0",
+        "--normals",
+        "2",
+        "--umi-len",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pon = run.path("n.pon");
+    let o = ctdna(&[
+        "pon",
+        "--quiet",
+        "--bam",
+        &sp("normal_1.bam"),
+        "--bam",
+        &sp("normal_2.bam"),
+        "-r",
+        &sp("ref.fa"),
+        "-t",
+        &sp("targets.bed"),
+        "-o",
+        s(&pon),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = run.path("r.html");
+    let o = ctdna(&[
+        "call",
+        "--quiet",
+        "--bam",
+        &sp("sample.bam"),
+        "-r",
+        &sp("ref.fa"),
+        "-t",
+        &sp("targets.bed"),
+        "--pon",
+        s(&pon),
+        "-o",
+        s(&run.path("c.vcf")),
+        "--report",
+        s(&html),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The pooled SNV rate, summed here from the file's alt_sum / depth_sum columns.
+    let text = std::io::read_to_string(ctdna::bgzf_in::open(&pon).unwrap()).unwrap();
+    let (mut alt, mut depth) = (0u64, 0u64);
+    for l in text.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = l.split('\t').collect();
+        if f[3].len() == 1 {
+            alt += f[7].parse::<u64>().unwrap();
+            depth += f[8].parse::<u64>().unwrap();
+        }
+    }
+    let page = std::fs::read_to_string(&html).unwrap();
+    let shown = between(&page, "panel of normals, pooled SNV rate: ", "<");
+    let rate = alt as f64 / depth as f64;
+    assert!(
+        (shown.parse::<f64>().unwrap() / rate - 1.0).abs() < 1e-3,
+        "{shown} vs {rate}"
+    );
+    assert!(page.contains("PoN insertion (pooled)") && page.contains("PoN deletion (pooled)"));
+    assert!(page.contains("(2 normals, "));
+}

@@ -149,12 +149,18 @@ fn write_summaries(
     };
     if let Some(pending) = out.report {
         let sources = [("VCF".to_string(), args.output.display().to_string())];
+        let pon = args
+            .pon
+            .pon
+            .as_deref()
+            .map(super::report::pon_summary)
+            .transpose()?;
         let input = crate::output::report::ReportInput {
             metrics: &value,
             calls: &table,
             mrd: None,
             sources: &sources,
-            pon: None,
+            pon: pon.as_ref(),
         };
         done.push(crate::output::report::write(pending, &input)?);
     }

@@ -98,8 +98,9 @@ fn read_json(path: &Path, option: &str, what: &str) -> Result<Value> {
     })
 }
 
-/// The normals' pooled alt / depth per allele kind (SNV, insertion, deletion).
-fn pon_summary(path: &Path) -> Result<PonSummary> {
+/// The normals' pooled alt / depth per allele kind (SNV, insertion, deletion)
+/// of a PoN file (read again: `LoadedPon` keeps per-site rates only).
+pub(crate) fn pon_summary(path: &Path) -> Result<PonSummary> {
     let (header, rows) = crate::model::pon_file::read(path)?;
     let mut sums = [[0u64; 2]; 3];
     for r in &rows {
