@@ -543,3 +543,48 @@ fn the_normals_pooled_rates_are_drawn_beside_the_sample_s() {
     assert!(page.contains("PoN insertion (pooled)") && page.contains("PoN deletion (pooled)"));
     assert!(page.contains("(2 normals, "));
 }
+
+#[test]
+fn a_multiqc_path_that_is_a_file_fails_before_any_work() {
+    let run = Run::new();
+    let file = run.path("taken");
+    std::fs::write(&file, "x").unwrap();
+    let vcf = run.path("c.vcf.gz");
+    let o = ctdna(&[
+        "call",
+        "--quiet",
+        "--bam",
+        &td("sample.bam"),
+        "-r",
+        &td("ref.fa"),
+        "-t",
+        &td("targets.bed"),
+        "-o",
+        s(&vcf),
+        "--multiqc",
+        s(&file),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--multiqc"), "{}", stderr(&o));
+    assert!(!vcf.exists());
+    // The report may not overwrite the run's metrics.
+    let metrics = run.path("m.json");
+    let o = ctdna(&[
+        "call",
+        "--quiet",
+        "--bam",
+        &td("sample.bam"),
+        "-r",
+        &td("ref.fa"),
+        "-t",
+        &td("targets.bed"),
+        "-o",
+        s(&vcf),
+        "--metrics",
+        s(&metrics),
+        "--report",
+        s(&metrics),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!vcf.exists() && !metrics.exists());
+}
