@@ -238,3 +238,56 @@ fn mrd_section(out: &mut String, mrd: &Value) {
         "One time point: a trajectory is drawn once the mrd result holds serial samples.",
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sample the metrics say nothing about gets its sections, each saying
+    /// it has no data, and no plot.
+    #[test]
+    fn sections_without_data_say_so_and_draw_nothing() {
+        let metrics = serde_json::json!({"command": "call", "samples": [{"name": "s<1>"}]});
+        let calls = Calls::default();
+        let page = render(&ReportInput {
+            metrics: &metrics,
+            calls: &calls,
+            mrd: None,
+            sources: &[],
+            pon: None,
+        });
+        assert!(!page.contains("data-plot"), "a plot without data");
+        for said in [
+            "No read counters in the metrics.",
+            "No UMI families: this run counted fragments",
+            "No targets in the metrics.",
+            "No SNV error rates in the metrics",
+            "No non-zero indel rates in the metrics.",
+            "The VCF holds no records.",
+        ] {
+            assert!(page.contains(said), "{said}");
+        }
+        assert!(page.contains("Sample s&lt;1&gt;"));
+    }
+
+    #[test]
+    fn an_mrd_result_shows_its_verdict_and_interval() {
+        let metrics = serde_json::json!({"command": "call", "samples": []});
+        let mrd = serde_json::json!({"sample": "p", "call": "NOT_DETECTED", "tumor_fraction": 0.0,
+            "ci95": [0.0, 0.0004], "loci": {"used": 40}});
+        let calls = Calls::default();
+        let page = render(&ReportInput {
+            metrics: &metrics,
+            calls: &calls,
+            mrd: Some(&mrd),
+            sources: &[],
+            pon: None,
+        });
+        assert!(page.contains("<span class=\"pass\" id=\"mrd-call\">NOT_DETECTED</span>"));
+        assert!(
+            page.contains("tumour fraction 0 (95% CI 0 – 4.000e-4)"),
+            "{page}"
+        );
+        assert!(page.contains("<td>loci.used</td><td>40</td>"));
+    }
+}

@@ -379,4 +379,15 @@ mod tests {
         assert!((y - 200.0).abs() < 1e-9, "{y}");
         assert_eq!(place(1e-9, r, Scale::Log, 300.0), 0.0);
     }
+
+    #[test]
+    fn a_log_line_leaves_out_zero_rates() {
+        let s = Series {
+            name: "del".into(),
+            colour: "#000",
+            points: vec![(1.0, 0.0), (2.0, 1e-5), (3.0, 1e-3)],
+        };
+        let svg = lines(&[s], Scale::Linear, Scale::Log, "x", "y").unwrap();
+        assert_eq!(svg.matches("class=\"mark\"").count(), 2);
+    }
 }
