@@ -321,7 +321,7 @@ fn umi_run_draws_families_and_tiers_and_mrd_joins_the_page() {
     assert_eq!(p.iter().find(|x| x.0 == "tiers").unwrap().1, 3);
     // The simulated plasma carries 2% and 5% variants: mrd detects tumour DNA.
     assert!(
-        page.contains("<span class=\"bad\" id=\"mrd-call\">DETECTED</span>"),
+        page.contains("<span class=\"bad mrd-call\">DETECTED</span>"),
         "{}",
         between(&page, "<h2 id=\"mrd\">", "</table>")
     );
@@ -333,6 +333,40 @@ fn umi_run_draws_families_and_tiers_and_mrd_joins_the_page() {
     assert_eq!(mrd_mqc["data"]["sample"]["ctdna_mrd_call"], "DETECTED");
     multiqc_strict(&mqc);
     browser_check(&html, &vcf, "umi");
+    // Two time points: the later one a tumour-free result, as mrd writes it.
+    let mut later: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&mrd).unwrap()).unwrap();
+    later["call"] = "NOT_DETECTED".into();
+    later["tumor_fraction"] = 0.0.into();
+    later["ci95"] = serde_json::json!([0.0, 0.0003]);
+    let later_path = run.path("later.json");
+    std::fs::write(&later_path, later.to_string()).unwrap();
+    let series = run.path("series.html");
+    let o = ctdna(&[
+        "report",
+        "--metrics",
+        s(&metrics),
+        "--vcf",
+        s(&vcf),
+        "--mrd",
+        s(&mrd),
+        "--mrd",
+        s(&later_path),
+        "-o",
+        s(&series),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&series).unwrap();
+    assert_eq!(
+        plots(&page)
+            .iter()
+            .find(|x| x.0 == "mrd-trajectory")
+            .unwrap()
+            .1,
+        2
+    );
+    assert_eq!(page.matches("mrd-call\">").count(), 2);
+    browser_check(&series, &vcf, "umi-series");
 }
 
 #[test]

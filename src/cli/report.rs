@@ -12,9 +12,10 @@ pub struct ReportArgs {
     /// The run's VCF (`ctdna call -o`; plain or bgzipped).
     #[arg(long, value_name = "VCF")]
     pub vcf: PathBuf,
-    /// A `ctdna mrd -o` result to show beside the calls.
+    /// A `ctdna mrd -o` result to show beside the calls; once per time
+    /// point, in time order, for the tumor-fraction trajectory.
     #[arg(long, value_name = "JSON")]
-    pub mrd: Option<PathBuf>,
+    pub mrd: Vec<PathBuf>,
     /// The run's panel of normals: its pooled rates drawn beside the sample's.
     #[arg(long, value_name = "PON")]
     pub pon: Option<PathBuf>,

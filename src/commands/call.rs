@@ -158,7 +158,7 @@ fn write_summaries(
         let input = crate::output::report::ReportInput {
             metrics: &value,
             calls: &table,
-            mrd: None,
+            mrd: &[],
             sources: &sources,
             pon: pon.as_ref(),
         };

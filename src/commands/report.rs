@@ -11,7 +11,7 @@ use std::path::Path;
 /// Run `ctdna report`.
 pub fn run(args: &ReportArgs) -> Result<()> {
     let mut inputs = vec![("--metrics", args.metrics.as_path()), ("--vcf", &args.vcf)];
-    inputs.extend(args.mrd.as_deref().map(|p| ("--mrd", p)));
+    inputs.extend(args.mrd.iter().map(|p| ("--mrd", p.as_path())));
     inputs.extend(args.pon.as_deref().map(|p| ("--pon", p)));
     crate::atomic::check_paths(&[("-o", &args.output)], &inputs)?;
     let metrics = read_json(
@@ -27,11 +27,11 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         ));
     }
     let calls = calls::read_vcf(&args.vcf)?;
-    let mrd = args
+    let mrd: Vec<Value> = args
         .mrd
-        .as_deref()
+        .iter()
         .map(|p| read_json(p, "--mrd", "the result `ctdna mrd -o` wrote"))
-        .transpose()?;
+        .collect::<Result<_>>()?;
     let pon = args.pon.as_deref().map(pon_summary).transpose()?;
     let pending = Pending::new(&args.output)?;
     let mut sources = vec![
@@ -40,19 +40,19 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     ];
     sources.extend(
         args.mrd
-            .as_ref()
+            .iter()
             .map(|p| ("mrd".to_string(), p.display().to_string())),
     );
     let input = ReportInput {
         metrics: &metrics,
         calls: &calls,
-        mrd: mrd.as_ref(),
+        mrd: &mrd,
         sources: &sources,
         pon: pon.as_ref(),
     };
     let mut done = vec![report::write(pending, &input)?];
     if let Some(dir) = &args.multiqc {
-        done.extend(write_multiqc(dir, &metrics, &calls, mrd.as_ref())?);
+        done.extend(write_multiqc(dir, &metrics, &calls, &mrd)?);
     }
     crate::atomic::commit_all(done)
 }
@@ -62,7 +62,7 @@ fn write_multiqc(
     dir: &Path,
     metrics: &Value,
     calls: &calls::Calls,
-    mrd: Option<&Value>,
+    mrd: &[Value],
 ) -> Result<Vec<Pending>> {
     multiqc::create_dir(dir)?;
     let samples = report::items(metrics, "samples");
@@ -79,8 +79,11 @@ fn write_multiqc(
             calls,
         )?);
     }
-    if let Some(m) = mrd {
+    for m in mrd.iter().rev() {
         let path = multiqc::mrd_path(dir, report::text(m, "sample"));
+        if done.iter().any(|d: &Pending| d.path == path) {
+            continue; // one sample's time points: its latest result stands
+        }
         done.push(multiqc::write_mrd(Pending::new(&path)?, m)?);
     }
     Ok(done)

@@ -29,8 +29,8 @@ pub struct ReportInput<'a> {
     pub metrics: &'a Value,
     /// The VCF's samples and records.
     pub calls: &'a Calls,
-    /// An `mrd -o` document, when given.
-    pub mrd: Option<&'a Value>,
+    /// `mrd -o` documents, one per time point in time order (may be none).
+    pub mrd: &'a [Value],
     /// The files the report was made from: (what, path).
     pub sources: &'a [(String, String)],
     /// `--pon`: the panel of normals' pooled rates.
@@ -61,8 +61,8 @@ pub fn render(input: &ReportInput) -> String {
     let title = format!("ctdna report: {}", samples.join(", "));
     let _ = write!(body, "<h1>{}</h1>", esc(&title));
     summary(&mut body, input);
-    if let Some(mrd) = input.mrd {
-        mrd_section(&mut body, mrd);
+    if !input.mrd.is_empty() {
+        mrd_section(&mut body, input.mrd);
     }
     if samples.is_empty() {
         note(&mut body, "The metrics hold no sample.");
@@ -187,32 +187,54 @@ fn summary(out: &mut String, input: &ReportInput) {
     out.push_str("</details>");
 }
 
-/// The mrd verdict: call, tumour fraction with CI, p, LoD, loci.
-fn mrd_section(out: &mut String, mrd: &Value) {
-    out.push_str("<h2 id=\"mrd\">MRD</h2>");
-    let call = text(mrd, "call");
-    let class = if call == "DETECTED" { "bad" } else { "pass" };
+/// An mrd result's tumour fraction and its 95% CI (NaN where missing).
+fn tf_ci(mrd: &Value) -> (f64, f64, f64) {
     let ci: Vec<f64> = items(mrd, "ci95")
         .iter()
         .filter_map(Value::as_f64)
         .collect();
-    let tf = num(mrd, "tumor_fraction").map_or("—".into(), svg::fmt_value);
-    let ci = match ci.as_slice() {
-        [lo, hi] => format!(
-            " (95% CI {} – {})",
-            svg::fmt_value(*lo),
-            svg::fmt_value(*hi)
-        ),
-        _ => String::new(),
+    let tf = num(mrd, "tumor_fraction").unwrap_or(f64::NAN);
+    match ci.as_slice() {
+        [lo, hi] => (tf, *lo, *hi),
+        _ => (tf, f64::NAN, f64::NAN),
+    }
+}
+
+/// One time point's verdict line: sample, call, tumour fraction and CI.
+fn verdict(out: &mut String, mrd: &Value) {
+    let call = text(mrd, "call");
+    let class = if call == "DETECTED" { "bad" } else { "pass" };
+    let (tf, lo, hi) = tf_ci(mrd);
+    let ci = if lo.is_nan() {
+        String::new()
+    } else {
+        format!(" (95% CI {} – {})", svg::fmt_value(lo), svg::fmt_value(hi))
+    };
+    let tf = if tf.is_nan() {
+        "—".into()
+    } else {
+        svg::fmt_value(tf)
     };
     let _ = write!(
         out,
-        "<p class=\"verdict\">Sample {}: <span class=\"{class}\" id=\"mrd-call\">{}</span>, tumour fraction {}{}</p>",
+        "<p class=\"verdict\">Sample {}: <span class=\"{class} mrd-call\">{}</span>, tumour fraction {}{}</p>",
         esc(text(mrd, "sample")),
         esc(if call.is_empty() { "no call" } else { call }),
         esc(&tf),
         esc(&ci)
     );
+}
+
+/// The mrd verdicts (one per time point), the latest one's details, and
+/// with two or more time points the tumour-fraction trajectory.
+fn mrd_section(out: &mut String, series: &[Value]) {
+    out.push_str("<h2 id=\"mrd\">MRD</h2>");
+    for mrd in series {
+        verdict(out, mrd);
+    }
+    let Some(latest) = series.last() else {
+        return;
+    };
     let mut rows = Vec::new();
     for key in [
         "p_value",
@@ -225,17 +247,39 @@ fn mrd_section(out: &mut String, mrd: &Value) {
         "null_model",
         "tf_ratio_to_baseline",
     ] {
-        if let Some(v) = mrd.get(key) {
+        if let Some(v) = latest.get(key) {
             rows.push((key.to_string(), show(v)));
         }
     }
-    if let Some(l) = mrd.get("loci") {
+    if let Some(l) = latest.get("loci") {
         flatten("loci", l, &mut rows);
     }
     pairs_table(out, "mrd-summary", rows);
-    note(
+    let points: Vec<svg::Interval> = series
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let (tf, lo, hi) = tf_ci(m);
+            svg::Interval {
+                label: format!("{}. {}", i + 1, text(m, "sample")),
+                value: tf,
+                low: lo,
+                high: hi,
+                colour: if text(m, "call") == "DETECTED" {
+                    "#c0392b"
+                } else {
+                    "#1a7f37"
+                },
+            }
+        })
+        .collect();
+    let svg = svg::intervals(&points, "tumour fraction").filter(|_| series.len() > 1);
+    html::figure(
         out,
-        "One time point: a trajectory is drawn once the mrd result holds serial samples.",
+        "mrd-trajectory",
+        "Tumour fraction over time (95% CI; red: DETECTED)",
+        svg,
+        "One time point: give --mrd once per time point, in time order, for the trajectory.",
     );
 }
 
@@ -252,7 +296,7 @@ mod tests {
         let page = render(&ReportInput {
             metrics: &metrics,
             calls: &calls,
-            mrd: None,
+            mrd: &[],
             sources: &[],
             pon: None,
         });
@@ -262,7 +306,7 @@ mod tests {
             "No UMI families: this run counted fragments",
             "No targets in the metrics.",
             "No SNV error rates in the metrics",
-            "No non-zero indel rates in the metrics.",
+            "No non-zero indel rates in the metrics",
             "The VCF holds no records.",
         ] {
             assert!(page.contains(said), "{said}");
@@ -279,11 +323,11 @@ mod tests {
         let page = render(&ReportInput {
             metrics: &metrics,
             calls: &calls,
-            mrd: Some(&mrd),
+            mrd: std::slice::from_ref(&mrd),
             sources: &[],
             pon: None,
         });
-        assert!(page.contains("<span class=\"pass\" id=\"mrd-call\">NOT_DETECTED</span>"));
+        assert!(page.contains("<span class=\"pass mrd-call\">NOT_DETECTED</span>"));
         assert!(
             page.contains("tumour fraction 0 (95% CI 0 – 4.000e-4)"),
             "{page}"

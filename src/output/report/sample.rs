@@ -400,7 +400,7 @@ fn indels(out: &mut String, s: &Value, pon: Option<&PonSummary>) {
         "indels",
         "Indel error rates by homopolymer length",
         svg,
-        "No non-zero indel rates in the metrics.",
+        "No non-zero indel rates in the metrics: no indel errors were seen (or none are recorded).",
     );
 }
 

@@ -336,6 +336,62 @@ pub fn scatter(
     Some(out)
 }
 
+/// One time point of an interval plot: a value with its interval.
+#[derive(Debug, Clone)]
+pub struct Interval {
+    pub label: String,
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+    pub colour: &'static str,
+}
+
+/// Values with interval whiskers over labelled, evenly spaced x positions,
+/// joined by a line (a trajectory); a missing interval draws no whisker.
+pub fn intervals(points: &[Interval], y_title: &str) -> Option<String> {
+    let all = points.iter().flat_map(|p| [p.value, p.low, p.high]);
+    let r = range(all, Scale::Linear)?;
+    let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
+    let mut out = String::new();
+    open(&mut out, y_title);
+    y_axis(&mut out, r, Scale::Linear, y_title);
+    let step = pw / points.len() as f64;
+    let y = |v: f64| TOP + ph - place(v, r, Scale::Linear, ph);
+    let xy: Vec<(f64, f64)> = (0..points.len())
+        .map(|i| (LEFT + step * (i as f64 + 0.5), y(points[i].value)))
+        .collect();
+    let line: Vec<String> = xy.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+    let _ = write!(
+        out,
+        r##"<polyline fill="none" stroke="#777" stroke-width="1.5" points="{}"/>"##,
+        line.join(" ")
+    );
+    for (p, &(x, py)) in points.iter().zip(&xy) {
+        if p.low.is_finite() && p.high.is_finite() {
+            let _ = write!(
+                out,
+                r#"<line stroke="{}" stroke-width="2" x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}"/>"#,
+                p.colour,
+                y(p.low),
+                y(p.high)
+            );
+        }
+        let _ = write!(
+            out,
+            r#"<circle class="mark" cx="{x:.1}" cy="{py:.1}" r="4.5" fill="{}"><title>{}: {} ({} – {})</title></circle><text class="tick" x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            p.colour,
+            esc(&p.label),
+            fmt_value(p.value),
+            fmt_value(p.low),
+            fmt_value(p.high),
+            TOP + ph + 14.0,
+            esc(&p.label)
+        );
+    }
+    out.push_str("</svg>");
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
