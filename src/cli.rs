@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 mod report;
-pub use report::ReportArgs;
+pub use report::{CallReportArgs, MrdMultiqcArgs, ReportArgs};
 
 /// ctdna: find circulating-tumor-DNA mutations in deep targeted sequencing.
 #[derive(Debug, Parser)]
@@ -174,12 +174,8 @@ pub struct CallArgs {
     /// bedGraph (0-based half-open runs of equal LOD) here.
     #[arg(long, value_name = "PATH")]
     pub lod_bedgraph: Option<PathBuf>,
-    /// Write the run's self-contained HTML report here (docs/output.md).
-    #[arg(long, value_name = "HTML")]
-    pub report: Option<PathBuf>,
-    /// Write MultiQC custom content (`<sample>.ctdna_*_mqc.json`) into this folder.
-    #[arg(long, value_name = "DIR")]
-    pub multiqc: Option<PathBuf>,
+    #[command(flatten)]
+    pub reporting: CallReportArgs,
 }
 
 /// Panel-of-normals options of `ctdna call`.
@@ -404,10 +400,8 @@ pub struct MrdArgs {
     /// The loci with their evidence as VCF (`.vcf.gz`: bgzipped + `.tbi`).
     #[arg(long, value_name = "VCF")]
     pub vcf: Option<PathBuf>,
-    /// Write the call and tumor fraction as MultiQC general statistics
-    /// (`<sample>.ctdna_mrd_mqc.json`) into this folder.
-    #[arg(long, value_name = "DIR")]
-    pub multiqc: Option<PathBuf>,
+    #[command(flatten)]
+    pub mqc: MrdMultiqcArgs,
     /// Worker threads (default: all cores). Output is identical for any value.
     #[arg(long, short = '@')]
     pub threads: Option<usize>,

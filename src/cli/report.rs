@@ -1,4 +1,5 @@
-//! `ctdna report` options (a topic of [`crate::cli`]).
+//! The report's options: `ctdna report`'s, and `--report` / `--multiqc`
+//! of `call` and `mrd` (a topic of [`crate::cli`]).
 
 use clap::Args;
 use std::path::PathBuf;
@@ -23,6 +24,26 @@ pub struct ReportArgs {
     #[arg(long, short = 'o', value_name = "HTML")]
     pub output: PathBuf,
     /// Also write MultiQC custom content (`*_mqc.json`) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub multiqc: Option<PathBuf>,
+}
+
+/// `call --report` and `--multiqc`.
+#[derive(Debug, Args, Clone)]
+pub struct CallReportArgs {
+    /// Write the run's self-contained HTML report here (docs/output.md).
+    #[arg(long, value_name = "HTML")]
+    pub report: Option<PathBuf>,
+    /// Write MultiQC custom content (`<sample>.ctdna_*_mqc.json`) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub multiqc: Option<PathBuf>,
+}
+
+/// `mrd --multiqc`.
+#[derive(Debug, Args, Clone)]
+pub struct MrdMultiqcArgs {
+    /// Write the call and tumor fraction as MultiQC general statistics
+    /// (`<sample>.ctdna_mrd_mqc.json`) into this folder.
     #[arg(long, value_name = "DIR")]
     pub multiqc: Option<PathBuf>,
 }

@@ -178,7 +178,7 @@ fn check_output_paths(args: &CallArgs) -> Result<()> {
         vcf.iter().map(|p| ("-o", p.as_path())).collect();
     outputs.extend(args.metrics.as_deref().map(|p| ("--metrics", p)));
     outputs.extend(args.lod_bedgraph.as_deref().map(|p| ("--lod-bedgraph", p)));
-    outputs.extend(args.report.as_deref().map(|p| ("--report", p)));
+    outputs.extend(args.reporting.report.as_deref().map(|p| ("--report", p)));
     let background = args.scatter.write_background.as_deref();
     outputs.extend(background.map(|p| ("--write-background", p)));
     let mut inputs = input_files(&args.input);
@@ -201,7 +201,9 @@ fn lod_tracks(
     models: &[SampleModel],
     alphas: Alphas,
 ) -> Vec<Vec<LodTrack>> {
-    let summaries = args.metrics.is_some() || args.report.is_some() || args.multiqc.is_some();
+    let summaries = args.metrics.is_some()
+        || args.reporting.report.is_some()
+        || args.reporting.multiqc.is_some();
     let wanted = if summaries {
         models.len()
     } else {
@@ -260,7 +262,7 @@ fn set_up(args: &CallArgs) -> Result<(Setup, Outputs)> {
         metrics: reserve(&args.metrics)?,
         bedgraph: reserve(&args.lod_bedgraph)?,
         background: reserve(&args.scatter.write_background)?,
-        report: reserve(&args.report)?,
+        report: reserve(&args.reporting.report)?,
         multiqc: reserve_multiqc(args, &samples, umi.is_some())?,
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -288,7 +290,7 @@ fn reserve_multiqc(
     samples: &[String],
     umi: bool,
 ) -> Result<Vec<(multiqc::Part, Pending)>> {
-    let Some(dir) = &args.multiqc else {
+    let Some(dir) = &args.reporting.multiqc else {
         return Ok(Vec::new());
     };
     multiqc::create_dir(dir)?;
@@ -302,7 +304,7 @@ fn reserve_multiqc(
     outputs.extend(vcf.iter().map(|p| ("-o", p.as_path())));
     for (option, path) in [
         ("--metrics", &args.metrics),
-        ("--report", &args.report),
+        ("--report", &args.reporting.report),
         ("--lod-bedgraph", &args.lod_bedgraph),
     ] {
         outputs.extend(path.as_deref().map(|p| (option, p)));

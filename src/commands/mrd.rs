@@ -343,7 +343,7 @@ fn write(
 /// `--multiqc DIR`: the folder made, the file (named after the plasma
 /// sample) checked against the other outputs and inputs, and reserved.
 fn reserve_multiqc(args: &MrdArgs, sample: &str) -> Result<Option<Pending>> {
-    let Some(dir) = &args.multiqc else {
+    let Some(dir) = &args.mqc.multiqc else {
         return Ok(None);
     };
     crate::output::report::multiqc::create_dir(dir)?;
