@@ -272,8 +272,10 @@ fn mrd_section(out: &mut String, series: &[Value]) {
                 },
             }
         })
+        // A result without a tumour fraction is a verdict line, not a point.
+        .filter(|p| p.value.is_finite())
         .collect();
-    let svg = svg::intervals(&points, "tumour fraction").filter(|_| series.len() > 1);
+    let svg = svg::intervals(&points, "tumour fraction").filter(|_| points.len() > 1);
     html::figure(
         out,
         "mrd-trajectory",
@@ -333,5 +335,34 @@ mod tests {
             "{page}"
         );
         assert!(page.contains("<td>loci.used</td><td>40</td>"));
+    }
+
+    /// Nulls and odd types where numbers belong (an empty target's LoD is
+    /// null) never put a NaN into a coordinate (the browser logs an error).
+    #[test]
+    fn nulls_and_odd_values_draw_no_nan_coordinates() {
+        let metrics = serde_json::json!({"command": "call", "samples": [{"name": "s",
+            "reads": {"used": 5, "low_mapq": "many"}, "lod_median": null,
+            "targets": [{"contig": "c", "start": 0, "end": 9, "depth": {"mean": 0.0}, "lod_median": null},
+                        {"contig": "c", "start": 20, "end": 29, "depth": {"mean": 10.0}, "lod_median": 0.01}],
+            "depth_histogram": {"bin_width": 0, "counts": [3]}}]});
+        let mrd = [
+            serde_json::json!({"sample": "p", "call": "DETECTED", "tumor_fraction": 0.01, "ci95": [0.005, 0.02]}),
+            serde_json::json!({"sample": "p", "call": "NOT_DETECTED", "tumor_fraction": null}),
+            serde_json::json!({"sample": "p", "call": "NOT_DETECTED", "tumor_fraction": 0.0, "ci95": [0.0]}),
+        ];
+        let calls = Calls::default();
+        let page = render(&ReportInput {
+            metrics: &metrics,
+            calls: &calls,
+            mrd: &mrd,
+            sources: &[],
+            pon: None,
+        });
+        assert!(page.contains("data-plot=\"mrd-trajectory\""));
+        assert!(page.contains("data-plot=\"lod-targets\""));
+        for bad in ["=\"NaN\"", "=\"inf\"", "NaN,", ",NaN"] {
+            assert!(!page.contains(bad), "{bad}");
+        }
     }
 }

@@ -367,7 +367,7 @@ pub fn intervals(points: &[Interval], y_title: &str) -> Option<String> {
         line.join(" ")
     );
     for (p, &(x, py)) in points.iter().zip(&xy) {
-        if p.low.is_finite() && p.high.is_finite() {
+        if p.low.is_finite() && p.high.is_finite() && p.value.is_finite() {
             let _ = write!(
                 out,
                 r#"<line stroke="{}" stroke-width="2" x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}"/>"#,
