@@ -143,4 +143,42 @@ mod tests {
         assert!(parse_record("chr1\t5\t.\tA").is_none());
         assert!(parse_record("chr1\tx\t.\tA\tC\t.\tPASS\t.").is_none());
     }
+
+    /// Mutated records (bytes replaced by tabs, separators, digits, dots)
+    /// are parsed or refused, never a panic, and whatever parses renders.
+    #[test]
+    fn mutated_records_never_panic() {
+        let line = "chr1\t755\t.\tCAA\tC\t1465.38\tPASS\tDP=936;AF=0.0491;LOD=0.0067;TYPE=del\tGT:DP:AD:AF:PVAL:FT\t0/1:936:890,46:0.0491:2.896e-147:PASS";
+        let mut rng = crate::rng::Rng::new(22);
+        let pieces = ["\t", ":", ";", ",", "=", ".", "9", "", "<", "NaN", "-1"];
+        let mut rows = Vec::new();
+        for _ in 0..3000 {
+            let mut l = line.to_string();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(l.len() as u64) as usize;
+                if l.is_char_boundary(at) && l.is_char_boundary(at + 1) {
+                    l.replace_range(at..at + 1, pieces[rng.below(pieces.len() as u64) as usize]);
+                }
+            }
+            rows.extend(parse_record(&l));
+        }
+        rows.extend(parse_record(&line.replace("0.0491:2.896", "NaN:2.896")));
+        rows.extend(parse_record(&line.replace("LOD=0.0067", "LOD=inf")));
+        assert!(rows.len() > 1000, "{}", rows.len());
+        let calls = Calls {
+            samples: vec!["s".into()],
+            rows,
+        };
+        let metrics = serde_json::json!({"command": "call", "samples": [{"name": "s"}]});
+        let page = super::super::render(&super::super::ReportInput {
+            metrics: &metrics,
+            calls: &calls,
+            mrd: &[],
+            sources: &[],
+            pon: None,
+        });
+        for bad in ["=\"NaN\"", "=\"inf\""] {
+            assert!(!page.contains(bad), "{bad}");
+        }
+    }
 }

@@ -320,7 +320,8 @@ pub fn scatter(
             W - RIGHT
         );
     }
-    for p in points {
+    // A log axis puts NaN at its low end; a linear one would write "NaN".
+    for p in points.iter().filter(|p| p.x.is_finite() && p.y.is_finite()) {
         let (x, y) = (
             LEFT + place(p.x, r, scale, pw),
             TOP + ph - place(p.y, r, scale, ph),
