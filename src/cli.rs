@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 mod simulate;
 pub use simulate::SimulateArgs;
+mod report;
+pub use report::{CallReportArgs, MrdMultiqcArgs, ReportArgs};
 
 /// ctdna: find circulating-tumor-DNA mutations in deep targeted sequencing.
 #[derive(Debug, Parser)]
@@ -72,6 +74,9 @@ pub enum Command {
     /// as `call`: with UMI families the loci and their background are
     /// counted as consensus molecules of --min-tier and better.
     Mrd(MrdArgs),
+    /// The self-contained HTML page of a finished run (`call --report`'s),
+    /// from its metrics and VCF; with --mrd the verdict (docs/output.md).
+    Report(ReportArgs),
 }
 
 /// Inputs shared by every command that reads BAMs.
@@ -179,6 +184,8 @@ pub struct CallArgs {
     /// of normals). See docs/filters.md.
     #[arg(long, value_name = "BAM")]
     pub normal: Option<PathBuf>,
+    #[command(flatten)]
+    pub reporting: CallReportArgs,
 }
 
 /// Panel-of-normals options of `ctdna call`.
@@ -430,6 +437,8 @@ pub struct MrdArgs {
     /// The loci with their evidence as VCF (`.vcf.gz`: bgzipped + `.tbi`).
     #[arg(long, value_name = "VCF")]
     pub vcf: Option<PathBuf>,
+    #[command(flatten)]
+    pub mqc: MrdMultiqcArgs,
     /// Worker threads (default: all cores). Output is identical for any value.
     #[arg(long, short = '@')]
     pub threads: Option<usize>,

@@ -18,6 +18,7 @@ use crate::model::pon::{LoadedPon, UseParams};
 use crate::model::saved::{SampleBackground, SavedBackground};
 use crate::model::SampleModel;
 use crate::output::call_metrics::{sample_metrics, CallCounts, SampleFacts, SampleMetrics};
+use crate::output::report::{calls as report_calls, multiqc};
 use crate::output::vcf::{self, Destination, HeaderInfo, VcfWriter};
 use crate::regions;
 use crate::Result;
@@ -87,10 +88,20 @@ pub fn run(args: &CallArgs) -> Result<()> {
             pending, first, contigs, sample,
         )?);
     }
-    if let Some(pending) = out.metrics {
+    if out.metrics.is_some() || out.report.is_some() || !out.multiqc.is_empty() {
         let samples = sample_summaries(&setup, &evidence, &rates, &models, &tracks);
         let metrics = metrics(args, &setup, samples, &calls, started);
-        done.push(crate::output::metrics::write_json(pending, &metrics)?);
+        done.extend(write_summaries(
+            args,
+            &setup,
+            &calls,
+            &metrics,
+            Summaries {
+                metrics: out.metrics,
+                report: out.report,
+                multiqc: out.multiqc,
+            },
+        )?);
     }
     crate::atomic::commit_all(done)
 }
@@ -101,6 +112,66 @@ struct Outputs {
     metrics: Option<Pending>,
     bedgraph: Option<Pending>,
     background: Option<Pending>,
+    report: Option<Pending>,
+    multiqc: Vec<(multiqc::Part, Pending)>,
+}
+
+/// The outputs made from the run's metrics.
+struct Summaries {
+    metrics: Option<Pending>,
+    report: Option<Pending>,
+    multiqc: Vec<(multiqc::Part, Pending)>,
+}
+
+/// The metrics JSON, the HTML report and the MultiQC files, from the
+/// metrics and the VCF's records (formatted again and read back, so the
+/// report's table is the VCF's rows).
+fn write_summaries(
+    args: &CallArgs,
+    setup: &Setup,
+    calls: &[Call],
+    metrics: &CallMetrics,
+    out: Summaries,
+) -> Result<Vec<Pending>> {
+    let mut done = Vec::new();
+    if let Some(pending) = out.metrics {
+        done.push(crate::output::metrics::write_json(pending, metrics)?);
+    }
+    if out.report.is_none() && out.multiqc.is_empty() {
+        return Ok(done);
+    }
+    let value = serde_json::to_value(metrics)
+        .map_err(|e| crate::Error::Runtime(format!("serialising the metrics: {e}")))?;
+    let tier = setup.umi.as_ref().map(|u| u.min_tier);
+    let rows = calls
+        .iter()
+        .filter_map(|c| report_calls::parse_record(&vcf::record(c, &setup.inputs.reference, tier)))
+        .collect();
+    let table = report_calls::Calls {
+        samples: setup.samples.clone(),
+        rows,
+    };
+    if let Some(pending) = out.report {
+        let sources = [("VCF".to_string(), args.output.display().to_string())];
+        let pon = args
+            .pon
+            .pon
+            .as_deref()
+            .map(super::report::pon_summary)
+            .transpose()?;
+        let input = crate::output::report::ReportInput {
+            metrics: &value,
+            calls: &table,
+            mrd: &[],
+            sources: &sources,
+            pon: pon.as_ref(),
+        };
+        done.push(crate::output::report::write(pending, &input)?);
+    }
+    for (part, pending) in out.multiqc {
+        done.push(multiqc::write_call(pending, part, &value, &table)?);
+    }
+    Ok(done)
 }
 
 /// Check every output path against the others and the inputs (exit 2,
@@ -111,6 +182,7 @@ fn check_output_paths(args: &CallArgs) -> Result<()> {
         vcf.iter().map(|p| ("-o", p.as_path())).collect();
     outputs.extend(args.metrics.as_deref().map(|p| ("--metrics", p)));
     outputs.extend(args.lod_bedgraph.as_deref().map(|p| ("--lod-bedgraph", p)));
+    outputs.extend(args.reporting.report.as_deref().map(|p| ("--report", p)));
     let background = args.scatter.write_background.as_deref();
     outputs.extend(background.map(|p| ("--write-background", p)));
     let mut inputs = input_files(&args.input);
@@ -134,7 +206,10 @@ fn lod_tracks(
     models: &[SampleModel],
     alphas: Alphas,
 ) -> Vec<Vec<LodTrack>> {
-    let wanted = if args.metrics.is_some() {
+    let summaries = args.metrics.is_some()
+        || args.reporting.report.is_some()
+        || args.reporting.multiqc.is_some();
+    let wanted = if summaries {
         models.len()
     } else {
         usize::from(args.lod_bedgraph.is_some())
@@ -192,6 +267,8 @@ fn set_up(args: &CallArgs) -> Result<(Setup, Outputs)> {
         metrics: reserve(&args.metrics)?,
         bedgraph: reserve(&args.lod_bedgraph)?,
         background: reserve(&args.scatter.write_background)?,
+        report: reserve(&args.reporting.report)?,
+        multiqc: reserve_multiqc(args, &samples, umi.is_some())?,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(inputs.threads)
@@ -209,6 +286,39 @@ fn set_up(args: &CallArgs) -> Result<(Setup, Outputs)> {
         pool,
     };
     Ok((setup, outputs))
+}
+
+/// `--multiqc DIR`: the folder made and its files (named after the first
+/// sample) checked against the other outputs and the inputs, then reserved.
+fn reserve_multiqc(
+    args: &CallArgs,
+    samples: &[String],
+    umi: bool,
+) -> Result<Vec<(multiqc::Part, Pending)>> {
+    let Some(dir) = &args.reporting.multiqc else {
+        return Ok(Vec::new());
+    };
+    multiqc::create_dir(dir)?;
+    let first = samples.first().map_or("sample", String::as_str);
+    let paths = multiqc::call_paths(dir, first, umi);
+    let vcf = vcf::output_files(&args.output);
+    let mut outputs: Vec<(&str, &std::path::Path)> = paths
+        .iter()
+        .map(|(_, p)| ("--multiqc", p.as_path()))
+        .collect();
+    outputs.extend(vcf.iter().map(|p| ("-o", p.as_path())));
+    for (option, path) in [
+        ("--metrics", &args.metrics),
+        ("--report", &args.reporting.report),
+        ("--lod-bedgraph", &args.lod_bedgraph),
+    ] {
+        outputs.extend(path.as_deref().map(|p| (option, p)));
+    }
+    crate::atomic::check_paths(&outputs, &input_files(&args.input))?;
+    paths
+        .into_iter()
+        .map(|(part, p)| Ok((part, Pending::new(&p)?)))
+        .collect()
 }
 
 /// With `--pon`: the panel of normals, checked against this run's

@@ -5,6 +5,7 @@ pub mod count;
 pub mod inputs;
 pub mod mrd;
 pub mod pon;
+pub mod report;
 pub mod settings;
 pub mod simulate;
 
@@ -19,6 +20,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Pon(args) => pon::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Mrd(args) => mrd::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 

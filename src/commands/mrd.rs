@@ -72,6 +72,8 @@ struct Outputs {
     json: Pending,
     tsv: Option<Pending>,
     vcf: Option<VcfWriter>,
+    /// `--multiqc DIR`: the call and TF as MultiQC general statistics.
+    multiqc: Option<Pending>,
 }
 
 /// Run `ctdna mrd`: set up, count, fit and test each sample, write.
@@ -87,6 +89,7 @@ pub fn run(args: &MrdArgs) -> Result<()> {
             .as_deref()
             .map(|p| VcfWriter::create(&Destination::from_path(p)))
             .transpose()?,
+        multiqc: reserve_multiqc(args, &setup.inputs.bams[0].sample)?,
     };
     let (results, null_model) = fit_samples(&setup)?;
     for r in &results {
@@ -411,6 +414,12 @@ fn write(
     let text = serde_json::to_string_pretty(&json)
         .map_err(|e| Error::Runtime(format!("serialising {}: {e}", args.output.display())))?;
     outputs.json.write_all(&(text + "\n"))?;
+    let mut done = Vec::new();
+    if let Some(p) = outputs.multiqc {
+        let value = serde_json::to_value(&json)
+            .map_err(|e| Error::Runtime(format!("serialising the mrd result: {e}")))?;
+        done.push(crate::output::report::multiqc::write_mrd(p, &value)?);
+    }
     if let Some(p) = &outputs.tsv {
         let text = match &json.timepoints {
             Some(points) => report::series_tsv(points),
@@ -436,19 +445,35 @@ fn write(
         w.write(&report::vcf_records(&setup.loci, &samples, reference, tier))?;
     }
     // Everything is written: move it all into place together.
-    let mut done = match vcf {
-        Some(w) => w.finish()?,
-        None => Vec::new(),
-    };
+    if let Some(w) = vcf {
+        done.extend(w.finish()?);
+    }
     done.extend(outputs.tsv);
     done.push(outputs.json);
     crate::atomic::commit_all(done)
 }
 
+/// `--multiqc DIR`: the folder made, the file (named after the plasma
+/// sample) checked against the other outputs and inputs, and reserved.
+fn reserve_multiqc(args: &MrdArgs, sample: &str) -> Result<Option<Pending>> {
+    let Some(dir) = &args.mqc.multiqc else {
+        return Ok(None);
+    };
+    crate::output::report::multiqc::create_dir(dir)?;
+    let path = crate::output::report::multiqc::mrd_path(dir, sample);
+    check_output_paths_with(args, Some(&path))?;
+    Pending::new(&path).map(Some)
+}
+
 /// Check every output path against the others and the inputs (exit 2,
 /// nothing written), before anything is read.
 fn check_output_paths(args: &MrdArgs) -> Result<()> {
+    check_output_paths_with(args, None)
+}
+
+fn check_output_paths_with(args: &MrdArgs, multiqc: Option<&std::path::Path>) -> Result<()> {
     let mut outputs = vec![("-o", args.output.clone())];
+    outputs.extend(multiqc.map(|p| ("--multiqc", p.to_path_buf())));
     outputs.extend(args.tsv.iter().map(|p| ("--tsv", p.clone())));
     let vcf = args.vcf.as_deref().map(crate::output::vcf::output_files);
     outputs.extend(vcf.into_iter().flatten().map(|p| ("--vcf", p)));

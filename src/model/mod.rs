@@ -128,9 +128,9 @@ impl Null {
             };
             out.noisy = out.noisy.or(null.noisy);
         }
-        for c in 0..N_CLASSES {
-            out.rates[c] = if n[c] > 0.0 {
-                out.rates[c] / n[c]
+        for (c, (rate, &n)) in out.rates.iter_mut().zip(&n).enumerate() {
+            *rate = if n > 0.0 {
+                *rate / n
             } else {
                 parts.iter().map(|(x, _)| x.rates[c]).fold(0.0, f64::max)
             };

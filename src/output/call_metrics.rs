@@ -14,6 +14,8 @@ use crate::regions::Target;
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct DepthSummary {
     pub mean: f64,
+    /// The middle position's depth (the upper one of an even count).
+    pub median: u32,
     pub min: u32,
     pub pct_ge_500: f64,
     pub pct_ge_1000: f64,
@@ -26,13 +28,55 @@ impl DepthSummary {
             return Self::default();
         }
         let n = depths.len() as f64;
+        let mut sorted = depths.to_vec();
+        let mid = sorted.len() / 2;
+        let median = *sorted.select_nth_unstable(mid).1;
         let pct = |t: u32| 100.0 * depths.iter().filter(|&&d| d >= t).count() as f64 / n;
         DepthSummary {
             mean: depths.iter().map(|&d| f64::from(d)).sum::<f64>() / n,
+            median,
             min: depths.iter().copied().min().unwrap_or(0),
             pct_ge_500: pct(500),
             pct_ge_1000: pct(1000),
             pct_ge_2000: pct(2000),
+        }
+    }
+}
+
+/// Target positions by depth, in bins of equal width (for the report's
+/// depth distribution).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DepthHistogram {
+    /// 1, 2 or 5 times a power of ten: at most [`DEPTH_BINS`] bins hold every depth.
+    pub bin_width: u32,
+    /// `counts[i]`: positions with depth in `[i * bin_width, (i + 1) * bin_width)`.
+    pub counts: Vec<u64>,
+}
+
+/// Most bins of a [`DepthHistogram`].
+pub const DEPTH_BINS: u32 = 50;
+
+impl DepthHistogram {
+    fn of(depths: &[u32]) -> Self {
+        let Some(&max) = depths.iter().max() else {
+            return Self::default();
+        };
+        let mut width = 1u32;
+        'search: for scale in (0..10).map(|e| 10u32.saturating_pow(e)) {
+            for step in [1, 2, 5] {
+                width = scale.saturating_mul(step);
+                if max / width < DEPTH_BINS {
+                    break 'search;
+                }
+            }
+        }
+        let mut counts = vec![0u64; (max / width) as usize + 1];
+        for &d in depths {
+            counts[(d / width) as usize] += 1;
+        }
+        DepthHistogram {
+            bin_width: width,
+            counts,
         }
     }
 }
@@ -60,6 +104,8 @@ pub struct SampleMetrics {
     /// Fraction of used reads whose mate overlapped them (merged into one fragment).
     pub overlap_fraction: f64,
     pub depth: DepthSummary,
+    /// Depth over the sample's target positions.
+    pub depth_histogram: DepthHistogram,
     pub lod_median: f64,
     pub lod_p90: f64,
     pub targets: Vec<TargetMetrics>,
@@ -154,6 +200,7 @@ pub fn sample_metrics(
         .collect();
     let all: Vec<(u32, f64)> = by_target.concat();
     let (depth, lod_median, lod_p90) = summarize(&all);
+    let all_depths: Vec<u32> = all.iter().map(|x| x.0).collect();
     let reads = facts.reads;
     let overlap_fraction = if reads.used == 0 {
         0.0
@@ -166,11 +213,36 @@ pub fn sample_metrics(
         reads,
         overlap_fraction,
         depth,
+        depth_histogram: DepthHistogram::of(&all_depths),
         lod_median,
         lod_p90,
         targets: target_metrics,
         background_model: facts.background_model,
         error_rates: facts.error_rates,
         umi: facts.umi,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_depth_histogram_holds_every_position_in_at_most_fifty_bins() {
+        let depths: Vec<u32> = (0..=2_345).collect();
+        let h = DepthHistogram::of(&depths);
+        assert_eq!(h.bin_width, 50);
+        assert_eq!(h.counts.len(), 47);
+        assert_eq!(h.counts.iter().sum::<u64>(), depths.len() as u64);
+        assert_eq!((h.counts[0], h.counts[46]), (50, 46));
+        let small = DepthHistogram::of(&[0, 3, 3]);
+        assert_eq!((small.bin_width, small.counts), (1, vec![1, 0, 0, 2]));
+        assert!(DepthHistogram::of(&[]).counts.is_empty());
+    }
+
+    #[test]
+    fn the_median_depth_is_the_middle_position_s() {
+        assert_eq!(DepthSummary::of(&[5, 1, 900, 7, 2]).median, 5);
+        assert_eq!(DepthSummary::of(&[4, 1]).median, 4);
     }
 }
