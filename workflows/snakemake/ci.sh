@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of workflows/snakemake on the repository's test-data/:
-#   1. `snakemake --lint` (scattered and unscattered layouts);
+#   1. `snakemake --lint` (scattered and unscattered layouts, with a PoN,
+#      with patients and a matched normal);
 #   2. a scattered run (12 targets, 3 chunks) over a samplesheet with two
 #      tumor rows and one normal row (the normal must be skipped);
 #   3. the gathered VCF of each sample must have exactly the records
@@ -20,8 +21,9 @@
 #      patient and timepoint columns (rows out of time order), run with
 #      molecules=fragments; rule mrd_series must equal a direct `ctdna mrd
 #      --no-umi` over the timepoints in time order (a relapse at the third),
-#      every MRD JSON must say fragments, and the series table must hold one
-#      row per timepoint.
+#      every MRD JSON must say fragments, the series table must hold one
+#      row per timepoint, and rule call_series must write one column per
+#      timepoint (no normal).
 #   7. a patient with a matched normal: a 2-timepoint series with two CHIP
 #      clones and a matched normal (`ctdna simulate --series-tf 0.1,0.04
 #      --chip-per-vaf 2 --matched-normal-depth 400`, ~1 s) in a samplesheet
@@ -82,9 +84,28 @@ for i in 3 1 2; do  # out of order on purpose: the PoN takes normals sorted by n
   printf 'normal%s,%s,%s,normal,\n' "$i" "$sim/normal_$i.bam" "$sim/normal_$i.bam.bai" >> "$work/pon-samples.csv"
 done
 
+echo "== a simulated patient with a matched normal (ctdna simulate --series-tf --matched-normal-depth)"
+mn=$work/matched
+"$ctdna" simulate --quiet --threads 2 --out-dir "$mn" --seed 5 --series-tf 0.1,0.04 \
+  --targets 8 --depth 400 --vaf 0.02,0.05 --snvs-per-vaf 3 --chip-per-vaf 2 --chip-vaf 0.02 \
+  --matched-normal-depth 400 --bam-compression 1
+# The tumour's variants as a tissue VCF would list them: the somatic ones
+# and the CHIP clones (which the normal must take out of the MRD loci).
+bcftools view -e 'INFO/ORIGIN="germline"' -Oz -o "$work/tissue.vcf.gz" "$mn/T1.truth.vcf.gz"
+head='sample,bam,bai,type,tumor_variants,patient,timepoint,normal,normal_bai'
+{
+  echo "$head"
+  for k in 2 1; do  # out of time order on purpose
+    printf 'p2_t%s,%s,%s,tumor,%s,P2,%s,%s,%s\n' "$k" "$mn/T$k.bam" "$mn/T$k.bam.bai" "$work/tissue.vcf.gz" \
+      "$k" "$mn/matched_normal.bam" "$mn/matched_normal.bam.bai"
+  done
+} > "$work/matched.csv"
+
 echo "== snakemake --lint"
-for n in 3 1000 pon; do  # the layouts define different rules
-  if [ "$n" = pon ]; then
+for n in 3 1000 pon matched; do  # the layouts define different rules
+  if [ "$n" = matched ]; then
+    set -- samplesheet="$work/matched.csv" fasta="$mn/ref.fa" targets="$mn/targets.bed" scatter_count=3
+  elif [ "$n" = pon ]; then
     set -- samplesheet="$work/pon-samples.csv" fasta="$sim/ref.fa" targets="$sim/targets.bed" build_pon=true scatter_count=3
   else
     set -- samplesheet="$work/samples.csv" fasta="$data/ref.fa" targets="$data/targets.bed" scatter_count=$n
@@ -233,22 +254,16 @@ else
   passes=$((passes + 1))
 fi
 
+# the series call without a normal: one column per timepoint, time order
+columns=$(bcftools query -l "$out/results/patients/P1/P1.series.vcf.gz" | tr '\n' ' ')
+if [ "$columns" != "T1 T2 T3 " ] \
+    || bcftools view -h "$out/results/patients/P1/P1.series.vcf.gz" | grep -q '^##normal_sample='; then
+  echo "FAIL P1 series call columns are '$columns', want 'T1 T2 T3 ' and no normal"; fails=$((fails + 1))
+else
+  echo "   P1 series call: columns $columns"; passes=$((passes + 1))
+fi
+
 echo "== a patient with a matched normal (normal/normal_bai columns, series call)"
-mn=$work/matched
-"$ctdna" simulate --quiet --threads 2 --out-dir "$mn" --seed 5 --series-tf 0.1,0.04 \
-  --targets 8 --depth 400 --vaf 0.02,0.05 --snvs-per-vaf 3 --chip-per-vaf 2 --chip-vaf 0.02 \
-  --matched-normal-depth 400 --bam-compression 1
-# The tumour's variants as a tissue VCF would list them: the somatic ones
-# and the CHIP clones (which the normal must take out of the MRD loci).
-bcftools view -e 'INFO/ORIGIN="germline"' -Oz -o "$work/tissue.vcf.gz" "$mn/T1.truth.vcf.gz"
-head='sample,bam,bai,type,tumor_variants,patient,timepoint,normal,normal_bai'
-{
-  echo "$head"
-  for k in 2 1; do  # out of time order on purpose
-    printf 'p2_t%s,%s,%s,tumor,%s,P2,%s,%s,%s\n' "$k" "$mn/T$k.bam" "$mn/T$k.bam.bai" "$work/tissue.vcf.gz" \
-      "$k" "$mn/matched_normal.bam" "$mn/matched_normal.bam.bai"
-  done
-} > "$work/matched.csv"
 # Refused sheets: a normal row naming a normal; one patient, two normals
 # (the second row's normal left out).
 printf '%s\nwbc,%s,%s,normal,,,,%s,%s\n' "$head" "$mn/T1.bam" "$mn/T1.bam.bai" \
