@@ -2,13 +2,19 @@
 /*
  * ctdna: low-VAF circulating-tumor-DNA calling, scaled out with Nextflow.
  *
- * samplesheet (sample,bam,bai[,type][,tumor_variants][,patient,timepoint])
+ * samplesheet (sample,bam,bai[,type][,tumor_variants][,patient,timepoint]
+ *              [,normal,normal_bai])
  *   -> optional panel of normals: `ctdna pon` over all type=normal rows at
  *      once (--build_pon), or a ready-made one (--pon)
  *   -> ctdna call per sample (with --pon when there is one), scattered into
  *      --scatter_count chunks of targets when the panel has more targets
  *      than that, gathered with bcftools concat
+ *      (a row naming its patient's matched normal: `--normal` on its calls,
+ *      background fit and MRD)
  *   -> optional `ctdna mrd` per sample with a tumor_variants VCF
+ *   -> per patient with >= 2 timepoints: one `ctdna call` over the series
+ *      (CTDNA_CALL_SERIES), time-ordered, with the patient's normal counted
+ *      once: one VCF column per timepoint (+ the normal's)
  *   -> per patient with >= 2 timepoints and a tumor_variants VCF: one
  *      `ctdna mrd` over the series (CTDNA_MRD_SERIES), time-ordered
  *   -> ctdna_metrics_mqc.tsv (one row per sample, MultiQC custom content),
@@ -23,6 +29,7 @@
 include { CTDNA_PON          } from './modules/local/ctdna/pon/main'
 include { CTDNA_MRD          } from './modules/local/ctdna/mrd/main'
 include { CTDNA_MRD as CTDNA_MRD_SERIES } from './modules/local/ctdna/mrd/main'
+include { CTDNA_CALL as CTDNA_CALL_SERIES } from './modules/local/ctdna/call/main'
 include { CTDNA_SCATTER_CALL } from './subworkflows/local/ctdna_scatter_call/main'
 
 workflow {
@@ -42,7 +49,7 @@ workflow {
 
     ch_rows = channel.fromPath(params.input, checkIfExists: true)
         .flatMap { sheet -> readSamplesheet(sheet) }
-        .branch { meta, _bam, _bai, _variants ->
+        .branch { meta, _bam, _bai, _variants, _normal, _normal_bai ->
             normal: meta.type == 'normal'
             sample: true
         }
@@ -52,7 +59,7 @@ workflow {
     // operators only created) with --build_pon.
     ch_normals = params.build_pon
         ? ch_rows.normal
-            .map { meta, bam, bai, _variants -> [meta.id, bam, bai] }
+            .map { meta, bam, bai, _variants, _normal, _normal_bai -> [meta.id, bam, bai] }
             .toSortedList { a, b -> a[0] <=> b[0] }
             .map { rows ->
                 if (!rows) {
@@ -76,7 +83,7 @@ workflow {
     }
 
     CTDNA_SCATTER_CALL(
-        ch_rows.sample.map { meta, bam, bai, _variants -> [meta, bam, bai] },
+        ch_rows.sample.map { meta, bam, bai, _variants, normal, normal_bai -> [meta, bam, bai, normal, normal_bai] },
         ch_fasta,
         ch_fai,
         ch_targets,
@@ -87,20 +94,35 @@ workflow {
     // Tumor-informed MRD for the samples that name their tumor's variants.
     CTDNA_MRD(
         ch_rows.sample
-            .filter { _meta, _bam, _bai, variants -> variants != [] }
-            .map { meta, bam, bai, variants -> [meta, [bam], [bai], variants] },
+            .filter { _meta, _bam, _bai, variants, _normal, _normal_bai -> variants != [] }
+            .map { meta, bam, bai, variants, normal, normal_bai -> [meta, [bam], [bai], variants, normal, normal_bai] },
         ch_fasta,
         ch_fai,
     )
 
-    // Per patient: the MRD trajectory over its timepoints (time order).
+    // Per patient with >= 2 timepoints, in time order: [meta, bams, bais,
+    // tumor_variants, normal, normal_bai] (one tumor VCF and one normal per
+    // patient, checked by readSamplesheet).
+    ch_series = ch_rows.sample
+        .filter { meta, _bam, _bai, _variants, _normal, _normal_bai -> meta.patient }
+        .map { meta, bam, bai, variants, normal, normal_bai -> [meta.patient, [meta, bam, bai, variants, normal, normal_bai]] }
+        .groupTuple()
+        .map { patient, rows -> seriesTask(patient, rows) }
+        .filter { task -> task[1].size() > 1 }
+
+    // The series call: every timepoint genotyped at every allele that passes
+    // at one, the normal counted once (whole panel, not scattered).
+    CTDNA_CALL_SERIES(
+        ch_series.map { meta, bams, bais, _variants, normal, normal_bai -> [meta, bams, bais, normal, normal_bai, []] },
+        ch_fasta,
+        ch_fai,
+        ch_targets,
+        ch_pon,
+    )
+
+    // The MRD trajectory, for patients with a tumor VCF.
     CTDNA_MRD_SERIES(
-        ch_rows.sample
-            .filter { meta, _bam, _bai, variants -> meta.patient && variants != [] }
-            .map { meta, bam, bai, variants -> [meta.patient, [meta, bam, bai, variants]] }
-            .groupTuple()
-            .map { patient, rows -> seriesTask(patient, rows) }
-            .filter { task -> task[1].size() > 1 },
+        ch_series.filter { _meta, _bams, _bais, variants, _normal, _normal_bai -> variants != [] },
         ch_fasta,
         ch_fai,
     )
@@ -164,11 +186,13 @@ def countTargets(bed) {
     }
 }
 
-// One samplesheet row -> [meta, bam, bai, tumor_variants], tumor_variants
-// being [] when the optional column is empty or absent. Relative paths are
-// taken from the samplesheet's folder, so a sheet can sit beside its data.
-// Optional `patient` and `timepoint` (a number: days, or the visit) put the
-// row in that patient's series (meta.patient, meta.timepoint).
+// One samplesheet row -> [meta, bam, bai, tumor_variants, normal, normal_bai],
+// tumor_variants (and normal, normal_bai) being [] when the optional column
+// is empty or absent. Relative paths are taken from the samplesheet's
+// folder, so a sheet can sit beside its data. Optional `patient` and
+// `timepoint` (a number: days, or the visit) put the row in that patient's
+// series (meta.patient, meta.timepoint); optional `normal` and `normal_bai`
+// name the patient's matched normal (white blood cells) and its index.
 def readSamplesheet(sheet) {
     def rows = sheet.splitCsv(header: true, strip: true)
     def seen = [] as Set
@@ -176,7 +200,7 @@ def readSamplesheet(sheet) {
         def where = "${sheet.name} row ${i + 2}"
         ['sample', 'bam', 'bai'].each { column ->
             if (!row[column]) {
-                error("ctdna: ${where}: empty or missing column '${column}' (header must be sample,bam,bai[,type][,tumor_variants])")
+                error("ctdna: ${where}: empty or missing column '${column}' (header must be sample,bam,bai[,type][,tumor_variants][,patient,timepoint][,normal,normal_bai])")
             }
         }
         def type = row.type ?: 'tumor'
@@ -191,7 +215,7 @@ def readSamplesheet(sheet) {
         }
         def variants = row.tumor_variants ? sheetPath(sheet, row.tumor_variants) : []
         def meta = [id: row.sample, type: type] + seriesMeta(row, type, where)
-        [meta, sheetPath(sheet, row.bam), sheetPath(sheet, row.bai), variants]
+        [meta, sheetPath(sheet, row.bam), sheetPath(sheet, row.bai), variants] + normalPaths(sheet, row, type, where)
     }
     checkSeries(parsed, sheet.name)
     return parsed
@@ -217,9 +241,29 @@ def seriesMeta(row, type, where) {
     return [patient: row.patient, timepoint: row.timepoint.toBigDecimal()]
 }
 
-// Per patient: distinct timepoints, and one tumor VCF (or none) for all its rows.
+// A row's matched normal: [normal, normal_bai], or [[], []] when neither is given.
+def normalPaths(sheet, row, type, where) {
+    if (!row.normal && !row.normal_bai) {
+        return [[], []]
+    }
+    if (!row.normal || !row.normal_bai) {
+        error("ctdna: ${where}: give both normal and normal_bai, or neither")
+    }
+    if (type == 'normal') {
+        error("ctdna: ${where}: a normal row has no matched normal (normal is the plasma's white-blood-cell BAM)")
+    }
+    return [sheetPath(sheet, row.normal), sheetPath(sheet, row.normal_bai)]
+}
+
+// Per patient: distinct timepoints, one tumor VCF (or none) and one matched
+// normal (or none) for all its rows.
 def checkSeries(rows, sheetName) {
-    rows.findAll { row -> row[0].patient }.groupBy { row -> row[0].patient }.each { patient, series ->
+    def numbered = rows.withIndex().collect { row, i -> row + [i + 2] }
+    numbered.findAll { row -> row[0].patient }.groupBy { row -> row[0].patient }.each { patient, series ->
+        if (series.collect { row -> row[4] }.unique(false).size() > 1) {
+            def listed = series.collect { row -> "${row[0].id} (row ${row[6]}): ${row[4] ?: 'none'}" }.join('; ')
+            error("ctdna: ${sheetName}: patient '${patient}': rows name different matched normals (${listed}); give every timepoint the patient's one normal")
+        }
         def times = series.collect { row -> row[0].timepoint }
         if (times.unique(false).size() != times.size()) {
             error("ctdna: ${sheetName}: patient '${patient}' has two rows with one timepoint")
@@ -230,12 +274,13 @@ def checkSeries(rows, sheetName) {
     }
 }
 
-// One patient's rows ([meta, bam, bai, tumor_variants] each) -> the series
-// task: [meta (id = patient, timepoints = sample ids in time order), bams, bais, tumor_variants].
+// One patient's rows ([meta, bam, bai, tumor_variants, normal, normal_bai]
+// each) -> the series task: [meta (id = patient, timepoints = sample ids in
+// time order), bams, bais, tumor_variants, normal, normal_bai].
 def seriesTask(patient, rows) {
     def ordered = rows.sort(false) { row -> row[0].timepoint }
     def meta = [id: patient, timepoints: ordered.collect { row -> row[0].id }]
-    return [meta, ordered.collect { row -> row[1] }, ordered.collect { row -> row[2] }, ordered[0][3]]
+    return [meta, ordered.collect { row -> row[1] }, ordered.collect { row -> row[2] }] + ordered[0][3..5]
 }
 
 def sheetPath(sheet, String p) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of workflows/snakemake on the repository's test-data/:
-#   1. `snakemake --lint` (scattered and unscattered layouts);
+#   1. `snakemake --lint` (scattered and unscattered layouts, with a PoN,
+#      with patients and a matched normal);
 #   2. a scattered run (12 targets, 3 chunks) over a samplesheet with two
 #      tumor rows and one normal row (the normal must be skipped);
 #   3. the gathered VCF of each sample must have exactly the records
@@ -20,8 +21,20 @@
 #      patient and timepoint columns (rows out of time order), run with
 #      molecules=fragments; rule mrd_series must equal a direct `ctdna mrd
 #      --no-umi` over the timepoints in time order (a relapse at the third),
-#      every MRD JSON must say fragments, and the series table must hold one
-#      row per timepoint.
+#      every MRD JSON must say fragments, the series table must hold one
+#      row per timepoint, and rule call_series must write one column per
+#      timepoint (no normal).
+#   7. a patient with a matched normal: a 2-timepoint series with two CHIP
+#      clones and a matched normal (`ctdna simulate --series-tf 0.1,0.04
+#      --chip-per-vaf 2 --matched-normal-depth 400`, ~1 s) in a samplesheet
+#      with normal/normal_bai columns, scattered into 3 chunks: every
+#      gathered VCF names the normal (##normal_sample=), equals one
+#      unscattered `ctdna call --normal`, and PASSes no CHIP truth record
+#      (tumour-only calls PASS some); rule call_series writes one column per
+#      timepoint plus the normal's, as `ctdna call --bam T1 --bam T2
+#      --normal` by hand; rules mrd/mrd_series equal `ctdna mrd --normal` by
+#      hand and leave the CHIP loci out. Sheets with a normal row naming a
+#      normal, or one patient naming two normals, are refused.
 #
 # Snakemake comes from PyPI, pinned, in a cached venv; bcftools from Debian.
 # Env: CTDNA_CI_CACHE (default ~/.cache/ctdna-ci), CTDNA_BIN (default:
@@ -71,9 +84,28 @@ for i in 3 1 2; do  # out of order on purpose: the PoN takes normals sorted by n
   printf 'normal%s,%s,%s,normal,\n' "$i" "$sim/normal_$i.bam" "$sim/normal_$i.bam.bai" >> "$work/pon-samples.csv"
 done
 
+echo "== a simulated patient with a matched normal (ctdna simulate --series-tf --matched-normal-depth)"
+mn=$work/matched
+"$ctdna" simulate --quiet --threads 2 --out-dir "$mn" --seed 5 --series-tf 0.1,0.04 \
+  --targets 8 --depth 400 --vaf 0.02,0.05 --snvs-per-vaf 3 --chip-per-vaf 2 --chip-vaf 0.02 \
+  --matched-normal-depth 400 --bam-compression 1
+# The tumour's variants as a tissue VCF would list them: the somatic ones
+# and the CHIP clones (which the normal must take out of the MRD loci).
+bcftools view -e 'INFO/ORIGIN="germline"' -Oz -o "$work/tissue.vcf.gz" "$mn/T1.truth.vcf.gz"
+head='sample,bam,bai,type,tumor_variants,patient,timepoint,normal,normal_bai'
+{
+  echo "$head"
+  for k in 2 1; do  # out of time order on purpose
+    printf 'p2_t%s,%s,%s,tumor,%s,P2,%s,%s,%s\n' "$k" "$mn/T$k.bam" "$mn/T$k.bam.bai" "$work/tissue.vcf.gz" \
+      "$k" "$mn/matched_normal.bam" "$mn/matched_normal.bam.bai"
+  done
+} > "$work/matched.csv"
+
 echo "== snakemake --lint"
-for n in 3 1000 pon; do  # the layouts define different rules
-  if [ "$n" = pon ]; then
+for n in 3 1000 pon matched; do  # the layouts define different rules
+  if [ "$n" = matched ]; then
+    set -- samplesheet="$work/matched.csv" fasta="$mn/ref.fa" targets="$mn/targets.bed" scatter_count=3
+  elif [ "$n" = pon ]; then
     set -- samplesheet="$work/pon-samples.csv" fasta="$sim/ref.fa" targets="$sim/targets.bed" build_pon=true scatter_count=3
   else
     set -- samplesheet="$work/samples.csv" fasta="$data/ref.fa" targets="$data/targets.bed" scatter_count=$n
@@ -221,6 +253,101 @@ if [ "$series_rows" != "$want_rows" ]; then
 else
   passes=$((passes + 1))
 fi
+
+# the series call without a normal: one column per timepoint, time order
+columns=$(bcftools query -l "$out/results/patients/P1/P1.series.vcf.gz" | tr '\n' ' ')
+if [ "$columns" != "T1 T2 T3 " ] \
+    || bcftools view -h "$out/results/patients/P1/P1.series.vcf.gz" | grep -q '^##normal_sample='; then
+  echo "FAIL P1 series call columns are '$columns', want 'T1 T2 T3 ' and no normal"; fails=$((fails + 1))
+else
+  echo "   P1 series call: columns $columns"; passes=$((passes + 1))
+fi
+
+echo "== a patient with a matched normal (normal/normal_bai columns, series call)"
+# Refused sheets: a normal row naming a normal; one patient, two normals
+# (the second row's normal left out).
+printf '%s\nwbc,%s,%s,normal,,,,%s,%s\n' "$head" "$mn/T1.bam" "$mn/T1.bam.bai" \
+  "$mn/matched_normal.bam" "$mn/matched_normal.bam.bai" > "$work/bad-normal-row.csv"
+{ head -n 2 "$work/matched.csv"; sed -n 3p "$work/matched.csv" | sed 's/,[^,]*,[^,]*$/,,/'; } > "$work/bad-two-normals.csv"
+for bad in "bad-normal-row:row 2: a normal row has no matched normal" \
+    "bad-two-normals:patient 'P2': rows name different matched normals (p2_t2 (row 2): $mn/matched_normal.bam; p2_t1 (row 3): none)"; do
+  sheet=${bad%%:*} want=${bad#*:}
+  if msg=$("$snakemake" --snakefile "$here/Snakefile" --directory "$work/$sheet" --dry-run --quiet \
+      --config samplesheet="$work/$sheet.csv" fasta="$mn/ref.fa" targets="$mn/targets.bed" 2>&1); then
+    echo "FAIL $sheet.csv was accepted"; fails=$((fails + 1))
+  elif grep -qF "$want" <<< "$msg"; then
+    echo "   $sheet.csv refused: ...$want..."
+    passes=$((passes + 1))
+  else
+    echo "$msg" | tail -n 5; echo "FAIL $sheet.csv refused without '$want'"; fails=$((fails + 1))
+  fi
+done
+out=$work/run-matched
+"$snakemake" --snakefile "$here/Snakefile" --directory "$out" --cores 2 --quiet all \
+  --config samplesheet="$work/matched.csv" fasta="$mn/ref.fa" targets="$mn/targets.bed" \
+  ctdna="$ctdna" outdir="$out/results" scatter_count=3 > "$out.log" 2>&1 || {
+    cat "$out.log"; echo "snakemake failed (matched normal)"; exit 1; }
+# "chrom:pos:ref:alt<TAB>filter" per record
+keyed() { bcftools view -H "$1" | awk -F'\t' '{print $1":"$2":"$4":"$5"\t"$7}' | sort; }
+for k in 1 2; do
+  vcf=$out/results/p2_t$k/p2_t$k.vcf.gz
+  "$ctdna" call --quiet --bam "$mn/T$k.bam" --normal "$mn/matched_normal.bam" --reference "$mn/ref.fa" \
+    --targets "$mn/targets.bed" --output "$work/t$k-normal.vcf.gz"
+  "$ctdna" call --quiet --bam "$mn/T$k.bam" --reference "$mn/ref.fa" \
+    --targets "$mn/targets.bed" --output "$work/t$k-alone.vcf.gz"
+  # the CHIP truth records' FILTER with the normal (the workflow's) and without it
+  bcftools view -H -i 'INFO/ORIGIN="chip"' "$mn/T$k.truth.vcf.gz" | awk -F'\t' '{print $1":"$2":"$4":"$5}' \
+    | sort > "$work/t$k.chip"
+  with=$(join -t $'\t' "$work/t$k.chip" <(keyed "$vcf") | cut -f 2 | tr '\n' ' ')
+  alone=$(join -t $'\t' "$work/t$k.chip" <(keyed "$work/t$k-alone.vcf.gz") | cut -f 2 | tr '\n' ' ')
+  echo "   p2_t$k: $(wc -l < "$work/t$k.chip") CHIP variants; FILTER with the normal: ${with:-none written};" \
+    "tumour-only: ${alone:-none written}"
+  if [ ! -s "$work/t$k.chip" ] || grep -qw PASS <<< "$with"; then
+    echo "FAIL p2_t$k: a CHIP variant PASSes with the matched normal"; fails=$((fails + 1))
+  elif ! grep -qw PASS <<< "$alone"; then
+    echo "FAIL p2_t$k: no CHIP variant PASSes tumour-only (the check would have no teeth)"; fails=$((fails + 1))
+  elif ! bcftools view -h "$vcf" | grep -q '^##normal_sample='; then
+    echo "FAIL p2_t$k: the gathered VCF has no ##normal_sample header"; fails=$((fails + 1))
+  elif ! cmp -s <(bcftools view -H "$vcf") <(bcftools view -H "$work/t$k-normal.vcf.gz"); then
+    echo "FAIL p2_t$k: gathered records differ from one unscattered ctdna call --normal"; fails=$((fails + 1))
+  else
+    passes=$((passes + 1))
+  fi
+done
+series_vcf=$out/results/patients/P2/P2.series.vcf.gz
+"$ctdna" call --quiet --bam "$mn/T1.bam" --bam "$mn/T2.bam" --normal "$mn/matched_normal.bam" \
+  --reference "$mn/ref.fa" --targets "$mn/targets.bed" --output "$work/series-by-hand.vcf.gz"
+columns=$(bcftools query -l "$series_vcf" | tr '\n' ' ')
+if [ "$columns" != "T1 T2 sample_normal " ]; then
+  echo "FAIL P2 series call columns are '$columns', want 'T1 T2 sample_normal '"; fails=$((fails + 1))
+elif ! bcftools view -h "$series_vcf" | grep -q '^##normal_sample=sample_normal$'; then
+  echo "FAIL P2 series call: no ##normal_sample=sample_normal header"; fails=$((fails + 1))
+elif ! cmp -s <(bcftools view -H "$series_vcf") <(bcftools view -H "$work/series-by-hand.vcf.gz"); then
+  echo "FAIL P2 series call differs from ctdna call --bam T1 --bam T2 --normal by hand"; fails=$((fails + 1))
+else
+  echo "   P2 series call: columns ${columns}($(bcftools view -H "$series_vcf" | wc -l) records, as by hand)"
+  passes=$((passes + 1))
+fi
+"$ctdna" mrd --quiet --bam "$mn/T1.bam" --bam "$mn/T2.bam" --normal "$mn/matched_normal.bam" \
+  --timepoints p2_t1,p2_t2 --reference "$mn/ref.fa" --tumor-variants "$work/tissue.vcf.gz" \
+  --output "$work/matched-by-hand.series.json"
+"$ctdna" mrd --quiet --bam "$mn/T1.bam" --normal "$mn/matched_normal.bam" --reference "$mn/ref.fa" \
+  --tumor-variants "$work/tissue.vcf.gz" --output "$work/matched-by-hand.t1.json"
+if python3 - "$out/results/patients/P2/P2.series.mrd.json" "$work/matched-by-hand.series.json" \
+    "$out/results/p2_t1/p2_t1.mrd.json" "$work/matched-by-hand.t1.json" <<'PY'
+import json, sys
+series, by_hand, t1, t1_by_hand = (json.load(open(p)) for p in sys.argv[1:])
+keys = ("timepoint", "call", "tumor_fraction", "ci95")
+same = [[t[k] for k in keys] for t in series["timepoints"]] == [[t[k] for k in keys] for t in by_hand["timepoints"]]
+same_t1 = all(t1.get(k) == t1_by_hand.get(k) for k in ("call", "tumor_fraction", "ci95", "loci"))
+# the CHIP loci of the tissue VCF are left out only with the normal
+left_out = [d["loci"].get("normal_evidence", 0) for d in (series, t1)]
+print(f"   P2 mrd with the normal: series {[t['call'] for t in series['timepoints']]}, "
+      f"p2_t1 {t1['call']}, loci left out as NormalEvidence {left_out}; "
+      f"{'as' if same and same_t1 else 'DIFFERENT from'} ctdna mrd --normal by hand")
+sys.exit(0 if same and same_t1 and min(left_out) > 0 else 1)
+PY
+then passes=$((passes + 1)); else echo "FAIL P2 mrd with the normal"; fails=$((fails + 1)); fi
 
 echo "snakemake: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -17,7 +17,10 @@ For every modules/**/main.nf:
   4. No module names a `container`: the pipeline's --ctdna_container,
      set in conf/modules.config, must reach every process (a process's own
      directive would win over it).
-  5. Every image tag `ctdna:X.Y.Z` named in the pipeline and in
+  5. Every process alias of main.nf (`include { X as Y }`) has its own
+     `withName: 'Y'` block in conf/modules.config (its outputs are named
+     and published apart from X's: e.g. CTDNA_CALL_SERIES, CTDNA_MRD_SERIES).
+  6. Every image tag `ctdna:X.Y.Z` named in the pipeline and in
      workflows/Dockerfile is the version that `ctdna --version` prints.
 
 Usage: contract.py --ctdna PATH/TO/ctdna [--bcftools bcftools] [PIPELINE_DIR]
@@ -264,6 +267,11 @@ def main():
             continue
         tool, sub, _ = commands[0]
         check_flags(f"conf/modules.config {process}", [(tool, sub, flags)], helps, problems)
+
+    configured = set(re.findall(r"withName:\s*'([^']+)'", (pipeline / "conf" / "modules.config").read_text()))
+    for alias in sorted(alias_of):
+        if alias not in configured:
+            problems.append(f"conf/modules.config: no withName: '{alias}' block for main.nf's alias of {alias_of[alias]}")
 
     version = helps.version()
     for path in sorted(pipeline.rglob("*.nf")) + sorted(pipeline.rglob("*.config")) + [pipeline.parent / "Dockerfile"]:

@@ -98,7 +98,7 @@ check('readSamplesheet: optional tumor_variants column for ctdna mrd') {
 
 check('readSamplesheet: absolute paths and no type column (test-data)') {
     def rows = script.readSamplesheet(sheet('abs.csv', "sample,bam,bai\nS,${testData}/sample.bam,${testData}/sample.bam.bai\n"))
-    assert rows == [[[id: 'S', type: 'tumor'], Paths.get(testData, 'sample.bam'), Paths.get(testData, 'sample.bam.bai'), []]]
+    assert rows == [[[id: 'S', type: 'tumor'], Paths.get(testData, 'sample.bam'), Paths.get(testData, 'sample.bam.bai'), [], [], []]]
 }
 
 check('readSamplesheet refuses bad rows with the row number') {
@@ -172,12 +172,46 @@ check('readSamplesheet: patient and timepoint make a series; seriesTask orders i
     assert task[1] == [dir.resolve('a.bam'), dir.resolve('b.bam'), dir.resolve('c.bam')]*.normalize()
     assert task[2][0] == dir.resolve('a.bam.bai').normalize()
     assert task[3] == dir.resolve('t.vcf.gz').normalize()
+    assert task[4] == [] && task[5] == []
     def bad = { String name, String body -> sheet(name, head + body) }
     refuses({ script.readSamplesheet(bad('p1.csv', 'A,series/a.bam,series/a.bam.bai,,,P1,\n')) }, 'give both patient and timepoint')
     refuses({ script.readSamplesheet(bad('p2.csv', 'A,series/a.bam,series/a.bam.bai,,,P1,week1\n')) }, 'timepoint must be a number')
     refuses({ script.readSamplesheet(bad('p3.csv', 'A,series/a.bam,series/a.bam.bai,normal,,P1,1\n')) }, 'a normal row is in no patient')
     refuses({ script.readSamplesheet(bad('p4.csv', 'A,series/a.bam,series/a.bam.bai,,,P1,1\nB,series/b.bam,series/b.bam.bai,,,P1,1\n')) }, "patient 'P1' has two rows with one timepoint")
     refuses({ script.readSamplesheet(bad('p5.csv', 'A,series/a.bam,series/a.bam.bai,,series/t.vcf.gz,P1,1\nB,series/b.bam,series/b.bam.bai,,series/u.vcf.gz,P1,2\n')) }, 'names different tumor_variants')
+}
+
+check('readSamplesheet: a matched normal per plasma row; one per patient, carried by seriesTask') {
+    def dir = tmp.resolve('matched')
+    Files.createDirectories(dir)
+    ['a.bam', 'a.bam.bai', 'b.bam', 'b.bam.bai', 'wbc.bam', 'wbc.bam.bai', 'wbc2.bam', 'wbc2.bam.bai'].each { f -> Files.write(dir.resolve(f), [] as byte[]) }
+    def head = 'sample,bam,bai,type,tumor_variants,patient,timepoint,normal,normal_bai\n'
+    def rows = script.readSamplesheet(sheet('mn.csv', head +
+        'P1_d30,matched/b.bam,matched/b.bam.bai,,,P1,30,matched/wbc.bam,matched/wbc.bam.bai\n' +
+        'P1_d0,matched/a.bam,matched/a.bam.bai,,,P1,0,matched/wbc.bam,matched/wbc.bam.bai\n' +
+        'Q,matched/a.bam,matched/a.bam.bai,,,,,matched/wbc2.bam,matched/wbc2.bam.bai\n' +
+        'R,matched/a.bam,matched/a.bam.bai,,,,,,\n'))
+    assert rows.every { row -> row.size() == 6 }
+    assert rows[0][4] == dir.resolve('wbc.bam').normalize() && rows[0][5] == dir.resolve('wbc.bam.bai').normalize()
+    assert rows[2][4] == dir.resolve('wbc2.bam').normalize()
+    assert rows[3][4] == [] && rows[3][5] == []
+    def task = script.seriesTask('P1', rows.findAll { row -> row[0].patient })
+    assert task[0].timepoints == ['P1_d0', 'P1_d30']
+    assert task[3] == [] && task[4] == dir.resolve('wbc.bam').normalize() && task[5] == dir.resolve('wbc.bam.bai').normalize()
+    def bad = { String name, String body -> sheet(name, head + body) }
+    refuses({ script.readSamplesheet(bad('mn1.csv', 'N,matched/a.bam,matched/a.bam.bai,normal,,,,matched/wbc.bam,matched/wbc.bam.bai\n')) }, 'row 2: a normal row has no matched normal')
+    refuses({ script.readSamplesheet(bad('mn2.csv', 'A,matched/a.bam,matched/a.bam.bai,,,,,matched/wbc.bam,\n')) }, 'row 2: give both normal and normal_bai')
+    refuses({ script.readSamplesheet(bad('mn3.csv',
+        'A,matched/a.bam,matched/a.bam.bai,,,P1,0,matched/wbc.bam,matched/wbc.bam.bai\n' +
+        'B,matched/b.bam,matched/b.bam.bai,,,P1,7,matched/wbc2.bam,matched/wbc2.bam.bai\n' +
+        'C,matched/b.bam,matched/b.bam.bai,,,P1,9,,\n')) },
+        "patient 'P1': rows name different matched normals (A (row 2): ${dir.resolve('wbc.bam').normalize()}; B (row 3): ${dir.resolve('wbc2.bam').normalize()}; C (row 4): none)")
+    try {
+        script.readSamplesheet(bad('mn4.csv', 'A,matched/a.bam,matched/a.bam.bai,,,,,matched/missing.bam,matched/missing.bam.bai\n'))
+        assert false, 'a missing normal BAM was accepted'
+    } catch (IllegalArgumentException e) {
+        assert e.message.contains('missing.bam')
+    }
 }
 
 check('mrdSeriesRows: one row per timepoint, the relapse marked; NA for a stub') {

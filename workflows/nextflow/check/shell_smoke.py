@@ -16,7 +16,14 @@ CTDNA_MRD runs on the simulated plasma with the simulation's truth VCF as
 the tumor variants, and on a simulated 3-timepoint patient series (`ctdna
 simulate --series-tf`, staged as bam1/, bam2/, ... as its stageAs 'bam?/*'
 does) with --timepoints: one JSON entry and one TSV row per timepoint, the
-molecular relapse at the third.
+molecular relapse at the third. Then a patient with a matched normal
+(`ctdna simulate --series-tf 0.1,0.04 --chip-per-vaf 2
+--matched-normal-depth 400`, ~1 s; the normal staged under normal/): the
+scatter path with `--normal` equals the whole call, which names the normal
+(##normal_sample=) and PASSes no CHIP truth variant; CTDNA_CALL run as
+CTDNA_CALL_SERIES over two timepoints (bam1/, bam2/) writes one column per
+timepoint plus the normal's; CTDNA_MRD over the series with `--normal`
+leaves a tissue VCF's CHIP loci out as NormalEvidence.
 
 The values of the scripts' Groovy `def`s (prefix, shard, model, args) are
 written below by hand, mirroring the modules; the flags themselves are
@@ -106,17 +113,27 @@ def records(vcf):
 CALL, BACKGROUND, CONCAT = "modules/local/ctdna/call", "modules/local/ctdna/background", "modules/local/bcftools/concat"
 
 
-def scatter_gather(run, label, inputs, common, normals):
-    """Whole-panel call vs background + 3 chunks + concat; records must match."""
+def staged_plasma(bam):
+    """A plasma BAM and its index as CTDNA_CALL stages them (bam1/, its
+    stageAs 'bam?/*') and as CTDNA_BACKGROUND does (the work dir)."""
+    bam = pathlib.Path(bam)
+    bai = pathlib.Path(f"{bam}.bai")
+    return [bam, bai, (bam, f"bam1/{bam.name}"), (bai, f"bam1/{bai.name}")]
+
+
+def scatter_gather(run, label, inputs, common, normals, matched=""):
+    """Whole-panel call vs background + 3 chunks + concat; records must match.
+    `matched`: the `--normal` flag (the normal staged under normal/), or ""."""
     failures = run.failures
+    call = dict(common, plasma=f"--bam bam1/{common['bam']}", matched=matched)
     whole = run.task(f"CTDNA_CALL whole{label}", CALL, "script", inputs,
-                     dict(common, prefix="sample", shard="", model="", normals=normals))
+                     dict(call, prefix="sample", shard="", model="", normals=normals))
     bg = run.task(f"CTDNA_BACKGROUND{label}", BACKGROUND, "script", inputs,
-                  dict(common, prefix="sample", normals=normals))
+                  dict(common, prefix="sample", normals=normals, matched=matched))
     chunks = []
     for i in (1, 2, 3):
         work = run.task(f"CTDNA_CALL chunk {i}/3{label}", CALL, "script", inputs + [bg / "sample.background.json"],
-                        dict(common, prefix=f"sample.chunk{i}of3", shard=f"--shard {i}/3",
+                        dict(call, prefix=f"sample.chunk{i}of3", shard=f"--shard {i}/3",
                              model="--background sample.background.json", normals=normals))
         chunks.append(work / f"sample.chunk{i}of3.vcf.gz")
     staged = chunks + [pathlib.Path(f"{c}.tbi") for c in chunks]
@@ -149,7 +166,7 @@ def mrd_series(run, mrd, root, common):
     work = run.task("CTDNA_MRD series", mrd, "script", staged,
                     dict(common, prefix="P1.series", tumor_variants="tumor.vcf.gz",
                          plasma=" ".join(f"--bam bam{k}/T{k}.bam" for k in (1, 2, 3)),
-                         timepoints="--timepoints p1_d0,p1_d30,p1_d90"))
+                         timepoints="--timepoints p1_d0,p1_d30,p1_d90", matched=""))
     if run.failures != failures:
         return
     run.count += 1
@@ -162,6 +179,65 @@ def mrd_series(run, mrd, root, common):
         print(f"ok   series mrd: {calls}, relapse at {relapse}, {len(rows) - 1} TSV rows")
     else:
         run.fail(f"series mrd: timepoints {calls} (want {want}), relapse {relapse}, {len(rows)} TSV lines")
+
+
+def matched_normal(run, root, common):
+    """A patient with a matched normal (`ctdna simulate --series-tf 0.1,0.04
+    --chip-per-vaf 2 --matched-normal-depth 400`): BACKGROUND + 3 chunks +
+    CONCAT with `--normal` equal the whole CALL, which names the normal and
+    PASSes no CHIP variant; CTDNA_CALL as CTDNA_CALL_SERIES over T1, T2 writes
+    one column per timepoint plus the normal's; CTDNA_MRD over the series
+    with `--normal` leaves the CHIP loci of a tissue VCF out."""
+    sim = pathlib.Path(root) / "matched"
+    subprocess.run([run.env_ctdna, "simulate", "--quiet", "--threads", "2", "--out-dir", str(sim),
+                    "--seed", "5", "--series-tf", "0.1,0.04", "--targets", "8", "--depth", "400",
+                    "--vaf", "0.02,0.05", "--snvs-per-vaf", "3", "--chip-per-vaf", "2", "--chip-vaf", "0.02",
+                    "--matched-normal-depth", "400", "--bam-compression", "1"], check=True, env=run.env)
+    normal = [(sim / f"matched_normal.bam{ext}", f"normal/matched_normal.bam{ext}") for ext in ("", ".bai")]
+    reference = [sim / f for f in ("ref.fa", "ref.fa.fai", "targets.bed")]
+    flag = "--normal normal/matched_normal.bam"
+    t1 = dict(common, bam="T1.bam", bai="T1.bam.bai")
+    failures = run.failures
+    whole = scatter_gather(run, " with --normal", staged_plasma(sim / "T1.bam") + normal + reference, t1, "", flag)
+    if run.failures == failures:
+        run.count += 1
+        header = subprocess.run(["bcftools", "view", "-h", str(whole / "sample.vcf.gz")],
+                                capture_output=True, text=True, check=True).stdout
+        chip = {tuple(r.split("\t")[:2]) for r in records(sim / "T1.truth.vcf.gz") if "ORIGIN=chip" in r}
+        chip_filters = [r.split("\t")[6] for r in records(whole / "sample.vcf.gz") if tuple(r.split("\t")[:2]) in chip]
+        if "##normal_sample=sample_normal" in header and chip and "PASS" not in chip_filters:
+            print(f"ok   call --normal: ##normal_sample=sample_normal, {len(chip)} CHIP variants, FILTER {chip_filters}")
+        else:
+            run.fail(f"call --normal: normal header {'##normal_sample=' in header}, CHIP FILTER {chip_filters}")
+    plasma = [(sim / f"T{k}.bam{ext}", f"bam{k}/T{k}.bam{ext}") for k in (1, 2) for ext in ("", ".bai")]
+    failures = run.failures
+    series = run.task("CTDNA_CALL_SERIES", CALL, "script", plasma + normal + reference,
+                      dict(common, prefix="P2.series", plasma="--bam bam1/T1.bam --bam bam2/T2.bam",
+                           matched=flag, shard="", model="", normals=""))
+    if run.failures == failures:
+        run.count += 1
+        columns = subprocess.run(["bcftools", "query", "-l", str(series / "P2.series.vcf.gz")],
+                                 capture_output=True, text=True, check=True).stdout.split()
+        if columns == ["T1", "T2", "sample_normal"]:
+            print(f"ok   series call: columns {columns}, {len(records(series / 'P2.series.vcf.gz'))} records")
+        else:
+            run.fail(f"series call: columns {columns}, want ['T1', 'T2', 'sample_normal']")
+    tissue = pathlib.Path(root) / "tissue.vcf.gz"
+    subprocess.run(["bcftools", "view", "-e", 'INFO/ORIGIN="germline"', "-Oz", "-o", str(tissue),
+                    str(sim / "T1.truth.vcf.gz")], check=True)
+    failures = run.failures
+    work = run.task("CTDNA_MRD_SERIES with --normal", "modules/local/ctdna/mrd", "script",
+                    plasma + normal + reference[:2] + [tissue],
+                    dict(common, prefix="P2.series", tumor_variants=tissue.name,
+                         plasma="--bam bam1/T1.bam --bam bam2/T2.bam",
+                         timepoints="--timepoints p2_t1,p2_t2", matched=flag))
+    if run.failures == failures:
+        run.count += 1
+        loci = json.loads((work / "P2.series.mrd.json").read_text())["loci"]
+        if loci.get("normal_evidence", 0) > 0:
+            print(f"ok   series mrd --normal: {loci['normal_evidence']} CHIP loci left out as NormalEvidence")
+        else:
+            run.fail(f"series mrd --normal: no locus left out as NormalEvidence ({loci})")
 
 
 def main():
@@ -181,7 +257,7 @@ def main():
     pon_module, mrd = "modules/local/ctdna/pon", "modules/local/ctdna/mrd"
     common = {"bam": bam.name, "bai": bai.name, "fasta": fasta.name, "targets": bed.name,
               "task.cpus": 2, "args": ""}
-    inputs = [bam, bai, fasta, fai, bed]
+    inputs = staged_plasma(bam) + [fasta, fai, bed]
     try:
         scatter_gather(run, "", inputs, common, "")
         # The same with a panel of normals, on a simulated panel with normals.
@@ -191,20 +267,21 @@ def main():
                         "--target-min-len", "150", "--target-max-len", "250", "--depth", "800",
                         "--family-size", "1", "--bam-compression", "1", "--normals", "3"],
                        check=True, env=run.env)
-        sim_inputs = [sim / f for f in ("sample.bam", "sample.bam.bai", "ref.fa", "ref.fa.fai", "targets.bed")]
+        sim_inputs = staged_plasma(sim / "sample.bam") + [sim / f for f in ("ref.fa", "ref.fa.fai", "targets.bed")]
         normals = [(sim / f"normal_{i}.bam{ext}", f"normal{i}/normal_{i}.bam{ext}")
                    for i in (1, 2, 3) for ext in ("", ".bai")]
-        pon = run.task("CTDNA_PON", pon_module, "script", normals + sim_inputs[2:],
+        pon = run.task("CTDNA_PON", pon_module, "script", normals + sim_inputs[4:],
                        dict(common, prefix="normals",
                             normals=" ".join(f"--bam normal{i}/normal_{i}.bam" for i in (1, 2, 3))))
         pon_file = pon / "normals.pon.tsv.gz"
         scatter_gather(run, " with --pon", sim_inputs + [pon_file], common, f"--pon {pon_file.name}")
         run.task("CTDNA_MRD", mrd, "script",
                  [(sim / "sample.bam", "bam1/sample.bam"), (sim / "sample.bam.bai", "bam1/sample.bam.bai")]
-                 + sim_inputs[2:4] + [sim / "truth.vcf.gz"],
+                 + sim_inputs[4:6] + [sim / "truth.vcf.gz"],
                  dict(common, prefix="sample", tumor_variants="truth.vcf.gz",
-                      plasma="--bam bam1/sample.bam", timepoints=""))
+                      plasma="--bam bam1/sample.bam", timepoints="", matched=""))
         mrd_series(run, mrd, root, common)
+        matched_normal(run, root, common)
         for module in (call, background, concat, pon_module, mrd):
             run.task("_".join(module.split("/")[-2:]).upper(), module, "stub", [], {"prefix": "sample"})
     finally:

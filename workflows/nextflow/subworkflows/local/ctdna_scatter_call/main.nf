@@ -12,6 +12,10 @@
 // requires `--background`, and the sample's context rates are the prior of
 // the PoN's per-site rates, so chunks need the whole panel's fit.
 //
+// With the sample's matched normal (normal/normal_bai, else [] each) every
+// call and background fit gets `--normal`: the saved model holds the
+// normal's rates as well, and ctdna checks it against each chunk's samples.
+//
 // One dataflow for both cases: with num_chunks == 1 the scatter channels are
 // empty and CTDNA_BACKGROUND / BCFTOOLS_CONCAT never run.
 
@@ -21,7 +25,7 @@ include { BCFTOOLS_CONCAT  } from '../../../modules/local/bcftools/concat/main'
 
 workflow CTDNA_SCATTER_CALL {
     take:
-    ch_bams      // channel: [ val(meta), path(bam), path(bai) ]
+    ch_bams      // channel: [ val(meta), path(bam), path(bai), path(normal), path(normal_bai) ], the normal [] [] for none
     ch_fasta     // value:   [ val(meta), path(fasta) ]
     ch_fai       // value:   [ val(meta), path(fai) ]
     ch_targets   // value:   [ val(meta), path(bed) ]
@@ -37,11 +41,11 @@ workflow CTDNA_SCATTER_CALL {
     ch_chunks = ch_to_scatter
         .join(CTDNA_BACKGROUND.out.background, failOnMismatch: true)
         .combine(channel.of(1..num_chunks))
-        .map { meta, bam, bai, background, i ->
-            [meta + [interval: i, num_intervals: num_chunks], bam, bai, background]
+        .map { meta, bam, bai, normal, normal_bai, background, i ->
+            [meta + [interval: i, num_intervals: num_chunks], [bam], [bai], normal, normal_bai, background]
         }
     ch_whole = ch_to_call_whole
-        .map { meta, bam, bai -> [meta + [num_intervals: 1], bam, bai, []] }
+        .map { meta, bam, bai, normal, normal_bai -> [meta + [num_intervals: 1], [bam], [bai], normal, normal_bai, []] }
 
     CTDNA_CALL(ch_whole.mix(ch_chunks), ch_fasta, ch_fai, ch_targets, ch_pon)
 

@@ -7,6 +7,9 @@
 // Not `--output /dev/null`: ctdna writes beside the target and renames.
 // With a panel of normals (`pon`, else []) the metrics count the PoN calls,
 // as the gathered chunks do; the saved model does not depend on the PoN.
+// With the sample's matched normal (`normal`/`normal_bai`, else []) the
+// model holds the normal's rates too: the chunks run with `--normal`, and
+// ctdna checks that the saved model's samples are the chunk's.
 process CTDNA_BACKGROUND {
     tag "${meta.id}"
     label 'process_medium'
@@ -14,7 +17,7 @@ process CTDNA_BACKGROUND {
     conda "${moduleDir}/environment.yml"
 
     input:
-    tuple val(meta), path(bam), path(bai)
+    tuple val(meta), path(bam), path(bai), path(normal, stageAs: 'normal/*'), path(normal_bai, stageAs: 'normal/*')
     tuple val(meta2), path(fasta)
     tuple val(meta3), path(fai)
     tuple val(meta4), path(targets)
@@ -29,9 +32,11 @@ process CTDNA_BACKGROUND {
     def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: "${meta.id}"
     def normals = pon ? "--pon ${pon}" : ''
+    def matched = normal ? "--normal ${normal}" : ''
     """
     ctdna call \\
         --bam ${bam} \\
+        ${matched} \\
         --reference ${fasta} \\
         --targets ${targets} \\
         --threads ${task.cpus} \\

@@ -1,4 +1,14 @@
-// ctdna call on one sample: the whole panel, or one chunk of it.
+// ctdna call on one sample: the whole panel, or one chunk of it; or, as
+// CTDNA_CALL_SERIES, on a patient's timepoints at once (whole panel).
+//
+// `bams` and `bais` are lists (arity 1..*): one plasma, or a patient's
+// series in time order (one VCF column each, named by @RG SM; an allele
+// that passes at one timepoint is genotyped at all). BAMs are staged as
+// bam1/<bam>, bam2/<bam>, ... with each index beside its BAM.
+// Matched normal: `normal`/`normal_bai` are the patient's white-blood-cell
+//               BAM and index (`--normal`, staged under normal/), or [] for
+//               none: counted like the plasma, written as the last column,
+//               its alleles filtered NormalEvidence (docs/filters.md).
 //
 // Unscattered:  meta.num_intervals is 1 (or absent) and `background` is []:
 //               ctdna fits the sample's background model itself.
@@ -17,7 +27,7 @@ process CTDNA_CALL {
     conda "${moduleDir}/environment.yml"
 
     input:
-    tuple val(meta), path(bam), path(bai), path(background)
+    tuple val(meta), path(bams, arity: '1..*', stageAs: 'bam?/*'), path(bais, arity: '1..*', stageAs: 'bam?/*'), path(normal, stageAs: 'normal/*'), path(normal_bai, stageAs: 'normal/*'), path(background)
     tuple val(meta2), path(fasta)
     tuple val(meta3), path(fai)
     tuple val(meta4), path(targets)
@@ -37,12 +47,15 @@ process CTDNA_CALL {
     def shard = shards > 1 ? "--shard ${meta.interval}/${shards}" : ''
     def model = background ? "--background ${background}" : ''
     def normals = pon ? "--pon ${pon}" : ''
+    def plasma = bams.collect { bam -> "--bam ${bam}" }.join(' ')
+    def matched = normal ? "--normal ${normal}" : ''
     if (shards > 1 && !background) {
         error("CTDNA_CALL ${meta.id}: chunk ${meta.interval}/${shards} needs the whole panel's background model")
     }
     """
     ctdna call \\
-        --bam ${bam} \\
+        ${plasma} \\
+        ${matched} \\
         --reference ${fasta} \\
         --targets ${targets} \\
         --threads ${task.cpus} \\

@@ -8,6 +8,9 @@
 // JSON holds one entry per timepoint and the molecular relapse, the TSV one
 // row per timepoint. BAMs are staged as bam1/<bam>, bam2/<bam>, ... with each
 // index beside its BAM, so two timepoints may share a file name.
+// `normal`/`normal_bai`: the patient's matched normal (white blood cells;
+// `--normal`, staged under normal/), or [] for none: tumor loci it carries
+// (clonal haematopoiesis, germline) are left out as NormalEvidence.
 // The container comes from the pipeline's config (--ctdna_container).
 process CTDNA_MRD {
     tag "${meta.id}"
@@ -16,7 +19,7 @@ process CTDNA_MRD {
     conda "${moduleDir}/environment.yml"
 
     input:
-    tuple val(meta), path(bams, arity: '1..*', stageAs: 'bam?/*'), path(bais, arity: '1..*', stageAs: 'bam?/*'), path(tumor_variants)
+    tuple val(meta), path(bams, arity: '1..*', stageAs: 'bam?/*'), path(bais, arity: '1..*', stageAs: 'bam?/*'), path(tumor_variants), path(normal, stageAs: 'normal/*'), path(normal_bai, stageAs: 'normal/*')
     tuple val(meta2), path(fasta)
     tuple val(meta3), path(fai)
 
@@ -32,9 +35,11 @@ process CTDNA_MRD {
     def prefix = task.ext.prefix ?: "${meta.id}"
     def plasma = bams.collect { bam -> "--bam ${bam}" }.join(' ')
     def timepoints = meta.timepoints ? "--timepoints ${meta.timepoints.join(',')}" : ''
+    def matched = normal ? "--normal ${normal}" : ''
     """
     ctdna mrd \\
         ${plasma} ${timepoints} \\
+        ${matched} \\
         --reference ${fasta} \\
         --tumor-variants ${tumor_variants} \\
         --threads ${task.cpus} \\
