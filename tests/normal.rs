@@ -292,6 +292,7 @@ fn mrd_leaves_out_the_tumour_loci_the_normal_carries() {
     let normal = f("matched_normal.bam");
     let (with, tsv) = run(&["--normal", &normal], "with.json");
     assert_eq!(with["loci"]["normal_evidence"], 3, "{with}");
+    assert_eq!(with["inputs"]["normal"], normal.as_str());
     let flagged: Vec<&str> = tsv
         .lines()
         .filter(|l| l.ends_with("\tNormalEvidence"))

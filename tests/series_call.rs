@@ -94,7 +94,13 @@ fn pass_records(vcf: &str) -> Vec<(String, String, bool)> {
         .filter(|l| !l.starts_with('#'))
         .map(|l| l.split('\t').collect::<Vec<_>>())
         .filter(|r| r[6] == "PASS")
-        .map(|r| (r[1].to_string(), r[4].to_string(), r[7].split(';').any(|k| k == "JOINT")))
+        .map(|r| {
+            (
+                r[1].to_string(),
+                r[4].to_string(),
+                r[7].split(';').any(|k| k == "JOINT"),
+            )
+        })
         .collect()
 }
 
@@ -125,7 +131,13 @@ fn joint_discovery_finds_what_no_single_timepoint_shows() {
     let f = |n: &str| sim.join(n).display().to_string();
     let call = |extra: &[&str], out: &str| {
         let o = f(out);
-        let (t1, t2, t3, r, t) = (f("T1.bam"), f("T2.bam"), f("T3.bam"), f("ref.fa"), f("targets.bed"));
+        let (t1, t2, t3, r, t) = (
+            f("T1.bam"),
+            f("T2.bam"),
+            f("T3.bam"),
+            f("ref.fa"),
+            f("targets.bed"),
+        );
         let mut args = vec!["call", "--quiet", "--bam", &t1, "--bam", &t2, "--bam", &t3];
         args.extend(["-r", &r, "-t", &t, "-o", &o]);
         args.extend_from_slice(extra);

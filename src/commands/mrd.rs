@@ -369,6 +369,7 @@ fn report<'a>(
     let mut inputs = serde_json::json!({
         "bam": bam,
         "baseline": args.baseline,
+        "normal": args.normal,
         "reference": args.reference,
         "tumor_variants": args.tumor_variants,
         "pon": args.pon.pon,
