@@ -285,7 +285,7 @@ impl SimParams {
         if self.vafs.is_empty() && per_vaf > 0 {
             return Err(usage("--vaf needs at least one value".into()));
         }
-        super::series::check(self).map_err(usage)
+        check_series(self).map_err(usage)
     }
 
     /// "Library", first part: the number of molecules per position.
@@ -527,7 +527,7 @@ impl SimParams {
             s.push_str(" --no-seq-errors");
         }
         s.push_str(&self.complex_variant_options());
-        s.push_str(&super::series::options(self));
+        s.push_str(&series_options(self));
         s.push_str(" (all parameters: manifest.json)");
         s
     }
@@ -536,3 +536,77 @@ impl SimParams {
 #[cfg(test)]
 #[path = "params_tests.rs"]
 mod tests;
+
+/// Most timepoints a series may have.
+pub const MAX_TIMEPOINTS: usize = 100;
+
+/// The series options' checks (the message without the command's prefix).
+fn check_series(p: &SimParams) -> std::result::Result<(), String> {
+    if p.series_tf.is_empty() {
+        if p.subclone_variants > 0 || p.subclone_from > 0 {
+            return Err("--subclone-variants and --subclone-from need --series-tf".into());
+        }
+        return Ok(());
+    }
+    if p.tumor_fraction.is_some() {
+        return Err("--series-tf replaces --tumor-fraction: give one of them".into());
+    }
+    if p.series_tf.len() > MAX_TIMEPOINTS {
+        return Err(format!(
+            "--series-tf has more than {MAX_TIMEPOINTS} timepoints"
+        ));
+    }
+    if let Some(tf) = p.series_tf.iter().find(|tf| !(0.0..=1.0).contains(*tf)) {
+        return Err(format!("--series-tf {tf} is outside [0, 1]"));
+    }
+    if p.subclone_variants == 0 {
+        if p.subclone_from > 0 {
+            return Err("--subclone-from needs --subclone-variants".into());
+        }
+        return Ok(());
+    }
+    let n = p.series_tf.len();
+    if !(1..=n).contains(&p.subclone_from) {
+        return Err(format!(
+            "--subclone-variants needs --subclone-from T, a timepoint from 1 to {n}"
+        ));
+    }
+    if !(p.subclone_vaf > 0.0 && p.subclone_vaf < 1.0) {
+        return Err(format!(
+            "--subclone-vaf {} is outside (0, 1)",
+            p.subclone_vaf
+        ));
+    }
+    if let Some(v) = p.subclone_ramp.iter().find(|v| !(**v > 0.0 && **v < 1.0)) {
+        return Err(format!("--subclone-ramp {v} is outside (0, 1)"));
+    }
+    if p.subclone_ramp.len() >= p.subclone_from {
+        return Err(format!(
+            "--subclone-ramp has {} values: at most {} fit before --subclone-from {}",
+            p.subclone_ramp.len(),
+            p.subclone_from - 1,
+            p.subclone_from
+        ));
+    }
+    Ok(())
+}
+
+/// The series options for the `@PG` command line ("" without a series).
+fn series_options(p: &SimParams) -> String {
+    if p.series_tf.is_empty() {
+        return String::new();
+    }
+    let tfs: Vec<String> = p.series_tf.iter().map(|t| t.to_string()).collect();
+    let mut s = format!(" --series-tf {}", tfs.join(","));
+    if p.subclone_variants > 0 {
+        s.push_str(&format!(
+            " --subclone-variants {} --subclone-from {} --subclone-vaf {}",
+            p.subclone_variants, p.subclone_from, p.subclone_vaf
+        ));
+        if !p.subclone_ramp.is_empty() {
+            let r: Vec<String> = p.subclone_ramp.iter().map(|v| v.to_string()).collect();
+            s.push_str(&format!(" --subclone-ramp {}", r.join(",")));
+        }
+    }
+    s
+}
