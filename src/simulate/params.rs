@@ -541,7 +541,7 @@ mod tests;
 pub const MAX_TIMEPOINTS: usize = 100;
 
 /// The series options' checks (the message without the command's prefix).
-fn check_series(p: &SimParams) -> std::result::Result<(), String> {
+pub(super) fn check_series(p: &SimParams) -> std::result::Result<(), String> {
     if p.series_tf.is_empty() {
         if p.subclone_variants > 0 || p.subclone_from > 0 {
             return Err("--subclone-variants and --subclone-from need --series-tf".into());
@@ -592,7 +592,7 @@ fn check_series(p: &SimParams) -> std::result::Result<(), String> {
 }
 
 /// The series options for the `@PG` command line ("" without a series).
-fn series_options(p: &SimParams) -> String {
+pub(super) fn series_options(p: &SimParams) -> String {
     if p.series_tf.is_empty() {
         return String::new();
     }

@@ -160,6 +160,7 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simulate::params::{check_series as check, series_options as options};
 
     fn series() -> SimParams {
         SimParams {
