@@ -14,12 +14,15 @@
 #   benches/series_call.sh                  # 6 seeds
 #   SERIES_SEEDS=20 benches/series_call.sh
 #   JOINT_ALPHA=0.001 benches/series_call.sh   # each sample's level with --joint
+#   SERIES_PON=6 benches/series_call.sh        # with a panel of 6 simulated normals
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS=${SERIES_SEEDS:-6}
 THREADS=${BENCH_THREADS:-2}
 JOINT_ALPHA=${JOINT_ALPHA:-0.01}
-OUT=${BENCH_CACHE:-bench-cache}/series-call-$JOINT_ALPHA
+# SERIES_PON=N: also simulate N normals and call with their panel of normals.
+PON=${SERIES_PON:-0}
+OUT=${BENCH_CACHE:-bench-cache}/series-call-$JOINT_ALPHA-pon$PON
 cargo build --release --quiet
 CTDNA=${CARGO_TARGET_DIR:-$PWD/target}/release/ctdna
 mkdir -p "$OUT"
@@ -32,21 +35,29 @@ for seed in $(seq 1 "$SEEDS"); do
       --snvs-per-vaf 150 --indels-per-vaf 0 --germline-snvs 2 --germline-indels 0 \
       --contigs 1 --contig-len 100000 --dup-segments 0 --paralog-targets 0 \
       --targets 8 --target-min-len 800 --target-max-len 1000 --depth 2000 \
-      --family-size 1 --umi-len 0 --bam-compression 1 --threads "$THREADS" --quiet
+      --family-size 1 --umi-len 0 --bam-compression 1 --normals "$PON" --threads "$THREADS" --quiet
+    pon=()
+    if [ "$PON" -gt 0 ]; then
+      normals=()
+      for k in $(seq 1 "$PON"); do normals+=(--bam "$d/normal_$k.bam"); done
+      "$CTDNA" pon "${normals[@]}" -r "$d/ref.fa" -t "$d/targets.bed" -o "$d/normals.pon" \
+        --threads "$THREADS" --quiet
+      pon=(--pon "$d/normals.pon")
+    fi
     bams=()
     for t in 1 2 3 4 5; do bams+=(--bam "$d/T$t.bam"); done
     for mode in alone joint; do
       extra=()
       [ "$mode" = joint ] && extra=(--joint --joint-alpha "$JOINT_ALPHA")
       "$CTDNA" call "${bams[@]}" -r "$d/ref.fa" -t "$d/targets.bed" --threads "$THREADS" \
-        --quiet "${extra[@]}" -o "$d/$mode.vcf"
+        --quiet "${pon[@]}" "${extra[@]}" -o "$d/$mode.vcf"
     done
-    rm -f "$d"/T*.bam "$d"/T*.bam.bai
+    rm -f "$d"/T*.bam "$d"/T*.bam.bai "$d"/normal_*.bam "$d"/normal_*.bam.bai
   fi
   echo "seed $seed done" >&2
 done
 
-python3 - "$OUT" "$SEEDS" "$JOINT_ALPHA" <<'PY'
+python3 - "$OUT" "$SEEDS" "$JOINT_ALPHA" "$PON" <<'PY'
 import gzip, sys
 out, seeds = sys.argv[1], int(sys.argv[2])
 
@@ -121,7 +132,7 @@ for s in range(1, seeds + 1):
 def dist(v):
     return " ".join(f"T{k}:{sum(1 for x in v if x == k)}" for k in range(1, 6)) + f" never:{sum(1 for x in v if x is None)}"
 
-print(f"--joint-alpha {sys.argv[3]}; {seeds} seeds, {n_sub} subclone SNVs (absent T1-T2, 0.1% T3, 0.3% T4, 1% T5), {bp} bp of target")
+print(f"--joint-alpha {sys.argv[3]}, {'a panel of ' + sys.argv[4] + ' normals' if sys.argv[4] != '0' else 'no panel of normals'}; {seeds} seeds, {n_sub} subclone SNVs (absent T1-T2, 0.1% T3, 0.3% T4, 1% T5), {bp} bp of target")
 for mode in ("alone", "joint"):
     print(f"{mode:>5}: first PASS timepoint of subclone SNVs  {dist(first[mode])};  PASS at T1-T2: {early_pass[mode]};  FP {totals[mode][0]} ({totals[mode][0] * 1e5 / bp:.2f} per 100 kb)")
 print(f"--joint earlier than alone: {earlier} of {n_sub} subclone SNVs ({100 * earlier / max(n_sub, 1):.0f}%); same {same}; later {later}; seeds where at least half the subclone passes earlier: {seeds_half} of {seeds}")
