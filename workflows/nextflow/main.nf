@@ -17,6 +17,9 @@
  *      once: one VCF column per timepoint (+ the normal's)
  *   -> per patient with >= 2 timepoints and a tumor_variants VCF: one
  *      `ctdna mrd` over the series (CTDNA_MRD_SERIES), time-ordered
+ *   -> per sample its HTML report (`call --report`, or `ctdna report` after
+ *      the gather) and ctdna's MultiQC files (`--multiqc` of the call or
+ *      report, and of mrd), renamed to the samplesheet's sample in multiqc/
  *   -> ctdna_metrics_mqc.tsv (one row per sample, MultiQC custom content),
  *      ctdna_mrd_mqc.tsv (one row per MRD sample),
  *      ctdna_mrd_series_mqc.tsv (one row per timepoint of each patient)
@@ -126,6 +129,14 @@ workflow {
         ch_fasta,
         ch_fai,
     )
+
+    // ctdna's own MultiQC files (general statistics, reads by fate, family
+    // sizes, error spectrum, MRD call), renamed from the BAMs' read-group SM
+    // to the samplesheet's sample, beside the tables in multiqc/.
+    CTDNA_SCATTER_CALL.out.mqc
+        .mix(CTDNA_MRD.out.mqc)
+        .flatMap { meta, files -> (files instanceof List ? files : [files]).collect { json -> mqcFile(meta, json) } }
+        .collectFile(storeDir: "${params.outdir}/multiqc") { item -> item }
 
     // One file, rows sorted by sample: the same bytes for the same inputs.
     CTDNA_SCATTER_CALL.out.metrics
@@ -346,6 +357,33 @@ def mrdSeriesRows(meta, json) {
         [t.timepoint, meta.id, t.index, t.call, t.tumor_fraction, ci[0], ci[1],
          t.limit_of_detection, t.relapse].collect { v -> v == null ? 'NA' : v }.join('\t')
     }.join('\n')
+}
+
+// ctdna's MultiQC file `<SM>.ctdna_<part>_mqc.json` (its rows named by the
+// BAMs' read-group SMs) as [file name, JSON text] for meta.id: two
+// samplesheet rows may share an SM and MultiQC merges equal names, so the
+// plasma's row (the one the file is named after) and the file become
+// meta.id, a matched normal's row `<meta.id>_normal`; the rest is kept. As
+// the Snakemake twin (scripts/multiqc_files.py).
+def mqcFile(meta, json) {
+    def name = json.name
+    def at = name.lastIndexOf('.ctdna_')
+    def stem = at > 0 ? name.substring(0, at) : ''
+    def content = new groovy.json.JsonSlurper().parseText(json.text)
+    def data = content instanceof Map && content.data instanceof Map ? content.data : [:]
+    def plasma = data.keySet().findAll { key -> fileStem(key) == stem }
+    if (plasma.size() != 1 || data.size() > 2) {
+        error("ctdna: ${name}: want the plasma's row (${stem}) and at most a normal's, got ${data.keySet()}")
+    }
+    content.data = data.collectEntries { key, row -> [(key in plasma ? meta.id : "${meta.id}_normal").toString(), row] }
+    def text = groovy.json.JsonOutput.prettyPrint(groovy.json.JsonOutput.toJson(content))
+    return ["${meta.id}.${name.substring(at + 1)}".toString(), text + '\n']
+}
+
+// A sample name as ctdna makes it file-safe (src/output/report/multiqc.rs).
+def fileStem(String name) {
+    def stem = name.replaceAll(/[^A-Za-z0-9._-]/, '_')
+    return !stem || stem.startsWith('.') ? "sample${stem}".toString() : stem
 }
 
 // One TSV line for a sample's ctdna mrd JSON, named by the samplesheet.

@@ -35,6 +35,16 @@
 #      --normal` by hand; rules mrd/mrd_series equal `ctdna mrd --normal` by
 #      hand and leave the CHIP loci out. Sheets with a normal row naming a
 #      normal, or one patient naming two normals, are refused.
+#   8. in every run above, each sample's HTML report (`call --report`, or
+#      `ctdna report` after the gather) is a page whose calls table holds
+#      the sample's VCF records (contig and position, in VCF order), the
+#      scattered report's calls table equals the unscattered one's, and its
+#      MultiQC folder holds ctdna's general-statistics, read-fate and
+#      error-spectrum files (plus the MRD one for a tumor_variants row) as
+#      valid JSON whose one row is the samplesheet's sample; then, when
+#      multiqc is installed (.ci/run's cached venv, or on PATH), `multiqc
+#      --strict` over each run's results folder must finish with no warning
+#      and list every sample in its general statistics.
 #
 # Snakemake comes from PyPI, pinned, in a cached venv; bcftools from Debian.
 # Env: CTDNA_CI_CACHE (default ~/.cache/ctdna-ci), CTDNA_BIN (default:
@@ -59,6 +69,11 @@ if [ ! -f "$venv/.ready" ]; then
   touch "$venv/.ready"
 fi
 snakemake=$venv/bin/snakemake
+# MultiQC: on PATH, else the venv .ci/run caches (multiqc 1.35); else skipped.
+multiqc=$(command -v multiqc || true)
+if [ -z "$multiqc" ] && [ -x "$ci_cache/multiqc-1.35/bin/multiqc" ]; then
+  multiqc=$ci_cache/multiqc-1.35/bin/multiqc
+fi
 
 ctdna=$(ctdna_binary "$repo")
 
@@ -124,6 +139,67 @@ bcftools view -H "$work/whole.vcf.gz" > "$work/whole.records"
 test -s "$work/whole.records"
 
 fails=0 passes=0
+# check_outputs RESULTS SAMPLE[:mrd][:normal]...: each sample's report and
+# MultiQC files (":mrd": the sample also has the MRD file; ":normal": the
+# call's files also hold its matched normal, as SAMPLE_normal), then
+# multiqc --strict over RESULTS.
+check_outputs() {
+  local results=$1; shift
+  if python3 - "$results" "$@" <<'PY'
+import json, pathlib, re, subprocess, sys
+results, bad = pathlib.Path(sys.argv[1]), []
+for arg in sys.argv[2:]:
+    sample, *flags = arg.split(":")
+    mrd, normal = "mrd" in flags, "normal" in flags
+    page = results / sample / f"{sample}.report.html"
+    vcf = results / sample / f"{sample}.vcf.gz"
+    want = [r.split("\t")[:2] for r in subprocess.run(["bcftools", "view", "-H", str(vcf)],
+            capture_output=True, text=True, check=True).stdout.splitlines()]
+    html = page.read_text() if page.is_file() else ""
+    table = html.split('<table class="calls">', 1)[-1].split("</table>", 1)[0] if '<table class="calls">' in html else None
+    # one <tr> a record after the header row: its contig and pos cells
+    rows = [re.findall(r"<td[^>]*>([^<]*)</td>", r)[:2] for r in table.split("<tr")[2:]] if table else []
+    if not html.startswith("<!DOCTYPE html>") or table is None:
+        bad.append(f"{sample}: no HTML report with a calls table at {page}")
+    elif rows != want:
+        bad.append(f"{sample}: the report's calls table has {len(rows)} rows, the VCF {len(want)} records (or another order)")
+    kinds = ["general", "read_fates", "error_spectrum"] + (["mrd"] if mrd else [])
+    for kind in kinds:
+        path = results / sample / "multiqc" / f"{sample}.ctdna_{kind}_mqc.json"
+        try:
+            rows_mqc = list(json.loads(path.read_text())["data"])
+        except (OSError, ValueError, KeyError) as e:
+            bad.append(f"{sample}: {path.name}: {e}")
+            continue
+        want_rows = [sample] + ([f"{sample}_normal"] if normal and kind != "mrd" else [])
+        if sorted(rows_mqc) != want_rows:
+            bad.append(f"{sample}: {path.name} has rows {rows_mqc}, want {want_rows}")
+    print(f"   {sample}: report with {len(rows)} call rows (VCF {len(want)}), MultiQC files {', '.join(kinds)}")
+for line in bad:
+    print("FAIL " + line)
+sys.exit(1 if bad else 0)
+PY
+  then passes=$((passes + 1)); else fails=$((fails + 1)); fi
+  if [ -z "$multiqc" ]; then
+    echo "   multiqc --strict skipped: multiqc is not installed (.ci/run installs it)"
+    return
+  fi
+  local log samples
+  samples=$(for s in "$@"; do echo "${s%%:*}"; done)
+  if ! log=$("$multiqc" --strict --no-ansi -f -o "$results.multiqc" "$results" 2>&1) \
+      || grep -qE "WARNING|ERROR" <<<"$log" || [ ! -s "$results.multiqc/multiqc_report.html" ]; then
+    echo "$log"; echo "FAIL multiqc --strict complained about $results"; fails=$((fails + 1)); return
+  fi
+  local stats=$results.multiqc/multiqc_data/multiqc_general_stats.txt
+  for s in $samples; do
+    if ! grep -q "^$s[[:space:]]" "$stats" || ! head -n 1 "$stats" | grep -q ctdna_median_depth; then
+      echo "FAIL multiqc: no ctdna general statistics for $s in $stats"; fails=$((fails + 1)); return
+    fi
+  done
+  echo "   multiqc --strict: no warning; $(grep -c 'custom_content' <<<"$log") custom-content sections," \
+    "general statistics for $(echo $samples | wc -w) samples"
+  passes=$((passes + 1))
+}
 for n in 3 1000; do
   out=$work/run-$n
   echo "== snakemake end to end, scatter_count=$n"
@@ -154,7 +230,16 @@ for n in 3 1000; do
   else
     passes=$((passes + 1))
   fi
+  check_outputs "$out/results" patient1 patient2
 done
+calls_table() { python3 -c 'import sys; print(open(sys.argv[1]).read().split("<table class=\"calls\">")[1].split("</table>")[0])' "$1"; }
+if cmp -s <(calls_table "$work/run-3/results/patient1/patient1.report.html") \
+    <(calls_table "$work/run-1000/results/patient1/patient1.report.html"); then
+  echo "   the scattered run's report (ctdna report after the gather) has the unscattered one's calls table"
+  passes=$((passes + 1))
+else
+  echo "FAIL the scattered and unscattered reports' calls tables differ"; fails=$((fails + 1))
+fi
 out=$work/run-pon
 echo "== snakemake end to end with a panel of normals (build_pon=true, scatter_count=3)"
 "$snakemake" --snakefile "$here/Snakefile" --directory "$out" --cores 2 --quiet all \
@@ -210,6 +295,7 @@ if [ "$mrd_rows" != "Sample:call plasma1:DETECTED " ]; then
 else
   passes=$((passes + 1))
 fi
+check_outputs "$out/results" plasma1:mrd
 
 echo "== a patient series (patient/timepoint columns, molecules=fragments)"
 ser=$work/series
@@ -262,6 +348,7 @@ if [ "$columns" != "T1 T2 T3 " ] \
 else
   echo "   P1 series call: columns $columns"; passes=$((passes + 1))
 fi
+check_outputs "$out/results" p1_t1:mrd p1_t2:mrd p1_t3:mrd
 
 echo "== a patient with a matched normal (normal/normal_bai columns, series call)"
 # Refused sheets: a normal row naming a normal; one patient, two normals
@@ -348,6 +435,7 @@ print(f"   P2 mrd with the normal: series {[t['call'] for t in series['timepoint
 sys.exit(0 if same and same_t1 and min(left_out) > 0 else 1)
 PY
 then passes=$((passes + 1)); else echo "FAIL P2 mrd with the normal"; fails=$((fails + 1)); fi
+check_outputs "$out/results" p2_t1:mrd:normal p2_t2:mrd:normal
 
 echo "snakemake: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

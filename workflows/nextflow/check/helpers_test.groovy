@@ -236,5 +236,36 @@ check('the MRD series table has the same columns as the Snakemake twin') {
     assert script.mrdSeriesHeader().readLines().last().split('\t').toList() == columns
 }
 
+// ctdna's MultiQC files, as `ctdna call --multiqc` names them (SM "sample";
+// a matched normal's SM "sample_normal" as the second row).
+def mqc = sheet('sample.ctdna_read_fates_mqc.json', '''{"id": "ctdna_read_fates", "plot_type": "bargraph",
+    "pconfig": {"id": "ctdna_read_fates_plot", "title": "ctdna: reads by fate"},
+    "data": {"sample": {"used": 43327, "low MAPQ": 1698}, "sample_normal": {"used": 40000, "low MAPQ": 12}}}''')
+
+check('mqcFile: file and rows renamed to the samplesheet sample (normal: _normal), the rest kept') {
+    def (name, text) = script.mqcFile([id: 'patient1'], mqc)
+    def got = new groovy.json.JsonSlurper().parseText(text)
+    assert name == 'patient1.ctdna_read_fates_mqc.json'
+    assert got.data.keySet() == ['patient1', 'patient1_normal'] as Set
+    assert got.data.patient1.used == 43327 && got.data.patient1_normal.used == 40000
+    assert got.id == 'ctdna_read_fates' && got.plot_type == 'bargraph' && got.pconfig.title == 'ctdna: reads by fate'
+    assert script.fileStem('a b/c') == 'a_b_c' && script.fileStem('.x') == 'sample.x' && script.fileStem('T1.x-y_z') == 'T1.x-y_z'
+    def weird = sheet('a_b.ctdna_mrd_mqc.json', '{"id": "ctdna_mrd", "data": {"a b": {"ctdna_mrd_call": "DETECTED"}}}')
+    assert script.mqcFile([id: 'S2'], weird)[0] == 'S2.ctdna_mrd_mqc.json'
+    refuses({ script.mqcFile([id: 'S'], sheet('other.ctdna_general_mqc.json', '{"data": {"T1": {}, "T2": {}}}')) },
+        "want the plasma's row (other)")
+}
+
+check('mqcFile renames as the Snakemake twin (scripts/multiqc_files.py) does') {
+    def twin = new File(args[0]).canonicalFile.parentFile.toPath().resolve('../snakemake/scripts').normalize()
+    def code = "import json, pathlib, sys; sys.path.insert(0, sys.argv[1]); import multiqc_files; " +
+        "print(json.dumps(multiqc_files.renamed(pathlib.Path(sys.argv[2]), 'patient1')))"
+    def proc = ['python3', '-c', code, twin.toString(), mqc.toString()].execute()
+    def out = proc.text
+    assert proc.waitFor() == 0, proc.err.text
+    def slurp = new groovy.json.JsonSlurper()
+    assert slurp.parseText(out) == slurp.parseText(script.mqcFile([id: 'patient1'], mqc)[1])
+}
+
 println "groovy helpers: ${passed} passed, ${failed} failed"
 System.exit(failed ? 1 : 0)

@@ -25,6 +25,12 @@ CTDNA_CALL_SERIES over two timepoints (bam1/, bam2/) writes one column per
 timepoint plus the normal's; CTDNA_MRD over the series with `--normal`
 leaves a tissue VCF's CHIP loci out as NormalEvidence.
 
+Every whole-panel CTDNA_CALL also writes its HTML report and ctdna's
+MultiQC files (a chunk must write neither); after each gather, CTDNA_REPORT
+(`ctdna report` over the background fit's metrics and the gathered VCF) must
+write a report whose calls table holds the VCF's records, as the unscattered
+call's does, and the same MultiQC files.
+
 The values of the scripts' Groovy `def`s (prefix, shard, model, args) are
 written below by hand, mirroring the modules; the flags themselves are
 checked by contract.py. What this cannot check: channel wiring, the
@@ -35,6 +41,7 @@ Usage: shell_smoke.py --ctdna PATH [--test-data DIR] [PIPELINE_DIR]
 import argparse
 import glob
 import json
+import math
 import os
 import pathlib
 import re
@@ -71,8 +78,9 @@ class Runner:
         self.failures = 0
         self.count = 0
 
-    def task(self, name, module, section, staged, values):
-        """Run one task; return its work dir."""
+    def task(self, name, module, section, staged, values, without=()):
+        """Run one task; return its work dir. `without`: the emits of
+        optional outputs this task must not write (e.g. a chunk's report)."""
         work = pathlib.Path(tempfile.mkdtemp(prefix=re.sub(r"\W+", "_", name) + ".", dir=self.root))
         for path in staged:
             # a (path, name-in-work-dir) pair stages under a subfolder
@@ -95,7 +103,10 @@ class Runner:
             if "topic" in options:
                 continue
             for pattern in elements[1:]:
-                if not glob.glob(str(work / pattern)):
+                written = glob.glob(str(work / pattern))
+                if options["emit"] in without and written:
+                    self.fail(f"{name} ({section}): wrote {pattern!r} (emit {options['emit']}), which it must not")
+                elif options["emit"] not in without and not written:
                     self.fail(f"{name} ({section}): declared output {pattern!r} (emit {options['emit']}) was not written")
         print(f"ok   {name} ({section})")
         return work
@@ -111,6 +122,34 @@ def records(vcf):
 
 
 CALL, BACKGROUND, CONCAT = "modules/local/ctdna/call", "modules/local/ctdna/background", "modules/local/bcftools/concat"
+REPORT = "modules/local/ctdna/report"
+WHOLE_REPORT = "--report sample.report.html --multiqc mqc"  # CTDNA_CALL's `report` def, whole panel
+
+
+def calls_rows(page):
+    """The report's calls table: (contig, pos) of each row after the header."""
+    html = pathlib.Path(page).read_text()
+    if not html.startswith("<!DOCTYPE html>") or '<table class="calls">' not in html:
+        return None
+    table = html.split('<table class="calls">', 1)[1].split("</table>", 1)[0]
+    return [re.findall(r"<td[^>]*>([^<]*)</td>", row)[:2] for row in table.split("<tr")[2:]]
+
+
+def same_json(a, b):
+    """Equal JSON, numbers to 1e-9 relative (`ctdna report` reads the rates
+    back from the metrics JSON: the last digit of a float may differ)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and math.isclose(a, b, rel_tol=1e-9)
+    return a == b
+
+
+def mqc_files(work):
+    """name -> parsed JSON of a task's mqc/*_mqc.json."""
+    return {p.name: json.loads(p.read_text()) for p in sorted((work / "mqc").glob("*_mqc.json"))}
 
 
 def staged_plasma(bam):
@@ -127,14 +166,15 @@ def scatter_gather(run, label, inputs, common, normals, matched=""):
     failures = run.failures
     call = dict(common, plasma=f"--bam bam1/{common['bam']}", matched=matched)
     whole = run.task(f"CTDNA_CALL whole{label}", CALL, "script", inputs,
-                     dict(call, prefix="sample", shard="", model="", normals=normals))
+                     dict(call, prefix="sample", shard="", model="", normals=normals, report=WHOLE_REPORT))
     bg = run.task(f"CTDNA_BACKGROUND{label}", BACKGROUND, "script", inputs,
                   dict(common, prefix="sample", normals=normals, matched=matched))
     chunks = []
     for i in (1, 2, 3):
         work = run.task(f"CTDNA_CALL chunk {i}/3{label}", CALL, "script", inputs + [bg / "sample.background.json"],
                         dict(call, prefix=f"sample.chunk{i}of3", shard=f"--shard {i}/3",
-                             model="--background sample.background.json", normals=normals))
+                             model="--background sample.background.json", normals=normals, report=""),
+                        without=("report", "mqc"))
         chunks.append(work / f"sample.chunk{i}of3.vcf.gz")
     staged = chunks + [pathlib.Path(f"{c}.tbi") for c in chunks]
     gathered = run.task(f"BCFTOOLS_CONCAT{label}", CONCAT, "script", staged,
@@ -147,6 +187,27 @@ def scatter_gather(run, label, inputs, common, normals, matched=""):
             print(f"ok   gathered chunks = unscattered call{label} ({len(a)} records)")
         else:
             run.fail(f"gathered chunks{label} ({len(a)} records) differ from the unscattered call ({len(b)})")
+    # The scattered sample's report: the background fit's whole-panel
+    # metrics and the gathered VCF; its calls table and MultiQC files must
+    # be the unscattered call's.
+    pon = [p for p in inputs if str(p).endswith(".pon.tsv.gz")]
+    failures = run.failures
+    report = run.task(f"CTDNA_REPORT{label}", REPORT, "script",
+                      [bg / "sample.metrics.json", gathered / "sample.vcf.gz"] + pon,
+                      {"args": "", "prefix": "sample", "metrics": "sample.metrics.json",
+                       "vcf": "sample.vcf.gz", "normals": normals})
+    if run.failures == failures:
+        run.count += 1
+        want = [r.split("\t")[:2] for r in records(whole / "sample.vcf.gz")]
+        rows, whole_rows = calls_rows(report / "sample.report.html"), calls_rows(whole / "sample.report.html")
+        same_mqc = mqc_files(whole) and same_json(mqc_files(report), mqc_files(whole))
+        if rows == want and whole_rows == want and same_mqc:
+            print(f"ok   report after the gather{label}: calls table = VCF ({len(rows)} rows) = the unscattered"
+                  f" call's report; MultiQC files {sorted(mqc_files(report))} = the call's")
+        else:
+            run.fail(f"report after the gather{label}: calls table rows {None if rows is None else len(rows)}, "
+                     f"unscattered report's {None if whole_rows is None else len(whole_rows)}, VCF {len(want)}; "
+                     f"MultiQC files equal to the call's: {bool(same_mqc)}")
     return whole
 
 
@@ -213,7 +274,8 @@ def matched_normal(run, root, common):
     failures = run.failures
     series = run.task("CTDNA_CALL_SERIES", CALL, "script", plasma + normal + reference,
                       dict(common, prefix="P2.series", plasma="--bam bam1/T1.bam --bam bam2/T2.bam",
-                           matched=flag, shard="", model="", normals=""))
+                           matched=flag, shard="", model="", normals="",
+                           report="--report P2.series.report.html --multiqc mqc"))
     if run.failures == failures:
         run.count += 1
         columns = subprocess.run(["bcftools", "query", "-l", str(series / "P2.series.vcf.gz")],
@@ -282,8 +344,11 @@ def main():
                       plasma="--bam bam1/sample.bam", timepoints="", matched=""))
         mrd_series(run, mrd, root, common)
         matched_normal(run, root, common)
-        for module in (call, background, concat, pon_module, mrd):
-            run.task("_".join(module.split("/")[-2:]).upper(), module, "stub", [], {"prefix": "sample"})
+        stub_report = ("mkdir mqc && echo '{\"data\": {\"sample\": {}}}' > mqc/sample.ctdna_general_mqc.json"
+                       " && touch sample.report.html")  # CTDNA_CALL's stub `report` def, whole panel
+        for module in (call, background, concat, pon_module, mrd, REPORT):
+            run.task("_".join(module.split("/")[-2:]).upper(), module, "stub", [],
+                     {"prefix": "sample", "meta.id": "sample", "report": stub_report})
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(f"module scripts: {run.count - run.failures} passed, {run.failures} failed")

@@ -16,12 +16,18 @@
 // call and background fit gets `--normal`: the saved model holds the
 // normal's rates as well, and ctdna checks it against each chunk's samples.
 //
+// Each sample's HTML report and ctdna's MultiQC files: written by the
+// unscattered CTDNA_CALL (--report, --multiqc), or, scattered, by
+// CTDNA_REPORT (`ctdna report`) from the background fit's whole-panel
+// metrics and the gathered VCF, which holds the unscattered call's records.
+//
 // One dataflow for both cases: with num_chunks == 1 the scatter channels are
-// empty and CTDNA_BACKGROUND / BCFTOOLS_CONCAT never run.
+// empty and CTDNA_BACKGROUND / BCFTOOLS_CONCAT / CTDNA_REPORT never run.
 
 include { CTDNA_BACKGROUND } from '../../../modules/local/ctdna/background/main'
 include { CTDNA_CALL       } from '../../../modules/local/ctdna/call/main'
 include { BCFTOOLS_CONCAT  } from '../../../modules/local/bcftools/concat/main'
+include { CTDNA_REPORT     } from '../../../modules/local/ctdna/report/main'
 
 workflow CTDNA_SCATTER_CALL {
     take:
@@ -69,6 +75,13 @@ workflow CTDNA_SCATTER_CALL {
         }
     BCFTOOLS_CONCAT(ch_gather)
 
+    // the gathered VCF with the whole panel's metrics, matched by sample id
+    ch_to_report = BCFTOOLS_CONCAT.out.vcf
+        .map { meta, vcf -> [meta.id, meta, vcf] }
+        .join(CTDNA_BACKGROUND.out.metrics.map { meta, json -> [meta.id, json] }, failOnMismatch: true)
+        .map { _id, meta, vcf, json -> [meta, json, vcf] }
+    CTDNA_REPORT(ch_to_report, ch_pon)
+
     emit:
     // channel: [ val(meta), path(vcf.gz) ], one per sample
     vcf     = ch_calls.whole.map { meta, vcf, _tbi -> [meta, vcf] }.mix(BCFTOOLS_CONCAT.out.vcf)
@@ -78,4 +91,9 @@ workflow CTDNA_SCATTER_CALL {
     metrics = CTDNA_CALL.out.metrics
         .filter { meta, _json -> meta.num_intervals == 1 }
         .mix(CTDNA_BACKGROUND.out.metrics)
+    // channel: [ val(meta), path(report.html) ], one per sample
+    report  = CTDNA_CALL.out.report.mix(CTDNA_REPORT.out.report)
+    // channel: [ val(meta), path(_mqc.json) or [path, ...] ], one per sample,
+    // named by the BAMs' read-group SM (main.nf renames them to meta.id)
+    mqc     = CTDNA_CALL.out.mqc.mix(CTDNA_REPORT.out.mqc)
 }

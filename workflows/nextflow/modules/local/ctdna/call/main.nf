@@ -16,6 +16,11 @@
 //               `background` is the whole-panel model from CTDNA_BACKGROUND;
 //               `--shard I/N` keeps the whole panel's multiple-testing family,
 //               so concatenating chunks 1..N gives the unscattered records.
+// Report:      a whole-panel run (unscattered, or the series) also writes
+//               its HTML report (`--report`, <prefix>.report.html) and
+//               ctdna's MultiQC files (`--multiqc mqc`: mqc/<SM>.ctdna_*_mqc.json,
+//               named by the BAMs' read-group SM); a chunk writes neither
+//               (CTDNA_REPORT makes the scattered sample's after the gather).
 // Panel of normals: `pon` is the CTDNA_PON file (`--pon`), or [] for none.
 //               With a PoN a chunk still needs the background: the sample's
 //               context rates are the prior of the PoN's per-site rates, and
@@ -37,6 +42,8 @@ process CTDNA_CALL {
     tuple val(meta), path("*.vcf.gz"), emit: vcf
     tuple val(meta), path("*.vcf.gz.tbi"), emit: tbi
     tuple val(meta), path("*.metrics.json"), emit: metrics
+    tuple val(meta), path("*.report.html"), emit: report, optional: true
+    tuple val(meta), path("mqc/*_mqc.json"), emit: mqc, optional: true
     tuple val("${task.process}"), val('ctdna'), eval("ctdna --version | sed 's/^ctdna //'"), topic: versions, emit: versions_ctdna
 
     script:
@@ -49,6 +56,7 @@ process CTDNA_CALL {
     def normals = pon ? "--pon ${pon}" : ''
     def plasma = bams.collect { bam -> "--bam ${bam}" }.join(' ')
     def matched = normal ? "--normal ${normal}" : ''
+    def report = shards > 1 ? '' : "--report ${prefix}.report.html --multiqc mqc"
     if (shards > 1 && !background) {
         error("CTDNA_CALL ${meta.id}: chunk ${meta.interval}/${shards} needs the whole panel's background model")
     }
@@ -64,15 +72,18 @@ process CTDNA_CALL {
         ${normals} \\
         ${args} \\
         --output ${prefix}.vcf.gz \\
-        --metrics ${prefix}.metrics.json
+        --metrics ${prefix}.metrics.json \\
+        ${report}
     """
 
     stub:
     def shards = meta.num_intervals ?: 1
     def prefix = task.ext.prefix ?: (shards > 1 ? "${meta.id}.chunk${meta.interval}of${shards}" : "${meta.id}")
+    def report = shards > 1 ? '' : "mkdir mqc && echo '{\"data\": {\"${meta.id}\": {}}}' > mqc/${meta.id}.ctdna_general_mqc.json && touch ${prefix}.report.html"
     """
     printf '##fileformat=VCFv4.3\\n#CHROM\\tPOS\\tID\\tREF\\tALT\\tQUAL\\tFILTER\\tINFO\\n' | gzip -c > ${prefix}.vcf.gz
     touch ${prefix}.vcf.gz.tbi
     echo '{}' > ${prefix}.metrics.json
+    ${report}
     """
 }

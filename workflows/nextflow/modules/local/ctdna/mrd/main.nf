@@ -11,6 +11,8 @@
 // `normal`/`normal_bai`: the patient's matched normal (white blood cells;
 // `--normal`, staged under normal/), or [] for none: tumor loci it carries
 // (clonal haematopoiesis, germline) are left out as NormalEvidence.
+// `--multiqc mqc`: ctdna's MultiQC file (mqc/<SM>.ctdna_mrd_mqc.json, the
+// verdict and tumor fraction as general statistics, named by the read-group SM).
 // The container comes from the pipeline's config (--ctdna_container).
 process CTDNA_MRD {
     tag "${meta.id}"
@@ -28,6 +30,7 @@ process CTDNA_MRD {
     tuple val(meta), path("*.mrd.tsv"), emit: tsv
     tuple val(meta), path("*.mrd.vcf.gz"), emit: vcf
     tuple val(meta), path("*.mrd.vcf.gz.tbi"), emit: tbi
+    tuple val(meta), path("mqc/*_mqc.json"), emit: mqc
     tuple val("${task.process}"), val('ctdna'), eval("ctdna --version | sed 's/^ctdna //'"), topic: versions, emit: versions_ctdna
 
     script:
@@ -46,7 +49,8 @@ process CTDNA_MRD {
         ${args} \\
         --output ${prefix}.mrd.json \\
         --tsv ${prefix}.mrd.tsv \\
-        --vcf ${prefix}.mrd.vcf.gz
+        --vcf ${prefix}.mrd.vcf.gz \\
+        --multiqc mqc
     """
 
     stub:
@@ -56,5 +60,6 @@ process CTDNA_MRD {
     touch ${prefix}.mrd.tsv
     printf '##fileformat=VCFv4.3\\n#CHROM\\tPOS\\tID\\tREF\\tALT\\tQUAL\\tFILTER\\tINFO\\n' | gzip -c > ${prefix}.mrd.vcf.gz
     touch ${prefix}.mrd.vcf.gz.tbi
+    mkdir mqc && echo '{"data": {"${meta.id}": {}}}' > mqc/${meta.id}.ctdna_mrd_mqc.json
     """
 }
