@@ -181,8 +181,26 @@ fn report_from_metrics_and_vcf_is_the_page_call_wrote() {
         s(&run.path("calls.vcf.gz")),
         "-o",
         s(&out),
+        "--multiqc",
+        s(&run.path("again_mqc")),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // The MultiQC files byte for byte: the metrics' floats read back exactly.
+    let files = |d: &str| {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(run.path(d))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(files("mqc"), files("again_mqc"));
     let (a, b) = (
         std::fs::read_to_string(run.path("report.html")).unwrap(),
         std::fs::read_to_string(&out).unwrap(),
