@@ -40,29 +40,9 @@ pub fn discovered(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::alleles::AlleleStats;
 
     fn sample(alt: u32, depth: u32) -> SampleCall {
-        let null = Null::binomial(1e-4);
-        let mut a = AlleleStats {
-            n: alt,
-            fwd: alt,
-            ..AlleleStats::default()
-        };
-        a.by_class[0] = alt;
-        SampleCall {
-            depth_by_class: [depth, 0, 0, 0],
-            reference: AlleleStats::default(),
-            alt: a,
-            err: 1e-4,
-            ln_p: null.ln_sf(&a.by_class, &[depth, 0, 0, 0]),
-            null,
-            lod: 1.0,
-            sb_phred: 0.0,
-            ob_phred: 0.0,
-            filters: Vec::new(),
-            families: None,
-        }
+        SampleCall::binomial_fixture(alt, depth, 1e-4)
     }
 
     #[test]

@@ -81,6 +81,32 @@ impl FamilySupport {
 }
 
 impl SampleCall {
+    /// A tested sample of single-read molecules (unit tests): `alt` of
+    /// `depth` on the forward strand, against the binomial at `rate`.
+    #[cfg(test)]
+    pub(crate) fn binomial_fixture(alt: u32, depth: u32, rate: f64) -> Self {
+        let null = Null::binomial(rate);
+        let mut a = AlleleStats {
+            n: alt,
+            fwd: alt,
+            ..AlleleStats::default()
+        };
+        a.by_class[0] = alt;
+        SampleCall {
+            depth_by_class: [depth, 0, 0, 0],
+            reference: AlleleStats::default(),
+            alt: a,
+            err: rate,
+            ln_p: null.ln_sf(&a.by_class, &[depth, 0, 0, 0]),
+            null,
+            lod: 1.0,
+            sb_phred: 0.0,
+            ob_phred: 0.0,
+            filters: Vec::new(),
+            families: None,
+        }
+    }
+
     /// Molecule depth at the position.
     pub fn depth(&self) -> u32 {
         self.depth_by_class.iter().sum()

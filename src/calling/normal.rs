@@ -103,29 +103,9 @@ impl NormalVerdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::alleles::AlleleStats;
-    use crate::model::Null;
 
     fn sample(alt: u32, depth: u32, rate: f64) -> SampleCall {
-        let null = Null::binomial(rate);
-        let mut a = AlleleStats {
-            n: alt,
-            ..AlleleStats::default()
-        };
-        a.by_class[0] = alt;
-        SampleCall {
-            depth_by_class: [depth, 0, 0, 0],
-            reference: AlleleStats::default(),
-            alt: a,
-            err: rate,
-            ln_p: null.ln_sf(&a.by_class, &[depth, 0, 0, 0]),
-            null,
-            lod: 1.0,
-            sb_phred: 0.0,
-            ob_phred: 0.0,
-            filters: Vec::new(),
-            families: None,
-        }
+        SampleCall::binomial_fixture(alt, depth, rate)
     }
 
     fn rule() -> NormalRule {
