@@ -41,7 +41,6 @@ Usage: shell_smoke.py --ctdna PATH [--test-data DIR] [PIPELINE_DIR]
 import argparse
 import glob
 import json
-import math
 import os
 import pathlib
 import re
@@ -135,18 +134,6 @@ def calls_rows(page):
     return [re.findall(r"<td[^>]*>([^<]*)</td>", row)[:2] for row in table.split("<tr")[2:]]
 
 
-def same_json(a, b):
-    """Equal JSON, numbers to 1e-9 relative (`ctdna report` reads the rates
-    back from the metrics JSON: the last digit of a float may differ)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) or isinstance(b, float):
-        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and math.isclose(a, b, rel_tol=1e-9)
-    return a == b
-
-
 def mqc_files(work):
     """name -> parsed JSON of a task's mqc/*_mqc.json."""
     return {p.name: json.loads(p.read_text()) for p in sorted((work / "mqc").glob("*_mqc.json"))}
@@ -200,7 +187,7 @@ def scatter_gather(run, label, inputs, common, normals, matched=""):
         run.count += 1
         want = [r.split("\t")[:2] for r in records(whole / "sample.vcf.gz")]
         rows, whole_rows = calls_rows(report / "sample.report.html"), calls_rows(whole / "sample.report.html")
-        same_mqc = mqc_files(whole) and same_json(mqc_files(report), mqc_files(whole))
+        same_mqc = mqc_files(whole) and mqc_files(report) == mqc_files(whole)
         if rows == want and whole_rows == want and same_mqc:
             print(f"ok   report after the gather{label}: calls table = VCF ({len(rows)} rows) = the unscattered"
                   f" call's report; MultiQC files {sorted(mqc_files(report))} = the call's")
