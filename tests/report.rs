@@ -385,6 +385,47 @@ fn umi_run_draws_families_and_tiers_and_mrd_joins_the_page() {
     );
     assert_eq!(page.matches("mrd-call\">").count(), 2);
     browser_check(&series, &vcf, "umi-series");
+    // One `mrd` run over a series (two timepoints: the plasma and a copy)
+    // is read as its timepoints: the same trajectory from one file.
+    let copy = run.path("copy.bam");
+    std::fs::copy(data.path("sample.bam"), &copy).unwrap();
+    std::fs::copy(data.path("sample.bam.bai"), run.path("copy.bam.bai")).unwrap();
+    let series_json = run.path("series.json");
+    let o = ctdna(&[
+        "mrd",
+        "--quiet",
+        "--bam",
+        &data.path("sample.bam"),
+        "--bam",
+        s(&copy),
+        "--timepoints",
+        "t1,t2",
+        "-r",
+        &data.path("ref.fa"),
+        "--tumor-variants",
+        &data.path("truth.vcf.gz"),
+        "-o",
+        s(&series_json),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let one_file = run.path("series-one-file.html");
+    let o = ctdna(&[
+        "report",
+        "--metrics",
+        s(&metrics),
+        "--vcf",
+        s(&vcf),
+        "--mrd",
+        s(&series_json),
+        "-o",
+        s(&one_file),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&one_file).unwrap();
+    let trajectory = plots(&page);
+    let marks = trajectory.iter().find(|x| x.0 == "mrd-trajectory").unwrap();
+    assert_eq!(marks.1, 2);
+    assert!(page.contains("Sample t1:") && page.contains("Sample t2:"));
 }
 
 #[test]

@@ -14,7 +14,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "VCF")]
     pub vcf: PathBuf,
     /// A `ctdna mrd -o` result to show beside the calls; once per time
-    /// point, in time order, for the tumor-fraction trajectory.
+    /// point, in time order, for the tumor-fraction trajectory (a series'
+    /// result, `mrd --bam t1 --bam t2 ...`, gives all its timepoints).
     #[arg(long, value_name = "JSON")]
     pub mrd: Vec<PathBuf>,
     /// The run's panel of normals: its pooled rates drawn beside the sample's.

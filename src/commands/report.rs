@@ -27,11 +27,11 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         ));
     }
     let calls = calls::read_vcf(&args.vcf)?;
-    let mrd: Vec<Value> = args
-        .mrd
-        .iter()
-        .map(|p| read_json(p, "--mrd", "the result `ctdna mrd -o` wrote"))
-        .collect::<Result<_>>()?;
+    let mut mrd: Vec<Value> = Vec::new();
+    for p in &args.mrd {
+        let doc = read_json(p, "--mrd", "the result `ctdna mrd -o` wrote")?;
+        mrd.extend(mrd_results(doc));
+    }
     let pon = args.pon.as_deref().map(pon_summary).transpose()?;
     let pending = Pending::new(&args.output)?;
     let mut sources = vec![
@@ -55,6 +55,15 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         done.extend(write_multiqc(dir, &metrics, &calls, &mrd)?);
     }
     crate::atomic::commit_all(done)
+}
+
+/// An `mrd -o` document's results in time order: a series' `timepoints`
+/// (each a whole result, labelled by its `sample`), else the one result.
+fn mrd_results(doc: Value) -> Vec<Value> {
+    match doc.get("timepoints").and_then(Value::as_array) {
+        Some(points) if !points.is_empty() => points.clone(),
+        _ => vec![doc],
+    }
 }
 
 /// The MultiQC files of a run (and of its mrd result), written, not yet committed.
