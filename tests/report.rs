@@ -25,6 +25,24 @@ fn vcf_records(path: &Path) -> Vec<Vec<String>> {
 }
 
 /// The text between `start` and the next `end` after it.
+/// `ctdna report --metrics M --vcf V -o OUT` plus `extra`, which must
+/// succeed: the page written.
+fn report_page(metrics: &Path, vcf: &Path, extra: &[&str], out: &Path) -> String {
+    let mut args = vec![
+        "report",
+        "--metrics",
+        s(metrics),
+        "--vcf",
+        s(vcf),
+        "-o",
+        s(out),
+    ];
+    args.extend_from_slice(extra);
+    let o = ctdna(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::read_to_string(out).unwrap()
+}
+
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     let i = text.find(start).unwrap_or_else(|| panic!("no {start}")) + start.len();
     &text[i..i + text[i..].find(end).unwrap()]
@@ -173,18 +191,12 @@ fn report_from_metrics_and_vcf_is_the_page_call_wrote() {
     let run = Run::new();
     call_test_data(&run);
     let out = run.path("again.html");
-    let o = ctdna(&[
-        "report",
-        "--metrics",
-        s(&run.path("calls.json")),
-        "--vcf",
-        s(&run.path("calls.vcf.gz")),
-        "-o",
-        s(&out),
-        "--multiqc",
-        s(&run.path("again_mqc")),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let b = report_page(
+        &run.path("calls.json"),
+        &run.path("calls.vcf.gz"),
+        &["--multiqc", s(&run.path("again_mqc"))],
+        &out,
+    );
     // The MultiQC files byte for byte: the metrics' floats read back exactly.
     let files = |d: &str| {
         let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(run.path(d))
@@ -201,10 +213,7 @@ fn report_from_metrics_and_vcf_is_the_page_call_wrote() {
         v
     };
     assert_eq!(files("mqc"), files("again_mqc"));
-    let (a, b) = (
-        std::fs::read_to_string(run.path("report.html")).unwrap(),
-        std::fs::read_to_string(&out).unwrap(),
-    );
+    let a = std::fs::read_to_string(run.path("report.html")).unwrap();
     // The same sections and plots; the calls table and the plots alike.
     assert_eq!(plots(&a), plots(&b));
     let table = |h: &str| between(h, "<table class=\"calls\">", "</table>").to_string();
@@ -315,19 +324,7 @@ fn umi_run_draws_families_and_tiers_and_mrd_joins_the_page() {
         s(&mqc),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = ctdna(&[
-        "report",
-        "--metrics",
-        s(&metrics),
-        "--vcf",
-        s(&vcf),
-        "--mrd",
-        s(&mrd),
-        "-o",
-        s(&html),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let page = std::fs::read_to_string(&html).unwrap();
+    let page = report_page(&metrics, &vcf, &["--mrd", s(&mrd)], &html);
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
     let sizes = m["samples"][0]["umi"]["family_sizes"]
@@ -360,21 +357,12 @@ fn umi_run_draws_families_and_tiers_and_mrd_joins_the_page() {
     let later_path = run.path("later.json");
     std::fs::write(&later_path, later.to_string()).unwrap();
     let series = run.path("series.html");
-    let o = ctdna(&[
-        "report",
-        "--metrics",
-        s(&metrics),
-        "--vcf",
-        s(&vcf),
-        "--mrd",
-        s(&mrd),
-        "--mrd",
-        s(&later_path),
-        "-o",
-        s(&series),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let page = std::fs::read_to_string(&series).unwrap();
+    let page = report_page(
+        &metrics,
+        &vcf,
+        &["--mrd", s(&mrd), "--mrd", s(&later_path)],
+        &series,
+    );
     assert_eq!(
         plots(&page)
             .iter()
@@ -409,19 +397,7 @@ fn umi_run_draws_families_and_tiers_and_mrd_joins_the_page() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let one_file = run.path("series-one-file.html");
-    let o = ctdna(&[
-        "report",
-        "--metrics",
-        s(&metrics),
-        "--vcf",
-        s(&vcf),
-        "--mrd",
-        s(&series_json),
-        "-o",
-        s(&one_file),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let page = std::fs::read_to_string(&one_file).unwrap();
+    let page = report_page(&metrics, &vcf, &["--mrd", s(&series_json)], &one_file);
     let trajectory = plots(&page);
     let marks = trajectory.iter().find(|x| x.0 == "mrd-trajectory").unwrap();
     assert_eq!(marks.1, 2);
