@@ -233,10 +233,12 @@ pub fn lines(
     let yr = range(all().map(|p| p.1), y_scale)?;
     let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
     let mut out = String::new();
-    open(&mut out, y_title);
-    y_axis(&mut out, yr, y_scale, y_title);
-    x_ticks(&mut out, xr, x_scale);
-    x_title(&mut out, x_title_text);
+    xy_frame(
+        &mut out,
+        (xr, x_scale),
+        (yr, y_scale),
+        (x_title_text, y_title),
+    );
     for (k, s) in series.iter().enumerate() {
         let shown = |&&(x, y): &&(f64, f64)| {
             x.is_finite() && y.is_finite() && (y_scale == Scale::Linear || y > 0.0)
@@ -283,6 +285,20 @@ pub fn lines(
     Some(out)
 }
 
+/// The frame of a plot with two numeric axes: the opening tag, both axes
+/// with their ticks and titles.
+fn xy_frame(
+    out: &mut String,
+    (xr, x_scale): ((f64, f64), Scale),
+    (yr, y_scale): ((f64, f64), Scale),
+    (x_title_text, y_title): (&str, &str),
+) {
+    open(out, y_title);
+    y_axis(out, yr, y_scale, y_title);
+    x_ticks(out, xr, x_scale);
+    x_title(out, x_title_text);
+}
+
 fn x_ticks(out: &mut String, r: (f64, f64), scale: Scale) {
     let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
     for t in ticks(r, scale) {
@@ -308,10 +324,7 @@ pub fn scatter(
     let r = range(both, scale)?;
     let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
     let mut out = String::new();
-    open(&mut out, y_title);
-    y_axis(&mut out, r, scale, y_title);
-    x_ticks(&mut out, r, scale);
-    x_title(&mut out, x_title_text);
+    xy_frame(&mut out, (r, scale), (r, scale), (x_title_text, y_title));
     if diagonal {
         let _ = write!(
             out,
