@@ -268,9 +268,10 @@ impl Caller<'_> {
                 s.filters.push(Filter::MnvPart);
             }
         }
-        let verdict = self.normal.map(|rule| rule.judge(&samples[rule.index]))?;
+        let rule = self.normal?;
+        let verdict = rule.judge(&samples[rule.index]);
         for (k, s) in samples.iter_mut().enumerate() {
-            if k != verdict.index && verdict.explains(s) {
+            if k != verdict.index && rule.explains(&verdict, s) {
                 s.filters.push(Filter::NormalEvidence);
             }
         }

@@ -8,7 +8,7 @@
 //! of calls (its alleles are not candidates and its column never makes a
 //! record PASS); it judges the plasma's alleles.
 
-use super::filters::Thresholds;
+use super::filters::{Filter, Thresholds};
 use super::lod::limit_of_detection;
 use super::SampleCall;
 
@@ -35,8 +35,6 @@ pub struct NormalVerdict {
     /// The smallest allele fraction in the normal that [`NormalRule`]'s
     /// test detects with 95% probability at the normal's depth (INFO/NLOD).
     pub lod: f64,
-    /// `--normal-vaf-fraction`.
-    vaf_fraction: f64,
 }
 
 impl NormalRule {
@@ -69,12 +67,9 @@ impl NormalRule {
             carries: self.carries(normal),
             af: normal.af(),
             lod: limit_of_detection(&normal.depth_by_class, &normal.null, self.ln_alpha, 1),
-            vaf_fraction: self.vaf_fraction,
         }
     }
-}
 
-impl NormalVerdict {
     /// FILTER NormalEvidence in a plasma sample: the normal carries the
     /// allele at an allele fraction not far below the plasma's.
     ///
@@ -85,18 +80,20 @@ impl NormalVerdict {
     /// fraction. `--normal-vaf-fraction` (0.2) leaves room for the sampling
     /// noise of a shallow normal: a 0.5% clone in 500 normal molecules
     /// shows 2.5 alt molecules on average, as few as one or two.
-    pub fn explains(&self, plasma: &SampleCall) -> bool {
-        self.carries && self.af >= self.vaf_fraction * plasma.af()
+    pub fn explains(&self, verdict: &NormalVerdict, plasma: &SampleCall) -> bool {
+        verdict.carries && verdict.af >= self.vaf_fraction * plasma.af()
     }
+}
 
-    /// INFO NormalLowDepth: the normal did not explain the allele, and could
-    /// not have: a blood-cell clone at the plasma's allele fraction would
+impl NormalVerdict {
+    /// INFO NormalLowDepth: the normal did not explain the allele (the
+    /// plasma sample has no `NormalEvidence`), and could not have: a blood-cell clone at the plasma's allele fraction would
     /// be missed by its test with more than 5% probability (the normal's
     /// LoD is above the plasma's allele fraction). A label, not a FILTER:
     /// a shallow normal removes what it can and leaves the rest as calling
     /// without a normal would.
     pub fn too_shallow_for(&self, plasma: &SampleCall) -> bool {
-        !self.explains(plasma) && self.lod > plasma.af()
+        !plasma.filters.contains(&Filter::NormalEvidence) && self.lod > plasma.af()
     }
 }
 
@@ -121,7 +118,7 @@ mod tests {
         // 1% in 2,000 plasma molecules; the normal holds it at 1.5%.
         let plasma = sample(20, 2_000, 2e-4);
         let v = rule().judge(&sample(30, 2_000, 2e-4));
-        assert!(v.carries && v.explains(&plasma));
+        assert!(v.carries && rule().explains(&v, &plasma));
         assert!(!v.too_shallow_for(&plasma));
     }
 
@@ -131,13 +128,13 @@ mod tests {
         let plasma = sample(20, 2_000, 2e-4);
         for k in [0, 1, 2] {
             let v = rule().judge(&sample(k, 2_000, 2e-4));
-            assert!(!v.explains(&plasma), "{k} alt molecules");
+            assert!(!rule().explains(&v, &plasma), "{k} alt molecules");
         }
         // Three are not (P(K >= 3 | 0.4) = 0.008): they explain a 0.5%
         // plasma allele (0.15% >= 0.2 x 0.5%), not a 1% one.
         let three = rule().judge(&sample(3, 2_000, 2e-4));
-        assert!(three.explains(&sample(10, 2_000, 2e-4)));
-        assert!(!three.explains(&plasma));
+        assert!(rule().explains(&three, &sample(10, 2_000, 2e-4)));
+        assert!(!rule().explains(&three, &plasma));
     }
 
     #[test]
@@ -146,7 +143,7 @@ mod tests {
         let plasma = sample(100, 2_000, 2e-4);
         let v = rule().judge(&sample(5, 2_000, 2e-4));
         assert!(v.carries);
-        assert!(!v.explains(&plasma));
+        assert!(!rule().explains(&v, &plasma));
     }
 
     #[test]
