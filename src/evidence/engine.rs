@@ -58,12 +58,27 @@ impl<'a, C: BatchCounter + ?Sized> Engine<'a, C> {
         threads: usize,
         on_done: &(dyn Fn(u64) + Sync),
     ) -> Result<Vec<ShardEvidence>> {
+        self.run_digested(shards, threads, on_done, &Ok)
+    }
+
+    /// [`Engine::run`], each shard's evidence handed to `digest` by the
+    /// worker that counted it, as soon as its batch is counted: what leaves
+    /// the worker is the digest (what a command keeps of a shard), so
+    /// memory follows the work in flight, not the panel. Digests come back
+    /// in shard order.
+    pub fn run_digested<T: Send>(
+        &self,
+        shards: &[Shard],
+        threads: usize,
+        on_done: &(dyn Fn(u64) + Sync),
+        digest: &(dyn Fn(ShardEvidence) -> Result<T> + Sync),
+    ) -> Result<Vec<T>> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build()
             .map_err(|e| Error::Runtime(format!("cannot start {threads} threads: {e}")))?;
         let batches = crate::regions::batches(shards, threads);
-        let per_batch: Vec<Vec<ShardEvidence>> = pool.install(|| {
+        let per_batch: Vec<Vec<T>> = pool.install(|| {
             batches
                 .par_iter()
                 // One batch per job: rayon would otherwise hand a worker a
@@ -78,14 +93,15 @@ impl<'a, C: BatchCounter + ?Sized> Engine<'a, C> {
                         }
                         // Invariant: set just above.
                         let w = worker.as_mut().expect("worker opened");
-                        let r = self.count(w, &shards[range.clone()]);
+                        let counted = self.count(w, &shards[range.clone()])?;
+                        let digested = counted.into_iter().map(digest).collect();
                         on_done(range.len() as u64);
-                        r
+                        digested
                     },
                 )
                 .collect::<Result<Vec<_>>>()
         })?;
-        Ok(per_batch.concat())
+        Ok(per_batch.into_iter().flatten().collect())
     }
 
     fn open_worker(&self) -> Result<Worker> {

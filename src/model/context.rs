@@ -19,13 +19,10 @@ pub use super::event_classes::{
 };
 use super::event_classes::{long_tallies, mnv_tallies};
 use super::run_length::run_length_rate;
-use super::stats::ln_binom_sf;
 pub use super::tally::{shrunk_toward, Tally, MIN_RATE, PRIOR_WEIGHT};
-use super::weighted::Weighted;
 use crate::evidence::alleles::{
     base_index, AlleleStats, ClassCounts, MoleculeClass, PositionCounts, BASES, N_CLASSES,
 };
-use crate::evidence::engine::ShardEvidence;
 use crate::reference::RefWindow;
 
 /// Longest homopolymer class; longer runs share the last class.
@@ -147,7 +144,7 @@ impl SiteTally {
 }
 
 /// Does this allele look like a real variant rather than noise?
-fn looks_real(k: u32, n: u32) -> bool {
+pub(super) fn looks_real(k: u32, n: u32) -> bool {
     k >= 3 && f64::from(k) > 0.01 * f64::from(n)
 }
 
@@ -197,7 +194,7 @@ impl Tallies {
         }
     }
 
-    fn kind_mut(&mut self, kind: Kind) -> &mut [Tally] {
+    pub(super) fn kind_mut(&mut self, kind: Kind) -> &mut [Tally] {
         match kind {
             Kind::Snv => &mut self.snv,
             Kind::Ins => &mut self.ins,
@@ -249,187 +246,9 @@ impl ContextRates {
         (f + r > 0).then(|| f.min(r) as f64 / (f + r) as f64)
     }
 
-    /// Pool the evidence of sample `sample` over all shards.
-    ///
-    /// METHOD: two fits. The first leaves out what looks real by the
-    /// count rule (>= 3 molecules and > 1%); the second also leaves out
-    /// every allele observation whose molecules are significant against the
-    /// first fit's class rates at [`REAL_P`] (the weighted test of
-    /// [`crate::model::weighted`]): a 0.2% variant seen in three duplex
-    /// molecules is far below 1% but is no duplex error, and the duplex
-    /// rates (~1e-7) would otherwise be made of the sample's own low-VAF
-    /// variants. At `REAL_P` per allele and position, error observations
-    /// wrongly left out number ~0.05 on an 18 kb panel.
-    pub fn estimate(evidence: &[ShardEvidence], sample: usize) -> Self {
-        let first = Self::fit(evidence, sample, None);
-        let mut second = Self::fit(evidence, sample, Some(&first));
-        second.dispersion = Self::measure_dispersion(evidence, sample, &first);
-        second
-    }
-
-    /// The dispersion `phi_c` of class `c`'s error molecules: how many
-    /// times the Poisson variance their counts show.
-    ///
-    /// METHOD: over every SNV allele at every target position that the
-    /// second fit keeps (not left out as real), with `k_c` the class's alt
-    /// molecules and `mu_c = n_c e_c` its expectation under the first fit,
-    /// `phi_c = (sum (k_c - mu_c)^2 + 10) / (sum mu_c + 10)`, at least 1
-    /// (a prior of ten expected errors at `phi = 1`, so a class with few
-    /// errors is not called dispersed by chance). Independent molecules give
-    /// ~1; PCR copies counted as molecules (duplicates not marked) carry
-    /// each PCR error once per copy and give about the copies per molecule;
-    /// site-to-site variation beyond the context model adds to it too. The
-    /// test takes each class's errors as clusters of `phi_c` molecules
-    /// ([`crate::model::weighted`]).
-    pub fn measure_dispersion(
-        evidence: &[ShardEvidence],
-        sample: usize,
-        first: &ContextRates,
-    ) -> Vec<f64> {
-        let (mut sq, mut mu) = ([0.0f64; N_CLASSES], [0.0f64; N_CLASSES]);
-        for ev in evidence {
-            let counts = &ev.samples[sample].counts;
-            for (i, pc) in counts.positions.iter().enumerate() {
-                let pos = (counts.start + i as u64) as i64;
-                let ctx = trinucleotide(&ev.window, pos);
-                let Some(ref_idx) = base_index(ctx[1]) else {
-                    continue;
-                };
-                let all = pc.all_bases();
-                for (b, s) in pc.bases.iter().enumerate().filter(|(b, _)| *b != ref_idx) {
-                    let Some(cl) = snv_class(ctx, BASES[b]) else {
-                        continue;
-                    };
-                    if Self::left_out(Some(first), (Kind::Snv, cl), s, &all) {
-                        continue;
-                    }
-                    for c in MoleculeClass::ALL {
-                        let k = c.index();
-                        let m = f64::from(all.by_class[k]) * first.class_rate(Kind::Snv, cl, c);
-                        sq[k] += (f64::from(s.by_class[k]) - m).powi(2);
-                        mu[k] += m;
-                    }
-                }
-            }
-        }
-        (0..N_CLASSES)
-            .map(|k| ((sq[k] + CLASS_PRIOR_ERRORS) / (mu[k] + CLASS_PRIOR_ERRORS)).max(1.0))
-            .collect()
-    }
-
     /// The dispersion of one class (1 where not measured).
     pub fn class_dispersion(&self, class: MoleculeClass) -> f64 {
         self.dispersion.get(class.index()).copied().unwrap_or(1.0)
-    }
-
-    fn fit(evidence: &[ShardEvidence], sample: usize, first: Option<&ContextRates>) -> Self {
-        let mut r = ContextRates::empty();
-        for ev in evidence {
-            let counts = &ev.samples[sample].counts;
-            for (i, pc) in counts.positions.iter().enumerate() {
-                let pos = (counts.start + i as u64) as i64;
-                r.add_position(&ev.window, pos, pc, first);
-            }
-        }
-        r
-    }
-
-    /// Is this allele observation (molecules `alt` of `all`, tally `i` of
-    /// `kind`) left out of the background?
-    fn left_out(
-        first: Option<&ContextRates>,
-        (kind, i): (Kind, usize),
-        alt: &AlleleStats,
-        all: &AlleleStats,
-    ) -> bool {
-        if looks_real(alt.n, all.n) {
-            return true;
-        }
-        let Some(f) = first.filter(|_| alt.n >= 2) else {
-            return false;
-        };
-        let rates = MoleculeClass::ALL.map(|c| f.class_rate(kind, i, c));
-        let ln_p = match Weighted::new(&rates, &all.by_class) {
-            Some(w) => w.ln_sf(&alt.by_class),
-            None => {
-                let c = all.by_class.iter().position(|&d| d > 0).unwrap_or(0);
-                ln_binom_sf(u64::from(alt.n), u64::from(all.n), rates[c])
-            }
-        };
-        ln_p < REAL_P.ln()
-    }
-
-    fn add_position(
-        &mut self,
-        w: &RefWindow,
-        pos: i64,
-        pc: &PositionCounts,
-        first: Option<&ContextRates>,
-    ) {
-        let n = pc.depth();
-        if n == 0 {
-            return;
-        }
-        let all = pc.all_bases();
-        self.strands[0] += u64::from(all.fwd);
-        self.strands[1] += u64::from(all.rev);
-        let ctx = trinucleotide(w, pos);
-        if let Some(ref_idx) = base_index(ctx[1]) {
-            for (b, s) in pc.bases.iter().enumerate() {
-                if b == ref_idx {
-                    continue;
-                }
-                if let Some(c) = snv_class(ctx, BASES[b]) {
-                    if Self::left_out(first, (Kind::Snv, c), s, &all) {
-                        continue;
-                    }
-                    self.pooled.snv[c].add(u64::from(s.n), u64::from(n));
-                    self.each_class(|t, k| {
-                        t.snv[c].add(u64::from(s.by_class[k]), u64::from(all.by_class[k]))
-                    });
-                }
-            }
-        }
-        let hp = homopolymer_after(w, pos) - 1;
-        // The tallies a position adds its molecules to: short indels at its
-        // run length, MNVs and long indels at every length class.
-        let mut tallies = [(Kind::Ins, hp); 2 + MNV_CLASSES + 2 * LONG_CLASSES];
-        tallies[1] = (Kind::Del, hp);
-        for (j, t) in tallies[2..].iter_mut().enumerate() {
-            *t = match j {
-                j if j < MNV_CLASSES => (Kind::Mnv, j),
-                j if j < MNV_CLASSES + LONG_CLASSES => (Kind::LongIns, j - MNV_CLASSES),
-                j => (Kind::LongDel, j - MNV_CLASSES - LONG_CLASSES),
-            };
-        }
-        let mut alt = [(0u64, ClassCounts::default()); 2 + MNV_CLASSES + 2 * LONG_CLASSES];
-        for (indel, s) in &pc.indels {
-            let tally = event_tally(indel, hp);
-            if Self::left_out(first, tally, s, &all) {
-                continue;
-            }
-            let Some(slot) = tallies.iter().position(|t| *t == tally) else {
-                continue;
-            };
-            let (total, by_class) = &mut alt[slot];
-            *total += u64::from(s.n);
-            for (d, x) in by_class.iter_mut().zip(&s.by_class) {
-                *d += x;
-            }
-        }
-        for (&(kind, i), (total, by_class)) in tallies.iter().zip(&alt) {
-            self.pooled.kind_mut(kind)[i].add(*total, u64::from(n));
-            self.each_class(|t, k| {
-                t.kind_mut(kind)[i].add(u64::from(by_class[k]), u64::from(all.by_class[k]))
-            });
-        }
-    }
-
-    /// Apply `f` to each class's tallies (with the class index).
-    fn each_class(&mut self, mut f: impl FnMut(&mut Tallies, usize)) {
-        for (k, t) in self.by_class.iter_mut().enumerate() {
-            f(t, k);
-        }
     }
 
     /// Rate of class `i` of `kind` (an SNV class, or a homopolymer length
@@ -676,77 +495,6 @@ mod tests {
         // Inside the run: no slip of the run anchors here.
         assert_eq!(homopolymer_after(&w, 2), 1);
         assert_eq!(homopolymer_after(&w, 4), 1);
-    }
-
-    #[test]
-    fn real_variants_are_kept_out_of_the_background() {
-        let w = RefWindow {
-            start: 0,
-            seq: b"ACGTACGTAC".to_vec(),
-        };
-        let mut pc = PositionCounts::default();
-        pc.bases[1].n = 1000; // ref C at pos 1
-        pc.bases[3].n = 50; // 5% T: real
-        pc.bases[0].n = 1; // one A: noise
-        let mut r = ContextRates::empty();
-        r.add_position(&w, 1, &pc, None);
-        let ct = snv_class(*b"ACG", b'T').unwrap();
-        let ca = snv_class(*b"ACG", b'A').unwrap();
-        assert_eq!(r.pooled.snv[ct], Tally::default());
-        assert_eq!(
-            r.pooled.snv[ca],
-            Tally {
-                alt: 1,
-                depth: 1051
-            }
-        );
-    }
-
-    #[test]
-    fn a_low_vaf_variant_in_duplex_molecules_is_left_out_of_the_second_fit() {
-        // A first fit where duplex molecules err at ~1e-7 and reads at ~1e-4.
-        let c = snv_class(*b"ACG", b'T').unwrap();
-        let mut first = ContextRates::empty();
-        first.pooled.snv[c] = Tally {
-            alt: 1000,
-            depth: 10_000_000,
-        };
-        first.by_class[MoleculeClass::Read.index()].snv[c] = Tally {
-            alt: 999,
-            depth: 5_000_000,
-        };
-        first.by_class[MoleculeClass::Duplex.index()].snv[c] = Tally {
-            alt: 1,
-            depth: 5_000_000,
-        };
-        let stats = |by_class: ClassCounts| AlleleStats {
-            n: by_class.iter().sum(),
-            by_class,
-            ..AlleleStats::default()
-        };
-        let all = stats([1000, 0, 0, 1000]);
-        // Three duplex molecules of 2,000 (0.15%): no error, left out.
-        let key = (Kind::Snv, c);
-        assert!(ContextRates::left_out(
-            Some(&first),
-            key,
-            &stats([0, 0, 0, 3]),
-            &all
-        ));
-        // Three single reads are what reads at 1e-4 show: kept; and the
-        // first fit itself only has the count rule.
-        assert!(!ContextRates::left_out(
-            Some(&first),
-            key,
-            &stats([3, 0, 0, 0]),
-            &all
-        ));
-        assert!(!ContextRates::left_out(
-            None,
-            key,
-            &stats([0, 0, 0, 3]),
-            &all
-        ));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod context;
 pub mod event_classes;
+pub mod fit;
 pub mod pon;
 pub mod pon_file;
 pub mod run_length;
