@@ -16,8 +16,8 @@
 //! counting twice), at least the VAF at which they are reached with 95%
 //! (each condition is met with 95%; the two together with at least 90%). Strand and other filters are not part of it.
 //!
-//! [`sample_tracks`] computes the per-position SNV LoD of a sample over the
-//! whole panel once; the bedGraph and the metrics only format it.
+//! [`LodInputs::track`] computes the per-position SNV LoD of a sample over
+//! one shard once; the bedGraph and the metrics only format it.
 
 use crate::evidence::alleles::{
     base_index, AlleleStats, Alt, ClassCounts, MoleculeClass, N_CLASSES,
@@ -27,7 +27,8 @@ use crate::model::context::trinucleotide;
 use crate::model::stats::ln_binom_sf;
 use crate::model::weighted::{first_at_most, ln_compound_poisson_sf, Weighted};
 use crate::model::{Background, Null, RateQuery};
-use rayon::prelude::*;
+use crate::reference::RefWindow;
+use crate::regions::Shard;
 
 /// Detection probability the LOD is defined at.
 pub const POWER: f64 = 0.95;
@@ -132,41 +133,87 @@ pub struct LodTrack {
     pub lods: Vec<f64>,
 }
 
-/// The per-position tracks of `sample` over every shard, in panel order
-/// (shards in parallel on the current rayon pool).
-pub fn sample_tracks(
-    evidence: &[ShardEvidence],
-    sample: usize,
-    model: &dyn Background,
-    ln_alpha: f64,
-    min_alt: u32,
-) -> Vec<LodTrack> {
-    evidence
-        .par_iter()
-        .map(|ev| shard_track(ev, sample, model, ln_alpha, min_alt))
-        .collect()
+/// What the LoD of one shard's positions needs of its evidence, kept from
+/// counting until the model is fitted: per sample and position, the
+/// molecules by class and their base-quality sum; and the reference
+/// around the shard (for each position's context).
+#[derive(Debug, Clone)]
+pub struct LodInputs {
+    pub shard: Shard,
+    window: RefWindow,
+    /// Per sample, per position.
+    samples: Vec<Vec<(ClassCounts, u64)>>,
 }
 
-/// Depth and SNV LoD of one sample at every position of one shard. The LoD
-/// uses the mean of the three SNV null rates at the position (and, with a
-/// panel of normals, the smallest of their concentrations: the most
-/// overdispersed).
-pub fn shard_track(
-    ev: &ShardEvidence,
-    sample: usize,
-    model: &dyn Background,
-    ln_alpha: f64,
-    min_alt: u32,
-) -> LodTrack {
-    let counts = &ev.samples[sample].counts;
-    let mut depths = Vec::with_capacity(counts.positions.len());
-    let mut lods = Vec::with_capacity(counts.positions.len());
-    for (i, pc) in counts.positions.iter().enumerate() {
-        let pos = (counts.start + i as u64) as i64;
-        let ctx = trinucleotide(&ev.window, pos);
-        let n = pc.depth();
-        let mut bq = AlleleStats::default();
-        pc.bases.iter().for_each(|b| bq.merge(b));
+impl LodInputs {
+    /// The inputs of the first `samples` samples of a counted shard.
+    pub fn of(ev: &ShardEvidence, samples: usize) -> Self {
+        let (start, end) = (ev.shard.start, ev.shard.end);
+        LodInputs {
+            shard: ev.shard.clone(),
+            window: ev.window.slice(start.saturating_sub(1), end + 1),
+            samples: ev.samples[..samples]
+                .iter()
+                .map(|s| {
+                    (s.counts.positions.iter())
+                        .map(|pc| {
+                            let all = pc.all_bases();
+                            (all.by_class, all.sum_bq)
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// How many samples' inputs are kept.
+    pub fn samples(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Depth and SNV LoD of sample `sample` at every position of the
+    /// shard. The LoD uses the mean of the three SNV null rates at the
+    /// position (and, with a panel of normals, the smallest of their
+    /// concentrations: the most overdispersed).
+    pub fn track(
+        &self,
+        sample: usize,
+        model: &dyn Background,
+        ln_alpha: f64,
+        min_alt: u32,
+    ) -> LodTrack {
+        let at = &self.samples[sample];
+        let mut depths = Vec::with_capacity(at.len());
+        let mut lods = Vec::with_capacity(at.len());
+        for (i, &(by_class, sum_bq)) in at.iter().enumerate() {
+            let pos = (self.shard.start + i as u64) as i64;
+            let n: u32 = by_class.iter().sum();
+            let bq = AlleleStats {
+                n,
+                by_class,
+                sum_bq,
+                ..AlleleStats::default()
+            };
+            depths.push(n);
+            lods.push(self.position_lod(pos, &bq, model, (ln_alpha, min_alt)));
+        }
+        LodTrack {
+            rid: self.shard.rid,
+            start: self.shard.start,
+            target: self.shard.target,
+            depths,
+            lods,
+        }
+    }
+
+    fn position_lod(
+        &self,
+        pos: i64,
+        bq: &AlleleStats,
+        model: &dyn Background,
+        (ln_alpha, min_alt): (f64, u32),
+    ) -> f64 {
+        let ctx = trinucleotide(&self.window, pos);
         let ref_idx = base_index(ctx[1]);
         let (mut sum, mut k) = ([0.0; N_CLASSES], 0);
         let mut concentration: Option<f64> = None;
@@ -177,7 +224,7 @@ pub fn shard_track(
                 allele: &Alt::Snv(alt),
                 homopolymer: 1,
                 mean_bq: bq.mean_bq(),
-                site: (ev.shard.rid, pos as u64),
+                site: (self.shard.rid, pos as u64),
                 own: None,
             });
             for (s, r) in sum.iter_mut().zip(&null.rates) {
@@ -195,19 +242,11 @@ pub fn shard_track(
             concentration,
             noisy: None,
         };
-        depths.push(n);
-        lods.push(if n == 0 || k == 0 {
+        if bq.n == 0 || k == 0 {
             1.0
         } else {
             limit_of_detection(&bq.by_class, &null, ln_alpha, min_alt)
-        });
-    }
-    LodTrack {
-        rid: ev.shard.rid,
-        start: counts.start,
-        target: ev.shard.target,
-        depths,
-        lods,
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! and a record is PASS when it passes in at least one sample.
 
 pub mod filters;
+pub mod islands;
 pub mod joint;
 pub mod lod;
 pub mod normal;
@@ -230,12 +231,17 @@ pub struct Caller<'a> {
 }
 
 impl Caller<'_> {
-    /// Calls of one shard, in VCF order.
+    /// Calls of one shard, in VCF order: of its positions from
+    /// `shard.start` (the counts may start before, as context: see
+    /// [`islands::keep`]).
     pub fn call_shard(&self, ev: &ShardEvidence) -> Vec<Call> {
         let mut out = Vec::new();
-        let n_pos = ev.samples.first().map_or(0, |s| s.counts.positions.len());
-        for i in 0..n_pos {
-            let pos0 = ev.shard.start + i as u64;
+        let counted = ev
+            .samples
+            .first()
+            .map_or(ev.shard.start, |s| s.counts.start);
+        for pos0 in ev.shard.start..ev.shard.end {
+            let i = (pos0 - counted) as usize;
             let at: Vec<&PositionCounts> =
                 ev.samples.iter().map(|s| &s.counts.positions[i]).collect();
             let first = out.len();
@@ -379,8 +385,7 @@ impl Caller<'_> {
             } else if !self.worth_writing(&samples, is_known) {
                 continue;
             }
-            let offset = (pos0 - ev.shard.start) as usize;
-            let normal = self.judge(&mut samples, (ev, offset), &alt, (&site, min_alt), &in_mnvs);
+            let normal = self.judge(&mut samples, (ev, i), &alt, (&site, min_alt), &in_mnvs);
             let (ref_allele, alt_allele) = match &alt {
                 Alt::Snv(b) => (vec![ref_base], vec![BASES[*b as usize]]),
                 Alt::Indel(indel) => indel.alleles(w, pos),

@@ -1,21 +1,24 @@
 //! `ctdna call`: set up, count evidence, fit the background, test, write
 //! the VCF (and the bedGraph and metrics).
 
-use super::inputs::{input_files, read_counters, RunInputs};
+use super::call_evidence::{self, Keep};
+use super::inputs::{input_files, RunInputs};
 use super::settings::{read_filter, thresholds, umi_options};
 use crate::atomic::Pending;
 use crate::calling::filters::Thresholds;
-use crate::calling::lod::{sample_tracks, LodTrack};
+use crate::calling::lod::{LodInputs, LodTrack};
 use crate::calling::normal::NormalRule;
 use crate::calling::{Alphas, Call, Caller};
 use crate::cli::CallArgs;
 use crate::evidence::alleles::Alt;
 use crate::evidence::engine::ShardEvidence;
 use crate::evidence::umi::{Molecules, UmiConfig};
-use crate::evidence::ReadFilter;
+use crate::evidence::{ReadCounters, ReadFilter};
 use crate::model::context::ContextRates;
+use crate::model::fit::FitTally;
 use crate::model::pon::{LoadedPon, UseParams};
 use crate::model::saved::{SampleBackground, SavedBackground};
+use crate::model::tiers::UmiTally;
 use crate::model::SampleModel;
 use crate::output::call_metrics::{sample_metrics, CallCounts, SampleFacts, SampleMetrics};
 use crate::output::report::{calls as report_calls, multiqc};
@@ -65,22 +68,34 @@ struct Setup {
 pub fn run(args: &CallArgs) -> Result<()> {
     let started = Instant::now();
     let (mut setup, out) = set_up(args)?;
-    let evidence = setup.inputs.count(&setup.filter, setup.umi.as_ref())?;
+    let known = known_alleles(&setup.inputs);
+    let summaries = out.metrics.is_some() || out.report.is_some() || !out.multiqc.is_empty();
+    let keep = Keep {
+        known: &known,
+        fit: setup.saved.is_none(),
+        lod_samples: if summaries {
+            setup.samples.len()
+        } else {
+            usize::from(out.bedgraph.is_some())
+        },
+        normal_pon: setup.pon.is_none() && setup.inputs.normal.is_some(),
+    };
+    let counted = call_evidence::count(&setup.inputs, &setup.filter, setup.umi.as_ref(), &keep)?;
     if let Some(u) = &setup.umi {
-        crate::model::tiers::warn_if_thin(&evidence, u.min_tier);
+        crate::model::tiers::warn_if_thin(&counted.umi, u.min_tier);
     }
-    let (rates, background) = fit(&mut setup, &evidence, out.background)?;
-    if setup.pon.is_none() {
-        setup.pon = normal_as_pon(args, &setup, &evidence);
+    let (rates, background) = fit(&mut setup, counted.fits, out.background)?;
+    if let Some(pon) = counted.normal_pon {
+        setup.pon = Some(normal_as_pon(args, &setup, pon));
     }
     let models = sample_models(&setup, &rates);
     let minor: Vec<Option<f64>> = rates.iter().map(ContextRates::minor_strand_share).collect();
-    let (calls, alphas) = test(&setup, &evidence, &models, &minor);
+    let (calls, alphas) = test(&setup, &counted.islands, &known, &models, &minor);
     // Every output is written under its temporary name, then all are
     // moved into place together: a failure anywhere leaves none.
     let mut done = write_vcf(args, &setup, out.vcf, &calls, &models)?;
     done.extend(background);
-    let tracks = lod_tracks(args, &setup, &evidence, &models, alphas);
+    let tracks = lod_tracks(&setup, &counted.lod, &models, alphas);
     if let (Some(pending), Some(first)) = (out.bedgraph, tracks.first()) {
         let contigs = &setup.inputs.reference.contigs;
         let sample = &setup.samples[0];
@@ -88,8 +103,15 @@ pub fn run(args: &CallArgs) -> Result<()> {
             pending, first, contigs, sample,
         )?);
     }
-    if out.metrics.is_some() || out.report.is_some() || !out.multiqc.is_empty() {
-        let samples = sample_summaries(&setup, &evidence, &rates, &models, &tracks);
+    if summaries {
+        let samples = sample_summaries(
+            &setup,
+            &counted.reads,
+            &counted.umi,
+            &rates,
+            &models,
+            &tracks,
+        );
         let metrics = metrics(args, &setup, samples, &calls, started);
         done.extend(write_summaries(
             args,
@@ -104,6 +126,17 @@ pub fn run(args: &CallArgs) -> Result<()> {
         )?);
     }
     crate::atomic::commit_all(done)
+}
+
+/// The known alleles by (contig index, 0-based anchor position).
+fn known_alleles(inputs: &RunInputs) -> BTreeMap<(usize, u64), Vec<Alt>> {
+    let mut known: BTreeMap<(usize, u64), Vec<Alt>> = BTreeMap::new();
+    for k in &inputs.known {
+        if let Some(a) = Alt::of_alleles(&k.ref_allele, &k.alt_allele) {
+            known.entry((k.rid, k.pos0)).or_default().push(a);
+        }
+    }
+    known
 }
 
 /// The outputs of a run, reserved (temporary files created) before any work.
@@ -197,29 +230,27 @@ fn check_output_paths(args: &CallArgs) -> Result<()> {
     crate::atomic::check_paths(&outputs, &inputs)
 }
 
-/// Per-position depth and LoD: the first sample's for the bedGraph, every
-/// sample's for the metrics (computed once for both), none without either.
+/// Per-position depth and LoD of the samples whose inputs were kept (the
+/// first one's for the bedGraph, every sample's for the metrics),
+/// computed once for both.
 fn lod_tracks(
-    args: &CallArgs,
     setup: &Setup,
-    evidence: &[ShardEvidence],
+    inputs: &[LodInputs],
     models: &[SampleModel],
     alphas: Alphas,
 ) -> Vec<Vec<LodTrack>> {
-    let summaries = args.metrics.is_some()
-        || args.reporting.report.is_some()
-        || args.reporting.multiqc.is_some();
-    let wanted = if summaries {
-        models.len()
-    } else {
-        usize::from(args.lod_bedgraph.is_some())
-    };
+    let wanted = inputs.first().map_or(0, LodInputs::samples);
     let min_alt = setup.thresholds.min_alt;
     setup.pool.install(|| {
         models[..wanted]
             .iter()
             .enumerate()
-            .map(|(s, m)| sample_tracks(evidence, s, m.as_dyn(), alphas.de_novo, min_alt))
+            .map(|(s, m)| {
+                inputs
+                    .par_iter()
+                    .map(|i| i.track(s, m.as_dyn(), alphas.de_novo, min_alt))
+                    .collect()
+            })
             .collect()
     })
 }
@@ -351,13 +382,8 @@ fn load_pon(
 /// Without `--pon`, the matched normal (`--normal`) as a one-sample panel
 /// of normals: its molecules at each site, shrunk toward the context rate
 /// as a panel's are (docs/model.md).
-fn normal_as_pon(args: &CallArgs, setup: &Setup, evidence: &[ShardEvidence]) -> Option<LoadedPon> {
-    let normal = setup.inputs.normal?;
-    let build = crate::model::pon::BuildParams::default();
-    let pon = setup
-        .pool
-        .install(|| crate::model::pon::of_one_sample(evidence, normal, &build));
-    Some(LoadedPon {
+fn normal_as_pon(args: &CallArgs, setup: &Setup, pon: crate::model::pon::Pon) -> LoadedPon {
+    LoadedPon {
         pon,
         normals: 1,
         params: UseParams {
@@ -365,7 +391,7 @@ fn normal_as_pon(args: &CallArgs, setup: &Setup, evidence: &[ShardEvidence]) -> 
             noisy_rate: setup.thresholds.noisy_rate,
             noisy_min_normals: setup.thresholds.noisy_normals,
         },
-    })
+    }
 }
 
 /// One background per sample: the called samples' with the panel of
@@ -387,14 +413,12 @@ fn sample_models<'a>(setup: &'a Setup, rates: &'a [ContextRates]) -> Vec<SampleM
 /// them (returned for the caller to commit).
 fn fit(
     setup: &mut Setup,
-    evidence: &[ShardEvidence],
+    fits: Vec<FitTally>,
     background: Option<Pending>,
 ) -> Result<(Vec<ContextRates>, Option<Pending>)> {
     let rates: Vec<ContextRates> = match setup.saved.take() {
         Some(rates) => rates,
-        None => (0..setup.samples.len())
-            .map(|s| ContextRates::estimate(evidence, s))
-            .collect(),
+        None => fits.into_iter().map(FitTally::finish).collect(),
     };
     let mut written = None;
     if let Some(pending) = background {
@@ -419,33 +443,29 @@ fn fit(
     Ok((rates, written))
 }
 
-/// Test every candidate allele of every shard (in parallel, in panel
-/// order); the whole panel is one family of tests, whichever chunk runs here.
+/// Test every candidate allele of every kept part of the shards (in
+/// parallel, in panel order); the whole panel is one family of tests,
+/// whichever chunk runs here.
 fn test(
     setup: &Setup,
-    evidence: &[ShardEvidence],
+    islands: &[ShardEvidence],
+    known: &BTreeMap<(usize, u64), Vec<Alt>>,
     models: &[SampleModel],
     minor_strand: &[Option<f64>],
 ) -> (Vec<Call>, Alphas) {
     let inputs = &setup.inputs;
     let alphas = Alphas::new(&setup.thresholds, inputs.panel_bases, inputs.known.len());
-    let mut known: BTreeMap<(usize, u64), Vec<Alt>> = BTreeMap::new();
-    for k in &inputs.known {
-        if let Some(a) = Alt::of_alleles(&k.ref_allele, &k.alt_allele) {
-            known.entry((k.rid, k.pos0)).or_default().push(a);
-        }
-    }
     let models: Vec<_> = models.iter().map(SampleModel::as_dyn).collect();
     let caller = Caller {
         models: &models,
         thresholds: &setup.thresholds,
         alphas,
-        known: &known,
+        known,
         minor_strand,
         normal: inputs.normal.map(|i| NormalRule::new(i, &setup.thresholds)),
     };
     let calls = setup.pool.install(|| {
-        evidence
+        islands
             .par_iter()
             .map(|ev| caller.call_shard(ev))
             .collect::<Vec<_>>()
@@ -511,12 +531,12 @@ fn write_vcf(
 /// Each sample's metrics, from what the stages computed.
 fn sample_summaries(
     setup: &Setup,
-    evidence: &[ShardEvidence],
+    reads: &[ReadCounters],
+    umi: &[UmiTally],
     rates: &[ContextRates],
     models: &[SampleModel],
     tracks: &[Vec<LodTrack>],
 ) -> Vec<SampleMetrics> {
-    let reads = read_counters(evidence, setup.samples.len());
     (0..setup.samples.len())
         .map(|s| {
             let facts = SampleFacts {
@@ -524,10 +544,7 @@ fn sample_summaries(
                 reads: reads[s].clone(),
                 background_model: models[s].as_dyn().name().to_string(),
                 error_rates: rates[s].report(),
-                umi: setup
-                    .umi
-                    .as_ref()
-                    .map(|u| crate::model::tiers::umi_metrics(evidence, s, u.min_tier)),
+                umi: setup.umi.as_ref().map(|u| umi[s].metrics(u.min_tier)),
             };
             sample_metrics(&setup.inputs.targets, &tracks[s], facts)
         })

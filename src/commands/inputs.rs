@@ -6,7 +6,7 @@
 use crate::cli::InputArgs;
 use crate::evidence::bam::AlignmentInput;
 use crate::evidence::engine::{Engine, ShardEvidence};
-use crate::evidence::ReadFilter;
+use crate::evidence::{ReadCounters, ReadFilter};
 use crate::loci::{self, KnownLocus};
 use crate::reference::Reference;
 use crate::regions::{self, Shard, Target};
@@ -152,6 +152,18 @@ impl RunInputs {
         filter: &ReadFilter,
         umi: Option<&crate::evidence::umi::UmiConfig>,
     ) -> Result<Vec<ShardEvidence>> {
+        Ok(self.count_digested(filter, umi, &Ok)?.1)
+    }
+
+    /// [`RunInputs::count`], each shard's evidence handed to `digest` as
+    /// soon as it is counted (see [`Engine::run_digested`]); returns each
+    /// sample's read counters and the digests, in shard order.
+    pub fn count_digested<T: Send>(
+        &self,
+        filter: &ReadFilter,
+        umi: Option<&crate::evidence::umi::UmiConfig>,
+        digest: &(dyn Fn(ShardEvidence) -> Result<T> + Sync),
+    ) -> Result<(Vec<ReadCounters>, Vec<T>)> {
         let counter = crate::evidence::batch_counter(filter, umi);
         let engine = Engine::new(&self.reference, &self.bams, counter.as_ref());
         let bar = if std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info) {
@@ -166,12 +178,25 @@ impl RunInputs {
         } else {
             indicatif::ProgressBar::hidden()
         };
-        let out = engine.run(&self.shards, self.threads, &|n| bar.inc(n));
+        let with_reads = |ev: ShardEvidence| {
+            let reads: Vec<ReadCounters> = ev.samples.iter().map(|s| s.reads.clone()).collect();
+            Ok((reads, digest(ev)?))
+        };
+        let out = engine.run_digested(&self.shards, self.threads, &|n| bar.inc(n), &with_reads);
         bar.finish_and_clear();
-        let out = out?;
+        let mut totals = vec![ReadCounters::default(); self.bams.len()];
+        let digests = out?
+            .into_iter()
+            .map(|(reads, d)| {
+                for (acc, r) in totals.iter_mut().zip(&reads) {
+                    acc.merge(r);
+                }
+                d
+            })
+            .collect();
         let names: Vec<&str> = self.bams.iter().map(|b| b.sample.as_str()).collect();
-        warn_about_reads(&read_counters(&out, names.len()), &names);
-        Ok(out)
+        warn_about_reads(&totals, &names);
+        Ok((totals, digests))
     }
 }
 

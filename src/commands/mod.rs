@@ -1,6 +1,7 @@
 //! One file per subcommand; each wires the pipeline stages together.
 
 pub mod call;
+pub mod call_evidence;
 pub mod count;
 pub mod inputs;
 pub mod mrd;

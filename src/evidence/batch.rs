@@ -89,7 +89,7 @@ impl SampleEvidence {
 /// Per-tier evidence of one sample over one shard (UMI mode only): what
 /// the UMI outputs read (families and duplex alt count per call, per-tier
 /// error rates), not each tier's full counts, which are merged into the
-/// tested counts and dropped (all shards are held until output).
+/// tested counts and dropped.
 #[derive(Debug, Clone, Default)]
 pub struct UmiEvidence {
     /// Per position, per tier (by [`Tier::index`]): molecules whose base
@@ -123,6 +123,20 @@ impl UmiEvidence {
             bases,
             duplex_indels,
             family_sizes,
+        }
+    }
+
+    /// The evidence of offsets `range` of the shard, offsets from its
+    /// start (no family sizes: they are counted per shard).
+    pub fn part(&self, range: std::ops::Range<usize>) -> Self {
+        let lo = range.start as u32;
+        UmiEvidence {
+            bases: self.bases.get(range.clone()).unwrap_or_default().to_vec(),
+            duplex_indels: (self.duplex_indels.iter())
+                .filter(|e| range.contains(&(e.0 as usize)))
+                .map(|(i, indel, n)| (i - lo, indel.clone(), *n))
+                .collect(),
+            family_sizes: Vec::new(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! first time it gets a shard and reuses them for every later shard. Only
 //! owned counters leave a worker; htslib records never cross threads.
 
+use super::alleles::ShardCounts;
 use super::bam::AlignmentInput;
 use super::batch::{Batch, BatchCounter, SampleEvidence};
 use crate::reference::{RefWindow, Reference};
@@ -23,6 +24,49 @@ pub struct ShardEvidence {
     pub window: RefWindow,
     /// One per input, in `--bam` order.
     pub samples: Vec<SampleEvidence>,
+}
+
+impl ShardEvidence {
+    /// The evidence of offsets `counted` of the shard (every sample's
+    /// counts and UMI evidence, and the reference around them, `right_pad`
+    /// bases past the end) as a shard whose calls start at offset
+    /// `called_from`: the positions before it are there as context (the
+    /// MNVs that reach into the called ones). No read counters or family
+    /// sizes: those are summed over the whole shard.
+    pub fn part(
+        &self,
+        counted: std::ops::Range<usize>,
+        called_from: usize,
+        right_pad: u64,
+    ) -> ShardEvidence {
+        let start = self
+            .samples
+            .first()
+            .map_or(self.shard.start, |s| s.counts.start);
+        let (lo, hi) = (start + counted.start as u64, start + counted.end as u64);
+        ShardEvidence {
+            shard: Shard {
+                start: start + called_from as u64,
+                end: hi,
+                ..self.shard.clone()
+            },
+            window: self
+                .window
+                .slice(lo.saturating_sub(WINDOW_PAD), hi + right_pad),
+            samples: self
+                .samples
+                .iter()
+                .map(|s| SampleEvidence {
+                    counts: ShardCounts {
+                        start: lo,
+                        positions: s.counts.positions[counted.clone()].to_vec(),
+                    },
+                    reads: Default::default(),
+                    umi: s.umi.as_ref().map(|u| Box::new(u.part(counted.clone()))),
+                })
+                .collect(),
+        }
+    }
 }
 
 struct Worker {

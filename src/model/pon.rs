@@ -393,6 +393,12 @@ impl Pon {
         self.sites.push(SiteFit::of(&r.summary));
     }
 
+    /// Add the rows of `o`, which follow these (the next shard's).
+    pub fn append(&mut self, o: Pon) {
+        self.keys.extend(o.keys);
+        self.sites.extend(o.sites);
+    }
+
     /// Sort if the rows did not arrive in order (a hand-edited file).
     pub fn finish(mut self) -> Self {
         if !self.keys.windows(2).all(|w| w[0] < w[1]) {
