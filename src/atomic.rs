@@ -106,6 +106,11 @@ impl Pending {
         }
     }
 
+    /// Where the file goes when committed (for messages).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The temporary file, opened for writing through [`Guarded`].
     pub fn open(&self) -> Result<std::io::BufWriter<Guarded<std::fs::File>>> {
         let f = std::fs::File::create(&self.tmp).map_err(|e| Error::io(&self.path, e))?;

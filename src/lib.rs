@@ -38,6 +38,7 @@ pub mod regions;
 pub mod rng;
 pub mod sam;
 pub mod simulate;
+pub mod spill;
 #[doc(hidden)]
 pub mod testing;
 pub mod text;

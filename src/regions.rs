@@ -226,14 +226,14 @@ pub const BATCH_GAP: u64 = 16_384;
 
 /// Group consecutive shards into batches read with one fetch each: same
 /// contig, gaps of at most [`BATCH_GAP`], and at most 1/16 per thread of
-/// the panel's bases: every worker gets many batches, so the last one to
+/// the panel's bases (and [`MAX_SHARD`]): every worker gets many batches, so the last one to
 /// finish leaves the other cores idle only briefly (with 4 per thread the
 /// tail cost ~15% of the wall time at 2 threads). A batch boundary costs
 /// only the reads that straddle it, decoded twice.
 /// Returns index ranges into `shards`, in order.
 pub fn batches(shards: &[Shard], threads: usize) -> Vec<std::ops::Range<usize>> {
     let total: u64 = shards.iter().map(|s| s.end - s.start).sum();
-    let max_bases = (total / (threads.max(1) as u64 * 16)).max(1);
+    let max_bases = (total / (threads.max(1) as u64 * 16)).clamp(1, MAX_SHARD);
     let mut out = Vec::new();
     let mut begin = 0;
     let mut bases = 0u64;
@@ -257,11 +257,19 @@ pub fn batches(shards: &[Shard], threads: usize) -> Vec<std::ops::Range<usize>> 
     out
 }
 
+/// Most bases a shard, and a batch of shards read with one fetch, hold:
+/// a worker's counts of one batch are in memory until its digest is taken
+/// (~300 bytes a position and sample), so a panel of any size runs in the
+/// memory of a few of these per thread; a 20 Mb panel then fetches ~600
+/// times, which costs nothing next to decoding its reads.
+pub const MAX_SHARD: u64 = 32_768;
+
 /// Shard size that gives every worker several shards but keeps reader
-/// re-seeks rare: about 8 shards per thread, between 2 kb and 100 kb.
+/// re-seeks rare: about 8 shards per thread, between 2 kb and
+/// [`MAX_SHARD`].
 pub fn shard_size(targets: &[Target], threads: usize) -> u64 {
     let total: u64 = targets.iter().map(Target::len).sum();
-    (total / (threads as u64 * 8).max(1)).clamp(2_000, 100_000)
+    (total / (threads as u64 * 8).max(1)).clamp(2_000, MAX_SHARD)
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ use crate::model::weighted::{first_at_most, ln_compound_poisson_sf, Weighted};
 use crate::model::{Background, Null, RateQuery};
 use crate::reference::RefWindow;
 use crate::regions::Shard;
+use crate::spill::{get_varint, put_varint, Block, Spill};
+use crate::{Error, Result};
 
 /// Detection probability the LOD is defined at.
 pub const POWER: f64 = 0.95;
@@ -133,87 +135,135 @@ pub struct LodTrack {
     pub lods: Vec<f64>,
 }
 
-/// What the LoD of one shard's positions needs of its evidence, kept from
-/// counting until the model is fitted: per sample and position, the
-/// molecules by class and their base-quality sum; and the reference
-/// around the shard (for each position's context).
+/// What the LoD of one shard's positions needs of its evidence, written
+/// to a [`Spill`] while counting and read back once the model is fitted:
+/// the reference around the shard (each position's context) and, per
+/// sample and position, the molecules by class and their base-quality
+/// sum (varints: a few bytes a position).
 #[derive(Debug, Clone)]
 pub struct LodInputs {
     pub shard: Shard,
+    samples: usize,
+    block: Block,
+}
+
+/// [`LodInputs`] read back.
+struct LodShard {
     window: RefWindow,
     /// Per sample, per position.
     samples: Vec<Vec<(ClassCounts, u64)>>,
 }
 
 impl LodInputs {
-    /// The inputs of the first `samples` samples of a counted shard.
-    pub fn of(ev: &ShardEvidence, samples: usize) -> Self {
+    /// Spill the inputs of the first `samples` samples of a counted shard.
+    pub fn of(ev: &ShardEvidence, samples: usize, spill: &Spill) -> Result<Self> {
         let (start, end) = (ev.shard.start, ev.shard.end);
-        LodInputs {
-            shard: ev.shard.clone(),
-            window: ev.window.slice(start.saturating_sub(1), end + 1),
-            samples: ev.samples[..samples]
-                .iter()
-                .map(|s| {
-                    (s.counts.positions.iter())
-                        .map(|pc| {
-                            let all = pc.all_bases();
-                            (all.by_class, all.sum_bq)
-                        })
-                        .collect()
-                })
-                .collect(),
+        let window = ev.window.slice(start.saturating_sub(1), end + 1);
+        let mut bytes = Vec::with_capacity(window.seq.len() * (1 + 6 * samples) + 16);
+        put_varint(&mut bytes, window.start);
+        put_varint(&mut bytes, window.seq.len() as u64);
+        bytes.extend_from_slice(&window.seq);
+        for s in &ev.samples[..samples] {
+            for pc in &s.counts.positions {
+                let all = pc.all_bases();
+                for c in all.by_class {
+                    put_varint(&mut bytes, u64::from(c));
+                }
+                put_varint(&mut bytes, all.sum_bq);
+            }
         }
+        Ok(LodInputs {
+            shard: ev.shard.clone(),
+            samples,
+            block: spill.put(&bytes)?,
+        })
     }
 
     /// How many samples' inputs are kept.
     pub fn samples(&self) -> usize {
-        self.samples.len()
+        self.samples
     }
 
-    /// Depth and SNV LoD of sample `sample` at every position of the
-    /// shard. The LoD uses the mean of the three SNV null rates at the
-    /// position (and, with a panel of normals, the smallest of their
-    /// concentrations: the most overdispersed).
-    pub fn track(
+    fn load(&self, spill: &Spill) -> Result<LodShard> {
+        let bytes = spill.get(self.block)?;
+        let corrupt = || Error::Runtime("a temporary file changed under the run".into());
+        let mut at = 0;
+        let start = get_varint(&bytes, &mut at).ok_or_else(corrupt)?;
+        let len = get_varint(&bytes, &mut at).ok_or_else(corrupt)? as usize;
+        let seq = bytes.get(at..at + len).ok_or_else(corrupt)?.to_vec();
+        at += len;
+        let n = (self.shard.end - self.shard.start) as usize;
+        let mut samples = Vec::with_capacity(self.samples);
+        for _ in 0..self.samples {
+            let mut at_sample = Vec::with_capacity(n);
+            for _ in 0..n {
+                let mut v = [0u64; N_CLASSES + 1];
+                for x in &mut v {
+                    *x = get_varint(&bytes, &mut at).ok_or_else(corrupt)?;
+                }
+                let by_class = std::array::from_fn(|c| v[c] as u32);
+                at_sample.push((by_class, v[N_CLASSES]));
+            }
+            samples.push(at_sample);
+        }
+        Ok(LodShard {
+            window: RefWindow { start, seq },
+            samples,
+        })
+    }
+
+    /// Depth and SNV LoD at every position of the shard, for each sample
+    /// kept (reads the spill once). The LoD uses the mean of the three SNV
+    /// null rates at the position (and, with a panel of normals, the
+    /// smallest of their concentrations: the most overdispersed).
+    pub fn tracks(
         &self,
-        sample: usize,
-        model: &dyn Background,
+        spill: &Spill,
+        models: &[&dyn Background],
         ln_alpha: f64,
         min_alt: u32,
-    ) -> LodTrack {
-        let at = &self.samples[sample];
-        let mut depths = Vec::with_capacity(at.len());
-        let mut lods = Vec::with_capacity(at.len());
-        for (i, &(by_class, sum_bq)) in at.iter().enumerate() {
-            let pos = (self.shard.start + i as u64) as i64;
-            let n: u32 = by_class.iter().sum();
-            let bq = AlleleStats {
-                n,
-                by_class,
-                sum_bq,
-                ..AlleleStats::default()
-            };
-            depths.push(n);
-            lods.push(self.position_lod(pos, &bq, model, (ln_alpha, min_alt)));
-        }
-        LodTrack {
-            rid: self.shard.rid,
-            start: self.shard.start,
-            target: self.shard.target,
-            depths,
-            lods,
-        }
+    ) -> Result<Vec<LodTrack>> {
+        let shard = self.load(spill)?;
+        Ok((shard.samples.iter().zip(models))
+            .map(|(at, model)| {
+                let mut depths = Vec::with_capacity(at.len());
+                let mut lods = Vec::with_capacity(at.len());
+                for (i, &(by_class, sum_bq)) in at.iter().enumerate() {
+                    let pos = (self.shard.start + i as u64) as i64;
+                    let n: u32 = by_class.iter().sum();
+                    let bq = AlleleStats {
+                        n,
+                        by_class,
+                        sum_bq,
+                        ..AlleleStats::default()
+                    };
+                    depths.push(n);
+                    let at = (&self.shard, &shard.window);
+                    lods.push(position_lod(at, pos, &bq, *model, (ln_alpha, min_alt)));
+                }
+                LodTrack {
+                    rid: self.shard.rid,
+                    start: self.shard.start,
+                    target: self.shard.target,
+                    depths,
+                    lods,
+                }
+            })
+            .collect())
     }
+}
 
-    fn position_lod(
-        &self,
-        pos: i64,
-        bq: &AlleleStats,
-        model: &dyn Background,
-        (ln_alpha, min_alt): (f64, u32),
-    ) -> f64 {
-        let ctx = trinucleotide(&self.window, pos);
+/// The SNV LoD at `pos` of a shard whose molecules there are `bq`, at
+/// the test's threshold and LowAltCount.
+fn position_lod(
+    (shard, window): (&Shard, &RefWindow),
+    pos: i64,
+    bq: &AlleleStats,
+    model: &dyn Background,
+    (ln_alpha, min_alt): (f64, u32),
+) -> f64 {
+    {
+        let ctx = trinucleotide(window, pos);
         let ref_idx = base_index(ctx[1]);
         let (mut sum, mut k) = ([0.0; N_CLASSES], 0);
         let mut concentration: Option<f64> = None;
@@ -224,7 +274,7 @@ impl LodInputs {
                 allele: &Alt::Snv(alt),
                 homopolymer: 1,
                 mean_bq: bq.mean_bq(),
-                site: (self.shard.rid, pos as u64),
+                site: (shard.rid, pos as u64),
                 own: None,
             });
             for (s, r) in sum.iter_mut().zip(&null.rates) {

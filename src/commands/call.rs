@@ -1,7 +1,7 @@
 //! `ctdna call`: set up, count evidence, fit the background, test, write
 //! the VCF (and the bedGraph and metrics).
 
-use super::call_evidence::{self, Keep};
+use super::call_evidence::{self, Counted, Keep};
 use super::inputs::{input_files, RunInputs};
 use super::settings::{read_filter, thresholds, umi_options};
 use crate::atomic::Pending;
@@ -13,15 +13,17 @@ use crate::cli::CallArgs;
 use crate::evidence::alleles::Alt;
 use crate::evidence::engine::ShardEvidence;
 use crate::evidence::umi::{Molecules, UmiConfig};
-use crate::evidence::{ReadCounters, ReadFilter};
+use crate::evidence::ReadFilter;
 use crate::model::context::ContextRates;
 use crate::model::fit::FitTally;
 use crate::model::pon::{LoadedPon, UseParams};
 use crate::model::saved::{SampleBackground, SavedBackground};
-use crate::model::tiers::UmiTally;
+use crate::model::Background;
 use crate::model::SampleModel;
+use crate::output::bedgraph::BedGraph;
 use crate::output::call_metrics::{sample_metrics, CallCounts, SampleFacts, SampleMetrics};
 use crate::output::report::{calls as report_calls, multiqc};
+use crate::output::track_summary::TrackSummary;
 use crate::output::vcf::{self, Destination, HeaderInfo, VcfWriter};
 use crate::regions;
 use crate::Result;
@@ -80,12 +82,14 @@ pub fn run(args: &CallArgs) -> Result<()> {
         },
         normal_pon: setup.pon.is_none() && setup.inputs.normal.is_some(),
     };
-    let counted = call_evidence::count(&setup.inputs, &setup.filter, setup.umi.as_ref(), &keep)?;
+    let mut counted =
+        call_evidence::count(&setup.inputs, &setup.filter, setup.umi.as_ref(), &keep)?;
     if let Some(u) = &setup.umi {
         crate::model::tiers::warn_if_thin(&counted.umi, u.min_tier);
     }
-    let (rates, background) = fit(&mut setup, counted.fits, out.background)?;
-    if let Some(pon) = counted.normal_pon {
+    let fits = std::mem::take(&mut counted.fits);
+    let (rates, background) = fit(&mut setup, fits, out.background)?;
+    if let Some(pon) = counted.normal_pon.take() {
         setup.pon = Some(normal_as_pon(args, &setup, pon));
     }
     let models = sample_models(&setup, &rates);
@@ -95,23 +99,18 @@ pub fn run(args: &CallArgs) -> Result<()> {
     // moved into place together: a failure anywhere leaves none.
     let mut done = write_vcf(args, &setup, out.vcf, &calls, &models)?;
     done.extend(background);
-    let tracks = lod_tracks(&setup, &counted.lod, &models, alphas);
-    if let (Some(pending), Some(first)) = (out.bedgraph, tracks.first()) {
-        let contigs = &setup.inputs.reference.contigs;
-        let sample = &setup.samples[0];
-        done.push(crate::output::bedgraph::write(
-            pending, first, contigs, sample,
-        )?);
-    }
+    let lod = LodPass {
+        setup: &setup,
+        models: &models,
+        alphas,
+    };
+    let (bedgraph, tracks) = lod.run(&counted, out.bedgraph, summaries)?;
+    done.extend(bedgraph);
     if summaries {
-        let samples = sample_summaries(
-            &setup,
-            &counted.reads,
-            &counted.umi,
-            &rates,
-            &models,
-            &tracks,
-        );
+        let f = SampleFacts::of(&setup, &counted, &rates, &models);
+        let samples = (f.into_iter().zip(&tracks))
+            .map(|(f, t)| sample_metrics(&setup.inputs.targets, t, f))
+            .collect::<Result<Vec<_>>>()?;
         let metrics = metrics(args, &setup, samples, &calls, started);
         done.extend(write_summaries(
             args,
@@ -230,29 +229,70 @@ fn check_output_paths(args: &CallArgs) -> Result<()> {
     crate::atomic::check_paths(&outputs, &inputs)
 }
 
-/// Per-position depth and LoD of the samples whose inputs were kept (the
-/// first one's for the bedGraph, every sample's for the metrics),
-/// computed once for both.
-fn lod_tracks(
-    setup: &Setup,
-    inputs: &[LodInputs],
-    models: &[SampleModel],
+/// The limits of detection, from the LoD inputs kept while counting.
+struct LodPass<'a> {
+    setup: &'a Setup,
+    models: &'a [SampleModel<'a>],
     alphas: Alphas,
-) -> Vec<Vec<LodTrack>> {
-    let wanted = inputs.first().map_or(0, LodInputs::samples);
-    let min_alt = setup.thresholds.min_alt;
-    setup.pool.install(|| {
-        models[..wanted]
+}
+
+impl LodPass<'_> {
+    /// Shards at a time whose tracks are computed in parallel (then handed
+    /// on in panel order).
+    const WAVE: usize = 64;
+
+    /// Compute every kept shard's tracks, a wave of shards at a time in
+    /// parallel, and hand them on in panel order: the first sample's to
+    /// the bedGraph (written as it goes), every sample's to its summary
+    /// (with `summaries`). Memory: one wave's tracks.
+    fn run(
+        &self,
+        counted: &Counted,
+        bedgraph: Option<Pending>,
+        summaries: bool,
+    ) -> Result<(Option<Pending>, Vec<TrackSummary>)> {
+        let Some(spill) = &counted.spill else {
+            return Ok((bedgraph, Vec::new()));
+        };
+        let contigs = &self.setup.inputs.reference.contigs;
+        let mut graph = match &bedgraph {
+            Some(p) => Some(BedGraph::new(
+                p.open()?,
+                p.path(),
+                contigs,
+                &self.setup.samples[0],
+            )?),
+            None => None,
+        };
+        let wanted = counted.lod.first().map_or(0, LodInputs::samples);
+        let mut sums = (0..if summaries { wanted } else { 0 })
+            .map(|_| TrackSummary::new())
+            .collect::<Result<Vec<_>>>()?;
+        let models: Vec<&dyn Background> = self.models[..wanted]
             .iter()
-            .enumerate()
-            .map(|(s, m)| {
-                inputs
-                    .par_iter()
-                    .map(|i| i.track(s, m.as_dyn(), alphas.de_novo, min_alt))
-                    .collect()
-            })
-            .collect()
-    })
+            .map(SampleModel::as_dyn)
+            .collect();
+        let (ln_alpha, min_alt) = (self.alphas.de_novo, self.setup.thresholds.min_alt);
+        for wave in counted.lod.chunks(Self::WAVE) {
+            let tracks: Vec<Vec<LodTrack>> = self.setup.pool.install(|| {
+                wave.par_iter()
+                    .map(|i| i.tracks(spill, &models, ln_alpha, min_alt))
+                    .collect::<Result<_>>()
+            })?;
+            for shard in &tracks {
+                if let (Some(g), Some(first)) = (&mut graph, shard.first()) {
+                    g.push(first)?;
+                }
+                for (sum, t) in sums.iter_mut().zip(shard) {
+                    sum.push(t)?;
+                }
+            }
+        }
+        if let Some(g) = graph {
+            g.finish()?;
+        }
+        Ok((bedgraph, sums))
+    }
 }
 
 /// Check every setting and input, load the PoN and a saved background, and
@@ -528,27 +568,27 @@ fn write_vcf(
     Ok(finished)
 }
 
-/// Each sample's metrics, from what the stages computed.
-fn sample_summaries(
-    setup: &Setup,
-    reads: &[ReadCounters],
-    umi: &[UmiTally],
-    rates: &[ContextRates],
-    models: &[SampleModel],
-    tracks: &[Vec<LodTrack>],
-) -> Vec<SampleMetrics> {
-    (0..setup.samples.len())
-        .map(|s| {
-            let facts = SampleFacts {
+impl SampleFacts {
+    /// Each sample's facts besides its tracks, from what the stages computed.
+    fn of(
+        setup: &Setup,
+        counted: &Counted,
+        rates: &[ContextRates],
+        models: &[SampleModel],
+    ) -> Vec<SampleFacts> {
+        (0..setup.samples.len())
+            .map(|s| SampleFacts {
                 name: setup.samples[s].clone(),
-                reads: reads[s].clone(),
+                reads: counted.reads[s].clone(),
                 background_model: models[s].as_dyn().name().to_string(),
                 error_rates: rates[s].report(),
-                umi: setup.umi.as_ref().map(|u| umi[s].metrics(u.min_tier)),
-            };
-            sample_metrics(&setup.inputs.targets, &tracks[s], facts)
-        })
-        .collect()
+                umi: setup
+                    .umi
+                    .as_ref()
+                    .map(|u| counted.umi[s].metrics(u.min_tier)),
+            })
+            .collect()
+    }
 }
 
 /// The `--metrics` document: inputs, parameters, samples, calls, runtime.

@@ -18,6 +18,7 @@ use crate::evidence::{ReadCounters, ReadFilter};
 use crate::model::fit::FitTally;
 use crate::model::pon::{BuildParams, Pon};
 use crate::model::tiers::UmiTally;
+use crate::spill::Spill;
 use crate::Result;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -43,8 +44,9 @@ pub struct Counted {
     pub reads: Vec<ReadCounters>,
     /// The parts of the shards a record could come from, in panel order.
     pub islands: Vec<ShardEvidence>,
-    /// Per shard, in panel order (empty unless asked for).
+    /// Per shard, in panel order (empty unless asked for), in `spill`.
     pub lod: Vec<LodInputs>,
+    pub spill: Option<Spill>,
     /// The matched normal as a one-sample panel of normals.
     pub normal_pon: Option<Pon>,
 }
@@ -67,6 +69,7 @@ pub fn count(
     let fits = Mutex::new(vec![FitTally::default(); if keep.fit { n } else { 0 }]);
     let umi_tallies = Mutex::new(vec![UmiTally::default(); n]);
     let build = BuildParams::default();
+    let spill = (keep.lod_samples > 0).then(Spill::new).transpose()?;
     let digest = |ev: ShardEvidence| -> Result<Digest> {
         let mut shard_fits = vec![FitTally::default(); if keep.fit { n } else { 0 }];
         for (s, f) in shard_fits.iter_mut().enumerate() {
@@ -93,7 +96,9 @@ pub fn count(
         };
         Ok(Digest {
             islands: islands::keep(&ev, keep.known, inputs.normal),
-            lod: (keep.lod_samples > 0).then(|| LodInputs::of(&ev, keep.lod_samples)),
+            lod: (spill.as_ref())
+                .map(|sp| LodInputs::of(&ev, keep.lod_samples, sp))
+                .transpose()?,
             pon,
         })
     };
@@ -104,6 +109,7 @@ pub fn count(
         reads,
         islands: Vec::new(),
         lod: Vec::new(),
+        spill,
         normal_pon: keep.normal_pon.then(Pon::default),
     };
     for d in digests {

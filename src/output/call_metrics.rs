@@ -1,14 +1,16 @@
 //! Metrics of a `ctdna call` run (SPEC section 6): summaries of what the
-//! calling stage computed (per-position depth and LoD tracks, calls), and
+//! calling stage computed (per-position depth and LoD tracks, summarised as
+//! they arrive: [`super::track_summary`]; calls), and
 //! the model's rates; serialized to JSON.
 
-use crate::calling::lod::LodTrack;
+use super::track_summary::{DepthCounts, TrackSummary};
 use crate::calling::Call;
 use crate::evidence::read_alarms::{read_alarms, ReadAlarm};
 use crate::evidence::ReadCounters;
 use crate::model::context::RateReport;
 use crate::model::tiers::UmiMetrics;
 use crate::regions::Target;
+use crate::Result;
 
 /// Depth summary over positions.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -23,19 +25,21 @@ pub struct DepthSummary {
 }
 
 impl DepthSummary {
-    fn of(depths: &[u32]) -> Self {
+    fn of(depths: &DepthCounts) -> Self {
         if depths.is_empty() {
             return Self::default();
         }
-        let n = depths.len() as f64;
-        let mut sorted = depths.to_vec();
-        let mid = sorted.len() / 2;
-        let median = *sorted.select_nth_unstable(mid).1;
-        let pct = |t: u32| 100.0 * depths.iter().filter(|&&d| d >= t).count() as f64 / n;
+        let len = depths.len();
+        let n = len as f64;
+        let sum: u64 = depths.0.iter().map(|(&d, &c)| u64::from(d) * c).sum();
+        let pct = |t: u32| {
+            let at_least: u64 = depths.0.range(t..).map(|(_, &c)| c).sum();
+            100.0 * at_least as f64 / n
+        };
         DepthSummary {
-            mean: depths.iter().map(|&d| f64::from(d)).sum::<f64>() / n,
-            median,
-            min: depths.iter().copied().min().unwrap_or(0),
+            mean: sum as f64 / n,
+            median: depths.at_rank(len / 2),
+            min: depths.0.keys().next().copied().unwrap_or(0),
             pct_ge_500: pct(500),
             pct_ge_1000: pct(1000),
             pct_ge_2000: pct(2000),
@@ -57,8 +61,8 @@ pub struct DepthHistogram {
 pub const DEPTH_BINS: u32 = 50;
 
 impl DepthHistogram {
-    fn of(depths: &[u32]) -> Self {
-        let Some(&max) = depths.iter().max() else {
+    fn of(depths: &DepthCounts) -> Self {
+        let Some(&max) = depths.0.keys().next_back() else {
             return Self::default();
         };
         let mut width = 1u32;
@@ -71,8 +75,8 @@ impl DepthHistogram {
             }
         }
         let mut counts = vec![0u64; (max / width) as usize + 1];
-        for &d in depths {
-            counts[(d / width) as usize] += 1;
+        for (&d, &c) in &depths.0 {
+            counts[(d / width) as usize] += c;
         }
         DepthHistogram {
             bin_width: width,
@@ -143,14 +147,6 @@ impl CallCounts {
     }
 }
 
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
-    sorted[i]
-}
-
 /// What a sample's metrics hold besides its depth and LoD tracks.
 #[derive(Debug, Clone)]
 pub struct SampleFacts {
@@ -163,31 +159,26 @@ pub struct SampleFacts {
 }
 
 /// The per-sample metrics: depth and LoD summaries per merged target and
-/// over the panel, from the sample's tracks (one per shard, panel order).
+/// over the panel, from the sample's tracks summarised in panel order.
 pub fn sample_metrics(
     targets: &[Target],
-    tracks: &[LodTrack],
+    tracks: &TrackSummary,
     facts: SampleFacts,
-) -> SampleMetrics {
-    let mut by_target: Vec<Vec<(u32, f64)>> = vec![Vec::new(); targets.len()];
-    for t in tracks {
-        by_target[t.target].extend(t.depths.iter().copied().zip(t.lods.iter().copied()));
-    }
-    let summarize = |v: &[(u32, f64)]| {
-        let depths: Vec<u32> = v.iter().map(|x| x.0).collect();
-        let mut lods: Vec<f64> = v.iter().map(|x| x.1).collect();
-        lods.sort_by(f64::total_cmp);
-        (
-            DepthSummary::of(&depths),
-            quantile(&lods, 0.5),
-            quantile(&lods, 0.9),
-        )
+) -> Result<SampleMetrics> {
+    let summarize = |i: Option<usize>, depths: &DepthCounts| -> Result<(DepthSummary, f64, f64)> {
+        let q = tracks.lod_quantiles(i, &[0.5, 0.9])?;
+        Ok((DepthSummary::of(depths), q[0], q[1]))
     };
+    let mut seen: Vec<Option<(DepthSummary, f64, f64)>> = vec![None; targets.len()];
+    for (i, part) in tracks.targets.iter().enumerate() {
+        seen[part.target] = Some(summarize(Some(i), &part.depths)?);
+    }
     let target_metrics = targets
         .iter()
-        .zip(&by_target)
-        .map(|(t, v)| {
-            let (depth, lod_median, lod_p90) = summarize(v);
+        .zip(seen)
+        .map(|(t, s)| {
+            let (depth, lod_median, lod_p90) =
+                s.unwrap_or_else(|| (DepthSummary::default(), f64::NAN, f64::NAN));
             TargetMetrics {
                 contig: t.contig.clone(),
                 start: t.start,
@@ -198,29 +189,27 @@ pub fn sample_metrics(
             }
         })
         .collect();
-    let all: Vec<(u32, f64)> = by_target.concat();
-    let (depth, lod_median, lod_p90) = summarize(&all);
-    let all_depths: Vec<u32> = all.iter().map(|x| x.0).collect();
+    let (depth, lod_median, lod_p90) = summarize(None, &tracks.all)?;
     let reads = facts.reads;
     let overlap_fraction = if reads.used == 0 {
         0.0
     } else {
         2.0 * reads.overlapping_pairs as f64 / reads.used as f64
     };
-    SampleMetrics {
+    Ok(SampleMetrics {
         name: facts.name,
         read_alarms: read_alarms(&reads),
         reads,
         overlap_fraction,
         depth,
-        depth_histogram: DepthHistogram::of(&all_depths),
+        depth_histogram: DepthHistogram::of(&tracks.all),
         lod_median,
         lod_p90,
         targets: target_metrics,
         background_model: facts.background_model,
         error_rates: facts.error_rates,
         umi: facts.umi,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -230,19 +219,22 @@ mod tests {
     #[test]
     fn the_depth_histogram_holds_every_position_in_at_most_fifty_bins() {
         let depths: Vec<u32> = (0..=2_345).collect();
-        let h = DepthHistogram::of(&depths);
+        let h = DepthHistogram::of(&DepthCounts::of(&depths));
         assert_eq!(h.bin_width, 50);
         assert_eq!(h.counts.len(), 47);
         assert_eq!(h.counts.iter().sum::<u64>(), depths.len() as u64);
         assert_eq!((h.counts[0], h.counts[46]), (50, 46));
-        let small = DepthHistogram::of(&[0, 3, 3]);
+        let small = DepthHistogram::of(&DepthCounts::of(&[0, 3, 3]));
         assert_eq!((small.bin_width, small.counts), (1, vec![1, 0, 0, 2]));
-        assert!(DepthHistogram::of(&[]).counts.is_empty());
+        assert!(DepthHistogram::of(&DepthCounts::of(&[])).counts.is_empty());
     }
 
     #[test]
     fn the_median_depth_is_the_middle_position_s() {
-        assert_eq!(DepthSummary::of(&[5, 1, 900, 7, 2]).median, 5);
-        assert_eq!(DepthSummary::of(&[4, 1]).median, 4);
+        assert_eq!(
+            DepthSummary::of(&DepthCounts::of(&[5, 1, 900, 7, 2])).median,
+            5
+        );
+        assert_eq!(DepthSummary::of(&DepthCounts::of(&[4, 1])).median, 4);
     }
 }

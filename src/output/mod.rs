@@ -7,4 +7,5 @@ pub mod counts_tsv;
 pub mod metrics;
 pub mod mrd;
 pub mod report;
+pub mod track_summary;
 pub mod vcf;
