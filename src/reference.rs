@@ -269,8 +269,8 @@ pub struct RefWindow {
 }
 
 impl RefWindow {
-    /// Fetch `[start, end)` of `contig` (clamped to the contig). One fetch per
-    /// shard: rust-htslib 0.46 leaks each fetched buffer.
+    /// Fetch `[start, end)` of `contig` (clamped to the contig).
+    #[allow(unsafe_code)]
     pub fn fetch(reader: &faidx::Reader, contig: &Contig, start: u64, end: u64) -> Result<Self> {
         let end = end.min(contig.len);
         if end <= start {
@@ -279,13 +279,23 @@ impl RefWindow {
                 seq: Vec::new(),
             });
         }
-        let seq = reader
+        let fetched = reader
             .fetch_seq(&contig.name, start as usize, end as usize - 1)
             .map_err(|e| Error::hts(format!("fetching {}:{}-{}", contig.name, start, end), e))?;
-        Ok(RefWindow {
-            start,
-            seq: seq.to_ascii_uppercase(),
-        })
+        let seq = fetched.to_ascii_uppercase();
+        // rust-htslib 0.46 (pinned: docs/dependencies.md) hands out htslib's
+        // malloc'd buffer as a slice and never frees it: every window
+        // fetched would stay in memory for the whole run (a panel's worth
+        // of reference). The slice starts at that buffer; it is copied above
+        // and not used again.
+        #[cfg(unix)]
+        // SAFETY: `fetched` is the whole NUL-terminated buffer htslib's
+        // faidx_fetch_seq64 allocated with malloc for this call; nothing
+        // else owns or frees it (rust-htslib 0.46's fetch_seq).
+        unsafe {
+            libc::free(fetched.as_ptr() as *mut libc::c_void);
+        }
+        Ok(RefWindow { start, seq })
     }
 
     /// Base at 0-based `pos`, or `N` outside the window.

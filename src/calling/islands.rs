@@ -6,14 +6,17 @@
 //! [`super::Caller::call_shard`]), a known allele always. A position with
 //! neither can never give a record, whatever the fitted model says: once
 //! its molecules are in the background's tallies it is dropped. A kept
-//! position comes with the [`MNV_REACH`] positions before it (the MNVs
-//! that may hold its SNV molecules) and the reference around it. At 30x
-//! almost every position goes; at 2,000x with raw errors near 1e-3 about
-//! half stay, and a small panel's shards are kept nearly whole, as before.
+//! position comes with the positions back to the anchor of any MNV that
+//! reaches it (its SNV molecules there may be the MNV's) and the reference
+//! its records read (the context base before it; its homopolymer run, its
+//! longest deletion or MNV after it). At 30x almost every position goes;
+//! at 2,000x with raw errors near 1e-3 about half stay, and a small
+//! panel's shards are kept nearly whole, as before.
 
 use super::{EMIT_MIN_ALT, MNV_REACH};
 use crate::evidence::alleles::{base_index, Alt, Indel, PositionCounts};
-use crate::evidence::engine::{ShardEvidence, WINDOW_PAD};
+use crate::evidence::engine::ShardEvidence;
+use crate::model::context::MAX_HP;
 use std::collections::BTreeMap;
 
 /// The parts of `ev` that [`super::Caller::call_shard`] could write a
@@ -45,21 +48,44 @@ pub fn keep(
             i += 1;
             continue;
         }
-        // Wanted positions closer than an MNV's reach share one part.
-        let mut last = i;
+        // Wanted positions next to each other share one part.
+        let (mut from, mut last) = (mnv_start(ev, i), i);
         let mut j = i + 1;
-        while j < n && j <= last + MNV_REACH {
+        while j < n && j <= last + JOIN {
             if wanted(j) {
+                from = from.min(mnv_start(ev, j));
                 last = j;
             }
             j += 1;
         }
-        let counted = i.saturating_sub(MNV_REACH)..last + 1;
-        let pad = longest_deletion(ev, counted.clone()).max(WINDOW_PAD);
-        parts.push(ev.part(counted, i, pad));
+        let reach = longest_event(ev, from..last + 1, known).max(MAX_HP as u64 + 2);
+        parts.push(ev.part(from..last + 1, i, (1, reach)));
         i = last + 1;
     }
     parts
+}
+
+/// Wanted positions at most this far apart share a part (each part costs
+/// a little besides its positions).
+const JOIN: usize = 4;
+
+/// The first position a record at `i` reads: the anchor of the earliest
+/// MNV (in any sample) whose bases reach `i` (its SNV molecules there are
+/// the MNV's), else `i`.
+fn mnv_start(ev: &ShardEvidence, i: usize) -> usize {
+    let lo = i.saturating_sub(MNV_REACH);
+    for a in lo..i {
+        let reaches = ev.samples.iter().any(|s| {
+            s.counts.positions[a].indels.iter().any(|(e, _)| match e {
+                Indel::Mnv(seq) => a + seq.len() > i,
+                _ => false,
+            })
+        });
+        if reaches {
+            return a;
+        }
+    }
+    i
 }
 
 /// Could an allele here reach the test: a non-reference base or an indel
@@ -70,16 +96,35 @@ fn may_be_written(pc: &PositionCounts, ref_idx: Option<usize>) -> bool {
     snv || pc.indels.iter().any(|(_, s)| s.n >= EMIT_MIN_ALT)
 }
 
-/// Bases past the part's end its records may read: the longest deletion
-/// anchored in it, and the anchor.
-fn longest_deletion(ev: &ShardEvidence, counted: std::ops::Range<usize>) -> u64 {
+/// Bases past the part's end its records may read: the reference of the
+/// longest deletion or MNV anchored in it (seen or known), after its
+/// anchor.
+fn longest_event(
+    ev: &ShardEvidence,
+    counted: std::ops::Range<usize>,
+    known: &BTreeMap<(usize, u64), Vec<Alt>>,
+) -> u64 {
+    let span = |e: &Indel| match e {
+        Indel::Del(d) => u64::from(*d) + 1,
+        Indel::Mnv(seq) => seq.len() as u64,
+        Indel::Ins(_) => 1,
+    };
+    let start = ev
+        .samples
+        .first()
+        .map_or(ev.shard.start, |s| s.counts.start);
     let mut longest = 0;
     for s in &ev.samples {
         for pc in &s.counts.positions[counted.clone()] {
-            for (indel, _) in &pc.indels {
-                if let Indel::Del(d) = indel {
-                    longest = longest.max(u64::from(*d) + 1);
-                }
+            longest = (pc.indels.iter()).fold(longest, |l, (e, _)| l.max(span(e)));
+        }
+    }
+    let sites =
+        (ev.shard.rid, start + counted.start as u64)..(ev.shard.rid, start + counted.end as u64);
+    for alts in known.range(sites).map(|(_, a)| a) {
+        for a in alts {
+            if let Alt::Indel(e) = a {
+                longest = longest.max(span(e));
             }
         }
     }

@@ -28,8 +28,8 @@ pub struct ShardEvidence {
 
 impl ShardEvidence {
     /// The evidence of offsets `counted` of the shard (every sample's
-    /// counts and UMI evidence, and the reference around them, `right_pad`
-    /// bases past the end) as a shard whose calls start at offset
+    /// counts and UMI evidence, and the reference from `pad.0` bases before
+    /// them to `pad.1` past them) as a shard whose calls start at offset
     /// `called_from`: the positions before it are there as context (the
     /// MNVs that reach into the called ones). No read counters or family
     /// sizes: those are summed over the whole shard.
@@ -37,7 +37,7 @@ impl ShardEvidence {
         &self,
         counted: std::ops::Range<usize>,
         called_from: usize,
-        right_pad: u64,
+        pad: (u64, u64),
     ) -> ShardEvidence {
         let start = self
             .samples
@@ -50,9 +50,7 @@ impl ShardEvidence {
                 end: hi,
                 ..self.shard.clone()
             },
-            window: self
-                .window
-                .slice(lo.saturating_sub(WINDOW_PAD), hi + right_pad),
+            window: self.window.slice(lo.saturating_sub(pad.0), hi + pad.1),
             samples: self
                 .samples
                 .iter()
