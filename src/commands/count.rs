@@ -1,15 +1,20 @@
 //! `ctdna count`: the evidence engine's per-position allele counts as TSV
 //! (fragments, or in UMI mode molecules of the chosen tier and better).
 
-use super::inputs::{input_files, read_counters, RunInputs};
+use super::inputs::{input_files, RunInputs};
 use super::settings::{read_filter, umi_options};
 use crate::atomic::Pending;
 use crate::cli::CountArgs;
+use crate::evidence::engine::ShardEvidence;
 use crate::evidence::umi::Molecules;
 use crate::output::counts_tsv;
 use crate::{Error, Result};
 use std::io::{BufWriter, Write};
 use std::path::Path;
+
+/// Batches per thread in a wave: the rows of this many batches of
+/// [`crate::regions::MAX_SHARD`] bases are held at once.
+const WAVE_PER_THREAD: usize = 4;
 
 /// Run `ctdna count`.
 pub fn run(args: &CountArgs) -> Result<()> {
@@ -31,9 +36,7 @@ pub fn run(args: &CountArgs) -> Result<()> {
         Some(Pending::new(&args.output)?)
     };
     let metrics = args.metrics.as_deref().map(Pending::new).transpose()?;
-    let evidence = inputs.count(&filter, umi.as_ref())?;
     let samples: Vec<String> = inputs.bams.iter().map(|i| i.sample.clone()).collect();
-
     let out_path = pending
         .as_ref()
         .map_or(args.output.as_path(), |p| p.tmp.as_path());
@@ -44,15 +47,22 @@ pub fn run(args: &CountArgs) -> Result<()> {
     };
     w.write_all(counts_tsv::header(tier).as_bytes())
         .map_err(io)?;
-    for ev in &evidence {
+    // Each shard's rows are formatted by the worker that counted it, and
+    // written in panel order a wave at a time: memory holds one wave.
+    let rows = |ev: ShardEvidence| {
         let chrom = &inputs.reference.contigs[ev.shard.rid].name;
-        counts_tsv::write_shard(&mut w, ev, chrom, &samples, &|_| true, tier).map_err(io)?;
-    }
+        let mut text = Vec::new();
+        counts_tsv::write_shard(&mut text, &ev, chrom, &samples, &|_| true, tier).map_err(io)?;
+        Ok(text)
+    };
+    let wave = inputs.threads * WAVE_PER_THREAD;
+    let reads = inputs.count_in_waves(&filter, umi.as_ref(), wave, &rows, &mut |text| {
+        w.write_all(&text).map_err(io)
+    })?;
     w.flush().map_err(io)?;
     drop(w);
     let mut done: Vec<Pending> = pending.into_iter().collect();
     if let Some(m) = metrics {
-        let reads = read_counters(&evidence, samples.len());
         done.push(crate::output::metrics::write_json(
             m,
             &serde_json::json!({

@@ -5,7 +5,7 @@
 
 use crate::cli::InputArgs;
 use crate::evidence::bam::AlignmentInput;
-use crate::evidence::engine::{Engine, ShardEvidence};
+use crate::evidence::engine::{Engine, ShardEvidence, Work};
 use crate::evidence::{ReadCounters, ReadFilter};
 use crate::loci::{self, KnownLocus};
 use crate::reference::Reference;
@@ -164,6 +164,25 @@ impl RunInputs {
         umi: Option<&crate::evidence::umi::UmiConfig>,
         digest: &(dyn Fn(ShardEvidence) -> Result<T> + Sync),
     ) -> Result<(Vec<ReadCounters>, Vec<T>)> {
+        let mut out = Vec::new();
+        let reads = self.count_in_waves(filter, umi, usize::MAX, digest, &mut |t| {
+            out.push(t);
+            Ok(())
+        })?;
+        Ok((reads, out))
+    }
+
+    /// [`RunInputs::count_digested`] a wave of `wave` batches at a time,
+    /// each wave's digests handed to `sink` in shard order (see
+    /// [`Engine::run_waves`]); returns each sample's read counters.
+    pub fn count_in_waves<T: Send>(
+        &self,
+        filter: &ReadFilter,
+        umi: Option<&crate::evidence::umi::UmiConfig>,
+        wave: usize,
+        digest: &(dyn Fn(ShardEvidence) -> Result<T> + Sync),
+        sink: &mut dyn FnMut(T) -> Result<()>,
+    ) -> Result<Vec<ReadCounters>> {
         let counter = crate::evidence::batch_counter(filter, umi);
         let engine = Engine::new(&self.reference, &self.bams, counter.as_ref());
         let bar = if std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info) {
@@ -182,21 +201,24 @@ impl RunInputs {
             let reads: Vec<ReadCounters> = ev.samples.iter().map(|s| s.reads.clone()).collect();
             Ok((reads, digest(ev)?))
         };
-        let out = engine.run_digested(&self.shards, self.threads, &|n| bar.inc(n), &with_reads);
-        bar.finish_and_clear();
         let mut totals = vec![ReadCounters::default(); self.bams.len()];
-        let digests = out?
-            .into_iter()
-            .map(|(reads, d)| {
-                for (acc, r) in totals.iter_mut().zip(&reads) {
-                    acc.merge(r);
-                }
-                d
-            })
-            .collect();
+        let mut take = |(reads, d): (Vec<ReadCounters>, T)| {
+            for (acc, r) in totals.iter_mut().zip(&reads) {
+                acc.merge(r);
+            }
+            sink(d)
+        };
+        let work = Work {
+            threads: self.threads,
+            wave,
+            on_done: &|n| bar.inc(n),
+        };
+        let out = engine.run_waves(&self.shards, &work, &with_reads, &mut take);
+        bar.finish_and_clear();
+        out?;
         let names: Vec<&str> = self.bams.iter().map(|b| b.sample.as_str()).collect();
         warn_about_reads(&totals, &names);
-        Ok((totals, digests))
+        Ok(totals)
     }
 }
 

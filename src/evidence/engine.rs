@@ -67,6 +67,14 @@ impl ShardEvidence {
     }
 }
 
+/// How an engine run is spread: threads, batches per wave
+/// ([`Engine::run_waves`]), and what to call as shards finish (progress).
+pub struct Work<'a> {
+    pub threads: usize,
+    pub wave: usize,
+    pub on_done: &'a (dyn Fn(u64) + Sync),
+}
+
 struct Worker {
     fasta: faidx::Reader,
     readers: Vec<bam::IndexedReader>,
@@ -115,35 +123,65 @@ impl<'a, C: BatchCounter + ?Sized> Engine<'a, C> {
         on_done: &(dyn Fn(u64) + Sync),
         digest: &(dyn Fn(ShardEvidence) -> Result<T> + Sync),
     ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        let mut keep = |t| {
+            out.push(t);
+            Ok(())
+        };
+        let work = Work {
+            threads,
+            wave: usize::MAX,
+            on_done,
+        };
+        self.run_waves(shards, &work, digest, &mut keep)?;
+        Ok(out)
+    }
+
+    /// [`Engine::run_digested`] a wave of `work.wave` batches at a time:
+    /// each wave is counted in parallel and its digests handed to `sink` in
+    /// shard order before the next starts (an output written in panel
+    /// order as it goes, holding one wave).
+    pub fn run_waves<T: Send>(
+        &self,
+        shards: &[Shard],
+        work: &Work,
+        digest: &(dyn Fn(ShardEvidence) -> Result<T> + Sync),
+        sink: &mut dyn FnMut(T) -> Result<()>,
+    ) -> Result<()> {
+        let threads = work.threads;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build()
             .map_err(|e| Error::Runtime(format!("cannot start {threads} threads: {e}")))?;
         let batches = crate::regions::batches(shards, threads);
-        let per_batch: Vec<Vec<T>> = pool.install(|| {
-            batches
-                .par_iter()
-                // One batch per job: rayon would otherwise hand a worker a
-                // run of batches it cannot split once started, and the
-                // other core idles at the end while it finishes them.
-                .with_max_len(1)
-                .map_init(
-                    || None,
-                    |worker: &mut Option<Worker>, range| {
-                        if worker.is_none() {
-                            *worker = Some(self.open_worker()?);
-                        }
-                        // Invariant: set just above.
-                        let w = worker.as_mut().expect("worker opened");
-                        let counted = self.count(w, &shards[range.clone()])?;
-                        let digested = counted.into_iter().map(digest).collect();
-                        on_done(range.len() as u64);
-                        digested
-                    },
-                )
-                .collect::<Result<Vec<_>>>()
-        })?;
-        Ok(per_batch.into_iter().flatten().collect())
+        for wave in batches.chunks(work.wave.max(1)) {
+            let per_batch: Vec<Vec<T>> = pool.install(|| {
+                wave.par_iter()
+                    // One batch per job: rayon would otherwise hand a worker
+                    // a run of batches it cannot split once started, and the
+                    // other core idles at the end while it finishes them.
+                    .with_max_len(1)
+                    .map_init(
+                        || None,
+                        |worker: &mut Option<Worker>, range| {
+                            if worker.is_none() {
+                                *worker = Some(self.open_worker()?);
+                            }
+                            // Invariant: set just above.
+                            let w = worker.as_mut().expect("worker opened");
+                            let counted = self.count(w, &shards[range.clone()])?;
+                            let digested = counted.into_iter().map(digest).collect();
+                            (work.on_done)(range.len() as u64);
+                            digested
+                        },
+                    )
+                    .collect::<Result<Vec<_>>>()
+            })?;
+            for t in per_batch.into_iter().flatten() {
+                sink(t)?;
+            }
+        }
+        Ok(())
     }
 
     fn open_worker(&self) -> Result<Worker> {
