@@ -412,11 +412,9 @@ pub fn evaluate(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::calling::SampleCall;
-
-    fn t() -> Thresholds {
+impl Thresholds {
+    /// The defaults of `ctdna call`, for unit tests.
+    pub(crate) fn for_tests() -> Thresholds {
         Thresholds {
             fp_per_panel: 0.05,
             known_fp: 0.05,
@@ -438,6 +436,16 @@ mod tests {
             normal_vaf_fraction: 0.2,
             joint_alpha: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calling::SampleCall;
+
+    fn t() -> Thresholds {
+        Thresholds::for_tests()
     }
 
     #[test]

@@ -130,3 +130,125 @@ fn longest_event(
     }
     longest
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calling::{Alphas, Caller};
+    use crate::evidence::alleles::{AlleleStats, ShardCounts};
+    use crate::evidence::batch::SampleEvidence;
+    use crate::model::context::ContextRates;
+    use crate::model::Background;
+    use crate::reference::RefWindow;
+    use crate::regions::Shard;
+
+    fn stats(n: u32) -> AlleleStats {
+        AlleleStats {
+            n,
+            by_class: [n, 0, 0, 0],
+            fwd: n / 2,
+            rev: n - n / 2,
+            sum_bq: 35 * u64::from(n),
+            sum_mq: 60 * u64::from(n),
+            sum_dist: 40 * u64::from(n),
+            ..AlleleStats::default()
+        }
+    }
+
+    /// A 400-base shard of a plasma sample and its matched normal: 500
+    /// molecules a position with single-molecule errors, and a few alleles
+    /// that can be written: SNVs of 2-12 molecules, an MNV whose SNV
+    /// molecules sit two positions on, a 5-base deletion near the end, a
+    /// known 8-base deletion without evidence, and an allele only the
+    /// normal shows.
+    fn shard() -> (ShardEvidence, BTreeMap<(usize, u64), Vec<Alt>>) {
+        let mut rng = crate::rng::Rng::new(11);
+        let (start, end) = (1_000u64, 1_400u64);
+        let seq: Vec<u8> = (0..1_000).map(|_| BASES4[rng.below(4) as usize]).collect();
+        let window = RefWindow { start: 700, seq };
+        let samples = (0..2)
+            .map(|k| {
+                let mut counts = ShardCounts::new(start, end);
+                for (i, pc) in counts.positions.iter_mut().enumerate() {
+                    let r = base_index(window.base((start + i as u64) as i64)).unwrap();
+                    pc.bases[r] = stats(500);
+                    if rng.below(5) == 0 {
+                        pc.bases[(r + 1 + rng.below(3) as usize) % 4] = stats(1);
+                    }
+                    let plasma_alt = k == 0 && [40, 41, 90, 250].contains(&i);
+                    let normal_alt = k == 1 && i == 330;
+                    if plasma_alt || normal_alt {
+                        pc.bases[(r + 1) % 4] = stats(2 + (i as u32 % 11));
+                    }
+                }
+                if k == 0 {
+                    let at = |i: u64| (start + i) as i64;
+                    let mnv: Vec<u8> = (0..3).map(|j| comp(window.base(at(150 + j)))).collect();
+                    *counts.positions[150].indel_mut(&Indel::Mnv(mnv.clone())) = stats(6);
+                    let b = base_index(mnv[2]).unwrap();
+                    counts.positions[152].bases[b] = stats(6);
+                    *counts.positions[395].indel_mut(&Indel::Del(5)) = stats(4);
+                }
+                SampleEvidence {
+                    counts,
+                    reads: Default::default(),
+                    umi: None,
+                }
+            })
+            .collect();
+        let ev = ShardEvidence {
+            shard: Shard {
+                target: 0,
+                rid: 0,
+                start,
+                end,
+            },
+            window: window.slice(start - 300, end + 300),
+            samples,
+        };
+        let known = BTreeMap::from([((0, start + 200), vec![Alt::Indel(Indel::Del(8))])]);
+        (ev, known)
+    }
+
+    const BASES4: [u8; 4] = *b"ACGT";
+
+    fn comp(b: u8) -> u8 {
+        BASES4[(base_index(b).unwrap() + 2) % 4]
+    }
+
+    /// The kept parts give every record the whole shard gives, and hold a
+    /// small part of its positions.
+    #[test]
+    fn the_kept_parts_call_what_the_whole_shard_calls() {
+        let (ev, known) = shard();
+        let rates = ContextRates::estimate(std::slice::from_ref(&ev), 0);
+        let models: Vec<&dyn Background> = vec![&rates, &rates];
+        let thresholds = crate::calling::filters::Thresholds::for_tests();
+        let caller = Caller {
+            models: &models,
+            thresholds: &thresholds,
+            alphas: Alphas::new(&thresholds, 400, 1),
+            known: &known,
+            minor_strand: &[None, None],
+            normal: Some(crate::calling::normal::NormalRule::new(1, &thresholds)),
+        };
+        let whole = caller.call_shard(&ev);
+        let parts = keep(&ev, &known, Some(1));
+        let from_parts: Vec<_> = parts.iter().flat_map(|p| caller.call_shard(p)).collect();
+        assert_eq!(format!("{whole:?}"), format!("{from_parts:?}"));
+        // Records at the SNVs, the MNV's third base, the deletion, the
+        // known locus; none where only the normal shows an allele.
+        let at: Vec<u64> = whole.iter().map(|c| c.pos0 - 1_000).collect();
+        for i in [40, 41, 90, 150, 200, 250, 395] {
+            assert!(at.contains(&i), "{i} not in {at:?}");
+        }
+        assert!(!at.contains(&330), "{at:?}");
+        let kept: usize = (parts.iter())
+            .map(|p| p.samples[0].counts.positions.len())
+            .sum();
+        assert!(kept < 40, "{kept} of 400 positions kept");
+        // The deletion's part reads the reference its allele spans.
+        let del = parts.iter().find(|p| p.shard.start == 1_395).unwrap();
+        assert!(del.window.end() >= 1_401);
+    }
+}
