@@ -31,6 +31,7 @@ use crate::reference::RefWindow;
 use crate::regions::Shard;
 use crate::spill::{get_varint, put_varint, Block, Spill};
 use crate::{Error, Result};
+use std::collections::HashMap;
 
 /// Detection probability the LOD is defined at.
 pub const POWER: f64 = 0.95;
@@ -228,6 +229,7 @@ impl LodInputs {
             .map(|(at, model)| {
                 let mut depths = Vec::with_capacity(at.len());
                 let mut lods = Vec::with_capacity(at.len());
+                let mut known: HashMap<LodKey, f64> = HashMap::new();
                 for (i, &(by_class, sum_bq)) in at.iter().enumerate() {
                     let pos = (self.shard.start + i as u64) as i64;
                     let n: u32 = by_class.iter().sum();
@@ -239,7 +241,13 @@ impl LodInputs {
                     };
                     depths.push(n);
                     let at = (&self.shard, &shard.window);
-                    lods.push(position_lod(at, pos, &bq, *model, (ln_alpha, min_alt)));
+                    let lod = match position_null(at, pos, &bq, *model) {
+                        Some(null) => *known.entry(lod_key(by_class, &null)).or_insert_with(|| {
+                            limit_of_detection(&by_class, &null, ln_alpha, min_alt)
+                        }),
+                        None => 1.0,
+                    };
+                    lods.push(lod);
                 }
                 LodTrack {
                     rid: self.shard.rid,
@@ -253,51 +261,59 @@ impl LodInputs {
     }
 }
 
-/// The SNV LoD at `pos` of a shard whose molecules there are `bq`, at
-/// the test's threshold and LowAltCount.
-fn position_lod(
+/// The SNV null at `pos` of a shard whose molecules there are `bq`: the
+/// mean of the three SNV null rates (and, with a panel of normals, the
+/// smallest of their concentrations: the most overdispersed); `None` where
+/// no LoD is defined (no molecules, or an `N` in the context).
+fn position_null(
     (shard, window): (&Shard, &RefWindow),
     pos: i64,
     bq: &AlleleStats,
     model: &dyn Background,
-    (ln_alpha, min_alt): (f64, u32),
-) -> f64 {
-    {
-        let ctx = trinucleotide(window, pos);
-        let ref_idx = base_index(ctx[1]);
-        let (mut sum, mut k) = ([0.0; N_CLASSES], 0);
-        let mut concentration: Option<f64> = None;
-        let mut dispersion = [1.0; N_CLASSES];
-        for alt in (0..4u8).filter(|&b| ref_idx.is_some_and(|r| usize::from(b) != r)) {
-            let null = model.null(&RateQuery {
-                context: ctx,
-                allele: &Alt::Snv(alt),
-                homopolymer: 1,
-                mean_bq: bq.mean_bq(),
-                site: (shard.rid, pos as u64),
-                own: None,
-            });
-            for (s, r) in sum.iter_mut().zip(&null.rates) {
-                *s += r;
-            }
-            dispersion = null.dispersion;
-            if let Some(c) = null.concentration {
-                concentration = Some(concentration.map_or(c, |x: f64| x.min(c)));
-            }
-            k += 1;
+) -> Option<Null> {
+    let ctx = trinucleotide(window, pos);
+    let ref_idx = base_index(ctx[1]);
+    let (mut sum, mut k) = ([0.0; N_CLASSES], 0);
+    let mut concentration: Option<f64> = None;
+    let mut dispersion = [1.0; N_CLASSES];
+    for alt in (0..4u8).filter(|&b| ref_idx.is_some_and(|r| usize::from(b) != r)) {
+        let null = model.null(&RateQuery {
+            context: ctx,
+            allele: &Alt::Snv(alt),
+            homopolymer: 1,
+            mean_bq: bq.mean_bq(),
+            site: (shard.rid, pos as u64),
+            own: None,
+        });
+        for (s, r) in sum.iter_mut().zip(&null.rates) {
+            *s += r;
         }
-        let null = Null {
-            rates: sum.map(|s| if k == 0 { 1.0 } else { s / f64::from(k) }),
-            dispersion,
-            concentration,
-            noisy: None,
-        };
-        if bq.n == 0 || k == 0 {
-            1.0
-        } else {
-            limit_of_detection(&bq.by_class, &null, ln_alpha, min_alt)
+        dispersion = null.dispersion;
+        if let Some(c) = null.concentration {
+            concentration = Some(concentration.map_or(c, |x: f64| x.min(c)));
         }
+        k += 1;
     }
+    (bq.n > 0 && k > 0).then(|| Null {
+        rates: sum.map(|s| s / f64::from(k)),
+        dispersion,
+        concentration,
+        noisy: None,
+    })
+}
+
+/// Everything a position's LoD depends on, as exact bits: positions of
+/// one shard that share it (same molecules by class, same null) share
+/// their LoD, computed once.
+type LodKey = (ClassCounts, [u64; N_CLASSES], [u64; N_CLASSES], Option<u64>);
+
+fn lod_key(by_class: ClassCounts, null: &Null) -> LodKey {
+    (
+        by_class,
+        null.rates.map(f64::to_bits),
+        null.dispersion.map(f64::to_bits),
+        null.concentration.map(f64::to_bits),
+    )
 }
 
 #[cfg(test)]
