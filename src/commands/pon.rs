@@ -2,27 +2,26 @@
 //! UMI molecules of a tier, as `call` would), fit each site and allele,
 //! write the panel-of-normals file.
 //!
-//! Streaming: shards are counted a batch at a time (all normals of a shard
-//! in one worker), each batch is reduced to file rows in parallel and
-//! written, and its evidence dropped, so memory is bounded by one batch and
-//! not by the panel.
+//! Streaming: all normals of a shard are counted in one worker, which
+//! reduces them to file rows and drops the evidence; the rows are written
+//! in panel order a wave of batches at a time, so memory is bounded by one
+//! wave and not by the panel.
 
-use super::inputs::{read_counters, warn_about_reads, RunInputs, Sites};
+use super::inputs::{RunInputs, Sites};
 use super::settings::{pon_build, read_filter, umi_options};
 use crate::cli::PonArgs;
-use crate::evidence::engine::Engine;
+use crate::evidence::engine::ShardEvidence;
 use crate::evidence::umi::Molecules;
 use crate::model::pon::{summarize_shard, PonRow};
 use crate::model::pon_file::{PonHeader, PonWriter};
 use crate::reference::Reference;
 use crate::regions;
-use crate::{Error, Result};
-use rayon::prelude::*;
+use crate::Result;
 use std::time::Instant;
 
-/// Shards per batch and thread: large enough to keep every worker busy,
-/// small enough that a batch's evidence stays small.
-const SHARDS_PER_THREAD: usize = 16;
+/// Batches per thread in a wave: enough to keep every worker busy, few
+/// enough that a wave's rows stay small.
+const BATCHES_PER_THREAD: usize = 4;
 
 /// Run `ctdna pon`.
 pub fn run(args: &PonArgs) -> Result<()> {
@@ -56,33 +55,16 @@ pub fn run(args: &PonArgs) -> Result<()> {
     let header = PonHeader::new(reference, &filter, molecules, panel, names.clone(), build);
     let mut writer = PonWriter::create(&args.output, &header)?;
 
-    let counter = crate::evidence::batch_counter(&filter, umi.as_ref());
-    let engine = Engine::new(reference, &inputs.bams, counter.as_ref());
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Runtime(format!("cannot start {threads} threads: {e}")))?;
+    // Each shard's rows are built by the worker that counted it and written
+    // in panel order a wave at a time (see `Engine::run_waves`).
+    let rows = |ev: ShardEvidence| Ok(summarize_shard(&ev, &build));
     let mut n_rows = 0usize;
-    let mut reads = vec![crate::evidence::ReadCounters::default(); names.len()];
-    for batch in inputs.shards.chunks(threads * SHARDS_PER_THREAD) {
-        let evidence = engine.run(batch, threads, &|_| {})?;
-        for (acc, c) in reads.iter_mut().zip(read_counters(&evidence, names.len())) {
-            acc.merge(&c);
-        }
-        let rows: Vec<Vec<PonRow>> = pool.install(|| {
-            evidence
-                .par_iter()
-                .map(|ev| summarize_shard(ev, &build))
-                .collect()
-        });
-        for r in &rows {
-            writer.rows(r)?;
-            n_rows += r.len();
-        }
-    }
+    let wave = threads * BATCHES_PER_THREAD;
+    inputs.count_in_waves(&filter, umi.as_ref(), wave, &rows, &mut |r: Vec<PonRow>| {
+        n_rows += r.len();
+        writer.rows(&r)
+    })?;
     let finished = writer.finish()?;
-    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    warn_about_reads(&reads, &name_refs);
     log::info!(
         "panel of normals: {} normals ({}), {} rows over {} target bases, {:.1} s",
         inputs.bams.len(),
