@@ -38,14 +38,9 @@ for tool in samtools bcftools /usr/bin/time; do
   fi
 done
 
-# BENCH_CTDNA=path: measure that binary (e.g. an older build, to compare
-# two versions on the same cached data) instead of building this checkout.
-if [ -n "${BENCH_CTDNA:-}" ]; then
-  CTDNA=$BENCH_CTDNA
-else
-  cargo build --release --quiet
-  CTDNA=${CARGO_TARGET_DIR:-$PWD/target}/release/ctdna
-fi
+# shellcheck source=benches/cache.sh
+. benches/cache.sh
+pick_ctdna
 
 PERBASE=""
 if [ "$PEERS" = 1 ]; then
@@ -64,8 +59,6 @@ if [ "$PEERS" = 1 ]; then
   fi
 fi
 
-# shellcheck source=benches/cache.sh
-. benches/cache.sh
 simulate() { # dir depth
   simulate_cached "$1" --seed 11 --contigs "$CONTIGS" --contig-len "$CONTIG_LEN" \
     --targets "$TARGETS" --target-min-len 200 --target-max-len 200 \

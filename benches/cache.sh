@@ -2,6 +2,17 @@
 # bench-cache/ (git-ignored), made again when their arguments or the
 # simulator changed. Needs CTDNA (the binary) and THREADS.
 
+# The binary to measure: BENCH_CTDNA=path (e.g. an older build, to compare
+# two versions on the same cached data), else this checkout's release build.
+pick_ctdna() {
+  if [ -n "${BENCH_CTDNA:-}" ]; then
+    CTDNA=$BENCH_CTDNA
+  else
+    cargo build --release --quiet
+    CTDNA=${CARGO_TARGET_DIR:-$PWD/target}/release/ctdna
+  fi
+}
+
 # The ctdna version and the last commit that touched the simulator (its
 # output changes with it: e.g. reads gained the MC tag); the scorer
 # (src/simulate/score*) does not change the data.

@@ -48,15 +48,10 @@ for tool in samtools bcftools /usr/bin/time; do
   command -v "$tool" >/dev/null 2>&1 || { echo "needs $tool (apt-get install samtools bcftools time)" >&2; exit 1; }
 done
 
-if [ -n "${BENCH_CTDNA:-}" ]; then
-  CTDNA=$BENCH_CTDNA
-else
-  cargo build --release --quiet
-  CTDNA=${CARGO_TARGET_DIR:-$PWD/target}/release/ctdna
-fi
-
 # shellcheck source=benches/cache.sh
 . benches/cache.sh
+pick_ctdna
+
 GENOME=(--contigs 4 --target-min-len "$TLEN" --target-max-len "$TLEN" --snvs-per-vaf 50 --indels-per-vaf 2)
 WIDE=$CACHE/wide-$SCALE
 UMI=$CACHE/wide-$SCALE-umi
