@@ -24,7 +24,7 @@ mod slots;
 
 use super::alleles::{MoleculeClass, PositionSink, Support};
 use super::mates::{add, MERGED_QUAL_CAP};
-use super::observe::{ins_compatible, Obs, ObsKind, ReadObs};
+use super::observe::{ins_compatible, Obs, ObsKind, ReadSlots, Slot};
 use super::umi::Tier;
 use crate::hash::fnv1a64;
 use indels::{entry_ins, ins_consensus, most_common_key, tally_agreement, torn_templates};
@@ -55,12 +55,73 @@ struct Entry {
     dist: u16,
 }
 
-/// The observation that stands for a molecule: read and index in its
-/// `obs`.
+/// The observation that stands for a molecule: read, and index in its
+/// `slots` or (with [`Best::EVENT`] set) in its `events`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Best {
     read: u32,
     obs: u32,
+}
+
+impl Best {
+    /// Bit of [`Best::obs`] marking an index into the read's events.
+    const EVENT: u32 = 1 << 31;
+
+    fn slot(read: u32, i: u32) -> Best {
+        Best { read, obs: i }
+    }
+
+    fn event(read: u32, i: u32) -> Best {
+        Best {
+            read,
+            obs: i | Best::EVENT,
+        }
+    }
+
+    /// The observation in `reads`.
+    fn obs_in(self, reads: &[ReadSlots]) -> Obs {
+        let r = &reads[self.read as usize];
+        if self.obs & Best::EVENT != 0 {
+            return r.events[(self.obs & !Best::EVENT) as usize];
+        }
+        let s = r.slots[self.obs as usize];
+        Obs {
+            pos: r.meta.start + i64::from(self.obs),
+            kind: if s.code == Slot::DEL {
+                ObsKind::DelSpan
+            } else {
+                ObsKind::Base(s.code)
+            },
+            qual: s.qual,
+            dist: s.dist,
+            usable: true,
+        }
+    }
+}
+
+/// The positions a walked read shows something at: `[lo, hi)` of its
+/// slots without the unusable ones at either end (bases outside the
+/// shards, filtered ones), and `[lo, hi)` of those and its indels (one may
+/// be left-aligned before its first base).
+fn spans(r: &ReadSlots) -> [(i64, i64); 2] {
+    let lead = r.slots.iter().take_while(|s| s.code == Slot::NONE).count();
+    let trail = r.slots[lead..]
+        .iter()
+        .rev()
+        .take_while(|s| s.code == Slot::NONE)
+        .count();
+    let slots = (
+        r.meta.start + lead as i64,
+        r.meta.start + (r.slots.len() - trail) as i64,
+    );
+    let all = r.events.iter().fold(slots, |(lo, hi), e| {
+        if lo >= hi {
+            (e.pos, e.pos + 1)
+        } else {
+            (lo.min(e.pos), hi.max(e.pos + 1))
+        }
+    });
+    [slots, all]
 }
 
 /// What one strand says at one (position, slot-or-event).
@@ -158,6 +219,8 @@ pub struct Consensus {
     cons: [Vec<u8>; 2],
     /// Templates whose reads disagree on the indel being called.
     torn: Vec<u32>,
+    /// Per member, its read's [`spans`].
+    spans: Vec<[(i64, i64); 2]>,
 }
 
 /// Settings of the consensus.
@@ -181,7 +244,7 @@ impl Consensus {
     pub fn add_family<S: PositionSink>(
         &mut self,
         sinks: &mut [S; 3],
-        reads: &[ReadObs],
+        reads: &[ReadSlots],
         members: &[Member],
         n_templates: u32,
         forced: Option<Tier>,
@@ -191,9 +254,14 @@ impl Consensus {
         if self.seen.len() < n_templates as usize {
             self.seen.resize(n_templates as usize, 0);
         }
-        let first = members
+        self.spans.clear();
+        self.spans
+            .extend(members.iter().map(|m| spans(&reads[m.read as usize])));
+        let first = self
+            .spans
             .iter()
-            .flat_map(|m| reads[m.read as usize].obs.iter().map(|o| o.pos))
+            .filter(|[_, (lo, hi)]| lo < hi)
+            .map(|[_, (lo, _)]| *lo)
             .min();
         let mut next = first;
         while let Some(from) = next {
@@ -205,58 +273,64 @@ impl Consensus {
 
     /// Tally the family's observations at `[from, from + TALLY_SPAN)`
     /// into `slots` (zeroed) and `events` (sorted). Returns the end of the
-    /// positions tallied, and the first position after the piece with an
-    /// observation.
-    fn tally(&mut self, reads: &[ReadObs], members: &[Member], from: i64) -> (i64, Option<i64>) {
+    /// positions tallied, and the first position after the piece a read
+    /// reaches (positions without votes count nothing).
+    fn tally(&mut self, reads: &[ReadSlots], members: &[Member], from: i64) -> (i64, Option<i64>) {
         let to = from + TALLY_SPAN as i64;
         self.events.clear();
         let mut next: Option<i64> = None;
         let mut end = from;
-        for m in members {
+        for (m, &[(s_lo, s_hi), (lo, hi)]) in members.iter().zip(&self.spans) {
             let r = &reads[m.read as usize];
-            for (i, o) in r.obs.iter().enumerate() {
+            if hi > to {
+                let at = lo.max(to);
+                next = Some(next.map_or(at, |n| n.min(at)));
+            }
+            for (i, o) in r.events.iter().enumerate() {
                 if o.pos < from || o.pos >= to {
-                    if o.pos >= to {
-                        next = Some(next.map_or(o.pos, |n| n.min(o.pos)));
-                    }
                     continue;
                 }
                 end = end.max(o.pos + 1);
-                if o.kind.is_event() {
-                    // An indel that fails the base filters abstains (the
-                    // read neither shows nor denies it).
-                    self.events.push(Entry {
-                        pos: o.pos,
-                        strand: m.strand,
-                        key: if o.usable {
-                            event_key(o.kind, &r.ins)
-                        } else {
-                            ABSTAIN
-                        },
-                        template: m.template,
-                        read: m.read,
-                        obs: i as u32,
-                        qual: o.qual,
-                        dist: o.dist,
-                    });
-                    continue;
+                // An indel that fails the base filters abstains (the
+                // read neither shows nor denies it).
+                self.events.push(Entry {
+                    pos: o.pos,
+                    strand: m.strand,
+                    key: if o.usable {
+                        event_key(o.kind, &r.ins)
+                    } else {
+                        ABSTAIN
+                    },
+                    template: m.template,
+                    read: m.read,
+                    obs: i as u32,
+                    qual: o.qual,
+                    dist: o.dist,
+                });
+            }
+            let (a, b) = (s_lo.max(from), s_hi.min(to));
+            if a >= b {
+                continue;
+            }
+            end = end.max(b);
+            // Tallies are left zeroed by the last piece (see
+            // `call_piece`): only new room is set, as a family needs it.
+            let room = (b - from) as usize;
+            if self.slots.len() < room {
+                self.slots.resize(room, PositionTally::default());
+            }
+            let first = (a - r.meta.start) as usize;
+            let tallies = &mut self.slots[(a - from) as usize..room];
+            for (j, (p, &s)) in tallies.iter_mut().zip(&r.slots[first..]).enumerate() {
+                // Bases that fail the filters are no evidence either way.
+                if s.code != Slot::NONE {
+                    p.vote(m, (first + j) as u32, s, a + j as i64, r.meta.end);
                 }
-                // Other unusable observations are not kept by the walk.
-                if !o.usable {
-                    continue;
-                }
-                // Tallies are left zeroed by the last piece (see
-                // `call_piece`): only new room is set, as a family needs it.
-                let x = (o.pos - from) as usize;
-                if x >= self.slots.len() {
-                    self.slots.resize(x + 1, PositionTally::default());
-                }
-                self.slots[x].vote(m, i as u32, o, r.meta.end);
             }
         }
         self.events
             .sort_unstable_by_key(|e| (e.pos, e.strand, e.key, e.template, e.read, e.obs));
-        // Room up to the piece's last event or unusable base too.
+        // Room up to the piece's last event too.
         let span = (end - from) as usize;
         if self.slots.len() < span {
             self.slots.resize(span, PositionTally::default());
@@ -269,7 +343,7 @@ impl Consensus {
     fn call_piece<S: PositionSink>(
         &mut self,
         sinks: &mut [S; 3],
-        reads: &[ReadObs],
+        reads: &[ReadSlots],
         from: i64,
         end: i64,
         forced: Option<Tier>,
@@ -316,7 +390,7 @@ impl Consensus {
     /// an indel here.
     fn event_call(
         &mut self,
-        reads: &[ReadObs],
+        reads: &[ReadSlots],
         i: usize,
         j: usize,
         strand: u8,
@@ -424,7 +498,7 @@ fn slot_call(t: &[Tally; SLOT_KEYS], rules: Rules) -> StrandCall {
 /// insertion as the consensus (`cons`) of the strand that has one.
 fn emit<S: PositionSink>(
     sinks: &mut [S; 3],
-    reads: &[ReadObs],
+    reads: &[ReadSlots],
     pos: i64,
     calls: [StrandCall; 2],
     cons: &[Vec<u8>; 2],
@@ -475,7 +549,7 @@ fn emit<S: PositionSink>(
     };
     let tier = forced.unwrap_or(tier);
     let r = &reads[best.read as usize];
-    let o = &r.obs[best.obs as usize];
+    let o = &best.obs_in(reads);
     let s = Support {
         qual: qual.min(u32::from(MERGED_QUAL_CAP)) as u8,
         mapq: r.meta.mapq,
@@ -526,7 +600,12 @@ fn class_of(tier: Tier, reads: u32) -> MoleculeClass {
 }
 
 /// family's position.
-fn duplex_best(reads: &[ReadObs], pos: i64, (t0, b0): (u32, Best), (t1, b1): (u32, Best)) -> Best {
+fn duplex_best(
+    reads: &[ReadSlots],
+    pos: i64,
+    (t0, b0): (u32, Best),
+    (t1, b1): (u32, Best),
+) -> Best {
     match t1.cmp(&t0) {
         std::cmp::Ordering::Greater => b1,
         std::cmp::Ordering::Less => b0,
@@ -546,31 +625,33 @@ mod tests {
     use crate::evidence::alleles::ShardCounts;
     use crate::evidence::observe::ReadMeta;
 
-    fn read(bases: &[(i64, u8)], indel_at: Option<i64>) -> ReadObs {
-        let mut obs: Vec<Obs> = bases
-            .iter()
-            .map(|&(pos, b)| Obs {
-                pos,
-                kind: ObsKind::Base(b),
+    /// A read over `[start, start + 10)` showing `bases` (position, base)
+    /// and perhaps a 2 bp deletion after `indel_at`.
+    fn read_at(start: i64, bases: &[(i64, u8)], indel_at: Option<i64>) -> ReadSlots {
+        let mut slots = vec![Slot::EMPTY; 10];
+        for &(pos, b) in bases {
+            slots[(pos - start) as usize] = Slot {
+                code: b,
                 qual: 30,
                 dist: 20,
-                usable: true,
-            })
-            .collect();
-        if let Some(p) = indel_at {
-            obs.push(Obs {
+            };
+        }
+        let events = indel_at
+            .map(|p| Obs {
                 pos: p,
                 kind: ObsKind::Del(2),
                 qual: 30,
                 dist: 20,
                 usable: true,
-            });
-        }
-        ReadObs {
-            obs,
+            })
+            .into_iter()
+            .collect();
+        ReadSlots {
+            slots,
+            events,
             meta: ReadMeta {
-                start: 0,
-                end: 10,
+                start,
+                end: start + 10,
                 mapq: 60,
                 read1: true,
                 orientation: crate::evidence::alleles::Orientation::F1R2,
@@ -580,8 +661,12 @@ mod tests {
         }
     }
 
+    fn read(bases: &[(i64, u8)], indel_at: Option<i64>) -> ReadSlots {
+        read_at(0, bases, indel_at)
+    }
+
     /// Count a family of one read per template, on these strands.
-    fn run(reads: &[ReadObs], strands: &[u8], rules: Rules) -> [ShardCounts; 3] {
+    fn run(reads: &[ReadSlots], strands: &[u8], rules: Rules) -> [ShardCounts; 3] {
         let members: Vec<(u32, u8)> = (0..).zip(strands.iter().copied()).collect();
         run_templates(reads, &members, 10, rules)
     }
@@ -657,6 +742,7 @@ mod tests {
         // without the deletion splits the strand.
         let mut ends_at_anchor = without();
         ends_at_anchor.meta.end = 4;
+        ends_at_anchor.slots.truncate(4);
         let t = run(&[with(), ends_at_anchor, with()], &[0, 0, 1], RULES);
         assert_eq!(dels(&t[Tier::Duplex.index()]), 1);
         assert_eq!(t[Tier::Duplex.index()].positions[3].depth(), 1);
@@ -665,14 +751,14 @@ mod tests {
         // A copy of the indel that fails the base filters abstains: the
         // other two reads carry it alone.
         let mut weak = with();
-        weak.obs[1].usable = false;
+        weak.events[0].usable = false;
         let t = run(&[with(), with(), weak], &[0, 0, 0], RULES);
         assert_eq!(dels(&t[Tier::Single.index()]), 1);
     }
 
     /// Count a family whose members are given with their template numbers.
     fn run_templates(
-        reads: &[ReadObs],
+        reads: &[ReadSlots],
         members: &[(u32, u8)],
         len: u64,
         rules: Rules,
@@ -702,7 +788,10 @@ mod tests {
         let mate = |mapq: u8, qual: u8| {
             let mut r = read(&[(1, 0), (2, 0)], None);
             r.meta.mapq = mapq;
-            r.obs.iter_mut().for_each(|o| o.qual = qual);
+            r.slots
+                .iter_mut()
+                .filter(|s| s.code != Slot::NONE)
+                .for_each(|s| s.qual = qual);
             r
         };
         let reads = [mate(50, 20), mate(55, 35), mate(41, 35), mate(60, 10)];
@@ -780,19 +869,9 @@ mod tests {
         let mut reads = Vec::new();
         for _ in 0..2 {
             reads.push(read(&[(1, 2), (2, 2)], None));
-            let mut r = read(&[(far, 3), (far + 1, 3)], Some(far));
-            r.meta.start = far;
-            r.meta.end = far + 10;
-            reads.push(r);
+            // Its slots past far + 1 show nothing usable.
+            reads.push(read_at(far, &[(far, 3), (far + 1, 3)], Some(far)));
         }
-        // The piece's last observation a base that failed the filters.
-        reads[1].obs.push(Obs {
-            pos: far + 5,
-            kind: ObsKind::Base(0),
-            qual: 2,
-            dist: 20,
-            usable: false,
-        });
         let t = run_templates(
             &reads,
             &[(0, 0), (0, 0), (1, 0), (1, 0)],
@@ -815,10 +894,10 @@ mod tests {
     }
 
     /// A read showing the MNV `bases` at 3 (and its base at 1).
-    fn mnv_read(bases: &[u8]) -> ReadObs {
+    fn mnv_read(bases: &[u8]) -> ReadSlots {
         let mut r = read(&[(1, 0)], None);
         r.ins = bases.to_vec();
-        r.obs.push(Obs {
+        r.events.push(Obs {
             pos: 3,
             kind: ObsKind::Mnv {
                 off: 0,

@@ -3,8 +3,8 @@
 //! (a template's overlapping mates once), their qualities and the best
 //! observation.
 
-use super::{key_of, Best, Member, SLOT_KEYS};
-use crate::evidence::observe::Obs;
+use super::{Best, Member, SLOT_KEYS};
+use crate::evidence::observe::Slot;
 
 /// One strand's votes for one slot key at one position.
 #[derive(Debug, Clone, Copy, Default)]
@@ -59,20 +59,21 @@ impl PositionTally {
         self.last.template = 0;
     }
 
-    /// A read's usable slot observation `o` (its `i`th) here, the read a
+    /// A read's usable slot `o` (its `i`th) here at `pos`, the read a
     /// `member` of the family ending at `read_end`.
     #[inline]
-    pub(super) fn vote(&mut self, member: &Member, i: u32, o: &Obs, read_end: i64) {
+    pub(super) fn vote(&mut self, member: &Member, i: u32, o: Slot, pos: i64, read_end: i64) {
         let s = usize::from(member.strand);
         // Reads that can show or deny an indel anchored here: a base here
         // and the next reference base read too. A read whose alignment ends
         // at the anchor (its last base, or an insertion soft-clipped at its
         // end) cannot see what follows; counted as "no indel" it would
         // split every family with such a read.
-        if read_end > o.pos + 1 {
+        if read_end > pos + 1 {
             self.voters[s] += 1;
         }
-        let key = key_of(o.kind) as usize;
+        // Slot keys as `key_of` gives them: a base, or 4 (a deletion span).
+        let key = usize::from(if o.code == Slot::DEL { 4 } else { o.code });
         let vote = self.join_template(s, member.template, key, o.qual);
         if vote == Vote::None {
             return;
@@ -80,10 +81,7 @@ impl PositionTally {
         let t = &mut self.keys[s][key];
         // The first of highest quality, in (template, read) order.
         if t.n == 0 || o.qual > t.best_qual {
-            t.best = Best {
-                read: member.read,
-                obs: i,
-            };
+            t.best = Best::slot(member.read, i);
             t.best_qual = o.qual;
         }
         // A template's reads come together: one vote.
