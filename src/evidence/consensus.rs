@@ -28,7 +28,7 @@ use super::observe::{ins_compatible, Obs, ObsKind, ReadSlots, Slot};
 use super::umi::Tier;
 use crate::hash::fnv1a64;
 use indels::{entry_ins, ins_consensus, most_common_key, tally_agreement, torn_templates};
-use slots::{PositionTally, Tally};
+use slots::{FullTally, LoneTally, PositionTally, Tally};
 
 /// One read of a family.
 #[derive(Debug, Clone, Copy)]
@@ -267,7 +267,7 @@ impl Consensus {
         while let Some(from) = next {
             let end;
             (end, next) = self.tally(reads, members, from);
-            self.call_piece(sinks, reads, from, end, forced, rules);
+            self.call_piece(sinks, (reads, members), from, end, forced, rules);
         }
     }
 
@@ -343,7 +343,7 @@ impl Consensus {
     fn call_piece<S: PositionSink>(
         &mut self,
         sinks: &mut [S; 3],
-        reads: &[ReadSlots],
+        (reads, members): (&[ReadSlots], &[Member]),
         from: i64,
         end: i64,
         forced: Option<Tier>,
@@ -352,10 +352,16 @@ impl Consensus {
         let mut e = 0;
         for x in 0..(end - from) as usize {
             let pos = from + x as i64;
-            let p = &mut self.slots[x];
-            let slot = [slot_call(&p.keys[0], rules), slot_call(&p.keys[1], rules)];
+            let p = std::mem::take(&mut self.slots[x]);
+            let slot = if p.mixed {
+                self.replay(reads, members, pos, rules)
+            } else {
+                [
+                    lone_call(&p.strands[0], rules),
+                    lone_call(&p.strands[1], rules),
+                ]
+            };
             let voters = p.voters;
-            p.clear();
             let first = e;
             while e < self.events.len() && self.events[e].pos == pos {
                 e += 1;
@@ -382,6 +388,33 @@ impl Consensus {
                 emit(sinks, reads, pos, ev, &self.cons, forced, rules);
             }
         }
+    }
+
+    /// The slot calls at mixed position `pos` (see `slots`): its votes
+    /// cast again, in the order `tally` cast them, for every allele.
+    fn replay(
+        &self,
+        reads: &[ReadSlots],
+        members: &[Member],
+        pos: i64,
+        rules: Rules,
+    ) -> [StrandCall; 2] {
+        let mut full = FullTally::default();
+        for (m, &[(lo, hi), _]) in members.iter().zip(&self.spans) {
+            if pos < lo || pos >= hi {
+                continue;
+            }
+            let r = &reads[m.read as usize];
+            let i = (pos - r.meta.start) as usize;
+            let s = r.slots[i];
+            if s.code != Slot::NONE {
+                full.vote(m, i as u32, s);
+            }
+        }
+        [
+            slot_call(&full.keys[0], rules),
+            slot_call(&full.keys[1], rules),
+        ]
     }
 
     /// The consensus of `strand` over the events `[i, j)` of one position
@@ -462,6 +495,26 @@ impl Consensus {
             best,
             dist,
         }
+    }
+}
+
+/// [`slot_call`] of a strand whose votes at one position are all for one
+/// allele (the same call, without the other alleles' empty tallies).
+fn lone_call(t: &LoneTally, rules: Rules) -> StrandCall {
+    if t.n == 0 {
+        return StrandCall::Absent;
+    }
+    if !agrees(t.n, t.n, rules) {
+        return StrandCall::Split;
+    }
+    StrandCall::Agree {
+        key: u64::from(t.key),
+        qual: t.qual,
+        templates: t.n,
+        reads: t.reads,
+        best: t.best,
+        // The largest of u16 distances.
+        dist: t.dist as u16,
     }
 }
 

@@ -2,6 +2,13 @@
 //! its reads are gone through: per strand and allele, the templates voting
 //! (a template's overlapping mates once), their qualities and the best
 //! observation.
+//!
+//! Nearly every position of a family has one allele per strand, so
+//! [`PositionTally`] keeps one allele's votes a strand (64 bytes a
+//! position, which stay in the L1 cache over a family's span) and marks
+//! the position mixed when a second allele comes; the votes of a mixed
+//! position are cast again, in the same order, into a [`FullTally`]
+//! (every allele, 240 bytes) when it is called.
 
 use super::{Best, Member, SLOT_KEYS};
 use crate::evidence::observe::Slot;
@@ -38,27 +45,47 @@ pub(super) struct TemplateVote {
 /// [`TemplateVote::key`] of a template whose reads disagree.
 const WITHDRAWN: u8 = u8::MAX;
 
-/// Both strands' slot votes at one position, per strand the reads that
-/// can show or deny an indel anchored there, and the vote of the last
-/// template (a template is on one strand; its number is the family's).
+/// The slot key of a usable slot, as `key_of` gives it: a base, or 4 (a
+/// deletion span).
+#[inline]
+fn slot_key(o: Slot) -> u8 {
+    if o.code == Slot::DEL {
+        4
+    } else {
+        o.code
+    }
+}
+
+/// One strand's votes at one position while they are all for one allele:
+/// a [`Tally`] and its key. The distance is held in 32 bits: read as 32
+/// bits next to the bytes written just before, a 16-bit field stalled the
+/// store forwarding (a quarter of the tally's time).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct LoneTally {
+    pub(super) n: u32,
+    pub(super) reads: u32,
+    pub(super) qual: u32,
+    pub(super) best: Best,
+    pub(super) dist: u32,
+    best_qual: u8,
+    pub(super) key: u8,
+}
+
+/// Both strands' slot votes at one position while each strand's are for
+/// one allele (else `mixed`), per strand the reads that can show or deny
+/// an indel anchored there, and the template of the last vote (a
+/// template is on one strand; its number is the family's).
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct PositionTally {
-    pub(super) keys: [[Tally; SLOT_KEYS]; 2],
+    pub(super) strands: [LoneTally; 2],
     pub(super) voters: [u32; 2],
-    last: TemplateVote,
+    /// Template number + 1 of the last vote (0: none yet).
+    last: u32,
+    /// A strand has votes for two alleles: see [`FullTally`].
+    pub(super) mixed: bool,
 }
 
 impl PositionTally {
-    /// Zero the tallies in use (cheaper than writing the whole struct).
-    #[inline]
-    pub(super) fn clear(&mut self) {
-        for t in self.keys.iter_mut().flatten().filter(|t| t.n > 0) {
-            *t = Tally::default();
-        }
-        self.voters = [0; 2];
-        self.last.template = 0;
-    }
-
     /// A read's usable slot `o` (its `i`th) here at `pos`, the read a
     /// `member` of the family ending at `read_end`.
     #[inline]
@@ -72,8 +99,47 @@ impl PositionTally {
         if read_end > pos + 1 {
             self.voters[s] += 1;
         }
-        // Slot keys as `key_of` gives them: a base, or 4 (a deletion span).
-        let key = usize::from(if o.code == Slot::DEL { 4 } else { o.code });
+        if self.mixed {
+            return;
+        }
+        let key = slot_key(o);
+        let t = &mut self.strands[s];
+        if t.reads == 0 {
+            t.key = key;
+        } else if t.key != key {
+            self.mixed = true;
+            return;
+        }
+        // As `FullTally::vote` with one allele: no template withdraws.
+        if t.reads == 0 || o.qual > t.best_qual {
+            t.best = Best::slot(member.read, i);
+            t.best_qual = o.qual;
+        }
+        if self.last != member.template + 1 {
+            self.last = member.template + 1;
+            t.n += 1;
+        }
+        t.reads += 1;
+        t.qual += u32::from(o.qual);
+        t.dist = t.dist.max(u32::from(o.dist));
+    }
+}
+
+/// Both strands' slot votes for every allele at one position (a mixed
+/// one), and the vote of the last template.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct FullTally {
+    pub(super) keys: [[Tally; SLOT_KEYS]; 2],
+    last: TemplateVote,
+}
+
+impl FullTally {
+    /// A read's usable slot `o` (its `i`th) here, the read a `member` of
+    /// the family.
+    #[inline]
+    pub(super) fn vote(&mut self, member: &Member, i: u32, o: Slot) {
+        let s = usize::from(member.strand);
+        let key = usize::from(slot_key(o));
         let vote = self.join_template(s, member.template, key, o.qual);
         if vote == Vote::None {
             return;
