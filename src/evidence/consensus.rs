@@ -28,7 +28,7 @@ use super::observe::{ins_compatible, Obs, ObsKind, ReadSlots, Slot};
 use super::umi::Tier;
 use crate::hash::fnv1a64;
 use indels::{entry_ins, ins_consensus, most_common_key, tally_agreement, torn_templates};
-use slots::{FullTally, LoneTally, PositionTally, Tally};
+use slots::{lone_call, slot_call, spans, FullTally, PositionTally};
 
 /// One read of a family.
 #[derive(Debug, Clone, Copy)]
@@ -78,50 +78,25 @@ impl Best {
         }
     }
 
-    /// The observation in `reads`.
-    fn obs_in(self, reads: &[ReadSlots]) -> Obs {
-        let r = &reads[self.read as usize];
+    /// The observation to count of a molecule whose allele is `key` at
+    /// `pos`, this in its read `r`: an event, or a slot as its key (only
+    /// the allele and the position are counted: the support has the rest).
+    fn counted_obs(self, r: &ReadSlots, key: u64, pos: i64) -> Obs {
         if self.obs & Best::EVENT != 0 {
             return r.events[(self.obs & !Best::EVENT) as usize];
         }
-        let s = r.slots[self.obs as usize];
         Obs {
-            pos: r.meta.start + i64::from(self.obs),
-            kind: if s.code == Slot::DEL {
+            pos,
+            kind: if key == 4 {
                 ObsKind::DelSpan
             } else {
-                ObsKind::Base(s.code)
+                ObsKind::Base(key as u8)
             },
-            qual: s.qual,
-            dist: s.dist,
+            qual: 0,
+            dist: 0,
             usable: true,
         }
     }
-}
-
-/// The positions a walked read shows something at: `[lo, hi)` of its
-/// slots without the unusable ones at either end (bases outside the
-/// shards, filtered ones), and `[lo, hi)` of those and its indels (one may
-/// be left-aligned before its first base).
-fn spans(r: &ReadSlots) -> [(i64, i64); 2] {
-    let lead = r.slots.iter().take_while(|s| s.code == Slot::NONE).count();
-    let trail = r.slots[lead..]
-        .iter()
-        .rev()
-        .take_while(|s| s.code == Slot::NONE)
-        .count();
-    let slots = (
-        r.meta.start + lead as i64,
-        r.meta.start + (r.slots.len() - trail) as i64,
-    );
-    let all = r.events.iter().fold(slots, |(lo, hi), e| {
-        if lo >= hi {
-            (e.pos, e.pos + 1)
-        } else {
-            (lo.min(e.pos), hi.max(e.pos + 1))
-        }
-    });
-    [slots, all]
 }
 
 /// What one strand says at one (position, slot-or-event).
@@ -498,52 +473,73 @@ impl Consensus {
     }
 }
 
-/// [`slot_call`] of a strand whose votes at one position are all for one
-/// allele (the same call, without the other alleles' empty tallies).
-fn lone_call(t: &LoneTally, rules: Rules) -> StrandCall {
-    if t.n == 0 {
-        return StrandCall::Absent;
-    }
-    if !agrees(t.n, t.n, rules) {
-        return StrandCall::Split;
-    }
-    StrandCall::Agree {
-        key: u64::from(t.key),
-        qual: t.qual,
-        templates: t.n,
-        reads: t.reads,
-        best: t.best,
-        // The largest of u16 distances.
-        dist: t.dist as u16,
-    }
+/// The molecule two strands' calls at `pos` make: its tier (before any
+/// forced one), allele key, best observation, quality, distance to a read
+/// end, and reads behind a single strand's votes.
+struct Molecule {
+    tier: Tier,
+    key: u64,
+    best: Best,
+    qual: u32,
+    dist: u16,
+    reads: u32,
 }
 
-/// One strand's consensus over its slot votes at one position: the most
-/// common allele (on a tie the smaller key) when it has `--min-agreement`
-/// of the votes.
-fn slot_call(t: &[Tally; SLOT_KEYS], rules: Rules) -> StrandCall {
-    let total: u32 = t.iter().map(|c| c.n).sum();
-    if total == 0 {
-        return StrandCall::Absent;
-    }
-    let mut key = 0;
-    for k in 1..SLOT_KEYS {
-        if t[k].n > t[key].n {
-            key = k;
-        }
-    }
-    let won = &t[key];
-    if !agrees(won.n, total, rules) {
-        return StrandCall::Split;
-    }
-    let all_q: u32 = t.iter().map(|c| c.qual).sum();
-    StrandCall::Agree {
-        key: key as u64,
-        qual: won.qual.saturating_sub(all_q - won.qual),
-        templates: won.n,
-        reads: won.reads,
-        best: won.best,
-        dist: won.dist,
+/// The molecule the strands' `calls` at `pos` make, if any.
+fn molecule(
+    reads: &[ReadSlots],
+    pos: i64,
+    calls: [StrandCall; 2],
+    rules: Rules,
+) -> Option<Molecule> {
+    use StrandCall::*;
+    match calls {
+        [Agree {
+            key: k0,
+            qual: q0,
+            templates: t0,
+            best: b0,
+            dist: d0,
+            ..
+        }, Agree {
+            key: k1,
+            qual: q1,
+            templates: t1,
+            best: b1,
+            dist: d1,
+            ..
+        }] if k0 == k1 => Some(Molecule {
+            tier: Tier::Duplex,
+            key: k0,
+            best: duplex_best(reads, pos, (t0, b0), (t1, b1)),
+            qual: q0 + q1,
+            dist: d0.max(d1),
+            reads: u32::MAX,
+        }),
+        [Agree {
+            key,
+            qual,
+            templates,
+            reads: n_reads,
+            best,
+            dist,
+        }, Absent]
+        | [Absent, Agree {
+            key,
+            qual,
+            templates,
+            reads: n_reads,
+            best,
+            dist,
+        }] => Some(Molecule {
+            tier: strand_tier(templates, rules),
+            key,
+            best,
+            qual,
+            dist,
+            reads: n_reads,
+        }),
+        _ => None,
     }
 }
 
@@ -559,58 +555,20 @@ fn emit<S: PositionSink>(
     rules: Rules,
 ) {
     use StrandCall::*;
-    let (tier, best, qual, dist, n_reads) = match calls {
-        [Split, _] | [_, Split] => return,
-        [Agree {
-            key: k0,
-            qual: q0,
-            templates: t0,
-            best: b0,
-            dist: d0,
-            ..
-        }, Agree {
-            key: k1,
-            qual: q1,
-            templates: t1,
-            best: b1,
-            dist: d1,
-            ..
-        }] => {
-            if k0 != k1 {
-                return;
-            }
-            let best = duplex_best(reads, pos, (t0, b0), (t1, b1));
-            (Tier::Duplex, best, q0 + q1, d0.max(d1), u32::MAX)
-        }
-        [Agree {
-            qual,
-            templates,
-            reads: n_reads,
-            best,
-            dist,
-            ..
-        }, Absent]
-        | [Absent, Agree {
-            qual,
-            templates,
-            reads: n_reads,
-            best,
-            dist,
-            ..
-        }] => (strand_tier(templates, rules), best, qual, dist, n_reads),
-        _ => return,
+    let Some(m) = molecule(reads, pos, calls, rules) else {
+        return;
     };
-    let tier = forced.unwrap_or(tier);
-    let r = &reads[best.read as usize];
-    let o = &best.obs_in(reads);
+    let tier = forced.unwrap_or(m.tier);
+    let r = &reads[m.best.read as usize];
+    let o = &m.best.counted_obs(r, m.key, pos);
     let s = Support {
-        qual: qual.min(u32::from(MERGED_QUAL_CAP)) as u8,
+        qual: m.qual.min(u32::from(MERGED_QUAL_CAP)) as u8,
         mapq: r.meta.mapq,
-        dist,
+        dist: m.dist,
         // The molecule's strand: read 1's, as for a merged fragment.
         reverse: r.meta.reverse == r.meta.read1,
         orientation: r.meta.orientation,
-        class: class_of(tier, n_reads),
+        class: class_of(tier, m.reads),
     };
     let sink = &mut sinks[tier.index()];
     if let ObsKind::Ins { len, .. } = o.kind {

@@ -10,8 +10,8 @@
 //! position are cast again, in the same order, into a [`FullTally`]
 //! (every allele, 240 bytes) when it is called.
 
-use super::{Best, Member, SLOT_KEYS};
-use crate::evidence::observe::Slot;
+use super::{agrees, Best, Member, Rules, StrandCall, SLOT_KEYS};
+use crate::evidence::observe::{ReadSlots, Slot};
 
 /// One strand's votes for one slot key at one position.
 #[derive(Debug, Clone, Copy, Default)]
@@ -208,4 +208,78 @@ pub(super) enum Vote {
     Join,
     /// Nothing: its template's reads disagree here.
     None,
+}
+
+/// The positions a walked read shows something at: `[lo, hi)` of its
+/// slots without the unusable ones at either end (bases outside the
+/// shards, filtered ones), and `[lo, hi)` of those and its indels (one may
+/// be left-aligned before its first base).
+pub(super) fn spans(r: &ReadSlots) -> [(i64, i64); 2] {
+    let lead = r.slots.iter().take_while(|s| s.code == Slot::NONE).count();
+    let trail = r.slots[lead..]
+        .iter()
+        .rev()
+        .take_while(|s| s.code == Slot::NONE)
+        .count();
+    let slots = (
+        r.meta.start + lead as i64,
+        r.meta.start + (r.slots.len() - trail) as i64,
+    );
+    let all = r.events.iter().fold(slots, |(lo, hi), e| {
+        if lo >= hi {
+            (e.pos, e.pos + 1)
+        } else {
+            (lo.min(e.pos), hi.max(e.pos + 1))
+        }
+    });
+    [slots, all]
+}
+
+/// [`slot_call`] of a strand whose votes at one position are all for one
+/// allele (the same call, without the other alleles' empty tallies).
+pub(super) fn lone_call(t: &LoneTally, rules: Rules) -> StrandCall {
+    if t.n == 0 {
+        return StrandCall::Absent;
+    }
+    if !agrees(t.n, t.n, rules) {
+        return StrandCall::Split;
+    }
+    StrandCall::Agree {
+        key: u64::from(t.key),
+        qual: t.qual,
+        templates: t.n,
+        reads: t.reads,
+        best: t.best,
+        // The largest of u16 distances.
+        dist: t.dist as u16,
+    }
+}
+
+/// One strand's consensus over its slot votes at one position: the most
+/// common allele (on a tie the smaller key) when it has `--min-agreement`
+/// of the votes.
+pub(super) fn slot_call(t: &[Tally; SLOT_KEYS], rules: Rules) -> StrandCall {
+    let total: u32 = t.iter().map(|c| c.n).sum();
+    if total == 0 {
+        return StrandCall::Absent;
+    }
+    let mut key = 0;
+    for k in 1..SLOT_KEYS {
+        if t[k].n > t[key].n {
+            key = k;
+        }
+    }
+    let won = &t[key];
+    if !agrees(won.n, total, rules) {
+        return StrandCall::Split;
+    }
+    let all_q: u32 = t.iter().map(|c| c.qual).sum();
+    StrandCall::Agree {
+        key: key as u64,
+        qual: won.qual.saturating_sub(all_q - won.qual),
+        templates: won.n,
+        reads: won.reads,
+        best: won.best,
+        dist: won.dist,
+    }
 }
