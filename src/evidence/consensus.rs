@@ -24,11 +24,11 @@ mod slots;
 
 use super::alleles::{MoleculeClass, PositionSink, Support};
 use super::mates::{add, MERGED_QUAL_CAP};
-use super::observe::{ins_compatible, Obs, ObsKind, ReadObs};
+use super::observe::{ins_compatible, Obs, ObsKind, ReadSlots, Slot};
 use super::umi::Tier;
 use crate::hash::fnv1a64;
 use indels::{entry_ins, ins_consensus, most_common_key, tally_agreement, torn_templates};
-use slots::{PositionTally, Tally};
+use slots::{lone_call, slot_call, spans, FullTally, PositionTally};
 
 /// One read of a family.
 #[derive(Debug, Clone, Copy)]
@@ -55,12 +55,48 @@ struct Entry {
     dist: u16,
 }
 
-/// The observation that stands for a molecule: read and index in its
-/// `obs`.
+/// The observation that stands for a molecule: read, and index in its
+/// `slots` or (with [`Best::EVENT`] set) in its `events`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Best {
     read: u32,
     obs: u32,
+}
+
+impl Best {
+    /// Bit of [`Best::obs`] marking an index into the read's events.
+    const EVENT: u32 = 1 << 31;
+
+    fn slot(read: u32, i: u32) -> Best {
+        Best { read, obs: i }
+    }
+
+    fn event(read: u32, i: u32) -> Best {
+        Best {
+            read,
+            obs: i | Best::EVENT,
+        }
+    }
+
+    /// The observation to count of a molecule whose allele is `key` at
+    /// `pos`, this in its read `r`: an event, or a slot as its key (only
+    /// the allele and the position are counted: the support has the rest).
+    fn counted_obs(self, r: &ReadSlots, key: u64, pos: i64) -> Obs {
+        if self.obs & Best::EVENT != 0 {
+            return r.events[(self.obs & !Best::EVENT) as usize];
+        }
+        Obs {
+            pos,
+            kind: if key == 4 {
+                ObsKind::DelSpan
+            } else {
+                ObsKind::Base(key as u8)
+            },
+            qual: 0,
+            dist: 0,
+            usable: true,
+        }
+    }
 }
 
 /// What one strand says at one (position, slot-or-event).
@@ -158,6 +194,8 @@ pub struct Consensus {
     cons: [Vec<u8>; 2],
     /// Templates whose reads disagree on the indel being called.
     torn: Vec<u32>,
+    /// Per member, its read's [`spans`].
+    spans: Vec<[(i64, i64); 2]>,
 }
 
 /// Settings of the consensus.
@@ -181,7 +219,7 @@ impl Consensus {
     pub fn add_family<S: PositionSink>(
         &mut self,
         sinks: &mut [S; 3],
-        reads: &[ReadObs],
+        reads: &[ReadSlots],
         members: &[Member],
         n_templates: u32,
         forced: Option<Tier>,
@@ -191,72 +229,83 @@ impl Consensus {
         if self.seen.len() < n_templates as usize {
             self.seen.resize(n_templates as usize, 0);
         }
-        let first = members
+        self.spans.clear();
+        self.spans
+            .extend(members.iter().map(|m| spans(&reads[m.read as usize])));
+        let first = self
+            .spans
             .iter()
-            .flat_map(|m| reads[m.read as usize].obs.iter().map(|o| o.pos))
+            .filter(|[_, (lo, hi)]| lo < hi)
+            .map(|[_, (lo, _)]| *lo)
             .min();
         let mut next = first;
         while let Some(from) = next {
             let end;
             (end, next) = self.tally(reads, members, from);
-            self.call_piece(sinks, reads, from, end, forced, rules);
+            self.call_piece(sinks, (reads, members), from, end, forced, rules);
         }
     }
 
     /// Tally the family's observations at `[from, from + TALLY_SPAN)`
     /// into `slots` (zeroed) and `events` (sorted). Returns the end of the
-    /// positions tallied, and the first position after the piece with an
-    /// observation.
-    fn tally(&mut self, reads: &[ReadObs], members: &[Member], from: i64) -> (i64, Option<i64>) {
+    /// positions tallied, and the first position after the piece a read
+    /// reaches (positions without votes count nothing).
+    fn tally(&mut self, reads: &[ReadSlots], members: &[Member], from: i64) -> (i64, Option<i64>) {
         let to = from + TALLY_SPAN as i64;
         self.events.clear();
         let mut next: Option<i64> = None;
         let mut end = from;
-        for m in members {
+        for (m, &[(s_lo, s_hi), (lo, hi)]) in members.iter().zip(&self.spans) {
             let r = &reads[m.read as usize];
-            for (i, o) in r.obs.iter().enumerate() {
+            if hi > to {
+                let at = lo.max(to);
+                next = Some(next.map_or(at, |n| n.min(at)));
+            }
+            for (i, o) in r.events.iter().enumerate() {
                 if o.pos < from || o.pos >= to {
-                    if o.pos >= to {
-                        next = Some(next.map_or(o.pos, |n| n.min(o.pos)));
-                    }
                     continue;
                 }
                 end = end.max(o.pos + 1);
-                if o.kind.is_event() {
-                    // An indel that fails the base filters abstains (the
-                    // read neither shows nor denies it).
-                    self.events.push(Entry {
-                        pos: o.pos,
-                        strand: m.strand,
-                        key: if o.usable {
-                            event_key(o.kind, &r.ins)
-                        } else {
-                            ABSTAIN
-                        },
-                        template: m.template,
-                        read: m.read,
-                        obs: i as u32,
-                        qual: o.qual,
-                        dist: o.dist,
-                    });
-                    continue;
+                // An indel that fails the base filters abstains (the
+                // read neither shows nor denies it).
+                self.events.push(Entry {
+                    pos: o.pos,
+                    strand: m.strand,
+                    key: if o.usable {
+                        event_key(o.kind, &r.ins)
+                    } else {
+                        ABSTAIN
+                    },
+                    template: m.template,
+                    read: m.read,
+                    obs: i as u32,
+                    qual: o.qual,
+                    dist: o.dist,
+                });
+            }
+            let (a, b) = (s_lo.max(from), s_hi.min(to));
+            if a >= b {
+                continue;
+            }
+            end = end.max(b);
+            // Tallies are left zeroed by the last piece (see
+            // `call_piece`): only new room is set, as a family needs it.
+            let room = (b - from) as usize;
+            if self.slots.len() < room {
+                self.slots.resize(room, PositionTally::default());
+            }
+            let first = (a - r.meta.start) as usize;
+            let tallies = &mut self.slots[(a - from) as usize..room];
+            for (j, (p, &s)) in tallies.iter_mut().zip(&r.slots[first..]).enumerate() {
+                // Bases that fail the filters are no evidence either way.
+                if s.code != Slot::NONE {
+                    p.vote(m, (first + j) as u32, s, a + j as i64, r.meta.end);
                 }
-                // Other unusable observations are not kept by the walk.
-                if !o.usable {
-                    continue;
-                }
-                // Tallies are left zeroed by the last piece (see
-                // `call_piece`): only new room is set, as a family needs it.
-                let x = (o.pos - from) as usize;
-                if x >= self.slots.len() {
-                    self.slots.resize(x + 1, PositionTally::default());
-                }
-                self.slots[x].vote(m, i as u32, o, r.meta.end);
             }
         }
         self.events
             .sort_unstable_by_key(|e| (e.pos, e.strand, e.key, e.template, e.read, e.obs));
-        // Room up to the piece's last event or unusable base too.
+        // Room up to the piece's last event too.
         let span = (end - from) as usize;
         if self.slots.len() < span {
             self.slots.resize(span, PositionTally::default());
@@ -269,7 +318,7 @@ impl Consensus {
     fn call_piece<S: PositionSink>(
         &mut self,
         sinks: &mut [S; 3],
-        reads: &[ReadObs],
+        (reads, members): (&[ReadSlots], &[Member]),
         from: i64,
         end: i64,
         forced: Option<Tier>,
@@ -278,10 +327,16 @@ impl Consensus {
         let mut e = 0;
         for x in 0..(end - from) as usize {
             let pos = from + x as i64;
-            let p = &mut self.slots[x];
-            let slot = [slot_call(&p.keys[0], rules), slot_call(&p.keys[1], rules)];
+            let p = std::mem::take(&mut self.slots[x]);
+            let slot = if p.mixed {
+                self.replay(reads, members, pos, rules)
+            } else {
+                [
+                    lone_call(&p.strands[0], rules),
+                    lone_call(&p.strands[1], rules),
+                ]
+            };
             let voters = p.voters;
-            p.clear();
             let first = e;
             while e < self.events.len() && self.events[e].pos == pos {
                 e += 1;
@@ -310,13 +365,40 @@ impl Consensus {
         }
     }
 
+    /// The slot calls at mixed position `pos` (see `slots`): its votes
+    /// cast again, in the order `tally` cast them, for every allele.
+    fn replay(
+        &self,
+        reads: &[ReadSlots],
+        members: &[Member],
+        pos: i64,
+        rules: Rules,
+    ) -> [StrandCall; 2] {
+        let mut full = FullTally::default();
+        for (m, &[(lo, hi), _]) in members.iter().zip(&self.spans) {
+            if pos < lo || pos >= hi {
+                continue;
+            }
+            let r = &reads[m.read as usize];
+            let i = (pos - r.meta.start) as usize;
+            let s = r.slots[i];
+            if s.code != Slot::NONE {
+                full.vote(m, i as u32, s);
+            }
+        }
+        [
+            slot_call(&full.keys[0], rules),
+            slot_call(&full.keys[1], rules),
+        ]
+    }
+
     /// The consensus of `strand` over the events `[i, j)` of one position
     /// (sorted by strand, then allele): an indel, "no indel", or split.
     /// `voters` is the number of the strand's reads that can show or deny
     /// an indel here.
     fn event_call(
         &mut self,
-        reads: &[ReadObs],
+        reads: &[ReadSlots],
         i: usize,
         j: usize,
         strand: u8,
@@ -391,49 +473,27 @@ impl Consensus {
     }
 }
 
-/// One strand's consensus over its slot votes at one position: the most
-/// common allele (on a tie the smaller key) when it has `--min-agreement`
-/// of the votes.
-fn slot_call(t: &[Tally; SLOT_KEYS], rules: Rules) -> StrandCall {
-    let total: u32 = t.iter().map(|c| c.n).sum();
-    if total == 0 {
-        return StrandCall::Absent;
-    }
-    let mut key = 0;
-    for k in 1..SLOT_KEYS {
-        if t[k].n > t[key].n {
-            key = k;
-        }
-    }
-    let won = &t[key];
-    if !agrees(won.n, total, rules) {
-        return StrandCall::Split;
-    }
-    let all_q: u32 = t.iter().map(|c| c.qual).sum();
-    StrandCall::Agree {
-        key: key as u64,
-        qual: won.qual.saturating_sub(all_q - won.qual),
-        templates: won.n,
-        reads: won.reads,
-        best: won.best,
-        dist: won.dist,
-    }
+/// The molecule two strands' calls at `pos` make: its tier (before any
+/// forced one), allele key, best observation, quality, distance to a read
+/// end, and reads behind a single strand's votes.
+struct Molecule {
+    tier: Tier,
+    key: u64,
+    best: Best,
+    qual: u32,
+    dist: u16,
+    reads: u32,
 }
 
-/// Count the molecule the two strands' `calls` at `pos` make, if any; an
-/// insertion as the consensus (`cons`) of the strand that has one.
-fn emit<S: PositionSink>(
-    sinks: &mut [S; 3],
-    reads: &[ReadObs],
+/// The molecule the strands' `calls` at `pos` make, if any.
+fn molecule(
+    reads: &[ReadSlots],
     pos: i64,
     calls: [StrandCall; 2],
-    cons: &[Vec<u8>; 2],
-    forced: Option<Tier>,
     rules: Rules,
-) {
+) -> Option<Molecule> {
     use StrandCall::*;
-    let (tier, best, qual, dist, n_reads) = match calls {
-        [Split, _] | [_, Split] => return,
+    match calls {
         [Agree {
             key: k0,
             qual: q0,
@@ -448,42 +508,67 @@ fn emit<S: PositionSink>(
             best: b1,
             dist: d1,
             ..
-        }] => {
-            if k0 != k1 {
-                return;
-            }
-            let best = duplex_best(reads, pos, (t0, b0), (t1, b1));
-            (Tier::Duplex, best, q0 + q1, d0.max(d1), u32::MAX)
-        }
+        }] if k0 == k1 => Some(Molecule {
+            tier: Tier::Duplex,
+            key: k0,
+            best: duplex_best(reads, pos, (t0, b0), (t1, b1)),
+            qual: q0 + q1,
+            dist: d0.max(d1),
+            reads: u32::MAX,
+        }),
         [Agree {
+            key,
             qual,
             templates,
             reads: n_reads,
             best,
             dist,
-            ..
         }, Absent]
         | [Absent, Agree {
+            key,
             qual,
             templates,
             reads: n_reads,
             best,
             dist,
-            ..
-        }] => (strand_tier(templates, rules), best, qual, dist, n_reads),
-        _ => return,
+        }] => Some(Molecule {
+            tier: strand_tier(templates, rules),
+            key,
+            best,
+            qual,
+            dist,
+            reads: n_reads,
+        }),
+        _ => None,
+    }
+}
+
+/// Count the molecule the two strands' `calls` at `pos` make, if any; an
+/// insertion as the consensus (`cons`) of the strand that has one.
+fn emit<S: PositionSink>(
+    sinks: &mut [S; 3],
+    reads: &[ReadSlots],
+    pos: i64,
+    calls: [StrandCall; 2],
+    cons: &[Vec<u8>; 2],
+    forced: Option<Tier>,
+    rules: Rules,
+) {
+    use StrandCall::*;
+    let Some(m) = molecule(reads, pos, calls, rules) else {
+        return;
     };
-    let tier = forced.unwrap_or(tier);
-    let r = &reads[best.read as usize];
-    let o = &r.obs[best.obs as usize];
+    let tier = forced.unwrap_or(m.tier);
+    let r = &reads[m.best.read as usize];
+    let o = &m.best.counted_obs(r, m.key, pos);
     let s = Support {
-        qual: qual.min(u32::from(MERGED_QUAL_CAP)) as u8,
+        qual: m.qual.min(u32::from(MERGED_QUAL_CAP)) as u8,
         mapq: r.meta.mapq,
-        dist,
+        dist: m.dist,
         // The molecule's strand: read 1's, as for a merged fragment.
         reverse: r.meta.reverse == r.meta.read1,
         orientation: r.meta.orientation,
-        class: class_of(tier, n_reads),
+        class: class_of(tier, m.reads),
     };
     let sink = &mut sinks[tier.index()];
     if let ObsKind::Ins { len, .. } = o.kind {
@@ -526,7 +611,12 @@ fn class_of(tier: Tier, reads: u32) -> MoleculeClass {
 }
 
 /// family's position.
-fn duplex_best(reads: &[ReadObs], pos: i64, (t0, b0): (u32, Best), (t1, b1): (u32, Best)) -> Best {
+fn duplex_best(
+    reads: &[ReadSlots],
+    pos: i64,
+    (t0, b0): (u32, Best),
+    (t1, b1): (u32, Best),
+) -> Best {
     match t1.cmp(&t0) {
         std::cmp::Ordering::Greater => b1,
         std::cmp::Ordering::Less => b0,
@@ -546,31 +636,33 @@ mod tests {
     use crate::evidence::alleles::ShardCounts;
     use crate::evidence::observe::ReadMeta;
 
-    fn read(bases: &[(i64, u8)], indel_at: Option<i64>) -> ReadObs {
-        let mut obs: Vec<Obs> = bases
-            .iter()
-            .map(|&(pos, b)| Obs {
-                pos,
-                kind: ObsKind::Base(b),
+    /// A read over `[start, start + 10)` showing `bases` (position, base)
+    /// and perhaps a 2 bp deletion after `indel_at`.
+    fn read_at(start: i64, bases: &[(i64, u8)], indel_at: Option<i64>) -> ReadSlots {
+        let mut slots = vec![Slot::EMPTY; 10];
+        for &(pos, b) in bases {
+            slots[(pos - start) as usize] = Slot {
+                code: b,
                 qual: 30,
                 dist: 20,
-                usable: true,
-            })
-            .collect();
-        if let Some(p) = indel_at {
-            obs.push(Obs {
+            };
+        }
+        let events = indel_at
+            .map(|p| Obs {
                 pos: p,
                 kind: ObsKind::Del(2),
                 qual: 30,
                 dist: 20,
                 usable: true,
-            });
-        }
-        ReadObs {
-            obs,
+            })
+            .into_iter()
+            .collect();
+        ReadSlots {
+            slots,
+            events,
             meta: ReadMeta {
-                start: 0,
-                end: 10,
+                start,
+                end: start + 10,
                 mapq: 60,
                 read1: true,
                 orientation: crate::evidence::alleles::Orientation::F1R2,
@@ -580,8 +672,12 @@ mod tests {
         }
     }
 
+    fn read(bases: &[(i64, u8)], indel_at: Option<i64>) -> ReadSlots {
+        read_at(0, bases, indel_at)
+    }
+
     /// Count a family of one read per template, on these strands.
-    fn run(reads: &[ReadObs], strands: &[u8], rules: Rules) -> [ShardCounts; 3] {
+    fn run(reads: &[ReadSlots], strands: &[u8], rules: Rules) -> [ShardCounts; 3] {
         let members: Vec<(u32, u8)> = (0..).zip(strands.iter().copied()).collect();
         run_templates(reads, &members, 10, rules)
     }
@@ -657,6 +753,7 @@ mod tests {
         // without the deletion splits the strand.
         let mut ends_at_anchor = without();
         ends_at_anchor.meta.end = 4;
+        ends_at_anchor.slots.truncate(4);
         let t = run(&[with(), ends_at_anchor, with()], &[0, 0, 1], RULES);
         assert_eq!(dels(&t[Tier::Duplex.index()]), 1);
         assert_eq!(t[Tier::Duplex.index()].positions[3].depth(), 1);
@@ -665,14 +762,14 @@ mod tests {
         // A copy of the indel that fails the base filters abstains: the
         // other two reads carry it alone.
         let mut weak = with();
-        weak.obs[1].usable = false;
+        weak.events[0].usable = false;
         let t = run(&[with(), with(), weak], &[0, 0, 0], RULES);
         assert_eq!(dels(&t[Tier::Single.index()]), 1);
     }
 
     /// Count a family whose members are given with their template numbers.
     fn run_templates(
-        reads: &[ReadObs],
+        reads: &[ReadSlots],
         members: &[(u32, u8)],
         len: u64,
         rules: Rules,
@@ -702,7 +799,10 @@ mod tests {
         let mate = |mapq: u8, qual: u8| {
             let mut r = read(&[(1, 0), (2, 0)], None);
             r.meta.mapq = mapq;
-            r.obs.iter_mut().for_each(|o| o.qual = qual);
+            r.slots
+                .iter_mut()
+                .filter(|s| s.code != Slot::NONE)
+                .for_each(|s| s.qual = qual);
             r
         };
         let reads = [mate(50, 20), mate(55, 35), mate(41, 35), mate(60, 10)];
@@ -780,19 +880,9 @@ mod tests {
         let mut reads = Vec::new();
         for _ in 0..2 {
             reads.push(read(&[(1, 2), (2, 2)], None));
-            let mut r = read(&[(far, 3), (far + 1, 3)], Some(far));
-            r.meta.start = far;
-            r.meta.end = far + 10;
-            reads.push(r);
+            // Its slots past far + 1 show nothing usable.
+            reads.push(read_at(far, &[(far, 3), (far + 1, 3)], Some(far)));
         }
-        // The piece's last observation a base that failed the filters.
-        reads[1].obs.push(Obs {
-            pos: far + 5,
-            kind: ObsKind::Base(0),
-            qual: 2,
-            dist: 20,
-            usable: false,
-        });
         let t = run_templates(
             &reads,
             &[(0, 0), (0, 0), (1, 0), (1, 0)],
@@ -815,10 +905,10 @@ mod tests {
     }
 
     /// A read showing the MNV `bases` at 3 (and its base at 1).
-    fn mnv_read(bases: &[u8]) -> ReadObs {
+    fn mnv_read(bases: &[u8]) -> ReadSlots {
         let mut r = read(&[(1, 0)], None);
         r.ins = bases.to_vec();
-        r.obs.push(Obs {
+        r.events.push(Obs {
             pos: 3,
             kind: ObsKind::Mnv {
                 off: 0,

@@ -22,7 +22,7 @@
 use super::alleles::BatchCounts;
 use super::consensus::{Consensus, Member, Rules};
 use super::filters::ReadFilter;
-use super::observe::{is_clip, reference_span, Ranges, ReadObs};
+use super::observe::{is_clip, reference_span, Ranges, ReadSlots};
 use super::parked::{ParkedId, ParkedReads};
 use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
 use crate::reference::RefWindow;
@@ -116,7 +116,7 @@ pub(super) struct Window<'a> {
     /// A parked read taken back to be walked.
     restored: Record,
     /// One family's walked reads, reused.
-    walked: Vec<ReadObs>,
+    walked: Vec<ReadSlots>,
     spare_groups: Vec<Vec<Tpl>>,
     consensus: Consensus,
     members: Vec<Member>,
@@ -381,7 +381,7 @@ impl<'a> Window<'a> {
     fn walk_members(&mut self) {
         if self.walked.len() < self.members.len() {
             self.walked
-                .resize_with(self.members.len(), ReadObs::default);
+                .resize_with(self.members.len(), ReadSlots::default);
         }
         for (i, m) in self.members.iter_mut().enumerate() {
             self.arena.take(m.read, &mut self.restored);

@@ -4,12 +4,12 @@
 
 use super::{Best, Entry};
 use crate::evidence::alleles::{base_index, BASES};
-use crate::evidence::observe::{ObsKind, ReadObs};
+use crate::evidence::observe::{ObsKind, ReadSlots};
 
 /// The inserted sequence of an event entry.
-pub(super) fn entry_ins<'a>(reads: &'a [ReadObs], e: &Entry) -> &'a [u8] {
+pub(super) fn entry_ins<'a>(reads: &'a [ReadSlots], e: &Entry) -> &'a [u8] {
     let r = &reads[e.read as usize];
-    match r.obs[e.obs as usize].kind {
+    match r.events[e.obs as usize].kind {
         ObsKind::Ins { off, len } => r.ins_seq(off, len),
         _ => &[],
     }
@@ -68,7 +68,7 @@ pub(super) fn most_common_key(entries: &[Entry]) -> (usize, u32) {
 /// base, into `out` (upper case): the base most reads show at `--min-bq`
 /// or better (on a tie the first in ACGT order); where none does, the
 /// first read's letter.
-pub(super) fn ins_consensus(reads: &[ReadObs], run: &[Entry], out: &mut Vec<u8>) {
+pub(super) fn ins_consensus(reads: &[ReadSlots], run: &[Entry], out: &mut Vec<u8>) {
     out.clear();
     let Some(first) = run.first() else { return };
     out.extend(entry_ins(reads, first).iter().map(u8::to_ascii_uppercase));
@@ -115,9 +115,6 @@ pub(super) fn tally_agreement<'a>(
             other_q += u32::from(e.qual);
         }
     }
-    let best = Best {
-        read: best.read,
-        obs: best.obs,
-    };
+    let best = Best::event(best.read, best.obs);
     (agree_q.saturating_sub(other_q), templates, dist, best)
 }

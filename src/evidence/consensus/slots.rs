@@ -2,9 +2,16 @@
 //! its reads are gone through: per strand and allele, the templates voting
 //! (a template's overlapping mates once), their qualities and the best
 //! observation.
+//!
+//! Nearly every position of a family has one allele per strand, so
+//! [`PositionTally`] keeps one allele's votes a strand (64 bytes a
+//! position, which stay in the L1 cache over a family's span) and marks
+//! the position mixed when a second allele comes; the votes of a mixed
+//! position are cast again, in the same order, into a [`FullTally`]
+//! (every allele, 240 bytes) when it is called.
 
-use super::{key_of, Best, Member, SLOT_KEYS};
-use crate::evidence::observe::Obs;
+use super::{agrees, Best, Member, Rules, StrandCall, SLOT_KEYS};
+use crate::evidence::observe::{ReadSlots, Slot};
 
 /// One strand's votes for one slot key at one position.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,41 +45,101 @@ pub(super) struct TemplateVote {
 /// [`TemplateVote::key`] of a template whose reads disagree.
 const WITHDRAWN: u8 = u8::MAX;
 
-/// Both strands' slot votes at one position, per strand the reads that
-/// can show or deny an indel anchored there, and the vote of the last
-/// template (a template is on one strand; its number is the family's).
+/// The slot key of a usable slot, as `key_of` gives it: a base, or 4 (a
+/// deletion span).
+#[inline]
+fn slot_key(o: Slot) -> u8 {
+    if o.code == Slot::DEL {
+        4
+    } else {
+        o.code
+    }
+}
+
+/// One strand's votes at one position while they are all for one allele:
+/// a [`Tally`] and its key. The distance is held in 32 bits: read as 32
+/// bits next to the bytes written just before, a 16-bit field stalled the
+/// store forwarding (a quarter of the tally's time).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct LoneTally {
+    pub(super) n: u32,
+    pub(super) reads: u32,
+    pub(super) qual: u32,
+    pub(super) best: Best,
+    pub(super) dist: u32,
+    best_qual: u8,
+    pub(super) key: u8,
+}
+
+/// Both strands' slot votes at one position while each strand's are for
+/// one allele (else `mixed`), per strand the reads that can show or deny
+/// an indel anchored there, and the template of the last vote (a
+/// template is on one strand; its number is the family's).
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct PositionTally {
-    pub(super) keys: [[Tally; SLOT_KEYS]; 2],
+    pub(super) strands: [LoneTally; 2],
     pub(super) voters: [u32; 2],
-    last: TemplateVote,
+    /// Template number + 1 of the last vote (0: none yet).
+    last: u32,
+    /// A strand has votes for two alleles: see [`FullTally`].
+    pub(super) mixed: bool,
 }
 
 impl PositionTally {
-    /// Zero the tallies in use (cheaper than writing the whole struct).
-    #[inline]
-    pub(super) fn clear(&mut self) {
-        for t in self.keys.iter_mut().flatten().filter(|t| t.n > 0) {
-            *t = Tally::default();
-        }
-        self.voters = [0; 2];
-        self.last.template = 0;
-    }
-
-    /// A read's usable slot observation `o` (its `i`th) here, the read a
+    /// A read's usable slot `o` (its `i`th) here at `pos`, the read a
     /// `member` of the family ending at `read_end`.
     #[inline]
-    pub(super) fn vote(&mut self, member: &Member, i: u32, o: &Obs, read_end: i64) {
+    pub(super) fn vote(&mut self, member: &Member, i: u32, o: Slot, pos: i64, read_end: i64) {
         let s = usize::from(member.strand);
         // Reads that can show or deny an indel anchored here: a base here
         // and the next reference base read too. A read whose alignment ends
         // at the anchor (its last base, or an insertion soft-clipped at its
         // end) cannot see what follows; counted as "no indel" it would
         // split every family with such a read.
-        if read_end > o.pos + 1 {
+        if read_end > pos + 1 {
             self.voters[s] += 1;
         }
-        let key = key_of(o.kind) as usize;
+        if self.mixed {
+            return;
+        }
+        let key = slot_key(o);
+        let t = &mut self.strands[s];
+        if t.reads == 0 {
+            t.key = key;
+        } else if t.key != key {
+            self.mixed = true;
+            return;
+        }
+        // As `FullTally::vote` with one allele: no template withdraws.
+        if t.reads == 0 || o.qual > t.best_qual {
+            t.best = Best::slot(member.read, i);
+            t.best_qual = o.qual;
+        }
+        if self.last != member.template + 1 {
+            self.last = member.template + 1;
+            t.n += 1;
+        }
+        t.reads += 1;
+        t.qual += u32::from(o.qual);
+        t.dist = t.dist.max(u32::from(o.dist));
+    }
+}
+
+/// Both strands' slot votes for every allele at one position (a mixed
+/// one), and the vote of the last template.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct FullTally {
+    pub(super) keys: [[Tally; SLOT_KEYS]; 2],
+    last: TemplateVote,
+}
+
+impl FullTally {
+    /// A read's usable slot `o` (its `i`th) here, the read a `member` of
+    /// the family.
+    #[inline]
+    pub(super) fn vote(&mut self, member: &Member, i: u32, o: Slot) {
+        let s = usize::from(member.strand);
+        let key = usize::from(slot_key(o));
         let vote = self.join_template(s, member.template, key, o.qual);
         if vote == Vote::None {
             return;
@@ -80,10 +147,7 @@ impl PositionTally {
         let t = &mut self.keys[s][key];
         // The first of highest quality, in (template, read) order.
         if t.n == 0 || o.qual > t.best_qual {
-            t.best = Best {
-                read: member.read,
-                obs: i,
-            };
+            t.best = Best::slot(member.read, i);
             t.best_qual = o.qual;
         }
         // A template's reads come together: one vote.
@@ -144,4 +208,78 @@ pub(super) enum Vote {
     Join,
     /// Nothing: its template's reads disagree here.
     None,
+}
+
+/// The positions a walked read shows something at: `[lo, hi)` of its
+/// slots without the unusable ones at either end (bases outside the
+/// shards, filtered ones), and `[lo, hi)` of those and its indels (one may
+/// be left-aligned before its first base).
+pub(super) fn spans(r: &ReadSlots) -> [(i64, i64); 2] {
+    let lead = r.slots.iter().take_while(|s| s.code == Slot::NONE).count();
+    let trail = r.slots[lead..]
+        .iter()
+        .rev()
+        .take_while(|s| s.code == Slot::NONE)
+        .count();
+    let slots = (
+        r.meta.start + lead as i64,
+        r.meta.start + (r.slots.len() - trail) as i64,
+    );
+    let all = r.events.iter().fold(slots, |(lo, hi), e| {
+        if lo >= hi {
+            (e.pos, e.pos + 1)
+        } else {
+            (lo.min(e.pos), hi.max(e.pos + 1))
+        }
+    });
+    [slots, all]
+}
+
+/// [`slot_call`] of a strand whose votes at one position are all for one
+/// allele (the same call, without the other alleles' empty tallies).
+pub(super) fn lone_call(t: &LoneTally, rules: Rules) -> StrandCall {
+    if t.n == 0 {
+        return StrandCall::Absent;
+    }
+    if !agrees(t.n, t.n, rules) {
+        return StrandCall::Split;
+    }
+    StrandCall::Agree {
+        key: u64::from(t.key),
+        qual: t.qual,
+        templates: t.n,
+        reads: t.reads,
+        best: t.best,
+        // The largest of u16 distances.
+        dist: t.dist as u16,
+    }
+}
+
+/// One strand's consensus over its slot votes at one position: the most
+/// common allele (on a tie the smaller key) when it has `--min-agreement`
+/// of the votes.
+pub(super) fn slot_call(t: &[Tally; SLOT_KEYS], rules: Rules) -> StrandCall {
+    let total: u32 = t.iter().map(|c| c.n).sum();
+    if total == 0 {
+        return StrandCall::Absent;
+    }
+    let mut key = 0;
+    for k in 1..SLOT_KEYS {
+        if t[k].n > t[key].n {
+            key = k;
+        }
+    }
+    let won = &t[key];
+    if !agrees(won.n, total, rules) {
+        return StrandCall::Split;
+    }
+    let all_q: u32 = t.iter().map(|c| c.qual).sum();
+    StrandCall::Agree {
+        key: key as u64,
+        qual: won.qual.saturating_sub(all_q - won.qual),
+        templates: won.n,
+        reads: won.reads,
+        best: won.best,
+        dist: won.dist,
+    }
 }

@@ -22,11 +22,6 @@ pub struct BaseRun<'a> {
 }
 
 impl BaseRun<'_> {
-    /// Bases in the run.
-    pub(super) fn len(&self) -> usize {
-        self.end.saturating_sub(self.q)
-    }
-
     /// Write the run's slots to the start of `dst`, decoded two bases per
     /// encoded byte, with the distance filter applied by clipping the run
     /// rather than per base.

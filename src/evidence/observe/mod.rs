@@ -1,14 +1,13 @@
 //! One read's CIGAR walk: the bases and indels it shows at each reference
 //! position, after base filters, with indels left-aligned.
 //!
-//! One walk ([`walk()`]) fills either form through the [`Observer`] trait:
-//! [`ReadSlots`], one slot per reference position plus the indel events
-//! (fragment counting: mates pair position by position), or [`ReadObs`], a
-//! list of observations (the UMI consensus votes over lists of a family's
-//! reads). The buffers are reused from read to read, so the hot loop does
-//! not allocate.
+//! One walk ([`walk()`]) fills an [`Observer`]: [`ReadSlots`], one slot
+//! per reference position plus the indel events. Fragment counting pairs
+//! mates position by position over them; the UMI consensus tallies a
+//! family's slots position by position. The buffers are reused from read
+//! to read, so the hot loop does not allocate.
 //!
-//! This file holds the two forms and the trait; `walk` the CIGAR walk
+//! This file holds the form and the trait; `walk` the CIGAR walk
 //! itself, `base_run` its innermost loop (a run of aligned bases decoded
 //! into slots), `cigar` what a CIGAR says in sums, `clips` a
 //! read soft-clipped across a long indel realigned across it, `differences` how far a
@@ -39,7 +38,7 @@ pub enum ObsKind {
     Base(u8),
     /// Inside a deletion of this read.
     DelSpan,
-    /// An insertion after this position; `off..off+len` in [`ReadObs::ins`].
+    /// An insertion after this position; `off..off+len` in [`ReadSlots::ins`].
     Ins { off: u32, len: u32 },
     /// A deletion of this many bases after this position.
     Del(u32),
@@ -83,20 +82,6 @@ pub struct Obs {
     /// way) from a mate that does not show it (disagreement). Bases that
     /// fail are simply left out, which already means "no evidence".
     pub usable: bool,
-}
-
-/// A walked read as a list of observations in position order (slots
-/// before events at a position): the form the UMI consensus votes over.
-#[derive(Debug, Clone, Default)]
-pub struct ReadObs {
-    pub meta: ReadMeta,
-    pub obs: Vec<Obs>,
-    /// Inserted sequences (normalised; bases below `--min-bq` in lower
-    /// case, see [`ins_compatible`]) and MNV bases, referenced by
-    /// [`ObsKind::Ins`] and [`ObsKind::Mnv`].
-    pub ins: Vec<u8>,
-    /// Scratch: a base run's slots before the usable ones are listed.
-    pub run: Vec<Slot>,
 }
 
 /// What the fragment logic needs to know about a read besides what it
@@ -168,47 +153,6 @@ pub trait Observer {
     fn ins(&mut self) -> &mut Vec<u8>;
 }
 
-impl Observer for ReadObs {
-    fn begin(&mut self, meta: ReadMeta) {
-        self.meta = meta;
-        self.obs.clear();
-        self.ins.clear();
-    }
-    #[inline]
-    fn bases(&mut self, pos: i64, run: BaseRun<'_>) {
-        self.run.clear();
-        self.run.resize(run.len(), Slot::EMPTY);
-        run.write_slots(&mut self.run);
-        for (i, s) in self.run.iter().enumerate() {
-            // Bases that fail are left out: no evidence either way.
-            if s.code != Slot::NONE {
-                self.obs.push(Obs {
-                    pos: pos + i as i64,
-                    kind: ObsKind::Base(s.code),
-                    qual: s.qual,
-                    dist: s.dist,
-                    usable: true,
-                });
-            }
-        }
-    }
-    fn del_span(&mut self, pos: i64) {
-        self.obs.push(Obs {
-            pos,
-            kind: ObsKind::DelSpan,
-            qual: 0,
-            dist: 0,
-            usable: true,
-        });
-    }
-    fn event(&mut self, o: Obs) {
-        self.obs.push(o);
-    }
-    fn ins(&mut self) -> &mut Vec<u8> {
-        &mut self.ins
-    }
-}
-
 impl Observer for ReadSlots {
     fn begin(&mut self, m: ReadMeta) {
         self.meta = m;
@@ -257,18 +201,6 @@ impl ReadSlots {
                 .cmp(&b.pos)
                 .then_with(|| event_key(a, ins).cmp(&event_key(b, ins)))
         });
-    }
-}
-
-impl ReadObs {
-    /// Inserted sequence of an insertion observation.
-    pub fn ins_seq(&self, off: u32, len: u32) -> &[u8] {
-        &self.ins[off as usize..(off + len) as usize]
-    }
-
-    /// Walk `rec` into this list (see [`walk()`]).
-    pub fn walk(&mut self, rec: &Record, window: &RefWindow, ranges: &Ranges, f: &ReadFilter) {
-        walk(self, rec, window, ranges, f);
     }
 }
 

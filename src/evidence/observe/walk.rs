@@ -451,7 +451,7 @@ fn decode(code: u8) -> u8 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ReadObs;
+    use super::super::{ReadSlots, Slot};
     use super::*;
     use crate::testing::window;
 
@@ -477,14 +477,14 @@ mod tests {
             min_bq: 0,
             ..crate::testing::read_filter(OverlapPolicy::Merge)
         };
-        let mut r = ReadObs::default();
+        let mut r = ReadSlots::default();
         r.walk(
             &rec,
             &window("AAAAAAAAAATTTTTTTTTTCCCCC", 0),
             &Ranges(vec![(0, 25)]),
             &f,
         );
-        assert!(r.obs.is_empty());
+        assert!(r.events.is_empty() && r.slots.iter().all(|s| *s == Slot::EMPTY));
         assert_eq!((r.meta.start, r.meta.end), (3, 13));
     }
 
@@ -505,9 +505,9 @@ mod tests {
             quals[6] = qual;
             rec.set(b"r", Some(&cigar), b"GCATATTAAAACG", &quals);
             rec.set_tid(0);
-            let mut r = ReadObs::default();
+            let mut r = ReadSlots::default();
             r.walk(&rec, &window("GCATATAAAACG", 0), &Ranges(vec![(0, 12)]), &f);
-            let o = *r.obs.iter().find(|o| o.kind.is_event()).unwrap();
+            let o = r.events[0];
             let ObsKind::Ins { off, len } = o.kind else {
                 panic!("{o:?}")
             };
@@ -539,9 +539,9 @@ mod tests {
             let mut rec = Record::new();
             rec.set(b"r", Some(&cigar), seq.as_bytes(), &vec![30; seq.len()]);
             rec.set_tid(0);
-            let mut r = ReadObs::default();
+            let mut r = ReadSlots::default();
             r.walk(&rec, &window(reference, 0), &Ranges(vec![(0, 25)]), &f);
-            let o = *r.obs.iter().find(|o| o.kind.is_event()).unwrap();
+            let o = r.events[0];
             let ObsKind::Ins { off, len } = o.kind else {
                 panic!("{o:?}")
             };
