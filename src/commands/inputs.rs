@@ -260,17 +260,3 @@ pub fn warn_about_reads(reads: &[crate::evidence::ReadCounters], names: &[&str])
         }
     }
 }
-
-/// Read counters per sample, summed over shards.
-pub fn read_counters(
-    evidence: &[ShardEvidence],
-    n_samples: usize,
-) -> Vec<crate::evidence::ReadCounters> {
-    let mut out = vec![crate::evidence::ReadCounters::default(); n_samples];
-    for ev in evidence {
-        for (acc, s) in out.iter_mut().zip(&ev.samples) {
-            acc.merge(&s.reads);
-        }
-    }
-    out
-}

@@ -100,18 +100,8 @@ impl<'a, C: BatchCounter + ?Sized> Engine<'a, C> {
     }
 
     /// Count every shard with `threads` workers, reading nearby shards in
-    /// batches (one fetch each); `on_done(n)` is called as shards finish
-    /// (progress bars).
-    pub fn run(
-        &self,
-        shards: &[Shard],
-        threads: usize,
-        on_done: &(dyn Fn(u64) + Sync),
-    ) -> Result<Vec<ShardEvidence>> {
-        self.run_digested(shards, threads, on_done, &Ok)
-    }
-
-    /// [`Engine::run`], each shard's evidence handed to `digest` by the
+    /// batches (one fetch each; `on_done(n)` is called as shards finish,
+    /// for progress bars), each shard's evidence handed to `digest` by the
     /// worker that counted it, as soon as its batch is counted: what leaves
     /// the worker is the digest (what a command keeps of a shard), so
     /// memory follows the work in flight, not the panel. Digests come back
