@@ -13,6 +13,17 @@ fn td(f: &str) -> String {
     format!("{TD}/test-data/{f}")
 }
 
+/// `ctdna call --quiet` on `dir`'s sample.bam and ref.fa (`dir(name)`
+/// gives a file's path) over the targets `bed`, then `extra`.
+fn call_on(dir: &dyn Fn(&str) -> String, bed: &str, extra: &[&str]) -> std::process::Output {
+    let (bam, reference) = (dir("sample.bam"), dir("ref.fa"));
+    let mut args = vec![
+        "call", "--quiet", "--bam", &bam, "-r", &reference, "-t", bed,
+    ];
+    args.extend_from_slice(extra);
+    ctdna(&args)
+}
+
 /// Records of a plain or bgzipped VCF, split into fields.
 fn vcf_records(path: &Path) -> Vec<Vec<String>> {
     let text = ctdna::bgzf_in::open(path)
@@ -89,24 +100,20 @@ fn call_test_data(run: &Run) {
         run.path("report.html"),
         run.path("mqc"),
     );
-    let o = ctdna(&[
-        "call",
-        "--quiet",
-        "--bam",
-        &td("sample.bam"),
-        "-r",
-        &td("ref.fa"),
-        "-t",
+    let o = call_on(
+        &td,
         s(&bed),
-        "-o",
-        s(&vcf),
-        "--metrics",
-        s(&metrics),
-        "--report",
-        s(&html),
-        "--multiqc",
-        s(&mqc),
-    ]);
+        &[
+            "-o",
+            s(&vcf),
+            "--metrics",
+            s(&metrics),
+            "--report",
+            s(&html),
+            "--multiqc",
+            s(&mqc),
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
@@ -436,22 +443,18 @@ fn names_from_inputs_are_escaped() {
     assert!(o.status.success(), "{}", stderr(&o));
     let html = run.path("r.html");
     let sp = |f: &str| sim.join(f).display().to_string();
-    let o = ctdna(&[
-        "call",
-        "--quiet",
-        "--bam",
-        &sp("sample.bam"),
-        "-r",
-        &sp("ref.fa"),
-        "-t",
+    let o = call_on(
+        &sp,
         &sp("targets.bed"),
-        "-o",
-        s(&run.path("c.vcf")),
-        "--report",
-        s(&html),
-        "--multiqc",
-        s(&run.path("mqc")),
-    ]);
+        &[
+            "-o",
+            s(&run.path("c.vcf")),
+            "--report",
+            s(&html),
+            "--multiqc",
+            s(&run.path("mqc")),
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(!page.contains("<b>x"), "unescaped sample name");
@@ -575,22 +578,18 @@ fn the_normals_pooled_rates_are_drawn_beside_the_sample_s() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let html = run.path("r.html");
-    let o = ctdna(&[
-        "call",
-        "--quiet",
-        "--bam",
-        &sp("sample.bam"),
-        "-r",
-        &sp("ref.fa"),
-        "-t",
+    let o = call_on(
+        &sp,
         &sp("targets.bed"),
-        "--pon",
-        s(&pon),
-        "-o",
-        s(&run.path("c.vcf")),
-        "--report",
-        s(&html),
-    ]);
+        &[
+            "--pon",
+            s(&pon),
+            "-o",
+            s(&run.path("c.vcf")),
+            "--report",
+            s(&html),
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     // The pooled SNV rate, summed here from the file's alt_sum / depth_sum columns.
     let text = std::io::read_to_string(ctdna::bgzf_in::open(&pon).unwrap()).unwrap();
@@ -619,41 +618,28 @@ fn a_multiqc_path_that_is_a_file_fails_before_any_work() {
     let file = run.path("taken");
     std::fs::write(&file, "x").unwrap();
     let vcf = run.path("c.vcf.gz");
-    let o = ctdna(&[
-        "call",
-        "--quiet",
-        "--bam",
-        &td("sample.bam"),
-        "-r",
-        &td("ref.fa"),
-        "-t",
+    let o = call_on(
+        &td,
         &td("targets.bed"),
-        "-o",
-        s(&vcf),
-        "--multiqc",
-        s(&file),
-    ]);
+        &["-o", s(&vcf), "--multiqc", s(&file)],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--multiqc"), "{}", stderr(&o));
     assert!(!vcf.exists());
     // The report may not overwrite the run's metrics.
     let metrics = run.path("m.json");
-    let o = ctdna(&[
-        "call",
-        "--quiet",
-        "--bam",
-        &td("sample.bam"),
-        "-r",
-        &td("ref.fa"),
-        "-t",
+    let o = call_on(
+        &td,
         &td("targets.bed"),
-        "-o",
-        s(&vcf),
-        "--metrics",
-        s(&metrics),
-        "--report",
-        s(&metrics),
-    ]);
+        &[
+            "-o",
+            s(&vcf),
+            "--metrics",
+            s(&metrics),
+            "--report",
+            s(&metrics),
+        ],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!vcf.exists() && !metrics.exists());
 }
