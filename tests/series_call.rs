@@ -8,12 +8,11 @@ mod common;
 use common::*;
 use ctdna::simulate::params::SimParams;
 
-#[test]
-fn a_variant_passing_in_one_sample_is_not_detected_in_another_at_its_lod() {
-    let dir = tempfile::tempdir().unwrap();
-    let sim = dir.path().join("sim");
-    let p = SimParams {
-        seed: 23,
+/// Ten targets of 250-300 bp on one 50 kb contig, no duplicated segments,
+/// small BAMs: the panel both tests simulate, at `depth` molecules.
+fn ten_targets(seed: u64, depth: u32) -> SimParams {
+    SimParams {
+        seed,
         contigs: 1,
         contig_len: 50_000,
         dup_segments: 0,
@@ -21,13 +20,22 @@ fn a_variant_passing_in_one_sample_is_not_detected_in_another_at_its_lod() {
         targets: 10,
         target_min_len: 250,
         target_max_len: 300,
-        depth: 800,
+        depth,
+        bam_compression: 1,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_variant_passing_in_one_sample_is_not_detected_in_another_at_its_lod() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    let p = SimParams {
         vafs: vec![0.02, 0.05],
         snvs_per_vaf: 4,
         indels_per_vaf: 1,
         matched_normal_depth: 800,
-        bam_compression: 1,
-        ..Default::default()
+        ..ten_targets(23, 800)
     };
     ctdna::simulate::simulate(&p, &sim).unwrap();
     let f = |n: &str| sim.join(n).display().to_string();
@@ -111,21 +119,11 @@ fn joint_discovery_finds_what_no_single_timepoint_shows() {
     let dir = tempfile::tempdir().unwrap();
     let sim = dir.path().join("sim");
     let p = SimParams {
-        seed: 7,
-        contigs: 1,
-        contig_len: 50_000,
-        dup_segments: 0,
-        paralog_targets: 0,
-        targets: 10,
-        target_min_len: 250,
-        target_max_len: 300,
-        depth: 1_000,
         series_tf: vec![0.005, 0.005, 0.005],
         snvs_per_vaf: 20,
         indels_per_vaf: 0,
         artifact_sites: 0,
-        bam_compression: 1,
-        ..Default::default()
+        ..ten_targets(7, 1_000)
     };
     ctdna::simulate::simulate(&p, &sim).unwrap();
     let f = |n: &str| sim.join(n).display().to_string();
