@@ -18,23 +18,18 @@
 
 use super::context::{
     event_tally, homopolymer_after, looks_real, snv_class, trinucleotide, ContextRates, Kind,
-    Tallies, CLASS_PRIOR_ERRORS, LONG_CLASSES, MNV_CLASSES, REAL_P,
+    Tallies, CLASS_PRIOR_ERRORS, REAL_P,
 };
 use super::stats::ln_binom_sf;
 use super::weighted::Weighted;
 use crate::evidence::alleles::{
-    base_index, AlleleStats, ClassCounts, MoleculeClass, PositionCounts, BASES, N_CLASSES,
+    base_index, AlleleStats, MoleculeClass, PositionCounts, BASES, N_CLASSES,
 };
 use crate::evidence::engine::ShardEvidence;
 use crate::reference::RefWindow;
 
 /// The SNV context classes (pyrimidine-centred trinucleotide x substitution).
 const SNV_CLASSES: usize = 96;
-
-/// The tallies a position adds its indel-like molecules to: short
-/// insertions and deletions at its run length, MNVs and long indels at
-/// every length class.
-const INDEL_SLOTS: usize = 2 + MNV_CLASSES + 2 * LONG_CLASSES;
 
 /// One allele observation whose place in the second fit waits for the
 /// first: its tally, its molecules and the position's, by class.
@@ -82,6 +77,9 @@ pub struct FitTally {
     pending: Vec<Pending>,
     /// Dispersion sums of the settled SNV observations, per context and class.
     spread: Vec<[Spread; N_CLASSES]>,
+    /// Molecules over every counted position, all and by class: the depth
+    /// of each MNV and long-indel tally, added once at the end.
+    everywhere: (u64, [u64; N_CLASSES]),
 }
 
 impl Default for FitTally {
@@ -90,6 +88,7 @@ impl Default for FitTally {
             settled: ContextRates::empty(),
             pending: Vec::new(),
             spread: vec![[Spread::default(); N_CLASSES]; SNV_CLASSES],
+            everywhere: (0, [0; N_CLASSES]),
         }
     }
 }
@@ -108,6 +107,10 @@ impl FitTally {
     /// are integers).
     pub fn merge(&mut self, o: FitTally) {
         add_rates(&mut self.settled, &o.settled);
+        self.everywhere.0 += o.everywhere.0;
+        for (a, b) in self.everywhere.1.iter_mut().zip(o.everywhere.1) {
+            *a += b;
+        }
         self.pending.extend(o.pending);
         for (a, b) in self.spread.iter_mut().zip(&o.spread) {
             for (x, y) in a.iter_mut().zip(b) {
@@ -120,12 +123,12 @@ impl FitTally {
     /// against the first.
     pub fn finish(self) -> ContextRates {
         let first = self.first_fit();
+        let mut second = self.settled_everywhere();
         let FitTally {
-            settled,
             pending,
             mut spread,
+            ..
         } = self;
-        let mut second = settled;
         for p in pending.iter().filter(|p| !left_out(&first, p)) {
             p.add_to(&mut second);
             if let (Kind::Snv, c) = p.tally {
@@ -140,7 +143,7 @@ impl FitTally {
 
     /// The first fit: every observation but those that look real.
     fn first_fit(&self) -> ContextRates {
-        let mut first = self.settled.clone();
+        let mut first = self.settled_everywhere();
         for p in &self.pending {
             p.add_to(&mut first);
         }
@@ -182,52 +185,57 @@ impl FitTally {
         self.add_indels(w, pos, pc, &all);
     }
 
-    /// A position's indels, MNVs and long indels: every tally slot gets the
-    /// position's depth; an allele's molecules go to its slot now, or wait
-    /// for the first fit.
+    /// A position's indels, MNVs and long indels: its run length's
+    /// insertion and deletion tallies get its depth (the MNV and long-indel
+    /// tallies get every position's: [`FitTally::everywhere`]); an allele's
+    /// molecules go to its tally now, or wait for the first fit.
     fn add_indels(&mut self, w: &RefWindow, pos: i64, pc: &PositionCounts, all: &AlleleStats) {
         let hp = homopolymer_after(w, pos) - 1;
-        let mut slots = [(Kind::Ins, hp); INDEL_SLOTS];
-        slots[1] = (Kind::Del, hp);
-        for (j, t) in slots[2..].iter_mut().enumerate() {
-            *t = match j {
-                j if j < MNV_CLASSES => (Kind::Mnv, j),
-                j if j < MNV_CLASSES + LONG_CLASSES => (Kind::LongIns, j - MNV_CLASSES),
-                j => (Kind::LongDel, j - MNV_CLASSES - LONG_CLASSES),
-            };
-        }
-        let mut alt = [(0u64, ClassCounts::default()); INDEL_SLOTS];
         for (indel, s) in &pc.indels {
             let tally = event_tally(indel, hp);
-            if looks_real(s.n, all.n) {
+            if looks_real(s.n, all.n) || tally.1 >= self.settled.pooled.kind(tally.0).len() {
                 continue;
             }
-            let Some(slot) = slots.iter().position(|t| *t == tally) else {
-                continue;
+            let p = Pending {
+                tally,
+                alt: *s,
+                all: *all,
             };
             if s.n >= 2 {
-                self.pending.push(Pending {
-                    tally,
-                    alt: *s,
-                    all: *all,
-                });
-                continue;
-            }
-            let (total, by_class) = &mut alt[slot];
-            *total += u64::from(s.n);
-            for (d, x) in by_class.iter_mut().zip(&s.by_class) {
-                *d += x;
+                self.pending.push(p);
+            } else {
+                p.add_to(&mut self.settled);
             }
         }
-        let n = u64::from(all.n);
         let r = &mut self.settled;
-        for (&(kind, i), (total, by_class)) in slots.iter().zip(&alt) {
-            r.pooled.kind_mut(kind)[i].add(*total, n);
+        for kind in [Kind::Ins, Kind::Del] {
+            r.pooled.kind_mut(kind)[hp].add(0, u64::from(all.n));
             for (k, t) in r.by_class.iter_mut().enumerate() {
-                let depth = u64::from(all.by_class[k]);
-                t.kind_mut(kind)[i].add(u64::from(by_class[k]), depth);
+                t.kind_mut(kind)[hp].add(0, u64::from(all.by_class[k]));
             }
         }
+        self.everywhere.0 += u64::from(all.n);
+        for (e, &d) in self.everywhere.1.iter_mut().zip(&all.by_class) {
+            *e += u64::from(d);
+        }
+    }
+
+    /// `settled` with every counted position's depth in each MNV and
+    /// long-indel tally (each position is an opportunity for all of them).
+    fn settled_everywhere(&self) -> ContextRates {
+        let mut r = self.settled.clone();
+        let (n, by_class) = self.everywhere;
+        for kind in [Kind::Mnv, Kind::LongIns, Kind::LongDel] {
+            for t in r.pooled.kind_mut(kind) {
+                t.add(0, n);
+            }
+            for (k, tallies) in r.by_class.iter_mut().enumerate() {
+                for t in tallies.kind_mut(kind) {
+                    t.add(0, by_class[k]);
+                }
+            }
+        }
+        r
     }
 }
 
@@ -333,6 +341,7 @@ impl ContextRates {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::alleles::ClassCounts;
     use crate::model::tally::Tally;
 
     fn window() -> RefWindow {
