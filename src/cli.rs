@@ -395,7 +395,9 @@ pub struct CallingArgs {
     /// Several samples of one patient (timepoints): also test each allele
     /// on the molecules of all of them pooled (same panel-wide level); an
     /// allele found so is judged in each sample at --joint-alpha (INFO
-    /// JOINT), so a clone passes at the first timepoint it is in.
+    /// JOINT), so a clone passes at the first timepoint it is in. Without
+    /// --pon, an allele no sample finds alone must also change between the
+    /// samples (at --joint-alpha): a flat one looks like a site artifact.
     #[arg(long)]
     pub joint: bool,
     /// With --joint: the level of each sample's test of a jointly found allele.

@@ -8,22 +8,46 @@ use super::SampleCall;
 use crate::evidence::alleles::N_CLASSES;
 use crate::model::Null;
 
+/// The levels of a joint discovery, as natural logs.
+#[derive(Debug, Clone, Copy)]
+pub struct JointLevels {
+    /// The de novo level: the pooled test's, and the one a sample's own
+    /// test must reach to count as found alone.
+    pub ln_alpha: f64,
+    /// `--joint-alpha`: the level of the change between samples asked of
+    /// an allele no sample finds alone; `None`: not asked (the background
+    /// measures each site's own rate: a panel of normals).
+    pub ln_change_alpha: Option<f64>,
+}
+
 /// METHOD: the molecules of every called sample pooled (alt and depth by
 /// class summed), tested against the pooled null ([`Null::pooled`]) at the
-/// de novo level `ln_alpha` (the same Bonferroni family as a single
-/// sample's test: the false discoveries per panel stay at
-/// `--fp-per-panel`), with at least `min_alt` strand observations pooled.
-/// Fewer than two called samples: nothing to pool.
+/// de novo level (the same Bonferroni family as a single sample's test:
+/// the false discoveries per panel stay at `--fp-per-panel`), with at
+/// least `min_alt` strand observations pooled. Fewer than two called
+/// samples: nothing to pool.
+///
+/// Without a panel of normals, an allele that no sample's own test takes
+/// to the de novo level must also change between samples
+/// ([`ln_change_p`] at `--joint-alpha`): a site artifact of the assay sits
+/// at one fraction in every plasma of a patient, and pooled it looks
+/// exactly like a variant, while a tumour's allele follows the tumour,
+/// which treatment changes. The sample's own background pools every site
+/// of a context and cannot see a site artifact; a panel of normals
+/// measures each site's rate and the pooled test then stands alone. An
+/// allele found alone somewhere needs no such evidence either.
 pub fn discovered(
     samples: &[SampleCall],
     called: impl Fn(usize) -> bool,
-    ln_alpha: f64,
+    levels: JointLevels,
     min_alt: u32,
 ) -> bool {
     let mut alt = [0u32; N_CLASSES];
     let mut depth = [0u32; N_CLASSES];
     let mut parts = Vec::new();
     let mut observations = 0;
+    let mut found_alone = false;
+    let mut counts = Vec::new();
     for (_, s) in samples.iter().enumerate().filter(|(k, _)| called(*k)) {
         for c in 0..N_CLASSES {
             alt[c] += s.alt.by_class[c];
@@ -31,33 +55,141 @@ pub fn discovered(
         }
         observations += s.alt.strand_observations();
         parts.push((&s.null, &s.depth_by_class));
+        found_alone |= s.ln_p <= levels.ln_alpha;
+        counts.push((s.alt.n, s.depth()));
     }
     parts.len() >= 2
         && observations >= min_alt
-        && Null::pooled(&parts).ln_sf(&alt, &depth) <= ln_alpha
+        && Null::pooled(&parts).ln_sf(&alt, &depth) <= levels.ln_alpha
+        && (found_alone
+            || levels
+                .ln_change_alpha
+                .is_none_or(|a| ln_change_p(&counts) <= a))
+}
+
+/// ln p that the allele's fraction is one and the same in every sample,
+/// from `(alt, depth)` molecules per sample (samples without depth are left
+/// out).
+///
+/// METHOD: Pearson's chi-square on the 2 x m table (alt and other
+/// molecules by sample), `m - 1` degrees of freedom. With the few alt
+/// molecules of a thin allele its level is at or below nominal (checked
+/// by simulation in the tests); the likelihood-ratio G statistic is not
+/// (about 1.6 x nominal at 10-20 alt molecules over five samples).
+pub fn ln_change_p(counts: &[(u32, u32)]) -> f64 {
+    let present: Vec<(f64, f64)> = counts
+        .iter()
+        .filter(|&&(_, n)| n > 0)
+        .map(|&(a, n)| (f64::from(a.min(n)), f64::from(n)))
+        .collect();
+    let total: f64 = present.iter().map(|(_, n)| n).sum();
+    let alt: f64 = present.iter().map(|(a, _)| a).sum();
+    if present.len() < 2 || alt == 0.0 || alt == total {
+        return 0.0;
+    }
+    let share = alt / total;
+    let x2: f64 = present
+        .iter()
+        .map(|&(a, n)| {
+            let (e, f) = (n * share, n * (1.0 - share));
+            (a - e).powi(2) * (1.0 / e + 1.0 / f)
+        })
+        .sum();
+    if x2.is_nan() || x2 <= 0.0 {
+        return 0.0; // one fraction exactly (statrs takes x > 0 only)
+    }
+    let df = (present.len() - 1) as f64;
+    statrs::function::gamma::checked_gamma_ur(df / 2.0, x2 / 2.0)
+        .map_or(0.0, |p| p.max(f64::MIN_POSITIVE).ln())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::Rng;
 
     fn sample(alt: u32, depth: u32) -> SampleCall {
         SampleCall::binomial_fixture(alt, depth, 1e-4)
     }
 
+    fn levels() -> JointLevels {
+        JointLevels {
+            ln_alpha: (1e-7f64).ln(),
+            ln_change_alpha: Some((0.01f64).ln()),
+        }
+    }
+
+    /// Absent in four samples of 2,000 molecules, then 5 in each of three.
+    fn growing() -> Vec<SampleCall> {
+        let mut s = vec![sample(0, 2_000); 4];
+        s.extend(vec![sample(5, 2_000); 3]);
+        s
+    }
+
     #[test]
     fn thin_evidence_in_several_samples_adds_up() {
-        // 4 of 2,000 at 1e-4 in each of three samples: p ~ 1e-3 alone,
-        // far below 1e-7 pooled (12 of 6,000, 0.6 expected).
-        let alpha = (1e-7f64).ln();
-        let s = vec![sample(4, 2_000), sample(4, 2_000), sample(4, 2_000)];
-        assert!(s.iter().all(|x| x.ln_p > alpha));
-        assert!(discovered(&s, |_| true, alpha, 3));
+        // None of 2,000 in four samples, then 5 in each of three, at
+        // 1e-4: p ~ 2e-6 alone, ~1e-11 pooled (15 of 14,000, 1.4
+        // expected), a change at p ~ 0.003.
+        let l = levels();
+        let s = growing();
+        assert!(s.iter().all(|x| x.ln_p > l.ln_alpha));
+        assert!(discovered(&s, |_| true, l, 3));
         // One sample is nothing to pool; the same counts as noise are not.
-        assert!(!discovered(&s[..1], |_| true, alpha, 3));
+        assert!(!discovered(&s[6..], |_| true, l, 3));
         let noise = vec![sample(1, 2_000), sample(0, 2_000), sample(1, 2_000)];
-        assert!(!discovered(&noise, |_| true, alpha, 3));
-        // The matched normal is not pooled.
-        assert!(!discovered(&s[..2], |k| k == 0, alpha, 3));
+        assert!(!discovered(&noise, |_| true, l, 3));
+        // The matched normal is not pooled: the rest is one sample.
+        assert!(!discovered(&s[5..], |k| k == 0, l, 3));
+    }
+
+    #[test]
+    fn a_flat_allele_no_sample_finds_alone_is_not_found_pooled() {
+        // 4 of 2,000 in each of four plasmas: 16 of 8,000 at 1e-4 is far
+        // below 1e-7 pooled (p ~ 1e-11), but one fraction everywhere is what a site
+        // artifact looks like.
+        let l = levels();
+        let flat = vec![sample(4, 2_000); 4];
+        assert!(flat.iter().all(|x| x.ln_p > l.ln_alpha));
+        assert!(!discovered(&flat, |_| true, l, 3));
+        // A panel of normals measures the site: the pooled test stands.
+        let measured = JointLevels {
+            ln_change_alpha: None,
+            ..l
+        };
+        assert!(discovered(&flat, |_| true, measured, 3));
+        // As many molecules, none early and five in each late sample: found.
+        assert!(discovered(&growing(), |_| true, l, 3));
+        // Found alone in one sample: the others are judged leniently,
+        // change or not.
+        let mut alone = flat.clone();
+        alone[2] = sample(12, 2_000);
+        assert!(alone[2].ln_p <= l.ln_alpha);
+        assert!(discovered(&alone, |_| true, l, 3));
+    }
+
+    #[test]
+    fn the_change_test_holds_its_level_on_one_fraction() {
+        // Five samples of 1,850 molecules at one fraction each: the test
+        // rejects at most its level (with a margin for 4,000 draws).
+        for (f, seed) in [(0.001, 1), (0.002, 2), (0.005, 3)] {
+            let mut rng = Rng::new(seed);
+            let draws = 4_000;
+            let rejected = (0..draws)
+                .filter(|_| {
+                    let counts: Vec<(u32, u32)> = (0..5)
+                        .map(|_| (rng.poisson(1_850.0 * f) as u32, 1_850))
+                        .collect();
+                    ln_change_p(&counts) <= (0.01f64).ln()
+                })
+                .count();
+            assert!(rejected <= draws * 15 / 1_000, "{f}: {rejected} of {draws}");
+        }
+        // And it sees a real change: 0, 0, 2, 6, 20 of 1,850.
+        let ramp = [(0, 1_850), (0, 1_850), (2, 1_850), (6, 1_850), (20, 1_850)];
+        assert!(ln_change_p(&ramp) < (1e-6f64).ln());
+        // Nothing to compare: one sample, or no alt molecule.
+        assert_eq!(ln_change_p(&[(3, 100)]), 0.0);
+        assert_eq!(ln_change_p(&[(0, 100), (0, 200)]), 0.0);
     }
 }

@@ -287,8 +287,17 @@ impl Caller<'_> {
     /// `--joint`: does the allele pass on the called samples' molecules
     /// pooled ([`joint::discovered`])?
     fn jointly_found(&self, samples: &[SampleCall], ln_alpha: f64, min_alt: u32) -> bool {
-        self.thresholds.joint_alpha.is_some()
-            && joint::discovered(samples, |k| self.is_called(k), ln_alpha, min_alt)
+        self.thresholds.joint_alpha.is_some_and(|a| {
+            // Site artifacts are told from variants by a panel of normals
+            // where every called sample has one, else by a change in time.
+            let sites_measured = (self.models.iter().enumerate())
+                .all(|(k, m)| !self.is_called(k) || m.measures_sites());
+            let levels = joint::JointLevels {
+                ln_alpha,
+                ln_change_alpha: (!sites_measured).then(|| a.ln()),
+            };
+            joint::discovered(samples, |k| self.is_called(k), levels, min_alt)
+        })
     }
 
     /// Is sample `k` one calls are made in (not the matched normal)?

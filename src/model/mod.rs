@@ -180,6 +180,12 @@ pub trait Background: Sync {
     fn substitution_rates(&self) -> ClassRates;
     /// Short name written into the VCF header and metrics.
     fn name(&self) -> &'static str;
+    /// Does this background measure each site's own rate (a panel of
+    /// normals), so that a site artifact shows as one? The sample's own
+    /// context rates do not: they pool every site of a context.
+    fn measures_sites(&self) -> bool {
+        false
+    }
     /// One-line description for the VCF header (`##ctdna_background_model`).
     fn describe(&self) -> String {
         self.name().to_string()

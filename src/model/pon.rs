@@ -551,6 +551,10 @@ impl Background for PonModel<'_> {
         "panel-of-normals"
     }
 
+    fn measures_sites(&self) -> bool {
+        true
+    }
+
     fn describe(&self) -> String {
         format!(
             "panel-of-normals (normals={}, prior_weight={}, fallback=sample-context)",
