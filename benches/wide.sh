@@ -120,7 +120,7 @@ echo "# columns: panel = Mb of targets; wall_s = elapsed s; cpu_s = user+sys s; 
 echo "#   x_floor = wall / wall of 'samtools view -c -@$THREADS -M -L panel.bed' on the same BAM and panel"
 echo "#   (the floor: median of $FLOOR_REPS runs; -M reads the panel's reads through the index, not the whole BAM)"
 header
-declare -A CALL COUNT FLOOR
+declare -A CALL COUNT FLOOR METRICS
 for n in "${PANELS[@]}"; do
   bed=$OUT/panel-$n.bed
   head -n "$n" "$WIDE/targets.bed" > "$bed"
@@ -132,13 +132,16 @@ for n in "${PANELS[@]}"; do
   row "$p" "$f" "$fl"
   c=$(measure "ctdna call --no-umi" "$CTDNA" call --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$OUT/c.vcf.gz" --threads "$THREADS" --quiet)
   row "$p" "$f" "$c"
+  # As the workflows run it: with the metrics JSON (a LoD at every position).
+  cm=$(measure "ctdna call --no-umi --metrics" "$CTDNA" call --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$OUT/c.vcf.gz" --metrics "$OUT/c.json" --threads "$THREADS" --quiet)
+  row "$p" "$f" "$cm"
   k=$(measure "ctdna count --no-umi" "$CTDNA" count --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$OUT/c.tsv" --threads "$THREADS" --quiet)
   row "$p" "$f" "$k"
   loci "$WIDE/truth.vcf.gz" "$bed" "$OUT/loci.vcf"
   nl=$(grep -vc '^#' "$OUT/loci.vcf" || true)
   row "$p" "$f" "$(measure "ctdna mrd --no-umi ($nl SNV loci)" "$CTDNA" mrd --no-umi --bam "$bam" -r "$ref" --tumor-variants "$OUT/loci.vcf" -o "$OUT/m.json" --threads "$THREADS" --quiet)"
   rm -f "$OUT"/c.* "$OUT/m.json"
-  CALL[$n]=$c COUNT[$n]=$k FLOOR[$n]=$fl
+  CALL[$n]=$c COUNT[$n]=$k FLOOR[$n]=$fl METRICS[$n]=$cm
 done
 
 p=$(mb "$UMI/targets.bed")
@@ -178,6 +181,7 @@ figure "call wall growth / floor's growth" "$(div "$cg" "$fg")" 1.1
 # is bench.sh's (20,000x, cost per read); at 30x the cost per target base
 # dominates. count's RSS growth; call's peak RSS per target base.
 printf '%-60s %8s  (no target at 30x)\n' "call --no-umi at $s2: wall / floor" "$(fmt "$(div "$(f "$c2" 2)" "$(f "$f2" 2)")" 2)"
+printf '%-60s %8s  (no target)\n' "call --metrics CPU / call's CPU at $s2" "$(fmt "$(div "$(f "${METRICS[$last]}" 3)" "$(f "$c2" 3)")" 2)"
 printf '%-60s %8s  (no target)\n' "count peak RSS $s2 / $s1" "$(fmt "$(div "$(f "${COUNT[$last]}" 4)" "$(f "${COUNT[$first]}" 4)")" 2)"
 printf '%-60s %8s  (no target)\n' "call peak RSS per target base at $s2 (bytes)" \
   "$(fmt "$(div "$(f "$c2" 4)" "$(awk '{ n += $3 - $2 } END { print n / 1048576 }' "$OUT/panel-$last.bed")")" 0)"

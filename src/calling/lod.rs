@@ -221,15 +221,14 @@ impl LodInputs {
         &self,
         spill: &Spill,
         models: &[&dyn Background],
-        ln_alpha: f64,
-        min_alt: u32,
+        (ln_alpha, min_alt): (f64, u32),
+        memo: &LodMemo,
     ) -> Result<Vec<LodTrack>> {
         let shard = self.load(spill)?;
         Ok((shard.samples.iter().zip(models))
             .map(|(at, model)| {
                 let mut depths = Vec::with_capacity(at.len());
                 let mut lods = Vec::with_capacity(at.len());
-                let mut known: HashMap<LodKey, f64> = HashMap::new();
                 for (i, &(by_class, sum_bq)) in at.iter().enumerate() {
                     let pos = (self.shard.start + i as u64) as i64;
                     let n: u32 = by_class.iter().sum();
@@ -242,7 +241,7 @@ impl LodInputs {
                     depths.push(n);
                     let at = (&self.shard, &shard.window);
                     let lod = match position_null(at, pos, &bq, *model) {
-                        Some(null) => *known.entry(lod_key(by_class, &null)).or_insert_with(|| {
+                        Some(null) => memo.get_or(lod_key(by_class, &null), || {
                             limit_of_detection(&by_class, &null, ln_alpha, min_alt)
                         }),
                         None => 1.0,
@@ -302,10 +301,69 @@ fn position_null(
     })
 }
 
-/// Everything a position's LoD depends on, as exact bits: positions of
-/// one shard that share it (same molecules by class, same null) share
-/// their LoD, computed once.
+/// Everything a position's LoD depends on (besides the run's level and
+/// `--min-alt`), as exact bits: positions that share it (same molecules by
+/// class, same null) share their LoD.
 type LodKey = (ClassCounts, [u64; N_CLASSES], [u64; N_CLASSES], Option<u64>);
+
+/// The LoDs a run has computed, by [`LodKey`], shared by the threads and
+/// shards of one LoD pass: a position's LoD is computed once per distinct
+/// key, not once per position (at 30x the positions of a panel share a
+/// few tens of thousands of keys; a LoD costs tens of microseconds).
+///
+/// METHOD: the map is split in [`LodMemo::PARTS`] locks by key hash, so
+/// threads rarely wait; it holds at most [`LodMemo::CAPACITY`] keys (about
+/// 16 MB), then stops taking new ones, so memory does not grow with the
+/// panel (at thousands of molecules keys rarely repeat; those runs compute
+/// as before). A value is the one `limit_of_detection` returns for its
+/// key, whichever thread stored it: the output does not depend on
+/// `--threads` or on what the memo holds.
+pub struct LodMemo {
+    parts: Vec<std::sync::Mutex<HashMap<LodKey, f64>>>,
+}
+
+impl Default for LodMemo {
+    fn default() -> Self {
+        LodMemo {
+            parts: (0..Self::PARTS).map(|_| Default::default()).collect(),
+        }
+    }
+}
+
+impl LodMemo {
+    const PARTS: usize = 16;
+    const CAPACITY: usize = 1 << 17;
+
+    /// The LoD of `key`, from the memo or from `compute` (then kept while
+    /// there is room).
+    fn get_or(&self, key: LodKey, compute: impl FnOnce() -> f64) -> f64 {
+        let part = &self.parts[Self::part_of(&key)];
+        if let Some(&v) = part.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return v;
+        }
+        let v = compute();
+        let mut map = part.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() < Self::CAPACITY / Self::PARTS {
+            map.insert(key, v);
+        }
+        v
+    }
+
+    fn part_of(key: &LodKey) -> usize {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        (h.finish() % Self::PARTS as u64) as usize
+    }
+
+    /// Keys held (for tests).
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        (self.parts.iter())
+            .map(|p| p.lock().unwrap_or_else(|e| e.into_inner()).len())
+            .sum()
+    }
+}
 
 fn lod_key(by_class: ClassCounts, null: &Null) -> LodKey {
     (
@@ -319,6 +377,35 @@ fn lod_key(by_class: ClassCounts, null: &Null) -> LodKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_memo_gives_back_what_was_computed_and_stops_growing_when_full() {
+        let memo = LodMemo::default();
+        let key = |k: u32| lod_key([k, 1, 0, 0], &Null::binomial(1e-4));
+        let more = LodMemo::CAPACITY as u32 + 100;
+        for k in 0..more {
+            assert_eq!(
+                memo.get_or(key(k), || f64::from(k) / 1e6),
+                f64::from(k) / 1e6
+            );
+        }
+        assert!(memo.len() <= LodMemo::CAPACITY && memo.len() > LodMemo::CAPACITY * 9 / 10);
+        // A key it holds is not computed again; one it had no room for is.
+        let held = (0..more).find(|&k| {
+            let part = memo.parts[LodMemo::part_of(&key(k))].lock().unwrap();
+            part.contains_key(&key(k))
+        });
+        let held = held.unwrap();
+        assert_eq!(
+            memo.get_or(key(held), || panic!("computed twice")),
+            f64::from(held) / 1e6
+        );
+        let dropped = (0..more).find(|&k| {
+            let part = memo.parts[LodMemo::part_of(&key(k))].lock().unwrap();
+            !part.contains_key(&key(k))
+        });
+        assert_eq!(memo.get_or(key(dropped.unwrap()), || -1.0), -1.0);
+    }
 
     #[test]
     fn lod_falls_with_depth_and_rises_with_error() {

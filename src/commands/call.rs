@@ -6,7 +6,7 @@ use super::inputs::{input_files, RunInputs};
 use super::settings::{read_filter, thresholds, umi_options};
 use crate::atomic::Pending;
 use crate::calling::filters::Thresholds;
-use crate::calling::lod::{LodInputs, LodTrack};
+use crate::calling::lod::{LodInputs, LodMemo, LodTrack};
 use crate::calling::normal::NormalRule;
 use crate::calling::{Alphas, Call, Caller};
 use crate::cli::CallArgs;
@@ -272,11 +272,12 @@ impl LodPass<'_> {
             .iter()
             .map(SampleModel::as_dyn)
             .collect();
-        let (ln_alpha, min_alt) = (self.alphas.de_novo, self.setup.thresholds.min_alt);
+        let level = (self.alphas.de_novo, self.setup.thresholds.min_alt);
+        let memo = LodMemo::default();
         for wave in counted.lod.chunks(Self::WAVE) {
             let tracks: Vec<Vec<LodTrack>> = self.setup.pool.install(|| {
                 wave.par_iter()
-                    .map(|i| i.tracks(spill, &models, ln_alpha, min_alt))
+                    .map(|i| i.tracks(spill, &models, level, &memo))
                     .collect::<Result<_>>()
             })?;
             for shard in &tracks {

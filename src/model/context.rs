@@ -269,14 +269,33 @@ impl ContextRates {
     /// an 18 kb panel, where one unexcluded low-VAF variant would set the
     /// rate) keeps the pooled profile at its own level.
     pub fn class_rate(&self, kind: Kind, i: usize, class: MoleculeClass) -> f64 {
-        let pooled = self.pooled.kind(kind);
-        let e_i = self.kind_rate(kind, i);
+        let r = Self::overall(self.pooled.kind(kind));
+        self.class_rate_at(kind, i, class, (self.kind_rate_at(kind, i, r), r))
+    }
+
+    /// [`ContextRates::class_rate`] of every class at once: the kind's
+    /// overall and pooled rates summed once, not once per class (the same
+    /// values; a null asks for all four classes at each position).
+    pub fn class_rates(&self, kind: Kind, i: usize) -> [f64; N_CLASSES] {
+        let r = Self::overall(self.pooled.kind(kind));
+        let e_i = self.kind_rate_at(kind, i, r);
+        MoleculeClass::ALL.map(|c| self.class_rate_at(kind, i, c, (e_i, r)))
+    }
+
+    /// [`ContextRates::class_rate`] given the pooled rate `e_i` of tally
+    /// `i` and the kind's overall rate `r`.
+    fn class_rate_at(
+        &self,
+        kind: Kind,
+        i: usize,
+        class: MoleculeClass,
+        (e_i, r): (f64, f64),
+    ) -> f64 {
         let Some(t) = self.by_class.get(class.index()) else {
             return e_i;
         };
         let tallies = t.kind(kind);
-        let r = Self::overall(pooled);
-        let r_c = self.class_overall(kind, class);
+        let r_c = self.class_overall_at(kind, class, r);
         let prior = e_i * r_c / r;
         let weight = PRIOR_WEIGHT.max(CLASS_PRIOR_ERRORS / prior);
         let c = tallies[i];
@@ -287,7 +306,11 @@ impl ContextRates {
     /// the pooled overall rate with [`PRIOR_WEIGHT`] molecule-positions
     /// (the pooled rate itself where the fit has no classes).
     pub fn class_overall(&self, kind: Kind, class: MoleculeClass) -> f64 {
-        let r = Self::overall(self.pooled.kind(kind));
+        self.class_overall_at(kind, class, Self::overall(self.pooled.kind(kind)))
+    }
+
+    /// [`ContextRates::class_overall`] given the kind's overall rate `r`.
+    fn class_overall_at(&self, kind: Kind, class: MoleculeClass, r: f64) -> f64 {
         let Some(t) = self.by_class.get(class.index()) else {
             return r;
         };
@@ -307,10 +330,6 @@ impl ContextRates {
     fn overall(classes: &[Tally]) -> f64 {
         let total = Self::total(classes);
         (total.alt as f64 + 1.0) / (total.depth as f64 + 1e6)
-    }
-
-    fn shrunk(classes: &[Tally], i: usize) -> f64 {
-        shrunk_toward(classes[i], Self::overall(classes))
     }
 
     /// These rates with one site's contribution to tally `i` of `kind`
@@ -341,18 +360,23 @@ impl ContextRates {
     /// or a long indel's length class toward its kind's rate over all
     /// lengths.
     pub fn kind_rate(&self, kind: Kind, i: usize) -> f64 {
+        self.kind_rate_at(kind, i, Self::overall(self.pooled.kind(kind)))
+    }
+
+    /// [`ContextRates::kind_rate`] given the kind's overall rate `r`.
+    fn kind_rate_at(&self, kind: Kind, i: usize, r: f64) -> f64 {
         let tallies = self.pooled.kind(kind);
         match kind {
-            Kind::Snv => Self::shrunk(tallies, i),
-            Kind::Ins | Kind::Del => run_length_rate(tallies, i, Self::overall(tallies)),
+            Kind::Snv => shrunk_toward(tallies[i], r),
+            Kind::Ins | Kind::Del => run_length_rate(tallies, i, r),
             // Two substitutions on one molecule are rare: an MNV's rate is
             // its own (by length), shrunk toward the MNV rate overall,
             // which a panel without MNV errors puts near 1 / 10^6 positions
             // or lower.
-            Kind::Mnv => Self::shrunk(tallies, i),
+            Kind::Mnv => shrunk_toward(tallies[i], r),
             // Long indels by length class, shrunk toward the kind's rate
             // over all long lengths: no slippage trend to follow.
-            Kind::LongIns | Kind::LongDel => Self::shrunk(tallies, i),
+            Kind::LongIns | Kind::LongDel => shrunk_toward(tallies[i], r),
         }
     }
 

@@ -258,7 +258,7 @@ impl Pending {
 /// at [`REAL_P`] (the weighted test)? Then the second fit leaves it out.
 fn left_out(first: &ContextRates, p: &Pending) -> bool {
     let (kind, i) = p.tally;
-    let rates = MoleculeClass::ALL.map(|c| first.class_rate(kind, i, c));
+    let rates = first.class_rates(kind, i);
     let ln_p = match Weighted::new(&rates, &p.all.by_class) {
         Some(w) => w.ln_sf(&p.alt.by_class),
         None => {

@@ -332,7 +332,7 @@ impl Background for context::ContextRates {
             return Null::binomial(floor);
         };
         let own = self.left_out_of(q, kind, i);
-        let mut rates = MoleculeClass::ALL.map(|c| own.class_rate(kind, i, c));
+        let mut rates = own.class_rates(kind, i);
         let read = &mut rates[MoleculeClass::Read.index()];
         *read = read.max(floor);
         let dispersion = MoleculeClass::ALL.map(|c| self.class_dispersion(c));
