@@ -263,6 +263,10 @@ pub struct SiteInfo {
     pub homopolymer: usize,
     /// ln of the significance threshold for this site's family of tests.
     pub ln_alpha: f64,
+    /// LowAltCount: the fewest strand observations a claim needs here
+    /// (`--min-alt`, at known loci and for a jointly found allele
+    /// `--min-alt-known`).
+    pub min_alt: u32,
 }
 
 /// Phred-scaled Fisher strand test of (ref, alt) x (fwd, rev).
@@ -353,12 +357,7 @@ pub fn evaluate(
 ) -> Vec<Filter> {
     let k = s.alt.n;
     let mut out = Vec::new();
-    let min_alt = if site.known {
-        t.min_alt_known
-    } else {
-        t.min_alt
-    };
-    let too_few = s.alt.strand_observations() < min_alt;
+    let too_few = s.alt.strand_observations() < site.min_alt;
     let not_significant = s.ln_p > site.ln_alpha;
     if site.known && (too_few || not_significant) {
         // At a known locus both mean the same thing: not detected, at LOD.
@@ -517,6 +516,7 @@ mod tests {
             is_indel: false,
             homopolymer: 1,
             ln_alpha: (1e-7f64).ln(),
+            min_alt: t().min_alt,
         }
     }
 
@@ -539,6 +539,7 @@ mod tests {
         assert!(only(&s, &site()).contains(&Filter::LowAltCount));
         let known = SiteInfo {
             known: true,
+            min_alt: t().min_alt_known,
             ..site()
         };
         assert!(!only(&s, &known).contains(&Filter::LowAltCount));

@@ -192,4 +192,96 @@ mod tests {
         assert_eq!(ln_change_p(&[(3, 100)]), 0.0);
         assert_eq!(ln_change_p(&[(0, 100), (0, 200)]), 0.0);
     }
+
+    /// Three timepoints of one shard (2,000 positions, 500 molecules each,
+    /// a single-molecule error at one position in 25): an allele absent
+    /// at T1, in two molecules at T2 and twelve at T3.
+    fn series() -> crate::evidence::engine::ShardEvidence {
+        use crate::evidence::alleles::{base_index, AlleleStats, ShardCounts};
+        use crate::evidence::batch::SampleEvidence;
+        use crate::reference::RefWindow;
+        use crate::regions::Shard;
+        let stats = |n: u32| AlleleStats {
+            n,
+            by_class: [n, 0, 0, 0],
+            fwd: n / 2,
+            rev: n - n / 2,
+            sum_bq: 35 * u64::from(n),
+            sum_mq: 60 * u64::from(n),
+            sum_dist: 40 * u64::from(n),
+            ..AlleleStats::default()
+        };
+        let mut rng = Rng::new(5);
+        let seq: Vec<u8> = (0..2_600).map(|_| b"ACGT"[rng.below(4) as usize]).collect();
+        let window = RefWindow { start: 700, seq };
+        let (start, end) = (1_000u64, 3_000u64);
+        let samples = [0u32, 2, 12]
+            .iter()
+            .map(|&alt| {
+                let mut counts = ShardCounts::new(start, end);
+                for (i, pc) in counts.positions.iter_mut().enumerate() {
+                    let r = base_index(window.base((start + i as u64) as i64)).unwrap();
+                    pc.bases[r] = stats(500);
+                    if rng.below(25) == 0 {
+                        pc.bases[(r + 1 + rng.below(3) as usize) % 4] = stats(1);
+                    }
+                    if i == 150 && alt > 0 {
+                        pc.bases[(r + 1) % 4] = stats(alt);
+                    }
+                }
+                SampleEvidence {
+                    counts,
+                    reads: Default::default(),
+                    umi: None,
+                }
+            })
+            .collect();
+        crate::evidence::engine::ShardEvidence {
+            shard: Shard {
+                target: 0,
+                rid: 0,
+                start,
+                end,
+            },
+            window,
+            samples,
+        }
+    }
+
+    #[test]
+    fn a_jointly_found_allele_is_genotyped_in_each_sample_as_a_known_one() {
+        use crate::calling::{filters::Thresholds, Alphas, Caller};
+        use crate::model::{context::ContextRates, Background};
+        let ev = series();
+        let rates: Vec<ContextRates> = (0..3)
+            .map(|k| ContextRates::estimate(std::slice::from_ref(&ev), k))
+            .collect();
+        let models: Vec<&dyn Background> = rates.iter().map(|r| r as &dyn Background).collect();
+        let mut thresholds = Thresholds::for_tests();
+        let known = Default::default();
+        let call = |t: &Thresholds| {
+            let caller = Caller {
+                models: &models,
+                thresholds: t,
+                alphas: Alphas::new(t, 2_000, 1),
+                known: &known,
+                minor_strand: &[None, None, None],
+                normal: None,
+            };
+            let calls = caller.call_shard(&ev);
+            calls.into_iter().find(|c| c.pos0 == 1_150).unwrap()
+        };
+        // Alone: T3 passes, T2's two molecules do not (not detected).
+        let alone = call(&thresholds);
+        assert!(alone.samples[2].passes());
+        assert!(!alone.samples[1].passes());
+        // Joint: found (T3 alone already), T2 judged at --joint-alpha with
+        // the known loci's minimum of two: present; T1: not detected.
+        thresholds.joint_alpha = Some(0.01);
+        let joint = call(&thresholds);
+        assert!(joint.joint);
+        assert!(joint.samples[1].ln_p < (0.01f64).ln());
+        assert!(joint.samples[1].passes(), "{:?}", joint.samples[1].filters);
+        assert!(!joint.samples[0].passes());
+    }
 }

@@ -260,12 +260,13 @@ impl Caller<'_> {
         samples: &mut [SampleCall],
         (ev, offset): (&ShardEvidence, usize),
         alt: &Alt,
-        (site, min_alt): (&SiteInfo, u32),
+        site: &SiteInfo,
         in_mnvs: &[AlleleStats],
     ) -> Option<NormalVerdict> {
         for (k, (s, sample)) in samples.iter_mut().zip(&ev.samples).enumerate() {
             s.families = FamilySupport::at(sample.umi.as_deref(), offset, alt);
-            s.lod = lod::limit_of_detection(&s.depth_by_class, &s.null, site.ln_alpha, min_alt);
+            s.lod =
+                lod::limit_of_detection(&s.depth_by_class, &s.null, site.ln_alpha, site.min_alt);
             s.sb_phred = strand_bias_phred(&s.reference, &s.alt);
             s.ob_phred = orientation_bias_phred(&s.reference, &s.alt);
             let minor = self.minor_strand.get(k).copied().flatten();
@@ -286,17 +287,17 @@ impl Caller<'_> {
 
     /// `--joint`: does the allele pass on the called samples' molecules
     /// pooled ([`joint::discovered`])?
-    fn jointly_found(&self, samples: &[SampleCall], ln_alpha: f64, min_alt: u32) -> bool {
+    fn jointly_found(&self, samples: &[SampleCall], site: &SiteInfo) -> bool {
         self.thresholds.joint_alpha.is_some_and(|a| {
             // Site artifacts are told from variants by a panel of normals
             // where every called sample has one, else by a change in time.
             let sites_measured = (self.models.iter().enumerate())
                 .all(|(k, m)| !self.is_called(k) || m.measures_sites());
             let levels = joint::JointLevels {
-                ln_alpha,
+                ln_alpha: site.ln_alpha,
                 ln_change_alpha: (!sites_measured).then(|| a.ln()),
             };
-            joint::discovered(samples, |k| self.is_called(k), levels, min_alt)
+            joint::discovered(samples, |k| self.is_called(k), levels, site.min_alt)
         })
     }
 
@@ -323,19 +324,20 @@ impl Caller<'_> {
     }
 
     /// The site's test family (threshold, known or not) and its LowAltCount.
-    fn site(&self, known: bool, is_indel: bool, homopolymer: usize) -> (SiteInfo, u32) {
+    fn site(&self, known: bool, is_indel: bool, homopolymer: usize) -> SiteInfo {
+        let t = self.thresholds;
         let (ln_alpha, min_alt) = if known {
-            (self.alphas.known, self.thresholds.min_alt_known)
+            (self.alphas.known, t.min_alt_known)
         } else {
-            (self.alphas.de_novo, self.thresholds.min_alt)
+            (self.alphas.de_novo, t.min_alt)
         };
-        let site = SiteInfo {
+        SiteInfo {
             known,
             is_indel,
             homopolymer,
             ln_alpha,
-        };
-        (site, min_alt)
+            min_alt,
+        }
     }
 
     fn call_position(
@@ -364,7 +366,7 @@ impl Caller<'_> {
         for alt in alts {
             let is_known = known.contains(&alt);
             let is_indel = alt.is_indel();
-            let (mut site, min_alt) = self.site(is_known, is_indel, homopolymer);
+            let mut site = self.site(is_known, is_indel, homopolymer);
             // De novo alleles with fewer than EMIT_MIN_ALT alt molecules in
             // every sample are never written: not tested either.
             let in_mnvs = each_in_mnvs(ev, i, &alt);
@@ -388,13 +390,17 @@ impl Caller<'_> {
                     test(pc, allele, ref_idx, context, homopolymer, site, *model)
                 })
                 .collect();
-            let joint = !is_known && self.jointly_found(&samples, site.ln_alpha, min_alt);
+            let joint = !is_known && self.jointly_found(&samples, &site);
             if joint {
+                // Found in the patient: each sample's claim genotypes a
+                // known allele, at the joint level and the known loci's
+                // observation minimum.
                 site.ln_alpha = self.thresholds.joint_alpha.map_or(site.ln_alpha, f64::ln);
+                site.min_alt = self.thresholds.min_alt_known;
             } else if !self.worth_writing(&samples, is_known) {
                 continue;
             }
-            let normal = self.judge(&mut samples, (ev, i), &alt, (&site, min_alt), &in_mnvs);
+            let normal = self.judge(&mut samples, (ev, i), &alt, &site, &in_mnvs);
             let (ref_allele, alt_allele) = match &alt {
                 Alt::Snv(b) => (vec![ref_base], vec![BASES[*b as usize]]),
                 Alt::Indel(indel) => indel.alleles(w, pos),
