@@ -2,9 +2,9 @@
 //! insertion's consensus base by base, and the templates whose reads
 //! disagree.
 
-use super::{Best, Entry};
+use super::{Best, Entry, Member};
 use crate::evidence::alleles::{base_index, BASES};
-use crate::evidence::observe::{ObsKind, ReadSlots};
+use crate::evidence::observe::{ObsKind, ReadSlots, Slot};
 
 /// The inserted sequence of an event entry.
 pub(super) fn entry_ins<'a>(reads: &'a [ReadSlots], e: &Entry) -> &'a [u8] {
@@ -43,6 +43,33 @@ pub(super) fn next_stamp(stamp: &mut u32, seen: &mut [u32]) {
         seen.iter_mut().for_each(|s| *s = 0);
         *stamp = 1;
     }
+}
+
+/// The reads of `strand` among `members` that can show or deny an indel
+/// after `pos` (a usable base there and the next position read, as
+/// `slots::PositionTally::vote` counts them) but have no event there (in
+/// `events`, the strand's at `pos`) and end inside a copy of the inserted
+/// `seq` (see [`ReadSlots::ends_inside_copy`]): they cannot tell whether
+/// it is there.
+pub(super) fn ending_inside(
+    reads: &[ReadSlots],
+    members: &[Member],
+    (pos, strand): (i64, u8),
+    events: &[Entry],
+    seq: &[u8],
+) -> u32 {
+    let mut n = 0;
+    for m in members.iter().filter(|m| m.strand == strand) {
+        let r = &reads[m.read as usize];
+        let reads_on = usize::try_from(pos - r.meta.start)
+            .ok()
+            .and_then(|i| r.slots.get(i))
+            .is_some_and(|s| s.code != Slot::NONE && r.meta.end > pos + 1);
+        if reads_on && !events.iter().any(|e| e.read == m.read) && r.ends_inside_copy(pos, seq) {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// The first and the length of the longest run of one key in `entries`
