@@ -33,7 +33,8 @@ use super::observe::{ins_compatible, Obs, ObsKind, ReadSlots, Slot};
 use super::umi::Tier;
 use crate::hash::fnv1a64;
 use indels::{
-    ending_inside, entry_ins, ins_consensus, most_common_key, tally_agreement, torn_templates,
+    copy_run, ending_inside, entry_ins, ins_consensus, most_common_key, tally_agreement,
+    torn_templates,
 };
 use slots::{lone_call, slot_call, spans, FullTally, PositionTally};
 
@@ -423,28 +424,10 @@ impl Consensus {
         let (best_lo, best_n) = most_common_key(mine);
         let key = mine.get(best_lo).map_or(0, |e| e.key);
         let is_ins = key >> 62 == INS_KEY >> 62;
-        // An insertion: the reads of the most common length that agree
-        // with their consensus, base by base. Reads without an event here
-        // that end inside its copy cannot deny it (as a mate, see
-        // `mates`): they abstain, on a strand without indel reads of its
-        // own too (with the other strand's insertion).
-        let run = if is_ins {
-            &mine[best_lo..best_lo + best_n as usize]
-        } else if mine.is_empty() {
-            let other = if lo > 0 { &group[..lo] } else { &group[hi..] };
-            let other = &other[..other.partition_point(|e| e.key != ABSTAIN)];
-            let (o_lo, o_n) = most_common_key(other);
-            let run = &other[o_lo..o_lo + o_n as usize];
-            if run.first().is_some_and(|e| e.key >> 62 == INS_KEY >> 62) {
-                run
-            } else {
-                &[]
-            }
-        } else {
-            &[]
-        };
-        let cons = &mut self.cons[usize::from(strand)];
-        let mut n_abstain = n_abstain as u32;
+        // An insertion: its consensus; reads ending inside its copy abstain.
+        let other = if lo > 0 { &group[..lo] } else { &group[hi..] };
+        let run = copy_run(mine, (best_lo, best_n), other);
+        let (cons, mut n_abstain) = (&mut self.cons[usize::from(strand)], n_abstain as u32);
         if let Some(e) = run.first() {
             ins_consensus(reads, run, cons);
             n_abstain += ending_inside(reads, members, (e.pos, strand), all, cons);

@@ -2,7 +2,7 @@
 //! insertion's consensus base by base, and the templates whose reads
 //! disagree.
 
-use super::{Best, Entry, Member};
+use super::{Best, Entry, Member, ABSTAIN, INS_KEY};
 use crate::evidence::alleles::{base_index, BASES};
 use crate::evidence::observe::{ObsKind, ReadSlots, Slot};
 
@@ -70,6 +70,33 @@ pub(super) fn ending_inside(
         }
     }
     n
+}
+
+/// The insertion reads whose consensus tells which of a strand's reads
+/// end inside its copy (see [`ending_inside`]): the strand's most common
+/// allele's (`best` of `mine`, its indel entries) when an insertion; on a
+/// strand without indel reads, the most common allele's of the `other`
+/// strand's entries when an insertion; else none. Reads without an event
+/// that end inside the copy cannot deny the insertion (as a mate, see
+/// `mates`): they abstain, on a strand without indel reads of its own too.
+pub(super) fn copy_run<'a>(
+    mine: &'a [Entry],
+    best: (usize, u32),
+    other: &'a [Entry],
+) -> &'a [Entry] {
+    let is_ins = |r: &[Entry]| r.first().is_some_and(|e| e.key >> 62 == INS_KEY >> 62);
+    let run = &mine[best.0..best.0 + best.1 as usize];
+    if is_ins(run) || !mine.is_empty() {
+        return if is_ins(run) { run } else { &[] };
+    }
+    let other = &other[..other.partition_point(|e| e.key != ABSTAIN)];
+    let (lo, n) = most_common_key(other);
+    let run = &other[lo..lo + n as usize];
+    if is_ins(run) {
+        run
+    } else {
+        &[]
+    }
 }
 
 /// The first and the length of the longest run of one key in `entries`
