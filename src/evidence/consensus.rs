@@ -11,7 +11,12 @@
 //! can make half a family). An indel is a consensus when that fraction of
 //! the reads with a base at the anchor (and reading on past it) show it;
 //! "no indel" is a consensus when that fraction do not; a template whose
-//! reads show the consensus indel and another one does not vote.
+//! reads show the consensus indel and another one does not vote. A read
+//! without the insertion whose bases from the anchor to its end repeat the
+//! inserted sequence (one ending inside a duplicated copy, its rest
+//! soft-clipped too short to realign) cannot deny it and abstains, by the
+//! rule for mates (`ReadSlots::ends_inside_copy`); on a strand without
+//! insertion reads of its own, by the other strand's insertion.
 //! The molecule's tier at the position: both strands agree → duplex; only
 //! one strand has reads → single when it has `>= --min-family` templates
 //! voting, else raw; the strands disagree → no base.
@@ -27,7 +32,10 @@ use super::mates::{add, MERGED_QUAL_CAP};
 use super::observe::{ins_compatible, Obs, ObsKind, ReadSlots, Slot};
 use super::umi::Tier;
 use crate::hash::fnv1a64;
-use indels::{entry_ins, ins_consensus, most_common_key, tally_agreement, torn_templates};
+use indels::{
+    copy_run, ending_inside, entry_ins, ins_consensus, most_common_key, tally_agreement,
+    torn_templates,
+};
 use slots::{lone_call, slot_call, spans, FullTally, PositionTally};
 
 /// One read of a family.
@@ -343,8 +351,8 @@ impl Consensus {
             }
             let event = (e > first).then(|| {
                 [
-                    self.event_call(reads, first, e, 0, voters[0], rules),
-                    self.event_call(reads, first, e, 1, voters[1], rules),
+                    self.event_call((reads, members), first, e, 0, voters[0], rules),
+                    self.event_call((reads, members), first, e, 1, voters[1], rules),
                 ]
             });
             // A molecule whose reads disagree on an indel here gives no base
@@ -398,7 +406,7 @@ impl Consensus {
     /// an indel here.
     fn event_call(
         &mut self,
-        reads: &[ReadSlots],
+        (reads, members): (&[ReadSlots], &[Member]),
         i: usize,
         j: usize,
         strand: u8,
@@ -413,22 +421,25 @@ impl Consensus {
         let n_abstain = all.iter().rev().take_while(|e| e.key == ABSTAIN).count();
         let mine = &all[..all.len() - n_abstain];
         let n_event = mine.len() as u32;
-        let total = voters.saturating_sub(n_abstain as u32).max(n_event);
+        let (best_lo, best_n) = most_common_key(mine);
+        let key = mine.get(best_lo).map_or(0, |e| e.key);
+        let is_ins = key >> 62 == INS_KEY >> 62;
+        // An insertion: its consensus; reads ending inside its copy abstain.
+        let other = if lo > 0 { &group[..lo] } else { &group[hi..] };
+        let run = copy_run(mine, (best_lo, best_n), other);
+        let (cons, mut n_abstain) = (&mut self.cons[usize::from(strand)], n_abstain as u32);
+        if let Some(e) = run.first() {
+            ins_consensus(reads, run, cons);
+            n_abstain += ending_inside(reads, members, (e.pos, strand), all, cons);
+        }
+        let total = voters.saturating_sub(n_abstain).max(n_event);
         if total == 0 {
             return StrandCall::Absent;
         }
         if agrees(total - n_event, total, rules) {
             return StrandCall::NoEvent;
         }
-        let (best_lo, best_n) = most_common_key(mine);
-        let key = mine.get(best_lo).map_or(0, |e| e.key);
-        // An insertion: the reads of the most common length that agree
-        // with their consensus, base by base.
-        let cons = &mut self.cons[usize::from(strand)];
-        let is_ins = key >> 62 == INS_KEY >> 62;
-        if is_ins {
-            ins_consensus(reads, &mine[best_lo..best_lo + best_n as usize], cons);
-        }
+        let cons = &self.cons[usize::from(strand)];
         let agreeing =
             |e: &Entry| e.key == key && (!is_ins || ins_compatible(entry_ins(reads, e), cons));
         // A template whose reads show this indel and another one does not
@@ -442,7 +453,7 @@ impl Consensus {
         let torn = &self.torn;
         let counted = |e: &Entry| !torn.contains(&e.template);
         let n_torn = mine.iter().filter(|e| !counted(e)).count() as u32;
-        let total = (voters.saturating_sub(n_abstain as u32 + n_torn)).max(n_event - n_torn);
+        let total = (voters.saturating_sub(n_abstain + n_torn)).max(n_event - n_torn);
         let n_agree = mine.iter().filter(|e| agreeing(e) && counted(e)).count() as u32;
         let Some(first) = mine
             .iter()
@@ -902,6 +913,62 @@ mod tests {
         // Nothing in the gap, and no base anywhere counted twice.
         let molecules: u32 = t.iter().flat_map(|c| &c.positions).map(|p| p.depth()).sum();
         assert_eq!(molecules, 4);
+    }
+
+    /// A read over `[0, 10)` reading A at 3 and `after` from 4 on, and
+    /// perhaps "CAG" inserted after 3.
+    fn ins_read(after: &[u8], inserted: bool) -> ReadSlots {
+        let bases: Vec<(i64, u8)> = std::iter::once((3, 0))
+            .chain((4..).zip(after.iter().copied()))
+            .collect();
+        let mut r = read(&bases, None);
+        if inserted {
+            r.ins = b"CAG".to_vec();
+            r.events.push(Obs {
+                pos: 3,
+                kind: ObsKind::Ins { off: 0, len: 3 },
+                qual: 30,
+                dist: 20,
+                usable: true,
+            });
+        }
+        r
+    }
+
+    #[test]
+    fn a_read_ending_inside_the_inserted_copy_abstains() {
+        let ins = |c: &ShardCounts| c.positions[3].indels.iter().map(|x| x.1.n).sum::<u32>();
+        // "CAG" inserted after 3 on two reads; a third reads C A G C A G
+        // from 4 to its end: the insertion shifted right lies past it, so
+        // it cannot tell (as a mate, `mates`). Counted as "no insertion"
+        // it split the family; it abstains, and the two others agree.
+        let inside = [1, 0, 2, 1, 0, 2];
+        let with = || ins_read(&[1, 0, 2], true);
+        let t = run(
+            &[with(), with(), ins_read(&inside, false)],
+            &[0, 0, 0],
+            RULES,
+        );
+        assert_eq!(ins(&t[Tier::Single.index()]), 1);
+        // Reading one base past the copy (a T, not the C of a next copy)
+        // it denies the insertion: 2 of 3, split.
+        let through = [1, 0, 2, 1, 0, 3];
+        let t = run(
+            &[with(), with(), ins_read(&through, false)],
+            &[0, 0, 0],
+            RULES,
+        );
+        assert_eq!(t.iter().map(ins).sum::<u32>(), 0);
+        // A strand whose reads all end inside the copy, without an
+        // insertion read of its own, abstains too: the other strand's
+        // reads make a single-strand molecule (a strand saying "no
+        // insertion" would contradict them: no molecule).
+        let reads = [with(), with(), ins_read(&inside, false)];
+        let t = run(&reads, &[0, 0, 1], RULES);
+        assert_eq!(ins(&t[Tier::Single.index()]), 1);
+        let reads = [with(), with(), ins_read(&through, false)];
+        let t = run(&reads, &[0, 0, 1], RULES);
+        assert_eq!(t.iter().map(ins).sum::<u32>(), 0);
     }
 
     /// A read showing the MNV `bases` at 3 (and its base at 1).

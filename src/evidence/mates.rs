@@ -143,30 +143,13 @@ fn same_event(a: &ReadSlots, x: &Obs, b: &ReadSlots, y: &Obs) -> bool {
     }
 }
 
-/// Can `other` not tell whether insertion `o` of `r` is there? It cannot
-/// when its bases from the insertion's anchor to its end are the inserted
-/// sequence repeated: shifted right, the insertion lies past its end. A
-/// mate that ends inside a duplicated copy (the aligner soft-clipped the
-/// rest, too little of it to realign) shows just that. Bases it shows
-/// nothing at are no evidence either way.
+/// Can `other` not tell whether insertion `o` of `r` is there? See
+/// [`ReadSlots::ends_inside_copy`].
 fn ins_runs_past(r: &ReadSlots, o: &Obs, other: &ReadSlots) -> bool {
     let ObsKind::Ins { off, len } = o.kind else {
         return false;
     };
-    let seq = r.ins_seq(off, len);
-    let from = o.pos + 1 - other.meta.start;
-    if from < 0 || seq.is_empty() {
-        return false;
-    }
-    let slots = other.slots.get(from as usize..).unwrap_or_default();
-    slots.iter().enumerate().all(|(i, s)| match s.code {
-        Slot::NONE => true,
-        Slot::DEL => false,
-        c => {
-            let b = seq[i % seq.len()];
-            b.is_ascii_lowercase() || super::alleles::BASES[c as usize] == b
-        }
-    })
+    other.ends_inside_copy(o.pos, r.ins_seq(off, len))
 }
 
 /// Count two overlapping mates as one fragment.

@@ -2,9 +2,9 @@
 //! insertion's consensus base by base, and the templates whose reads
 //! disagree.
 
-use super::{Best, Entry};
+use super::{Best, Entry, Member, ABSTAIN, INS_KEY};
 use crate::evidence::alleles::{base_index, BASES};
-use crate::evidence::observe::{ObsKind, ReadSlots};
+use crate::evidence::observe::{ObsKind, ReadSlots, Slot};
 
 /// The inserted sequence of an event entry.
 pub(super) fn entry_ins<'a>(reads: &'a [ReadSlots], e: &Entry) -> &'a [u8] {
@@ -42,6 +42,60 @@ pub(super) fn next_stamp(stamp: &mut u32, seen: &mut [u32]) {
     if *stamp == 0 {
         seen.iter_mut().for_each(|s| *s = 0);
         *stamp = 1;
+    }
+}
+
+/// The reads of `strand` among `members` that can show or deny an indel
+/// after `pos` (a usable base there and the next position read, as
+/// `slots::PositionTally::vote` counts them) but have no event there (in
+/// `events`, the strand's at `pos`) and end inside a copy of the inserted
+/// `seq` (see [`ReadSlots::ends_inside_copy`]): they cannot tell whether
+/// it is there.
+pub(super) fn ending_inside(
+    reads: &[ReadSlots],
+    members: &[Member],
+    (pos, strand): (i64, u8),
+    events: &[Entry],
+    seq: &[u8],
+) -> u32 {
+    let mut n = 0;
+    for m in members.iter().filter(|m| m.strand == strand) {
+        let r = &reads[m.read as usize];
+        let reads_on = usize::try_from(pos - r.meta.start)
+            .ok()
+            .and_then(|i| r.slots.get(i))
+            .is_some_and(|s| s.code != Slot::NONE && r.meta.end > pos + 1);
+        if reads_on && !events.iter().any(|e| e.read == m.read) && r.ends_inside_copy(pos, seq) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The insertion reads whose consensus tells which of a strand's reads
+/// end inside its copy (see [`ending_inside`]): the strand's most common
+/// allele's (`best` of `mine`, its indel entries) when an insertion; on a
+/// strand without indel reads, the most common allele's of the `other`
+/// strand's entries when an insertion; else none. Reads without an event
+/// that end inside the copy cannot deny the insertion (as a mate, see
+/// `mates`): they abstain, on a strand without indel reads of its own too.
+pub(super) fn copy_run<'a>(
+    mine: &'a [Entry],
+    best: (usize, u32),
+    other: &'a [Entry],
+) -> &'a [Entry] {
+    let is_ins = |r: &[Entry]| r.first().is_some_and(|e| e.key >> 62 == INS_KEY >> 62);
+    let run = &mine[best.0..best.0 + best.1 as usize];
+    if is_ins(run) || !mine.is_empty() {
+        return if is_ins(run) { run } else { &[] };
+    }
+    let other = &other[..other.partition_point(|e| e.key != ABSTAIN)];
+    let (lo, n) = most_common_key(other);
+    let run = &other[lo..lo + n as usize];
+    if is_ins(run) {
+        run
+    } else {
+        &[]
     }
 }
 

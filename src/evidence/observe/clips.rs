@@ -5,7 +5,7 @@
 //! clipped bases spell and, when the event explains them clearly better
 //! than the reference, gives the read's alignment rewritten in memory:
 //! the indel in the CIGAR, the formerly clipped bases aligned, the start
-//! moved for a left clip. The walk then reads that alignment, so mate
+//! moved for a left clip, a duplication at its copy's leftmost anchor. The walk then reads that alignment, so mate
 //! pairing, UMI consensus, counting, the model and calling see an
 //! ordinary indel read (docs/architecture.md, "Long indels from clipped
 //! reads").
@@ -20,8 +20,9 @@
 //! clips (adapter, errors) cost ~100 short comparisons and no decoding of
 //! the read; a split read's `SA` tag names one more shift to score. The
 //! best shift must be unique, match at
-//! least [`MIN_CLIP`] confident bases with at most one mismatch per ten;
-//! then rust-bio's pairwise aligner scores the clip with its neighbouring
+//! least [`MIN_CLIP`] confident bases with at most one mismatch per ten
+//! (aligned bases taken into the clip no worse under the event than
+//! against the reference); then rust-bio's pairwise aligner scores the clip with its neighbouring
 //! aligned bases against the alternative haplotype and against the
 //! reference, both allowed to leave the clip unaligned for free (what the
 //! aligner did), and the alternative must win by [`MIN_MARGIN`]. Nothing
@@ -190,7 +191,7 @@ pub fn realign(rec: &Record, window: &RefWindow, min_bq: u8) -> Option<Realigned
             continue;
         };
         if confirm(read, window, clip, bp, ev) {
-            return Some(rewrite(cigar, rec.pos(), clip, bp, ev));
+            return Some(rewrite(cigar, (rec.pos(), window), clip, bp, ev));
         }
     }
     None
@@ -376,6 +377,20 @@ fn score_shift(read: &ReadBases, w: &RefWindow, clip: Clip, bp: i64, e: Event) -
     (m, mm)
 }
 
+/// Mismatches of the `j` aligned bases event `e` takes into the clip,
+/// against the reference under the event.
+fn taken_mismatches(read: &ReadBases, w: &RefWindow, clip: Clip, bp: i64, e: Event) -> usize {
+    let skip = match clip.side {
+        Side::Right => 0,
+        Side::Left => clip.len,
+    };
+    pairs(read.seq.len(), clip, bp, e)
+        .skip(skip)
+        .take(e.j)
+        .filter(|&(q, r)| read.seq[q] != b'N' && w.base(r) != read.seq[q])
+        .count()
+}
+
 /// The unique best event of `clip` at breakpoint `bp`, if it matches
 /// enough confident bases with few enough mismatches.
 fn search(
@@ -408,6 +423,14 @@ fn search(
         for (j, &kept_mm) in left_as_aligned.iter().enumerate().take(back + 1) {
             let e = Event { j, s };
             if s < 0 && clip.len + j < (-s) as usize + DUP_PAST {
+                continue;
+            }
+            // Aligned bases are taken into the clip only where they fit
+            // the event as well as the reference: one the aligner matched
+            // that the event makes a mismatch is not the event's (a clip
+            // too short without it, e.g. one base past a duplicated copy,
+            // then spells no event rather than a neighbouring one).
+            if taken_mismatches(read, w, clip, bp, e) > left_as_aligned[0] - kept_mm {
                 continue;
             }
             let (m, mm) = score_shift(read, w, clip, bp, e);
@@ -488,28 +511,39 @@ fn confirm(read: &ReadBases, w: &RefWindow, clip: Clip, bp: i64, e: Event) -> bo
     alt_score - ref_score >= MIN_MARGIN
 }
 
-/// `rec`'s CIGAR with the clip realigned as event `e`, and its new start.
-fn rewrite(cigar: &[u32], pos: i64, clip: Clip, bp: i64, e: Event) -> Realigned {
+/// `rec`'s CIGAR (the read at `pos`) with the clip realigned as event `e`,
+/// and its new start. A duplication is written at the leftmost anchor of
+/// its copy in `w` the read has aligned bases for (see [`dup_shift`]).
+fn rewrite(cigar: &[u32], (pos, w): (i64, &RefWindow), clip: Clip, bp: i64, e: Event) -> Realigned {
     let op = |len: usize, code: u32| ((len as u32) << 4) | code;
     let k = clip.len + e.j;
     let kept = clip.aligned - e.j;
-    let event = |out: &mut Vec<u32>, before: usize, after: usize| {
+    // Aligned bases before and after the event, d of the first moved to
+    // the second.
+    let event = |out: &mut Vec<u32>, before: usize, after: usize, d: usize| {
         if e.s > 0 {
             out.extend([op(before, MATCH), op(e.s as usize, DEL), op(after, MATCH)]);
         } else {
             out.extend([
-                op(before, MATCH),
+                op(before - d, MATCH),
                 op((-e.s) as usize, INS),
-                op(after, MATCH),
+                op(after + d, MATCH),
             ]);
         }
     };
     let mut out = Vec::with_capacity(cigar.len() + 2);
+    let bpj = match clip.side {
+        Side::Right => bp - e.j as i64,
+        Side::Left => bp + e.j as i64,
+    };
     match clip.side {
         Side::Right => {
             out.extend_from_slice(&cigar[..clip.block]);
             let after = if e.s > 0 { k } else { k - (-e.s) as usize };
-            event(&mut out, kept, after);
+            // The inserted bases read after the first copy: its copy is
+            // the `-s` bases before the breakpoint.
+            let d = dup_shift(w, bpj - 1 + e.s, e.s, bpj - 1, kept);
+            event(&mut out, kept, after, d);
             out.extend_from_slice(&cigar[clip.op + 1..]);
             Realigned {
                 start: pos,
@@ -519,9 +553,10 @@ fn rewrite(cigar: &[u32], pos: i64, clip: Clip, bp: i64, e: Event) -> Realigned 
         Side::Left => {
             out.extend_from_slice(&cigar[..clip.op]);
             let before = if e.s > 0 { k } else { k - (-e.s) as usize };
-            event(&mut out, before, kept);
+            // The inserted bases read before the copy, from the breakpoint.
+            let d = dup_shift(w, bpj - 1, e.s, bpj - 1, before);
+            event(&mut out, before, kept, d);
             out.extend_from_slice(&cigar[clip.block + 1..]);
-            let bpj = bp + e.j as i64;
             // The first base of the rewritten read: k clipped bases before
             // the deletion, or the bases before the inserted copy.
             let start = if e.s > 0 {
@@ -532,6 +567,31 @@ fn rewrite(cigar: &[u32], pos: i64, clip: Clip, bp: i64, e: Event) -> Realigned 
             Realigned { start, cigar: out }
         }
     }
+}
+
+/// How many bases left of `anchor` a duplication of shift `s` (< 0; none
+/// for a deletion) inserted there is written: down to the leftmost anchor
+/// of its copy in `w` (the copy `w` holds after `copy_anchor`, shifted left
+/// while the reference repeats), keeping one of the `room` aligned bases
+/// before it.
+///
+/// METHOD: the walk left-aligns an insertion by the read's own bases, and
+/// a masked one (below `--min-bq`) stops it (`walk`): a right clip
+/// realigned at the end of the first copy, 30 bases from where the
+/// aligner writes the same duplication in other reads, kept an anchor per
+/// read, wherever its first masked inserted base was, and the family
+/// lost the molecule (benches/complex.sh, 30 bp duplication at 0.5%). The
+/// event is known from the reference, so its anchor is too; the read's
+/// bases there are its first copy instead of its second, the same
+/// haplotype.
+fn dup_shift(w: &RefWindow, copy_anchor: i64, s: i64, anchor: i64, room: usize) -> usize {
+    if s >= 0 {
+        return 0;
+    }
+    let leftmost = w.left_align_deletion(copy_anchor, -s);
+    usize::try_from(anchor - leftmost)
+        .unwrap_or(0)
+        .min(room.saturating_sub(1))
 }
 
 #[cfg(test)]
@@ -666,9 +726,16 @@ mod tests {
         // 18 bases before 218 (0-based 200..218) read twice.
         let (a, l) = (218, 18);
         let alt = format!("{}{}{}", &g[..a], &g[a - l..a], &g[a..]);
-        // Right clip: 68 aligned up to the copy, 30 clipped (18 + 12).
+        // Right clip: 68 aligned up to the copy, 30 clipped (18 + 12):
+        // the insertion is written before the first copy (its leftmost
+        // anchor, 199: the base there differs from the copy's last), as
+        // the left clip's below and an aligner's.
         let r = rec(150, "68M30S", &alt[150..248]);
-        assert_eq!(run(&r, &g), Some((150, "68M18I12M".into())));
+        assert_eq!(run(&r, &g), Some((150, "50M18I30M".into())));
+        // A read starting inside the first copy keeps one aligned base
+        // before the insertion (the walk left-aligns it from there).
+        let r = rec(205, "13M30S", &alt[205..248]);
+        assert_eq!(run(&r, &g), Some((205, "1M18I24M".into())));
         // Left clip: the second copy and what follows are aligned (from
         // 200), the first copy and 12 bases before it clipped.
         let r = rec((a - l) as i64, "30S70M", &alt[a - 30..a + 70]);
@@ -677,6 +744,63 @@ mod tests {
         // no evidence.
         let r = rec(150, "68M15S", &alt[150..233]);
         assert_eq!(run(&r, &g), None);
+    }
+
+    /// A right clip across a duplication with a masked base (below
+    /// `--min-bq`) in its clipped copy is walked as the insertion at the
+    /// leftmost anchor, where reads that show it whole have it. Written at
+    /// the end of the first copy, the walk's left-alignment by the read's
+    /// bases stopped at the masked one (anchor 204), and the family vote
+    /// lost the molecule.
+    #[test]
+    fn a_duplication_clip_with_a_masked_base_is_walked_at_the_leftmost_anchor() {
+        use crate::evidence::observe::{ObsKind, Ranges, ReadSlots};
+        use crate::evidence::OverlapPolicy;
+        let g = reference();
+        let (a, l) = (218, 18);
+        let alt = format!("{}{}{}", &g[..a], &g[a - l..a], &g[a..]);
+        let mut r = rec(150, "68M30S", &alt[150..248]);
+        let mut q = vec![30u8; 98];
+        q[68 + 5] = 5;
+        let c = r.cigar().take();
+        r.set(b"r", Some(&c), &alt.as_bytes()[150..248], &q);
+        let mut slots = ReadSlots::default();
+        let f = crate::testing::read_filter(OverlapPolicy::Merge);
+        slots.walk(&r, &window(&g, 0), &Ranges(vec![(0, 500)]), &f);
+        let o = slots.events[0];
+        let ObsKind::Ins { off, len } = o.kind else {
+            panic!("{o:?}")
+        };
+        assert_eq!(o.pos, (a - l - 1) as i64);
+        assert!(o.usable);
+        assert_eq!(
+            slots.ins_seq(off, len).to_ascii_uppercase(),
+            &g.as_bytes()[a - l..a]
+        );
+    }
+
+    /// A read one base past a duplicated copy, its first inserted base
+    /// aligned (it equals the reference's next base): the clip is short of
+    /// the copy and 2 bases past it, and taking 2 aligned bases to reach
+    /// that would read a duplication of the bases one before the copy,
+    /// with a mismatch where the aligner matched. No event.
+    #[test]
+    fn a_clip_one_base_short_of_the_copy_spells_no_neighbouring_duplication() {
+        let (a, l) = (218, 18);
+        let mut g = reference().into_bytes();
+        // The copy's first base is also the one after it (aligned by
+        // chance), and the base before the copy is not the copy's last.
+        g[a] = g[a - l];
+        if g[a - l - 1] == g[a - 1] {
+            g[a - l - 1] = if g[a - 1] == b'A' { b'C' } else { b'A' };
+        }
+        let g = String::from_utf8(g).unwrap();
+        let alt = format!("{}{}{}", &g[..a], &g[a - l..a], &g[a..]);
+        let r = rec(150, "69M18S", &alt[150..a + l + 1]);
+        assert_eq!(run(&r, &g), None);
+        // Two bases past the copy: the duplication.
+        let r = rec(150, "69M19S", &alt[150..a + l + 2]);
+        assert!(run(&r, &g).is_some());
     }
 
     #[test]

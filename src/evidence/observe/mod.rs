@@ -189,6 +189,30 @@ impl ReadSlots {
         &self.ins[off as usize..(off + len) as usize]
     }
 
+    /// Can this read not tell whether `seq` is inserted after `anchor`? It
+    /// cannot when its bases from the anchor on, to its end, are `seq`
+    /// repeated: shifted right, the insertion lies past its end. A read
+    /// that ends inside a duplicated copy (the aligner soft-clipped the
+    /// rest, too little of it to realign) shows just that. Bases it shows
+    /// nothing at, and masked (lower-case) bases of `seq`, are no evidence
+    /// either way. The rule of a mate (`mates`) and of a family's read
+    /// (`consensus`) alike.
+    pub fn ends_inside_copy(&self, anchor: i64, seq: &[u8]) -> bool {
+        let from = anchor + 1 - self.meta.start;
+        if from < 0 || seq.is_empty() {
+            return false;
+        }
+        let slots = self.slots.get(from as usize..).unwrap_or_default();
+        slots.iter().enumerate().all(|(i, s)| match s.code {
+            Slot::NONE => true,
+            Slot::DEL => false,
+            c => {
+                let b = seq[i % seq.len()];
+                b.is_ascii_lowercase() || super::alleles::BASES[c as usize] == b
+            }
+        })
+    }
+
     /// Sort the events by position (left-alignment can move one before
     /// an earlier one), then by allele, for mate pairing.
     pub fn sort_events(&mut self) {
