@@ -442,27 +442,45 @@ fn each_in_mnvs(ev: &ShardEvidence, i: usize, alt: &Alt) -> Vec<AlleleStats> {
         .collect()
 }
 
-/// The MNV molecules at `positions[i]` that show `base` there: every MNV
-/// anchored up to [`MNV_REACH`] positions before `i` that spans `i` with
-/// that base.
+/// The MNV and delins molecules at `positions[i]` that show `base` there:
+/// every MNV anchored up to [`MNV_REACH`] positions before `i` that spans
+/// `i` with that base, and every delins whose substitution an aligner can
+/// write as `base` at `i` ([`delins_part`]).
 fn in_mnvs(positions: &[PositionCounts], i: usize, base: u8) -> AlleleStats {
     let mut out = AlleleStats::default();
     let lo = i.saturating_sub(MNV_REACH);
     for (a, pc) in (lo..).zip(&positions[lo..=i]) {
         for (e, s) in &pc.indels {
-            if let Indel::Mnv(seq) = e {
-                if seq.get(i - a) == Some(&base) {
-                    out.merge(s);
-                }
+            let part = match e {
+                Indel::Mnv(seq) => seq.get(i - a) == Some(&base),
+                Indel::Delins { ref_len, alt } => delins_part(*ref_len as usize, alt, i - a, base),
+                _ => false,
+            };
+            if part {
+                out.merge(s);
             }
         }
     }
     out
 }
 
-/// The farthest an MNV's last base lies from its anchor that
-/// [`in_mnvs`] looks for (MNVs of up to 17 bases).
-const MNV_REACH: usize = 16;
+/// Can a read of the delins replacing `ref_len` bases by `alt` show
+/// `base` as a substitution `k` bases after its first? An aligner writes
+/// the read's bases against the reference from the left (the indel at the
+/// event's end) or from the right (the indel at its start), so the SNV
+/// part lies at `k` with `alt[k]`, or at `k` counted from the end with
+/// `alt`'s base counted so.
+fn delins_part(ref_len: usize, alt: &[u8], k: usize, base: u8) -> bool {
+    if k >= ref_len {
+        return false;
+    }
+    let from_right = alt.len().checked_sub(ref_len - k);
+    alt.get(k) == Some(&base) || from_right.is_some_and(|j| alt[j] == base)
+}
+
+/// The farthest an MNV's or delins' last base lies from its anchor that
+/// [`in_mnvs`] looks for (up to 65 bases: long deletions reach 60).
+const MNV_REACH: usize = 64;
 
 /// An allele to test and, for an SNV, the molecules that show it as part
 /// of an MNV (taken out of its evidence).

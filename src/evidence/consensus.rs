@@ -153,6 +153,19 @@ const INS_KEY: u64 = 2 << 62;
 /// Key bits of an MNV (the top two).
 const MNV_KEY: u64 = 3 << 62;
 
+/// Key bit of a delins, below [`MNV_KEY`]'s (its reads' disagreement
+/// costs the base as an indel's does, not as an MNV's).
+const DELINS_BIT: u64 = 1 << 61;
+
+/// Key bits of a replacement event: an MNV's, or a delins'.
+fn replace_tag(len: u32, ref_len: u32) -> u64 {
+    if len == ref_len {
+        MNV_KEY
+    } else {
+        MNV_KEY | DELINS_BIT
+    }
+}
+
 /// Slots (bases, deletion spans) and events (indels) as comparable keys.
 /// Insertions are keyed by length: two sequences of one length may be the
 /// same insertion read with errors at masked bases, and
@@ -164,7 +177,7 @@ fn key_of(k: ObsKind) -> u64 {
         ObsKind::Del(n) => (1 << 62) | u64::from(n),
         ObsKind::Ins { len, .. } => INS_KEY | u64::from(len),
         // By length here; [`event_key`] keys an MNV by its bases.
-        ObsKind::Mnv { len, .. } => MNV_KEY | u64::from(len),
+        ObsKind::Replace { len, ref_len, .. } => replace_tag(len, ref_len) | u64::from(len),
     }
 }
 
@@ -172,8 +185,9 @@ fn key_of(k: ObsKind) -> u64 {
 /// by its bases (two MNVs agree only base for base), others as [`key_of`].
 fn event_key(k: ObsKind, seqs: &[u8]) -> u64 {
     match k {
-        ObsKind::Mnv { off, len } => {
-            MNV_KEY | (fnv1a64(&seqs[off as usize..(off + len) as usize]) >> 3)
+        ObsKind::Replace { off, len, ref_len } => {
+            let bases = fnv1a64(&seqs[off as usize..(off + len) as usize]);
+            replace_tag(len, ref_len) | ((bases ^ u64::from(ref_len)) >> 3)
         }
         _ => key_of(k),
     }
@@ -355,7 +369,7 @@ impl Consensus {
             // true SNV would otherwise take the SNV's molecule away).
             let mnvs_only = self.events[first..e]
                 .iter()
-                .all(|x| x.key == ABSTAIN || x.key >> 62 == MNV_KEY >> 62);
+                .all(|x| x.key == ABSTAIN || x.key >> 61 == MNV_KEY >> 61);
             if mnvs_only || !event.is_some_and(conflict) {
                 emit(sinks, reads, pos, slot, &self.cons, forced, rules);
             }
@@ -910,9 +924,10 @@ mod tests {
         r.ins = bases.to_vec();
         r.events.push(Obs {
             pos: 3,
-            kind: ObsKind::Mnv {
+            kind: ObsKind::Replace {
                 off: 0,
                 len: bases.len() as u32,
+                ref_len: bases.len() as u32,
             },
             qual: 30,
             dist: 20,
