@@ -274,3 +274,70 @@ fn the_delins_is_normalised_as_bcftools_sees_it() {
     let after: Vec<_> = normed.iter().map(key).collect();
     assert_eq!(before, after);
 }
+
+/// A VCF of `(pos, REF, ALT)` records on chr1.
+fn vcf(dir: &Path, name: &str, records: &[(usize, String, String)]) -> std::path::PathBuf {
+    let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=chr1,length=1500>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    for (pos, r, a) in records {
+        text.push_str(&format!("chr1\t{pos}\t.\t{r}\t{a}\t.\t.\t.\n"));
+    }
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Known loci and `mrd` take a delins: given padded with the reference
+/// base before it (as some tools write it), it is tested (KNOWN, one PASS
+/// record) and `mrd` counts its molecules (~2% of ~1,700).
+#[test]
+fn known_loci_and_mrd_take_a_delins() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = call(d, &[]);
+    let (r, a) = run.delins();
+    let pad = (run.reference[DELINS - 2] as char).to_string();
+    let known = vcf(d, "known.vcf", &[(DELINS - 1, pad.clone() + &r, pad + &a)]);
+    let (records, err) = call_records(
+        d,
+        (&d.join("s.bam"), &d.join("ref.fa"), &d.join("t.bed")),
+        &["--known", s(&known)],
+    );
+    assert!(!err.contains("skipped"), "{err}");
+    let rec = records
+        .iter()
+        .find(|f| f[1] == DELINS.to_string() && f[3] == r && f[4] == a)
+        .unwrap_or_else(|| panic!("no record for the known delins: {records:?}"));
+    assert!(
+        rec[7].contains("KNOWN") && rec[7].contains("TYPE=complex"),
+        "{rec:?}"
+    );
+    assert_eq!(rec[6], "PASS");
+
+    let tumor = vcf(d, "tumor.vcf", &[(DELINS, r, a)]);
+    let tsv = d.join("mrd.tsv");
+    let o = ctdna(&[
+        "mrd",
+        "--bam",
+        s(&d.join("s.bam")),
+        "-r",
+        s(&d.join("ref.fa")),
+        "--tumor-variants",
+        s(&tumor),
+        "-o",
+        s(&d.join("mrd.json")),
+        "--tsv",
+        s(&tsv),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(&tsv).unwrap();
+    let mut lines = table.lines().filter(|l| !l.starts_with('#'));
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let row: Vec<&str> = lines
+        .next()
+        .unwrap_or_else(|| panic!("{table}"))
+        .split('\t')
+        .collect();
+    let col = |k: &str| row[header.iter().position(|h| *h == k).unwrap()];
+    let alt: u32 = col("alt_molecules").parse().unwrap();
+    assert!((20..=50).contains(&alt), "{table}");
+}

@@ -568,15 +568,15 @@ fn add_misread_insertions(
 }
 
 /// Do two alleles of one position make the same change there, one an MNV
-/// that goes on from it (an SNV and an MNV starting with its base, as a
-/// subclone's)? They are nested haplotypes, not competing readings of one
-/// base.
+/// or delins that goes on from it (an SNV and an MNV or delins starting
+/// with its base, as a subclone's)? They are nested haplotypes, not
+/// competing readings of one base.
 fn nested(a: &Call, b: &Call) -> bool {
     let snv_in_mnv = |s: &Call, m: &Call| {
         s.ref_allele.len() == 1
             && s.alt_allele.len() == 1
-            && m.ref_allele.len() == m.alt_allele.len()
-            && m.alt_allele.len() > 1
+            && m.ref_allele.len() > 1
+            && m.ref_allele[0] != m.alt_allele[0]
             && m.alt_allele[0] == s.alt_allele[0]
     };
     snv_in_mnv(a, b) || snv_in_mnv(b, a)
