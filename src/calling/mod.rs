@@ -430,14 +430,14 @@ fn candidates(at: &[&PositionCounts], ref_idx: Option<usize>, known: &[Alt]) -> 
 }
 
 /// Per sample, the molecules of `alt` at position index `i` that show it
-/// as part of an MNV: the MNV's evidence, not the SNV's own (none for
-/// other alleles).
+/// as part of an MNV or delins: theirs, not its own evidence (none for
+/// MNVs and delins themselves).
 fn each_in_mnvs(ev: &ShardEvidence, i: usize, alt: &Alt) -> Vec<AlleleStats> {
     ev.samples
         .iter()
-        .map(|s| match *alt {
-            Alt::Snv(b) => in_mnvs(&s.counts.positions, i, BASES[usize::from(b)]),
-            Alt::Indel(_) => AlleleStats::default(),
+        .map(|s| match alt {
+            Alt::Snv(b) => in_mnvs(&s.counts.positions, i, BASES[usize::from(*b)]),
+            Alt::Indel(e) => in_delins(&s.counts.positions, i, e),
         })
         .collect()
 }
@@ -458,6 +458,32 @@ fn in_mnvs(positions: &[PositionCounts], i: usize, base: u8) -> AlleleStats {
             };
             if part {
                 out.merge(s);
+            }
+        }
+    }
+    out
+}
+
+/// The delins molecules that show the insertion or deletion `e` anchored
+/// at `positions[i]` as their indel (every read of a delins shows its bare
+/// indel too, see `observe::walk`): delins of `e`'s net length anchored
+/// from 2 before `i` (substitutions before the indel) to `e`'s length
+/// after it (the bare indel left-aligned in a repeat).
+fn in_delins(positions: &[PositionCounts], i: usize, e: &Indel) -> AlleleStats {
+    let mut out = AlleleStats::default();
+    let net = match e {
+        Indel::Del(n) => -(*n as i64),
+        Indel::Ins(seq) => seq.len() as i64,
+        _ => return out,
+    };
+    let lo = i.saturating_sub(2);
+    let hi = (i + net.unsigned_abs() as usize + 1).min(positions.len().saturating_sub(1));
+    for pc in positions.get(lo..=hi).unwrap_or_default() {
+        for (d, s) in &pc.indels {
+            if let Indel::Delins { ref_len, alt } = d {
+                if alt.len() as i64 - i64::from(*ref_len) == net {
+                    out.merge(s);
+                }
             }
         }
     }

@@ -153,8 +153,9 @@ const INS_KEY: u64 = 2 << 62;
 /// Key bits of an MNV (the top two).
 const MNV_KEY: u64 = 3 << 62;
 
-/// Key bit of a delins, below [`MNV_KEY`]'s (its reads' disagreement
-/// costs the base as an indel's does, not as an MNV's).
+/// Key bit of a delins, below [`MNV_KEY`]'s (a delins is not an MNV of
+/// the same bases; like an MNV's, its reads' disagreement costs no base:
+/// the bare indel, also an event of its reads, carries that).
 const DELINS_BIT: u64 = 1 << 61;
 
 /// Key bits of a replacement event: an MNV's, or a delins'.
@@ -369,7 +370,7 @@ impl Consensus {
             // true SNV would otherwise take the SNV's molecule away).
             let mnvs_only = self.events[first..e]
                 .iter()
-                .all(|x| x.key == ABSTAIN || x.key >> 61 == MNV_KEY >> 61);
+                .all(|x| x.key == ABSTAIN || x.key >> 62 == MNV_KEY >> 62);
             if mnvs_only || !event.is_some_and(conflict) {
                 emit(sinks, reads, pos, slot, &self.cons, forced, rules);
             }

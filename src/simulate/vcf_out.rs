@@ -14,6 +14,7 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::Mnv => "MNV",
         Kind::Ins => "INS",
         Kind::Del => "DEL",
+        Kind::Delins => "COMPLEX",
     }
 }
 

@@ -353,9 +353,9 @@ impl ReadWalk<'_> {
 
     /// An insertion of `len` bases from query `q` (CIGAR entry `op`),
     /// after reference `rpos - 1`: one event at its left-aligned anchor if
-    /// that is in the ranges, with the mean quality of the inserted bases,
-    /// or the delins it is part of. Insertions holding a base other than
-    /// A/C/G/T are left out.
+    /// that is in the ranges, with the mean quality of the inserted bases
+    /// (after the delins it is part of, if any). Insertions holding a base
+    /// other than A/C/G/T are left out.
     ///
     /// An inserted base below `--min-bq` is kept in lower case, *masked*
     /// (see [`super::ins_compatible`]): like an aligned base that fails,
@@ -367,7 +367,6 @@ impl ReadWalk<'_> {
     fn insertion<O: Observer>(&self, out: &mut O, op: usize, rpos: i64, q: usize, len: usize) {
         if let Some(j) = self.joins.at(op) {
             self.joined(out, j);
-            return;
         }
         if !self.has_anchor(rpos, q) {
             return;
@@ -410,13 +409,14 @@ impl ReadWalk<'_> {
 
     /// A deletion of `len` reference bases from `rpos` (CIGAR entry `op`),
     /// query `q` being the base after it: the event (at its left-aligned
-    /// anchor, with the lower quality of the bases beside it; or the delins
-    /// it is part of) first, so that observations stay in position order,
-    /// then the positions it spans.
+    /// anchor, with the lower quality of the bases beside it; after the
+    /// delins it is part of, if any) first, so that observations stay in
+    /// position order, then the positions it spans.
     fn deletion<O: Observer>(&self, out: &mut O, op: usize, rpos: i64, q: usize, len: usize) {
         if let Some(j) = self.joins.at(op) {
             self.joined(out, j);
-        } else if self.has_anchor(rpos, q) {
+        }
+        if self.has_anchor(rpos, q) {
             let before = self.quals[q - 1];
             let qual = if q < self.seq.len() {
                 before.min(self.quals[q])
