@@ -277,14 +277,15 @@ impl Consensus {
                 next = Some(next.map_or(at, |n| n.min(at)));
             }
             for (i, o) in r.events.iter().enumerate() {
-                if o.pos < from || o.pos >= to {
+                let at = o.pos + o.kind.vote_offset();
+                if at < from || at >= to {
                     continue;
                 }
-                end = end.max(o.pos + 1);
+                end = end.max(at + 1);
                 // An indel that fails the base filters abstains (the
                 // read neither shows nor denies it).
                 self.events.push(Entry {
-                    pos: o.pos,
+                    pos: at,
                     strand: m.strand,
                     key: if o.usable {
                         event_key(o.kind, &r.ins)

@@ -168,7 +168,7 @@ pub fn build_molecule(seq: &[u8], mut start: u64, len: u32, present: &[&Variant]
 /// one allele).
 fn delins_cols(cols: &mut Vec<Col>, v: &Variant) {
     let (first, last) = (v.pos0, v.end() - 1);
-    let mismatch_first = v.pos0 % 2 == 0;
+    let mismatch_first = v.pos0.is_multiple_of(2);
     let at = if mismatch_first { first } else { last };
     if mismatch_first {
         cols.push(Col::M {

@@ -60,6 +60,17 @@ impl ObsKind {
         )
     }
 
+    /// Where a UMI family votes on this event, after its position: a delins
+    /// one past its replaced bases, other events at their position. A
+    /// family votes once per read and position, and a delins read's bare
+    /// indel is anchored before that (see `walk`).
+    pub fn vote_offset(&self) -> i64 {
+        match *self {
+            ObsKind::Replace { len, ref_len, .. } if len != ref_len => i64::from(ref_len),
+            _ => 0,
+        }
+    }
+
     /// Reference positions after the event's position that a read must
     /// also cover to show or deny it: the next base for an indel (it sits
     /// between the two), the rest of the replaced bases for an MNV or a
