@@ -146,7 +146,12 @@ pub fn build_molecule(seq: &[u8], mut start: u64, len: u32, present: &[&Variant]
     while matches!(cols.last(), Some(Col::D { .. })) {
         cols.pop();
     }
-    // Every base of a carried MNV, also when the fragment starts inside it.
+    set_mnv_bases(&mut cols, present);
+    cols
+}
+
+/// Every base of a carried MNV, also when the fragment starts inside it.
+fn set_mnv_bases(cols: &mut [Col], present: &[&Variant]) {
     for v in present.iter().filter(|v| v.kind() == Kind::Mnv) {
         for c in cols.iter_mut() {
             if let Col::M { r, b } = c {
@@ -158,7 +163,6 @@ pub fn build_molecule(seq: &[u8], mut start: u64, len: u32, present: &[&Variant]
             }
         }
     }
-    cols
 }
 
 /// The columns of a delins (REF `len + 1` bases, ALT one) as an aligner

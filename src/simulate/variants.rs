@@ -335,15 +335,22 @@ fn draw_event(
             let a = seq[p as usize..=p as usize + len].to_vec();
             Some(normalize(seq, p, vec![seq[p as usize]], a))
         }
-        Want::Delins(len) => {
-            // `len + 1` bases from `p` replaced by one that is neither the
-            // first nor the last of them: parsimonious as it is.
-            let p = rng.range(lo, hi.checked_sub(len as u64)?.max(lo + 1));
-            let r = seq[p as usize..=p as usize + len].to_vec();
-            let x = other_base(rng, r[0]);
-            (x != r[len]).then_some((p, r, vec![x]))
-        }
+        Want::Delins(len) => draw_delins(rng, seq, (lo, hi), len),
     }
+}
+
+/// `len + 1` bases from a position in `lo..hi` replaced by one that is
+/// neither the first nor the last of them: parsimonious as it is.
+fn draw_delins(
+    rng: &mut Rng,
+    seq: &[u8],
+    (lo, hi): (u64, u64),
+    len: usize,
+) -> Option<(u64, Vec<u8>, Vec<u8>)> {
+    let p = rng.range(lo, hi.checked_sub(len as u64)?.max(lo + 1));
+    let r = seq[p as usize..=p as usize + len].to_vec();
+    let x = other_base(rng, r[0]);
+    (x != r[len]).then_some((p, r, vec![x]))
 }
 
 #[cfg(test)]
