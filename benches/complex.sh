@@ -18,6 +18,10 @@
 #
 #   benches/complex.sh                         # ~25 kb of targets
 #   BENCH_CTDNA=path/to/ctdna benches/complex.sh   # call with another binary
+#   BENCH_DELINS=1 benches/complex.sh          # the same panel plus 8 delins
+#                                              # per VAF (15/18 bp deletions with
+#                                              # a substitution beside them), cached
+#                                              # apart in bench-cache/complex-delins
 #
 # Knobs: BENCH_THREADS (2), BENCH_CACHE (bench-cache/), BENCH_CTDNA (default
 # target/release/ctdna of this checkout, built if missing).
@@ -30,6 +34,10 @@ SIM_ARGS=(--seed 21 --contigs 4 --targets 90 --target-min-len 250 --target-max-l
   --mnvs-per-vaf 16 --long-indels-per-vaf 32
   --depth 1000 --family-size 4 --family-dispersion 2 --duplex --umi-len 8 --paralog-targets 0)
 SIM=$CACHE/complex
+if [ -n "${BENCH_DELINS:-}" ]; then
+  SIM_ARGS+=(--delins-per-vaf 8)
+  SIM=$CACHE/complex-delins
+fi
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
 

@@ -235,7 +235,8 @@ impl<'a> Normalizer<'a> {
     /// Normalise `k` like the evidence engine does (trim shared bases,
     /// left-align indels) so that it meets the counted alleles at one
     /// anchor. REF must match the reference (an error otherwise). Complex
-    /// alleles are not supported yet: `None`, with a warning.
+    /// alleles other than a delins are not supported yet: `None`, with a
+    /// warning.
     pub fn normalize(&self, k: &KnownLocus) -> Result<Option<KnownLocus>> {
         let contig = &self.reference.contigs[k.rid];
         let w = RefWindow::fetch(
@@ -264,7 +265,7 @@ impl<'a> Normalizer<'a> {
         let norm = normalize_alleles(&w, k.pos0, &k.ref_allele, &k.alt_allele);
         if norm.is_none() {
             log::warn!(
-                "known locus {}:{} {}>{} is a complex allele (REF and ALT of different lengths, neither one base), which ctdna does not test yet; skipped",
+                "known locus {}:{} {}>{} is a complex allele (REF and ALT of different lengths sharing their first base, more than one base each once trimmed), which ctdna does not test yet; skipped",
                 contig.name,
                 k.pos0 + 1,
                 String::from_utf8_lossy(&k.ref_allele),
@@ -283,7 +284,9 @@ impl<'a> Normalizer<'a> {
 /// The normalised `(pos0, REF, ALT)` of a REF/ALT pair at `pos0` in `w`:
 /// SNVs and MNVs trimmed (an MNV's first and last bases differ from the
 /// reference); insertions and deletions trimmed to their anchor base and
-/// left-aligned; `None` for complex alleles.
+/// left-aligned; a delins (lengths differ, first bases differ once
+/// trimmed) trimmed, as the engine keys it; `None` for other complex
+/// alleles.
 fn normalize_alleles(
     w: &RefWindow,
     pos0: u64,
@@ -305,6 +308,8 @@ fn normalize_alleles(
             .map(|i| w.base((anchor + i as u64) as i64))
             .collect();
         Some((anchor, del, vec![w.base(anchor as i64)]))
+    } else if r[0] != a[0] {
+        Some((pos0, r, a))
     } else {
         None
     }
@@ -324,13 +329,15 @@ pub fn normalize_known(known: Vec<KnownLocus>, reference: &Reference) -> Result<
 }
 
 /// The span each known locus needs counted: its (normalised) anchor, or
-/// every base of an MNV (its molecules must be read across it), widened by
-/// `pad` bases on each side (clipped to the contig).
+/// every base of an MNV or delins (its molecules must be read across it),
+/// widened by `pad` bases on each side (clipped to the contig).
 pub fn known_targets(known: &[KnownLocus], reference: &Reference, pad: u64) -> Vec<Target> {
     known
         .iter()
         .map(|k| {
-            let span = if k.ref_allele.len() == k.alt_allele.len() {
+            let replaced = k.ref_allele.len() == k.alt_allele.len()
+                || k.ref_allele.first() != k.alt_allele.first();
+            let span = if replaced {
                 k.ref_allele.len() as u64
             } else {
                 1
@@ -492,20 +499,25 @@ mod tests {
             norm(vec![locus(14, "C", "CAC")]),
             vec![locus(9, "G", "GCA")]
         );
-        // Padded SNV, an MNV, a padded MNV, a complex allele (skipped)
-        // and a repeat once normalised.
+        // Padded SNV, an MNV, a padded MNV, a delins, a padded delins, a
+        // complex allele (skipped) and a repeat once normalised.
         assert_eq!(
             norm(vec![
                 locus(0, "GC", "GA"),
                 locus(0, "GC", "AA"),
                 locus(0, "GCT", "GAA"),
                 locus(0, "GC", "ATT"),
+                locus(0, "GCTA", "GG"),
+                locus(0, "GCTA", "GCG"),
                 locus(1, "C", "A")
             ]),
             vec![
                 locus(0, "GC", "AA"),
+                locus(0, "GC", "ATT"),
                 locus(1, "C", "A"),
-                locus(1, "CT", "AA")
+                locus(1, "CT", "AA"),
+                locus(1, "CTA", "G"),
+                locus(2, "TA", "G")
             ]
         );
         let e = normalize_known(vec![locus(0, "A", "C")], &r).unwrap_err();

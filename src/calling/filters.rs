@@ -229,7 +229,7 @@ impl Filter {
                 t.homopolymer_len, t.homopolymer_fold
             ),
             Filter::MultiAllelic => {
-                "Another alt allele at this position passes with a smaller p-value (an SNV and an MNV that starts with it are not counted as rivals)".to_string()
+                "Another alt allele at this position passes with a smaller p-value (an SNV and an MNV or delins that starts with it are not counted as rivals)".to_string()
             }
             Filter::MnvPart => format!(
                 "SNV that is a part of an MNV: fewer than 1/{MNV_PART_RATIO} of its molecules show it outside MNVs (molecules of an MNV that lost another of its bases to the base filters or a read end)"

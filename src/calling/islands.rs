@@ -70,14 +70,14 @@ pub fn keep(
 const JOIN: usize = 4;
 
 /// The first position a record at `i` reads: the anchor of the earliest
-/// MNV (in any sample) whose bases reach `i` (its SNV molecules there are
-/// the MNV's), else `i`.
+/// MNV or delins (in any sample) whose bases reach `i` (its SNV molecules
+/// there are the MNV's), else `i`.
 fn mnv_start(ev: &ShardEvidence, i: usize) -> usize {
     let lo = i.saturating_sub(MNV_REACH);
     for a in lo..i {
         let reaches = ev.samples.iter().any(|s| {
             s.counts.positions[a].indels.iter().any(|(e, _)| match e {
-                Indel::Mnv(seq) => a + seq.len() > i,
+                Indel::Mnv(_) | Indel::Delins { .. } => a + e.ref_span() as usize > i,
                 _ => false,
             })
         });
@@ -104,11 +104,7 @@ fn longest_event(
     counted: std::ops::Range<usize>,
     known: &BTreeMap<(usize, u64), Vec<Alt>>,
 ) -> u64 {
-    let span = |e: &Indel| match e {
-        Indel::Del(d) => u64::from(*d) + 1,
-        Indel::Mnv(seq) => seq.len() as u64,
-        Indel::Ins(_) => 1,
-    };
+    let span = Indel::ref_span;
     let start = ev
         .samples
         .first()

@@ -10,6 +10,7 @@ pub mod islands;
 pub mod joint;
 pub mod lod;
 pub mod normal;
+mod parts;
 
 use crate::evidence::alleles::Indel;
 use crate::evidence::alleles::{base_index, AlleleStats, Alt, ClassCounts, PositionCounts, BASES};
@@ -24,6 +25,8 @@ use filters::{
     MNV_PART_RATIO,
 };
 use normal::{NormalRule, NormalVerdict};
+use parts::each_in_mnvs;
+pub(crate) use parts::MNV_REACH;
 
 /// De novo alleles are written to the VCF (filtered or not) when some sample
 /// has at least this many alt molecules and a nominal p-value at most
@@ -444,41 +447,6 @@ fn candidates(at: &[&PositionCounts], ref_idx: Option<usize>, known: &[Alt]) -> 
     alts
 }
 
-/// Per sample, the molecules of `alt` at position index `i` that show it
-/// as part of an MNV: the MNV's evidence, not the SNV's own (none for
-/// other alleles).
-fn each_in_mnvs(ev: &ShardEvidence, i: usize, alt: &Alt) -> Vec<AlleleStats> {
-    ev.samples
-        .iter()
-        .map(|s| match *alt {
-            Alt::Snv(b) => in_mnvs(&s.counts.positions, i, BASES[usize::from(b)]),
-            Alt::Indel(_) => AlleleStats::default(),
-        })
-        .collect()
-}
-
-/// The MNV molecules at `positions[i]` that show `base` there: every MNV
-/// anchored up to [`MNV_REACH`] positions before `i` that spans `i` with
-/// that base.
-fn in_mnvs(positions: &[PositionCounts], i: usize, base: u8) -> AlleleStats {
-    let mut out = AlleleStats::default();
-    let lo = i.saturating_sub(MNV_REACH);
-    for (a, pc) in (lo..).zip(&positions[lo..=i]) {
-        for (e, s) in &pc.indels {
-            if let Indel::Mnv(seq) = e {
-                if seq.get(i - a) == Some(&base) {
-                    out.merge(s);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The farthest an MNV's last base lies from its anchor that
-/// [`in_mnvs`] looks for (MNVs of up to 17 bases).
-const MNV_REACH: usize = 16;
-
 /// An allele to test and, for an SNV, the molecules that show it as part
 /// of an MNV (taken out of its evidence).
 #[derive(Clone, Copy)]
@@ -565,15 +533,15 @@ fn add_misread_insertions(
 }
 
 /// Do two alleles of one position make the same change there, one an MNV
-/// that goes on from it (an SNV and an MNV starting with its base, as a
-/// subclone's)? They are nested haplotypes, not competing readings of one
-/// base.
+/// or delins that goes on from it (an SNV and an MNV or delins starting
+/// with its base, as a subclone's)? They are nested haplotypes, not
+/// competing readings of one base.
 fn nested(a: &Call, b: &Call) -> bool {
     let snv_in_mnv = |s: &Call, m: &Call| {
         s.ref_allele.len() == 1
             && s.alt_allele.len() == 1
-            && m.ref_allele.len() == m.alt_allele.len()
-            && m.alt_allele.len() > 1
+            && m.ref_allele.len() > 1
+            && m.ref_allele[0] != m.alt_allele[0]
             && m.alt_allele[0] == s.alt_allele[0]
     };
     snv_in_mnv(a, b) || snv_in_mnv(b, a)

@@ -109,6 +109,13 @@ pub struct SimulateArgs {
     /// would (docs/simulate.md).
     #[arg(long, default_value_t = 0, help_heading = "Variants")]
     pub long_indels_per_vaf: usize,
+    /// Somatic delins per VAF: deletions of 15 or 18 bp (alternating) with
+    /// one substitution beside them, one truth record (REF/ALT
+    /// parsimonious, e.g. 19 bases to one). Reads carry them as an aligner
+    /// writes them: the deletion and a mismatch before or after it
+    /// (alternating), soft-clipped near a read end as long indels are.
+    #[arg(long, default_value_t = 0, help_heading = "Variants")]
+    pub delins_per_vaf: usize,
     /// Clonal-haematopoiesis (CHIP) SNVs per CHIP VAF: in plasma at the VAF,
     /// in the matched normal's blood cells at VAF / 0.8 (blood cells give
     /// ~80% of plasma DNA); truth ORIGIN=chip. Needs --matched-normal-depth.

@@ -141,6 +141,7 @@ pub fn sim_params(a: &SimulateArgs) -> Result<SimParams> {
         indels_per_vaf: a.indels_per_vaf,
         mnvs_per_vaf: a.mnvs_per_vaf,
         long_indels_per_vaf: a.long_indels_per_vaf,
+        delins_per_vaf: a.delins_per_vaf,
         chip_per_vaf: a.chip_per_vaf,
         chip_vafs: a.chip_vaf.clone(),
         matched_normal_depth: a.matched_normal_depth,

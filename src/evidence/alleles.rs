@@ -31,6 +31,11 @@ pub enum Indel {
     /// MNV: substitutions close together on the same molecules; the first
     /// and last differ from the reference).
     Mnv(Vec<u8>),
+    /// Bases `alt` replacing `ref_len` reference bases from the anchor on,
+    /// `alt.len() != ref_len` (a delins: a deletion or insertion with a
+    /// substitution beside it, on the same molecules; the first and last
+    /// bases differ from the reference's, so REF/ALT are parsimonious).
+    Delins { ref_len: u32, alt: Vec<u8> },
 }
 
 impl Indel {
@@ -53,6 +58,47 @@ impl Indel {
                     .collect();
                 (r, seq.clone())
             }
+            Indel::Delins { ref_len, alt } => {
+                let r = (0..i64::from(*ref_len))
+                    .map(|i| window.base(pos0 + i))
+                    .collect();
+                (r, alt.clone())
+            }
+        }
+    }
+
+    /// The event of `alt` replacing `ref_len` reference bases from its
+    /// anchor: an MNV when the lengths agree, else a delins.
+    pub fn replacement(alt: &[u8], ref_len: u32) -> Indel {
+        if alt.len() == ref_len as usize {
+            Indel::Mnv(alt.to_vec())
+        } else {
+            Indel::Delins {
+                ref_len,
+                alt: alt.to_vec(),
+            }
+        }
+    }
+
+    /// Is this `alt` replacing `ref_len` reference bases (an MNV or a
+    /// delins)? Compares without allocating.
+    pub fn is_replacement(&self, alt: &[u8], ref_len: u32) -> bool {
+        match self {
+            Indel::Mnv(seq) => seq.len() == ref_len as usize && seq == alt,
+            Indel::Delins { ref_len: r, alt: a } => *r == ref_len && a == alt,
+            _ => false,
+        }
+    }
+
+    /// Reference bases from the anchor on that the event's alleles cover:
+    /// the anchor and the deleted bases of a deletion, the replaced bases of
+    /// an MNV or delins, the anchor of an insertion.
+    pub fn ref_span(&self) -> u64 {
+        match self {
+            Indel::Del(d) => u64::from(*d) + 1,
+            Indel::Mnv(seq) => seq.len() as u64,
+            Indel::Delins { ref_len, .. } => u64::from(*ref_len),
+            Indel::Ins(_) => 1,
         }
     }
 }
@@ -69,24 +115,37 @@ pub enum Alt {
 
 impl Alt {
     /// The alt of a normalised VCF REF/ALT pair in the engine's terms: an
-    /// SNV, an insertion after a one-base REF, a deletion to a one-base ALT,
-    /// an MNV (REF and ALT of one length, A/C/G/T); `None` for anything
-    /// else (complex alleles) or a non-ACGT SNV.
+    /// SNV, an insertion after a one-base REF, a deletion to a one-base ALT
+    /// (both sharing that first base), an MNV (REF and ALT of one length),
+    /// a delins (lengths differ, first bases differ: `GTA` to `T` deletes
+    /// two bases and substitutes one, at REF's first base); `None` for
+    /// anything else (alleles with a base other than A/C/G/T, a shared
+    /// first base with more after it on both sides).
     pub fn of_alleles(ref_allele: &[u8], alt_allele: &[u8]) -> Option<Alt> {
+        let acgt = |s: &[u8]| !s.is_empty() && s.iter().all(|&b| base_index(b).is_some());
+        if !acgt(alt_allele) {
+            return None;
+        }
+        let same_first = ref_allele.first() == alt_allele.first();
         match (ref_allele.len(), alt_allele.len()) {
             (1, 1) => base_index(alt_allele[0]).map(|b| Alt::Snv(b as u8)),
-            (1, _) => Some(Alt::Indel(Indel::Ins(alt_allele[1..].to_vec()))),
-            (r, 1) => Some(Alt::Indel(Indel::Del(r as u32 - 1))),
-            (r, a) if r == a && alt_allele.iter().all(|&b| base_index(b).is_some()) => {
-                Some(Alt::Indel(Indel::Mnv(alt_allele.to_vec())))
-            }
+            (1, _) if same_first => Some(Alt::Indel(Indel::Ins(alt_allele[1..].to_vec()))),
+            (r, 1) if same_first => Some(Alt::Indel(Indel::Del(r as u32 - 1))),
+            (r, a) if r == a => Some(Alt::Indel(Indel::Mnv(alt_allele.to_vec()))),
+            (r, _) if !same_first && acgt(ref_allele) => Some(Alt::Indel(Indel::Delins {
+                ref_len: r as u32,
+                alt: alt_allele.to_vec(),
+            })),
             _ => None,
         }
     }
 
-    /// Is this an insertion or a deletion (not an SNV or MNV)?
+    /// Is this an insertion, a deletion or a delins (not an SNV or MNV)?
     pub fn is_indel(&self) -> bool {
-        matches!(self, Alt::Indel(Indel::Ins(_) | Indel::Del(_)))
+        matches!(
+            self,
+            Alt::Indel(Indel::Ins(_) | Indel::Del(_) | Indel::Delins { .. })
+        )
     }
 
     /// The molecules for this alt and for the reference at `pc` (`ref_idx`:
@@ -504,7 +563,19 @@ mod tests {
             Some(Alt::Indel(Indel::Mnv(b"GT".to_vec())))
         );
         assert_eq!(Alt::of_alleles(b"AC", b"GN"), None);
-        assert_eq!(Alt::of_alleles(b"AC", b"GTT"), None);
+        // REF GTA, ALT T: the first base differs, a delins (not a deletion).
+        let delins = |r: u32, a: &[u8]| {
+            Some(Alt::Indel(Indel::Delins {
+                ref_len: r,
+                alt: a.to_vec(),
+            }))
+        };
+        assert_eq!(Alt::of_alleles(b"GTA", b"T"), delins(3, b"T"));
+        assert_eq!(Alt::of_alleles(b"AC", b"GTT"), delins(2, b"GTT"));
+        assert_eq!(Alt::of_alleles(b"G", b"TA"), delins(1, b"TA"));
+        // A shared first base with more after it on both sides: not parsimonious.
+        assert_eq!(Alt::of_alleles(b"ACG", b"AT"), None);
+        assert_eq!(Alt::of_alleles(b"GNA", b"T"), None);
     }
 
     #[test]

@@ -161,6 +161,20 @@ const INS_KEY: u64 = 2 << 62;
 /// Key bits of an MNV (the top two).
 const MNV_KEY: u64 = 3 << 62;
 
+/// Key bit of a delins, below [`MNV_KEY`]'s (a delins is not an MNV of
+/// the same bases; like an MNV's, its reads' disagreement costs no base:
+/// the bare indel, also an event of its reads, carries that).
+const DELINS_BIT: u64 = 1 << 61;
+
+/// Key bits of a replacement event: an MNV's, or a delins'.
+fn replace_tag(len: u32, ref_len: u32) -> u64 {
+    if len == ref_len {
+        MNV_KEY
+    } else {
+        MNV_KEY | DELINS_BIT
+    }
+}
+
 /// Slots (bases, deletion spans) and events (indels) as comparable keys.
 /// Insertions are keyed by length: two sequences of one length may be the
 /// same insertion read with errors at masked bases, and
@@ -172,7 +186,7 @@ fn key_of(k: ObsKind) -> u64 {
         ObsKind::Del(n) => (1 << 62) | u64::from(n),
         ObsKind::Ins { len, .. } => INS_KEY | u64::from(len),
         // By length here; [`event_key`] keys an MNV by its bases.
-        ObsKind::Mnv { len, .. } => MNV_KEY | u64::from(len),
+        ObsKind::Replace { len, ref_len, .. } => replace_tag(len, ref_len) | u64::from(len),
     }
 }
 
@@ -180,8 +194,9 @@ fn key_of(k: ObsKind) -> u64 {
 /// by its bases (two MNVs agree only base for base), others as [`key_of`].
 fn event_key(k: ObsKind, seqs: &[u8]) -> u64 {
     match k {
-        ObsKind::Mnv { off, len } => {
-            MNV_KEY | (fnv1a64(&seqs[off as usize..(off + len) as usize]) >> 3)
+        ObsKind::Replace { off, len, ref_len } => {
+            let bases = fnv1a64(&seqs[off as usize..(off + len) as usize]);
+            replace_tag(len, ref_len) | ((bases ^ u64::from(ref_len)) >> 3)
         }
         _ => key_of(k),
     }
@@ -270,14 +285,15 @@ impl Consensus {
                 next = Some(next.map_or(at, |n| n.min(at)));
             }
             for (i, o) in r.events.iter().enumerate() {
-                if o.pos < from || o.pos >= to {
+                let at = o.pos + o.kind.vote_offset();
+                if at < from || at >= to {
                     continue;
                 }
-                end = end.max(o.pos + 1);
+                end = end.max(at + 1);
                 // An indel that fails the base filters abstains (the
                 // read neither shows nor denies it).
                 self.events.push(Entry {
-                    pos: o.pos,
+                    pos: at,
                     strand: m.strand,
                     key: if o.usable {
                         event_key(o.kind, &r.ins)
@@ -977,9 +993,10 @@ mod tests {
         r.ins = bases.to_vec();
         r.events.push(Obs {
             pos: 3,
-            kind: ObsKind::Mnv {
+            kind: ObsKind::Replace {
                 off: 0,
                 len: bases.len() as u32,
+                ref_len: bases.len() as u32,
             },
             qual: 30,
             dist: 20,

@@ -67,19 +67,22 @@ fn add_obs(counts: &mut impl PositionSink, ins: &[u8], o: &Obs, s: &Support) {
         ObsKind::DelSpan => pc.del_span += 1,
         ObsKind::Del(n) => pc.indel_mut(&Indel::Del(n)).add(s),
         ObsKind::Ins { off, len } => add_insertion(pc, &ins[off as usize..(off + len) as usize], s),
-        ObsKind::Mnv { off, len } => add_mnv(pc, &ins[off as usize..(off + len) as usize], s),
+        ObsKind::Replace { off, len, ref_len } => {
+            add_replacement(pc, &ins[off as usize..(off + len) as usize], ref_len, s)
+        }
     }
 }
 
-/// Count an MNV (looked up by slice, so repeated ones do not allocate).
-fn add_mnv(pc: &mut PositionCounts, seq: &[u8], s: &Support) {
+/// Count an MNV or delins (looked up by slice, so repeated ones do not
+/// allocate).
+fn add_replacement(pc: &mut PositionCounts, seq: &[u8], ref_len: u32, s: &Support) {
     let found = pc
         .indels
         .iter_mut()
-        .find(|(k, _)| matches!(k, Indel::Mnv(v) if v == seq));
+        .find(|(k, _)| k.is_replacement(seq, ref_len));
     match found {
         Some((_, st)) => st.add(s),
-        None => pc.indel_mut(&Indel::Mnv(seq.to_vec())).add(s),
+        None => pc.indel_mut(&Indel::replacement(seq, ref_len)).add(s),
     }
 }
 
@@ -136,9 +139,18 @@ fn same_event(a: &ReadSlots, x: &Obs, b: &ReadSlots, y: &Obs) -> bool {
         (ObsKind::Ins { off: o1, len: l1 }, ObsKind::Ins { off: o2, len: l2 }) => {
             ins_compatible(a.ins_seq(o1, l1), b.ins_seq(o2, l2))
         }
-        (ObsKind::Mnv { off: o1, len: l1 }, ObsKind::Mnv { off: o2, len: l2 }) => {
-            a.ins_seq(o1, l1) == b.ins_seq(o2, l2)
-        }
+        (
+            ObsKind::Replace {
+                off: o1,
+                len: l1,
+                ref_len: r1,
+            },
+            ObsKind::Replace {
+                off: o2,
+                len: l2,
+                ref_len: r2,
+            },
+        ) => r1 == r2 && a.ins_seq(o1, l1) == b.ins_seq(o2, l2),
         _ => false,
     }
 }
@@ -374,9 +386,10 @@ mod tests {
             r.ins = b.to_vec();
             r.events.push(Obs {
                 pos: 20,
-                kind: ObsKind::Mnv {
+                kind: ObsKind::Replace {
                     off: 0,
                     len: b.len() as u32,
+                    ref_len: b.len() as u32,
                 },
                 qual: 30,
                 dist: 10,

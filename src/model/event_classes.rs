@@ -72,5 +72,18 @@ pub fn event_tally(e: &Indel, hp: usize) -> (Kind, usize) {
         Indel::Ins(_) => (Kind::Ins, hp),
         Indel::Del(_) => (Kind::Del, hp),
         Indel::Mnv(seq) => (Kind::Mnv, mnv_class(seq.len())),
+        // METHOD: a delins is its indel plus a substitution on the same
+        // molecule, at least as rare as the indel alone: tested against the
+        // rate of an indel of its net length (the conservative end; the
+        // extra substitution's factor is not credited).
+        Indel::Delins { ref_len, alt } => {
+            let (r, a) = (*ref_len as usize, alt.len());
+            let net = if a > r {
+                Indel::Ins(vec![b'N'; a - r])
+            } else {
+                Indel::Del((r - a) as u32)
+            };
+            event_tally(&net, hp)
+        }
     }
 }

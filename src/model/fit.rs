@@ -192,6 +192,10 @@ impl FitTally {
     fn add_indels(&mut self, w: &RefWindow, pos: i64, pc: &PositionCounts, all: &AlleleStats) {
         let hp = homopolymer_after(w, pos) - 1;
         for (indel, s) in &pc.indels {
+            if matches!(indel, crate::evidence::alleles::Indel::Delins { .. }) {
+                // Its indel is counted at its own anchor.
+                continue;
+            }
             let tally = event_tally(indel, hp);
             if looks_real(s.n, all.n) || tally.1 >= self.settled.pooled.kind(tally.0).len() {
                 continue;

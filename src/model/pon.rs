@@ -45,7 +45,7 @@ pub fn slot_of_allele(a: &Alt) -> Option<usize> {
         Alt::Indel(Indel::Ins(_)) => Some(INS),
         Alt::Indel(Indel::Del(_)) => Some(DEL),
         // Not kept in the panel of normals (see docs/pon.md).
-        Alt::Indel(Indel::Mnv(_)) => None,
+        Alt::Indel(Indel::Mnv(_) | Indel::Delins { .. }) => None,
     }
 }
 
@@ -256,7 +256,7 @@ fn observe(pc: &PositionCounts, slot: usize) -> NormalObs {
                 let kind = match indel {
                     Indel::Ins(_) => INS,
                     Indel::Del(_) => DEL,
-                    Indel::Mnv(_) => continue,
+                    Indel::Mnv(_) | Indel::Delins { .. } => continue,
                 };
                 if kind == slot {
                     add(s);

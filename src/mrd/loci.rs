@@ -62,7 +62,7 @@ pub fn read_tumor_variants(
     if out.is_empty() {
         return Err(Error::bad_input(
             path,
-            "no usable tumor variants (no records, or only MNV/complex alleles)",
+            "no usable tumor variants (no records, or only complex alleles ctdna does not test)",
             "give the patient's somatic SNVs/indels as a VCF with --tumor-variants",
         ));
     }

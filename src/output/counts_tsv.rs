@@ -115,6 +115,7 @@ pub fn write_shard(
                     Indel::Ins(_) => "INS",
                     Indel::Del(_) => "DEL",
                     Indel::Mnv(_) => "MNV",
+                    Indel::Delins { .. } => "DELINS",
                 };
                 row(w, sample, chrom, pos0 + 1, &r, &a, kind, pc, s, tier)?;
             }

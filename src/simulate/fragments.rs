@@ -78,7 +78,7 @@ pub fn coverage_fraction(p: &SimParams, target_len: u64) -> f64 {
 pub fn build_molecule(seq: &[u8], mut start: u64, len: u32, present: &[&Variant]) -> Vec<Col> {
     // A fragment cannot begin inside a deletion it carries.
     for v in present {
-        if v.kind() == Kind::Del && start > v.pos0 && start < v.end() {
+        if matches!(v.kind(), Kind::Del | Kind::Delins) && start > v.pos0 && start < v.end() {
             start = v.end();
         }
     }
@@ -112,6 +112,11 @@ pub fn build_molecule(seq: &[u8], mut start: u64, len: u32, present: &[&Variant]
                         }
                         r = v.end();
                     }
+                    Kind::Delins => {
+                        delins_cols(&mut cols, v);
+                        bases += 1;
+                        r = v.end();
+                    }
                     Kind::Ins => {
                         cols.push(Col::M {
                             r: r as u32,
@@ -141,7 +146,12 @@ pub fn build_molecule(seq: &[u8], mut start: u64, len: u32, present: &[&Variant]
     while matches!(cols.last(), Some(Col::D { .. })) {
         cols.pop();
     }
-    // Every base of a carried MNV, also when the fragment starts inside it.
+    set_mnv_bases(&mut cols, present);
+    cols
+}
+
+/// Every base of a carried MNV, also when the fragment starts inside it.
+fn set_mnv_bases(cols: &mut [Col], present: &[&Variant]) {
     for v in present.iter().filter(|v| v.kind() == Kind::Mnv) {
         for c in cols.iter_mut() {
             if let Col::M { r, b } = c {
@@ -153,7 +163,32 @@ pub fn build_molecule(seq: &[u8], mut start: u64, len: u32, present: &[&Variant]
             }
         }
     }
-    cols
+}
+
+/// The columns of a delins (REF `len + 1` bases, ALT one) as an aligner
+/// writes it: the substitution then the deletion, or the deletion then the
+/// substitution (by the event's position, half and half over a data set;
+/// the two score alike for an aligner, and the caller must key them as
+/// one allele).
+fn delins_cols(cols: &mut Vec<Col>, v: &Variant) {
+    let (first, last) = (v.pos0, v.end() - 1);
+    let mismatch_first = v.pos0.is_multiple_of(2);
+    let at = if mismatch_first { first } else { last };
+    if mismatch_first {
+        cols.push(Col::M {
+            r: at as u32,
+            b: v.alt[0],
+        });
+    }
+    for d in (first..=last).filter(|&d| d != at) {
+        cols.push(Col::D { r: d as u32 });
+    }
+    if !mismatch_first {
+        cols.push(Col::M {
+            r: at as u32,
+            b: v.alt[0],
+        });
+    }
 }
 
 /// Replication slippage: in each homopolymer run of >= 5 plain aligned bases,

@@ -59,6 +59,9 @@ pub struct SimParams {
     /// `--long-indels-per-vaf` (same rule as `mnvs_per_vaf`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub long_indels_per_vaf: usize,
+    /// `--delins-per-vaf` (same rule as `mnvs_per_vaf`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub delins_per_vaf: usize,
     /// `--chip-per-vaf`: clonal-haematopoiesis SNVs per VAF, in plasma
     /// and (at a higher fraction) in the matched normal (same rule).
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -157,6 +160,7 @@ impl Default for SimParams {
             indels_per_vaf: 2,
             mnvs_per_vaf: 0,
             long_indels_per_vaf: 0,
+            delins_per_vaf: 0,
             chip_per_vaf: 0,
             chip_vafs: Vec::new(),
             matched_normal_depth: 0,
@@ -266,6 +270,7 @@ impl SimParams {
             + self.indels_per_vaf
             + self.mnvs_per_vaf
             + self.long_indels_per_vaf
+            + self.delins_per_vaf
             + self.chip_per_vaf;
         if let Some(v) = self.chip_vafs.iter().find(|v| !(**v > 0.0 && **v < 1.0)) {
             return Err(usage(format!("--chip-vaf {v} is outside (0, 1)")));
@@ -433,13 +438,14 @@ impl SimParams {
         Ok(())
     }
 
-    /// `--mnvs-per-vaf`, `--long-indels-per-vaf`, `--chip-per-vaf` and
-    /// `--matched-normal-depth` when not 0.
+    /// `--mnvs-per-vaf`, `--long-indels-per-vaf`, `--delins-per-vaf`,
+    /// `--chip-per-vaf` and `--matched-normal-depth` when not 0.
     fn complex_variant_options(&self) -> String {
         let mut s = String::new();
         for (name, n) in [
             ("mnvs-per-vaf", self.mnvs_per_vaf),
             ("long-indels-per-vaf", self.long_indels_per_vaf),
+            ("delins-per-vaf", self.delins_per_vaf),
             ("chip-per-vaf", self.chip_per_vaf),
             ("matched-normal-depth", self.matched_normal_depth as usize),
         ] {

@@ -396,7 +396,7 @@ fn simulate_target(
                 hp_rate: p.hp_indel_rate,
                 seq_errors: !p.no_seq_errors,
                 // Only with long indels, so older simulations keep their bytes.
-                clip_events: p.long_indels_per_vaf > 0,
+                clip_events: p.long_indels_per_vaf > 0 || p.delins_per_vaf > 0,
                 umi,
                 duplicate: p.mark_duplicates && k > 0,
             };
@@ -471,6 +471,8 @@ fn count_variants(
 fn spans(pair: &[SimRead; 2], v: &Variant) -> bool {
     let (s, e) = match v.kind() {
         Kind::Snv | Kind::Mnv => (v.pos0, v.end()),
+        // A delins: the bases either side of it too (no anchor base in REF).
+        Kind::Delins => (v.pos0.saturating_sub(1), v.end() + 1),
         // Indels: the anchor and the base after the event must be read.
         _ => (v.pos0, v.end() + 1),
     };

@@ -41,6 +41,9 @@ pub enum Kind {
     Ins,
     /// Deletion (alt is the anchor base).
     Del,
+    /// Delins: REF and ALT of different lengths whose first (and last)
+    /// bases differ (a deletion with a substitution beside it).
+    Delins,
 }
 
 /// One truth variant in VCF form: `pos0` is the 0-based position of the
@@ -64,8 +67,11 @@ pub struct Variant {
 }
 
 impl Variant {
-    /// SNV, MNV, insertion or deletion.
+    /// SNV, MNV, insertion, deletion or delins.
     pub fn kind(&self) -> Kind {
+        if self.ref_allele.len() != self.alt.len() && self.ref_allele[0] != self.alt[0] {
+            return Kind::Delins;
+        }
         match self.ref_allele.len().cmp(&self.alt.len()) {
             std::cmp::Ordering::Equal if self.ref_allele.len() == 1 => Kind::Snv,
             std::cmp::Ordering::Equal => Kind::Mnv,
@@ -143,6 +149,8 @@ enum Want {
     LongDel(usize),
     /// Tandem duplication of 9-30 bases.
     LongIns,
+    /// Deletion of this many bases with a substitution beside it.
+    Delins(usize),
 }
 
 /// Draw every truth variant for `p`, sorted by (tid, pos0). Variants sit
@@ -175,6 +183,10 @@ pub fn generate(p: &SimParams, g: &Genome, targets: &[Target]) -> Result<Vec<Var
                 _ => Want::LongIns,
             };
             plan.push((w, vaf, Origin::Somatic));
+        }
+        for i in 0..p.delins_per_vaf {
+            let len = if i % 2 == 0 { 15 } else { 18 };
+            plan.push((Want::Delins(len), vaf, Origin::Somatic));
         }
     }
     let germ = |i: usize| {
@@ -323,7 +335,22 @@ fn draw_event(
             let a = seq[p as usize..=p as usize + len].to_vec();
             Some(normalize(seq, p, vec![seq[p as usize]], a))
         }
+        Want::Delins(len) => draw_delins(rng, seq, (lo, hi), len),
     }
+}
+
+/// `len + 1` bases from a position in `lo..hi` replaced by one that is
+/// neither the first nor the last of them: parsimonious as it is.
+fn draw_delins(
+    rng: &mut Rng,
+    seq: &[u8],
+    (lo, hi): (u64, u64),
+    len: usize,
+) -> Option<(u64, Vec<u8>, Vec<u8>)> {
+    let p = rng.range(lo, hi.checked_sub(len as u64)?.max(lo + 1));
+    let r = seq[p as usize..=p as usize + len].to_vec();
+    let x = other_base(rng, r[0]);
+    (x != r[len]).then_some((p, r, vec![x]))
 }
 
 #[cfg(test)]

@@ -14,13 +14,16 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::Mnv => "MNV",
         Kind::Ins => "INS",
         Kind::Del => "DEL",
+        Kind::Delins => "COMPLEX",
     }
 }
 
-/// The INFO/TYPE header line: MNV is named only when the data has one, so
-/// the truth VCFs of simulations without MNVs keep their bytes.
+/// The INFO/TYPE header line: MNV and COMPLEX are named only when the data
+/// has one, so the truth VCFs of simulations without them keep their bytes.
 fn type_header(variants: &[Variant]) -> &'static str {
-    if variants.iter().any(|v| v.kind() == Kind::Mnv) {
+    if variants.iter().any(|v| v.kind() == Kind::Delins) {
+        r#"##INFO=<ID=TYPE,Number=1,Type=String,Description="SNV, MNV (one record per multi-base substitution), INS, DEL or COMPLEX (a deletion with a substitution beside it, one record)">"#
+    } else if variants.iter().any(|v| v.kind() == Kind::Mnv) {
         r#"##INFO=<ID=TYPE,Number=1,Type=String,Description="SNV, MNV (one record per multi-base substitution), INS or DEL">"#
     } else {
         r#"##INFO=<ID=TYPE,Number=1,Type=String,Description="SNV, INS or DEL">"#

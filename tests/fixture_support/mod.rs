@@ -307,9 +307,9 @@ pub fn sites(rows: &[Row]) -> BTreeMap<(String, u64), Site> {
             "DEL" => {
                 s.del.insert(r.ref_allele[1..].to_string(), r.count);
             }
-            // An MNV's bases are not SNVs; the comparisons here are per base
-            // and per indel.
-            "MNV" => {}
+            // An MNV's or delins' bases and indel are counted on their own
+            // rows too; the comparisons here are per base and per indel.
+            "MNV" | "DELINS" => {}
             k => panic!("unknown row type {k}"),
         }
     }

@@ -42,10 +42,12 @@ pub enum ObsKind {
     Ins { off: u32, len: u32 },
     /// A deletion of this many bases after this position.
     Del(u32),
-    /// Substitutions close together on one read (an MNV): the bases
-    /// `off..off+len` in the read's sequence buffer replace the `len`
-    /// reference bases from this position on (see [`walk()`]).
-    Mnv { off: u32, len: u32 },
+    /// The bases `off..off+len` in the read's sequence buffer replace the
+    /// `ref_len` reference bases from this position on: substitutions
+    /// close together (an MNV, `len == ref_len`), or a deletion or
+    /// insertion with a substitution beside it (a delins; see [`walk()`]).
+    /// The first and last bases differ from the reference's.
+    Replace { off: u32, len: u32, ref_len: u32 },
 }
 
 impl ObsKind {
@@ -54,16 +56,29 @@ impl ObsKind {
     pub fn is_event(&self) -> bool {
         matches!(
             self,
-            ObsKind::Ins { .. } | ObsKind::Del(_) | ObsKind::Mnv { .. }
+            ObsKind::Ins { .. } | ObsKind::Del(_) | ObsKind::Replace { .. }
         )
+    }
+
+    /// Where a UMI family votes on this event, after its position: a delins
+    /// one past its replaced bases, other events at their position. A
+    /// family votes once per read and position, and a delins read's bare
+    /// indel is anchored before that (see `walk`).
+    pub fn vote_offset(&self) -> i64 {
+        match *self {
+            ObsKind::Replace { len, ref_len, .. } if len != ref_len => i64::from(ref_len),
+            _ => 0,
+        }
     }
 
     /// Reference positions after the event's position that a read must
     /// also cover to show or deny it: the next base for an indel (it sits
-    /// between the two), the rest of the substituted bases for an MNV.
+    /// between the two), the rest of the replaced bases for an MNV or a
+    /// delins, and the base after them for a delins that inserts.
     pub fn span_after(&self) -> i64 {
         match *self {
-            ObsKind::Mnv { len, .. } => i64::from(len) - 1,
+            ObsKind::Replace { len, ref_len, .. } if len > ref_len => i64::from(ref_len),
+            ObsKind::Replace { ref_len, .. } => i64::from(ref_len) - 1,
             _ => 1,
         }
     }
@@ -133,8 +148,8 @@ pub struct ReadSlots {
     /// Indel events (usable or not, see [`Obs::usable`]); in position
     /// order after [`ReadSlots::sort_events`].
     pub events: Vec<Obs>,
-    /// Inserted sequences and MNV bases, referenced by [`ObsKind::Ins`]
-    /// and [`ObsKind::Mnv`].
+    /// Inserted sequences and MNV or delins bases, referenced by
+    /// [`ObsKind::Ins`] and [`ObsKind::Replace`].
     pub ins: Vec<u8>,
 }
 
@@ -255,6 +270,10 @@ fn event_key<'a>(o: &Obs, ins: &'a [u8]) -> (u8, u32, &'a [u8]) {
         ObsKind::DelSpan => (1, 0, &[]),
         ObsKind::Del(n) => (2, n, &[]),
         ObsKind::Ins { off, len } => (3, len, &ins[off as usize..(off + len) as usize]),
-        ObsKind::Mnv { off, len } => (4, len, &ins[off as usize..(off + len) as usize]),
+        ObsKind::Replace { off, len, ref_len } => (
+            4 + u8::from(ref_len != len),
+            (ref_len << 16) | len,
+            &ins[off as usize..(off + len) as usize],
+        ),
     }
 }

@@ -2,7 +2,10 @@
 //! reference position, handed to an [`Observer`]. Aligned blocks become
 //! base runs clipped to the ranges; insertions and deletions become
 //! left-aligned events; the base filters (quality, distance to an aligned
-//! read end) are applied on the way.
+//! read end) are applied on the way. An indel with substitutions beside
+//! it is one replacement event (`delins`).
+
+mod delins;
 
 use super::base_run::BaseRun;
 use super::cigar::{self, aligned_query_range, reference_span};
@@ -62,7 +65,7 @@ pub fn walk<O: Observer>(
         q => q,
     };
     let (first_q, last_q) = aligned_query_range(cigar, seq.len());
-    let read = ReadWalk {
+    let mut read = ReadWalk {
         seq,
         quals,
         first_q,
@@ -73,10 +76,12 @@ pub fn walk<O: Observer>(
         min_bq: f.min_bq,
         min_dist: f.min_dist_end as usize,
         mnv_window: f.mnv_window as usize,
+        joins: delins::Joins::default(),
     };
+    read.joins = read.joins(cigar);
     // Reference and query positions of the next operation.
     let (mut rpos, mut q) = (start, 0usize);
-    for &c in cigar {
+    for (k, &c) in cigar.iter().enumerate() {
         let len = (c >> 4) as usize;
         match c & 0xf {
             cigar::MATCH | cigar::EQUAL | cigar::DIFF => {
@@ -85,11 +90,11 @@ pub fn walk<O: Observer>(
                 q += len;
             }
             cigar::INS => {
-                read.insertion(out, rpos, q, len);
+                read.insertion(out, k, rpos, q, len);
                 q += len;
             }
             cigar::DEL => {
-                read.deletion(out, rpos, q, len);
+                read.deletion(out, k, rpos, q, len);
                 rpos += len as i64;
             }
             // Nothing observed in a reference skip.
@@ -135,8 +140,11 @@ struct ReadWalk<'a> {
     min_bq: u8,
     min_dist: usize,
     /// Substitutions within this many consecutive reference bases are one
-    /// MNV (`--mnv-window`; below 2: none).
+    /// MNV (`--mnv-window`; below 2: none), and substitutions this near
+    /// an indel's edge join it.
     mnv_window: usize,
+    /// The read's indels joined with substitutions beside them.
+    joins: delins::Joins,
 }
 
 impl ReadWalk<'_> {
@@ -201,11 +209,22 @@ impl ReadWalk<'_> {
         (from, to): (usize, usize),
     ) {
         let mut subs = [0usize; MAX_SUBSTITUTIONS];
-        let n = if self.mnv_window >= 2 {
+        let mut n = if self.mnv_window >= 2 {
             self.substitutions(rpos, q, (from, to), &mut subs)
         } else {
             0
         };
+        if n >= 2 && !self.joins.is_empty() {
+            // A delins' substitutions are not also an MNV's.
+            let mut kept = 0;
+            for k in 0..n {
+                if !self.joins.claims(rpos + subs[k] as i64) {
+                    subs[kept] = subs[k];
+                    kept += 1;
+                }
+            }
+            n = kept;
+        }
         if n < 2 {
             // Nearly every read: one run, as without MNVs.
             self.run(out, rpos, q, (from, to));
@@ -227,7 +246,7 @@ impl ReadWalk<'_> {
             if group >= 2 {
                 let usable = members.iter().all(|&j| self.passes_filters(q + j));
                 let len = members[group - 1] + 1 - i;
-                self.mnv(out, (rpos + i as i64, q + i, len), usable);
+                self.replaced(out, (rpos + i as i64, q + i, len), len, usable);
             }
         }
     }
@@ -296,9 +315,21 @@ impl ReadWalk<'_> {
         }
     }
 
-    /// The MNV event of `len` bases at `pos`, query `q`: the read's bases,
+    /// The delins `j` (see `delins`).
+    fn joined<O: Observer>(&self, out: &mut O, j: &delins::Join) {
+        self.replaced(out, (j.pos, j.q, j.len), j.ref_len, j.usable);
+    }
+
+    /// The event of `len` read bases from query `q` replacing `ref_len`
+    /// reference bases from `pos` (an MNV or a delins): the read's bases,
     /// the lowest quality and distance to a read end among them.
-    fn mnv<O: Observer>(&self, out: &mut O, (pos, q, len): (i64, usize, usize), usable: bool) {
+    fn replaced<O: Observer>(
+        &self,
+        out: &mut O,
+        (pos, q, len): (i64, usize, usize),
+        ref_len: usize,
+        usable: bool,
+    ) {
         if !self.ranges.contains(pos) {
             return;
         }
@@ -309,9 +340,10 @@ impl ReadWalk<'_> {
         let dist = (q..q + len).map(|k| self.dist(k)).min().unwrap_or(0);
         out.event(Obs {
             pos,
-            kind: ObsKind::Mnv {
+            kind: ObsKind::Replace {
                 off: off as u32,
                 len: len as u32,
+                ref_len: ref_len as u32,
             },
             qual,
             dist,
@@ -319,10 +351,11 @@ impl ReadWalk<'_> {
         });
     }
 
-    /// An insertion of `len` bases from query `q`, after reference `rpos -
-    /// 1`: one event at its left-aligned anchor if that is in the ranges,
-    /// with the mean quality of the inserted bases. Insertions holding a
-    /// base other than A/C/G/T are left out.
+    /// An insertion of `len` bases from query `q` (CIGAR entry `op`),
+    /// after reference `rpos - 1`: one event at its left-aligned anchor if
+    /// that is in the ranges, with the mean quality of the inserted bases
+    /// (after the delins it is part of, if any). Insertions holding a base
+    /// other than A/C/G/T are left out.
     ///
     /// An inserted base below `--min-bq` is kept in lower case, *masked*
     /// (see [`super::ins_compatible`]): like an aligned base that fails,
@@ -331,7 +364,10 @@ impl ReadWalk<'_> {
     /// masked base never equals a reference base, so it stops the
     /// left-alignment where the aligner put it: an error could otherwise
     /// move the insertion off the anchor its family shows.
-    fn insertion<O: Observer>(&self, out: &mut O, rpos: i64, q: usize, len: usize) {
+    fn insertion<O: Observer>(&self, out: &mut O, op: usize, rpos: i64, q: usize, len: usize) {
+        if let Some(j) = self.joins.at(op) {
+            self.joined(out, j);
+        }
         if !self.has_anchor(rpos, q) {
             return;
         }
@@ -371,11 +407,15 @@ impl ReadWalk<'_> {
         });
     }
 
-    /// A deletion of `len` reference bases from `rpos`, query `q` being the
-    /// base after it: the event (at its left-aligned anchor, with the lower
-    /// quality of the bases beside it) first, so that observations stay in
+    /// A deletion of `len` reference bases from `rpos` (CIGAR entry `op`),
+    /// query `q` being the base after it: the event (at its left-aligned
+    /// anchor, with the lower quality of the bases beside it; after the
+    /// delins it is part of, if any) first, so that observations stay in
     /// position order, then the positions it spans.
-    fn deletion<O: Observer>(&self, out: &mut O, rpos: i64, q: usize, len: usize) {
+    fn deletion<O: Observer>(&self, out: &mut O, op: usize, rpos: i64, q: usize, len: usize) {
+        if let Some(j) = self.joins.at(op) {
+            self.joined(out, j);
+        }
         if self.has_anchor(rpos, q) {
             let before = self.quals[q - 1];
             let qual = if q < self.seq.len() {
@@ -394,6 +434,11 @@ impl ReadWalk<'_> {
                 });
             }
         }
+        self.del_spans(out, rpos, len);
+    }
+
+    /// The `len` positions from `rpos` a deletion spans.
+    fn del_spans<O: Observer>(&self, out: &mut O, rpos: i64, len: usize) {
         for i in 0..len {
             let p = rpos + i as i64;
             if self.ranges.contains(p) {

@@ -44,13 +44,19 @@ pub enum FineType {
     LongIns,
     /// Deletion of [`LONG_DEL`] bases or more.
     LongDel,
+    /// Delins: REF and ALT of different lengths, first bases different (a
+    /// deletion or insertion with a substitution beside it); only its one
+    /// exact record counts.
+    Complex,
 }
 
 impl FineType {
-    /// The type of a normalised allele pair (anything else, e.g. a delins,
-    /// goes by its length change).
+    /// The type of a normalised allele pair.
     pub fn of(r: &[u8], a: &[u8]) -> FineType {
         use std::cmp::Ordering::*;
+        if r.len() != a.len() && r.first() != a.first() {
+            return FineType::Complex;
+        }
         match r.len().cmp(&a.len()) {
             Equal if r.len() == 1 => FineType::Snv,
             Equal => FineType::Mnv,
@@ -70,6 +76,7 @@ impl FineType {
             FineType::Mnv => "mnv",
             FineType::LongIns => "long ins",
             FineType::LongDel => "long del",
+            FineType::Complex => "complex",
         }
     }
 }
