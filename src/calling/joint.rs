@@ -193,59 +193,15 @@ mod tests {
         assert_eq!(ln_change_p(&[(0, 100), (0, 200)]), 0.0);
     }
 
-    /// Three timepoints of one shard (2,000 positions, 500 molecules each,
-    /// a single-molecule error at one position in 25): an allele absent
-    /// at T1, in two molecules at T2 and twelve at T3.
+    /// Three timepoints of one shard (2,000 positions, 500 molecules each):
+    /// an allele absent at T1, in two molecules at T2 and twelve at T3.
     fn series() -> crate::evidence::engine::ShardEvidence {
-        use crate::evidence::alleles::{base_index, AlleleStats, ShardCounts};
-        use crate::evidence::batch::SampleEvidence;
-        use crate::reference::RefWindow;
-        use crate::regions::Shard;
-        let stats = |n: u32| AlleleStats {
-            n,
-            by_class: [n, 0, 0, 0],
-            fwd: n / 2,
-            rev: n - n / 2,
-            sum_bq: 35 * u64::from(n),
-            sum_mq: 60 * u64::from(n),
-            sum_dist: 40 * u64::from(n),
-            ..AlleleStats::default()
-        };
-        let mut rng = Rng::new(5);
-        let seq: Vec<u8> = (0..2_600).map(|_| b"ACGT"[rng.below(4) as usize]).collect();
-        let window = RefWindow { start: 700, seq };
-        let (start, end) = (1_000u64, 3_000u64);
-        let samples = [0u32, 2, 12]
-            .iter()
-            .map(|&alt| {
-                let mut counts = ShardCounts::new(start, end);
-                for (i, pc) in counts.positions.iter_mut().enumerate() {
-                    let r = base_index(window.base((start + i as u64) as i64)).unwrap();
-                    pc.bases[r] = stats(500);
-                    if rng.below(25) == 0 {
-                        pc.bases[(r + 1 + rng.below(3) as usize) % 4] = stats(1);
-                    }
-                    if i == 150 && alt > 0 {
-                        pc.bases[(r + 1) % 4] = stats(alt);
-                    }
-                }
-                SampleEvidence {
-                    counts,
-                    reads: Default::default(),
-                    umi: None,
-                }
-            })
-            .collect();
-        crate::evidence::engine::ShardEvidence {
-            shard: Shard {
-                target: 0,
-                rid: 0,
-                start,
-                end,
-            },
-            window,
-            samples,
+        let mut t = crate::calling::test_shard::Builder::new(3, 2_000, 500);
+        let alt = t.other_base(150, 1);
+        for (k, n) in [(1, 2), (2, 12)] {
+            t.set_base(k, 150, alt, n);
         }
+        t.build()
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub mod joint;
 pub mod lod;
 pub mod normal;
 mod parts;
+#[cfg(test)]
+pub(crate) mod test_shard;
 
 use crate::evidence::alleles::Indel;
 use crate::evidence::alleles::{base_index, AlleleStats, Alt, ClassCounts, PositionCounts, BASES};
@@ -25,8 +27,8 @@ use filters::{
     MNV_PART_RATIO,
 };
 use normal::{NormalRule, NormalVerdict};
-use parts::each_in_mnvs;
 pub(crate) use parts::MNV_REACH;
+use parts::{each_in_mnvs, each_meeting_rate};
 
 /// De novo alleles are written to the VCF (filtered or not) when some sample
 /// has at least this many alt molecules and a nominal p-value at most
@@ -380,15 +382,17 @@ impl Caller<'_> {
             if !is_known && !at.iter().zip(&in_mnvs).enumerate().any(seen) {
                 continue;
             }
+            let meeting = each_meeting_rate(ev, i, &alt, self.models);
             let mut samples: Vec<SampleCall> = at
                 .iter()
                 .zip(self.models)
-                .zip(&in_mnvs)
-                .map(|((pc, model), mnvs)| {
+                .zip(in_mnvs.iter().zip(&meeting))
+                .map(|((pc, model), (mnvs, meeting))| {
                     let site = (ev.shard.rid, pos0);
                     let allele = Allele {
                         alt: &alt,
                         in_mnvs: mnvs,
+                        meeting: *meeting,
                     };
                     test(pc, allele, ref_idx, context, homopolymer, site, *model)
                 })
@@ -453,13 +457,20 @@ fn candidates(at: &[&PositionCounts], ref_idx: Option<usize>, known: &[Alt]) -> 
 struct Allele<'a> {
     alt: &'a Alt,
     in_mnvs: &'a AlleleStats,
+    /// An MNV: the rate its substitutions meet on one molecule by chance
+    /// ([`parts::each_meeting_rate`]), a floor of its null's rates.
+    meeting: Option<ClassRates>,
 }
 
 /// The count test of one allele in one sample (statistics of written
 /// alleles are filled in by the caller).
 fn test(
     pc: &PositionCounts,
-    Allele { alt, in_mnvs }: Allele<'_>,
+    Allele {
+        alt,
+        in_mnvs,
+        meeting,
+    }: Allele<'_>,
     ref_idx: Option<usize>,
     context: [u8; 3],
     homopolymer: usize,
@@ -486,6 +497,9 @@ fn test(
     });
     if let Alt::Indel(Indel::Ins(seq)) = alt {
         add_misread_insertions(&mut null, pc, seq, &all, model);
+    }
+    for (r, m) in null.rates.iter_mut().zip(meeting.unwrap_or_default()) {
+        *r = r.max(m);
     }
     SampleCall {
         depth_by_class: all.by_class,
@@ -718,6 +732,7 @@ mod tests {
             let allele = Allele {
                 alt: &a,
                 in_mnvs: &none,
+                meeting: None,
             };
             test(&pc, allele, Some(3), *b"ATA", 1, (0, 10), &rates)
         };
