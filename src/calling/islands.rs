@@ -130,26 +130,14 @@ fn longest_event(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calling::test_shard::stats;
     use crate::calling::{Alphas, Caller};
-    use crate::evidence::alleles::{AlleleStats, ShardCounts};
+    use crate::evidence::alleles::ShardCounts;
     use crate::evidence::batch::SampleEvidence;
     use crate::model::context::ContextRates;
     use crate::model::Background;
     use crate::reference::RefWindow;
     use crate::regions::Shard;
-
-    fn stats(n: u32) -> AlleleStats {
-        AlleleStats {
-            n,
-            by_class: [n, 0, 0, 0],
-            fwd: n / 2,
-            rev: n - n / 2,
-            sum_bq: 35 * u64::from(n),
-            sum_mq: 60 * u64::from(n),
-            sum_dist: 40 * u64::from(n),
-            ..AlleleStats::default()
-        }
-    }
 
     /// A 400-base shard of a plasma sample and its matched normal: 500
     /// molecules a position with single-molecule errors, and a few alleles

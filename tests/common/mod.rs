@@ -272,3 +272,40 @@ pub fn files_in(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// The `(POS, REF, ALT)` of a VCF's records after `bcftools norm -c e -f
+/// fa` (check REF, left-align, split nothing); `None`, with a printed
+/// reason, when bcftools is not installed.
+pub fn bcftools_normed(fa: &Path, vcf: &Path) -> Option<Vec<(String, String, String)>> {
+    let o = match std::process::Command::new("bcftools")
+        .args(["norm", "-c", "e", "-f", s(fa), s(vcf)])
+        .output()
+    {
+        Ok(o) => o,
+        Err(_) => {
+            eprintln!("SKIP: bcftools not installed (apt-get install bcftools)");
+            return None;
+        }
+    };
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let keys = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[1].to_string(), f[3].to_string(), f[4].to_string())
+        })
+        .collect();
+    Some(keys)
+}
+
+/// A VCF of `(pos, REF, ALT)` records on a 1,500-base chr1.
+pub fn chr1_vcf(dir: &Path, name: &str, records: &[(usize, String, String)]) -> PathBuf {
+    let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=chr1,length=1500>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    for (pos, r, a) in records {
+        text.push_str(&format!("chr1\t{pos}\t.\t{r}\t{a}\t.\t.\t.\n"));
+    }
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
