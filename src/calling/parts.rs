@@ -25,17 +25,21 @@ pub(super) fn each_in_mnvs(ev: &ShardEvidence, i: usize, alt: &Alt) -> Vec<Allel
 
 /// Per sample, for an MNV anchored at position index `i`: per molecule
 /// class, the rate at which its substitutions meet on one molecule by
-/// chance, the product over them of the larger of the substitution's share
-/// of the molecules at its position (those not showing it inside an MNV or
-/// delins) and its SNV error rate there; `None` for other alleles.
+/// chance, the product over them of each substitution's share of the
+/// molecules at its position (those not showing it inside an MNV or
+/// delins) where that share is above the MNV's own, else of its SNV error
+/// rate there; `None` for other alleles.
 ///
 /// METHOD: an MNV's own rate is that of two errors on one molecule (about
 /// 1e-7 per position); where one of its substitutions is common on its
 /// own (a germline SNV, a clone's SNV) an error beside it on the same
 /// molecule makes the MNV at half the error rate (a germline het) or more:
 /// 2-3 such molecules at 2,000x passed against the MNV rate. The MNV is
-/// tested against at least this product (a true MNV's molecules are far
-/// above it; one made of errors alone stays at the MNV rate).
+/// tested against at least this product. A substitution seen alone less
+/// often than the MNV itself is the MNV's own molecules whose reads lost
+/// its other bases (a read end, a low quality): its share is not a
+/// separate source and counts as its error rate, so a true MNV, or one of
+/// errors alone, stays at the MNV rate.
 pub(super) fn each_meeting_rate(
     ev: &ShardEvidence,
     i: usize,
@@ -48,6 +52,14 @@ pub(super) fn each_meeting_rate(
     (ev.samples.iter().zip(models))
         .map(|(s, model)| {
             let positions = &s.counts.positions;
+            let at = positions.get(i)?;
+            let own = at
+                .indels
+                .iter()
+                .find(|(e, _)| matches!(e, Indel::Mnv(x) if x == seq));
+            let own = own.map_or(0.0, |(_, m)| {
+                f64::from(m.n) / f64::from(at.all_bases().n.max(1))
+            });
             let mut rates: ClassRates = [1.0; N_CLASSES];
             for (j, &b) in seq.iter().enumerate() {
                 let pos = (s.counts.start + (i + j) as u64) as i64;
@@ -60,6 +72,7 @@ pub(super) fn each_meeting_rate(
                 let all = pc.all_bases();
                 let alone = pc.bases[alt_idx].minus(&in_mnvs(positions, i + j, b));
                 let share = f64::from(alone.n) / f64::from(all.n.max(1));
+                let share = if share > own { share } else { 0.0 };
                 let snv = model.null(&RateQuery {
                     context: trinucleotide(&ev.window, pos),
                     allele: &Alt::Snv(alt_idx as u8),
