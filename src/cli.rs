@@ -394,9 +394,9 @@ pub struct CallingArgs {
     pub normal_vaf_fraction: f64,
     /// Several samples of one patient (timepoints): also test each allele
     /// on the molecules of all of them pooled (same panel-wide level); an
-    /// allele found so is judged in each sample at --joint-alpha with
-    /// --min-alt-known (INFO JOINT), so a clone passes at the first
-    /// timepoint it is in. Without
+    /// allele found so is judged in each sample at --joint-alpha (with
+    /// --min-alt-known when one sample found it alone; INFO JOINT), so a
+    /// clone passes at the first timepoint it is in. Without
     /// --pon, an allele no sample finds alone must also change between the
     /// samples (at --joint-alpha): a flat one looks like a site artifact.
     #[arg(long)]

@@ -36,12 +36,19 @@ pub struct JointLevels {
 /// of a context and cannot see a site artifact; a panel of normals
 /// measures each site's rate and the pooled test then stands alone. An
 /// allele found alone somewhere needs no such evidence either.
+///
+/// How it was found decides how each sample is then judged (at
+/// `--joint-alpha` either way): an allele one sample's own test found is
+/// known in the patient and the others are genotyped at it with the known
+/// loci's observation minimum; one found only pooled keeps the de novo
+/// minimum (its existence rests on the thin sum, and two molecules in one
+/// sample would turn a false pooled discovery into a PASS record).
 pub fn discovered(
     samples: &[SampleCall],
     called: impl Fn(usize) -> bool,
     levels: JointLevels,
     min_alt: u32,
-) -> bool {
+) -> Option<Found> {
     let mut alt = [0u32; N_CLASSES];
     let mut depth = [0u32; N_CLASSES];
     let mut parts = Vec::new();
@@ -58,13 +65,25 @@ pub fn discovered(
         found_alone |= s.ln_p <= levels.ln_alpha;
         counts.push((s.alt.n, s.depth()));
     }
-    parts.len() >= 2
+    let pooled = parts.len() >= 2
         && observations >= min_alt
-        && Null::pooled(&parts).ln_sf(&alt, &depth) <= levels.ln_alpha
-        && (found_alone
-            || levels
-                .ln_change_alpha
-                .is_none_or(|a| ln_change_p(&counts) <= a))
+        && Null::pooled(&parts).ln_sf(&alt, &depth) <= levels.ln_alpha;
+    match (pooled, found_alone) {
+        (false, _) => None,
+        (true, true) => Some(Found::Alone),
+        (true, false) => (levels.ln_change_alpha)
+            .is_none_or(|a| ln_change_p(&counts) <= a)
+            .then_some(Found::Pooled),
+    }
+}
+
+/// How a jointly found allele was found ([`discovered`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// One sample's own test reaches the de novo level.
+    Alone,
+    /// Only the samples pooled do.
+    Pooled,
 }
 
 /// ln p that the allele's fraction is one and the same in every sample,
@@ -134,13 +153,13 @@ mod tests {
         let l = levels();
         let s = growing();
         assert!(s.iter().all(|x| x.ln_p > l.ln_alpha));
-        assert!(discovered(&s, |_| true, l, 3));
+        assert_eq!(discovered(&s, |_| true, l, 3), Some(Found::Pooled));
         // One sample is nothing to pool; the same counts as noise are not.
-        assert!(!discovered(&s[6..], |_| true, l, 3));
+        assert!(discovered(&s[6..], |_| true, l, 3).is_none());
         let noise = vec![sample(1, 2_000), sample(0, 2_000), sample(1, 2_000)];
-        assert!(!discovered(&noise, |_| true, l, 3));
+        assert!(discovered(&noise, |_| true, l, 3).is_none());
         // The matched normal is not pooled: the rest is one sample.
-        assert!(!discovered(&s[5..], |k| k == 0, l, 3));
+        assert!(discovered(&s[5..], |k| k == 0, l, 3).is_none());
     }
 
     #[test]
@@ -151,21 +170,24 @@ mod tests {
         let l = levels();
         let flat = vec![sample(4, 2_000); 4];
         assert!(flat.iter().all(|x| x.ln_p > l.ln_alpha));
-        assert!(!discovered(&flat, |_| true, l, 3));
+        assert!(discovered(&flat, |_| true, l, 3).is_none());
         // A panel of normals measures the site: the pooled test stands.
         let measured = JointLevels {
             ln_change_alpha: None,
             ..l
         };
-        assert!(discovered(&flat, |_| true, measured, 3));
+        assert_eq!(
+            discovered(&flat, |_| true, measured, 3),
+            Some(Found::Pooled)
+        );
         // As many molecules, none early and five in each late sample: found.
-        assert!(discovered(&growing(), |_| true, l, 3));
+        assert_eq!(discovered(&growing(), |_| true, l, 3), Some(Found::Pooled));
         // Found alone in one sample: the others are judged leniently,
         // change or not.
         let mut alone = flat.clone();
         alone[2] = sample(12, 2_000);
         assert!(alone[2].ln_p <= l.ln_alpha);
-        assert!(discovered(&alone, |_| true, l, 3));
+        assert_eq!(discovered(&alone, |_| true, l, 3), Some(Found::Alone));
     }
 
     #[test]

@@ -291,9 +291,9 @@ impl Caller<'_> {
     }
 
     /// `--joint`: does the allele pass on the called samples' molecules
-    /// pooled ([`joint::discovered`])?
-    fn jointly_found(&self, samples: &[SampleCall], site: &SiteInfo) -> bool {
-        self.thresholds.joint_alpha.is_some_and(|a| {
+    /// pooled, and how ([`joint::discovered`])?
+    fn jointly_found(&self, samples: &[SampleCall], site: &SiteInfo) -> Option<joint::Found> {
+        self.thresholds.joint_alpha.and_then(|a| {
             // Site artifacts are told from variants by a panel of normals
             // where every called sample has one, else by a change in time.
             let sites_measured = (self.models.iter().enumerate())
@@ -397,13 +397,16 @@ impl Caller<'_> {
                     test(pc, allele, ref_idx, context, homopolymer, site, *model)
                 })
                 .collect();
-            let joint = !is_known && self.jointly_found(&samples, &site);
-            if joint {
-                // Found in the patient: each sample's claim genotypes a
-                // known allele, at the joint level and the known loci's
-                // observation minimum.
+            let found = (!is_known).then(|| self.jointly_found(&samples, &site));
+            let joint = found.flatten().is_some();
+            if let Some(how) = found.flatten() {
+                // Each sample's claim at the joint level; an allele a
+                // sample found alone is known in the patient: the known
+                // loci's observation minimum.
                 site.ln_alpha = self.thresholds.joint_alpha.map_or(site.ln_alpha, f64::ln);
-                site.min_alt = self.thresholds.min_alt_known;
+                if how == joint::Found::Alone {
+                    site.min_alt = self.thresholds.min_alt_known;
+                }
             } else if !self.worth_writing(&samples, is_known) {
                 continue;
             }
