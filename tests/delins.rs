@@ -28,27 +28,6 @@ const DELETED: usize = 18;
 /// Every `EVERY`-th read covering a site carries its event (~2%).
 const EVERY: usize = 49;
 
-fn other(b: u8) -> u8 {
-    match b {
-        b'A' => b'C',
-        b'C' => b'G',
-        b'G' => b'T',
-        _ => b'A',
-    }
-}
-
-/// A tiny deterministic generator for the random errors.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
-
 /// The delins' replacing base: neither its first nor its last reference
 /// base (so REF/ALT are parsimonious).
 fn replacing(r: &[u8]) -> u8 {
@@ -116,11 +95,11 @@ fn sam(r: &[u8]) -> String {
             }
             let (mut seq, cigar) = read(r, start, event, late);
             if snv && event.is_none() {
-                seq[BESIDE - start] = other(r[BESIDE - 1]);
+                seq[BESIDE - start] = next_base(r[BESIDE - 1]);
             }
             for b in seq.iter_mut() {
                 if rng.next().is_multiple_of(1000) {
-                    *b = other(*b);
+                    *b = next_base(*b);
                 }
             }
             s.push_str(&format!(

@@ -21,27 +21,6 @@ const GAPPED: usize = 900;
 const SHARED: usize = 750;
 const LONE: usize = 1100;
 
-fn other(b: u8) -> u8 {
-    match b {
-        b'A' => b'C',
-        b'C' => b'G',
-        b'G' => b'T',
-        _ => b'A',
-    }
-}
-
-/// A tiny deterministic generator for the random errors.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
-
 /// Every 49th read covering a site carries its event (strands alternate); at `SHARED` the MNV
 /// is on reads 49, 98, ... and the lone SNV of its first base on reads
 /// 24, 73, ... At `ADJACENT` one MNV read in four reads its first base at
@@ -59,11 +38,11 @@ fn sam(r: &[u8]) -> String {
             let mut q = vec![b'I'; READ];
             for b in seq.iter_mut() {
                 if rng.next().is_multiple_of(1000) {
-                    *b = other(*b);
+                    *b = next_base(*b);
                 }
             }
             let covers = |p: usize, len: usize| start <= p && p + len <= start + READ;
-            let mut set = |p: usize| seq[p - start] = other(r[p - 1]);
+            let mut set = |p: usize| seq[p - start] = next_base(r[p - 1]);
             for (k, &(site, len)) in [(ADJACENT, 2), (GAPPED, 3), (SHARED, 2), (LONE, 1)]
                 .iter()
                 .enumerate()
@@ -125,8 +104,8 @@ impl Run {
     fn mnv(&self, pos: usize, len: usize) -> (String, String) {
         let refs = &self.reference[pos - 1..pos - 1 + len];
         let mut alt = refs.to_vec();
-        alt[0] = other(alt[0]);
-        alt[len - 1] = other(alt[len - 1]);
+        alt[0] = next_base(alt[0]);
+        alt[len - 1] = next_base(alt[len - 1]);
         (
             String::from_utf8(refs.to_vec()).unwrap(),
             String::from_utf8(alt).unwrap(),

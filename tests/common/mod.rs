@@ -309,3 +309,26 @@ pub fn chr1_vcf(dir: &Path, name: &str, records: &[(usize, String, String)]) -> 
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// The base after `b` in A, C, G, T (cycling): a substitution.
+pub fn next_base(b: u8) -> u8 {
+    match b {
+        b'A' => b'C',
+        b'C' => b'G',
+        b'G' => b'T',
+        _ => b'A',
+    }
+}
+
+/// A tiny deterministic generator for a test's random errors.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
