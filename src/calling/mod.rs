@@ -397,9 +397,12 @@ impl Caller<'_> {
                     test(pc, allele, ref_idx, context, homopolymer, site, *model)
                 })
                 .collect();
-            let found = (!is_known).then(|| self.jointly_found(&samples, &site));
-            let joint = found.flatten().is_some();
-            if let Some(how) = found.flatten() {
+            let found = match is_known {
+                true => None,
+                false => self.jointly_found(&samples, &site),
+            };
+            let joint = found.is_some();
+            if let Some(how) = found {
                 // Each sample's claim at the joint level; an allele a
                 // sample found alone is known in the patient: the known
                 // loci's observation minimum.
