@@ -311,7 +311,7 @@ type LodKey = (ClassCounts, [u64; N_CLASSES], [u64; N_CLASSES], Option<u64>);
 /// key, not once per position (at 30x the positions of a panel share a
 /// few tens of thousands of keys; a LoD costs tens of microseconds).
 ///
-/// METHOD: the map is split in [`LodMemo::PARTS`] locks by key hash, so
+/// METHOD: the map is split in [`LodMemo::PARTS`] locks by depth, so
 /// threads rarely wait; it holds at most [`LodMemo::CAPACITY`] keys (about
 /// 16 MB), then stops taking new ones, so memory does not grow with the
 /// panel (at thousands of molecules keys rarely repeat; those runs compute
@@ -349,11 +349,11 @@ impl LodMemo {
         v
     }
 
+    /// The lock part of a key: by its molecule depth (positions of one
+    /// depth share most keys; depths spread over the parts), so the key is
+    /// hashed once, by its part's map.
     fn part_of(key: &LodKey) -> usize {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut h);
-        (h.finish() % Self::PARTS as u64) as usize
+        key.0.iter().map(|&d| d as usize).sum::<usize>() % Self::PARTS
     }
 
     /// Keys held (for tests).
