@@ -49,17 +49,21 @@ pub fn keep(
             continue;
         }
         // Wanted positions next to each other share one part.
-        let (mut from, mut last) = (mnv_start(ev, i), i);
+        let (mut from, mut to) = reads(ev, i);
+        let mut last = i;
         let mut j = i + 1;
         while j < n && j <= last + JOIN {
             if wanted(j) {
-                from = from.min(mnv_start(ev, j));
-                last = j;
+                let (f, t) = reads(ev, j);
+                (from, to, last) = (from.min(f), to.max(t), j);
             }
             j += 1;
         }
-        let reach = longest_event(ev, from..last + 1, known).max(MAX_HP as u64 + 2);
-        parts.push(ev.part(from..last + 1, i, (1, reach)));
+        let reach = longest_event(ev, from..to + 1, known).max(MAX_HP as u64 + 2);
+        let mut part = ev.part(from..to + 1, i, (1, reach));
+        // Counts past the last wanted position are context, not called.
+        part.shard.end = start + last as u64 + 1;
+        parts.push(part);
         i = last + 1;
     }
     parts
@@ -69,23 +73,61 @@ pub fn keep(
 /// a little besides its positions).
 const JOIN: usize = 4;
 
-/// The first position a record at `i` reads: the anchor of the earliest
-/// MNV or delins (in any sample) whose bases reach `i` (its SNV molecules
-/// there are the MNV's), else `i`.
-fn mnv_start(ev: &ShardEvidence, i: usize) -> usize {
-    let lo = i.saturating_sub(MNV_REACH);
-    for a in lo..i {
-        let reaches = ev.samples.iter().any(|s| {
-            s.counts.positions[a].indels.iter().any(|(e, _)| match e {
-                Indel::Mnv(_) | Indel::Delins { .. } => a + e.ref_span() as usize > i,
-                _ => false,
-            })
-        });
-        if reaches {
-            return a;
+/// The positions whose counts a record at `i` reads, first and last: back
+/// to the anchor of the earliest MNV or delins (in any sample) whose bases
+/// reach `i` (its SNV molecules there are the MNV's) and, for a delins,
+/// to where its bare indel and that indel's other delins may be anchored;
+/// on, for a bare indel at `i`, to the last base of each delins it may be
+/// the indel of and whatever reaches those bases (the molecules that lost
+/// a delins, `parts`).
+fn reads(ev: &ShardEvidence, i: usize) -> (usize, usize) {
+    let n = ev.samples.first().map_or(0, |s| s.counts.positions.len());
+    let mut to = i;
+    for s in &ev.samples {
+        for (e, _) in s.counts.positions[i]
+            .indels
+            .iter()
+            .filter(|(e, _)| e.is_bare())
+        {
+            let size = e.net_len().unsigned_abs() as usize;
+            let near = i.saturating_sub(2)..(i + size + 2).min(n);
+            for (a, pc) in near.clone().zip(&s.counts.positions[near]) {
+                for (d, _) in &pc.indels {
+                    if matches!(d, Indel::Delins { .. }) && d.net_len() == e.net_len() {
+                        to = to.max(a + d.ref_span() as usize - 1);
+                    }
+                }
+            }
         }
     }
-    i
+    let from = (i..=to.min(n - 1))
+        .map(|j| mnv_start(ev, j))
+        .min()
+        .unwrap_or(i);
+    (from, to.min(n - 1))
+}
+
+/// The first position a record at `i` reads: the anchor of the earliest
+/// MNV or delins (in any sample) whose bases reach `i`, else `i`; for a
+/// delins, its net length and 3 more before it (its bare indel's anchor,
+/// left-aligned, and the delins that indel's search looks at).
+fn mnv_start(ev: &ShardEvidence, i: usize) -> usize {
+    let mut first = i;
+    for a in i.saturating_sub(MNV_REACH)..=i {
+        for s in &ev.samples {
+            for (e, _) in &s.counts.positions[a].indels {
+                let back = match e {
+                    Indel::Mnv(_) => 0,
+                    Indel::Delins { .. } => e.net_len().unsigned_abs() as usize + 3,
+                    _ => continue,
+                };
+                if a + e.ref_span() as usize > i {
+                    first = first.min(a.saturating_sub(back));
+                }
+            }
+        }
+    }
+    first
 }
 
 /// Could an allele here reach the test: a non-reference base or an indel
@@ -142,7 +184,8 @@ mod tests {
     /// A 400-base shard of a plasma sample and its matched normal: 500
     /// molecules a position with single-molecule errors, and a few alleles
     /// that can be written: SNVs of 2-12 molecules, an MNV whose SNV
-    /// molecules sit two positions on, a 5-base deletion near the end, a
+    /// molecules sit two positions on, a delins whose bare deletion and
+    /// substitution also occur apart, a 5-base deletion near the end, a
     /// known 8-base deletion without evidence, and an allele only the
     /// normal shows.
     fn shard() -> (ShardEvidence, BTreeMap<(usize, u64), Vec<Alt>>) {
@@ -172,6 +215,17 @@ mod tests {
                     let b = base_index(mnv[2]).unwrap();
                     counts.positions[152].bases[b] = stats(6);
                     *counts.positions[395].indel_mut(&Indel::Del(5)) = stats(4);
+                    // A delins of 19 bases to one at 300, written as an
+                    // 18-base deletion after 299 and a substitution at
+                    // 318; 4 molecules lost the delins and show both.
+                    let x = comp(window.base(at(318)));
+                    let delins = Indel::Delins {
+                        ref_len: 19,
+                        alt: vec![x],
+                    };
+                    *counts.positions[300].indel_mut(&delins) = stats(6);
+                    *counts.positions[299].indel_mut(&Indel::Del(18)) = stats(10);
+                    counts.positions[318].bases[base_index(x).unwrap()] = stats(10);
                 }
                 SampleEvidence {
                     counts,
@@ -220,17 +274,22 @@ mod tests {
         let parts = keep(&ev, &known, Some(1));
         let from_parts: Vec<_> = parts.iter().flat_map(|p| caller.call_shard(p)).collect();
         assert_eq!(format!("{whole:?}"), format!("{from_parts:?}"));
-        // Records at the SNVs, the MNV's third base, the deletion, the
-        // known locus; none where only the normal shows an allele.
+        // Records at the SNVs, the MNV's third base, the delins, the
+        // deletion, the known locus; none where only the normal shows an
+        // allele.
         let at: Vec<u64> = whole.iter().map(|c| c.pos0 - 1_000).collect();
-        for i in [40, 41, 90, 150, 200, 250, 395] {
+        for i in [40, 41, 90, 150, 200, 250, 300, 395] {
             assert!(at.contains(&i), "{i} not in {at:?}");
         }
-        assert!(!at.contains(&330), "{at:?}");
+        // The delins' parts apart are its molecules: no records.
+        for i in [299, 318, 330] {
+            assert!(!at.contains(&i), "{i} in {at:?}");
+        }
         let kept: usize = (parts.iter())
             .map(|p| p.samples[0].counts.positions.len())
             .sum();
-        assert!(kept < 40, "{kept} of 400 positions kept");
+        // The delins: its 19 bases and 21 before them (its bare indel).
+        assert!(kept < 100, "{kept} of 400 positions kept");
         // The deletion's part reads the reference its allele spans.
         let del = parts.iter().find(|p| p.shard.start == 1_395).unwrap();
         assert!(del.window.end() >= 1_401);

@@ -5,10 +5,12 @@
 use crate::evidence::alleles::{
     base_index, AlleleStats, Alt, Indel, PositionCounts, BASES, N_CLASSES,
 };
+use crate::evidence::batch::SampleEvidence;
 use crate::evidence::engine::ShardEvidence;
 use crate::model::context::trinucleotide;
 use crate::model::weighted::ClassRates;
 use crate::model::{Background, RateQuery};
+use crate::reference::RefWindow;
 
 /// Per sample, the molecules of `alt` at position index `i` that show it
 /// as part of an MNV or delins: theirs, not its own evidence (none for
@@ -16,9 +18,12 @@ use crate::model::{Background, RateQuery};
 pub(super) fn each_in_mnvs(ev: &ShardEvidence, i: usize, alt: &Alt) -> Vec<AlleleStats> {
     ev.samples
         .iter()
-        .map(|s| match alt {
-            Alt::Snv(b) => in_mnvs(&s.counts.positions, i, BASES[usize::from(*b)]),
-            Alt::Indel(e) => in_delins(&s.counts.positions, i, e),
+        .map(|s| {
+            let around = Around::of(ev, s);
+            match alt {
+                Alt::Snv(b) => around.in_mnvs(i, BASES[usize::from(*b)]),
+                Alt::Indel(e) => around.in_delins(i, e),
+            }
         })
         .collect()
 }
@@ -51,7 +56,8 @@ pub(super) fn each_meeting_rate(
     };
     (ev.samples.iter().zip(models))
         .map(|(s, model)| {
-            let positions = &s.counts.positions;
+            let around = Around::of(ev, s);
+            let positions = around.positions;
             let at = positions.get(i)?;
             let own = at
                 .indels
@@ -70,7 +76,7 @@ pub(super) fn each_meeting_rate(
                     continue;
                 }
                 let all = pc.all_bases();
-                let alone = pc.bases[alt_idx].minus(&in_mnvs(positions, i + j, b));
+                let alone = pc.bases[alt_idx].minus(&around.in_mnvs(i + j, b));
                 let share = f64::from(alone.n) / f64::from(all.n.max(1));
                 let share = if share > own { share } else { 0.0 };
                 let snv = model.null(&RateQuery {
@@ -90,52 +96,179 @@ pub(super) fn each_meeting_rate(
         .collect()
 }
 
-/// The MNV and delins molecules at `positions[i]` that show `base` there:
-/// every MNV anchored up to [`MNV_REACH`] positions before `i` that spans
-/// `i` with that base, and every delins whose substitution an aligner can
-/// write as `base` at `i` ([`delins_part`]).
-fn in_mnvs(positions: &[PositionCounts], i: usize, base: u8) -> AlleleStats {
-    let mut out = AlleleStats::default();
-    let lo = i.saturating_sub(MNV_REACH);
-    for (a, pc) in (lo..).zip(&positions[lo..=i]) {
-        for (e, s) in &pc.indels {
-            let part = match e {
-                Indel::Mnv(seq) => seq.get(i - a) == Some(&base),
-                Indel::Delins { ref_len, alt } => delins_part(*ref_len as usize, alt, i - a, base),
-                _ => false,
-            };
-            if part {
-                out.merge(s);
-            }
-        }
-    }
-    out
+/// One sample's counts with the reference they were counted against.
+struct Around<'a> {
+    positions: &'a [PositionCounts],
+    start: u64,
+    window: &'a RefWindow,
 }
 
-/// The delins molecules that show the insertion or deletion `e` anchored
-/// at `positions[i]` as their indel (every read of a delins shows its bare
-/// indel too, see `observe::walk`): delins of `e`'s net length anchored
-/// from 2 before `i` (substitutions before the indel) to `e`'s length
-/// after it (the bare indel left-aligned in a repeat).
-fn in_delins(positions: &[PositionCounts], i: usize, e: &Indel) -> AlleleStats {
-    let mut out = AlleleStats::default();
-    let net = match e {
-        Indel::Del(n) => -(*n as i64),
-        Indel::Ins(seq) => seq.len() as i64,
-        _ => return out,
-    };
-    let lo = i.saturating_sub(2);
-    let hi = (i + net.unsigned_abs() as usize + 1).min(positions.len().saturating_sub(1));
-    for pc in positions.get(lo..=hi).unwrap_or_default() {
-        for (d, s) in &pc.indels {
-            if let Indel::Delins { ref_len, alt } = d {
-                if alt.len() as i64 - i64::from(*ref_len) == net {
+/// A delins found near a part: its anchor index, replaced length and
+/// replacing bases.
+type Holder<'a> = (usize, usize, &'a [u8]);
+
+impl<'a> Around<'a> {
+    fn of(ev: &'a ShardEvidence, s: &'a SampleEvidence) -> Self {
+        Around {
+            positions: &s.counts.positions,
+            start: s.counts.start,
+            window: &ev.window,
+        }
+    }
+
+    /// The MNV and delins molecules at `positions[i]` that show `base`
+    /// there ([`Around::holders`]) and, for each delins among them, the
+    /// molecules that lost it ([`Around::lost`]).
+    fn in_mnvs(&self, i: usize, base: u8) -> AlleleStats {
+        let (mut out, delins) = self.holders(i, base);
+        let alone = self.positions[i].bases[base_index(base).unwrap_or(0)].minus(&out);
+        let mut nets: Vec<(i64, usize)> = (delins.iter())
+            .map(|&(a, ref_len, alt)| (alt.len() as i64 - ref_len as i64, a))
+            .collect();
+        // One delins key or several (a read error beside it): the molecules
+        // of each net length's bare indel once.
+        nets.sort_unstable();
+        nets.dedup_by_key(|d| d.0);
+        for (net, a) in nets {
+            out.merge(&smaller(&self.bare_alone(a, net), &alone));
+        }
+        out
+    }
+
+    /// The MNV and delins molecules at `positions[i]` that show `base`
+    /// there: every MNV anchored up to [`MNV_REACH`] positions before `i`
+    /// that spans `i` with that base, and every delins whose substitution
+    /// an aligner can write as `base` at `i` ([`delins_part`]); and those
+    /// delins.
+    fn holders(&self, i: usize, base: u8) -> (AlleleStats, Vec<Holder<'a>>) {
+        let mut out = AlleleStats::default();
+        let mut delins = Vec::new();
+        let lo = i.saturating_sub(MNV_REACH);
+        for (a, pc) in (lo..).zip(&self.positions[lo..=i]) {
+            for (e, s) in &pc.indels {
+                let part = match e {
+                    Indel::Mnv(seq) => seq.get(i - a) == Some(&base),
+                    Indel::Delins { ref_len, alt } => {
+                        let part = delins_part(*ref_len as usize, alt, i - a, base);
+                        if part {
+                            delins.push((a, *ref_len as usize, &alt[..]));
+                        }
+                        part
+                    }
+                    _ => false,
+                };
+                if part {
                     out.merge(s);
                 }
             }
         }
+        (out, delins)
     }
-    out
+
+    /// The delins molecules that show the insertion or deletion `e`
+    /// anchored at `positions[i]` as their indel ([`Around::delins_near`])
+    /// and those that lost the delins ([`Around::lost`]).
+    fn in_delins(&self, i: usize, e: &Indel) -> AlleleStats {
+        if !e.is_bare() {
+            return AlleleStats::default();
+        }
+        let net = e.net_len();
+        let (mut out, delins) = self.delins_near(i, net);
+        let own = (self.positions[i].indels.iter()).find(|(d, _)| d == e);
+        let bare = own.map_or_else(AlleleStats::default, |(_, s)| s.minus(&out));
+        let mut parts_alone = AlleleStats::default();
+        for (a, ref_len, alt) in delins {
+            for (k, base) in substitutions(ref_len, alt) {
+                let j = a + k;
+                let p = self.start as i64 + j as i64;
+                let (Some(pc), Some(b)) = (self.positions.get(j), base_index(base)) else {
+                    continue;
+                };
+                if self.window.base(p) != base {
+                    parts_alone.merge(&pc.bases[b].minus(&self.holders(j, base).0));
+                }
+            }
+        }
+        out.merge(&smaller(&bare, &parts_alone));
+        out
+    }
+
+    /// The delins of net length `net` that a bare indel anchored at
+    /// `positions[i]` can be the indel of (every read of a delins shows its
+    /// bare indel too, see `observe::walk`): anchored from 2 before `i`
+    /// (substitutions before the indel) to the indel's length after it
+    /// (the bare indel left-aligned in a repeat); their molecules, and
+    /// them.
+    fn delins_near(&self, i: usize, net: i64) -> (AlleleStats, Vec<Holder<'a>>) {
+        let mut out = AlleleStats::default();
+        let mut delins = Vec::new();
+        let lo = i.saturating_sub(2);
+        let hi = (i + net.unsigned_abs() as usize + 1).min(self.positions.len().saturating_sub(1));
+        for (a, pc) in (lo..).zip(self.positions.get(lo..=hi).unwrap_or_default()) {
+            for (d, s) in &pc.indels {
+                if let Indel::Delins { ref_len, alt } = d {
+                    if d.net_len() == net {
+                        out.merge(s);
+                        delins.push((a, *ref_len as usize, &alt[..]));
+                    }
+                }
+            }
+        }
+        (out, delins)
+    }
+
+    /// The molecules showing a bare indel of net length `net` that a
+    /// delins anchored at `positions[a]` can be written as, but not a
+    /// delins of that net length: each such bare indel's molecules minus
+    /// [`Around::delins_near`] it.
+    ///
+    /// METHOD: a delins is one key over several bases. A sequencing error
+    /// within `--mnv-window` of it in one mate or family read spells
+    /// another key (a low-quality base makes it abstain), the reads
+    /// disagree and the molecule loses the delins, while its bare indel and
+    /// its substitution, agreed base by base, stay: such a molecule shows
+    /// each part "alone". On `BENCH_DELINS=1 benches/complex.sh` 3 of the 7
+    /// molecules of a 0.5% delins did, and its substitution passed as an
+    /// SNV. A molecule showing both parts without the delins is the delins;
+    /// at most the smaller of the two "alone" counts can be such molecules
+    /// ([`smaller`]), and that many are taken from each part.
+    fn bare_alone(&self, a: usize, net: i64) -> AlleleStats {
+        let mut out = AlleleStats::default();
+        let lo = a.saturating_sub(net.unsigned_abs() as usize + 1);
+        let hi = (a + 2).min(self.positions.len().saturating_sub(1));
+        for (j, pc) in (lo..).zip(self.positions.get(lo..=hi).unwrap_or_default()) {
+            for (e, s) in &pc.indels {
+                if e.is_bare() && e.net_len() == net {
+                    out.merge(&s.minus(&self.delins_near(j, net).0));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The one of two evidence sets with fewer molecules (none when it has
+/// none: a difference of two sets keeps the fields it could not take).
+fn smaller(x: &AlleleStats, y: &AlleleStats) -> AlleleStats {
+    let s = if x.n <= y.n { x } else { y };
+    if s.n == 0 {
+        AlleleStats::default()
+    } else {
+        *s
+    }
+}
+
+/// The substitutions (offset from the first replaced base, base) an
+/// aligner can write for the delins replacing `ref_len` bases by `alt`
+/// ([`delins_part`]): each replacing base placed from the left or from the
+/// right (the caller drops those equal to the reference).
+fn substitutions(ref_len: usize, alt: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let left = (0..alt.len().min(ref_len)).map(move |k| (k, alt[k]));
+    let right = (0..alt.len().min(ref_len)).map(move |j| {
+        let k = ref_len - alt.len().min(ref_len) + j;
+        (k, alt[alt.len() - alt.len().min(ref_len) + j])
+    });
+    left.chain(right)
 }
 
 /// Can a read of the delins replacing `ref_len` bases by `alt` show
@@ -205,6 +338,65 @@ mod tests {
         assert!(
             floor > 1e-5 && floor > 100.0 * real.samples[0].null.rates[0],
             "{floor}"
+        );
+    }
+
+    /// A 19-base delins to one base (`x`), written by the aligner as an
+    /// 18-base deletion after offset `a - 1` and `x` at `a + 18`; `lost`
+    /// of its molecules lost the delins (mates disagreeing on the key)
+    /// and show the deletion and `x` apart; `alone` more show `x` alone.
+    fn delins_with_parts(t: &mut test_shard::Builder, a: u64, (n, lost, alone): (u32, u32, u32)) {
+        let x = (1..=3)
+            .map(|k| t.other_base(a + 18, k))
+            .find(|&x| x != t.base(a))
+            .unwrap();
+        let delins = Indel::Delins {
+            ref_len: 19,
+            alt: vec![x],
+        };
+        t.set_indel(0, a, &delins, n);
+        t.set_indel(0, a - 1, &Indel::Del(18), n + lost);
+        t.set_base(0, a + 18, x, n + lost + alone);
+    }
+
+    #[test]
+    fn delins_molecules_that_lost_their_key_are_no_evidence_of_its_parts() {
+        let mut t = test_shard::Builder::new(1, 2_000, 2_000);
+        // 500: 6 delins molecules, 8 more show its deletion and its
+        // substitution but not it: the parts are the delins'. 1,500: the
+        // same delins and 8 molecules of its substitution alone: an SNV.
+        delins_with_parts(&mut t, 500, (6, 8, 0));
+        delins_with_parts(&mut t, 1_500, (6, 0, 8));
+        let ev = t.build();
+        let rates = ContextRates::estimate(std::slice::from_ref(&ev), 0);
+        let models: Vec<&dyn Background> = vec![&rates];
+        let thresholds = Thresholds::for_tests();
+        let known = Default::default();
+        let caller = Caller {
+            models: &models,
+            thresholds: &thresholds,
+            alphas: Alphas::new(&thresholds, 2_000, 1),
+            known: &known,
+            minor_strand: &[None],
+            normal: None,
+        };
+        let calls = caller.call_shard(&ev);
+        let passing = |p: u64, len: usize| {
+            (calls.iter())
+                .any(|c| c.pos0 == ev.shard.start + p && c.ref_allele.len() == len && c.passes())
+        };
+        // The delins (REF 19 bases) passes at both; its parts only where
+        // a substitution occurs alone.
+        assert!(passing(500, 19) && passing(1_500, 19), "{calls:?}");
+        assert!(!passing(518, 1), "SNV part of the delins passed: {calls:?}");
+        assert!(
+            !passing(499, 19),
+            "bare deletion of the delins passed: {calls:?}"
+        );
+        let snv = calls.iter().find(|c| c.pos0 == ev.shard.start + 1_518);
+        assert!(
+            passing(1_518, 1),
+            "SNV beside the delins not called: {snv:?}"
         );
     }
 }

@@ -72,7 +72,17 @@ impl Builder {
 
     /// `n` molecules of the MNV `seq` anchored at offset `i` of sample `s`.
     pub fn set_mnv(&mut self, s: usize, i: u64, seq: &[u8], n: u32) {
-        *self.counts[s].positions[i as usize].indel_mut(&Indel::Mnv(seq.to_vec())) = stats(n);
+        self.set_indel(s, i, &Indel::Mnv(seq.to_vec()), n);
+    }
+
+    /// `n` molecules of `indel` anchored at offset `i` of sample `s`.
+    pub fn set_indel(&mut self, s: usize, i: u64, indel: &Indel, n: u32) {
+        *self.counts[s].positions[i as usize].indel_mut(indel) = stats(n);
+    }
+
+    /// The reference base at offset `i`.
+    pub fn base(&self, i: u64) -> u8 {
+        self.window.base((self.start + i) as i64)
     }
 
     pub fn build(self) -> ShardEvidence {

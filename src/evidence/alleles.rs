@@ -101,6 +101,22 @@ impl Indel {
             Indel::Ins(_) => 1,
         }
     }
+
+    /// Bases gained (+) or lost (-): an insertion's length, minus a
+    /// deletion's, a delins' replacing minus replaced bases, 0 for an MNV.
+    pub fn net_len(&self) -> i64 {
+        match self {
+            Indel::Del(d) => -i64::from(*d),
+            Indel::Ins(seq) => seq.len() as i64,
+            Indel::Mnv(_) => 0,
+            Indel::Delins { ref_len, alt } => alt.len() as i64 - i64::from(*ref_len),
+        }
+    }
+
+    /// Is this a plain insertion or deletion (no substitution joined)?
+    pub fn is_bare(&self) -> bool {
+        matches!(self, Indel::Del(_) | Indel::Ins(_))
+    }
 }
 
 /// An alt allele at a position, in the engine's terms: the one allele type
