@@ -14,7 +14,11 @@
 # missed ("split", and those SNV calls are not FP); k>=3 is the realised
 # limit (truth variants with >= 3 alt molecules, INFO/MOLALT, clipped reads
 # included); FP per 100 kb of target. Then the call's CPU seconds and peak
-# RSS (/usr/bin/time). The simulation is cached in bench-cache/.
+# RSS (/usr/bin/time). Then the same call with a panel of normals built
+# from BENCH_NORMALS (6) simulated normals of the same genome: the
+# simulated recurrent artifact sites (artifacts.bed; every sample shows
+# them, which is what a PoN is for) are FP without it. The simulation is
+# cached in bench-cache/.
 #
 #   benches/complex.sh                         # ~25 kb of targets
 #   BENCH_CTDNA=path/to/ctdna benches/complex.sh   # call with another binary
@@ -24,15 +28,18 @@
 #                                              # apart in bench-cache/complex-delins
 #
 # Knobs: BENCH_THREADS (2), BENCH_CACHE (bench-cache/), BENCH_CTDNA (default
-# target/release/ctdna of this checkout, built if missing).
+# target/release/ctdna of this checkout, built if missing), BENCH_NORMALS (6;
+# 0: no PoN run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=${BENCH_CACHE:-bench-cache}
 THREADS=${BENCH_THREADS:-2}
+NORMALS=${BENCH_NORMALS:-6}
 SIM_ARGS=(--seed 21 --contigs 4 --targets 90 --target-min-len 250 --target-max-len 350
   --vaf 0.005,0.01,0.02,0.05 --snvs-per-vaf 10 --indels-per-vaf 6
   --mnvs-per-vaf 16 --long-indels-per-vaf 32
-  --depth 1000 --family-size 4 --family-dispersion 2 --duplex --umi-len 8 --paralog-targets 0)
+  --depth 1000 --family-size 4 --family-dispersion 2 --duplex --umi-len 8 --paralog-targets 0
+  --normals "$NORMALS")
 SIM=$CACHE/complex
 if [ -n "${BENCH_DELINS:-}" ]; then
   SIM_ARGS+=(--delins-per-vaf 8)
@@ -66,6 +73,22 @@ OUT=$SIM/calls-$(echo "$("$CTDNA" --version)" | tr -c 'A-Za-z0-9.\n' '_').vcf.gz
 read -r wall user sys rss < "$SIM/call.time"
 
 echo "## MNVs and long indels ($("$CTDNA" --version), simulate ${SIM_ARGS[*]})"
-SIM_DIR=$SIM CALLS=$OUT cargo test --release --quiet --test simulate_accuracy score_from_env \
-  -- --ignored --nocapture 2>/dev/null | grep -v -E '^(running|test |\.?$)|test result|^FP '
+score() { # calls.vcf.gz
+  SIM_DIR=$SIM CALLS=$1 cargo test --release --quiet --test simulate_accuracy score_from_env \
+    -- --ignored --nocapture 2>/dev/null | grep -v -E '^(running|test |\.?$)|test result|^FP '
+}
+score "$OUT"
 echo "call: $wall s wall, $(echo "$user + $sys" | bc) CPU s, $((rss / 1024)) MB peak RSS (--threads $THREADS)"
+
+if [ "$NORMALS" -gt 0 ]; then
+  normals=()
+  for k in $(seq 1 "$NORMALS"); do normals+=(--bam "$SIM/normal_$k.bam"); done
+  "$CTDNA" pon "${normals[@]}" -r "$SIM/ref.fa" -t "$SIM/targets.bed" -o "$SIM/normals.pon" \
+    --threads "$THREADS" --quiet
+  PON_OUT=${OUT%.vcf.gz}-pon.vcf.gz
+  "$CTDNA" call --bam "$SIM/sample.bam" -r "$SIM/ref.fa" -t "$SIM/targets.bed" \
+    --pon "$SIM/normals.pon" --threads "$THREADS" --quiet -o "$PON_OUT"
+  echo
+  echo "## the same with --pon ($NORMALS simulated normals)"
+  score "$PON_OUT"
+fi
