@@ -220,7 +220,7 @@ pub fn first_at_most(lo: u64, hi: u64, passes: impl Fn(u64) -> bool) -> Option<u
 /// (rescaled by 1e±200 when they drift), so that each step is a few
 /// multiply-adds; sums are folded into log space at each rescale.
 pub fn ln_compound_poisson_sf(jumps: &[(u32, f64)], t: u64) -> f64 {
-    let jumps: Vec<(u32, f64)> = jumps.iter().copied().filter(|j| j.1 > 0.0).collect();
+    let jumps = with_rate(jumps);
     if t == 0 {
         return 0.0;
     }
@@ -296,6 +296,16 @@ pub fn ln_compound_poisson_sf(jumps: &[(u32, f64)], t: u64) -> f64 {
         (1.0 - lower).max(f64::MIN_POSITIVE).ln()
     } else {
         fold(ln_tail, tail, offset)
+    }
+}
+
+/// The jumps with a rate above 0, copied only when some has none (the
+/// tail is asked at every probe of a LoD's bisection).
+fn with_rate(jumps: &[(u32, f64)]) -> std::borrow::Cow<'_, [(u32, f64)]> {
+    if jumps.iter().all(|j| j.1 > 0.0) {
+        jumps.into()
+    } else {
+        jumps.iter().copied().filter(|j| j.1 > 0.0).collect()
     }
 }
 
