@@ -21,7 +21,7 @@ use super::event_classes::{long_tallies, mnv_tallies};
 use super::run_length::run_length_rate;
 pub use super::tally::{shrunk_toward, Tally, MIN_RATE, PRIOR_WEIGHT};
 use crate::evidence::alleles::{
-    base_index, AlleleStats, ClassCounts, MoleculeClass, PositionCounts, BASES, N_CLASSES,
+    AlleleStats, ClassCounts, MoleculeClass, PositionCounts, BASES, N_CLASSES,
 };
 use crate::reference::RefWindow;
 
@@ -40,10 +40,26 @@ pub const REAL_P: f64 = 1e-6;
 /// A table lookup by the four bases' indices ([`SNV_CLASSES`]): the fit asks
 /// three at every position of the panel.
 pub fn snv_class(ctx: [u8; 3], alt: u8) -> Option<usize> {
-    let (five, refc) = (base_index(ctx[0])?, base_index(ctx[1])?);
-    let (three, alt) = (base_index(ctx[2])?, base_index(alt)?);
-    let class = SNV_CLASSES[five << 6 | refc << 4 | three << 2 | alt];
+    let [five, refc, three, alt] =
+        [ctx[0], ctx[1], ctx[2], alt].map(|b| BASE_CODES[usize::from(b)]);
+    if (five | refc | three | alt) > 3 {
+        return None;
+    }
+    let class = SNV_CLASSES[usize::from(five << 6 | refc << 4 | three << 2 | alt)];
     (class != NO_CLASS).then_some(usize::from(class))
+}
+
+/// Each byte's index in ACGT ([`crate::evidence::alleles::base_index`]), 4
+/// for any other byte.
+static BASE_CODES: [u8; 256] = base_codes();
+
+const fn base_codes() -> [u8; 256] {
+    let mut table = [4u8; 256];
+    table[b'A' as usize] = 0;
+    table[b'C' as usize] = 1;
+    table[b'G' as usize] = 2;
+    table[b'T' as usize] = 3;
+    table
 }
 
 /// [`SNV_CLASSES`]' mark of a substitution that is none (alt = ref).
@@ -466,6 +482,7 @@ pub struct RateReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::alleles::base_index;
 
     /// The class by bases, as it was computed before the table: the
     /// table's reference.
