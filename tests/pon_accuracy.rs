@@ -16,6 +16,7 @@ use ctdna::evidence::umi;
 use ctdna::model::context::{trinucleotide, ContextRates};
 use ctdna::model::pon::{PonModel, UseParams};
 use ctdna::model::pon_file;
+use ctdna::model::prepared::PreparedRates;
 use ctdna::model::{Background, RateQuery};
 use ctdna::simulate::score::{score, ScoreOptions, VarType};
 use std::path::{Path, PathBuf};
@@ -385,7 +386,7 @@ fn all_snv_pvalues(sim: &Sim, bam: &str, pon: Option<&Path>) -> Vec<f64> {
     });
     let pon_model = loaded.as_ref().map(|(h, pon)| PonModel {
         pon,
-        fallback: &ctx,
+        fallback: PreparedRates::new(&ctx),
         params: UseParams {
             prior_weight: 10_000.0,
             noisy_rate: 1e-3,

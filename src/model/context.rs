@@ -21,7 +21,7 @@ use super::event_classes::{long_tallies, mnv_tallies};
 use super::run_length::run_length_rate;
 pub use super::tally::{shrunk_toward, Tally, MIN_RATE, PRIOR_WEIGHT};
 use crate::evidence::alleles::{
-    base_index, AlleleStats, ClassCounts, MoleculeClass, PositionCounts, BASES, N_CLASSES,
+    AlleleStats, ClassCounts, MoleculeClass, PositionCounts, BASES, N_CLASSES,
 };
 use crate::reference::RefWindow;
 
@@ -35,30 +35,68 @@ pub const CLASS_PRIOR_ERRORS: f64 = 10.0;
 pub const REAL_P: f64 = 1e-6;
 
 /// Class of an SNV: pyrimidine-centred trinucleotide x substitution, 0..96.
-/// `None` when the context holds an N.
+/// `None` when the context holds an N (or the alt is the reference base).
+///
+/// A table lookup by the four bases' indices ([`SNV_CLASSES`]): the fit asks
+/// three at every position of the panel.
 pub fn snv_class(ctx: [u8; 3], alt: u8) -> Option<usize> {
-    let (ctx, alt) = if matches!(ctx[1], b'C' | b'T') {
-        (ctx, alt)
-    } else {
-        (
-            [complement(ctx[2]), complement(ctx[1]), complement(ctx[0])],
-            complement(alt),
-        )
-    };
-    let five = base_index(ctx[0])?;
-    let three = base_index(ctx[2])?;
-    let (refc, alt) = (ctx[1], base_index(alt)?);
-    // Substitutions of C: A, G, T; of T: A, C, G → 6 types.
-    let sub = match (refc, alt) {
-        (b'C', 0) => 0,
-        (b'C', 2) => 1,
-        (b'C', 3) => 2,
-        (b'T', 0) => 3,
-        (b'T', 1) => 4,
-        (b'T', 2) => 5,
-        _ => return None,
-    };
-    Some(sub * 16 + five * 4 + three)
+    let [five, refc, three, alt] =
+        [ctx[0], ctx[1], ctx[2], alt].map(|b| BASE_CODES[usize::from(b)]);
+    if (five | refc | three | alt) > 3 {
+        return None;
+    }
+    let class = SNV_CLASSES[usize::from(five << 6 | refc << 4 | three << 2 | alt)];
+    (class != NO_CLASS).then_some(usize::from(class))
+}
+
+/// Each byte's index in ACGT ([`crate::evidence::alleles::base_index`]), 4
+/// for any other byte.
+static BASE_CODES: [u8; 256] = base_codes();
+
+const fn base_codes() -> [u8; 256] {
+    let mut table = [4u8; 256];
+    table[b'A' as usize] = 0;
+    table[b'C' as usize] = 1;
+    table[b'G' as usize] = 2;
+    table[b'T' as usize] = 3;
+    table
+}
+
+/// [`SNV_CLASSES`]' mark of a substitution that is none (alt = ref).
+const NO_CLASS: u8 = u8::MAX;
+
+/// The SNV class of every (5' base, reference base, 3' base, alt base),
+/// by their indices in ACGT (`five << 6 | ref << 4 | three << 2 | alt`).
+static SNV_CLASSES: [u8; 256] = snv_classes();
+
+const fn snv_classes() -> [u8; 256] {
+    let mut table = [NO_CLASS; 256];
+    let mut key = 0;
+    while key < 256 {
+        let (f, r, t, a) = (key >> 6, (key >> 4) & 3, (key >> 2) & 3, key & 3);
+        // A purine reference reads from the other strand: the complement
+        // of index i in ACGT is 3 - i, and 5' and 3' swap.
+        let (f, r, t, a) = if r == 1 || r == 3 {
+            (f, r, t, a)
+        } else {
+            (3 - t, 3 - r, 3 - f, 3 - a)
+        };
+        // Substitutions of C: A, G, T; of T: A, C, G -> 6 types.
+        let sub = match (r, a) {
+            (1, 0) => 0,
+            (1, 2) => 1,
+            (1, 3) => 2,
+            (3, 0) => 3,
+            (3, 1) => 4,
+            (3, 2) => 5,
+            _ => 6,
+        };
+        if sub < 6 {
+            table[key] = (sub * 16 + f * 4 + t) as u8;
+        }
+        key += 1;
+    }
+    table
 }
 
 /// Human-readable name of an SNV class, e.g. `A[C>T]G`.
@@ -69,16 +107,6 @@ pub fn snv_class_name(class: usize) -> String {
         "{}[{}]{}",
         BASES[five] as char, SUBS[sub], BASES[three] as char
     )
-}
-
-fn complement(b: u8) -> u8 {
-    match b {
-        b'A' => b'T',
-        b'C' => b'G',
-        b'G' => b'C',
-        b'T' => b'A',
-        x => x,
-    }
 }
 
 /// Trinucleotide around 0-based `pos`.
@@ -454,6 +482,54 @@ pub struct RateReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::alleles::base_index;
+
+    /// The class by bases, as it was computed before the table: the
+    /// table's reference.
+    fn snv_class_by_bases(ctx: [u8; 3], alt: u8) -> Option<usize> {
+        let complement = |b: u8| match b {
+            b'A' => b'T',
+            b'C' => b'G',
+            b'G' => b'C',
+            b'T' => b'A',
+            x => x,
+        };
+        let (ctx, alt) = if matches!(ctx[1], b'C' | b'T') {
+            (ctx, alt)
+        } else {
+            (
+                [complement(ctx[2]), complement(ctx[1]), complement(ctx[0])],
+                complement(alt),
+            )
+        };
+        let five = base_index(ctx[0])?;
+        let three = base_index(ctx[2])?;
+        let (refc, alt) = (ctx[1], base_index(alt)?);
+        let sub = match (refc, alt) {
+            (b'C', 0) => 0,
+            (b'C', 2) => 1,
+            (b'C', 3) => 2,
+            (b'T', 0) => 3,
+            (b'T', 1) => 4,
+            (b'T', 2) => 5,
+            _ => return None,
+        };
+        Some(sub * 16 + five * 4 + three)
+    }
+
+    #[test]
+    fn the_class_table_gives_the_class_of_every_base_combination() {
+        let bases = *b"ACGTNa";
+        let mut classes = std::collections::BTreeSet::new();
+        for key in 0..bases.len().pow(4) {
+            let at = |k: u32| bases[key / bases.len().pow(k) % bases.len()];
+            let (ctx, alt) = ([at(3), at(2), at(1)], at(0));
+            let want = snv_class_by_bases(ctx, alt);
+            assert_eq!(snv_class(ctx, alt), want, "{ctx:?} {alt}");
+            classes.extend(want);
+        }
+        assert_eq!(classes.len(), 96, "every class reached");
+    }
 
     /// A true 0.6% deletion at the one 9-base run of a panel is not its
     /// run length's slippage: tested without it, the rate is what the

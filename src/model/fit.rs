@@ -53,11 +53,12 @@ struct Spread {
 
 impl Spread {
     fn add(&mut self, k: u32, n: u32) {
-        let (k, n) = (u128::from(k), u128::from(n));
-        self.kk += k * k;
-        self.kn += k * n;
-        self.nn += n * n;
-        self.n += n;
+        // Products of two u32 fit a u64: multiplied there, summed as u128.
+        let (k, n) = (u64::from(k), u64::from(n));
+        self.kk += u128::from(k * k);
+        self.kn += u128::from(k * n);
+        self.nn += u128::from(n * n);
+        self.n += u128::from(n);
     }
 
     fn merge(&mut self, o: &Spread) {

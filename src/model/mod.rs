@@ -12,6 +12,7 @@ pub mod event_classes;
 pub mod fit;
 pub mod pon;
 pub mod pon_file;
+pub mod prepared;
 pub mod run_length;
 pub mod saved;
 pub mod stats;
@@ -196,7 +197,7 @@ pub trait Background: Sync {
 /// with a panel of normals the normals' per-site rates shrunk toward them.
 /// `call` and `mrd` build theirs through [`SampleModel::of`].
 pub enum SampleModel<'a> {
-    Context(&'a context::ContextRates),
+    Context(prepared::PreparedRates<'a>),
     Pon(pon::PonModel<'a>),
 }
 
@@ -206,11 +207,11 @@ impl<'a> SampleModel<'a> {
         match pon {
             Some(p) => SampleModel::Pon(pon::PonModel {
                 pon: &p.pon,
-                fallback: rates,
+                fallback: prepared::PreparedRates::new(rates),
                 params: p.params,
                 n_normals: p.normals,
             }),
-            None => SampleModel::Context(rates),
+            None => SampleModel::Context(prepared::PreparedRates::new(rates)),
         }
     }
 
@@ -222,7 +223,7 @@ impl<'a> SampleModel<'a> {
     /// As the trait object the caller and the LoD take.
     pub fn as_dyn(&self) -> &dyn Background {
         match self {
-            SampleModel::Context(c) => *c,
+            SampleModel::Context(c) => c,
             SampleModel::Pon(p) => p,
         }
     }

@@ -13,7 +13,8 @@
 //! `e = (K + M e_ctx) / (N + M)`, and the count is tested with a
 //! beta-binomial of mean `e` and concentration `min(N + M, (1 - rho) / rho)`.
 
-use super::context::{ContextRates, MIN_RATE};
+use super::context::MIN_RATE;
+use super::prepared::PreparedRates;
 use super::stats::ln_betabinom_pmf;
 use super::{bq_floor, Background, Null, RateQuery};
 use crate::evidence::alleles::{base_index, Alt, Indel, PositionCounts, N_CLASSES};
@@ -459,7 +460,7 @@ pub struct LoadedPon {
 /// site, shrunk toward (and elsewhere replaced by) the sample's context rates.
 pub struct PonModel<'a> {
     pub pon: &'a Pon,
-    pub fallback: &'a ContextRates,
+    pub fallback: PreparedRates<'a>,
     pub params: UseParams,
     /// Number of normals in the file (for the header).
     pub n_normals: usize,
@@ -566,6 +567,7 @@ impl Background for PonModel<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::context::ContextRates;
 
     fn c(alt: u32, depth: u32) -> Count {
         Count { alt, depth }
@@ -626,7 +628,7 @@ mod tests {
     fn model_with<'a>(pon: &'a Pon, ctx: &'a ContextRates) -> PonModel<'a> {
         PonModel {
             pon,
-            fallback: ctx,
+            fallback: PreparedRates::new(ctx),
             params: UseParams {
                 prior_weight: 10_000.0,
                 noisy_rate: 1e-3,

@@ -220,7 +220,7 @@ pub fn first_at_most(lo: u64, hi: u64, passes: impl Fn(u64) -> bool) -> Option<u
 /// (rescaled by 1e±200 when they drift), so that each step is a few
 /// multiply-adds; sums are folded into log space at each rescale.
 pub fn ln_compound_poisson_sf(jumps: &[(u32, f64)], t: u64) -> f64 {
-    let jumps: Vec<(u32, f64)> = jumps.iter().copied().filter(|j| j.1 > 0.0).collect();
+    let jumps = with_rate(jumps);
     if t == 0 {
         return 0.0;
     }
@@ -245,21 +245,18 @@ pub fn ln_compound_poisson_sf(jumps: &[(u32, f64)], t: u64) -> f64 {
     let below_mean = (t as f64) <= mean;
     // Below the mean: P(T < t) in absolute terms. Above: the tail, as a
     // log part and a linear part in the current scale.
-    let mut lower = if below_mean { offset.exp() } else { 0.0 };
+    // e^offset, recomputed only when the offset moves.
+    let mut scale = offset.exp();
+    let mut lower = if below_mean { scale } else { 0.0 };
     let (mut ln_tail, mut tail) = (f64::NEG_INFINITY, 0.0f64);
-    let mut s: usize = 1;
+    // `s` and its slot in the ring, `s % ring_len` (kept without dividing).
+    let (mut s, mut at): (usize, usize) = (1, 1 % ring_len);
     loop {
-        let mut acc = 0.0;
-        for &(u, c) in &coef {
-            if u <= s {
-                acc += c * ring[(s - u) % ring_len];
-            }
-        }
-        let g = acc / s as f64;
-        ring[s % ring_len] = g;
+        let g = ring_sum(&coef, &ring, s, at) / s as f64;
+        ring[at] = g;
         if (s as u64) < t {
             if below_mean {
-                lower += g * offset.exp();
+                lower += g * scale;
             }
         } else {
             if below_mean {
@@ -268,7 +265,7 @@ pub fn ln_compound_poisson_sf(jumps: &[(u32, f64)], t: u64) -> f64 {
             tail += g;
             // Past twice the mean each step is at most half the largest of
             // the last u_max: once those are e^-40 of the tail, stop.
-            if s.is_multiple_of(ring_len) && s as f64 > 2.0 * mean && s as u64 >= t + u_max as u64 {
+            if at == 0 && s as f64 > 2.0 * mean && s as u64 >= t + u_max as u64 {
                 let recent = ring.iter().copied().fold(0.0, f64::max);
                 if recent < tail * (-40.0f64).exp() {
                     break;
@@ -276,7 +273,7 @@ pub fn ln_compound_poisson_sf(jumps: &[(u32, f64)], t: u64) -> f64 {
             }
         }
         // The scale is checked once per ring turn (or at once on overflow).
-        let big = if g > 1e200 || s.is_multiple_of(ring_len) {
+        let big = if g > 1e200 || at == 0 {
             ring.iter().copied().fold(0.0, f64::max)
         } else {
             1.0
@@ -287,17 +284,43 @@ pub fn ln_compound_poisson_sf(jumps: &[(u32, f64)], t: u64) -> f64 {
             tail = 0.0;
             ring.iter_mut().for_each(|x| *x *= factor);
             offset -= factor.ln();
+            scale = offset.exp();
         }
         if big == 0.0 && !below_mean && s as u64 >= t {
             break;
         }
         s += 1;
+        at = if at + 1 == ring_len { 0 } else { at + 1 };
     }
     if below_mean {
         (1.0 - lower).max(f64::MIN_POSITIVE).ln()
     } else {
         fold(ln_tail, tail, offset)
     }
+}
+
+/// The jumps with a rate above 0, copied only when some has none (the
+/// tail is asked at every probe of a LoD's bisection).
+fn with_rate(jumps: &[(u32, f64)]) -> std::borrow::Cow<'_, [(u32, f64)]> {
+    if jumps.iter().all(|j| j.1 > 0.0) {
+        jumps.into()
+    } else {
+        jumps.iter().copied().filter(|j| j.1 > 0.0).collect()
+    }
+}
+
+/// `sum_c coef_c g(s - u_c)` for the `(u_c, coef_c)` with `u_c <= s`, the
+/// `g` in `ring` (`ring[j]` holds the `g(x)` with `x % ring.len() == j`;
+/// `at == s % ring.len()`).
+#[inline]
+fn ring_sum(coef: &[(usize, f64)], ring: &[f64], s: usize, at: usize) -> f64 {
+    let mut acc = 0.0;
+    for &(u, c) in coef {
+        if u <= s {
+            acc += c * ring[if at >= u { at - u } else { at + ring.len() - u }];
+        }
+    }
+    acc
 }
 
 /// `ln_sum + ln(linear e^offset)`, in log space.
