@@ -295,6 +295,24 @@ mod tests {
     use crate::calling::{filters::Thresholds, test_shard, Alphas, Caller};
     use crate::model::context::ContextRates;
 
+    /// The records of one sample's 2,000-position shard, tested against its
+    /// own context rates.
+    fn calls_of(ev: &ShardEvidence) -> Vec<crate::calling::Call> {
+        let rates = ContextRates::estimate(std::slice::from_ref(ev), 0);
+        let models: Vec<&dyn Background> = vec![&rates];
+        let thresholds = Thresholds::for_tests();
+        let known = Default::default();
+        let caller = Caller {
+            models: &models,
+            thresholds: &thresholds,
+            alphas: Alphas::new(&thresholds, 2_000, 1),
+            known: &known,
+            minor_strand: &[None],
+            normal: None,
+        };
+        caller.call_shard(ev)
+    }
+
     #[test]
     fn an_mnv_of_a_germline_snv_and_an_error_is_tested_at_their_meeting_rate() {
         // 2,000 molecules a position. At 500 a germline het SNV; three of
@@ -311,19 +329,7 @@ mod tests {
         t.set_base(0, 1_500, a, 3);
         t.set_base(0, 1_501, b, 3);
         let ev = t.build();
-        let rates = ContextRates::estimate(std::slice::from_ref(&ev), 0);
-        let models: Vec<&dyn Background> = vec![&rates];
-        let thresholds = Thresholds::for_tests();
-        let known = Default::default();
-        let caller = Caller {
-            models: &models,
-            thresholds: &thresholds,
-            alphas: Alphas::new(&thresholds, 2_000, 1),
-            known: &known,
-            minor_strand: &[None],
-            normal: None,
-        };
-        let calls = caller.call_shard(&ev);
+        let calls = calls_of(&ev);
         let mnv_at = |p: u64| {
             (calls.iter())
                 .find(|c| c.pos0 == ev.shard.start + p && c.alt_allele.len() == 2)
@@ -368,19 +374,7 @@ mod tests {
         delins_with_parts(&mut t, 500, (6, 8, 0));
         delins_with_parts(&mut t, 1_500, (6, 0, 8));
         let ev = t.build();
-        let rates = ContextRates::estimate(std::slice::from_ref(&ev), 0);
-        let models: Vec<&dyn Background> = vec![&rates];
-        let thresholds = Thresholds::for_tests();
-        let known = Default::default();
-        let caller = Caller {
-            models: &models,
-            thresholds: &thresholds,
-            alphas: Alphas::new(&thresholds, 2_000, 1),
-            known: &known,
-            minor_strand: &[None],
-            normal: None,
-        };
-        let calls = caller.call_shard(&ev);
+        let calls = calls_of(&ev);
         let passing = |p: u64, len: usize| {
             (calls.iter())
                 .any(|c| c.pos0 == ev.shard.start + p && c.ref_allele.len() == len && c.passes())
