@@ -20,6 +20,7 @@
 //! coverage, not by the BAM.
 
 use super::alleles::BatchCounts;
+use super::aux_tags::{aux_field, AuxValue};
 use super::consensus::{Consensus, Member, Rules};
 use super::filters::ReadFilter;
 use super::observe::{is_clip, reference_span, Ranges, ReadSlots};
@@ -27,7 +28,7 @@ use super::parked::{ParkedId, ParkedReads};
 use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
 use crate::reference::RefWindow;
 use crate::sam::{is_read1, MATE_REVERSE, REVERSE};
-use rust_htslib::bam::{record::Aux, Record};
+use rust_htslib::bam::Record;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Once;
 
@@ -154,9 +155,7 @@ fn five_prime(rec: &Record) -> (i64, bool) {
 /// digits ("10M5"), which a corrupt tag would turn into a panic.
 fn mate_five_prime(rec: &Record, ops: &mut Vec<u32>) -> Option<(i64, bool)> {
     const OPS: &[u8] = b"MIDNSHP=X";
-    let Ok(Aux::String(mc)) = rec.aux(b"MC") else {
-        return None;
-    };
+    let mc = aux_field(rec, b"MC").and_then(AuxValue::utf8)?;
     ops.clear();
     let mut len: Option<u32> = None;
     for &c in mc.as_bytes() {
@@ -522,6 +521,7 @@ pub(super) struct Counted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_htslib::bam::record::Aux;
 
     /// A read at `pos` (0-based) with `flags`, this CIGAR, mate at `mpos`,
     /// and MC `mc` when given.
