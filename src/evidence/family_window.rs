@@ -213,18 +213,18 @@ impl<'a> Window<'a> {
         }
     }
 
-    /// Park `rec`.
-    pub(super) fn end(&mut self, rec: &Record) -> End {
+    /// Park `rec` (`few_substitutions`: see `observe::walk_read`).
+    pub(super) fn end(&mut self, rec: &Record, few_substitutions: bool) -> End {
         End {
             five: five_prime(rec),
-            read: self.arena.park(rec),
+            read: self.arena.park_read(rec, few_substitutions),
         }
     }
 
     /// Park `rec`, reading its UMI and tier now.
-    pub(super) fn half(&mut self, rec: &Record) -> Half {
+    pub(super) fn half(&mut self, rec: &Record, few_substitutions: bool) -> Half {
         Half {
-            end: self.end(rec),
+            end: self.end(rec, few_substitutions),
             umi: umi_of(rec, self.cfg),
             forced: consensus_tier(rec, self.cfg.min_family),
         }
@@ -383,8 +383,8 @@ impl<'a> Window<'a> {
                 .resize_with(self.members.len(), ReadSlots::default);
         }
         for (i, m) in self.members.iter_mut().enumerate() {
-            self.arena.take(m.read, &mut self.restored);
-            self.walked[i].walk(&self.restored, self.window, self.keep, self.f);
+            let few = self.arena.take(m.read, &mut self.restored);
+            self.walked[i].walk_read(&self.restored, (self.window, self.keep), self.f, few);
             m.read = i as u32;
         }
     }

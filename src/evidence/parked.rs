@@ -31,8 +31,11 @@ const UNSEEN: u8 = u8::MAX;
 /// value.
 struct Parked {
     core: bam1_core_t,
-    bytes: Box<[u8]>,
+    bytes: Vec<u8>,
     qual_bits: u8,
+    /// What the parker knew of the read: fewer than two substitutions
+    /// (see `observe::walk_read`).
+    few_substitutions: bool,
 }
 
 /// The quality values seen so far, in order of first sight: a value's
@@ -174,6 +177,9 @@ impl QualPalette {
 pub struct ParkedReads {
     reads: Vec<Parked>,
     free: Vec<ParkedId>,
+    /// Byte buffers of reads taken back, for the next reads parked: a
+    /// read a malloc and a free less (reads are of similar lengths).
+    spare: Vec<Vec<u8>>,
     palette: QualPalette,
     scratch: Vec<u8>,
 }
@@ -181,6 +187,12 @@ pub struct ParkedReads {
 impl ParkedReads {
     /// Park a copy of `rec` (without its aux fields).
     pub fn park(&mut self, rec: &Record) -> ParkedId {
+        self.park_read(rec, false)
+    }
+
+    /// [`ParkedReads::park`], with whether the read has fewer than two
+    /// substitutions (given back by [`ParkedReads::take`]).
+    pub fn park_read(&mut self, rec: &Record, few_substitutions: bool) -> ParkedId {
         let core = rec.inner().core;
         let name = rec.qname();
         let name_len = usize::from(core.l_qname);
@@ -190,7 +202,9 @@ impl ParkedReads {
         // Sized for the palette's width now (exact unless this read adds
         // values).
         let packed_quals = (quals.len() * usize::from(self.palette.width())).div_ceil(8);
-        let mut bytes = Vec::with_capacity(name_len + 4 * cigar.len() + seq.len() + packed_quals);
+        let mut bytes = self.spare.pop().unwrap_or_default();
+        bytes.clear();
+        bytes.reserve(name_len + 4 * cigar.len() + seq.len() + packed_quals);
         bytes.extend_from_slice(name);
         bytes.resize(name_len, 0);
         for op in cigar {
@@ -200,8 +214,9 @@ impl ParkedReads {
         let qual_bits = self.palette.pack(quals, &mut bytes);
         let parked = Parked {
             core,
-            bytes: bytes.into_boxed_slice(),
+            bytes,
             qual_bits,
+            few_substitutions,
         };
         match self.free.pop() {
             Some(id) => {
@@ -216,8 +231,9 @@ impl ParkedReads {
     }
 
     /// Restore parked read `id` into `into` (aux fields empty) and free
-    /// its place.
-    pub fn take(&mut self, id: ParkedId, into: &mut Record) {
+    /// its place; whether it was parked as having fewer than two
+    /// substitutions.
+    pub fn take(&mut self, id: ParkedId, into: &mut Record) -> bool {
         let p = &mut self.reads[id as usize];
         let bytes = std::mem::take(&mut p.bytes);
         let core = p.core;
@@ -235,6 +251,8 @@ impl ParkedReads {
         }
         into.inner_mut().core = core;
         self.free.push(id);
+        self.spare.push(bytes);
+        p.few_substitutions
     }
 
     /// Whether `rec`, read at `pos`, is the mate of parked read `id`: the
