@@ -77,9 +77,9 @@ pub fn differences(rec: &Record, codes: &RefCodes, min_bq: u8) -> Differences {
         match c & 0xf {
             MATCH | EQUAL | DIFF => {
                 d.aligned += len as u32;
-                let n = read.mismatches(codes, (rpos, q, len), floor);
-                d.events += n as u32;
-                d.substitutions += (n >> 32) as u32;
+                let [n, s] = read.mismatches(codes, (rpos, q, len), floor);
+                d.events += n;
+                d.substitutions += s;
                 rpos += len as i64;
                 q += len;
             }
@@ -102,13 +102,11 @@ pub fn differences(rec: &Record, codes: &RefCodes, min_bq: u8) -> Differences {
 /// One base against the reference: a substitution when the read's base (a
 /// 4-bit code) is A/C/G/T (one bit set), the reference's is too, and they
 /// differ; a mismatch when its base quality is also at least `floor`.
-/// Both counts in one sum: mismatches in the low 32 bits, substitutions
-/// in the high ones.
 #[inline(always)]
-fn mismatch(base: u8, reference: u8, bq: u8, floor: u8) -> u64 {
+fn mismatch(base: u8, reference: u8, bq: u8, floor: u8) -> [u32; 2] {
     let one_base = base != 0 && base & base.wrapping_sub(1) == 0;
     let sub = (base != reference) & (reference != 0) & one_base;
-    u64::from(sub & (bq >= floor)) | u64::from(sub) << 32
+    [u32::from(sub & (bq >= floor)), u32::from(sub)]
 }
 
 /// A read's packed bases and qualities.
@@ -122,28 +120,42 @@ impl ReadBases<'_> {
     /// Mismatches of one aligned block of `len` bases at reference `rpos`,
     /// query `q`, over its part inside the window and the sequence: a read
     /// base of A/C/G/T (a code with one bit set) at quality >= `floor`
-    /// against a reference A/C/G/T of another code; substitutions (at any
-    /// quality) in the high 32 bits (see [`mismatch`]).
+    /// against a reference A/C/G/T of another code; and substitutions (at
+    /// any quality; see [`mismatch`]).
     #[inline]
-    fn mismatches(&self, codes: &RefCodes, (rpos, q, len): (i64, usize, usize), floor: u8) -> u64 {
+    fn mismatches(
+        &self,
+        codes: &RefCodes,
+        (rpos, q, len): (i64, usize, usize),
+        floor: u8,
+    ) -> [u32; 2] {
         let end = codes.start + codes.codes.len() as i64;
         let lo = rpos.max(codes.start);
         let hi = (rpos + len as i64)
             .min(end)
             .min(rpos + self.len.saturating_sub(q) as i64);
         if lo >= hi {
-            return 0;
+            return [0; 2];
         }
         let reference = &codes.codes[(lo - codes.start) as usize..(hi - codes.start) as usize];
         let q0 = q + (lo - rpos) as usize;
         let Some(quals) = self.quals.get(q0..q0 + reference.len()) else {
-            return 0;
+            return [0; 2];
         };
         // Two bases per byte: an odd first base alone, then whole bytes.
-        let mut n = 0u64;
+        let (mut n, mut s) = (0u32, 0u32);
+        let mut add = |[a, b]: [u32; 2]| {
+            n += a;
+            s += b;
+        };
         let (mut reference, mut quals, mut qi) = (reference, quals, q0);
         if qi & 1 == 1 {
-            n += mismatch(self.enc[qi >> 1] & 0xf, reference[0], quals[0], floor);
+            add(mismatch(
+                self.enc[qi >> 1] & 0xf,
+                reference[0],
+                quals[0],
+                floor,
+            ));
             (reference, quals, qi) = (&reference[1..], &quals[1..], qi + 1);
         }
         let bytes = &self.enc[qi >> 1..];
@@ -152,13 +164,19 @@ impl ReadBases<'_> {
             .zip(quals.chunks_exact(2))
             .zip(bytes);
         for ((r, bq), &b) in pairs {
-            n += mismatch(b >> 4, r[0], bq[0], floor) + mismatch(b & 0xf, r[1], bq[1], floor);
+            add(mismatch(b >> 4, r[0], bq[0], floor));
+            add(mismatch(b & 0xf, r[1], bq[1], floor));
         }
         if reference.len() % 2 == 1 {
             let last = reference.len() - 1;
-            n += mismatch(bytes[last / 2] >> 4, reference[last], quals[last], floor);
+            add(mismatch(
+                bytes[last / 2] >> 4,
+                reference[last],
+                quals[last],
+                floor,
+            ));
         }
-        n
+        [n, s]
     }
 }
 
