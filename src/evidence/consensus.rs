@@ -307,7 +307,7 @@ impl Consensus {
         let mut e = 0;
         for x in 0..(end - from) as usize {
             let pos = from + x as i64;
-            let p = std::mem::take(&mut self.slots[x]);
+            let p = std::mem::replace(&mut self.slots[x], PositionTally::EMPTY);
             let slot = if p.mixed {
                 self.replay(reads, members, pos, rules)
             } else {

@@ -71,6 +71,18 @@ pub(super) struct LoneTally {
     pub(super) key: u8,
 }
 
+impl LoneTally {
+    const EMPTY: LoneTally = LoneTally {
+        n: 0,
+        reads: 0,
+        qual: 0,
+        best: Best { read: 0, obs: 0 },
+        dist: 0,
+        best_qual: 0,
+        key: 0,
+    };
+}
+
 /// Both strands' slot votes at one position while each strand's are for
 /// one allele (else `mixed`), per strand the reads that can show or deny
 /// an indel anchored there, and the template of the last vote (a
@@ -86,6 +98,16 @@ pub(super) struct PositionTally {
 }
 
 impl PositionTally {
+    /// No votes. Stored as a constant: `mem::take` built its default on the
+    /// stack in pieces and read it back whole, a store-forwarding stall
+    /// that was half of the calling loop's own time.
+    pub(super) const EMPTY: PositionTally = PositionTally {
+        strands: [LoneTally::EMPTY; 2],
+        voters: [0; 2],
+        last: 0,
+        mixed: false,
+    };
+
     /// A read's usable slot `o` (its `i`th) here at `pos`, the read a
     /// `member` of the family ending at `read_end`.
     #[inline]
