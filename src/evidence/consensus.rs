@@ -469,6 +469,7 @@ struct Molecule {
 }
 
 /// The molecule the strands' `calls` at `pos` make, if any.
+#[inline(always)]
 fn molecule(
     reads: &[ReadSlots],
     pos: i64,
@@ -528,6 +529,7 @@ fn molecule(
 
 /// Count the molecule the two strands' `calls` at `pos` make, if any; an
 /// insertion as the consensus (`cons`) of the strand that has one.
+#[inline]
 fn emit<S: PositionSink>(
     sinks: &mut [S; 3],
     reads: &[ReadSlots],
