@@ -275,13 +275,15 @@ impl Consensus {
                 self.slots.resize(room, PositionTally::default());
             }
             let first = (a - r.meta.start) as usize;
-            let tallies = &mut self.slots[(a - from) as usize..room];
-            for (j, (p, &s)) in tallies.iter_mut().zip(&r.slots[first..]).enumerate() {
-                // Bases that fail the filters are no evidence either way.
-                if s.code != Slot::NONE {
-                    p.vote(m, (first + j) as u32, s, a + j as i64, r.meta.end);
-                }
-            }
+            // Bases that fail the filters are no evidence either way.
+            let voting = (r.meta.end - 1 - a).max(0) as usize;
+            PositionTally::vote_run(
+                &mut self.slots[(a - from) as usize..room],
+                &r.slots[first..],
+                m,
+                first,
+                voting,
+            );
         }
         self.events
             .sort_unstable_by_key(|e| (e.pos, e.strand, e.key, e.template, e.read, e.obs));
