@@ -31,7 +31,7 @@ const UNSEEN: u8 = u8::MAX;
 /// value.
 struct Parked {
     core: bam1_core_t,
-    bytes: Vec<u8>,
+    bytes: Box<[u8]>,
     qual_bits: u8,
     /// What the parker knew of the read: fewer than two substitutions
     /// (see `observe::walk_read`).
@@ -177,9 +177,6 @@ impl QualPalette {
 pub struct ParkedReads {
     reads: Vec<Parked>,
     free: Vec<ParkedId>,
-    /// Byte buffers of reads taken back, for the next reads parked: a
-    /// read a malloc and a free less (reads are of similar lengths).
-    spare: Vec<Vec<u8>>,
     palette: QualPalette,
     scratch: Vec<u8>,
 }
@@ -202,9 +199,7 @@ impl ParkedReads {
         // Sized for the palette's width now (exact unless this read adds
         // values).
         let packed_quals = (quals.len() * usize::from(self.palette.width())).div_ceil(8);
-        let mut bytes = self.spare.pop().unwrap_or_default();
-        bytes.clear();
-        bytes.reserve(name_len + 4 * cigar.len() + seq.len() + packed_quals);
+        let mut bytes = Vec::with_capacity(name_len + 4 * cigar.len() + seq.len() + packed_quals);
         bytes.extend_from_slice(name);
         bytes.resize(name_len, 0);
         for op in cigar {
@@ -214,7 +209,7 @@ impl ParkedReads {
         let qual_bits = self.palette.pack(quals, &mut bytes);
         let parked = Parked {
             core,
-            bytes,
+            bytes: bytes.into_boxed_slice(),
             qual_bits,
             few_substitutions,
         };
@@ -251,7 +246,6 @@ impl ParkedReads {
         }
         into.inner_mut().core = core;
         self.free.push(id);
-        self.spare.push(bytes);
         p.few_substitutions
     }
 
