@@ -175,6 +175,9 @@ pub(crate) struct ReadGate<'a> {
     codes: RefCodes,
     last_pos: i64,
     shard_of_read: usize,
+    /// Substitutions of the read last let through (see
+    /// [`ReadGate::few_substitutions`]).
+    substitutions: u32,
     /// Per shard: the reads starting in it.
     pub reads: Vec<ReadCounters>,
 }
@@ -199,6 +202,7 @@ impl<'a> ReadGate<'a> {
             codes: RefCodes::of(b.window),
             last_pos: i64::MIN,
             shard_of_read: 0,
+            substitutions: 0,
             reads: vec![ReadCounters::default(); ranges.len()],
         })
     }
@@ -249,7 +253,15 @@ impl<'a> ReadGate<'a> {
         }
         rc.used += 1;
         rc.improper_pair_kept += u64::from(is_improper(rec.flags()));
+        self.substitutions = d.substitutions;
         Ok(Some((pos, end, self.shard_of_read)))
+    }
+
+    /// The read last let through has fewer than two substitutions against
+    /// the batch's reference, as aligned: its walk has no MNV to look for
+    /// (the mismatch filter already compared every base).
+    pub fn few_substitutions(&self) -> bool {
+        self.substitutions < 2
     }
 }
 

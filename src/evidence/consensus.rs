@@ -275,13 +275,15 @@ impl Consensus {
                 self.slots.resize(room, PositionTally::default());
             }
             let first = (a - r.meta.start) as usize;
-            let tallies = &mut self.slots[(a - from) as usize..room];
-            for (j, (p, &s)) in tallies.iter_mut().zip(&r.slots[first..]).enumerate() {
-                // Bases that fail the filters are no evidence either way.
-                if s.code != Slot::NONE {
-                    p.vote(m, (first + j) as u32, s, a + j as i64, r.meta.end);
-                }
-            }
+            // Bases that fail the filters are no evidence either way.
+            let voting = (r.meta.end - 1 - a).max(0) as usize;
+            PositionTally::vote_run(
+                &mut self.slots[(a - from) as usize..room],
+                &r.slots[first..],
+                m,
+                first,
+                voting,
+            );
         }
         self.events
             .sort_unstable_by_key(|e| (e.pos, e.strand, e.key, e.template, e.read, e.obs));
@@ -307,7 +309,7 @@ impl Consensus {
         let mut e = 0;
         for x in 0..(end - from) as usize {
             let pos = from + x as i64;
-            let p = std::mem::take(&mut self.slots[x]);
+            let p = std::mem::replace(&mut self.slots[x], PositionTally::EMPTY);
             let slot = if p.mixed {
                 self.replay(reads, members, pos, rules)
             } else {
@@ -469,6 +471,7 @@ struct Molecule {
 }
 
 /// The molecule the strands' `calls` at `pos` make, if any.
+#[inline(always)]
 fn molecule(
     reads: &[ReadSlots],
     pos: i64,
@@ -528,6 +531,7 @@ fn molecule(
 
 /// Count the molecule the two strands' `calls` at `pos` make, if any; an
 /// insertion as the consensus (`cons`) of the strand that has one.
+#[inline]
 fn emit<S: PositionSink>(
     sinks: &mut [S; 3],
     reads: &[ReadSlots],

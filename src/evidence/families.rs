@@ -109,6 +109,7 @@ pub fn count_batch_umi(mut b: Batch<'_>, f: &ReadFilter, cfg: &UmiConfig) -> Res
         let Some((pos, _, _)) = gate.admit(res, &rec)? else {
             continue;
         };
+        let few = gate.few_substitutions();
         if pos > last_sweep + 256 {
             last_sweep = pos;
             // Waiting reads whose mate should have come by now come alone.
@@ -125,19 +126,19 @@ pub fn count_batch_umi(mut b: Batch<'_>, f: &ReadFilter, cfg: &UmiConfig) -> Res
                 .is_some_and(|(w, _)| win.is_mate(w, &rec, pos));
             if matched {
                 if let Some((w, e)) = room.remove(&key) {
-                    let b = win.end(&rec);
+                    let b = win.end(&rec, few);
                     win.add(w, Some(b), e);
                 }
                 continue;
             }
             if rec.mpos() >= pos && !room.contains_key(&key) {
-                let h = win.half(&rec);
+                let h = win.half(&rec, few);
                 let e = win.expect(&h, &rec);
                 room.insert(key, (h, e));
                 continue;
             }
         }
-        let h = win.half(&rec);
+        let h = win.half(&rec, few);
         win.add(h, None, None);
     }
     waiting.release(&mut win, None);

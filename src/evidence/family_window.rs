@@ -20,6 +20,7 @@
 //! coverage, not by the BAM.
 
 use super::alleles::BatchCounts;
+use super::aux_tags::{aux_field, AuxValue};
 use super::consensus::{Consensus, Member, Rules};
 use super::filters::ReadFilter;
 use super::observe::{is_clip, reference_span, Ranges, ReadSlots};
@@ -27,8 +28,9 @@ use super::parked::{ParkedId, ParkedReads};
 use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
 use crate::reference::RefWindow;
 use crate::sam::{is_read1, MATE_REVERSE, REVERSE};
-use rust_htslib::bam::{record::Aux, Record};
+use rust_htslib::bam::Record;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Once;
 
 /// How far past a group's larger 5' end the stream must be before the group
@@ -46,6 +48,39 @@ static MC_MISMATCH: Once = Once::new();
 
 /// Group key: (larger 5' end, smaller 5' end, strand bits | [`PARTIAL`]).
 pub(super) type Coords = (i64, i64, u8);
+
+/// A multiply-rotate hash for [`Coords`] keys (std's SipHash was ~1% of
+/// UMI mode). The map it keys is only looked up, never iterated, so its
+/// order cannot reach the output.
+#[derive(Default)]
+struct CoordsHasher(u64);
+
+impl CoordsHasher {
+    #[inline]
+    fn mix(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for CoordsHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.mix(u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, v: u8) {
+        self.mix(u64::from(v));
+    }
+    #[inline]
+    fn write_i64(&mut self, v: i64) {
+        self.mix(v as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Key bit of a template with one read here: the mate's position stands in
 /// for its 5' end.
@@ -99,7 +134,7 @@ pub(super) struct Window<'a> {
     f: &'a ReadFilter,
     groups: BTreeMap<Coords, Vec<Tpl>>,
     /// Keys expected by waiting reads (from their MC tag), with how many.
-    pending: HashMap<Coords, u32>,
+    pending: HashMap<Coords, u32, BuildHasherDefault<CoordsHasher>>,
     /// Groups no waiting read expects, by smaller 5' end: complete once
     /// the stream is `SLACK` past it.
     ready: BTreeSet<(i64, Coords)>,
@@ -154,9 +189,7 @@ fn five_prime(rec: &Record) -> (i64, bool) {
 /// digits ("10M5"), which a corrupt tag would turn into a panic.
 fn mate_five_prime(rec: &Record, ops: &mut Vec<u32>) -> Option<(i64, bool)> {
     const OPS: &[u8] = b"MIDNSHP=X";
-    let Ok(Aux::String(mc)) = rec.aux(b"MC") else {
-        return None;
-    };
+    let mc = aux_field(rec, b"MC").and_then(AuxValue::utf8)?;
     ops.clear();
     let mut len: Option<u32> = None;
     for &c in mc.as_bytes() {
@@ -194,7 +227,7 @@ impl<'a> Window<'a> {
             keep,
             f,
             groups: BTreeMap::new(),
-            pending: HashMap::new(),
+            pending: HashMap::default(),
             ready: BTreeSet::new(),
             exact: true,
             without_mc: false,
@@ -214,18 +247,18 @@ impl<'a> Window<'a> {
         }
     }
 
-    /// Park `rec`.
-    pub(super) fn end(&mut self, rec: &Record) -> End {
+    /// Park `rec` (`few_substitutions`: see `observe::walk_read`).
+    pub(super) fn end(&mut self, rec: &Record, few_substitutions: bool) -> End {
         End {
             five: five_prime(rec),
-            read: self.arena.park(rec),
+            read: self.arena.park_read(rec, few_substitutions),
         }
     }
 
     /// Park `rec`, reading its UMI and tier now.
-    pub(super) fn half(&mut self, rec: &Record) -> Half {
+    pub(super) fn half(&mut self, rec: &Record, few_substitutions: bool) -> Half {
         Half {
-            end: self.end(rec),
+            end: self.end(rec, few_substitutions),
             umi: umi_of(rec, self.cfg),
             forced: consensus_tier(rec, self.cfg.min_family),
         }
@@ -384,8 +417,8 @@ impl<'a> Window<'a> {
                 .resize_with(self.members.len(), ReadSlots::default);
         }
         for (i, m) in self.members.iter_mut().enumerate() {
-            self.arena.take(m.read, &mut self.restored);
-            self.walked[i].walk(&self.restored, self.window, self.keep, self.f);
+            let few = self.arena.take(m.read, &mut self.restored);
+            self.walked[i].walk_read(&self.restored, (self.window, self.keep), self.f, few);
             m.read = i as u32;
         }
     }
@@ -522,6 +555,7 @@ pub(super) struct Counted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_htslib::bam::record::Aux;
 
     /// A read at `pos` (0-based) with `flags`, this CIGAR, mate at `mpos`,
     /// and MC `mc` when given.

@@ -56,13 +56,14 @@ pub fn count_batch(mut b: Batch<'_>, f: &ReadFilter) -> Result<Vec<SampleEvidenc
         let Some((pos, end, shard)) = gate.admit(res, &rec)? else {
             continue;
         };
+        let few = gate.few_substitutions();
         let rc = &mut gate.reads[shard];
         if merge && mate_on_contig(&rec) {
             let key = name_hash(rec.qname());
             if let Some(id) = room.mate_of(key, &rec, pos) {
                 rc.overlapping_pairs += 1;
                 mate.walk(room.take(key, id), window, &keep, f);
-                cur.walk(&rec, window, &keep, f);
+                cur.walk_read(&rec, (window, &keep), f, few);
                 add_pair(&mut counts, &mut mate, &mut cur, rc);
                 continue;
             }
@@ -76,7 +77,7 @@ pub fn count_batch(mut b: Batch<'_>, f: &ReadFilter) -> Result<Vec<SampleEvidenc
                 continue;
             }
         }
-        cur.walk(&rec, window, &keep, f);
+        cur.walk_read(&rec, (window, &keep), f, few);
         add_single(&mut counts, &cur);
 
         // Reads whose mate should have arrived by now never will (filtered,

@@ -1,6 +1,7 @@
 //! Evidence: from reads to molecules (SPEC section 2).
 //!
-//! `bam` opens and validates inputs; `filters` decides which reads are used;
+//! `bam` opens and validates inputs; `aux_tags` reads a read's aux fields
+//! in place; `filters` decides which reads are used;
 //! `observe` walks one read's CIGAR; `mates` merges overlapping mates into
 //! fragments; `parked` holds reads waiting to be walked, compactly;
 //! `alleles` holds the per-position counters; `batch` holds what both read
@@ -14,6 +15,7 @@
 //! into molecules of a tier.
 
 pub mod alleles;
+pub mod aux_tags;
 pub mod bam;
 pub mod batch;
 pub mod consensus;

@@ -33,6 +33,9 @@ struct Parked {
     core: bam1_core_t,
     bytes: Box<[u8]>,
     qual_bits: u8,
+    /// What the parker knew of the read: fewer than two substitutions
+    /// (see `observe::walk_read`).
+    few_substitutions: bool,
 }
 
 /// The quality values seen so far, in order of first sight: a value's
@@ -181,6 +184,12 @@ pub struct ParkedReads {
 impl ParkedReads {
     /// Park a copy of `rec` (without its aux fields).
     pub fn park(&mut self, rec: &Record) -> ParkedId {
+        self.park_read(rec, false)
+    }
+
+    /// [`ParkedReads::park`], with whether the read has fewer than two
+    /// substitutions (given back by [`ParkedReads::take`]).
+    pub fn park_read(&mut self, rec: &Record, few_substitutions: bool) -> ParkedId {
         let core = rec.inner().core;
         let name = rec.qname();
         let name_len = usize::from(core.l_qname);
@@ -202,6 +211,7 @@ impl ParkedReads {
             core,
             bytes: bytes.into_boxed_slice(),
             qual_bits,
+            few_substitutions,
         };
         match self.free.pop() {
             Some(id) => {
@@ -216,8 +226,9 @@ impl ParkedReads {
     }
 
     /// Restore parked read `id` into `into` (aux fields empty) and free
-    /// its place.
-    pub fn take(&mut self, id: ParkedId, into: &mut Record) {
+    /// its place; whether it was parked as having fewer than two
+    /// substitutions.
+    pub fn take(&mut self, id: ParkedId, into: &mut Record) -> bool {
         let p = &mut self.reads[id as usize];
         let bytes = std::mem::take(&mut p.bytes);
         let core = p.core;
@@ -235,6 +246,7 @@ impl ParkedReads {
         }
         into.inner_mut().core = core;
         self.free.push(id);
+        p.few_substitutions
     }
 
     /// Whether `rec`, read at `pos`, is the mate of parked read `id`: the

@@ -10,9 +10,10 @@
 //! in a UMI makes a rare neighbour of a common UMI, while two real
 //! molecules that happen to differ by one base have similar counts.
 
+use super::aux_tags::{aux_field, AuxValue};
 use super::umi_check;
 use crate::sam::{MATE_REVERSE, READ1, READ2, REVERSE};
-use rust_htslib::bam::record::{Aux, Record};
+use rust_htslib::bam::record::Record;
 
 /// How much error correction a molecule's base has had.
 ///
@@ -300,22 +301,14 @@ fn umi_value(rec: &Record, cfg: &UmiConfig) -> Option<Umi> {
         }
         return Some(umi);
     }
-    match rec.aux(&cfg.tag) {
-        Ok(Aux::String(s)) if !s.is_empty() => Some(Umi::new(s.as_bytes())),
+    match aux_field(rec, &cfg.tag).and_then(AuxValue::utf8) {
+        Some(s) if !s.is_empty() => Some(Umi::new(s.as_bytes())),
         _ => None,
     }
 }
 
-fn int_tag(rec: &Record, tag: &[u8]) -> Option<i64> {
-    match rec.aux(tag).ok()? {
-        Aux::U8(v) => Some(i64::from(v)),
-        Aux::U16(v) => Some(i64::from(v)),
-        Aux::U32(v) => Some(i64::from(v)),
-        Aux::I8(v) => Some(i64::from(v)),
-        Aux::I16(v) => Some(i64::from(v)),
-        Aux::I32(v) => Some(i64::from(v)),
-        _ => None,
-    }
+fn int_tag(rec: &Record, tag: &[u8; 2]) -> Option<i64> {
+    aux_field(rec, tag).and_then(AuxValue::int)
 }
 
 /// A read already made by a consensus caller (fgbio's `cD` depth tag, with
@@ -379,7 +372,7 @@ fn detect(
     let mut first_name = None;
     let mut n = 0;
     while let Some(Ok(())) = r.read(&mut rec) {
-        if rec.aux(b"cD").is_ok() {
+        if aux_field(&rec, b"cD").is_some() {
             return Ok(Presence::Families);
         }
         if let Some(u) = umi_value(&rec, cfg) {
@@ -558,6 +551,7 @@ pub fn directional_families(umis: &[(Umi, u32)]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_htslib::bam::record::Aux;
 
     fn u(s: &str) -> Umi {
         Umi::new(s.as_bytes())

@@ -47,7 +47,7 @@ pub(super) fn next_stamp(stamp: &mut u32, seen: &mut [u32]) {
 
 /// The reads of `strand` among `members` that can show or deny an indel
 /// after `pos` (a usable base there and the next position read, as
-/// `slots::PositionTally::vote` counts them) but have no event there (in
+/// `slots::PositionTally::vote_run` counts them) but have no event there (in
 /// `events`, the strand's at `pos`) and end inside a copy of the inserted
 /// `seq` (see [`ReadSlots::ends_inside_copy`]): they cannot tell whether
 /// it is there.

@@ -71,6 +71,18 @@ pub(super) struct LoneTally {
     pub(super) key: u8,
 }
 
+impl LoneTally {
+    const EMPTY: LoneTally = LoneTally {
+        n: 0,
+        reads: 0,
+        qual: 0,
+        best: Best { read: 0, obs: 0 },
+        dist: 0,
+        best_qual: 0,
+        key: 0,
+    };
+}
+
 /// Both strands' slot votes at one position while each strand's are for
 /// one allele (else `mixed`), per strand the reads that can show or deny
 /// an indel anchored there, and the template of the last vote (a
@@ -86,42 +98,63 @@ pub(super) struct PositionTally {
 }
 
 impl PositionTally {
-    /// A read's usable slot `o` (its `i`th) here at `pos`, the read a
-    /// `member` of the family ending at `read_end`.
+    /// No votes. Stored as a constant: `mem::take` built its default on the
+    /// stack in pieces and read it back whole, a store-forwarding stall
+    /// that was half of the calling loop's own time.
+    pub(super) const EMPTY: PositionTally = PositionTally {
+        strands: [LoneTally::EMPTY; 2],
+        voters: [0; 2],
+        last: 0,
+        mixed: false,
+    };
+
+    /// The votes of a run of one read's usable slots (`slots`, its
+    /// `first`th on; a family `member`'s) into the tallies of their
+    /// positions, `tallies`, with what is fixed per read taken out of the
+    /// loop. The read can show or deny an indel anchored at the first
+    /// `voting` of them: a base there and the next reference base read too.
+    /// A read whose alignment ends at the anchor (its last base, or an
+    /// insertion soft-clipped at its end) cannot see what follows; counted
+    /// as "no indel" it would split every family with such a read.
     #[inline]
-    pub(super) fn vote(&mut self, member: &Member, i: u32, o: Slot, pos: i64, read_end: i64) {
+    pub(super) fn vote_run(
+        tallies: &mut [PositionTally],
+        slots: &[Slot],
+        member: &Member,
+        first: usize,
+        voting: usize,
+    ) {
         let s = usize::from(member.strand);
-        // Reads that can show or deny an indel anchored here: a base here
-        // and the next reference base read too. A read whose alignment ends
-        // at the anchor (its last base, or an insertion soft-clipped at its
-        // end) cannot see what follows; counted as "no indel" it would
-        // split every family with such a read.
-        if read_end > pos + 1 {
-            self.voters[s] += 1;
+        let template = member.template + 1;
+        for (j, (p, &o)) in tallies.iter_mut().zip(slots).enumerate() {
+            if o.code == Slot::NONE {
+                continue;
+            }
+            p.voters[s] += u32::from(j < voting);
+            if p.mixed {
+                continue;
+            }
+            let key = slot_key(o);
+            let t = &mut p.strands[s];
+            if t.reads == 0 {
+                t.key = key;
+            } else if t.key != key {
+                p.mixed = true;
+                continue;
+            }
+            // As `FullTally::vote` with one allele: no template withdraws.
+            if t.reads == 0 || o.qual > t.best_qual {
+                t.best = Best::slot(member.read, (first + j) as u32);
+                t.best_qual = o.qual;
+            }
+            if p.last != template {
+                p.last = template;
+                t.n += 1;
+            }
+            t.reads += 1;
+            t.qual += u32::from(o.qual);
+            t.dist = t.dist.max(u32::from(o.dist));
         }
-        if self.mixed {
-            return;
-        }
-        let key = slot_key(o);
-        let t = &mut self.strands[s];
-        if t.reads == 0 {
-            t.key = key;
-        } else if t.key != key {
-            self.mixed = true;
-            return;
-        }
-        // As `FullTally::vote` with one allele: no template withdraws.
-        if t.reads == 0 || o.qual > t.best_qual {
-            t.best = Best::slot(member.read, i);
-            t.best_qual = o.qual;
-        }
-        if self.last != member.template + 1 {
-            self.last = member.template + 1;
-            t.n += 1;
-        }
-        t.reads += 1;
-        t.qual += u32::from(o.qual);
-        t.dist = t.dist.max(u32::from(o.dist));
     }
 }
 

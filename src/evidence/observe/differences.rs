@@ -14,6 +14,10 @@ pub struct Differences {
     /// event per insertion or deletion (a true 10 bp deletion is one
     /// difference, not ten).
     pub events: u32,
+    /// Aligned A/C/G/T bases that differ from a reference A/C/G/T, at any
+    /// quality: with fewer than two, the walk has no MNV to look for
+    /// (`walk::walk_read`).
+    pub substitutions: u32,
 }
 
 /// A reference window as 4-bit BAM base codes (A 1, C 2, G 4, T 8; 0 for
@@ -73,7 +77,9 @@ pub fn differences(rec: &Record, codes: &RefCodes, min_bq: u8) -> Differences {
         match c & 0xf {
             MATCH | EQUAL | DIFF => {
                 d.aligned += len as u32;
-                d.events += read.mismatches(codes, (rpos, q, len), floor);
+                let [n, s] = read.mismatches(codes, (rpos, q, len), floor);
+                d.events += n;
+                d.substitutions += s;
                 rpos += len as i64;
                 q += len;
             }
@@ -93,13 +99,14 @@ pub fn differences(rec: &Record, codes: &RefCodes, min_bq: u8) -> Differences {
     d
 }
 
-/// One base against the reference: 1 when the read's base (a 4-bit code)
-/// is A/C/G/T (one bit set), the reference's is too, they differ, and the
-/// base quality is at least `floor`.
+/// One base against the reference: a substitution when the read's base (a
+/// 4-bit code) is A/C/G/T (one bit set), the reference's is too, and they
+/// differ; a mismatch when its base quality is also at least `floor`.
 #[inline(always)]
-fn mismatch(base: u8, reference: u8, bq: u8, floor: u8) -> u32 {
+fn mismatch(base: u8, reference: u8, bq: u8, floor: u8) -> [u32; 2] {
     let one_base = base != 0 && base & base.wrapping_sub(1) == 0;
-    u32::from((base != reference) & (reference != 0) & one_base & (bq >= floor))
+    let sub = (base != reference) & (reference != 0) & one_base;
+    [u32::from(sub & (bq >= floor)), u32::from(sub)]
 }
 
 /// A read's packed bases and qualities.
@@ -113,27 +120,42 @@ impl ReadBases<'_> {
     /// Mismatches of one aligned block of `len` bases at reference `rpos`,
     /// query `q`, over its part inside the window and the sequence: a read
     /// base of A/C/G/T (a code with one bit set) at quality >= `floor`
-    /// against a reference A/C/G/T of another code.
+    /// against a reference A/C/G/T of another code; and substitutions (at
+    /// any quality; see [`mismatch`]).
     #[inline]
-    fn mismatches(&self, codes: &RefCodes, (rpos, q, len): (i64, usize, usize), floor: u8) -> u32 {
+    fn mismatches(
+        &self,
+        codes: &RefCodes,
+        (rpos, q, len): (i64, usize, usize),
+        floor: u8,
+    ) -> [u32; 2] {
         let end = codes.start + codes.codes.len() as i64;
         let lo = rpos.max(codes.start);
         let hi = (rpos + len as i64)
             .min(end)
             .min(rpos + self.len.saturating_sub(q) as i64);
         if lo >= hi {
-            return 0;
+            return [0; 2];
         }
         let reference = &codes.codes[(lo - codes.start) as usize..(hi - codes.start) as usize];
         let q0 = q + (lo - rpos) as usize;
         let Some(quals) = self.quals.get(q0..q0 + reference.len()) else {
-            return 0;
+            return [0; 2];
         };
         // Two bases per byte: an odd first base alone, then whole bytes.
-        let mut n = 0u32;
+        let (mut n, mut s) = (0u32, 0u32);
+        let mut add = |[a, b]: [u32; 2]| {
+            n += a;
+            s += b;
+        };
         let (mut reference, mut quals, mut qi) = (reference, quals, q0);
         if qi & 1 == 1 {
-            n += mismatch(self.enc[qi >> 1] & 0xf, reference[0], quals[0], floor);
+            add(mismatch(
+                self.enc[qi >> 1] & 0xf,
+                reference[0],
+                quals[0],
+                floor,
+            ));
             (reference, quals, qi) = (&reference[1..], &quals[1..], qi + 1);
         }
         let bytes = &self.enc[qi >> 1..];
@@ -142,13 +164,19 @@ impl ReadBases<'_> {
             .zip(quals.chunks_exact(2))
             .zip(bytes);
         for ((r, bq), &b) in pairs {
-            n += mismatch(b >> 4, r[0], bq[0], floor) + mismatch(b & 0xf, r[1], bq[1], floor);
+            add(mismatch(b >> 4, r[0], bq[0], floor));
+            add(mismatch(b & 0xf, r[1], bq[1], floor));
         }
         if reference.len() % 2 == 1 {
             let last = reference.len() - 1;
-            n += mismatch(bytes[last / 2] >> 4, reference[last], quals[last], floor);
+            add(mismatch(
+                bytes[last / 2] >> 4,
+                reference[last],
+                quals[last],
+                floor,
+            ));
         }
-        n
+        [n, s]
     }
 }
 
@@ -192,7 +220,8 @@ mod tests {
                 d,
                 Differences {
                     aligned: 13,
-                    events: 4
+                    events: 4,
+                    substitutions: 2
                 },
                 "NM {nm:?}"
             );
@@ -201,7 +230,10 @@ mod tests {
         let mut quals = [30; 16];
         quals[3] = 5;
         let r = read(100, cigar, seq, &quals, None);
-        assert_eq!(differences(&r, &RefCodes::of(&w), 20).events, 3);
+        let d = differences(&r, &RefCodes::of(&w), 20);
+        assert_eq!(d.events, 3);
+        // It is still a substitution (an MNV may hold it).
+        assert_eq!(d.substitutions, 2);
     }
 
     #[test]
@@ -214,7 +246,8 @@ mod tests {
             differences(&r, &RefCodes::of(&w), 20),
             Differences {
                 aligned: 6,
-                events: 2
+                events: 2,
+                substitutions: 2
             }
         );
         // Odd and even offsets into the packed bases, odd block lengths:

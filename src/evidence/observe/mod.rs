@@ -25,7 +25,7 @@ pub use base_run::BaseRun;
 pub use cigar::{is_clip, reference_span};
 pub use differences::{differences, Differences, RefCodes};
 pub use ranges::Ranges;
-pub use walk::walk;
+pub use walk::{walk, walk_read};
 
 use super::filters::ReadFilter;
 use crate::reference::RefWindow;
@@ -197,6 +197,18 @@ impl ReadSlots {
     /// Walk `rec` into these slots (see [`walk()`]).
     pub fn walk(&mut self, rec: &Record, window: &RefWindow, ranges: &Ranges, f: &ReadFilter) {
         walk(self, rec, window, ranges, f);
+    }
+
+    /// [`ReadSlots::walk`] of a read the gate found with fewer than two
+    /// substitutions, or not (see [`walk_read()`]).
+    pub fn walk_read(
+        &mut self,
+        rec: &Record,
+        at: (&RefWindow, &Ranges),
+        f: &ReadFilter,
+        few_substitutions: bool,
+    ) {
+        walk_read(self, rec, at, f, few_substitutions);
     }
 
     /// Inserted sequence of an insertion event.

@@ -38,6 +38,21 @@ pub fn walk<O: Observer>(
     ranges: &Ranges,
     f: &ReadFilter,
 ) {
+    walk_read(out, rec, (window, ranges), f, false);
+}
+
+/// [`walk()`], told whether `rec` has fewer than two substitutions against
+/// `window` as aligned (`few_substitutions`, from the read gate's
+/// mismatch count, which compared every base already): then no aligned
+/// block is searched for MNVs. A read realigned across a clip is searched
+/// as realigned.
+pub fn walk_read<O: Observer>(
+    out: &mut O,
+    rec: &Record,
+    (window, ranges): (&RefWindow, &Ranges),
+    f: &ReadFilter,
+    few_substitutions: bool,
+) {
     // A read soft-clipped across a long deletion or duplication is walked
     // as realigned across it (see `clips`); the record is left as it is.
     let realigned = clips::has_long_clip(rec.raw_cigar())
@@ -76,6 +91,7 @@ pub fn walk<O: Observer>(
         min_bq: f.min_bq,
         min_dist: f.min_dist_end as usize,
         mnv_window: f.mnv_window as usize,
+        few_substitutions: few_substitutions && realigned.is_none(),
         joins: delins::Joins::default(),
     };
     read.joins = read.joins(cigar);
@@ -143,6 +159,8 @@ struct ReadWalk<'a> {
     /// MNV (`--mnv-window`; below 2: none), and substitutions this near
     /// an indel's edge join it.
     mnv_window: usize,
+    /// The read as aligned has fewer than two substitutions: no MNVs.
+    few_substitutions: bool,
     /// The read's indels joined with substitutions beside them.
     joins: delins::Joins,
 }
@@ -209,7 +227,7 @@ impl ReadWalk<'_> {
         (from, to): (usize, usize),
     ) {
         let mut subs = [0usize; MAX_SUBSTITUTIONS];
-        let mut n = if self.mnv_window >= 2 {
+        let mut n = if self.mnv_window >= 2 && !self.few_substitutions {
             self.substitutions(rpos, q, (from, to), &mut subs)
         } else {
             0
