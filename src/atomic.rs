@@ -83,17 +83,30 @@ impl Pending {
         let mut tmp_name = prefix;
         tmp_name.push(std::process::id().to_string());
         let tmp = path.with_file_name(tmp_name);
-        // Registered before it exists: a signal in between removes nothing
-        // that matters, one after finds it listed.
         let pending = Pending::adopt(&tmp, path);
-        std::fs::File::create(&tmp).map_err(|e| {
-            Error::bad_input(
-                path,
-                format!("cannot write here ({e})"),
-                "choose an output path in an existing, writable folder",
-            )
-        })?;
+        pending
+            .create_locked(|t| std::fs::File::create(t))
+            .map_err(|e| {
+                Error::bad_input(
+                    path,
+                    format!("cannot write here ({e})"),
+                    "choose an output path in an existing, writable folder",
+                )
+            })?;
         Ok(pending)
+    }
+
+    /// Run `create`, which creates (or recreates) this output's temporary
+    /// file, under the registry lock. A signal's cleanup takes that lock,
+    /// removes every registered file and keeps the lock until the process
+    /// exits: a file created outside it could appear after the removal
+    /// (the thread making it does not stop when the signal comes) and be
+    /// left behind; under it, it is created before the cleanup (which then
+    /// removes it) or never. Anything that creates a registered temporary
+    /// file (htslib's writers, the index) goes through here.
+    pub fn create_locked<T>(&self, create: impl FnOnce(&Path) -> T) -> T {
+        let _held = registry();
+        create(&self.tmp)
     }
 
     /// Take charge of a temporary file that something else creates at `tmp`.
@@ -113,7 +126,8 @@ impl Pending {
 
     /// The temporary file, opened for writing through [`Guarded`].
     pub fn open(&self) -> Result<std::io::BufWriter<Guarded<std::fs::File>>> {
-        let f = std::fs::File::create(&self.tmp).map_err(|e| Error::io(&self.path, e))?;
+        let f = (self.create_locked(|t| std::fs::File::create(t)))
+            .map_err(|e| Error::io(&self.path, e))?;
         Ok(std::io::BufWriter::new(Guarded(f)))
     }
 
@@ -450,6 +464,30 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    /// A signal's cleanup holds the registry from its removal to the
+    /// exit: a temporary file opened meanwhile (the writer's thread goes on
+    /// until the exit) must wait for it, not appear after the removal.
+    #[test]
+    fn no_temporary_file_is_created_while_the_cleanup_holds_the_registry() {
+        let d = tempfile::tempdir().unwrap();
+        let w = Pending::new(&d.path().join("x.vcf.gz")).unwrap();
+        let tmp = w.tmp.clone();
+        let held = registry();
+        std::fs::remove_file(&tmp).unwrap();
+        let opener = std::thread::spawn(move || {
+            w.open().unwrap();
+            w
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let appeared = tmp.exists();
+        drop(held);
+        let w = opener.join().unwrap();
+        assert!(!appeared, "created under the cleanup's lock");
+        assert!(tmp.exists());
+        drop(w);
+        assert!(names(d.path()).is_empty());
     }
 
     #[test]

@@ -171,7 +171,7 @@ impl PonWriter {
     /// Reserve `path` and write the header.
     pub fn create(path: &Path, header: &PonHeader) -> Result<Self> {
         let pending = Pending::new(path)?;
-        let w = rust_htslib::bgzf::Writer::from_path(&pending.tmp)
+        let w = (pending.create_locked(|t| rust_htslib::bgzf::Writer::from_path(t)))
             .map_err(|e| Error::hts(format!("{}: opening for bgzip output", path.display()), e))?;
         let mut pw = PonWriter {
             inner: std::io::BufWriter::new(Guarded(w)),

@@ -377,9 +377,10 @@ impl VcfWriter {
             }
             Destination::Bgzip(p) => {
                 let pending = Pending::new(p)?;
-                let w = rust_htslib::bgzf::Writer::from_path(&pending.tmp).map_err(|e| {
-                    Error::hts(format!("{}: opening for bgzip output", p.display()), e)
-                })?;
+                let w = (pending.create_locked(|t| rust_htslib::bgzf::Writer::from_path(t)))
+                    .map_err(|e| {
+                        Error::hts(format!("{}: opening for bgzip output", p.display()), e)
+                    })?;
                 VcfWriter {
                     inner: Box::new(std::io::BufWriter::new(Guarded(w))),
                     pending: Some(pending),
@@ -418,7 +419,7 @@ impl VcfWriter {
         if self.index {
             let tmp_index = tbi_path(&pending.tmp);
             let index_pending = Pending::adopt(&tmp_index, &tbi_path(&pending.path));
-            build_tabix(&pending.tmp)?;
+            index_pending.create_locked(|_| build_tabix(&pending.tmp))?;
             Ok(vec![pending, index_pending])
         } else {
             Ok(vec![pending])
