@@ -76,10 +76,10 @@ const JOIN: usize = 4;
 /// The positions whose counts a record at `i` reads, first and last: back
 /// to the anchor of the earliest MNV or delins (in any sample) whose bases
 /// reach `i` (its SNV molecules there are the MNV's) and, for a delins,
-/// to where its bare indel and that indel's other delins may be anchored;
-/// on, for a bare indel at `i`, to the last base of each delins it may be
-/// the indel of and whatever reaches those bases (the molecules that lost
-/// a delins, `parts`).
+/// around it where its bare indel and that indel's other delins may be
+/// anchored ([`reaching`]); on, for a bare indel at `i`, to the last base
+/// of each delins it may be the indel of and whatever reaches those bases
+/// (the molecules that lost a delins, `parts`).
 fn reads(ev: &ShardEvidence, i: usize) -> (usize, usize) {
     let n = ev.samples.first().map_or(0, |s| s.counts.positions.len());
     let mut to = i;
@@ -100,34 +100,37 @@ fn reads(ev: &ShardEvidence, i: usize) -> (usize, usize) {
             }
         }
     }
-    let from = (i..=to.min(n - 1))
-        .map(|j| mnv_start(ev, j))
-        .min()
-        .unwrap_or(i);
-    (from, to.min(n - 1))
+    let (mut from, mut last) = (i, to);
+    for j in i..=to.min(n - 1) {
+        let (f, l) = reaching(ev, j);
+        (from, last) = (from.min(f), last.max(l));
+    }
+    (from, last.min(n - 1))
 }
 
-/// The first position a record at `i` reads: the anchor of the earliest
-/// MNV or delins (in any sample) whose bases reach `i`, else `i`; for a
-/// delins, its net length and 3 more before it (its bare indel's anchor,
-/// left-aligned, and the delins that indel's search looks at).
-fn mnv_start(ev: &ShardEvidence, i: usize) -> usize {
-    let mut first = i;
+/// The first and last positions the MNVs and delins (in any sample) whose
+/// bases reach `i` have a record at `i` read: an MNV from its anchor; a
+/// delins from its net length and 3 more before its anchor to as many
+/// after it (its bare indel's anchor, left-aligned, and the delins that
+/// indel's search looks at: `parts`); `(i, i)` without one.
+fn reaching(ev: &ShardEvidence, i: usize) -> (usize, usize) {
+    let (mut first, mut last) = (i, i);
     for a in i.saturating_sub(MNV_REACH)..=i {
         for s in &ev.samples {
             for (e, _) in &s.counts.positions[a].indels {
-                let back = match e {
+                let around = match e {
                     Indel::Mnv(_) => 0,
                     Indel::Delins { .. } => e.net_len().unsigned_abs() as usize + 3,
                     _ => continue,
                 };
                 if a + e.ref_span() as usize > i {
-                    first = first.min(a.saturating_sub(back));
+                    first = first.min(a.saturating_sub(around));
+                    last = last.max(a + around);
                 }
             }
         }
     }
-    first
+    (first, last)
 }
 
 /// Could an allele here reach the test: a non-reference base or an indel

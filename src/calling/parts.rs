@@ -118,7 +118,8 @@ impl<'a> Around<'a> {
 
     /// The MNV and delins molecules at `positions[i]` that show `base`
     /// there ([`Around::holders`]) and, for each delins among them, the
-    /// molecules that lost it ([`Around::lost`]).
+    /// molecules that lost it but show both its parts ([`Around::bare_alone`],
+    /// [`smaller`]).
     fn in_mnvs(&self, i: usize, base: u8) -> AlleleStats {
         let (mut out, delins) = self.holders(i, base);
         let alone = self.positions[i].bases[base_index(base).unwrap_or(0)].minus(&out);
@@ -167,7 +168,9 @@ impl<'a> Around<'a> {
 
     /// The delins molecules that show the insertion or deletion `e`
     /// anchored at `positions[i]` as their indel ([`Around::delins_near`])
-    /// and those that lost the delins ([`Around::lost`]).
+    /// and those that lost the delins but show both its parts (the bare
+    /// indel's molecules outside delins or its substitutions' alone,
+    /// whichever are fewer: [`Around::bare_alone`]).
     fn in_delins(&self, i: usize, e: &Indel) -> AlleleStats {
         if !e.is_bare() {
             return AlleleStats::default();
@@ -176,18 +179,23 @@ impl<'a> Around<'a> {
         let (mut out, delins) = self.delins_near(i, net);
         let own = (self.positions[i].indels.iter()).find(|(d, _)| d == e);
         let bare = own.map_or_else(AlleleStats::default, |(_, s)| s.minus(&out));
+        // Each substitution the delins found can be written as, once
+        // (two keys, or a base placed from the left and from the right,
+        // may name one twice).
+        let mut parts: Vec<(usize, u8)> = (delins.iter())
+            .flat_map(|&(a, ref_len, alt)| {
+                substitutions(ref_len, alt).map(move |(k, b)| (a + k, b))
+            })
+            .filter(|&(j, b)| self.window.base(self.start as i64 + j as i64) != b)
+            .collect();
+        parts.sort_unstable();
+        parts.dedup();
         let mut parts_alone = AlleleStats::default();
-        for (a, ref_len, alt) in delins {
-            for (k, base) in substitutions(ref_len, alt) {
-                let j = a + k;
-                let p = self.start as i64 + j as i64;
-                let (Some(pc), Some(b)) = (self.positions.get(j), base_index(base)) else {
-                    continue;
-                };
-                if self.window.base(p) != base {
-                    parts_alone.merge(&pc.bases[b].minus(&self.holders(j, base).0));
-                }
-            }
+        for (j, base) in parts {
+            let (Some(pc), Some(b)) = (self.positions.get(j), base_index(base)) else {
+                continue;
+            };
+            parts_alone.merge(&pc.bases[b].minus(&self.holders(j, base).0));
         }
         out.merge(&smaller(&bare, &parts_alone));
         out
@@ -263,11 +271,9 @@ fn smaller(x: &AlleleStats, y: &AlleleStats) -> AlleleStats {
 /// ([`delins_part`]): each replacing base placed from the left or from the
 /// right (the caller drops those equal to the reference).
 fn substitutions(ref_len: usize, alt: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
-    let left = (0..alt.len().min(ref_len)).map(move |k| (k, alt[k]));
-    let right = (0..alt.len().min(ref_len)).map(move |j| {
-        let k = ref_len - alt.len().min(ref_len) + j;
-        (k, alt[alt.len() - alt.len().min(ref_len) + j])
-    });
+    let m = alt.len().min(ref_len);
+    let left = (0..m).map(move |k| (k, alt[k]));
+    let right = (0..m).map(move |j| (ref_len - m + j, alt[alt.len() - m + j]));
     left.chain(right)
 }
 
@@ -286,7 +292,7 @@ fn delins_part(ref_len: usize, alt: &[u8], k: usize, base: u8) -> bool {
 }
 
 /// The farthest an MNV's or delins' last base lies from its anchor that
-/// [`in_mnvs`] looks for (up to 65 bases: long deletions reach 60).
+/// [`Around::holders`] looks for (up to 65 bases: long deletions reach 60).
 pub(crate) const MNV_REACH: usize = 64;
 
 #[cfg(test)]
