@@ -259,30 +259,6 @@ fn known_loci_and_mrd_take_a_delins() {
     assert_eq!(rec[6], "PASS");
 
     let tumor = chr1_vcf(d, "tumor.vcf", &[(DELINS, r, a)]);
-    let tsv = d.join("mrd.tsv");
-    let o = ctdna(&[
-        "mrd",
-        "--bam",
-        s(&d.join("s.bam")),
-        "-r",
-        s(&d.join("ref.fa")),
-        "--tumor-variants",
-        s(&tumor),
-        "-o",
-        s(&d.join("mrd.json")),
-        "--tsv",
-        s(&tsv),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let table = std::fs::read_to_string(&tsv).unwrap();
-    let mut lines = table.lines().filter(|l| !l.starts_with('#'));
-    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    let row: Vec<&str> = lines
-        .next()
-        .unwrap_or_else(|| panic!("{table}"))
-        .split('\t')
-        .collect();
-    let col = |k: &str| row[header.iter().position(|h| *h == k).unwrap()];
-    let alt: u32 = col("alt_molecules").parse().unwrap();
+    let (alt, table) = mrd_alt_molecules(d, &tumor);
     assert!((20..=50).contains(&alt), "{table}");
 }

@@ -258,31 +258,7 @@ fn known_loci_and_mrd_take_mnvs() {
         "tumor.vcf",
         &[(ADJACENT, run.mnv(ADJACENT, 2).0, run.mnv(ADJACENT, 2).1)],
     );
-    let tsv = d.join("mrd.tsv");
-    let o = ctdna(&[
-        "mrd",
-        "--bam",
-        s(&d.join("s.bam")),
-        "-r",
-        s(&d.join("ref.fa")),
-        "--tumor-variants",
-        s(&tumor),
-        "-o",
-        s(&d.join("mrd.json")),
-        "--tsv",
-        s(&tsv),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let table = std::fs::read_to_string(&tsv).unwrap();
-    let mut lines = table.lines().filter(|l| !l.starts_with('#'));
-    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    let row: Vec<&str> = lines
-        .next()
-        .unwrap_or_else(|| panic!("{table}"))
-        .split('\t')
-        .collect();
-    let col = |k: &str| row[header.iter().position(|h| *h == k).unwrap()];
-    let alt: u32 = col("alt_molecules").parse().unwrap();
+    let (alt, table) = mrd_alt_molecules(d, &tumor);
     // 2% of ~1,840 molecules carry it.
     assert!((25..=50).contains(&alt), "{table}");
 }

@@ -332,3 +332,33 @@ impl Lcg {
         self.0 >> 33
     }
 }
+
+/// `ctdna mrd` of `dir/s.bam` (reference `dir/ref.fa`) at the loci of
+/// `tumor`: its TSV row's alt molecules, and the table for messages.
+pub fn mrd_alt_molecules(dir: &Path, tumor: &Path) -> (u32, String) {
+    let tsv = dir.join("mrd.tsv");
+    let o = ctdna(&[
+        "mrd",
+        "--bam",
+        s(&dir.join("s.bam")),
+        "-r",
+        s(&dir.join("ref.fa")),
+        "--tumor-variants",
+        s(tumor),
+        "-o",
+        s(&dir.join("mrd.json")),
+        "--tsv",
+        s(&tsv),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(&tsv).unwrap();
+    let mut lines = table.lines().filter(|l| !l.starts_with('#'));
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let row: Vec<&str> = lines
+        .next()
+        .unwrap_or_else(|| panic!("{table}"))
+        .split('\t')
+        .collect();
+    let alt = row[header.iter().position(|h| *h == "alt_molecules").unwrap()];
+    (alt.parse().unwrap(), table)
+}
