@@ -23,6 +23,7 @@ use crate::evidence::alleles::{
     base_index, AlleleStats, Alt, ClassCounts, MoleculeClass, N_CLASSES,
 };
 use crate::evidence::engine::ShardEvidence;
+use crate::hash::WordMap;
 use crate::model::context::trinucleotide;
 use crate::model::stats::ln_binom_sf;
 use crate::model::weighted::{first_at_most, ln_compound_poisson_sf, Weighted};
@@ -31,8 +32,6 @@ use crate::reference::RefWindow;
 use crate::regions::Shard;
 use crate::spill::{get_varint, put_varint, Block, Spill};
 use crate::{Error, Result};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// Detection probability the LOD is defined at.
 pub const POWER: f64 = 0.95;
@@ -320,45 +319,7 @@ type LodKey = (ClassCounts, [u64; N_CLASSES], [u64; N_CLASSES], Option<u64>);
 /// key, whichever thread stored it: the output does not depend on
 /// `--threads` or on what the memo holds.
 pub struct LodMemo {
-    parts: Vec<std::sync::Mutex<HashMap<LodKey, f64, BuildHasherDefault<KeyHasher>>>>,
-}
-
-/// The memo's hash of a [`LodKey`], a 64-bit word at a time (multiply and
-/// rotate): the key is ~100 bytes of counts and float bits, looked up once
-/// per position, and the default hasher (SipHash, built against chosen
-/// collisions, which a run's own keys cannot make) took about as long as
-/// the position's null.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl KeyHasher {
-    fn mix(&mut self, word: u64) {
-        self.0 = (self.0 ^ word)
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            .rotate_left(29);
-    }
-}
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.mix(u64::from_le_bytes(word));
-        }
-    }
-    fn write_u32(&mut self, x: u32) {
-        self.mix(u64::from(x));
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.mix(x);
-    }
-    fn write_usize(&mut self, x: usize) {
-        self.mix(x as u64);
-    }
+    parts: Vec<std::sync::Mutex<WordMap<LodKey, f64>>>,
 }
 
 impl Default for LodMemo {

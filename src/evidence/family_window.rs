@@ -26,11 +26,11 @@ use super::filters::ReadFilter;
 use super::observe::{is_clip, reference_span, Ranges, ReadSlots};
 use super::parked::{ParkedId, ParkedReads};
 use super::umi::{consensus_tier, directional_families, umi_of, Tier, Umi, UmiConfig};
+use crate::hash::WordMap;
 use crate::reference::RefWindow;
 use crate::sam::{is_read1, MATE_REVERSE, REVERSE};
 use rust_htslib::bam::Record;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Once;
 
 /// How far past a group's larger 5' end the stream must be before the group
@@ -48,39 +48,6 @@ static MC_MISMATCH: Once = Once::new();
 
 /// Group key: (larger 5' end, smaller 5' end, strand bits | [`PARTIAL`]).
 pub(super) type Coords = (i64, i64, u8);
-
-/// A multiply-rotate hash for [`Coords`] keys (std's SipHash was ~1% of
-/// UMI mode). The map it keys is only looked up, never iterated, so its
-/// order cannot reach the output.
-#[derive(Default)]
-struct CoordsHasher(u64);
-
-impl CoordsHasher {
-    #[inline]
-    fn mix(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for CoordsHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.mix(u64::from(b));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, v: u8) {
-        self.mix(u64::from(v));
-    }
-    #[inline]
-    fn write_i64(&mut self, v: i64) {
-        self.mix(v as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 /// Key bit of a template with one read here: the mate's position stands in
 /// for its 5' end.
@@ -134,7 +101,7 @@ pub(super) struct Window<'a> {
     f: &'a ReadFilter,
     groups: BTreeMap<Coords, Vec<Tpl>>,
     /// Keys expected by waiting reads (from their MC tag), with how many.
-    pending: HashMap<Coords, u32, BuildHasherDefault<CoordsHasher>>,
+    pending: WordMap<Coords, u32>,
     /// Groups no waiting read expects, by smaller 5' end: complete once
     /// the stream is `SLACK` past it.
     ready: BTreeSet<(i64, Coords)>,
