@@ -88,24 +88,10 @@ impl Best {
         }
     }
 
-    /// The observation to count of a molecule whose allele is `key` at
-    /// `pos`, this in its read `r`: an event, or a slot as its key (only
-    /// the allele and the position are counted: the support has the rest).
-    fn counted_obs(self, r: &ReadSlots, key: u64, pos: i64) -> Obs {
-        if self.obs & Best::EVENT != 0 {
-            return r.events[(self.obs & !Best::EVENT) as usize];
-        }
-        Obs {
-            pos,
-            kind: if key == 4 {
-                ObsKind::DelSpan
-            } else {
-                ObsKind::Base(key as u8)
-            },
-            qual: 0,
-            dist: 0,
-            usable: true,
-        }
+    /// The event of read `r` this stands for, if it is one (else a slot:
+    /// its allele is the molecule's key).
+    fn event_of(self, r: &ReadSlots) -> Option<&Obs> {
+        (self.obs & Best::EVENT != 0).then(|| &r.events[(self.obs & !Best::EVENT) as usize])
     }
 }
 
@@ -547,7 +533,6 @@ fn emit<S: PositionSink>(
     };
     let tier = forced.unwrap_or(m.tier);
     let r = &reads[m.best.read as usize];
-    let o = &m.best.counted_obs(r, m.key, pos);
     let s = Support {
         qual: m.qual.min(u32::from(MERGED_QUAL_CAP)) as u8,
         mapq: r.meta.mapq,
@@ -558,6 +543,16 @@ fn emit<S: PositionSink>(
         class: class_of(tier, m.reads),
     };
     let sink = &mut sinks[tier.index()];
+    let Some(o) = m.best.event_of(r) else {
+        // A slot: a base, or a deletion span (key 4), counted in place.
+        if let Some(pc) = sink.at_mut(pos) {
+            match pc.bases.get_mut(m.key as usize) {
+                Some(b) => b.add(&s),
+                None => pc.del_span += 1,
+            }
+        }
+        return;
+    };
     if let ObsKind::Ins { len, .. } = o.kind {
         // As its strand's consensus; a duplex's strands have the same
         // one (their keys are equal).
