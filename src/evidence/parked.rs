@@ -158,17 +158,22 @@ impl QualPalette {
 
     /// Append `n` qualities unpacked from `packed` (at `bits` a value).
     fn unpack(&self, packed: &[u8], bits: u8, n: usize, out: &mut Vec<u8>) {
-        let end = out.len() + n;
+        let start = out.len();
+        let per_byte = usize::from(8 / bits);
+        // Whole packed bytes into a sized buffer (no growth checks per
+        // byte), then the values past the last whole one dropped.
+        out.resize(start + packed.len() * per_byte, 0);
+        let dst = &mut out[start..];
         if bits == 2 {
-            for &b in packed {
-                out.extend_from_slice(&self.decode2[usize::from(b)]);
+            for (d, &b) in dst.chunks_exact_mut(4).zip(packed) {
+                d.copy_from_slice(&self.decode2[usize::from(b)]);
             }
         } else {
-            for &b in packed {
-                out.extend_from_slice(&self.decode4[usize::from(b)]);
+            for (d, &b) in dst.chunks_exact_mut(2).zip(packed) {
+                d.copy_from_slice(&self.decode4[usize::from(b)]);
             }
         }
-        out.truncate(end);
+        out.truncate(start + n);
     }
 }
 
