@@ -517,7 +517,7 @@ fn molecule(
 
 /// Count the molecule the two strands' `calls` at `pos` make, if any; an
 /// insertion as the consensus (`cons`) of the strand that has one.
-#[inline]
+#[inline(always)]
 fn emit<S: PositionSink>(
     sinks: &mut [S; 3],
     reads: &[ReadSlots],

@@ -322,6 +322,7 @@ mod tests {
             slots: vec![Slot::EMPTY; (end - start) as usize],
             events,
             ins: Vec::new(),
+            written: ReadSlots::ANYWHERE,
         };
         for &(pos, code) in slots {
             r.slots[(pos - start) as usize] = Slot {

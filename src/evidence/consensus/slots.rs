@@ -248,15 +248,20 @@ pub(super) enum Vote {
 /// shards, filtered ones), and `[lo, hi)` of those and its indels (one may
 /// be left-aligned before its first base).
 pub(super) fn spans(r: &ReadSlots) -> [(i64, i64); 2] {
-    let lead = r.slots.iter().take_while(|s| s.code == Slot::NONE).count();
-    let trail = r.slots[lead..]
+    // Only the slots the walk wrote can show something.
+    let n = r.slots.len();
+    let hi = r.written.1.min(n);
+    let lo = r.written.0.min(hi);
+    let written = &r.slots[lo..hi];
+    let lead = written.iter().take_while(|s| s.code == Slot::NONE).count();
+    let trail = written[lead..]
         .iter()
         .rev()
         .take_while(|s| s.code == Slot::NONE)
         .count();
     let slots = (
-        r.meta.start + lead as i64,
-        r.meta.start + (r.slots.len() - trail) as i64,
+        r.meta.start + (lo + lead) as i64,
+        r.meta.start + (hi - trail) as i64,
     );
     let all = r.events.iter().fold(slots, |(lo, hi), e| {
         if lo >= hi {

@@ -22,6 +22,12 @@ pub struct BaseRun<'a> {
 }
 
 impl BaseRun<'_> {
+    /// Positions in the run.
+    #[inline]
+    pub fn positions(&self) -> usize {
+        self.end.saturating_sub(self.q)
+    }
+
     /// Write the run's slots to the start of `dst`, decoded two bases per
     /// encoded byte, with the distance filter applied by clipping the run
     /// rather than per base.

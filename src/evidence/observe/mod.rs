@@ -140,7 +140,7 @@ impl Slot {
 /// its indel events: the form fragments are counted from. Mates overlap
 /// position by position, so pairing them is index arithmetic instead of a
 /// merge of two lists.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ReadSlots {
     pub meta: ReadMeta,
     /// `slots[i]` is position `meta.start + i`.
@@ -151,6 +151,22 @@ pub struct ReadSlots {
     /// Inserted sequences and MNV or delins bases, referenced by
     /// [`ObsKind::Ins`] and [`ObsKind::Replace`].
     pub ins: Vec<u8>,
+    /// `[lo, hi)` of `slots` the walk wrote: the others are
+    /// [`Slot::EMPTY`] (a read's part outside the shards is not walked).
+    /// [`ReadSlots::ANYWHERE`] when not known (slots set by hand).
+    pub written: (usize, usize),
+}
+
+impl Default for ReadSlots {
+    fn default() -> Self {
+        ReadSlots {
+            meta: ReadMeta::default(),
+            slots: Vec::new(),
+            events: Vec::new(),
+            ins: Vec::new(),
+            written: ReadSlots::ANYWHERE,
+        }
+    }
 }
 
 /// Where a CIGAR walk puts what a read shows. Positions arrive in
@@ -176,14 +192,18 @@ impl Observer for ReadSlots {
             .resize((m.end - m.start).max(0) as usize, Slot::EMPTY);
         self.events.clear();
         self.ins.clear();
+        self.written = (self.slots.len(), 0);
     }
     #[inline]
     fn bases(&mut self, pos: i64, run: BaseRun<'_>) {
         let from = (pos - self.meta.start) as usize;
+        self.wrote(from, from + run.positions());
         run.write_slots(&mut self.slots[from..]);
     }
     fn del_span(&mut self, pos: i64) {
-        self.slots[(pos - self.meta.start) as usize].code = Slot::DEL;
+        let i = (pos - self.meta.start) as usize;
+        self.wrote(i, i + 1);
+        self.slots[i].code = Slot::DEL;
     }
     fn event(&mut self, o: Obs) {
         self.events.push(o);
@@ -194,6 +214,15 @@ impl Observer for ReadSlots {
 }
 
 impl ReadSlots {
+    /// [`ReadSlots::written`] of slots set by hand: any may show something.
+    pub const ANYWHERE: (usize, usize) = (0, usize::MAX);
+
+    /// The walk wrote slots `[lo, hi)`.
+    #[inline]
+    fn wrote(&mut self, lo: usize, hi: usize) {
+        self.written = (self.written.0.min(lo), self.written.1.max(hi));
+    }
+
     /// Walk `rec` into these slots (see [`walk()`]).
     pub fn walk(&mut self, rec: &Record, window: &RefWindow, ranges: &Ranges, f: &ReadFilter) {
         walk(self, rec, window, ranges, f);

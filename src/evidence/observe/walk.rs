@@ -619,4 +619,47 @@ mod tests {
         assert_ne!(event("TCCGTTCAAG").1, exact.1);
         assert_eq!(event("ATCGT").1, "ATCGT");
     }
+
+    #[test]
+    fn only_the_written_slots_show_anything() {
+        use crate::evidence::OverlapPolicy;
+        use rust_htslib::bam::record::{Cigar, CigarString};
+        // 10M 6D 10M at 100: bases 100-109, deletion 110-115, bases 116-125.
+        let cigar = CigarString(vec![Cigar::Match(10), Cigar::Del(6), Cigar::Match(10)]);
+        let mut rec = Record::new();
+        let seq = b"ACGTACGTACGTACGTACGT";
+        rec.set(b"r", Some(&cigar), seq, &[30; 20]);
+        rec.set_tid(0);
+        rec.set_pos(100);
+        let f = crate::testing::read_filter(OverlapPolicy::Merge);
+        let w = window(&"ACGT".repeat(40), 90);
+        // The whole read, a range inside the deletion only (no base of
+        // the read in it), one inside the second block, and none.
+        for keep in [
+            vec![(0, 400)],
+            vec![(111, 114)],
+            vec![(118, 121)],
+            vec![(0, 50)],
+        ] {
+            let mut r = ReadSlots::default();
+            r.walk(&rec, &w, &Ranges(keep.clone()), &f);
+            let (lo, hi) = r.written;
+            for (i, s) in r.slots.iter().enumerate() {
+                if s.code != Slot::NONE {
+                    assert!(
+                        (lo..hi).contains(&i),
+                        "{keep:?}: slot {i} outside {lo}..{hi}"
+                    );
+                }
+            }
+            let shown = r.slots.iter().filter(|s| s.code != Slot::NONE).count();
+            let expect = match keep[0] {
+                (0, 400) => 26,
+                (111, 114) => 3,
+                (118, 121) => 3,
+                _ => 0,
+            };
+            assert_eq!(shown, expect, "{keep:?}");
+        }
+    }
 }
