@@ -67,13 +67,21 @@ simulate() { # dir depth
 
 # Median over REPS runs of wall time, CPU time (user+sys) and peak RSS (MB,
 # one decimal: the memory figures are ratios of small numbers), as a
-# tab-separated row.
+# tab-separated row; with FLOOR_CMD set (the decode floor's command, an array),
+# the floor runs just before each run and a fifth column is the median of
+# the runs' wall time over their floor's: on a machine shared with other
+# jobs the speed drifts by +-20% within minutes, and a ratio to a floor
+# measured minutes earlier drifts with it.
 # A run that exceeds LIMIT seconds is stopped and reported as ">LIMIT".
 measure() { # label command...
   local label=$1; shift
-  local rows=() tf
+  local rows=() ratios=() tf ft fw
   tf=$(mktemp)
   for _ in $(seq "$REPS"); do
+    if [ "${#FLOOR_CMD[@]}" -gt 0 ]; then
+      /usr/bin/time -o "$tf" -f "%e" "${FLOOR_CMD[@]}" >/dev/null 2>&1
+      fw=$(tail -n 1 "$tf")
+    fi
     if ! timeout "$LIMIT" /usr/bin/time -o "$tf" -f "%e %U %S %M" "$@" >/dev/null 2>&1; then
       if [ "$(tail -n 1 "$tf" 2>/dev/null | wc -w)" != 4 ] || grep -q "signal" "$tf"; then
         rm -f "$tf"
@@ -82,17 +90,27 @@ measure() { # label command...
       fi
     fi
     rows+=("$(tail -n 1 "$tf")")
+    if [ "${#FLOOR_CMD[@]}" -gt 0 ]; then
+      ft=$(awk '{ print $1 }' <<<"${rows[-1]}")
+      ratios+=("$(awk -v a="$ft" -v b="$fw" 'BEGIN { print a / b }')")
+    fi
   done
   rm -f "$tf"
   # Each column's own median (the fastest run is not always the smallest).
   med() { printf '%s\n' "${rows[@]}" | awk "{ print $1 }" | sort -g | awk -v n="$REPS" 'NR == int((n + 1) / 2)'; }
-  printf '%s\t%s\t%.2f\t%.1f\n' "$label" "$(med '$1')" "$(med '$2 + $3')" "$(med '$4 / 1024')"
+  printf '%s\t%s\t%.2f\t%.1f' "$label" "$(med '$1')" "$(med '$2 + $3')" "$(med '$4 / 1024')"
+  if [ "${#ratios[@]}" -gt 0 ]; then
+    printf '\t%s' "$(printf '%s\n' "${ratios[@]}" | sort -g | awk -v n="$REPS" 'NR == int((n + 1) / 2)')"
+  fi
+  printf '\n'
 }
+FLOOR_CMD=()
 
-# Print one table row (the floor's wall time gives the ratio) as it comes.
+# Print one table row as it comes: x_floor is the row's paired ratio
+# (fifth field) when it has one, else its wall time over `floor_wall`.
 row() { # floor_wall row
   awk -F'\t' -v f="$1" '{ if ($2 ~ /^>/) printf "%-44s %9s %9s %9s %9s\n", $1, $2, "-", "-", "-";
-    else printf "%-44s %9.2f %9.2f %9.1f %9.2f\n", $1, $2, $3, $4, $2 / f }' <<<"$2"
+    else printf "%-44s %9.2f %9.2f %9.1f %9.2f\n", $1, $2, $3, $4, (NF >= 5) ? $5 : $2 / f }' <<<"$2"
 }
 
 header() { printf '%-44s %9s %9s %9s %9s\n' tool wall_s cpu_s rss_MB x_floor; }
@@ -106,12 +124,14 @@ run_panel() { # dir
   floor=$(measure "samtools view -c -@$THREADS -L (decode floor)" samtools view -c -@ "$THREADS" -L "$bed" "$bam")
   f=$(cut -f2 <<<"$floor")
   row "$f" "$floor"
+  # ctdna's rows: each run right after a floor run (see `measure`).
+  local FLOOR_CMD=(samtools view -c -@ "$THREADS" -L "$bed" "$bam")
   CALL_T=$(measure "ctdna call (fragments) --threads $THREADS" "$CTDNA" call --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.vcf.gz" --threads "$THREADS" --quiet)
   row "$f" "$CALL_T"
   CALL_1=$(measure "ctdna call (fragments) --threads 1" "$CTDNA" call --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c1.vcf.gz" --threads 1 --quiet)
   row "$f" "$CALL_1"
-  FLOOR=$floor
-  row "$f" "$(measure "ctdna call (UMI families) --threads $THREADS" "$CTDNA" call --min-tier single --bam "$bam" -r "$ref" -t "$bed" -o "$out/u.vcf.gz" --threads "$THREADS" --quiet)"
+  CALL_U=$(measure "ctdna call (UMI families) --threads $THREADS" "$CTDNA" call --min-tier single --bam "$bam" -r "$ref" -t "$bed" -o "$out/u.vcf.gz" --threads "$THREADS" --quiet)
+  row "$f" "$CALL_U"
   # Same VCF records for any thread count (the header holds the command line).
   if ! cmp -s <(zcat "$out/c.vcf.gz" | grep -v '^##') <(zcat "$out/c1.vcf.gz" | grep -v '^##'); then
     echo "ERROR: --threads $THREADS and --threads 1 gave different records" >&2
@@ -119,7 +139,7 @@ run_panel() { # dir
   fi
   row "$f" "$(measure "ctdna count (fragments) --threads $THREADS" "$CTDNA" count --no-umi --bam "$bam" -r "$ref" -t "$bed" -o "$out/c.tsv" --threads "$THREADS" --quiet)"
   if [ "$PEERS" = 1 ]; then
-    local REPS=$PEER_REPS
+    local REPS=$PEER_REPS FLOOR_CMD=()
     if [ -n "$PERBASE" ]; then
       row "$f" "$(measure "perbase base-depth --mate-fix -t $THREADS" "$PERBASE" base-depth --mate-fix -t "$THREADS" -b "$bed" -r "$ref" -Q 20 -q 20 -o "$out/p.tsv" "$bam")"
     fi
@@ -136,7 +156,7 @@ simulate "$MAIN" "$DEPTH"
 echo "## panel ($(du -h "$MAIN/sample.bam" | cut -f1) BAM)"
 run_panel "$MAIN"
 
-MAIN_FLOOR=$FLOOR MAIN_T=$CALL_T MAIN_1=$CALL_1
+MAIN_T=$CALL_T MAIN_1=$CALL_1 MAIN_U=$CALL_U
 
 if [ "${BENCH_LINEAR:-1}" = 1 ]; then
   DOUBLE=$CACHE/panel-$SCALE-d$((DEPTH * 2))
@@ -204,7 +224,8 @@ figure() { # text value limit cmp(le|ge)
     printf "%-58s %7.2f  (%s %s)  %s\n", t, v, (c == "le") ? "<=" : ">=", l, ok ? "met" : "NOT met" }'
 }
 ratio() { awk -v a="$(cut -f"$3" <<<"$1")" -v b="$(cut -f"$3" <<<"$2")" 'BEGIN { print a / b }'; }
-figure "ctdna call --threads $THREADS wall / decode floor" "$(ratio "$MAIN_T" "$MAIN_FLOOR" 2)" 2.5 le
+figure "ctdna call --threads $THREADS wall / decode floor" "$(cut -f5 <<<"$MAIN_T")" 2.2 le
+figure "ctdna call, UMI families, wall / decode floor" "$(cut -f5 <<<"$MAIN_U")" 4 le
 figure "--threads 1 wall / --threads $THREADS wall" "$(ratio "$MAIN_1" "$MAIN_T" 2)" 1.7 ge
 [ -n "${DOUBLE_T:-}" ] && figure "doubled depth: wall ratio" "$(ratio "$DOUBLE_T" "$MAIN_T" 2)" 2.2 le
 [ -n "${DOUBLE_T:-}" ] && printf '%-58s %7.2f  (no target: the mate waiting room grows with depth)\n' \

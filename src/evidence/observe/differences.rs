@@ -154,12 +154,12 @@ impl ReadBases<'_> {
 }
 
 /// Bases compared a chunk at a time (held unpacked on the stack).
-const CHUNK: usize = 64;
+pub(super) const CHUNK: usize = 64;
 
 /// The 4-bit codes of `out.len()` bases from query position `q` of the
 /// packed sequence `enc`, a byte each.
 #[inline]
-fn unpack_codes(enc: &[u8], q: usize, out: &mut [u8]) {
+pub(super) fn unpack_codes(enc: &[u8], q: usize, out: &mut [u8]) {
     let mut k = 0;
     if q & 1 == 1 && !out.is_empty() {
         out[0] = enc[q >> 1] & 0xf;
@@ -174,6 +174,51 @@ fn unpack_codes(enc: &[u8], q: usize, out: &mut [u8]) {
     if k + 2 * pairs < out.len() {
         out[k + 2 * pairs] = bytes[pairs] >> 4;
     }
+}
+
+/// A read's base (4-bit code `b`) against the reference's (code `r`): a
+/// substitution when both are A/C/G/T (one bit set; 0 is no base) and
+/// they differ. No branches: it runs in vectorised loops.
+#[inline(always)]
+fn is_substitution(b: u8, r: u8) -> bool {
+    let one_base = (b != 0) & (b & b.wrapping_sub(1) == 0);
+    (b != r) & (r != 0) & one_base
+}
+
+/// [`BAM_CODE`] without a lookup (for vectorised loops).
+#[inline(always)]
+fn bam_code(base: u8) -> u8 {
+    u8::from(base == b'A')
+        | u8::from(base == b'C') << 1
+        | u8::from(base == b'G') << 2
+        | u8::from(base == b'T') << 3
+}
+
+/// The substitutions of up to [`CHUNK`] aligned bases, the read's from
+/// query position `q` of its packed sequence `enc` against the upper-case
+/// reference bases `reference`: bit `k` set when base `k` is one. The
+/// bases are compared as bytes in loops without lookups or branches
+/// (vectorised), and the 0/1 bytes gathered eight at a time into bits.
+pub(super) fn substitution_bits(enc: &[u8], q: usize, reference: &[u8]) -> u64 {
+    let n = reference.len().min(CHUNK);
+    let mut codes = [0u8; CHUNK];
+    unpack_codes(enc, q, &mut codes[..n]);
+    let mut refs = [0u8; CHUNK];
+    for (d, &r) in refs.iter_mut().zip(&reference[..n]) {
+        *d = bam_code(r);
+    }
+    let mut subs = [0u8; CHUNK];
+    for ((s, &b), &r) in subs.iter_mut().zip(&codes).zip(&refs) {
+        *s = u8::from(is_substitution(b, r));
+    }
+    // Bytes of 0 or 1: the multiply moves byte i's bit to bit 56 + i, with
+    // no carries between the partial products.
+    let mut bits = 0u64;
+    for (i, eight) in subs.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
+        bits |= (x.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * i);
+    }
+    bits
 }
 
 /// One chunk of an aligned block: the read's codes, the reference's and
@@ -205,8 +250,7 @@ impl Chunk {
         let (mut n, mut s) = (0u8, 0u8);
         for i in 0..CHUNK {
             let (b, r, q) = (self.codes[i], self.reference[i], self.quals[i]);
-            let one_base = (b != 0) & (b & b.wrapping_sub(1) == 0);
-            let sub = (b != r) & (r != 0) & one_base;
+            let sub = is_substitution(b, r);
             n += u8::from(sub & (q >= floor));
             s += u8::from(sub);
         }
@@ -347,6 +391,37 @@ mod tests {
             }
             let d = differences(&r, &RefCodes::of(&w), 20);
             assert_eq!((d.events, d.substitutions), (n, subs), "trial {trial}");
+        }
+    }
+
+    #[test]
+    fn bam_code_is_the_table() {
+        for b in 0..=255u8 {
+            assert_eq!(bam_code(b), BAM_CODE[usize::from(b)], "byte {b}");
+        }
+    }
+
+    #[test]
+    fn substitution_bits_are_the_substituted_bases() {
+        // Every pair of read code and reference byte that matters, at odd
+        // and even query offsets and chunk lengths up to a full chunk.
+        let refs = b"ACGTNacgtACGTACGTTTGCAAGCTAGCTAGGATCCGATCGANNACGTACGTGGCCAATTCGAT";
+        let mut rng = crate::rng::Rng::new(3);
+        for trial in 0..200 {
+            let len = 1 + rng.below(CHUNK as u64) as usize;
+            let q = rng.below(7) as usize;
+            let codes: Vec<u8> = (0..q + len).map(|_| rng.below(16) as u8).collect();
+            let mut enc = vec![0u8; (q + len).div_ceil(2)];
+            for (i, &c) in codes.iter().enumerate() {
+                enc[i / 2] |= if i % 2 == 0 { c << 4 } else { c };
+            }
+            let reference = &refs[trial % 3..trial % 3 + len];
+            let want = (0..len).fold(0u64, |bits, k| {
+                let (b, r) = (codes[q + k], BAM_CODE[usize::from(reference[k])]);
+                let sub = b.is_power_of_two() && r != 0 && b != r;
+                bits | u64::from(sub) << k
+            });
+            assert_eq!(substitution_bits(&enc, q, reference), want, "trial {trial}");
         }
     }
 }

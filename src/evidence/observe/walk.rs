@@ -10,7 +10,7 @@ mod delins;
 use super::base_run::BaseRun;
 use super::cigar::{self, aligned_query_range, reference_span};
 use super::clips;
-use super::differences::BAM_CODE;
+use super::differences::{substitution_bits, CHUNK};
 use super::ranges::Ranges;
 use super::{Obs, ObsKind, Observer, ReadMeta};
 use crate::evidence::alleles::{base_index, Orientation, BASES};
@@ -271,8 +271,8 @@ impl ReadWalk<'_> {
 
     /// The block offsets in `from..to` (block at `rpos`, query `q`) where
     /// the read's base and the reference's are both A/C/G/T and differ,
-    /// into `subs` (the first [`MAX_SUBSTITUTIONS`]); how many. One tight
-    /// pass of 4-bit code comparisons.
+    /// into `subs` (the first [`MAX_SUBSTITUTIONS`]); how many. A chunk's
+    /// substitutions are found as bits (`substitution_bits`).
     #[inline]
     fn substitutions(
         &self,
@@ -289,17 +289,16 @@ impl ReadWalk<'_> {
         }
         let refs = &self.window.seq[(lo - w0) as usize..(hi - w0) as usize];
         let first = (lo - rpos) as usize;
-        let enc = self.seq.encoded;
         let mut n = 0;
-        for (k, &r) in refs.iter().enumerate() {
-            let qi = q + first + k;
-            let code = (enc[qi >> 1] >> ((!qi & 1) << 2)) & 0xf;
-            let rc = BAM_CODE[usize::from(r)];
-            if code != rc && rc != 0 && code.is_power_of_two() {
-                subs[n] = first + k;
+        for (c, refs) in refs.chunks(CHUNK).enumerate() {
+            let at = first + c * CHUNK;
+            let mut bits = substitution_bits(self.seq.encoded, q + at, refs);
+            while bits != 0 {
+                subs[n] = at + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
                 n += 1;
                 if n == MAX_SUBSTITUTIONS {
-                    break;
+                    return n;
                 }
             }
         }
