@@ -424,4 +424,19 @@ mod tests {
             assert_eq!(substitution_bits(&enc, q, reference), want, "trial {trial}");
         }
     }
+
+    #[test]
+    fn unpacked_codes_are_the_packed_halves() {
+        let enc: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37) ^ 0x5a).collect();
+        for q in 0..9 {
+            for len in 0..=(2 * enc.len() - q).min(70) {
+                let mut out = vec![0xee; len];
+                unpack_codes(&enc, q, &mut out);
+                let want: Vec<u8> = (q..q + len)
+                    .map(|i| (enc[i / 2] >> if i % 2 == 0 { 4 } else { 0 }) & 0xf)
+                    .collect();
+                assert_eq!(out, want, "q {q} len {len}");
+            }
+        }
+    }
 }

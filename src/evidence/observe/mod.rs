@@ -118,6 +118,7 @@ pub struct ReadMeta {
 /// position inside a deletion, or nothing (filtered, `N`, outside the
 /// ranges).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 pub struct Slot {
     pub code: u8,
     pub qual: u8,
@@ -134,6 +135,22 @@ impl Slot {
         qual: 0,
         dist: 0,
     };
+
+    /// The slot as one 32-bit word (its layout: code, quality, distance):
+    /// built in vectorised loops, then stored with [`Slot::of_word`].
+    #[inline(always)]
+    pub fn word(code: u8, qual: u8, dist: u16) -> u32 {
+        u32::from(code) | u32::from(qual) << 8 | u32::from(dist) << 16
+    }
+
+    #[inline(always)]
+    pub fn of_word(w: u32) -> Slot {
+        Slot {
+            code: w as u8,
+            qual: (w >> 8) as u8,
+            dist: (w >> 16) as u16,
+        }
+    }
 }
 
 /// A walked read as one [`Slot`] per position of its aligned span, plus
