@@ -1,8 +1,9 @@
 //! A run of consecutive aligned bases of one read, decoded into slots: the
-//! innermost loop of the walk, two bases per encoded byte, with the base
-//! filters applied by clipping the run instead of per base.
+//! innermost loop of the walk, a chunk of bases at a time in loops without
+//! lookups or branches (the compiler vectorises them), the base filters
+//! applied per base.
 
-use super::differences::{unpack_codes, CHUNK};
+use super::differences::{is_base, unpack_codes, CHUNK};
 use super::Slot;
 
 /// Consecutive aligned bases of one read (part of an M/=/X block), read as
@@ -60,8 +61,7 @@ impl BaseRun<'_> {
                 let d = (lo + i as i32).min(hi - i as i32);
                 // A/C/G/T are the codes with one bit set: 1, 2, 4, 8 to
                 // their index 0-3.
-                let one_base = (b != 0) & (b & b.wrapping_sub(1) == 0);
-                let pass = one_base & (qual >= self.min_bq) & ((min_dist == 0) | (d >= min_dist));
+                let pass = is_base(b) & (qual >= self.min_bq) & ((min_dist == 0) | (d >= min_dist));
                 let code = if pass {
                     (b >> 1) - (b >> 3)
                 } else {

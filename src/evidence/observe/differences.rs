@@ -181,8 +181,13 @@ pub(super) fn unpack_codes(enc: &[u8], q: usize, out: &mut [u8]) {
 /// they differ. No branches: it runs in vectorised loops.
 #[inline(always)]
 fn is_substitution(b: u8, r: u8) -> bool {
-    let one_base = (b != 0) & (b & b.wrapping_sub(1) == 0);
-    (b != r) & (r != 0) & one_base
+    (b != r) & (r != 0) & is_base(b)
+}
+
+/// Is 4-bit code `b` one of A, C, G, T (one bit set)? No branches.
+#[inline(always)]
+pub(super) fn is_base(b: u8) -> bool {
+    (b != 0) & (b & b.wrapping_sub(1) == 0)
 }
 
 /// [`BAM_CODE`] without a lookup (for vectorised loops).
