@@ -20,33 +20,19 @@ pub struct Differences {
     pub substitutions: u32,
 }
 
-/// A reference window as 4-bit BAM base codes (A 1, C 2, G 4, T 8; 0 for
-/// anything else), made once per batch so reads compare code with code.
+/// A reference window as 4-bit BAM base codes ([`bam_code`]), made once
+/// per batch so reads compare code with code.
 #[derive(Debug, Clone, Default)]
 pub struct RefCodes {
     start: i64,
     codes: Vec<u8>,
 }
 
-/// 4-bit BAM code of an upper-case reference base (0: not A/C/G/T).
-pub(super) const BAM_CODE: [u8; 256] = {
-    let mut c = [0u8; 256];
-    c[b'A' as usize] = 1;
-    c[b'C' as usize] = 2;
-    c[b'G' as usize] = 4;
-    c[b'T' as usize] = 8;
-    c
-};
-
 impl RefCodes {
     pub fn of(window: &RefWindow) -> Self {
         RefCodes {
             start: window.start as i64,
-            codes: window
-                .seq
-                .iter()
-                .map(|&b| BAM_CODE[usize::from(b)])
-                .collect(),
+            codes: window.seq.iter().map(|&b| bam_code(b)).collect(),
         }
     }
 }
@@ -190,9 +176,10 @@ pub(super) fn is_base(b: u8) -> bool {
     (b != 0) & (b & b.wrapping_sub(1) == 0)
 }
 
-/// [`BAM_CODE`] without a lookup (for vectorised loops).
+/// 4-bit BAM code of an upper-case reference base (A 1, C 2, G 4, T 8; 0
+/// for anything else), without a lookup (it runs in vectorised loops).
 #[inline(always)]
-fn bam_code(base: u8) -> u8 {
+pub(super) fn bam_code(base: u8) -> u8 {
     u8::from(base == b'A')
         | u8::from(base == b'C') << 1
         | u8::from(base == b'G') << 2
@@ -399,10 +386,21 @@ mod tests {
         }
     }
 
+    /// The 4-bit codes of the four upper-case bases; 0 for any other byte.
+    fn code_of(b: u8) -> u8 {
+        match b {
+            b'A' => 1,
+            b'C' => 2,
+            b'G' => 4,
+            b'T' => 8,
+            _ => 0,
+        }
+    }
+
     #[test]
     fn bam_code_is_the_table() {
         for b in 0..=255u8 {
-            assert_eq!(bam_code(b), BAM_CODE[usize::from(b)], "byte {b}");
+            assert_eq!(bam_code(b), code_of(b), "byte {b}");
         }
     }
 
@@ -422,7 +420,7 @@ mod tests {
             }
             let reference = &refs[trial % 3..trial % 3 + len];
             let want = (0..len).fold(0u64, |bits, k| {
-                let (b, r) = (codes[q + k], BAM_CODE[usize::from(reference[k])]);
+                let (b, r) = (codes[q + k], code_of(reference[k]));
                 let sub = b.is_power_of_two() && r != 0 && b != r;
                 bits | u64::from(sub) << k
             });

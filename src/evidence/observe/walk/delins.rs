@@ -21,7 +21,7 @@
 //! insertion's UMI molecules on `benches/accuracy.sh`).
 
 use super::super::cigar;
-use super::super::differences::BAM_CODE;
+use super::super::differences::bam_code;
 use super::ReadWalk;
 
 /// Delins joined in one read at most (the rest are left as read: a read
@@ -182,7 +182,7 @@ impl ReadWalk<'_> {
     /// The reference's 4-bit BAM code at `p` (0: not A/C/G/T).
     #[inline]
     fn ref_code(&self, p: i64) -> u8 {
-        BAM_CODE[usize::from(self.window.base(p))]
+        bam_code(self.window.base(p))
     }
 
     /// Do reference `p` and query `qi` show the same A/C/G/T base?
